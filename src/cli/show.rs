@@ -1,0 +1,221 @@
+//! `entente show [FILE]`: the scenario as readable tables.
+
+use std::fmt::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use entente::model::{interdependence, proximity};
+use entente::scenario::{self, PowerSpec, Scenario, Trigger};
+
+use super::table::Table;
+
+/// Print a scenario's states, pairs, intents and events as tables.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Without FILE, shows the built-in flagship scenario (Vostok-2018).\n\nExamples:\n  entente show\n  entente show scenarios/tutorial/far-strongest-near-weaker.toml"
+)]
+pub struct Args {
+    /// Scenario file (default: the built-in flagship).
+    #[arg(value_name = "FILE")]
+    file: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let s = scenario::load_or_flagship(args.file.as_deref())?;
+    print!("{}", render(&s));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn f(x: f64, digits: usize) -> String {
+    format!("{x:.digits$}")
+}
+
+/// The whole report as text.
+pub fn render(s: &Scenario) -> String {
+    let mut out = String::new();
+    let n = s.n();
+    let p = &s.params;
+    let title = if s.title.is_empty() {
+        &s.name
+    } else {
+        &s.title
+    };
+    let _ = writeln!(out, "{title}  [{}]", s.name);
+    if !s.description.is_empty() {
+        let _ = writeln!(out, "{}", s.description.trim());
+    }
+    let _ = writeln!(
+        out,
+        "start {}, horizon {} years, dt {} ({} steps); theory {} ({}); seed {}, {} runs",
+        s.start_year,
+        s.horizon,
+        s.dt,
+        s.steps,
+        s.theory,
+        s.theory.summary(),
+        s.seed,
+        s.runs
+    );
+    if !s.overrides.is_empty() {
+        let o: Vec<String> = s
+            .overrides
+            .iter()
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect();
+        let _ = writeln!(out, "parameter overrides: {}", o.join(", "));
+    }
+    match &s.power_spec {
+        PowerSpec::Direct => {
+            let _ = writeln!(out, "power: given directly per state");
+        }
+        PowerSpec::Components {
+            weights,
+            gdp_component,
+        } => {
+            let w: Vec<String> = weights.iter().map(|(k, v)| format!("{v} x {k}")).collect();
+            let _ = writeln!(
+                out,
+                "power: weighted shares of {}{}",
+                w.join(" + "),
+                gdp_component
+                    .as_ref()
+                    .map_or(String::new(), |g| format!("; GDP from `{g}`"))
+            );
+        }
+    }
+
+    let _ = writeln!(out, "\nStates ({n})");
+    let mut t = Table::new(&[
+        "<id",
+        "<name",
+        "power",
+        "share",
+        "gdp_bn",
+        "offense",
+        "aggression",
+        "autonomy",
+        "growth",
+        "volatility",
+        "lat",
+        "lon",
+    ]);
+    let shares = s.power_shares();
+    for (k, st) in s.states.iter().enumerate() {
+        t.row(vec![
+            st.id.clone(),
+            st.name.clone(),
+            f(st.power, 4),
+            format!("{:.1}%", 100.0 * shares[k]),
+            st.gdp.map_or("-".into(), |g| f(g, 1)),
+            f(st.offense, 2),
+            f(st.aggression, 2),
+            f(st.autonomy, 2),
+            f(st.growth, 3),
+            f(st.volatility, 3),
+            f(st.lat, 2),
+            f(st.lon, 2),
+        ]);
+    }
+    out.push_str(&t.render());
+
+    let _ = writeln!(
+        out,
+        "\nPairs ({}; distance* = from capital coordinates; proximity with d0 = {} km)",
+        n * (n - 1) / 2,
+        p.d0
+    );
+    let mut t = Table::new(&[
+        "<a",
+        "<b",
+        "distance_km",
+        "border",
+        "proximity",
+        "trade_bn",
+        "interdep",
+        "mistrust",
+        "affinity",
+        "alignment",
+    ]);
+    for i in 0..n {
+        for j in i + 1..n {
+            let k = i * n + j;
+            let (a, b) = (&s.states[i], &s.states[j]);
+            t.row(vec![
+                a.id.clone(),
+                b.id.clone(),
+                format!(
+                    "{:.0}{}",
+                    s.distance[k],
+                    if s.distance_derived[k] { "*" } else { "" }
+                ),
+                if s.border[k] {
+                    "yes".into()
+                } else {
+                    "no".into()
+                },
+                f(proximity(s.border[k], s.distance[k], p.d0), 3),
+                f(s.trade[k], 1),
+                f(interdependence(s.trade[k], a.gdp, b.gdp, p.e0), 3),
+                f(s.mistrust[k], 2),
+                f(s.affinity[k], 2),
+                f(s.alignment[k], 2),
+            ]);
+        }
+    }
+    out.push_str(&t.render());
+
+    let _ = writeln!(
+        out,
+        "\nIntents (how aggressive FROM looks to TO; unlisted pairs use FROM's aggression)"
+    );
+    if s.intent_docs.is_empty() {
+        let _ = writeln!(out, "(none listed)");
+    } else {
+        let mut t = Table::new(&["<from", "<to", "intent", "<note"]);
+        for (j, i, d) in &s.intent_docs {
+            t.row(vec![
+                s.states[*j].id.clone(),
+                s.states[*i].id.clone(),
+                f(s.intent[j * n + i], 2),
+                d.note.clone().or(d.source.clone()).unwrap_or_default(),
+            ]);
+        }
+        out.push_str(&t.render());
+    }
+
+    let _ = writeln!(out, "\nEvents ({})", s.events.len());
+    if s.events.is_empty() {
+        let _ = writeln!(out, "(none)");
+    }
+    for e in &s.events {
+        let when = match e.trigger {
+            Trigger::At(y) => format!("at {y}"),
+            Trigger::Hazard(h) => format!(
+                "hazard {h}/year{}",
+                if e.once { ", once" } else { ", repeatable" }
+            ),
+        };
+        let _ = writeln!(out, "- {} ({when})", e.name);
+        for eff in &e.effects {
+            let _ = writeln!(
+                out,
+                "    {} {} {}",
+                eff.op,
+                describe_target(s, eff.target),
+                eff.value
+            );
+        }
+    }
+    out
+}
+
+fn describe_target(s: &Scenario, t: scenario::Target) -> String {
+    use scenario::Target::*;
+    let id = |i: usize| s.states[i].id.as_str();
+    match t {
+        State { i, field } => format!("state.{}.{}", id(i), field.name()),
+        Pair { i, j, field } => format!("pair.{}-{}.{}", id(i), id(j), field.name()),
+        Intent { from, to } => format!("intent.{}-{}", id(from), id(to)),
+        Baseline { from, to } => format!("baseline.{}-{}", id(from), id(to)),
+    }
+}

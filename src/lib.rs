@@ -1,0 +1,10 @@
+//! entente: a scenario-simulation engine for international alignments under
+//! balance-of-power and balance-of-threat theory.
+//!
+//! The data flows one way: a scenario file is parsed and validated into a
+//! [`scenario::Scenario`], the [`model`] simulates runs of it, and writers
+//! turn results into files.
+#![warn(missing_docs)]
+
+pub mod model;
+pub mod scenario;

@@ -1,0 +1,252 @@
+//! Model parameters, their defaults and ranges, and the theory presets.
+//!
+//! One list ([`PARAMS`]) drives the struct, the lookup by name used by
+//! scenario files and `--set`, the range checks and the documentation table,
+//! so the four cannot drift apart.
+
+use std::fmt;
+
+/// How the four threat sources are combined (MODEL.md, "Threat").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThreatForm {
+    /// `Phat^wP · prox^wD · O^wO · I^wI`, scaled to a reference level.
+    Product,
+    /// Weighted mean of the four sources.
+    Sum,
+}
+
+impl ThreatForm {
+    /// Parse `product` or `sum`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "product" => Some(Self::Product),
+            "sum" => Some(Self::Sum),
+            _ => None,
+        }
+    }
+
+    /// The name used in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Product => "product",
+            Self::Sum => "sum",
+        }
+    }
+}
+
+/// Description of one numeric parameter.
+#[derive(Debug, Clone, Copy)]
+pub struct ParamSpec {
+    /// Name in scenario files and on the command line.
+    pub name: &'static str,
+    /// Default under the `walt` preset.
+    pub default: f64,
+    /// Smallest allowed value (inclusive).
+    pub min: f64,
+    /// Largest allowed value (inclusive).
+    pub max: f64,
+    /// Unit, or `-` for a dimensionless number.
+    pub unit: &'static str,
+    /// One-line meaning.
+    pub meaning: &'static str,
+}
+
+macro_rules! params {
+    ($( $field:ident = $default:expr, [$min:expr, $max:expr], $unit:expr, $meaning:expr; )*) => {
+        /// All numeric model parameters (see `docs/model.md` for each formula).
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct Params {
+            $( #[doc = $meaning] pub $field: f64, )*
+            /// Product or sum form of threat.
+            pub threat_form: ThreatForm,
+        }
+
+        /// Every numeric parameter, in documentation order.
+        pub const PARAMS: &[ParamSpec] = &[
+            $( ParamSpec { name: stringify!($field), default: $default, min: $min, max: $max,
+                           unit: $unit, meaning: $meaning }, )*
+        ];
+
+        impl Params {
+            /// The `walt` defaults.
+            pub fn walt() -> Self {
+                Self { $( $field: $default, )* threat_form: ThreatForm::Product }
+            }
+
+            /// Mutable access by name; `None` for an unknown name.
+            pub fn get_mut(&mut self, name: &str) -> Option<&mut f64> {
+                match name {
+                    $( stringify!($field) => Some(&mut self.$field), )*
+                    _ => None,
+                }
+            }
+
+            /// Value by name; `None` for an unknown name.
+            pub fn get(&self, name: &str) -> Option<f64> {
+                match name {
+                    $( stringify!($field) => Some(self.$field), )*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+params! {
+    w_p = 1.0, [0.0, 10.0], "-", "Threat weight of aggregate (relative) power.";
+    w_d = 1.0, [0.0, 10.0], "-", "Threat weight of geographic proximity.";
+    w_o = 1.0, [0.0, 10.0], "-", "Threat weight of offensive capability.";
+    w_i = 1.0, [0.0, 10.0], "-", "Threat weight of perceived intentions.";
+    lambda = 0.0, [0.0, 1.0], "-", "Liberal dampening of threat by interdependence.";
+    d0 = 1000.0, [1.0, 1.0e5], "km", "Distance at which proximity halves.";
+    e0 = 0.05, [1.0e-6, 10.0], "-", "Trade/GDP ratio scale of interdependence.";
+    gamma = 0.5, [0.0, 10.0], "-", "Weight of a camp's allies in camp threat.";
+    kappa_ref = 1.0, [1.0e-6, 100.0], "-", "Reference threat for need and shared threat.";
+    theta_secure = 0.3, [0.0, 100.0], "-", "Camp threat below which a state is secure.";
+    eta = 0.2, [0.0, 100.0], "1/year", "Responsiveness of alignment to desire.";
+    rho = 0.1, [0.0, 100.0], "1/year", "Decay of alignment toward 0.";
+    sigma_d = 0.15, [0.0, 100.0], "-", "Noise added to each pair's desire every step.";
+    beta_s = 1.0, [0.0, 100.0], "-", "Partner value: weight of a shared threat.";
+    beta_p = 0.5, [0.0, 100.0], "-", "Partner value: weight of what the partner's power brings.";
+    beta_e = 0.5, [0.0, 100.0], "-", "Partner value: weight of trade interdependence.";
+    beta_f = 0.3, [0.0, 100.0], "-", "Partner value: weight of ideological affinity.";
+    beta_t = 1.0, [0.0, 100.0], "-", "Partner value: penalty for the partner's own threat.";
+    beta_m = 1.0, [0.0, 100.0], "-", "Partner value: penalty for historical mistrust.";
+    beta_b = 0.5, [0.0, 100.0], "-", "Weight of the bandwagon value.";
+    zeta = 0.05, [0.0, 100.0], "1/year", "Gain of the intent spiral (hostility raises perceived intent).";
+    xi = 0.2, [0.0, 100.0], "1/year", "Relaxation of perceived intent toward its baseline.";
+    alliance_threshold = 0.6, [-1.0, 1.0], "-", "Alignment at or above which a pair counts as an alliance.";
+    alignment_threshold = 0.2, [-1.0, 1.0], "-", "Alignment at or above which a pair counts as aligned.";
+    rivalry_threshold = -0.2, [-1.0, 1.0], "-", "Alignment at or below which a pair counts as a rivalry.";
+}
+
+/// A named theory preset (MODEL.md, "Theory presets").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Theory {
+    /// Balance of threat (Walt 1987): the default.
+    Walt,
+    /// Balance of power (Waltz 1979): only aggregate power threatens.
+    Waltz,
+    /// Weak states join the threat more readily.
+    Bandwagon,
+    /// Interdependence dampens threat and attracts partners.
+    Liberal,
+}
+
+impl Theory {
+    /// All presets, in documentation order.
+    pub const ALL: [Theory; 4] = [
+        Theory::Walt,
+        Theory::Waltz,
+        Theory::Bandwagon,
+        Theory::Liberal,
+    ];
+
+    /// Parse a preset name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.name() == s)
+    }
+
+    /// The preset's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Theory::Walt => "walt",
+            Theory::Waltz => "waltz",
+            Theory::Bandwagon => "bandwagon",
+            Theory::Liberal => "liberal",
+        }
+    }
+
+    /// One line for students.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Theory::Walt => {
+                "balance of threat: power, proximity, offence and intentions all threaten"
+            }
+            Theory::Waltz => "balance of power: states balance the strongest, wherever it is",
+            Theory::Bandwagon => {
+                "bandwagoning: weak states join the threat instead of resisting it"
+            }
+            Theory::Liberal => {
+                "liberal interdependence: trade dampens threat and attracts partners"
+            }
+        }
+    }
+
+    /// The preset's parameter values.
+    pub fn params(self) -> Params {
+        let mut p = Params::walt();
+        match self {
+            Theory::Walt => {}
+            Theory::Waltz => {
+                p.w_d = 0.0;
+                p.w_o = 0.0;
+                p.w_i = 0.0;
+            }
+            Theory::Bandwagon => p.beta_b = 2.0,
+            Theory::Liberal => {
+                p.lambda = 0.8;
+                p.beta_e = 1.5;
+            }
+        }
+        p
+    }
+}
+
+impl fmt::Display for Theory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self::walt()
+    }
+}
+
+/// Look up the spec of a numeric parameter.
+pub fn spec(name: &str) -> Option<&'static ParamSpec> {
+    PARAMS.iter().find(|s| s.name == name)
+}
+
+/// Every parameter name that `[params]` and `--set` accept.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    PARAMS
+        .iter()
+        .map(|s| s.name)
+        .chain(std::iter::once("threat_form"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_lie_in_their_ranges() {
+        for s in PARAMS {
+            assert!(s.min <= s.default && s.default <= s.max, "{}", s.name);
+        }
+    }
+
+    #[test]
+    fn presets_differ_only_where_the_spec_says() {
+        let w = Theory::Walt.params();
+        let z = Theory::Waltz.params();
+        assert_eq!((z.w_p, z.w_d, z.w_o, z.w_i), (1.0, 0.0, 0.0, 0.0));
+        assert_eq!(Theory::Bandwagon.params().beta_b, 2.0);
+        let l = Theory::Liberal.params();
+        assert_eq!((l.lambda, l.beta_e), (0.8, 1.5));
+        assert_eq!(w, Params::walt());
+        assert_eq!(w.get("eta"), Some(0.2));
+        assert!(w.get("nope").is_none());
+    }
+
+    #[test]
+    fn theory_names_round_trip() {
+        for t in Theory::ALL {
+            assert_eq!(Theory::parse(t.name()), Some(t));
+        }
+        assert_eq!(Theory::parse("realism"), None);
+    }
+}

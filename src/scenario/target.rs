@@ -1,0 +1,276 @@
+//! Paths that name one value of a scenario: `state.CHN.offense`, `pair.CHN-RUS.mistrust`,
+//! `intent.USA-CHN`, `baseline.USA-CHN`. Event effects use them; so does `--set`.
+
+use std::fmt;
+
+/// A state field that events may change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateField {
+    /// Aggregate power `P_i` (> 0).
+    Power,
+    /// Offensive capability `O_i` in (0, 1].
+    Offense,
+    /// Annual log-growth `μ_i`.
+    Growth,
+    /// Annual volatility `σ_i` (≥ 0).
+    Volatility,
+    /// Autonomy cost `c_i` (≥ 0).
+    Autonomy,
+}
+
+/// A pair field that events may change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PairField {
+    /// Bilateral trade, USD bn per year (≥ 0).
+    Trade,
+    /// Historical mistrust in [0, 1].
+    Mistrust,
+    /// Ideological affinity in [-1, 1].
+    Affinity,
+    /// Alignment in [-1, 1].
+    Alignment,
+}
+
+impl StateField {
+    /// Names accepted in paths.
+    pub const NAMES: [&'static str; 5] = ["power", "offense", "growth", "volatility", "autonomy"];
+
+    /// Parse a field name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "power" => Self::Power,
+            "offense" => Self::Offense,
+            "growth" => Self::Growth,
+            "volatility" => Self::Volatility,
+            "autonomy" => Self::Autonomy,
+            _ => return None,
+        })
+    }
+
+    /// The field's name.
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    /// The range values are clamped to after an effect.
+    pub fn range(self) -> (f64, f64) {
+        match self {
+            Self::Power => (1e-12, f64::MAX),
+            Self::Offense => (1e-6, 1.0),
+            Self::Growth => (-1.0, 1.0),
+            Self::Volatility => (0.0, 2.0),
+            Self::Autonomy => (0.0, 10.0),
+        }
+    }
+}
+
+impl PairField {
+    /// Names accepted in paths.
+    pub const NAMES: [&'static str; 4] = ["trade", "mistrust", "affinity", "alignment"];
+
+    /// Parse a field name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "trade" => Self::Trade,
+            "mistrust" => Self::Mistrust,
+            "affinity" => Self::Affinity,
+            "alignment" => Self::Alignment,
+            _ => return None,
+        })
+    }
+
+    /// The field's name.
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    /// The range values are clamped to after an effect.
+    pub fn range(self) -> (f64, f64) {
+        match self {
+            Self::Trade => (0.0, f64::MAX),
+            Self::Mistrust => (0.0, 1.0),
+            Self::Affinity | Self::Alignment => (-1.0, 1.0),
+        }
+    }
+}
+
+/// One value of the simulated world, by state index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// A field of state `i`.
+    State {
+        /// State index.
+        i: usize,
+        /// Which field.
+        field: StateField,
+    },
+    /// A field of the unordered pair `{i, j}`.
+    Pair {
+        /// First state index.
+        i: usize,
+        /// Second state index.
+        j: usize,
+        /// Which field.
+        field: PairField,
+    },
+    /// Current perceived intent `I_ji`: how aggressive `from` looks to `to`.
+    Intent {
+        /// The state whose intentions are perceived.
+        from: usize,
+        /// The perceiving state.
+        to: usize,
+    },
+    /// Baseline `I0_ji` toward which the intent relaxes.
+    Baseline {
+        /// The state whose intentions are perceived.
+        from: usize,
+        /// The perceiving state.
+        to: usize,
+    },
+}
+
+impl Target {
+    /// The range values are clamped to.
+    pub fn range(self) -> (f64, f64) {
+        match self {
+            Target::State { field, .. } => field.range(),
+            Target::Pair { field, .. } => field.range(),
+            Target::Intent { .. } | Target::Baseline { .. } => (0.0, 1.0),
+        }
+    }
+}
+
+/// An arithmetic operation of an effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// Replace the value.
+    Set,
+    /// Add to the value.
+    Add,
+    /// Multiply the value.
+    Mul,
+}
+
+impl Op {
+    /// Parse `set`, `add` or `mul`.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "set" => Self::Set,
+            "add" => Self::Add,
+            "mul" => Self::Mul,
+            _ => return None,
+        })
+    }
+
+    /// Apply to `old` and clamp to `range`.
+    pub fn apply(self, old: f64, value: f64, range: (f64, f64)) -> f64 {
+        let new = match self {
+            Op::Set => value,
+            Op::Add => old + value,
+            Op::Mul => old * value,
+        };
+        new.clamp(range.0, range.1)
+    }
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Op::Set => "set",
+            Op::Add => "add",
+            Op::Mul => "mul",
+        })
+    }
+}
+
+/// A parsed path before state ids are resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathRef<'a> {
+    /// `state.<ID>.<field>`
+    State(&'a str, &'a str),
+    /// `pair.<A>-<B>.<field>`
+    Pair(&'a str, &'a str, &'a str),
+    /// `intent.<FROM>-<TO>`
+    Intent(&'a str, &'a str),
+    /// `baseline.<FROM>-<TO>`
+    Baseline(&'a str, &'a str),
+    /// A model parameter name (only for `--set`).
+    Param(&'a str),
+}
+
+/// The shapes of paths, for error messages.
+pub const PATH_SHAPES: &str =
+    "`state.<ID>.<field>`, `pair.<A>-<B>.<field>`, `intent.<FROM>-<TO>` or `baseline.<FROM>-<TO>`";
+
+/// Split a path into its parts; `Err` says what shape was expected.
+pub fn parse_path(path: &str) -> Result<PathRef<'_>, String> {
+    let parts: Vec<&str> = path.split('.').collect();
+    let dyad = |s: &'_ str| -> Option<(usize, usize)> {
+        let k = s.find('-')?;
+        (k > 0 && k + 1 < s.len() && !s[k + 1..].contains('-')).then_some((k, k + 1))
+    };
+    let bad = || format!("expected a path {PATH_SHAPES}, found `{path}`");
+    match parts.as_slice() {
+        ["state", id, field] if !id.is_empty() && !field.is_empty() => {
+            Ok(PathRef::State(id, field))
+        }
+        ["pair", ab, field] if !field.is_empty() => {
+            let (k, l) = dyad(ab).ok_or_else(bad)?;
+            Ok(PathRef::Pair(&ab[..k], &ab[l..], field))
+        }
+        [kind @ ("intent" | "baseline"), ab] => {
+            let (k, l) = dyad(ab).ok_or_else(bad)?;
+            let (a, b) = (&ab[..k], &ab[l..]);
+            Ok(if *kind == "intent" {
+                PathRef::Intent(a, b)
+            } else {
+                PathRef::Baseline(a, b)
+            })
+        }
+        [name] if !name.is_empty() => Ok(PathRef::Param(name)),
+        _ => Err(bad()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_parse_into_their_parts() {
+        assert_eq!(
+            parse_path("state.CHN.offense"),
+            Ok(PathRef::State("CHN", "offense"))
+        );
+        assert_eq!(
+            parse_path("pair.CHN-RUS.mistrust"),
+            Ok(PathRef::Pair("CHN", "RUS", "mistrust"))
+        );
+        assert_eq!(
+            parse_path("intent.USA-CHN"),
+            Ok(PathRef::Intent("USA", "CHN"))
+        );
+        assert_eq!(
+            parse_path("baseline.USA-CHN"),
+            Ok(PathRef::Baseline("USA", "CHN"))
+        );
+        assert_eq!(parse_path("eta"), Ok(PathRef::Param("eta")));
+        for bad in [
+            "pair.CHN.mistrust",
+            "intent.USA",
+            "pair.-RUS.x",
+            "state..x",
+            "a.b.c.d",
+            "intent.A-B-C",
+        ] {
+            assert!(parse_path(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ops_clamp_to_the_field_range() {
+        assert_eq!(Op::Add.apply(0.9, 0.2, (0.0, 1.0)), 1.0);
+        assert_eq!(Op::Mul.apply(10.0, 0.85, PairField::Trade.range()), 8.5);
+        assert_eq!(Op::Set.apply(0.1, -3.0, (-1.0, 1.0)), -1.0);
+    }
+}

@@ -1,0 +1,1064 @@
+//! Raw scenario -> validated [`Scenario`], collecting every problem found.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+
+use super::diag::{Collector, Diagnostics, suggestion};
+use super::raw::{RawEffect, RawEvent, RawMeta, RawPower, RawScenario, RawState, S};
+use super::target::{Op, PATH_SHAPES, PairField, PathRef, StateField, Target, parse_path};
+use super::{Doc, Effect, Event, PairDoc, PowerSpec, Scenario, State, Trigger, geo};
+use crate::model::params::{self, Params, Theory};
+
+/// Largest number of steps a scenario may ask for.
+const MAX_STEPS: f64 = 100_000.0;
+/// Largest number of states.
+const MAX_STATES: usize = 1000;
+
+pub(super) fn parse_and_validate(text: &str, file: &str) -> Result<Scenario, Diagnostics> {
+    let mut c = Collector::new(text);
+    let raw: RawScenario = match toml::from_str(text) {
+        Ok(r) => r,
+        Err(e) => {
+            shape_error(&mut c, &e);
+            return Err(c.finish(file));
+        }
+    };
+    match validate(&raw, &mut c) {
+        Some(s) if c.is_empty() => Ok(s),
+        _ => Err(c.finish(file)),
+    }
+}
+
+/// Translate a TOML syntax or serde shape error into a diagnostic.
+fn shape_error(c: &mut Collector<'_>, e: &toml::de::Error) {
+    let span = e.span().unwrap_or(0..0);
+    let msg = e.message().trim().to_string();
+    let section = c
+        .map
+        .header_before(span.start)
+        .unwrap_or("top level")
+        .to_string();
+    let in_section = format!("in {section}");
+    // Unknown field: serde says "unknown field `x`, expected one of `a`, `b`".
+    if let Some(rest) = msg.strip_prefix("unknown field `") {
+        let word = rest.split('`').next().unwrap_or("");
+        let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+        let hint = suggestion(word, expected.iter().copied());
+        let valid = expected
+            .iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        c.error(
+            span,
+            section_field(&section, word),
+            format!("unknown field `{word}` {in_section}{hint} (valid fields: {valid})"),
+        );
+        return;
+    }
+    if let Some(rest) = msg.strip_prefix("missing field `") {
+        let word = rest.split('`').next().unwrap_or("");
+        c.error(
+            span,
+            section_field(&section, word),
+            format!("missing required field `{word}` {in_section}"),
+        );
+        return;
+    }
+    // Type errors and syntax errors: name the key on the offending line when there is one.
+    let (line, _) = c.map.position(span.start);
+    let line_text = c.map.line_text(line);
+    let key = line_text
+        .split_once('=')
+        .map(|(k, _)| k.trim().trim_matches('"').to_string())
+        .filter(|k| !k.is_empty() && !k.contains('[') && !k.contains('{'))
+        .unwrap_or_default();
+    let field = if key.is_empty() {
+        section.trim_matches(|c| c == '[' || c == ']').to_string()
+    } else {
+        section_field(&section, &key)
+    };
+    let msg = msg.replace("invalid type: ", "wrong type: found ");
+    c.error(span, field, format!("{msg} {in_section}"));
+}
+
+/// `state.aggression` from `[[state]]` and `aggression`.
+fn section_field(section: &str, key: &str) -> String {
+    let s = section.trim_matches(|c| c == '[' || c == ']').trim();
+    if s.is_empty() || s == "top level" {
+        key.to_string()
+    } else {
+        format!("{s}.{key}")
+    }
+}
+
+fn span<T>(s: &S<T>) -> Range<usize> {
+    s.span()
+}
+
+fn doc(source: &Option<S<String>>, note: &Option<S<String>>) -> Doc {
+    Doc {
+        source: source.as_ref().map(|s| s.get_ref().clone()),
+        note: note.as_ref().map(|s| s.get_ref().clone()),
+    }
+}
+
+/// Format a number for messages without noise (`0.5`, `1e300`, `nan`).
+fn show(x: f64) -> String {
+    if x.is_nan() {
+        "nan".into()
+    } else if x.is_infinite() {
+        if x > 0.0 { "inf".into() } else { "-inf".into() }
+    } else {
+        format!("{x}")
+    }
+}
+
+fn range_text(lo: f64, hi: f64) -> String {
+    match (lo.is_finite(), hi.is_finite()) {
+        (true, true) => format!("in [{}, {}]", show(lo), show(hi)),
+        (true, false) => format!(">= {}", show(lo)),
+        _ => "finite".into(),
+    }
+}
+
+/// A checked number: finite and within [lo, hi]; records a diagnostic otherwise.
+fn num(c: &mut Collector<'_>, v: &S<f64>, field: &str, lo: f64, hi: f64) -> Option<f64> {
+    let x = *v.get_ref();
+    if !x.is_finite() {
+        c.error(
+            span(v),
+            field,
+            format!(
+                "expected a finite number {}, found {}",
+                range_text(lo, hi),
+                show(x)
+            ),
+        );
+        None
+    } else if x < lo || x > hi {
+        c.error(
+            span(v),
+            field,
+            format!(
+                "expected a number {}, found {}",
+                range_text(lo, hi),
+                show(x)
+            ),
+        );
+        None
+    } else {
+        Some(x)
+    }
+}
+
+/// Like [`num`] but with a strict lower bound (`x > lo`).
+fn num_pos(c: &mut Collector<'_>, v: &S<f64>, field: &str, lo: f64, hi: f64) -> Option<f64> {
+    let x = *v.get_ref();
+    if x.is_finite() && x <= lo {
+        let what = if hi.is_finite() {
+            format!("in ({}, {}]", show(lo), show(hi))
+        } else {
+            format!("> {}", show(lo))
+        };
+        c.error(
+            span(v),
+            field,
+            format!("expected a number {what}, found {}", show(x)),
+        );
+        return None;
+    }
+    num(c, v, field, lo, hi)
+}
+
+fn opt_num(
+    c: &mut Collector<'_>,
+    v: &Option<S<f64>>,
+    field: &str,
+    lo: f64,
+    hi: f64,
+    default: f64,
+) -> Option<f64> {
+    match v {
+        Some(v) => num(c, v, field, lo, hi),
+        None => Some(default),
+    }
+}
+
+fn is_valid_id(id: &str) -> bool {
+    let mut ch = id.chars();
+    (2..=8).contains(&id.len())
+        && ch.next().is_some_and(|c| c.is_ascii_uppercase())
+        && ch.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn is_valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && !name.starts_with('.')
+}
+
+struct Ids<'r> {
+    index: HashMap<&'r str, usize>,
+    list: Vec<&'r str>,
+}
+
+impl<'r> Ids<'r> {
+    /// Resolve an id or record "unknown state".
+    fn resolve(
+        &self,
+        c: &mut Collector<'_>,
+        id: &str,
+        at: Range<usize>,
+        field: &str,
+    ) -> Option<usize> {
+        match self.index.get(id) {
+            Some(&i) => Some(i),
+            None => {
+                let hint = suggestion(id, self.list.iter().copied());
+                c.error(at, field, format!("unknown state `{id}`{hint} (states are declared with [[state]] id = \"...\")"));
+                None
+            }
+        }
+    }
+}
+
+fn validate(raw: &RawScenario, c: &mut Collector<'_>) -> Option<Scenario> {
+    let meta = match &raw.scenario {
+        Some(m) => Some(validate_meta(m.get_ref(), c)),
+        None => {
+            c.error(
+                0..0,
+                "scenario",
+                "missing the [scenario] table (name, start_year, ...)",
+            );
+            None
+        }
+    };
+    let params = raw.params.as_ref().map(|p| {
+        validate_params(
+            p.get_ref(),
+            meta.as_ref().map_or(Theory::Walt, |m| m.theory),
+            c,
+        )
+    });
+
+    if raw.state.is_empty() {
+        c.error(
+            0..0,
+            "state",
+            "the scenario declares no states: expected at least two [[state]] tables",
+        );
+        return None;
+    }
+    if raw.state.len() == 1 {
+        c.error(
+            span(&raw.state[0]),
+            "state",
+            "the scenario declares one state: expected at least two [[state]] tables",
+        );
+        return None;
+    }
+    if raw.state.len() > MAX_STATES {
+        c.error(
+            span(&raw.state[MAX_STATES]),
+            "state",
+            format!("too many states: at most {MAX_STATES}"),
+        );
+        return None;
+    }
+
+    // State ids first, so that everything else can refer to them.
+    let mut ids = Ids {
+        index: HashMap::new(),
+        list: Vec::new(),
+    };
+    for st in &raw.state {
+        let id = st.get_ref().id.get_ref().as_str();
+        let at = span(&st.get_ref().id);
+        if !is_valid_id(id) {
+            c.error(at.clone(), format!("state.{id}.id"), format!("expected an id of 2 to 8 capital letters, digits or `_`, starting with a letter (ISO 3166 alpha-3 for real states), found `{id}`"));
+        }
+        if ids.index.contains_key(id) {
+            let first = ids.index[id];
+            let (line, _) = c.map.position(span(&raw.state[first].get_ref().id).start);
+            c.error(
+                at,
+                format!("state.{id}.id"),
+                format!("duplicate state id `{id}` (first declared on line {line})"),
+            );
+        } else {
+            ids.index.insert(id, ids.list.len());
+            ids.list.push(id);
+        }
+    }
+    let n = raw.state.len();
+
+    let power = raw
+        .power
+        .as_ref()
+        .map(|p| validate_power(p.get_ref(), &raw.state, c));
+    let states: Vec<Option<State>> = raw
+        .state
+        .iter()
+        .map(|s| validate_state(s.get_ref(), power.as_ref(), c))
+        .collect();
+
+    // Component shares -> power.
+    let mut states: Vec<State> = states.into_iter().collect::<Option<Vec<_>>>()?;
+    let power_spec = match power {
+        Some(Some(spec @ PowerSpec::Components { .. })) => {
+            let PowerSpec::Components {
+                weights,
+                gdp_component,
+            } = &spec
+            else {
+                unreachable!()
+            };
+            for (name, w) in weights {
+                let total: f64 = states.iter().map(|s| component(s, name)).sum();
+                if total <= 0.0 {
+                    let at = span(raw.power.as_ref().unwrap());
+                    c.error(
+                        at,
+                        format!("power.weights.{name}"),
+                        format!("component `{name}` is 0 for every state: its share is undefined"),
+                    );
+                    return None;
+                }
+                for s in states.iter_mut() {
+                    s.power += w * component(s, name) / total;
+                }
+            }
+            for (k, s) in states.iter_mut().enumerate() {
+                if let Some(g) = gdp_component {
+                    s.gdp = Some(component(s, g));
+                }
+                if s.power <= 0.0 {
+                    c.error(span(&raw.state[k].get_ref().id), format!("state.{}.components", s.id), "power from components is 0: give the state a positive value for at least one weighted component");
+                }
+            }
+            spec
+        }
+        Some(None) => return None,
+        _ => PowerSpec::Direct,
+    };
+
+    // Pairs.
+    let mut distance = vec![0.0; n * n];
+    let mut distance_derived = vec![false; n * n];
+    for i in 0..n {
+        for j in 0..n {
+            if i != j {
+                distance[i * n + j] =
+                    geo::haversine_km(states[i].lat, states[i].lon, states[j].lat, states[j].lon);
+                distance_derived[i * n + j] = true;
+            }
+        }
+    }
+    let mut border = vec![false; n * n];
+    let mut trade = vec![0.0; n * n];
+    let mut mistrust = vec![0.0; n * n];
+    let mut affinity = vec![0.0; n * n];
+    let mut alignment = vec![0.0; n * n];
+    let mut pair_docs = Vec::new();
+    let mut seen_pairs: HashMap<(usize, usize), usize> = HashMap::new();
+    for p in &raw.pair {
+        let at = span(p);
+        let p = p.get_ref();
+        let names = p.states.get_ref();
+        if names.len() != 2 {
+            c.error(
+                span(&p.states),
+                "pair.states",
+                format!(
+                    "expected two state ids, e.g. states = [\"CHN\", \"RUS\"], found {}",
+                    names.len()
+                ),
+            );
+            continue;
+        }
+        let label = format!("{}-{}", names[0].get_ref(), names[1].get_ref());
+        let field = format!("pair.{label}.states");
+        let a = ids.resolve(c, names[0].get_ref(), span(&names[0]), &field);
+        let b = ids.resolve(c, names[1].get_ref(), span(&names[1]), &field);
+        let (Some(i), Some(j)) = (a, b) else { continue };
+        if i == j {
+            c.error(
+                span(&p.states),
+                field,
+                format!(
+                    "a pair of `{}` with itself: expected two different states",
+                    names[0].get_ref()
+                ),
+            );
+            continue;
+        }
+        let key = (i.min(j), i.max(j));
+        if let Some(&first) = seen_pairs.get(&key) {
+            let (line, _) = c.map.position(first);
+            c.error(span(&p.states), field, format!("duplicate pair {label} (first listed on line {line}); each unordered pair may be listed once"));
+            continue;
+        }
+        seen_pairs.insert(key, at.start);
+        let f = |name: &str| format!("pair.{label}.{name}");
+        let set = |m: &mut Vec<f64>, v: Option<f64>| {
+            if let Some(v) = v {
+                m[i * n + j] = v;
+                m[j * n + i] = v;
+            }
+        };
+        if let Some(d) = &p.distance_km {
+            if let Some(d) = num(c, d, &f("distance_km"), 0.0, 25_000.0) {
+                set(&mut distance, Some(d));
+                distance_derived[i * n + j] = false;
+                distance_derived[j * n + i] = false;
+            }
+        }
+        let v = p
+            .trade
+            .as_ref()
+            .and_then(|v| num(c, v, &f("trade"), 0.0, 1.0e6));
+        set(&mut trade, v);
+        let v = p
+            .mistrust
+            .as_ref()
+            .and_then(|v| num(c, v, &f("mistrust"), 0.0, 1.0));
+        set(&mut mistrust, v);
+        let v = p
+            .affinity
+            .as_ref()
+            .and_then(|v| num(c, v, &f("affinity"), -1.0, 1.0));
+        set(&mut affinity, v);
+        let v = p
+            .alignment
+            .as_ref()
+            .and_then(|v| num(c, v, &f("alignment"), -1.0, 1.0));
+        set(&mut alignment, v);
+        if let Some(b) = &p.border {
+            border[i * n + j] = *b.get_ref();
+            border[j * n + i] = *b.get_ref();
+        }
+        pair_docs.push(PairDoc {
+            i: key.0,
+            j: key.1,
+            doc: doc(&p.source, &p.note),
+        });
+    }
+
+    // Intents: default I_ji = A_j.
+    let mut intent = vec![0.0; n * n];
+    for j in 0..n {
+        for i in 0..n {
+            if i != j {
+                intent[j * n + i] = states[j].aggression;
+            }
+        }
+    }
+    let mut intent_docs = Vec::new();
+    let mut seen_intents: HashMap<(usize, usize), usize> = HashMap::new();
+    for it in &raw.intent {
+        let at = span(it);
+        let it = it.get_ref();
+        let label = format!("{}-{}", it.from.get_ref(), it.to.get_ref());
+        let field = format!("intent.{label}");
+        let a = ids.resolve(
+            c,
+            it.from.get_ref(),
+            span(&it.from),
+            &format!("{field}.from"),
+        );
+        let b = ids.resolve(c, it.to.get_ref(), span(&it.to), &format!("{field}.to"));
+        let v = num(c, &it.value, &format!("{field}.value"), 0.0, 1.0);
+        let (Some(j), Some(i)) = (a, b) else { continue };
+        if i == j {
+            c.error(
+                span(&it.to),
+                format!("{field}.to"),
+                "an intent of a state toward itself: expected two different states",
+            );
+            continue;
+        }
+        if let Some(&first) = seen_intents.get(&(j, i)) {
+            let (line, _) = c.map.position(first);
+            c.error(
+                at,
+                field,
+                format!("duplicate intent {label} (first listed on line {line})"),
+            );
+            continue;
+        }
+        seen_intents.insert((j, i), at.start);
+        if let Some(v) = v {
+            intent[j * n + i] = v;
+        }
+        intent_docs.push((j, i, doc(&it.source, &it.note)));
+    }
+
+    // Events.
+    let mut events = Vec::new();
+    let mut event_names: HashMap<&str, usize> = HashMap::new();
+    for ev in &raw.event {
+        let at = span(ev);
+        let name = ev.get_ref().name.get_ref().as_str();
+        if let Some(&first) = event_names.get(name) {
+            let (line, _) = c.map.position(first);
+            c.error(span(&ev.get_ref().name), format!("event.{name}.name"), format!("duplicate event name `{name}` (first on line {line}); names identify events in the outputs"));
+        }
+        event_names.insert(name, at.start);
+        if let Some(e) = validate_event(ev.get_ref(), meta.as_ref(), &ids, c) {
+            events.push(e);
+        }
+    }
+
+    let meta = meta?;
+    let params = match params {
+        Some(p) => p?,
+        None => (meta.theory.params(), Vec::new()),
+    };
+    if !c.is_empty() {
+        return None;
+    }
+    let m = raw.scenario.as_ref()?.get_ref();
+    Some(Scenario {
+        name: meta.name,
+        title: m
+            .title
+            .as_ref()
+            .map_or_else(String::new, |t| t.get_ref().clone()),
+        description: m
+            .description
+            .as_ref()
+            .map_or_else(String::new, |t| t.get_ref().clone()),
+        start_year: meta.start_year,
+        horizon: meta.horizon,
+        dt: meta.dt,
+        steps: meta.steps,
+        seed: meta.seed,
+        runs: meta.runs,
+        theory: meta.theory,
+        overrides: params.1,
+        params: params.0,
+        power_spec,
+        states,
+        distance,
+        border,
+        trade,
+        mistrust,
+        affinity,
+        alignment,
+        intent,
+        distance_derived,
+        pair_docs,
+        intent_docs,
+        events,
+        doc: doc(&m.source, &m.note),
+    })
+}
+
+fn component(s: &State, name: &str) -> f64 {
+    s.components
+        .iter()
+        .find(|(k, _)| k == name)
+        .map_or(0.0, |(_, v)| *v)
+}
+
+struct Meta {
+    name: String,
+    start_year: f64,
+    horizon: f64,
+    dt: f64,
+    steps: usize,
+    seed: u64,
+    runs: u64,
+    theory: Theory,
+}
+
+fn validate_meta(m: &RawMeta, c: &mut Collector<'_>) -> Meta {
+    let name = m.name.get_ref().clone();
+    if !is_valid_name(&name) {
+        c.error(span(&m.name), "scenario.name", format!("expected a short name of letters, digits, `-`, `_` or `.` (at most 64, used for the results folder; put free text in `title`), found `{name}`"));
+    }
+    let start_year =
+        num(c, &m.start_year, "scenario.start_year", -10_000.0, 10_000.0).unwrap_or(0.0);
+    let horizon = match &m.horizon {
+        Some(h) => num_pos(c, h, "scenario.horizon", 0.0, 1000.0).unwrap_or(12.0),
+        None => 12.0,
+    };
+    let dt = match &m.dt {
+        Some(d) => num_pos(c, d, "scenario.dt", 0.0, horizon).unwrap_or(0.25),
+        None => 0.25,
+    };
+    let ratio = horizon / dt;
+    let steps = ratio.round();
+    if (ratio - steps).abs() > 1e-9 * ratio.max(1.0) {
+        let at = m.dt.as_ref().or(m.horizon.as_ref()).map_or(0..0, span);
+        c.error(
+            at,
+            "scenario.dt",
+            format!(
+                "horizon ({}) must be a whole number of steps of dt ({}): {} steps is not whole",
+                show(horizon),
+                show(dt),
+                show(ratio)
+            ),
+        );
+    } else if steps > MAX_STEPS {
+        let at = m.dt.as_ref().map_or(0..0, span);
+        c.error(
+            at,
+            "scenario.dt",
+            format!("horizon / dt = {steps} steps: expected at most {MAX_STEPS}"),
+        );
+    }
+    let seed = match &m.seed {
+        Some(s) if *s.get_ref() < 0 => {
+            c.error(
+                span(s),
+                "scenario.seed",
+                format!("expected a seed >= 0, found {}", s.get_ref()),
+            );
+            0
+        }
+        Some(s) => *s.get_ref() as u64,
+        None => 1,
+    };
+    let runs = match &m.runs {
+        Some(r) if *r.get_ref() < 1 => {
+            c.error(
+                span(r),
+                "scenario.runs",
+                format!("expected a number of runs >= 1, found {}", r.get_ref()),
+            );
+            1
+        }
+        Some(r) => *r.get_ref() as u64,
+        None => 1000,
+    };
+    let theory = match &m.theory {
+        Some(t) => match Theory::parse(t.get_ref()) {
+            Some(t) => t,
+            None => {
+                let names = Theory::ALL.map(Theory::name);
+                let hint = suggestion(t.get_ref(), names);
+                c.error(span(t), "scenario.theory", format!("unknown theory `{}`{hint} (expected one of walt, waltz, bandwagon, liberal)", t.get_ref()));
+                Theory::Walt
+            }
+        },
+        None => Theory::Walt,
+    };
+    Meta {
+        name,
+        start_year,
+        horizon,
+        dt,
+        steps: steps.max(1.0) as usize,
+        seed,
+        runs,
+        theory,
+    }
+}
+
+/// `[params]`: returns the resolved parameters and the overrides as written.
+fn validate_params(
+    map: &BTreeMap<String, S<toml::Value>>,
+    theory: Theory,
+    c: &mut Collector<'_>,
+) -> Option<(Params, Vec<(String, String)>)> {
+    let mut p = theory.params();
+    let mut overrides = Vec::new();
+    let mut ok = true;
+    let mut entries: Vec<_> = map.iter().collect();
+    entries.sort_by_key(|(_, v)| v.span().start);
+    for (name, v) in entries {
+        let field = format!("params.{name}");
+        let at = span(v);
+        match (name.as_str(), v.get_ref()) {
+            ("source" | "note", toml::Value::String(_)) => continue,
+            ("source" | "note", _) => {
+                c.error(at, field, "expected a string");
+                ok = false;
+            }
+            ("threat_form", toml::Value::String(s)) => match params::ThreatForm::parse(s) {
+                Some(f) => {
+                    p.threat_form = f;
+                    overrides.push((name.clone(), s.clone()));
+                }
+                None => {
+                    c.error(
+                        at,
+                        field,
+                        format!("expected \"product\" or \"sum\", found \"{s}\""),
+                    );
+                    ok = false;
+                }
+            },
+            ("threat_form", other) => {
+                c.error(
+                    at,
+                    field,
+                    format!(
+                        "expected \"product\" or \"sum\", found {}",
+                        other.type_str()
+                    ),
+                );
+                ok = false;
+            }
+            (_, value) => {
+                let Some(spec) = params::spec(name) else {
+                    let hint = suggestion(name, params::names());
+                    c.error(at, field, format!("unknown model parameter `{name}`{hint} (see docs/model.md for the list)"));
+                    ok = false;
+                    continue;
+                };
+                let x = match value {
+                    toml::Value::Float(x) => *x,
+                    toml::Value::Integer(i) => *i as f64,
+                    other => {
+                        c.error(
+                            at,
+                            field,
+                            format!(
+                                "expected a number {}, found {}",
+                                range_text(spec.min, spec.max),
+                                other.type_str()
+                            ),
+                        );
+                        ok = false;
+                        continue;
+                    }
+                };
+                let sv = S::new(at.clone(), x);
+                match num(c, &sv, &field, spec.min, spec.max) {
+                    Some(x) => {
+                        if let Some(slot) = p.get_mut(name) {
+                            *slot = x;
+                        }
+                        overrides.push((name.clone(), show(x)));
+                    }
+                    None => ok = false,
+                }
+            }
+        }
+    }
+    ok.then_some((p, overrides))
+}
+
+/// `[power]`: returns `None` when it is invalid (diagnostics recorded).
+fn validate_power(
+    p: &RawPower,
+    states: &[S<RawState>],
+    c: &mut Collector<'_>,
+) -> Option<PowerSpec> {
+    let mut ok = true;
+    let mut weights = Vec::new();
+    if p.weights.get_ref().is_empty() {
+        c.error(
+            span(&p.weights),
+            "power.weights",
+            "expected at least one component weight, e.g. weights = { gdp = 0.5, milex = 0.5 }",
+        );
+        return None;
+    }
+    for (name, w) in p.weights.get_ref() {
+        match num(c, w, &format!("power.weights.{name}"), 0.0, 1.0e6) {
+            Some(w) => weights.push((name.clone(), w)),
+            None => ok = false,
+        }
+    }
+    if ok && weights.iter().all(|(_, w)| *w == 0.0) {
+        c.error(
+            span(&p.weights),
+            "power.weights",
+            "every weight is 0: expected at least one positive weight",
+        );
+        ok = false;
+    }
+    let gdp_component = match &p.gdp_component {
+        Some(g) => {
+            let name = g.get_ref();
+            let missing = states.iter().find(|s| {
+                !s.get_ref()
+                    .components
+                    .as_ref()
+                    .is_some_and(|m| m.get_ref().contains_key(name))
+            });
+            if let Some(s) = missing {
+                c.error(span(g), "power.gdp_component", format!("component `{name}` is named as GDP but state {} has no `{name}` in its components", s.get_ref().id.get_ref()));
+                ok = false;
+            }
+            Some(name.clone())
+        }
+        None => None,
+    };
+    ok.then_some(PowerSpec::Components {
+        weights,
+        gdp_component,
+    })
+}
+
+fn validate_state(
+    s: &RawState,
+    power: Option<&Option<PowerSpec>>,
+    c: &mut Collector<'_>,
+) -> Option<State> {
+    let id = s.id.get_ref().clone();
+    let f = |name: &str| format!("state.{id}.{name}");
+    let mut ok = true;
+    let mut components = Vec::new();
+    if let Some(m) = &s.components {
+        for (k, v) in m.get_ref() {
+            match num(c, v, &f(&format!("components.{k}")), 0.0, 1.0e12) {
+                Some(x) => components.push((k.clone(), x)),
+                None => ok = false,
+            }
+        }
+    }
+    let mut state_power = 0.0;
+    let mut gdp = None;
+    match power {
+        Some(spec) => {
+            if let Some(pw) = &s.power {
+                c.error(span(pw), f("power"), "power is computed from components because the [power] table is present: remove `power` here, or remove [power] and give every state `power`");
+                ok = false;
+            }
+            if let Some(g) = &s.gdp {
+                c.error(span(g), f("gdp"), "with a [power] table, GDP comes from a component (power.gdp_component): remove `gdp` here and put it in `components`");
+                ok = false;
+            }
+            if let Some(PowerSpec::Components { weights, .. }) = spec {
+                let given = s.components.as_ref().map(|m| m.get_ref());
+                for (name, _) in weights {
+                    if !given.is_some_and(|m| m.contains_key(name)) {
+                        let at = s.components.as_ref().map_or_else(|| span(&s.id), span);
+                        c.error(at, f(&format!("components.{name}")), format!("missing component `{name}`: the [power] table weights it, so every state needs a value"));
+                        ok = false;
+                    }
+                }
+            }
+        }
+        None => {
+            match &s.power {
+                Some(pw) => match num_pos(c, pw, &f("power"), 0.0, 1.0e12) {
+                    Some(x) => state_power = x,
+                    None => ok = false,
+                },
+                None => {
+                    c.error(span(&s.id), f("power"), "missing `power`: give it directly (> 0), or add a [power] table with component weights and give `components`");
+                    ok = false;
+                }
+            }
+            if let Some(m) = &s.components {
+                if !m.get_ref().is_empty() {
+                    c.error(span(m), f("components"), "components are given but there is no [power] table saying how to weight them");
+                    ok = false;
+                }
+            }
+            if let Some(g) = &s.gdp {
+                gdp = num_pos(c, g, &f("gdp"), 0.0, 1.0e9);
+                ok &= gdp.is_some();
+            }
+        }
+    }
+    let offense = num_pos(c, &s.offense, &f("offense"), 0.0, 1.0);
+    let growth = opt_num(c, &s.growth, &f("growth"), -1.0, 1.0, 0.0);
+    let volatility = opt_num(c, &s.volatility, &f("volatility"), 0.0, 2.0, 0.0);
+    let lat = num(c, &s.lat, &f("lat"), -90.0, 90.0);
+    let lon = num(c, &s.lon, &f("lon"), -180.0, 180.0);
+    let aggression = num(c, &s.aggression, &f("aggression"), 0.0, 1.0);
+    let autonomy = opt_num(c, &s.autonomy, &f("autonomy"), 0.0, 10.0, 0.0);
+    if !ok {
+        return None;
+    }
+    Some(State {
+        name: s
+            .name
+            .as_ref()
+            .map_or_else(|| id.clone(), |n| n.get_ref().clone()),
+        id,
+        power: state_power,
+        gdp,
+        components,
+        offense: offense?,
+        growth: growth?,
+        volatility: volatility?,
+        lat: lat?,
+        lon: lon?,
+        aggression: aggression?,
+        autonomy: autonomy?,
+        doc: doc(&s.source, &s.note),
+    })
+}
+
+fn validate_event(
+    ev: &RawEvent,
+    meta: Option<&Meta>,
+    ids: &Ids<'_>,
+    c: &mut Collector<'_>,
+) -> Option<Event> {
+    let name = ev.name.get_ref().clone();
+    let f = |k: &str| format!("event.{name}.{k}");
+    if name.trim().is_empty() {
+        c.error(span(&ev.name), f("name"), "expected a non-empty event name");
+    }
+    let trigger = match (&ev.at, &ev.hazard) {
+        (Some(at), None) => {
+            let (lo, hi) = meta.map_or((f64::MIN, f64::MAX), |m| {
+                (m.start_year, m.start_year + m.horizon)
+            });
+            num(c, at, &f("at"), lo, hi).map(Trigger::At)
+        }
+        (None, Some(h)) => num(c, h, &f("hazard"), 0.0, 100.0).map(Trigger::Hazard),
+        (Some(_), Some(h)) => {
+            c.error(
+                span(h),
+                f("hazard"),
+                "an event has either `at` (scheduled) or `hazard` (random), not both",
+            );
+            None
+        }
+        (None, None) => {
+            c.error(span(&ev.name), f("at"), "missing trigger: expected `at = <year>` (scheduled) or `hazard = <rate per year>` (random)");
+            None
+        }
+    };
+    let once = ev.once.as_ref().is_none_or(|o| *o.get_ref());
+    if let (Some(Trigger::At(_)), Some(o)) = (trigger, &ev.once) {
+        if !*o.get_ref() {
+            c.error(
+                span(o),
+                f("once"),
+                "a scheduled event (`at`) fires once; `once = false` needs a `hazard`",
+            );
+        }
+    }
+    if ev.effects.get_ref().is_empty() {
+        c.error(span(&ev.effects), f("effects"), "expected at least one effect, e.g. { target = \"pair.USA-CHN.trade\", op = \"mul\", value = 0.85 }");
+    }
+    let mut effects = Vec::new();
+    for (k, e) in ev.effects.get_ref().iter().enumerate() {
+        if let Some(e) = validate_effect(e.get_ref(), &f(&format!("effects[{k}]")), ids, c) {
+            effects.push(e);
+        }
+    }
+    (effects.len() == ev.effects.get_ref().len()).then_some(())?;
+    Some(Event {
+        name,
+        trigger: trigger?,
+        once,
+        effects,
+        doc: doc(&ev.source, &ev.note),
+    })
+}
+
+fn validate_effect(
+    e: &RawEffect,
+    field: &str,
+    ids: &Ids<'_>,
+    c: &mut Collector<'_>,
+) -> Option<Effect> {
+    let path = e.target.get_ref();
+    let tf = format!("{field}.target");
+    let at = span(&e.target);
+    let target = match parse_path(path) {
+        Err(msg) => {
+            c.error(at, tf, msg);
+            None
+        }
+        Ok(PathRef::Param(_)) => {
+            c.error(at, tf, format!("expected a path {PATH_SHAPES}, found `{path}`; model parameters cannot be changed by events"));
+            None
+        }
+        Ok(PathRef::State(id, name)) => {
+            let i = ids.resolve(c, id, at.clone(), &tf);
+            let fld = StateField::parse(name);
+            if fld.is_none() {
+                let hint = suggestion(name, StateField::NAMES);
+                let extra = if name == "aggression" {
+                    "; aggression only sets the default intents at the start: use `intent.<FROM>-<TO>` or `baseline.<FROM>-<TO>`"
+                } else {
+                    ""
+                };
+                c.error(
+                    at.clone(),
+                    tf.clone(),
+                    format!(
+                        "unknown state field `{name}` for events{hint}{extra} (expected one of {})",
+                        StateField::NAMES.join(", ")
+                    ),
+                );
+            }
+            Some(Target::State { i: i?, field: fld? })
+        }
+        Ok(PathRef::Pair(a, b, name)) => {
+            let i = ids.resolve(c, a, at.clone(), &tf);
+            let j = ids.resolve(c, b, at.clone(), &tf);
+            let fld = PairField::parse(name);
+            if fld.is_none() {
+                let hint = suggestion(name, PairField::NAMES);
+                c.error(
+                    at.clone(),
+                    tf.clone(),
+                    format!(
+                        "unknown pair field `{name}` for events{hint} (expected one of {})",
+                        PairField::NAMES.join(", ")
+                    ),
+                );
+            }
+            let (i, j) = (i?, j?);
+            if i == j {
+                c.error(
+                    at,
+                    tf,
+                    format!("a pair of `{a}` with itself: expected two different states"),
+                );
+                return None;
+            }
+            Some(Target::Pair { i, j, field: fld? })
+        }
+        Ok(PathRef::Intent(a, b) | PathRef::Baseline(a, b)) => {
+            let from = ids.resolve(c, a, at.clone(), &tf);
+            let to = ids.resolve(c, b, at.clone(), &tf);
+            let (from, to) = (from?, to?);
+            if from == to {
+                c.error(
+                    at,
+                    tf,
+                    format!("an intent of `{a}` toward itself: expected two different states"),
+                );
+                return None;
+            }
+            Some(if path.starts_with("intent") {
+                Target::Intent { from, to }
+            } else {
+                Target::Baseline { from, to }
+            })
+        }
+    };
+    let op = match Op::parse(e.op.get_ref()) {
+        Some(op) => Some(op),
+        None => {
+            let hint = suggestion(e.op.get_ref(), ["set", "add", "mul"]);
+            c.error(
+                span(&e.op),
+                format!("{field}.op"),
+                format!(
+                    "unknown operation `{}`{hint} (expected set, add or mul)",
+                    e.op.get_ref()
+                ),
+            );
+            None
+        }
+    };
+    let vf = format!("{field}.value");
+    let value = num(c, &e.value, &vf, f64::MIN, f64::MAX)?;
+    let (target, op) = (target?, op?);
+    if op == Op::Set {
+        let (lo, hi) = target.range();
+        num(c, &e.value, &vf, lo, hi)?;
+    }
+    Some(Effect { target, op, value })
+}
