@@ -4,7 +4,7 @@ use std::fmt::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use entente::model::{interdependence, proximity};
+use entente::model::{World, interdependence, proximity};
 use entente::scenario::{self, PowerSpec, Scenario, Trigger};
 
 use super::table::Table;
@@ -163,6 +163,7 @@ pub fn render(s: &Scenario) -> String {
         }
     }
     out.push_str(&t.render());
+    out.push_str(&threats(s));
 
     let _ = writeln!(
         out,
@@ -218,4 +219,101 @@ fn describe_target(s: &Scenario, t: scenario::Target) -> String {
         Intent { from, to } => format!("intent.{}-{}", id(from), id(to)),
         Baseline { from, to } => format!("baseline.{}-{}", id(from), id(to)),
     }
+}
+
+/// The threat matrix at the start, its components, and each state's principal threat.
+fn threats(s: &Scenario) -> String {
+    let p = &s.params;
+    let n = s.n();
+    let mut w = World::new(s, p);
+    w.derive(p);
+    w.threats(p);
+    w.decide(p);
+    let ids: Vec<&str> = s.states.iter().map(|x| x.id.as_str()).collect();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nThreat at the start (theory {}; row = perceiving state i, column = source j; T_ij, 1 = the strongest state d0 away with middling offence and intent)",
+        s.theory
+    );
+    let mut cols = vec!["<i".to_string()];
+    cols.extend(ids.iter().map(|c| c.to_string()));
+    let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
+    let mut t = Table::new(&cols);
+    for (i, id) in ids.iter().enumerate() {
+        let mut row = vec![id.to_string()];
+        row.extend((0..n).map(|j| {
+            if i == j {
+                "-".into()
+            } else {
+                f(w.threat[i * n + j], 2)
+            }
+        }));
+        t.row(row);
+    }
+    out.push_str(&t.render());
+
+    let _ = writeln!(
+        out,
+        "\nPrincipal threats at the start (h = argmax of camp threat K; components of T_ih: Phat = relative power, prox = proximity, O = offence, I = perceived intent)"
+    );
+    let mut t = Table::new(&[
+        "<state",
+        "<principal",
+        "camp_K",
+        "T_ih",
+        "Phat",
+        "prox",
+        "O",
+        "I",
+        "<strategy",
+        "<best_partner",
+    ]);
+    for i in 0..n {
+        let d = w.decision(i, p);
+        t.row(vec![
+            ids[i].to_string(),
+            ids[d.principal].to_string(),
+            f(d.kappa, 3),
+            f(d.threat, 3),
+            f(d.sources.power, 3),
+            f(d.sources.proximity, 3),
+            f(d.sources.offense, 2),
+            f(d.sources.intent, 2),
+            d.strategy.name().to_string(),
+            d.partners
+                .first()
+                .map_or("-".into(), |q| format!("{} ({:.2})", ids[q.k], q.value)),
+        ]);
+    }
+    out.push_str(&t.render());
+
+    let _ = writeln!(
+        out,
+        "\nThreat components, every ordered pair (T_ij = threat i perceives from j)"
+    );
+    let mut t = Table::new(&[
+        "<i", "<j", "Phat_j", "prox_ij", "O_j", "I_ji", "interdep", "T_ij", "K_ij",
+    ]);
+    for i in 0..n {
+        for j in 0..n {
+            if i == j {
+                continue;
+            }
+            let src = w.threat_sources(i, j);
+            t.row(vec![
+                ids[i].to_string(),
+                ids[j].to_string(),
+                f(src.power, 3),
+                f(src.proximity, 3),
+                f(src.offense, 2),
+                f(src.intent, 2),
+                f(w.interdependence[i * n + j], 3),
+                f(w.threat[i * n + j], 3),
+                f(w.camp_threat[i * n + j], 3),
+            ]);
+        }
+    }
+    out.push_str(&t.render());
+    out
 }

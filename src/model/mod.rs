@@ -1,7 +1,18 @@
 //! The balance-of-threat model (MODEL.md): pure functions, no I/O.
+//!
+//! - [`formulas`]: one function per formula of the spec, scalar and checkable by hand;
+//! - [`world`]: the state of one run in flat arrays, the step, and [`simulate`];
+//! - [`camps`]: the final two-camp partition (Axelrod & Bennett 1993);
+//! - [`params`]: parameters, defaults, ranges and theory presets.
+//!
+//! Nothing here reads files, prints, or keeps global state; a run depends only on the
+//! scenario, the parameters, the master seed and the run index.
 
+pub mod camps;
 pub mod formulas;
 pub mod params;
+pub mod world;
 
-pub use formulas::{interdependence, proximity, relative_power, threat};
+pub use formulas::{PairClass, Strategy, interdependence, proximity, relative_power, threat};
 pub use params::{Params, Theory};
+pub use world::{Decision, NoObserver, Observer, RunOutcome, Simulator, World, simulate};

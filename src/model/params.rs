@@ -113,6 +113,7 @@ params! {
     beta_t = 1.0, [0.0, 100.0], "-", "Partner value: penalty for the partner's own threat.";
     beta_m = 1.0, [0.0, 100.0], "-", "Partner value: penalty for historical mistrust.";
     beta_b = 0.5, [0.0, 100.0], "-", "Weight of the bandwagon value.";
+    beta_self = 1.0, [0.0, 100.0], "-", "Weight of self-help (arming alone), the alternative to bandwagoning when no ally is available.";
     zeta = 0.05, [0.0, 100.0], "1/year", "Gain of the intent spiral (hostility raises perceived intent).";
     xi = 0.2, [0.0, 100.0], "1/year", "Relaxation of perceived intent toward its baseline.";
     alliance_threshold = 0.6, [-1.0, 1.0], "-", "Alignment at or above which a pair counts as an alliance.";

@@ -176,8 +176,11 @@ mod tests {
         assert_eq!(m.position(1), (1, 2));
         assert_eq!(m.position(3), (2, 1));
         assert_eq!(m.position(7), (2, 4)); // after the two-byte é
-        assert_eq!(m.position(9), (3, 1));
-        assert_eq!(m.position(10), (4, 1));
+        // Bytes: a b \n c d é(2) \n \n x: offset 8 is the empty line 3, 9 is `x`, 10 the end.
+        assert_eq!(m.position(8), (3, 1));
+        assert_eq!(m.position(9), (4, 1));
+        assert_eq!(m.position(10), (4, 2));
+        assert_eq!(m.position(99), (4, 2)); // clamped to the end
         assert_eq!(m.line_text(2), "cdé");
         assert_eq!(m.line_text(4), "x");
     }

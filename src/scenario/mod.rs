@@ -1,12 +1,14 @@
 //! Scenario files: TOML text -> [`raw::RawScenario`] -> validated [`Scenario`].
 //!
-//! Parsing is done by serde (`deny_unknown_fields`); validation checks every
-//! value, resolves defaults and derived values (power shares, distances,
+//! Parsing is done by serde (`deny_unknown_fields`), one table at a time so that
+//! a mistake in one `[[state]]` does not hide one in another; validation checks
+//! every value, resolves defaults and derived values (power shares, distances,
 //! default intents) and reports every problem it finds with file, line,
 //! column and field. Code downstream of [`Scenario`] never re-checks ranges.
 
 mod diag;
 pub mod geo;
+mod parse;
 pub mod raw;
 pub mod target;
 mod validate;

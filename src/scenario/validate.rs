@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
 use super::diag::{Collector, Diagnostics, suggestion};
+use super::parse::parse_raw;
 use super::raw::{RawEffect, RawEvent, RawMeta, RawPower, RawScenario, RawState, S};
 use super::target::{Op, PATH_SHAPES, PairField, PathRef, StateField, Target, parse_path};
 use super::{Doc, Effect, Event, PairDoc, PowerSpec, Scenario, State, Trigger, geo};
@@ -11,84 +12,21 @@ use crate::model::params::{self, Params, Theory};
 
 /// Largest number of steps a scenario may ask for.
 const MAX_STEPS: f64 = 100_000.0;
+/// Simulated years when `horizon` is not given.
+const DEFAULT_HORIZON: f64 = 12.0;
+/// Years per step when `dt` is not given.
+const DEFAULT_DT: f64 = 0.25;
 /// Largest number of states.
 const MAX_STATES: usize = 1000;
 
 pub(super) fn parse_and_validate(text: &str, file: &str) -> Result<Scenario, Diagnostics> {
     let mut c = Collector::new(text);
-    let raw: RawScenario = match toml::from_str(text) {
-        Ok(r) => r,
-        Err(e) => {
-            shape_error(&mut c, &e);
-            return Err(c.finish(file));
-        }
+    let Some(raw) = parse_raw(text, &mut c) else {
+        return Err(c.finish(file));
     };
     match validate(&raw, &mut c) {
         Some(s) if c.is_empty() => Ok(s),
         _ => Err(c.finish(file)),
-    }
-}
-
-/// Translate a TOML syntax or serde shape error into a diagnostic.
-fn shape_error(c: &mut Collector<'_>, e: &toml::de::Error) {
-    let span = e.span().unwrap_or(0..0);
-    let msg = e.message().trim().to_string();
-    let section = c
-        .map
-        .header_before(span.start)
-        .unwrap_or("top level")
-        .to_string();
-    let in_section = format!("in {section}");
-    // Unknown field: serde says "unknown field `x`, expected one of `a`, `b`".
-    if let Some(rest) = msg.strip_prefix("unknown field `") {
-        let word = rest.split('`').next().unwrap_or("");
-        let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
-        let hint = suggestion(word, expected.iter().copied());
-        let valid = expected
-            .iter()
-            .map(|s| format!("`{s}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        c.error(
-            span,
-            section_field(&section, word),
-            format!("unknown field `{word}` {in_section}{hint} (valid fields: {valid})"),
-        );
-        return;
-    }
-    if let Some(rest) = msg.strip_prefix("missing field `") {
-        let word = rest.split('`').next().unwrap_or("");
-        c.error(
-            span,
-            section_field(&section, word),
-            format!("missing required field `{word}` {in_section}"),
-        );
-        return;
-    }
-    // Type errors and syntax errors: name the key on the offending line when there is one.
-    let (line, _) = c.map.position(span.start);
-    let line_text = c.map.line_text(line);
-    let key = line_text
-        .split_once('=')
-        .map(|(k, _)| k.trim().trim_matches('"').to_string())
-        .filter(|k| !k.is_empty() && !k.contains('[') && !k.contains('{'))
-        .unwrap_or_default();
-    let field = if key.is_empty() {
-        section.trim_matches(|c| c == '[' || c == ']').to_string()
-    } else {
-        section_field(&section, &key)
-    };
-    let msg = msg.replace("invalid type: ", "wrong type: found ");
-    c.error(span, field, format!("{msg} {in_section}"));
-}
-
-/// `state.aggression` from `[[state]]` and `aggression`.
-fn section_field(section: &str, key: &str) -> String {
-    let s = section.trim_matches(|c| c == '[' || c == ']').trim();
-    if s.is_empty() || s == "top level" {
-        key.to_string()
-    } else {
-        format!("{s}.{key}")
     }
 }
 
@@ -103,22 +41,26 @@ fn doc(source: &Option<S<String>>, note: &Option<S<String>>) -> Doc {
     }
 }
 
-/// Format a number for messages without noise (`0.5`, `1e300`, `nan`).
+/// Format a number for messages without noise (`0.5`, `1e12`, `nan`).
 fn show(x: f64) -> String {
     if x.is_nan() {
         "nan".into()
     } else if x.is_infinite() {
         if x > 0.0 { "inf".into() } else { "-inf".into() }
+    } else if x != 0.0 && !(1e-4..1e7).contains(&x.abs()) {
+        format!("{x:e}")
     } else {
         format!("{x}")
     }
 }
 
+/// ` in [lo, hi]`, ` >= lo`, ` <= hi` or nothing; bounds at or beyond `f64::MAX` count as none.
 fn range_text(lo: f64, hi: f64) -> String {
-    match (lo.is_finite(), hi.is_finite()) {
-        (true, true) => format!("in [{}, {}]", show(lo), show(hi)),
-        (true, false) => format!(">= {}", show(lo)),
-        _ => "finite".into(),
+    match (lo > f64::MIN, hi < f64::MAX) {
+        (true, true) => format!(" in [{}, {}]", show(lo), show(hi)),
+        (true, false) => format!(" >= {}", show(lo)),
+        (false, true) => format!(" <= {}", show(hi)),
+        (false, false) => String::new(),
     }
 }
 
@@ -130,7 +72,7 @@ fn num(c: &mut Collector<'_>, v: &S<f64>, field: &str, lo: f64, hi: f64) -> Opti
             span(v),
             field,
             format!(
-                "expected a finite number {}, found {}",
+                "expected a finite number{}, found {}",
                 range_text(lo, hi),
                 show(x)
             ),
@@ -140,11 +82,7 @@ fn num(c: &mut Collector<'_>, v: &S<f64>, field: &str, lo: f64, hi: f64) -> Opti
         c.error(
             span(v),
             field,
-            format!(
-                "expected a number {}, found {}",
-                range_text(lo, hi),
-                show(x)
-            ),
+            format!("expected a number{}, found {}", range_text(lo, hi), show(x)),
         );
         None
     } else {
@@ -155,12 +93,20 @@ fn num(c: &mut Collector<'_>, v: &S<f64>, field: &str, lo: f64, hi: f64) -> Opti
 /// Like [`num`] but with a strict lower bound (`x > lo`).
 fn num_pos(c: &mut Collector<'_>, v: &S<f64>, field: &str, lo: f64, hi: f64) -> Option<f64> {
     let x = *v.get_ref();
-    if x.is_finite() && x <= lo {
-        let what = if hi.is_finite() {
-            format!("in ({}, {}]", show(lo), show(hi))
-        } else {
-            format!("> {}", show(lo))
-        };
+    let what = if hi < f64::MAX {
+        format!("in ({}, {}]", show(lo), show(hi))
+    } else {
+        format!("> {}", show(lo))
+    };
+    if !x.is_finite() {
+        c.error(
+            span(v),
+            field,
+            format!("expected a finite number {what}, found {}", show(x)),
+        );
+        return None;
+    }
+    if x <= lo {
         c.error(
             span(v),
             field,
@@ -276,7 +222,7 @@ fn validate(raw: &RawScenario, c: &mut Collector<'_>) -> Option<Scenario> {
         index: HashMap::new(),
         list: Vec::new(),
     };
-    for st in &raw.state {
+    for (k, st) in raw.state.iter().enumerate() {
         let id = st.get_ref().id.get_ref().as_str();
         let at = span(&st.get_ref().id);
         if !is_valid_id(id) {
@@ -291,7 +237,8 @@ fn validate(raw: &RawScenario, c: &mut Collector<'_>) -> Option<Scenario> {
                 format!("duplicate state id `{id}` (first declared on line {line})"),
             );
         } else {
-            ids.index.insert(id, ids.list.len());
+            // The index into `raw.state` (and `states`), also when an earlier id was a duplicate.
+            ids.index.insert(id, k);
             ids.list.push(id);
         }
     }
@@ -307,58 +254,9 @@ fn validate(raw: &RawScenario, c: &mut Collector<'_>) -> Option<Scenario> {
         .map(|s| validate_state(s.get_ref(), power.as_ref(), c))
         .collect();
 
-    // Component shares -> power.
-    let mut states: Vec<State> = states.into_iter().collect::<Option<Vec<_>>>()?;
-    let power_spec = match power {
-        Some(Some(spec @ PowerSpec::Components { .. })) => {
-            let PowerSpec::Components {
-                weights,
-                gdp_component,
-            } = &spec
-            else {
-                unreachable!()
-            };
-            for (name, w) in weights {
-                let total: f64 = states.iter().map(|s| component(s, name)).sum();
-                if total <= 0.0 {
-                    let at = span(raw.power.as_ref().unwrap());
-                    c.error(
-                        at,
-                        format!("power.weights.{name}"),
-                        format!("component `{name}` is 0 for every state: its share is undefined"),
-                    );
-                    return None;
-                }
-                for s in states.iter_mut() {
-                    s.power += w * component(s, name) / total;
-                }
-            }
-            for (k, s) in states.iter_mut().enumerate() {
-                if let Some(g) = gdp_component {
-                    s.gdp = Some(component(s, g));
-                }
-                if s.power <= 0.0 {
-                    c.error(span(&raw.state[k].get_ref().id), format!("state.{}.components", s.id), "power from components is 0: give the state a positive value for at least one weighted component");
-                }
-            }
-            spec
-        }
-        Some(None) => return None,
-        _ => PowerSpec::Direct,
-    };
-
-    // Pairs.
+    // Pairs: the values listed; distances not given are computed from coordinates below.
     let mut distance = vec![0.0; n * n];
-    let mut distance_derived = vec![false; n * n];
-    for i in 0..n {
-        for j in 0..n {
-            if i != j {
-                distance[i * n + j] =
-                    geo::haversine_km(states[i].lat, states[i].lon, states[j].lat, states[j].lon);
-                distance_derived[i * n + j] = true;
-            }
-        }
-    }
+    let mut distance_given = vec![false; n * n];
     let mut border = vec![false; n * n];
     let mut trade = vec![0.0; n * n];
     let mut mistrust = vec![0.0; n * n];
@@ -411,12 +309,12 @@ fn validate(raw: &RawScenario, c: &mut Collector<'_>) -> Option<Scenario> {
                 m[j * n + i] = v;
             }
         };
-        if let Some(d) = &p.distance_km {
-            if let Some(d) = num(c, d, &f("distance_km"), 0.0, 25_000.0) {
-                set(&mut distance, Some(d));
-                distance_derived[i * n + j] = false;
-                distance_derived[j * n + i] = false;
-            }
+        if let Some(d) = &p.distance_km
+            && let Some(d) = num(c, d, &f("distance_km"), 0.0, 25_000.0)
+        {
+            set(&mut distance, Some(d));
+            distance_given[i * n + j] = true;
+            distance_given[j * n + i] = true;
         }
         let v = p
             .trade
@@ -449,15 +347,8 @@ fn validate(raw: &RawScenario, c: &mut Collector<'_>) -> Option<Scenario> {
         });
     }
 
-    // Intents: default I_ji = A_j.
-    let mut intent = vec![0.0; n * n];
-    for j in 0..n {
-        for i in 0..n {
-            if i != j {
-                intent[j * n + i] = states[j].aggression;
-            }
-        }
-    }
+    // Intents listed; the others default to the aggression of `from` below.
+    let mut intent_given: Vec<Option<f64>> = vec![None; n * n];
     let mut intent_docs = Vec::new();
     let mut seen_intents: HashMap<(usize, usize), usize> = HashMap::new();
     for it in &raw.intent {
@@ -492,9 +383,7 @@ fn validate(raw: &RawScenario, c: &mut Collector<'_>) -> Option<Scenario> {
             continue;
         }
         seen_intents.insert((j, i), at.start);
-        if let Some(v) = v {
-            intent[j * n + i] = v;
-        }
+        intent_given[j * n + i] = v;
         intent_docs.push((j, i, doc(&it.source, &it.note)));
     }
 
@@ -511,6 +400,76 @@ fn validate(raw: &RawScenario, c: &mut Collector<'_>) -> Option<Scenario> {
         event_names.insert(name, at.start);
         if let Some(e) = validate_event(ev.get_ref(), meta.as_ref(), &ids, c) {
             events.push(e);
+        }
+    }
+
+    // Everything below needs every state valid; problems in pairs, intents and
+    // events have been reported above whatever the states hold.
+    let mut states: Vec<State> = states.into_iter().collect::<Option<Vec<_>>>()?;
+
+    // Component shares -> power.
+    let power_spec = match power {
+        Some(Some(spec @ PowerSpec::Components { .. })) => {
+            let PowerSpec::Components {
+                weights,
+                gdp_component,
+            } = &spec
+            else {
+                unreachable!()
+            };
+            for (name, w) in weights {
+                if *w == 0.0 {
+                    continue;
+                }
+                let total: f64 = states.iter().map(|s| component(s, name)).sum();
+                if total <= 0.0 {
+                    let at = raw
+                        .power
+                        .as_ref()
+                        .and_then(|p| p.get_ref().weights.get_ref().get(name))
+                        .map_or(0..0, span);
+                    c.error(
+                        at,
+                        format!("power.weights.{name}"),
+                        format!("component `{name}` is 0 for every state: its share is undefined"),
+                    );
+                    return None;
+                }
+                for s in states.iter_mut() {
+                    s.power += w * component(s, name) / total;
+                }
+            }
+            for (k, s) in states.iter_mut().enumerate() {
+                if let Some(g) = gdp_component {
+                    s.gdp = Some(component(s, g));
+                }
+                if s.power <= 0.0 {
+                    c.error(span(&raw.state[k].get_ref().id), format!("state.{}.components", s.id), "power from components is 0: give the state a positive value for at least one weighted component");
+                }
+            }
+            spec
+        }
+        Some(None) => return None,
+        _ => PowerSpec::Direct,
+    };
+
+    let mut distance_derived = vec![false; n * n];
+    for i in 0..n {
+        for j in 0..n {
+            if i != j && !distance_given[i * n + j] {
+                distance[i * n + j] =
+                    geo::haversine_km(states[i].lat, states[i].lon, states[j].lat, states[j].lon);
+                distance_derived[i * n + j] = true;
+            }
+        }
+    }
+    // Default intent I_ji = A_j.
+    let mut intent = vec![0.0; n * n];
+    for j in 0..n {
+        for i in 0..n {
+            if i != j {
+                intent[j * n + i] = intent_given[j * n + i].unwrap_or(states[j].aggression);
+            }
         }
     }
 
@@ -568,6 +527,8 @@ fn component(s: &State, name: &str) -> f64 {
 
 struct Meta {
     name: String,
+    /// First and last year of the simulation, when both `start_year` and `horizon` are valid.
+    years: Option<(f64, f64)>,
     start_year: f64,
     horizon: f64,
     dt: f64,
@@ -582,37 +543,40 @@ fn validate_meta(m: &RawMeta, c: &mut Collector<'_>) -> Meta {
     if !is_valid_name(&name) {
         c.error(span(&m.name), "scenario.name", format!("expected a short name of letters, digits, `-`, `_` or `.` (at most 64, used for the results folder; put free text in `title`), found `{name}`"));
     }
-    let start_year =
-        num(c, &m.start_year, "scenario.start_year", -10_000.0, 10_000.0).unwrap_or(0.0);
+    let start_year = num(c, &m.start_year, "scenario.start_year", -10_000.0, 10_000.0);
     let horizon = match &m.horizon {
-        Some(h) => num_pos(c, h, "scenario.horizon", 0.0, 1000.0).unwrap_or(12.0),
-        None => 12.0,
+        Some(h) => num_pos(c, h, "scenario.horizon", 0.0, 1000.0),
+        None => Some(DEFAULT_HORIZON),
     };
     let dt = match &m.dt {
-        Some(d) => num_pos(c, d, "scenario.dt", 0.0, horizon).unwrap_or(0.25),
-        None => 0.25,
+        Some(d) => num_pos(c, d, "scenario.dt", 0.0, horizon.unwrap_or(f64::INFINITY)),
+        None => Some(DEFAULT_DT),
     };
-    let ratio = horizon / dt;
-    let steps = ratio.round();
-    if (ratio - steps).abs() > 1e-9 * ratio.max(1.0) {
-        let at = m.dt.as_ref().or(m.horizon.as_ref()).map_or(0..0, span);
-        c.error(
-            at,
-            "scenario.dt",
-            format!(
-                "horizon ({}) must be a whole number of steps of dt ({}): {} steps is not whole",
-                show(horizon),
-                show(dt),
-                show(ratio)
-            ),
-        );
-    } else if steps > MAX_STEPS {
-        let at = m.dt.as_ref().map_or(0..0, span);
-        c.error(
-            at,
-            "scenario.dt",
-            format!("horizon / dt = {steps} steps: expected at most {MAX_STEPS}"),
-        );
+    // Only when both are valid: a bad horizon must not also be reported as a bad dt.
+    let mut steps = (DEFAULT_HORIZON / DEFAULT_DT).round();
+    if let (Some(horizon), Some(dt)) = (horizon, dt) {
+        let ratio = horizon / dt;
+        steps = ratio.round();
+        if (ratio - steps).abs() > 1e-9 * ratio.max(1.0) {
+            let at = m.dt.as_ref().or(m.horizon.as_ref()).map_or(0..0, span);
+            c.error(
+                at,
+                "scenario.dt",
+                format!(
+                    "horizon ({}) must be a whole number of steps of dt ({}): {} steps is not whole",
+                    show(horizon),
+                    show(dt),
+                    show(ratio)
+                ),
+            );
+        } else if steps > MAX_STEPS {
+            let at = m.dt.as_ref().map_or(0..0, span);
+            c.error(
+                at,
+                "scenario.dt",
+                format!("horizon / dt = {steps} steps: expected at most {MAX_STEPS}"),
+            );
+        }
     }
     let seed = match &m.seed {
         Some(s) if *s.get_ref() < 0 => {
@@ -652,9 +616,10 @@ fn validate_meta(m: &RawMeta, c: &mut Collector<'_>) -> Meta {
     };
     Meta {
         name,
-        start_year,
-        horizon,
-        dt,
+        years: start_year.zip(horizon).map(|(s, h)| (s, s + h)),
+        start_year: start_year.unwrap_or(0.0),
+        horizon: horizon.unwrap_or(DEFAULT_HORIZON),
+        dt: dt.unwrap_or(DEFAULT_DT),
         steps: steps.max(1.0) as usize,
         seed,
         runs,
@@ -722,7 +687,7 @@ fn validate_params(
                             at,
                             field,
                             format!(
-                                "expected a number {}, found {}",
+                                "expected a number{}, found {}",
                                 range_text(spec.min, spec.max),
                                 other.type_str()
                             ),
@@ -851,11 +816,15 @@ fn validate_state(
                     ok = false;
                 }
             }
-            if let Some(m) = &s.components {
-                if !m.get_ref().is_empty() {
-                    c.error(span(m), f("components"), "components are given but there is no [power] table saying how to weight them");
-                    ok = false;
-                }
+            if let Some(m) = &s.components
+                && !m.get_ref().is_empty()
+            {
+                c.error(
+                    span(m),
+                    f("components"),
+                    "components are given but there is no [power] table saying how to weight them",
+                );
+                ok = false;
             }
             if let Some(g) = &s.gdp {
                 gdp = num_pos(c, g, &f("gdp"), 0.0, 1.0e9);
@@ -906,9 +875,10 @@ fn validate_event(
     }
     let trigger = match (&ev.at, &ev.hazard) {
         (Some(at), None) => {
-            let (lo, hi) = meta.map_or((f64::MIN, f64::MAX), |m| {
-                (m.start_year, m.start_year + m.horizon)
-            });
+            // Without valid years only finiteness can be checked (the years are reported).
+            let (lo, hi) = meta
+                .and_then(|m| m.years)
+                .unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
             num(c, at, &f("at"), lo, hi).map(Trigger::At)
         }
         (None, Some(h)) => num(c, h, &f("hazard"), 0.0, 100.0).map(Trigger::Hazard),
@@ -926,14 +896,14 @@ fn validate_event(
         }
     };
     let once = ev.once.as_ref().is_none_or(|o| *o.get_ref());
-    if let (Some(Trigger::At(_)), Some(o)) = (trigger, &ev.once) {
-        if !*o.get_ref() {
-            c.error(
-                span(o),
-                f("once"),
-                "a scheduled event (`at`) fires once; `once = false` needs a `hazard`",
-            );
-        }
+    if let (Some(Trigger::At(_)), Some(o)) = (trigger, &ev.once)
+        && !*o.get_ref()
+    {
+        c.error(
+            span(o),
+            f("once"),
+            "a scheduled event (`at`) fires once; `once = false` needs a `hazard`",
+        );
     }
     if ev.effects.get_ref().is_empty() {
         c.error(span(&ev.effects), f("effects"), "expected at least one effect, e.g. { target = \"pair.USA-CHN.trade\", op = \"mul\", value = 0.85 }");
@@ -1054,11 +1024,36 @@ fn validate_effect(
         }
     };
     let vf = format!("{field}.value");
-    let value = num(c, &e.value, &vf, f64::MIN, f64::MAX)?;
+    let value = num(c, &e.value, &vf, f64::NEG_INFINITY, f64::INFINITY)?;
     let (target, op) = (target?, op?);
     if op == Op::Set {
         let (lo, hi) = target.range();
         num(c, &e.value, &vf, lo, hi)?;
     }
     Some(Effect { target, op, value })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_in_messages_are_short() {
+        assert_eq!(show(0.5), "0.5");
+        assert_eq!(show(-0.1), "-0.1");
+        assert_eq!(show(2018.0), "2018");
+        assert_eq!(show(1e-12), "1e-12");
+        assert_eq!(show(1e12), "1e12");
+        assert_eq!(show(0.0), "0");
+        assert_eq!(show(f64::NAN), "nan");
+        assert_eq!(show(f64::NEG_INFINITY), "-inf");
+    }
+
+    #[test]
+    fn ranges_without_a_bound_say_so() {
+        assert_eq!(range_text(0.0, 1.0), " in [0, 1]");
+        assert_eq!(range_text(0.0, f64::MAX), " >= 0");
+        assert_eq!(range_text(f64::NEG_INFINITY, 5.0), " <= 5");
+        assert_eq!(range_text(f64::MIN, f64::INFINITY), "");
+    }
 }

@@ -1,0 +1,18 @@
+//! Integration tests, in one binary (matklad, "How to Test"): one module per layer.
+//!
+//! - [`malformed`]: `entente validate` on a catalogue of broken scenario files;
+//! - [`shipped`]: every scenario under `scenarios/` validates;
+//! - [`derived`]: values validation derives (power shares, distances, proximity),
+//!   checked against numbers computed by hand.
+
+mod derived;
+mod malformed;
+mod model;
+mod shipped;
+
+use std::path::{Path, PathBuf};
+
+/// A path relative to the repository root.
+fn repo(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}

@@ -1,0 +1,473 @@
+//! The model's behaviour: invariants over random scenarios (property tests) and Walt's
+//! regularities on the tutorial and flagship scenarios, with fixed seeds.
+//!
+//! Tolerances: a probability estimated from `R` runs has standard error at most
+//! `0.5 / sqrt(R)`; thresholds below leave at least four standard errors of room.
+
+use entente::model::{NoObserver, Observer, Params, Simulator, Strategy as Choice, Theory, World};
+use entente::scenario::{self, Scenario};
+use proptest::prelude::*;
+
+use super::repo;
+
+fn load(rel: &str) -> Scenario {
+    scenario::load(&repo(rel)).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn with_theory(s: &Scenario, t: Theory) -> Params {
+    let mut p = t.params();
+    p.threat_form = s.params.threat_form;
+    p
+}
+
+/// Aggregates over runs that the behaviour tests need.
+struct Summary {
+    n: usize,
+    runs: u64,
+    /// Runs in which each ordered pair (i, k) ends allied (a ≥ alliance threshold).
+    allied_end: Vec<u64>,
+    /// Sum of final alignments per ordered pair.
+    alignment_sum: Vec<f64>,
+    /// Decision counts per state: [secure, balance, bandwagon].
+    decisions: Vec<[u64; 3]>,
+    /// (state, step) counts of each principal threat: principal[i * n + j].
+    principal: Vec<u64>,
+}
+
+impl Summary {
+    fn p_allied(&self, s: &Scenario, a: &str, b: &str) -> f64 {
+        let (i, k) = (s.index(a).unwrap(), s.index(b).unwrap());
+        self.allied_end[i * self.n + k] as f64 / self.runs as f64
+    }
+
+    fn mean_alignment(&self, s: &Scenario, a: &str, b: &str) -> f64 {
+        let (i, k) = (s.index(a).unwrap(), s.index(b).unwrap());
+        self.alignment_sum[i * self.n + k] / self.runs as f64
+    }
+
+    fn decisions_of(&self, s: &Scenario, a: &str) -> [u64; 3] {
+        self.decisions[s.index(a).unwrap()]
+    }
+
+    fn principal_share(&self, s: &Scenario, a: &str, target: &str) -> f64 {
+        let (i, j) = (s.index(a).unwrap(), s.index(target).unwrap());
+        let row = &self.principal[i * self.n..(i + 1) * self.n];
+        row[j] as f64 / row.iter().sum::<u64>() as f64
+    }
+
+    fn total(&self, st: Choice) -> u64 {
+        self.decisions.iter().map(|d| d[st as usize]).sum()
+    }
+}
+
+/// Counts principal threats at every decision step.
+struct PrincipalCounter<'a>(&'a mut Vec<u64>);
+
+impl Observer for PrincipalCounter<'_> {
+    fn observe(&mut self, _step: usize, _year: f64, w: &World) {
+        for (i, &h) in w.principal.iter().enumerate() {
+            self.0[i * w.n + h] += 1;
+        }
+    }
+}
+
+fn summarise(s: &Scenario, p: &Params, runs: u64, seed: u64) -> Summary {
+    let n = s.n();
+    let mut sum = Summary {
+        n,
+        runs,
+        allied_end: vec![0; n * n],
+        alignment_sum: vec![0.0; n * n],
+        decisions: vec![[0; 3]; n],
+        principal: vec![0; n * n],
+    };
+    let mut sim = Simulator::new(s, p);
+    for r in 0..runs {
+        let out = sim.run(r, seed, &mut PrincipalCounter(&mut sum.principal));
+        for (k, &a) in out.alignment.iter().enumerate() {
+            if a >= p.alliance_threshold && k / n != k % n {
+                sum.allied_end[k] += 1;
+            }
+            sum.alignment_sum[k] += a;
+        }
+        for (total, d) in sum.decisions.iter_mut().zip(&out.decisions) {
+            for (t, x) in total.iter_mut().zip(d) {
+                *t += u64::from(*x);
+            }
+        }
+    }
+    sum
+}
+
+// ---------------------------------------------------------------------------------------
+// Invariants over random valid scenarios.
+
+/// A random valid scenario as TOML text, with extremes: tiny and huge powers, coincident
+/// capitals, zero and huge trade, saturated alignments and intents.
+fn arb_scenario() -> impl Strategy<Value = String> {
+    use proptest::sample::select;
+    let n = 2usize..6;
+    n.prop_flat_map(|n| {
+        let states = proptest::collection::vec(
+            (
+                select(vec![1e-6, 0.01, 1.0, 3.0, 1e6]),
+                0.001f64..=1.0,
+                0.0f64..=1.0,
+                select(vec![0.0, 10.0, -45.0]),
+                select(vec![0.0, 10.0, 170.0]),
+                -0.1f64..0.1,
+                0.0f64..0.5,
+                0.0f64..1.0,
+            ),
+            n,
+        );
+        let pairs = proptest::collection::vec(
+            (any::<bool>(), select(vec![0.0, 1.0, 1e5]), 0.0f64..=1.0, -1.0f64..=1.0, select(vec![-1.0, -0.5, 0.0, 0.7, 1.0])),
+            n * (n - 1) / 2,
+        );
+        let intents = proptest::collection::vec(select(vec![0.0, 0.3, 1.0]), n * n);
+        let theory = select(vec!["walt", "waltz", "bandwagon", "liberal"]);
+        let extra = (0.0f64..3.0, 0.0f64..1.0, 0.0f64..1.0, select(vec!["product", "sum"]), 0.0f64..2.0);
+        (Just(n), states, pairs, intents, theory, extra)
+    })
+    .prop_map(|(n, states, pairs, intents, theory, (eta, rho, sigma_d, form, hazard))| {
+        let mut t = format!(
+            "[scenario]\nname = \"prop\"\nstart_year = 2000\nhorizon = 5\ndt = 0.25\ntheory = \"{theory}\"\n\
+             [params]\neta = {eta}\nrho = {rho}\nsigma_d = {sigma_d}\nthreat_form = \"{form}\"\n"
+        );
+        for (k, (power, offense, aggression, lat, lon, growth, vol, autonomy)) in states.iter().enumerate() {
+            t += &format!(
+                "[[state]]\nid = \"S{k}\"\npower = {power:e}\ngdp = {power:e}\noffense = {offense}\naggression = {aggression}\n\
+                 lat = {lat}\nlon = {lon}\ngrowth = {growth}\nvolatility = {vol}\nautonomy = {autonomy}\n"
+            );
+        }
+        let mut q = 0;
+        for i in 0..n {
+            for k in i + 1..n {
+                let (border, trade, mistrust, affinity, alignment) = pairs[q];
+                q += 1;
+                t += &format!(
+                    "[[pair]]\nstates = [\"S{i}\", \"S{k}\"]\nborder = {border}\ntrade = {trade}\nmistrust = {mistrust}\n\
+                     affinity = {affinity}\nalignment = {alignment}\n"
+                );
+            }
+        }
+        for j in 0..n {
+            for i in 0..n {
+                if i != j {
+                    t += &format!("[[intent]]\nfrom = \"S{j}\"\nto = \"S{i}\"\nvalue = {}\n", intents[j * n + i]);
+                }
+            }
+        }
+        t += &format!(
+            "[[event]]\nname = \"shock\"\nhazard = {hazard}\nonce = false\neffects = [\
+             {{ target = \"pair.S0-S1.alignment\", op = \"add\", value = -0.7 }}, \
+             {{ target = \"state.S1.power\", op = \"mul\", value = 3 }}, \
+             {{ target = \"intent.S0-S1\", op = \"add\", value = 0.5 }}, \
+             {{ target = \"pair.S0-S1.trade\", op = \"mul\", value = 0 }}]\n"
+        );
+        t
+    })
+}
+
+/// Checks the invariants at every observed step.
+struct Invariants {
+    violations: Vec<String>,
+}
+
+impl Observer for Invariants {
+    fn observe(&mut self, step: usize, _year: f64, w: &World) {
+        let n = w.n;
+        let mut bad = |what: String| self.violations.push(format!("step {step}: {what}"));
+        for i in 0..n {
+            if w.alignment[i * n + i] != 0.0
+                || w.intent[i * n + i] != 0.0
+                || w.threat[i * n + i] != 0.0
+            {
+                bad(format!("non-zero diagonal at {i}"));
+            }
+            if !(w.power[i].is_finite() && w.power[i] > 0.0) {
+                bad(format!("power[{i}] = {}", w.power[i]));
+            }
+            if !w.kappa[i].is_finite()
+                || !w.availability[i].is_finite()
+                || !w.bandwagon[i].is_finite()
+            {
+                bad(format!("non-finite decision quantity of {i}"));
+            }
+            for k in 0..n {
+                let a = w.alignment[i * n + k];
+                if !(-1.0..=1.0).contains(&a) || a != w.alignment[k * n + i] {
+                    bad(format!("alignment[{i},{k}] = {a}"));
+                }
+                let v = w.intent[i * n + k];
+                if !(0.0..=1.0).contains(&v) {
+                    bad(format!("intent[{i},{k}] = {v}"));
+                }
+                let t = w.threat[i * n + k];
+                let finite = t.is_finite()
+                    && w.camp_threat[i * n + k].is_finite()
+                    && w.desire[i * n + k].is_finite();
+                if !finite || t < 0.0 {
+                    bad(format!("threat quantities at [{i},{k}]: T = {t}"));
+                }
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, .. ProptestConfig::default() })]
+
+    #[test]
+    fn invariants_hold_for_random_scenarios(text in arb_scenario(), seed in 0u64..1000, run in 0u64..1000) {
+        let s = scenario::parse(&text, "prop.toml").map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        let mut inv = Invariants { violations: Vec::new() };
+        let out = Simulator::new(&s, &s.params).run(run, seed, &mut inv);
+        prop_assert!(inv.violations.is_empty(), "{:?}\n{}", &inv.violations[..inv.violations.len().min(5)], text);
+        prop_assert_eq!(out.camps.side.len(), s.n());
+        prop_assert!(out.trajectory.iter().all(|a| (-1.0..=1.0).contains(a)));
+    }
+
+    #[test]
+    fn a_run_depends_only_on_seed_and_index(text in arb_scenario(), seed in 0u64..1000, run in 0u64..1000) {
+        let s = scenario::parse(&text, "prop.toml").map_err(|e| TestCaseError::fail(format!("{e}")))?;
+        let mut sim = Simulator::new(&s, &s.params);
+        let first = sim.run(run, seed, &mut NoObserver);
+        let _other = sim.run(run + 1, seed, &mut NoObserver);
+        let again = sim.run(run, seed, &mut NoObserver);
+        prop_assert_eq!(first, again);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Walt's regularities.
+
+#[test]
+fn with_no_threats_rivalries_fade_and_nobody_balances() {
+    // Offence near zero and no aggression: every threat is below θ_secure.
+    let text = r#"
+[scenario]
+name = "calm"
+start_year = 2000
+horizon = 30
+[[state]]
+id = "AAA"
+power = 1
+offense = 0.001
+aggression = 0
+lat = 0
+lon = 0
+[[state]]
+id = "BBB"
+power = 1
+offense = 0.001
+aggression = 0
+lat = 0
+lon = 5
+[[state]]
+id = "CCC"
+power = 1
+offense = 0.001
+aggression = 0
+lat = 5
+lon = 0
+[[pair]]
+states = ["AAA", "BBB"]
+alignment = -0.8
+[[pair]]
+states = ["AAA", "CCC"]
+alignment = -0.5
+[[pair]]
+states = ["BBB", "CCC"]
+alignment = 0.7
+"#;
+    let s = scenario::parse(text, "calm.toml").unwrap();
+    let sum = summarise(&s, &s.params, 300, 11);
+    assert_eq!(sum.total(Choice::Balance), 0);
+    assert_eq!(sum.total(Choice::Bandwagon), 0);
+    // Decay alone: −0.8 · exp(−ρ·30) = −0.04; noise adds a few hundredths.
+    let ab = sum.mean_alignment(&s, "AAA", "BBB");
+    let ac = sum.mean_alignment(&s, "AAA", "CCC");
+    assert!(ab > -0.15 && ac > -0.15, "rivalries should fade: {ab} {ac}");
+    // A secure state's desire offsets the decay of an existing alliance (MODEL.md).
+    let bc = sum.mean_alignment(&s, "BBB", "CCC");
+    assert!((bc - 0.7).abs() < 0.1, "peacetime alliances persist: {bc}");
+}
+
+#[test]
+fn far_strongest_near_weaker_separates_walt_from_waltz() {
+    let s = load("scenarios/tutorial/far-strongest-near-weaker.toml");
+    let (small, near, far) = tutorial_roles(&s);
+    let walt = summarise(&s, &with_theory(&s, Theory::Walt), 300, 3);
+    let waltz = summarise(&s, &with_theory(&s, Theory::Waltz), 300, 3);
+    // Balance of threat: the neighbour is the principal threat; balance of power: the strongest.
+    assert!(
+        walt.principal_share(&s, small, near) > 0.9,
+        "walt: {}",
+        walt.principal_share(&s, small, near)
+    );
+    assert!(
+        waltz.principal_share(&s, small, far) > 0.9,
+        "waltz: {}",
+        waltz.principal_share(&s, small, far)
+    );
+    // And the small state balances against that target: its alignment with it turns hostile,
+    // more than with the other.
+    let d = walt.decisions_of(&s, small);
+    assert!(d[Choice::Balance as usize] > d[Choice::Bandwagon as usize]);
+    assert!(walt.mean_alignment(&s, small, near) < walt.mean_alignment(&s, small, far));
+    assert!(waltz.mean_alignment(&s, small, far) < waltz.mean_alignment(&s, small, near));
+}
+
+/// (smallest, near neighbour, far strongest) of the far-strongest tutorial, found from the data.
+fn tutorial_roles(s: &Scenario) -> (&str, &str, &str) {
+    let n = s.n();
+    assert_eq!(n, 3, "the tutorial has three states");
+    let by_power = {
+        let mut v: Vec<usize> = (0..n).collect();
+        v.sort_by(|&a, &b| s.states[a].power.total_cmp(&s.states[b].power));
+        v
+    };
+    let (small, mid, big) = (by_power[0], by_power[1], by_power[2]);
+    assert!(
+        s.border[small * n + mid]
+            || s.distance[small * n + mid] < s.distance[small * n + big] / 3.0
+    );
+    (&s.states[small].id, &s.states[mid].id, &s.states[big].id)
+}
+
+#[test]
+fn the_weak_state_bandwagons_when_no_ally_is_in_reach() {
+    let s = load("scenarios/tutorial/bandwagon.toml");
+    let n = s.n();
+    let weak = (0..n)
+        .min_by(|&a, &b| s.states[a].power.total_cmp(&s.states[b].power))
+        .unwrap();
+    let strong = (0..n)
+        .max_by(|&a, &b| s.states[a].power.total_cmp(&s.states[b].power))
+        .unwrap();
+    let sum = summarise(&s, &s.params, 300, 5);
+    let d = sum.decisions[weak];
+    assert!(
+        d[Choice::Bandwagon as usize] > d[Choice::Balance as usize],
+        "the weak state should bandwagon: {d:?}"
+    );
+    let toward = sum.alignment_sum[weak * n + strong] / 300.0;
+    assert!(
+        toward > s.alignment[weak * n + strong],
+        "it should move toward the threat: {toward}"
+    );
+}
+
+#[test]
+fn more_aggressive_intentions_draw_more_balancing_h3() {
+    let s = load("scenarios/vostok-2018.toml");
+    let n = s.n();
+    let chn = s.index("CHN").unwrap();
+    let mut hot = s.clone();
+    for i in 0..n {
+        if i != chn {
+            let v = &mut hot.intent[chn * n + i];
+            *v = (*v + 0.3).min(1.0);
+        }
+    }
+    let runs = 200;
+    let base = summarise(&s, &s.params, runs, 9);
+    let more = summarise(&hot, &hot.params, runs, 9);
+    let targeted = |sum: &Summary| {
+        (0..n)
+            .filter(|&i| i != chn)
+            .map(|i| sum.principal[i * n + chn])
+            .sum::<u64>()
+    };
+    assert!(
+        targeted(&more) > targeted(&base),
+        "{} vs {}",
+        targeted(&more),
+        targeted(&base)
+    );
+    let mean_toward = |sum: &Summary| {
+        (0..n)
+            .filter(|&i| i != chn)
+            .map(|i| sum.alignment_sum[i * n + chn])
+            .sum::<f64>()
+    };
+    assert!(mean_toward(&more) < mean_toward(&base));
+}
+
+#[test]
+fn the_flagship_is_not_degenerate() {
+    let s = load("scenarios/vostok-2018.toml");
+    let runs = 600;
+    let sum = summarise(&s, &s.params, runs, s.seed);
+    // 2018 defence pacts mostly survive 12 years.
+    let pacts = [
+        ("USA", "JPN"),
+        ("USA", "KOR"),
+        ("USA", "DEU"),
+        ("USA", "FRA"),
+        ("USA", "GBR"),
+        ("DEU", "FRA"),
+        ("CHN", "PRK"),
+    ];
+    let mean: f64 = pacts
+        .iter()
+        .map(|(a, b)| sum.p_allied(&s, a, b))
+        .sum::<f64>()
+        / pacts.len() as f64;
+    assert!(mean > 0.75, "defence pacts held in {mean:.2} of runs");
+    // China–Russia: neither impossible nor certain.
+    let cr = sum.p_allied(&s, "CHN", "RUS");
+    assert!((0.08..=0.6).contains(&cr), "P(CHN-RUS alliance) = {cr}");
+    // H1: balancing far outnumbers bandwagoning.
+    let (bal, band) = (sum.total(Choice::Balance), sum.total(Choice::Bandwagon));
+    assert!(bal > 10 * band, "balance {bal} vs bandwagon {band}");
+    // Fewer than a third of all pairs end as alliances.
+    let n = s.n();
+    let allied: u64 = (0..n)
+        .flat_map(|i| (i + 1..n).map(move |k| (i, k)))
+        .map(|(i, k)| sum.allied_end[i * n + k])
+        .sum();
+    let frac = allied as f64 / (runs as f64 * (n * (n - 1) / 2) as f64);
+    assert!(frac < 1.0 / 3.0, "{frac:.2} of pairs allied");
+}
+
+/// P(CHN–RUS alliance at the horizon) with U.S. intent toward both set to `us`, and
+/// China–Russia mistrust set to `mistrust` (None: as in the scenario).
+fn china_russia(us: Option<f64>, mistrust: Option<f64>, runs: u64) -> f64 {
+    let mut s = load("scenarios/vostok-2018.toml");
+    let n = s.n();
+    let (usa, chn, rus) = (
+        s.index("USA").unwrap(),
+        s.index("CHN").unwrap(),
+        s.index("RUS").unwrap(),
+    );
+    if let Some(v) = us {
+        s.intent[usa * n + chn] = v;
+        s.intent[usa * n + rus] = v;
+    }
+    if let Some(m) = mistrust {
+        s.mistrust[chn * n + rus] = m;
+        s.mistrust[rus * n + chn] = m;
+    }
+    summarise(&s, &s.params.clone(), runs, 77).p_allied(&s, "CHN", "RUS")
+}
+
+#[test]
+fn china_russia_responds_to_us_pressure_and_to_mistrust() {
+    let runs = 300;
+    let (low, high) = (
+        china_russia(Some(0.3), None, runs),
+        china_russia(Some(1.0), None, runs),
+    );
+    assert!(high > low + 0.15, "U.S. intent 0.3 -> {low}, 1.0 -> {high}");
+    let (trusting, wary) = (
+        china_russia(None, Some(0.0), runs),
+        china_russia(None, Some(0.6), runs),
+    );
+    assert!(
+        trusting > wary + 0.3,
+        "mistrust 0.0 -> {trusting}, 0.6 -> {wary}"
+    );
+}
