@@ -6,5 +6,8 @@
 //! turn results into files.
 #![warn(missing_docs)]
 
+pub mod engine;
 pub mod model;
+pub mod output;
 pub mod scenario;
+pub mod stats;

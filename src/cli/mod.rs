@@ -1,5 +1,6 @@
 //! Subcommands. Each file holds one command: an args struct and a `run` function.
 
+mod run;
 mod show;
 mod table;
 mod validate;
@@ -20,7 +21,7 @@ pub const EXIT_USAGE: u8 = 2;
 balance-of-threat theory (and, for comparison, Waltz's balance of power, bandwagoning and liberal \
 interdependence). Scenarios are TOML files; with no file, commands use the built-in flagship \
 scenario (Vostok-2018: does U.S. pressure forge a China-Russia alliance?).",
-    after_help = "Examples:\n  entente validate scenarios/*.toml\n  entente show\n  entente show scenarios/tutorial/security-dilemma.toml"
+    after_help = "Examples:\n  entente run\n  entente validate scenarios/*.toml\n  entente show\n  entente show scenarios/tutorial/security-dilemma.toml"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -29,6 +30,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    Run(run::Args),
     Validate(validate::Args),
     Show(show::Args),
 }
@@ -47,6 +49,7 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Run(args) => run::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Show(args) => show::run(args),
     };

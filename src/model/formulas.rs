@@ -87,7 +87,7 @@ pub fn threat_scaled(s: ThreatSources, interdependence: f64, p: &Params, scale: 
 
 /// `x^w` with `x^0 = 1` even for `x = 0` (a zero weight switches a source off).
 #[inline]
-fn pow(x: f64, w: f64) -> f64 {
+pub fn pow(x: f64, w: f64) -> f64 {
     if w == 0.0 {
         1.0
     } else if w == 1.0 {
@@ -178,7 +178,7 @@ pub fn partner_value(x: &PartnerInputs, p: &Params) -> f64 {
 }
 
 /// The terms of [`partner_value`], one by one.
-#[inline]
+#[inline(always)]
 pub fn partner_terms(x: &PartnerInputs, p: &Params) -> PartnerTerms {
     PartnerTerms {
         shared: x.need * p.beta_s * x.shared_threat / x.kappa_k.max(p.kappa_ref),

@@ -11,10 +11,10 @@ use rand_distr::StandardNormal;
 use super::camps::{Camps, camps};
 use super::formulas::{
     PairClass, PartnerInputs, PartnerTerms, Strategy, ThreatSources, availability, bandwagon_value,
-    camp_threat, interdependence, need, pair_class, partner_terms, proximity, reference_scale,
+    camp_threat, interdependence, need, pair_class, partner_terms, pow, proximity, reference_scale,
     relative_power, self_help_value, strategy, threat_scaled,
 };
-use super::params::Params;
+use super::params::{Params, ThreatForm};
 use crate::scenario::{Effect, Event, Scenario, Target, Trigger};
 
 /// The random generator of one run: ChaCha8 keyed by the master seed, stream = run index.
@@ -201,6 +201,12 @@ pub struct World {
     pub alignment_pos: Vec<f64>,
     /// `a⁻_ij = max(−a_ij, 0)` (derived).
     pub alignment_neg: Vec<f64>,
+    /// `prox_ij^wD` (static).
+    proximity_w: Vec<f64>,
+    /// `Phat_j^wP · O_j^wO / reference scale` (derived, product form).
+    source_factor: Vec<f64>,
+    /// Scratch for matrix products.
+    scratch: Vec<f64>,
     trade_dirty: bool,
 }
 
@@ -226,7 +232,7 @@ impl World {
             volatility: col(|x| x.volatility),
             autonomy: col(|x| x.autonomy),
             gdp: s.states.iter().map(|x| x.gdp).collect(),
-            proximity: prox,
+            proximity: prox.clone(),
             trade: s.trade.clone(),
             mistrust: s.mistrust.clone(),
             affinity: s.affinity.clone(),
@@ -248,6 +254,9 @@ impl World {
             desire: vec![0.0; n * n],
             alignment_pos: vec![0.0; n * n],
             alignment_neg: vec![0.0; n * n],
+            proximity_w: prox.iter().map(|&x| pow(x, p.w_d)).collect(),
+            source_factor: vec![0.0; n],
+            scratch: vec![0.0; n * n],
             trade_dirty: true,
         }
     }
@@ -324,39 +333,81 @@ impl World {
     /// principal threat `h(i) = argmax_j K_ij` (ties: lowest index) with its size `κ_i`.
     pub fn threats(&mut self, p: &Params) {
         let n = self.n;
-        let scale = reference_scale(p);
         for (k, &a) in self.alignment.iter().enumerate() {
             self.alignment_pos[k] = a.max(0.0);
             self.alignment_neg[k] = (-a).max(0.0);
         }
-        for i in 0..n {
-            for j in 0..n {
-                let k = i * n + j;
-                if i == j {
-                    self.threat[k] = 0.0;
-                    self.threat_x[k] = 0.0;
-                    continue;
+        match p.threat_form {
+            ThreatForm::Product => {
+                // T_ij = [Phat_j^wP · O_j^wO / scale] · prox_ij^wD · I_ji^wI · (1 − λ·e_ij): the
+                // bracket is computed once per source j, prox^wD once per world. Same formula as
+                // `formulas::threat`, factored for speed (checked against it in the tests).
+                let inv_scale = 1.0 / reference_scale(p);
+                for j in 0..n {
+                    self.source_factor[j] = pow(self.relative_power[j], p.w_p)
+                        * pow(self.offense[j], p.w_o)
+                        * inv_scale;
                 }
-                let t = threat_scaled(self.threat_sources(i, j), self.interdependence[k], p, scale);
-                self.threat[k] = t;
-                self.threat_x[k] = t * (1.0 - self.alignment_pos[k]);
+                for i in 0..n {
+                    for j in 0..n {
+                        let k = i * n + j;
+                        let t = if i == j {
+                            0.0
+                        } else {
+                            let damp = 1.0 - p.lambda * self.interdependence[k];
+                            self.source_factor[j]
+                                * self.proximity_w[k]
+                                * pow(self.intent[j * n + i], p.w_i)
+                                * damp
+                        };
+                        self.threat[k] = t;
+                        self.threat_x[k] = t * (1.0 - self.alignment_pos[k]);
+                    }
+                }
+            }
+            ThreatForm::Sum => {
+                let scale = reference_scale(p);
+                for i in 0..n {
+                    for j in 0..n {
+                        let k = i * n + j;
+                        let t = if i == j {
+                            0.0
+                        } else {
+                            threat_scaled(
+                                self.threat_sources(i, j),
+                                self.interdependence[k],
+                                p,
+                                scale,
+                            )
+                        };
+                        self.threat[k] = t;
+                        self.threat_x[k] = t * (1.0 - self.alignment_pos[k]);
+                    }
+                }
             }
         }
-        // K_ij = Tx_ij + γ Σ_k a⁺_jk Tx_ik: a dot product of row i of Tx with row j of a⁺
-        // (diagonals are zero, so k = i and k = j contribute nothing).
+        // K_ij = Tx_ij + γ Σ_k a⁺_jk Tx_ik. The sum is row i of the product Tx · a⁺ (a⁺ is
+        // symmetric), accumulated over k in index order into a scratch row; diagonals are
+        // zero, so k = i and k = j contribute nothing.
         for i in 0..n {
-            let tx_i = &self.threat_x[i * n..(i + 1) * n];
+            let row = &mut self.scratch[i * n..(i + 1) * n];
+            row.fill(0.0);
+            for k in 0..n {
+                let t = self.threat_x[i * n + k];
+                if t != 0.0 {
+                    axpy(row, t, &self.alignment_pos[k * n..(k + 1) * n]);
+                }
+            }
             let mut best = 0;
             let mut best_k = f64::NEG_INFINITY;
-            for j in 0..n {
-                if i == j {
-                    self.camp_threat[i * n + j] = 0.0;
-                    continue;
-                }
-                let allied = dot(&self.alignment_pos[j * n..(j + 1) * n], tx_i);
-                let kij = camp_threat(tx_i[j], allied, p.gamma);
+            for (j, &allied) in row.iter().enumerate() {
+                let kij = if i == j {
+                    0.0
+                } else {
+                    camp_threat(self.threat_x[i * n + j], allied, p.gamma)
+                };
                 self.camp_threat[i * n + j] = kij;
-                if kij > best_k {
+                if i != j && kij > best_k {
                     best_k = kij;
                     best = j;
                 }
@@ -366,6 +417,7 @@ impl World {
         }
     }
 
+    #[inline(always)]
     fn partner_inputs(&self, i: usize, k: usize, h: usize, need_i: f64) -> PartnerInputs {
         let n = self.n;
         PartnerInputs {
@@ -471,28 +523,13 @@ impl World {
     }
 }
 
-/// `Σ_k a_k · x_k`, summed in a fixed order: four interleaved partial sums
-/// (`k mod 4`), added as `(s0 + s1) + (s2 + s3)`, then the tail in index order.
-/// The order never depends on threads or data, so results are reproducible; the four
-/// lanes let the compiler use SIMD.
+/// `y ← y + t · x`, element by element (each element accumulates in call order, so sums
+/// built from repeated calls have a fixed, data-independent order).
 #[inline]
-pub fn dot(a: &[f64], x: &[f64]) -> f64 {
-    let len = a.len().min(x.len());
-    let (a, x) = (&a[..len], &x[..len]);
-    let mut s = [0.0f64; 4];
-    let (ca, cx) = (a.chunks_exact(4), x.chunks_exact(4));
-    let (ta, tx) = (ca.remainder(), cx.remainder());
-    for (u, v) in ca.zip(cx) {
-        s[0] += u[0] * v[0];
-        s[1] += u[1] * v[1];
-        s[2] += u[2] * v[2];
-        s[3] += u[3] * v[3];
+pub fn axpy(y: &mut [f64], t: f64, x: &[f64]) {
+    for (y, x) in y.iter_mut().zip(x) {
+        *y += t * x;
     }
-    let mut total = (s[0] + s[1]) + (s[2] + s[3]);
-    for (u, v) in ta.iter().zip(tx) {
-        total += u * v;
-    }
-    total
 }
 
 /// Desires of state `i` (row `i` of `D`):
@@ -556,25 +593,36 @@ pub fn update_alignment<R: Rng + ?Sized>(
 /// Perceived-intent update (the security-dilemma spiral), from the same snapshot of `a`
 /// (given as its parts `a⁺` and `a⁻`):
 /// `I_ji ← clamp(I_ji + dt·(ζ·(a⁻_ij + Σ_k a⁺_jk·a⁻_ik) − ξ·(I_ji − I0_ji)), 0, 1)`.
+///
+/// The sums `M_ij = Σ_k a⁻_ik · a⁺_kj` are row `i` of `a⁻ · a⁺`, accumulated over `k` in index
+/// order into `scratch` (a row of `n`).
+#[allow(clippy::too_many_arguments)]
 pub fn update_intent(
     intent: &mut [f64],
     intent0: &[f64],
     pos: &[f64],
     neg: &[f64],
+    scratch: &mut [f64],
     n: usize,
     dt: f64,
     p: &Params,
 ) {
-    for j in 0..n {
-        let pos_j = &pos[j * n..(j + 1) * n];
-        for i in 0..n {
+    let row = &mut scratch[..n];
+    for i in 0..n {
+        row.fill(0.0);
+        for k in 0..n {
+            let t = neg[i * n + k];
+            if t != 0.0 {
+                axpy(row, t, &pos[k * n..(k + 1) * n]);
+            }
+        }
+        for j in 0..n {
             if i == j {
                 continue;
             }
-            let allied_with_enemies = dot(pos_j, &neg[i * n..(i + 1) * n]);
             let idx = j * n + i;
             let v = intent[idx];
-            let spiral = p.zeta * (neg[i * n + j] + allied_with_enemies);
+            let spiral = p.zeta * (neg[i * n + j] + row[j]);
             intent[idx] = (v + dt * (spiral - p.xi * (v - intent0[idx]))).clamp(0.0, 1.0);
         }
     }
@@ -615,6 +663,8 @@ pub struct Simulator<'s> {
     params: Params,
     initial: World,
     world: World,
+    /// Per-step firing probability `1 − exp(−hazard·dt)` of each event (0 for scheduled ones).
+    hazard_p: Vec<f64>,
 }
 
 impl<'s> Simulator<'s> {
@@ -622,11 +672,20 @@ impl<'s> Simulator<'s> {
     pub fn new(s: &'s Scenario, p: &Params) -> Self {
         let mut initial = World::new(s, p);
         initial.derive(p);
+        let hazard_p = s
+            .events
+            .iter()
+            .map(|e| match e.trigger {
+                Trigger::Hazard(h) => 1.0 - (-h * s.dt).exp(),
+                Trigger::At(_) => 0.0,
+            })
+            .collect();
         Self {
             scenario: s,
             params: p.clone(),
             world: initial.clone(),
             initial,
+            hazard_p,
         }
     }
 
@@ -668,9 +727,9 @@ impl<'s> Simulator<'s> {
             for (e, ev) in s.events.iter().enumerate() {
                 let fire = match ev.trigger {
                     Trigger::At(at) => !fired[e] && year >= at - 1e-9 * s.dt,
-                    Trigger::Hazard(h) => {
+                    Trigger::Hazard(_) => {
                         let u: f64 = rng.random();
-                        u < 1.0 - (-h * s.dt).exp() && !(ev.once && fired[e])
+                        u < self.hazard_p[e] && !(ev.once && fired[e])
                     }
                 };
                 if fire {
@@ -687,11 +746,14 @@ impl<'s> Simulator<'s> {
             w.threats(p);
             w.decide(p);
             // Record.
-            for (q, (i, k)) in upper(n).enumerate() {
-                let a = w.alignment[i * n + k];
-                trajectory[step * pairs + q] = a;
-                if first_alliance[q].is_none() && a >= p.alliance_threshold {
-                    first_alliance[q] = Some(step as u32);
+            let mut q = 0;
+            for i in 0..n {
+                for &a in &w.alignment[i * n + i + 1..(i + 1) * n] {
+                    trajectory[step * pairs + q] = a;
+                    if a >= p.alliance_threshold && first_alliance[q].is_none() {
+                        first_alliance[q] = Some(step as u32);
+                    }
+                    q += 1;
                 }
             }
             if O::DETAIL {
@@ -712,6 +774,7 @@ impl<'s> Simulator<'s> {
                 &w.intent0,
                 &w.alignment_pos,
                 &w.alignment_neg,
+                &mut w.scratch,
                 n,
                 s.dt,
                 p,
@@ -910,7 +973,7 @@ alignment = 0.5
         let intent0 = vec![0.5; 9];
         intent[2 * n] = 0.6; // I_CA
         let p = Params::walt();
-        update_intent(&mut intent, &intent0, &pos, &neg, n, 1.0, &p);
+        update_intent(&mut intent, &intent0, &pos, &neg, &mut [0.0; 3], n, 1.0, &p);
         close(intent[n], 0.5 + 0.025); // I_BA
         close(intent[2 * n], 0.6 + 0.01 - 0.02); // I_CA
         close(intent[1], 0.5 + 0.025); // I_AB: B sees A hostile too

@@ -8,6 +8,7 @@
 
 mod diag;
 pub mod geo;
+mod overrides;
 mod parse;
 pub mod raw;
 pub mod target;

@@ -1,0 +1,281 @@
+//! `entente run [SCENARIO]`: the Monte Carlo study, its files and its summary.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Instant, SystemTime};
+
+use anyhow::{Context, bail};
+use entente::engine::{self, OrderedSink, Study};
+use entente::model::Theory;
+use entente::model::world::upper;
+use entente::output::{self, Manifest, OutputDir, format_year};
+use entente::scenario::{self, FLAGSHIP_NAME, Scenario};
+use entente::stats::{StudyStats, wilson95};
+
+/// Run a Monte Carlo study and write its results as CSV files.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Without SCENARIO, runs the built-in flagship scenario (Vostok-2018).
+
+Files written to --out (default results/<scenario name>/):
+  summary.csv     one row per pair at the horizon: P(alliance), P(rivalry), alignment quantiles
+  timeseries.csv  one row per year step and pair: mean and quantiles of alignment, P(alliance)
+  states.csv      one row per year step and state: power share, threat, decisions
+  camps.csv       final two-camp partitions and their frequencies
+  runs.csv        with --per-run: final alignment of every pair in every run
+  manifest.json   version, scenario hash, seed, runs, parameters, times
+
+--set PATH=VALUE changes a model parameter or a scenario value (repeatable):
+  --set eta=0.3  --set state.CHN.aggression=0.6  --set pair.CHN-RUS.mistrust=0.6
+  --set intent.USA-CHN=0.9  --set threat_form=sum
+
+Examples:
+  entente run
+  entente run --runs 100000 --seed 7
+  entente run scenarios/latest.toml --theory waltz --out results/latest-waltz
+  entente run --set intent.USA-RUS=1.0 --set intent.USA-CHN=1.0 --out results/pressure"
+)]
+pub struct Args {
+    /// Scenario file (default: the built-in flagship).
+    #[arg(value_name = "SCENARIO")]
+    scenario: Option<PathBuf>,
+    /// Number of Monte Carlo runs (default: the scenario's `runs`).
+    #[arg(long, value_name = "N")]
+    runs: Option<u64>,
+    /// Master seed (default: the scenario's `seed`).
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    /// Theory preset: walt, waltz, bandwagon or liberal (default: the scenario's).
+    #[arg(long, value_name = "NAME")]
+    theory: Option<String>,
+    /// Override a parameter or scenario value, PATH=VALUE (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    set: Vec<String>,
+    /// Results folder (default: results/<scenario name>/).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
+    threads: Option<u32>,
+    /// Also write runs.csv with one row per run.
+    #[arg(long)]
+    per_run: bool,
+    /// No progress bar and no summary on stdout.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Load the scenario and apply `--theory` and `--set`, in that order.
+pub fn resolve(
+    file: Option<&std::path::Path>,
+    theory: Option<&str>,
+    set: &[String],
+) -> anyhow::Result<Scenario> {
+    let mut s = scenario::load_or_flagship(file)?;
+    if let Some(t) = theory {
+        let Some(t) = Theory::parse(t) else {
+            let names = Theory::ALL.map(Theory::name);
+            bail!(
+                "--theory {t}: unknown theory (expected one of {})",
+                names.join(", ")
+            );
+        };
+        s.set_theory(t);
+    }
+    for a in set {
+        s.apply_set(a).map_err(anyhow::Error::msg)?;
+    }
+    Ok(s)
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let s = resolve(args.scenario.as_deref(), args.theory.as_deref(), &args.set)?;
+    let runs = args.runs.unwrap_or(s.runs);
+    if runs == 0 {
+        bail!("--runs 0: expected at least one run");
+    }
+    let seed = args.seed.unwrap_or(s.seed);
+    let threads = match args.threads {
+        Some(t) => t as usize,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let out_path = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results").join(&s.name));
+    // Check the destination before any work.
+    let mut out = OutputDir::prepare(&out_path)?;
+
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new(runs);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {pos}/{len} runs [{bar:40}] {percent}% eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        b
+    });
+    let progress = |k: u64| {
+        if let Some(b) = &bar {
+            b.inc(k);
+        }
+    };
+    let study = Study {
+        scenario: &s,
+        params: s.params.clone(),
+        seed,
+        runs: 0..runs,
+        threads,
+    };
+
+    let stats = if args.per_run {
+        let mut w = out.create("runs.csv")?;
+        use std::io::Write;
+        w.write_all(output::runs_header(&s).as_bytes())
+            .context("writing runs.csv")?;
+        let sink = OrderedSink::new(Box::new(w));
+        let fmt = |o: &entente::model::RunOutcome, buf: &mut Vec<u8>| output::runs_row(&s, o, buf);
+        let stats = engine::run(&study, &progress, Some((&fmt, &sink)))?;
+        sink.finish()
+            .with_context(|| format!("{}: cannot write runs.csv", out.path().display()))?;
+        stats
+    } else {
+        engine::run(&study, &progress, None)?
+    };
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+
+    out.write("summary.csv", |w| output::summary_csv(&s, &stats, w))?;
+    out.write("timeseries.csv", |w| output::timeseries_csv(&s, &stats, w))?;
+    out.write("states.csv", |w| output::states_csv(&s, &stats, w))?;
+    out.write("camps.csv", |w| output::camps_csv(&s, &stats, w))?;
+    let mut files: Vec<String> = ["summary.csv", "timeseries.csv", "states.csv", "camps.csv"]
+        .map(String::from)
+        .to_vec();
+    if args.per_run {
+        files.push("runs.csv".into());
+    }
+    files.push("manifest.json".into());
+    let manifest = Manifest {
+        entente_version: env!("CARGO_PKG_VERSION").into(),
+        scenario: s.name.clone(),
+        scenario_file: args
+            .scenario
+            .as_ref()
+            .map_or(FLAGSHIP_NAME.to_string(), |p| p.display().to_string()),
+        scenario_sha256: output::scenario_sha256(&s),
+        seed,
+        runs,
+        theory: s.theory.name().into(),
+        params: Manifest::params_of(&s),
+        set: args.set.clone(),
+        files,
+        threads,
+        started: humantime::format_rfc3339_seconds(started).to_string(),
+        finished: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+        wall_seconds: (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+    };
+    out.write("manifest.json", |w| {
+        serde_json::to_writer_pretty(&mut *w, &manifest)?;
+        w.write_all(b"\n")
+    })?;
+    let dir = out.path().display().to_string();
+    out.commit()?;
+    if !args.quiet {
+        print!(
+            "{}",
+            summary_text(&s, &stats, seed, clock.elapsed().as_secs_f64(), &dir)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+use std::io::Write as _;
+
+/// The short summary printed after a study.
+pub fn summary_text(s: &Scenario, st: &StudyStats, seed: u64, seconds: f64, dir: &str) -> String {
+    use std::fmt::Write;
+    let n = s.n();
+    let pairs = st.pairs();
+    let end = st.steps;
+    let year = format_year(s.year(end));
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "{}: {} runs, seed {seed}, theory {}, {} to {year} ({seconds:.1} s)",
+        s.name,
+        st.runs,
+        s.theory,
+        format_year(s.start_year)
+    );
+    let ids = |q: usize| {
+        let (i, k) = upper(n).nth(q).unwrap_or((0, 0));
+        format!("{}-{}", s.states[i].id, s.states[k].id)
+    };
+    let mut rows: Vec<(usize, u64, u64)> = (0..pairs)
+        .map(|q| (q, st.alliance[end * pairs + q], st.rivalry[end * pairs + q]))
+        .collect();
+    let line = |o: &mut String, q: usize, k: u64| {
+        let (lo, hi) = wilson95(k, st.runs);
+        let _ = writeln!(
+            o,
+            "  {:<9} {:>6.3}  [{:.3}, {:.3}]  mean alignment {:+.2}",
+            ids(q),
+            k as f64 / st.runs as f64,
+            lo,
+            hi,
+            st.alignment_sum[end * pairs + q].mean()
+        );
+    };
+    let _ = writeln!(o, "\nMost likely alliances in {year} (P, 95% interval):");
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    for &(q, k, _) in rows.iter().take(8).filter(|r| r.1 > 0) {
+        line(&mut o, q, k);
+    }
+    let _ = writeln!(o, "\nMost likely rivalries in {year} (P, 95% interval):");
+    rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+    for &(q, _, k) in rows.iter().take(5).filter(|r| r.2 > 0) {
+        line(&mut o, q, k);
+    }
+    let _ = writeln!(o, "\nMost frequent final camps:");
+    for (camps, count) in st.camps.most_frequent().into_iter().take(3) {
+        let side = |x: bool| {
+            camps
+                .members(x)
+                .map(|i| s.states[i].id.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let _ = writeln!(
+            o,
+            "  {:>5.1}%  {{{}}} vs {{{}}}",
+            100.0 * count as f64 / st.runs as f64,
+            side(false),
+            side(true)
+        );
+    }
+    let [secure, balance, bandwagon] = st.decision_totals();
+    let _ = writeln!(
+        o,
+        "\nDecisions (state-steps): {balance} balance, {bandwagon} bandwagon, {secure} secure{}",
+        if bandwagon > 0 {
+            format!(
+                " (balance : bandwagon = {:.0} : 1)",
+                balance as f64 / bandwagon as f64
+            )
+        } else {
+            String::new()
+        }
+    );
+    let _ = writeln!(
+        o,
+        "\nResults in {dir}/ (summary.csv, timeseries.csv, states.csv, camps.csv, manifest.json)"
+    );
+    o
+}

@@ -1,0 +1,170 @@
+//! The Monte Carlo engine: runs split into fixed batches, worker threads claiming batches,
+//! one random stream per run from `(seed, run_index)` only.
+//!
+//! Statistics are exact integer accumulators ([`crate::stats`]), so the result does not
+//! depend on the number of threads, on which thread ran which batch, or on how runs are
+//! split across processes: it is a function of the scenario, parameters, seed and the set
+//! of run indices. The engine knows nothing of files; per-run rows go to an [`OrderedSink`].
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::ops::Range;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::model::{Params, RunOutcome, Simulator};
+use crate::scenario::Scenario;
+use crate::stats::{Recorder, StudyStats};
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Study<'a> {
+    /// The scenario.
+    pub scenario: &'a Scenario,
+    /// Model parameters.
+    pub params: Params,
+    /// Master seed.
+    pub seed: u64,
+    /// Run indices to simulate (all runs: `0..runs`; a shard: a sub-range).
+    pub runs: Range<u64>,
+    /// Worker threads (≥ 1).
+    pub threads: usize,
+}
+
+/// Errors of the engine.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// The thread pool could not be built.
+    #[error("cannot start {threads} worker threads: {message}")]
+    Threads {
+        /// Requested threads.
+        threads: usize,
+        /// Why.
+        message: String,
+    },
+    /// Writing per-run rows failed.
+    #[error("cannot write per-run results: {0}")]
+    Sink(#[from] std::io::Error),
+}
+
+/// Runs per batch: small enough to balance load and report progress, large enough to keep
+/// per-batch overhead negligible. Results never depend on it.
+pub fn batch_size(runs: u64, threads: usize) -> u64 {
+    (runs / (threads as u64 * 16)).clamp(1, 256)
+}
+
+/// Writes per-batch byte blocks in batch order, whatever order batches finish in.
+pub struct OrderedSink<'w> {
+    inner: Mutex<SinkState<'w>>,
+}
+
+struct SinkState<'w> {
+    next: u64,
+    pending: BTreeMap<u64, Vec<u8>>,
+    out: Box<dyn Write + Send + 'w>,
+    error: Option<std::io::Error>,
+}
+
+impl<'w> OrderedSink<'w> {
+    /// A sink writing to `out`.
+    pub fn new(out: Box<dyn Write + Send + 'w>) -> Self {
+        Self {
+            inner: Mutex::new(SinkState {
+                next: 0,
+                pending: BTreeMap::new(),
+                out,
+                error: None,
+            }),
+        }
+    }
+
+    fn put(&self, batch: u64, bytes: Vec<u8>) {
+        let mut s = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        s.pending.insert(batch, bytes);
+        loop {
+            let next = s.next;
+            let Some(b) = s.pending.remove(&next) else {
+                break;
+            };
+            if s.error.is_none()
+                && let Err(e) = s.out.write_all(&b)
+            {
+                s.error = Some(e);
+            }
+            s.next += 1;
+        }
+    }
+
+    /// Flush and report the first write error, if any.
+    pub fn finish(self) -> std::io::Result<()> {
+        let mut s = self.inner.into_inner().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = s.error.take() {
+            return Err(e);
+        }
+        s.out.flush()
+    }
+}
+
+/// How per-run rows are rendered.
+pub type RowFormatter<'f> = dyn Fn(&RunOutcome, &mut Vec<u8>) + Sync + 'f;
+
+/// Run a study. `progress` is called with the number of runs just completed (from worker
+/// threads); `per_run` (formatter and sink) receives one rendered row per run, in run order.
+pub fn run(
+    study: &Study<'_>,
+    progress: &(dyn Fn(u64) + Sync),
+    per_run: Option<(&RowFormatter<'_>, &OrderedSink<'_>)>,
+) -> Result<StudyStats, EngineError> {
+    let s = study.scenario;
+    let total = study.runs.end.saturating_sub(study.runs.start);
+    let threads = study.threads.max(1);
+    let batch = batch_size(total, threads);
+    let batches = total.div_ceil(batch);
+    let next = AtomicU64::new(0);
+    let empty = || StudyStats::new(s.n(), s.steps, s.events.len(), &study.params);
+
+    let worker = || {
+        let mut stats = empty();
+        let mut sim = Simulator::new(s, &study.params);
+        let mut rows = Vec::new();
+        loop {
+            let b = next.fetch_add(1, Ordering::Relaxed);
+            if b >= batches {
+                break;
+            }
+            let lo = study.runs.start + b * batch;
+            let hi = (lo + batch).min(study.runs.end);
+            for r in lo..hi {
+                let out = sim.run(r, study.seed, &mut Recorder(&mut stats));
+                stats.finish_run(&out);
+                if let Some((fmt, _)) = per_run {
+                    fmt(&out, &mut rows);
+                }
+            }
+            if let Some((_, sink)) = per_run {
+                sink.put(b, std::mem::take(&mut rows));
+            }
+            progress(hi - lo);
+        }
+        stats
+    };
+
+    let parts: Vec<StudyStats> = if threads == 1 {
+        vec![worker()]
+    } else {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| EngineError::Threads {
+                threads,
+                message: e.to_string(),
+            })?;
+        pool.broadcast(|_| worker())
+    };
+    let mut all = empty();
+    for p in &parts {
+        all.merge(p);
+    }
+    Ok(all)
+}

@@ -1,0 +1,65 @@
+//! `manifest.json`: what produced a results folder.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::model::params::PARAMS;
+use crate::scenario::Scenario;
+
+/// The manifest of a study. Everything except `started`, `finished`, `wall_seconds` and
+/// `threads` is a function of the inputs, so two runs of the same study differ only there.
+#[derive(Debug, Clone, Serialize)]
+pub struct Manifest {
+    /// entente's version.
+    pub entente_version: String,
+    /// Scenario name.
+    pub scenario: String,
+    /// Where the scenario came from (a path, or the built-in flagship).
+    pub scenario_file: String,
+    /// SHA-256 of the resolved scenario (after `--theory` and `--set`).
+    pub scenario_sha256: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Number of runs.
+    pub runs: u64,
+    /// Theory preset.
+    pub theory: String,
+    /// Every model parameter's value, in documentation order.
+    pub params: serde_json::Map<String, serde_json::Value>,
+    /// `--set` assignments, in command-line order.
+    pub set: Vec<String>,
+    /// Files written.
+    pub files: Vec<String>,
+    /// Worker threads (does not affect results).
+    pub threads: usize,
+    /// Start time, RFC 3339 UTC.
+    pub started: String,
+    /// End time, RFC 3339 UTC.
+    pub finished: String,
+    /// Wall-clock seconds.
+    pub wall_seconds: f64,
+}
+
+impl Manifest {
+    /// The parameter block of a scenario's resolved parameters.
+    pub fn params_of(s: &Scenario) -> serde_json::Map<String, serde_json::Value> {
+        let mut m = serde_json::Map::new();
+        for spec in PARAMS {
+            let v = s.params.get(spec.name).unwrap_or(f64::NAN);
+            m.insert(spec.name.to_string(), serde_json::json!(v));
+        }
+        m.insert(
+            "threat_form".into(),
+            serde_json::json!(s.params.threat_form.name()),
+        );
+        m
+    }
+}
+
+/// SHA-256 (hex) of the resolved scenario in entente's canonical form (its `Debug`
+/// rendering: every value, default and parameter after overrides, floats in shortest
+/// round-trip form). Equal hashes mean the same study inputs for this entente version.
+pub fn scenario_sha256(s: &Scenario) -> String {
+    let digest = Sha256::digest(format!("{s:?}").as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,14 @@
+//! Writers of study results: pure functions from statistics to bytes (CSV, JSON), and an
+//! [`OutputDir`] that checks the destination before work starts and makes every file appear
+//! only when complete (written under a temporary name, renamed at the end).
+
+mod csv_files;
+mod dir;
+mod manifest;
+
+pub use csv_files::{
+    RUNS_HEADER_PREFIX, camps_csv, format_year, runs_header, runs_row, states_csv, summary_csv,
+    timeseries_csv,
+};
+pub use dir::{OutputDir, OutputError};
+pub use manifest::{Manifest, scenario_sha256};
