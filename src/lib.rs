@@ -11,3 +11,4 @@ pub mod model;
 pub mod output;
 pub mod scenario;
 pub mod stats;
+pub mod teach;

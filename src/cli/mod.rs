@@ -1,7 +1,12 @@
 //! Subcommands. Each file holds one command: an args struct and a `run` function.
 
+mod compare;
+mod explain;
+mod merge;
+mod report;
 mod run;
 mod show;
+mod slurm;
 mod table;
 mod validate;
 
@@ -33,6 +38,11 @@ enum Command {
     Run(run::Args),
     Validate(validate::Args),
     Show(show::Args),
+    Merge(merge::Args),
+    Slurm(slurm::Args),
+    Explain(explain::Args),
+    Compare(compare::Args),
+    Report(report::Args),
 }
 
 /// Run the command line; every error becomes a message on stderr and exit status 2.
@@ -52,12 +62,31 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Show(args) => show::run(args),
+        Command::Merge(args) => merge::run(args),
+        Command::Slurm(args) => slurm::run(args),
+        Command::Explain(args) => explain::run(args),
+        Command::Compare(args) => compare::run(args),
+        Command::Report(args) => report::run(args),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_text(&e));
             ExitCode::from(EXIT_USAGE)
         }
     }
+}
+
+/// The error and its causes, each cause added only when the message does not already say it
+/// (library errors embed their I/O cause in their own message).
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !text.contains(&c) {
+            text.push_str(": ");
+            text.push_str(&c);
+        }
+    }
+    text
 }

@@ -5,12 +5,16 @@
 //! depend on the number of threads, on which thread ran which batch, or on how runs are
 //! split across processes: it is a function of the scenario, parameters, seed and the set
 //! of run indices. The engine knows nothing of files; per-run rows go to an [`OrderedSink`].
+//! A study split across processes or cluster tasks runs one [`Shard`] in each ([`shard`]).
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::ops::Range;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+pub mod shard;
+pub use shard::{Shard, ShardSpec};
 
 use crate::model::{Params, RunOutcome, Simulator};
 use crate::scenario::Scenario;

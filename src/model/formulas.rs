@@ -26,7 +26,7 @@ pub fn proximity(border: bool, distance_km: f64, d0: f64) -> f64 {
 #[inline]
 pub fn interdependence(trade: f64, gdp_i: Option<f64>, gdp_j: Option<f64>, e0: f64) -> f64 {
     match (gdp_i, gdp_j) {
-        (Some(a), Some(b)) if a > 0.0 && b > 0.0 => 1.0 - (-(trade / a.min(b)) / e0).exp(),
+        (Some(a), Some(b)) if a > 0.0 && b > 0.0 => 1.0 - libm::exp(-(trade / a.min(b)) / e0),
         _ => 0.0,
     }
 }
@@ -93,7 +93,7 @@ pub fn pow(x: f64, w: f64) -> f64 {
     } else if w == 1.0 {
         x
     } else {
-        x.powf(w)
+        libm::pow(x, w)
     }
 }
 

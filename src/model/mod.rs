@@ -11,6 +11,7 @@
 pub mod camps;
 pub mod formulas;
 pub mod params;
+pub mod random;
 pub mod world;
 
 pub use formulas::{PairClass, Strategy, interdependence, proximity, relative_power, threat};

@@ -200,6 +200,23 @@ impl fmt::Display for Theory {
     }
 }
 
+impl Params {
+    /// Why the pair-class thresholds are inconsistent, if they are: they must satisfy
+    /// `rivalry_threshold < alignment_threshold ≤ alliance_threshold`.
+    pub fn threshold_problem(&self) -> Option<String> {
+        let (al, ag, rv) = (
+            self.alliance_threshold,
+            self.alignment_threshold,
+            self.rivalry_threshold,
+        );
+        (!(rv < ag && ag <= al)).then(|| {
+            format!(
+                "expected rivalry_threshold < alignment_threshold <= alliance_threshold, found {rv} / {ag} / {al}"
+            )
+        })
+    }
+}
+
 impl Default for Params {
     fn default() -> Self {
         Self::walt()

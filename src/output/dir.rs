@@ -39,6 +39,8 @@ pub struct OutputDir {
     created: bool,
     /// (temporary path, final path) of files written so far.
     pending: Vec<(PathBuf, PathBuf)>,
+    /// Scratch files, removed when done (committed or not).
+    scratch: Vec<PathBuf>,
     committed: bool,
 }
 
@@ -59,6 +61,7 @@ impl OutputDir {
             path: path.to_path_buf(),
             created,
             pending: Vec::new(),
+            scratch: Vec::new(),
             committed: false,
         };
         let probe = path.join(format!(".entente-probe-{}", std::process::id()));
@@ -91,6 +94,26 @@ impl OutputDir {
         Ok(BufWriter::new(f))
     }
 
+    /// A scratch file `name` (opened for reading and writing) that never appears in the
+    /// results: it is removed when this folder is committed or dropped.
+    pub fn scratch(&mut self, name: &str) -> Result<(File, PathBuf), OutputError> {
+        let path = self
+            .path
+            .join(format!(".{name}.scratch-{}", std::process::id()));
+        let f = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .map_err(|source| OutputError::Write {
+                path: path.display().to_string(),
+                source,
+            })?;
+        self.scratch.push(path.clone());
+        Ok((f, path))
+    }
+
     /// Write a whole file with `fill`.
     pub fn write(
         &mut self,
@@ -113,6 +136,9 @@ impl OutputDir {
 
     /// Rename every file into place.
     pub fn commit(mut self) -> Result<Vec<PathBuf>, OutputError> {
+        for f in std::mem::take(&mut self.scratch) {
+            let _ = fs::remove_file(f);
+        }
         let mut done = Vec::new();
         for (tmp, fin) in std::mem::take(&mut self.pending) {
             fs::rename(&tmp, &fin).map_err(|source| OutputError::Write {
@@ -130,6 +156,9 @@ impl Drop for OutputDir {
     /// On failure (not committed): remove temporary files, and the folder if created here
     /// and now empty, so that no half-written output is left behind.
     fn drop(&mut self) {
+        for f in &self.scratch {
+            let _ = fs::remove_file(f);
+        }
         if self.committed {
             return;
         }
@@ -169,6 +198,22 @@ mod tests {
             1,
             "no temporary files remain"
         );
+    }
+
+    #[test]
+    fn scratch_files_never_remain() {
+        let root = tempfile::tempdir().unwrap();
+        let mut out = OutputDir::prepare(root.path()).unwrap();
+        let (mut f, path) = out.scratch("rows").unwrap();
+        f.write_all(b"x").unwrap();
+        out.write("a.csv", |w| w.write_all(b"x\n")).unwrap();
+        assert!(path.exists());
+        out.commit().unwrap();
+        let names: Vec<_> = fs::read_dir(root.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["a.csv"]);
     }
 
     #[test]

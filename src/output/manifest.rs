@@ -8,6 +8,11 @@ use crate::scenario::Scenario;
 
 /// The manifest of a study. Everything except `started`, `finished`, `wall_seconds` and
 /// `threads` is a function of the inputs, so two runs of the same study differ only there.
+///
+/// A study merged from shards (`entente merge`) has the same manifest as a single run, plus
+/// `shards` (the number of shards, absent for a single run); its `threads` is the sum over
+/// the shards, `started` the earliest shard start, `finished` the latest shard end and
+/// `wall_seconds` the sum of the shards' wall-clock seconds (the compute time).
 #[derive(Debug, Clone, Serialize)]
 pub struct Manifest {
     /// entente's version.
@@ -24,12 +29,15 @@ pub struct Manifest {
     pub runs: u64,
     /// Theory preset.
     pub theory: String,
-    /// Every model parameter's value, in documentation order.
+    /// Every model parameter's value, keyed by name (JSON keys sorted by name).
     pub params: serde_json::Map<String, serde_json::Value>,
     /// `--set` assignments, in command-line order.
     pub set: Vec<String>,
     /// Files written.
     pub files: Vec<String>,
+    /// Number of shards merged (`entente merge`); absent for a single run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shards: Option<u64>,
     /// Worker threads (does not affect results).
     pub threads: usize,
     /// Start time, RFC 3339 UTC.

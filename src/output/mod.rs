@@ -1,10 +1,12 @@
 //! Writers of study results: pure functions from statistics to bytes (CSV, JSON), and an
 //! [`OutputDir`] that checks the destination before work starts and makes every file appear
-//! only when complete (written under a temporary name, renamed at the end).
+//! only when complete (written under a temporary name, renamed at the end). A shard of a
+//! study writes a partial result instead ([`PartManifest`], [`write_part`], [`PartReader`]).
 
 mod csv_files;
 mod dir;
 mod manifest;
+mod part;
 
 pub use csv_files::{
     RUNS_HEADER_PREFIX, camps_csv, format_year, runs_header, runs_row, states_csv, summary_csv,
@@ -12,3 +14,6 @@ pub use csv_files::{
 };
 pub use dir::{OutputDir, OutputError};
 pub use manifest::{Manifest, scenario_sha256};
+pub use part::{
+    PART_EXTENSION, PART_FORMAT, PartError, PartManifest, PartReader, part_file_name, write_part,
+};

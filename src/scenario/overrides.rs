@@ -120,9 +120,14 @@ impl Scenario {
             ));
         };
         let x = number(value, spec.min, spec.max)?;
-        if let Some(slot) = self.params.get_mut(name) {
+        let mut p = self.params.clone();
+        if let Some(slot) = p.get_mut(name) {
             *slot = x;
         }
+        if let Some(problem) = p.threshold_problem() {
+            return Err(problem);
+        }
+        self.params = p;
         Ok(())
     }
 
@@ -317,5 +322,9 @@ mod tests {
         assert!(err(&mut s, "pair.CHN-RUS.mistrust=1.5").contains("in [0, 1]"));
         assert!(err(&mut s, "intent.USA-USA=0.5").contains("itself"));
         assert!(err(&mut s, "pair.CHN.mistrust=0.5").contains("expected a path"));
+        assert!(
+            err(&mut s, "rivalry_threshold=0.3")
+                .contains("rivalry_threshold < alignment_threshold")
+        );
     }
 }

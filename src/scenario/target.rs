@@ -55,8 +55,8 @@ impl StateField {
     /// The range values are clamped to after an effect.
     pub fn range(self) -> (f64, f64) {
         match self {
-            Self::Power => (1e-12, f64::MAX),
-            Self::Offense => (1e-6, 1.0),
+            Self::Power => (f64::MIN_POSITIVE, f64::MAX),
+            Self::Offense => (f64::MIN_POSITIVE, 1.0),
             Self::Growth => (-1.0, 1.0),
             Self::Volatility => (0.0, 2.0),
             Self::Autonomy => (0.0, 10.0),

@@ -616,7 +616,11 @@ fn validate_meta(m: &RawMeta, c: &mut Collector<'_>) -> Meta {
     };
     Meta {
         name,
-        years: start_year.zip(horizon).map(|(s, h)| (s, s + h)),
+        // Events fire at the steps that update the world: t = start, …, start + horizon − dt.
+        years: start_year
+            .zip(horizon)
+            .zip(dt)
+            .map(|((s, h), d)| (s, s + h - d)),
         start_year: start_year.unwrap_or(0.0),
         horizon: horizon.unwrap_or(DEFAULT_HORIZON),
         dt: dt.unwrap_or(DEFAULT_DT),
@@ -708,6 +712,18 @@ fn validate_params(
                 }
             }
         }
+    }
+    if ok && let Some(msg) = p.threshold_problem() {
+        let at = [
+            "alliance_threshold",
+            "alignment_threshold",
+            "rivalry_threshold",
+        ]
+        .iter()
+        .find_map(|k| map.get(*k))
+        .map_or(0..0, span);
+        c.error(at, "params.alliance_threshold", msg);
+        ok = false;
     }
     ok.then_some((p, overrides))
 }
@@ -875,6 +891,7 @@ fn validate_event(
     }
     let trigger = match (&ev.at, &ev.hazard) {
         (Some(at), None) => {
+            // Events fire at the steps that update the world, the last at start + horizon − dt.
             // Without valid years only finiteness can be checked (the years are reported).
             let (lo, hi) = meta
                 .and_then(|m| m.years)
@@ -1028,7 +1045,12 @@ fn validate_effect(
     let (target, op) = (target?, op?);
     if op == Op::Set {
         let (lo, hi) = target.range();
-        num(c, &e.value, &vf, lo, hi)?;
+        if lo == f64::MIN_POSITIVE {
+            // Strictly positive fields (power, offense): say "> 0", not the smallest float.
+            num_pos(c, &e.value, &vf, 0.0, hi)?;
+        } else {
+            num(c, &e.value, &vf, lo, hi)?;
+        }
     }
     Some(Effect { target, op, value })
 }

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+mod serial;
 pub mod study;
 pub use study::{Recorder, StudyStats};
 
@@ -14,7 +15,10 @@ pub use study::{Recorder, StudyStats};
 pub const FIXED_SCALE: f64 = 4_294_967_296.0;
 
 /// An exact sum of real numbers in fixed point (resolution 2^-32 ≈ 2.3e-10 per value).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+///
+/// Serialized as the pair `[sum, count]`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(into = "(i128, u64)", from = "(i128, u64)")]
 pub struct FixedSum {
     /// Sum of `round(x · 2^32)`.
     pub sum: i128,
@@ -55,7 +59,19 @@ impl FixedSum {
     }
 }
 
-/// Number of regular bins over (−1, 1) in an [`AlignmentHistogram`] (width 0.01).
+impl From<FixedSum> for (i128, u64) {
+    fn from(f: FixedSum) -> Self {
+        (f.sum, f.count)
+    }
+}
+
+impl From<(i128, u64)> for FixedSum {
+    fn from((sum, count): (i128, u64)) -> Self {
+        Self { sum, count }
+    }
+}
+
+/// Number of regular bins over (−1, 1) in an alignment histogram (width 0.01).
 pub const ALIGNMENT_BINS: usize = 200;
 
 /// Bin index of an alignment value: 0 holds exactly −1, `ALIGNMENT_BINS + 1` exactly +1,

@@ -1,6 +1,8 @@
 //! The statistics of a Monte Carlo study: everything the output files report, accumulated
 //! run by run in exact integer form (see the module docs of [`crate::stats`]).
 
+use serde::{Deserialize, Serialize};
+
 use super::{ALIGNMENT_BINS, FixedSum, Tally, add_counts, alignment_bin, histogram_quantile};
 use crate::model::camps::Camps;
 use crate::model::world::upper;
@@ -9,7 +11,11 @@ use crate::model::{Observer, Params, RunOutcome, World};
 const H: usize = ALIGNMENT_BINS + 2;
 
 /// Accumulated statistics of any number of runs of one scenario.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serializes exactly (floats as bit patterns, see `stats/serial.rs`), so that a shard's
+/// statistics written to a file and read back merge into bit-identical results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StudyStats {
     /// Number of states.
     pub n: usize,
@@ -18,14 +24,18 @@ pub struct StudyStats {
     /// Number of runs recorded.
     pub runs: u64,
     /// Alignment histograms, `[(step * pairs + pair) * H + bin]`.
+    #[serde(with = "super::serial::zero_runs")]
     pub alignment_hist: Vec<u64>,
     /// Alignment sums per `(step, pair)`.
     pub alignment_sum: Vec<FixedSum>,
     /// Smallest and largest alignment seen per `(step, pair)` (exact; they bound quantiles).
+    #[serde(with = "super::serial::ranges_bits")]
     pub alignment_range: Vec<(f64, f64)>,
     /// Runs allied at `(step, pair)`.
+    #[serde(with = "super::serial::zero_runs")]
     pub alliance: Vec<u64>,
     /// Runs in rivalry at `(step, pair)`.
+    #[serde(with = "super::serial::zero_runs")]
     pub rivalry: Vec<u64>,
     /// Runs in which each pair was ever an alliance.
     pub ever_allied: Vec<u64>,
@@ -38,14 +48,18 @@ pub struct StudyStats {
     /// Strategy counts per `(step, state)`: `[secure, balance, bandwagon]`.
     pub strategy: Vec<[u64; 3]>,
     /// Principal-threat counts, `[(step * n + state) * n + target]`.
+    #[serde(with = "super::serial::zero_runs")]
     pub principal: Vec<u64>,
     /// Final camp partitions.
+    #[serde(with = "super::serial::camps_tally")]
     pub camps: Tally<Camps>,
     /// Runs in which each event fired at least once.
     pub event_runs: Vec<u64>,
     /// Total firings of each event.
     pub event_firings: Vec<u64>,
+    #[serde(with = "super::serial::f64_bits")]
     alliance_threshold: f64,
+    #[serde(with = "super::serial::f64_bits")]
     rivalry_threshold: f64,
 }
 
@@ -180,6 +194,28 @@ impl StudyStats {
         self.camps.merge(&o.camps);
         add_counts(&mut self.event_runs, &o.event_runs);
         add_counts(&mut self.event_firings, &o.event_firings);
+    }
+
+    /// Whether `other` has the layout of `self` (same states, steps, events and vector
+    /// lengths, camp partitions of `n` states): the check to make before merging statistics
+    /// read from a file, where [`merge`](Self::merge) would otherwise misalign silently.
+    pub fn same_shape(&self, other: &Self) -> bool {
+        self.n == other.n
+            && self.steps == other.steps
+            && self.alignment_hist.len() == other.alignment_hist.len()
+            && self.alignment_sum.len() == other.alignment_sum.len()
+            && self.alignment_range.len() == other.alignment_range.len()
+            && self.alliance.len() == other.alliance.len()
+            && self.rivalry.len() == other.rivalry.len()
+            && self.ever_allied.len() == other.ever_allied.len()
+            && self.first_alliance_step_sum.len() == other.first_alliance_step_sum.len()
+            && self.power_share.len() == other.power_share.len()
+            && self.kappa.len() == other.kappa.len()
+            && self.strategy.len() == other.strategy.len()
+            && self.principal.len() == other.principal.len()
+            && self.event_runs.len() == other.event_runs.len()
+            && self.event_firings.len() == other.event_firings.len()
+            && other.camps.counts.keys().all(|c| c.side.len() == self.n)
     }
 
     /// Total decisions per strategy over the steps acted on (`0..steps`), all states.

@@ -5,10 +5,14 @@
 //! - [`derived`]: values validation derives (power shares, distances, proximity),
 //!   checked against numbers computed by hand.
 
+mod cluster;
 mod derived;
 mod malformed;
 mod model;
+mod run_cli;
 mod shipped;
+mod stats;
+mod teach;
 
 use std::path::{Path, PathBuf};
 

@@ -386,7 +386,7 @@ fn set_effect_outside_the_target_range() {
         &[(
             28,
             "event.collapse.effects[0].value",
-            "expected a number >= 1e-12, found -1",
+            "expected a number > 0, found -1",
         )],
     );
 }
@@ -411,7 +411,7 @@ fn event_with_neither_at_nor_hazard() {
 fn event_after_the_horizon() {
     check(
         "event-at-outside-horizon.toml",
-        &[(26, "event.late crisis.at", "in [2018, 2028], found 2030")],
+        &[(26, "event.late crisis.at", "in [2018, 2027.5], found 2030")],
     );
 }
 
@@ -419,11 +419,27 @@ fn event_after_the_horizon() {
 fn event_before_the_start() {
     check(
         "event-at-before-start.toml",
-        &[(26, "event.early crisis.at", "in [2018, 2028], found 2017.5")],
+        &[(
+            26,
+            "event.early crisis.at",
+            "in [2018, 2027.5], found 2017.5",
+        )],
     );
 }
 
 // Scenario settings, parameters, power.
+
+#[test]
+fn thresholds_out_of_order_are_rejected() {
+    check(
+        "thresholds-out-of-order.toml",
+        &[(
+            25,
+            "params.alliance_threshold",
+            "expected rivalry_threshold < alignment_threshold",
+        )],
+    );
+}
 
 #[test]
 fn unknown_parameter_suggests_the_right_one() {
@@ -508,7 +524,7 @@ fn every_independent_problem_is_reported() {
                 "intent.USA-RUS",
                 "duplicate intent USA-RUS (first listed on line 41)",
             ),
-            (53, "event.late crisis.at", "in [2018, 2028], found 2040"),
+            (53, "event.late crisis.at", "in [2018, 2027.5], found 2040"),
             (59, "params.etaa", "did you mean `eta`?"),
         ],
     );

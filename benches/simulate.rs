@@ -1,0 +1,84 @@
+//! Benchmarks of the model and the Monte Carlo engine (run with `cargo bench`).
+//!
+//! - `flagship_run`: one run of the flagship scenario (17 states, 48 steps);
+//! - `flagship_study`: 10^4 flagship runs through the engine, 1 and 2 threads;
+//! - `synthetic_run`: one run of a synthetic scenario of n = 10, 20, 40, 80 states, to show
+//!   how cost grows with n (the camp-threat and intent sums are O(n³) per step).
+//!
+//! `docs/performance.md` explains how to read the figures as ratios.
+
+use entente::engine::{self, Study};
+use entente::model::{NoObserver, Simulator};
+use entente::scenario::{self, FLAGSHIP_NAME, FLAGSHIP_TOML, Scenario};
+
+fn main() {
+    divan::main();
+}
+
+fn flagship() -> Scenario {
+    scenario::parse(FLAGSHIP_TOML, FLAGSHIP_NAME).expect("the flagship is valid")
+}
+
+/// A valid scenario of `n` states on a ring of capitals, with a few alliances and rivalries,
+/// deterministic (no randomness), 12 years at dt = 0.25 like the flagship.
+pub fn synthetic(n: usize) -> Scenario {
+    let mut t = String::from(
+        "[scenario]\nname = \"synthetic\"\nstart_year = 2000\nhorizon = 12\ndt = 0.25\n",
+    );
+    for i in 0..n {
+        let power = 1.0 + (i * 7 % 11) as f64;
+        let lon = -180.0 + 360.0 * i as f64 / n as f64;
+        let lat = 40.0 * ((i * 13 % 17) as f64 / 17.0 - 0.5);
+        let offense = 0.2 + 0.6 * ((i * 5 % 7) as f64 / 7.0);
+        let aggression = 0.1 + 0.8 * ((i * 3 % 10) as f64 / 10.0);
+        t += &format!(
+            "[[state]]\nid = \"S{i:03}\"\npower = {power}\ngdp = {power}\noffense = {offense}\naggression = {aggression}\n\
+             lat = {lat}\nlon = {lon}\ngrowth = 0.02\nvolatility = 0.03\nautonomy = 0.2\n"
+        );
+    }
+    for i in 0..n {
+        for k in (i + 1..n).filter(|k| (i + k) % 5 == 0) {
+            let alignment = if (i * k) % 3 == 0 { 0.7 } else { -0.4 };
+            t += &format!(
+                "[[pair]]\nstates = [\"S{i:03}\", \"S{k:03}\"]\ntrade = {}\nmistrust = 0.2\nalignment = {alignment}\n",
+                (i + k) % 9
+            );
+        }
+    }
+    scenario::parse(&t, "synthetic.toml").expect("the synthetic scenario is valid")
+}
+
+#[divan::bench]
+fn flagship_run(b: divan::Bencher) {
+    let s = flagship();
+    let mut sim = Simulator::new(&s, &s.params);
+    let mut r = 0;
+    b.bench_local(|| {
+        r += 1;
+        sim.run(r, 2018, &mut NoObserver)
+    });
+}
+
+#[divan::bench(args = [1, 2], sample_count = 3, sample_size = 1)]
+fn flagship_study(b: divan::Bencher, threads: usize) {
+    let s = flagship();
+    let study = Study {
+        scenario: &s,
+        params: s.params.clone(),
+        seed: 2018,
+        runs: 0..10_000,
+        threads,
+    };
+    b.bench(|| engine::run(&study, &|_| {}, None).expect("runs"));
+}
+
+#[divan::bench(args = [10, 20, 40, 80])]
+fn synthetic_run(b: divan::Bencher, n: usize) {
+    let s = synthetic(n);
+    let mut sim = Simulator::new(&s, &s.params);
+    let mut r = 0;
+    b.bench_local(|| {
+        r += 1;
+        sim.run(r, 1, &mut NoObserver)
+    });
+}

@@ -1,0 +1,254 @@
+//! `entente compare [SCENARIO]`: the same runs under several theories, side by side.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use entente::model::Theory;
+use entente::model::world::upper;
+use entente::output::{OutputDir, format_year};
+use entente::teach::compare::{self, Comparison};
+use entente::teach::pair_index;
+
+use super::run::{resolve_text, scenario_text};
+use super::table::Table;
+
+/// How many pairs the table on stdout shows.
+const TABLE_PAIRS: usize = 10;
+
+/// Run the same runs under several theories and compare the outcomes.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Without SCENARIO, compares theories on the built-in flagship scenario (Vostok-2018).
+
+Run r uses the same random numbers under every theory (common random numbers): the theories
+face the same shocks, so differences between them come from the theory, not from chance.
+
+Prints a side-by-side table (the pairs whose P(alliance) at the horizon differs most across
+theories, balancing and bandwagoning, the most frequent final camps) and writes to --out
+(default results/<scenario name>-compare/):
+  compare.csv         one row per theory and pair: P(alliance), P(rivalry), mean alignment, ...
+  compare-states.csv  one row per theory and state: shares of balance, bandwagon, secure, ...
+
+Examples:
+  entente compare scenarios/tutorial/far-strongest-near-weaker.toml
+  entente compare --theories walt,waltz --runs 2000
+  entente compare --theories walt,liberal --set pair.CHN-RUS.mistrust=0.6"
+)]
+pub struct Args {
+    /// Scenario file (default: the built-in flagship).
+    #[arg(value_name = "SCENARIO")]
+    scenario: Option<PathBuf>,
+    /// Theories to compare, comma-separated.
+    #[arg(
+        long,
+        value_name = "NAMES",
+        value_delimiter = ',',
+        default_value = "walt,waltz,bandwagon,liberal"
+    )]
+    theories: Vec<String>,
+    /// Runs per theory (default: the scenario's `runs`).
+    #[arg(long, value_name = "N")]
+    runs: Option<u64>,
+    /// Master seed (default: the scenario's `seed`).
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    /// Override a parameter or scenario value under every theory, PATH=VALUE (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    set: Vec<String>,
+    /// Results folder (default: results/<scenario name>-compare/).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
+    threads: Option<u32>,
+    /// Pairs for the table, comma-separated as A-B (default: the 10 pairs whose P(alliance)
+    /// differs most across theories). compare.csv always has every pair.
+    #[arg(long, value_name = "PAIRS", value_delimiter = ',')]
+    pairs: Vec<String>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let (text, name) = scenario_text(args.scenario.as_deref())?;
+    if args.theories.is_empty() {
+        bail!("--theories: expected at least one theory");
+    }
+    let mut scenarios = Vec::new();
+    for t in &args.theories {
+        let t = t.trim();
+        if Theory::parse(t).is_none() {
+            let names = Theory::ALL.map(Theory::name);
+            bail!(
+                "--theories {t}: unknown theory (expected one of {})",
+                names.join(", ")
+            );
+        }
+        scenarios.push((
+            t.to_string(),
+            resolve_text(&text, &name, Some(t), &args.set)?,
+        ));
+    }
+    let first = &scenarios[0].1;
+    let mut chosen = Vec::new();
+    for p in &args.pairs {
+        let Some((i, k)) = pair_index(first, p.trim()) else {
+            bail!("--pairs {p}: no such pair (write pairs as A-B with state ids of the scenario)");
+        };
+        let q = upper(first.n())
+            .position(|x| x == (i, k))
+            .context("pair index")?;
+        chosen.push(q);
+    }
+    let runs = args.runs.unwrap_or(first.runs);
+    if runs == 0 {
+        bail!("--runs 0: expected at least one run");
+    }
+    let seed = args.seed.unwrap_or(first.seed);
+    let threads = match args.threads {
+        Some(t) => t as usize,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let out_path = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results").join(format!("{}-compare", first.name)));
+    // Check the destination before any work.
+    let mut out = OutputDir::prepare(&out_path)?;
+    let clock = std::time::Instant::now();
+    let cmp = compare::compare(scenarios, seed, runs, threads, &|_| {})?;
+    out.write("compare.csv", |w| cmp.write_csv(w))?;
+    out.write("compare-states.csv", |w| cmp.write_states_csv(w))?;
+    let dir = out.path().display().to_string();
+    out.commit()?;
+    print!(
+        "{}",
+        table_text(&cmp, &chosen, clock.elapsed().as_secs_f64(), &dir)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The side-by-side tables printed after a comparison.
+fn table_text(cmp: &Comparison, chosen: &[usize], seconds: f64, dir: &str) -> String {
+    use std::fmt::Write;
+    let Some(s) = cmp.scenario() else {
+        return String::new();
+    };
+    let n = s.n();
+    let year = format_year(s.year(s.steps));
+    let labels: Vec<&str> = cmp.studies.iter().map(|t| t.label.as_str()).collect();
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "{}: {} theories x {} runs, seed {}, {} to {year} ({seconds:.1} s)",
+        s.name,
+        labels.len(),
+        cmp.runs,
+        cmp.seed,
+        format_year(s.start_year)
+    );
+    let _ = writeln!(
+        o,
+        "Run r draws the same random numbers under every theory: differences come from the theory."
+    );
+    for t in &cmp.studies {
+        if let Some(th) = Theory::parse(&t.label) {
+            let _ = writeln!(o, "  {:<10} {}", th.name(), th.summary());
+        }
+    }
+
+    let head = |first: &str| {
+        let mut cols = vec![format!("<{first}")];
+        cols.extend(labels.iter().map(|l| l.to_string()));
+        cols
+    };
+    let table = |cols: &[String]| Table::new(&cols.iter().map(String::as_str).collect::<Vec<_>>());
+
+    let pairs = if chosen.is_empty() {
+        cmp.interesting_pairs(TABLE_PAIRS)
+    } else {
+        chosen.to_vec()
+    };
+    let ids: Vec<(usize, usize)> = upper(n).collect();
+    let name = |q: usize| format!("{}-{}", s.states[ids[q].0].id, s.states[ids[q].1].id);
+    let _ = writeln!(
+        o,
+        "\nP(alliance) in {year} [mean alignment], {}:",
+        if chosen.is_empty() {
+            "the pairs that differ most across theories"
+        } else {
+            "the pairs chosen with --pairs"
+        }
+    );
+    let mut t = table(&head("pair"));
+    for &q in &pairs {
+        let mut row = vec![name(q)];
+        row.extend(cmp.studies.iter().map(|st| {
+            let p = st.pair(q);
+            format!("{:.3} [{:+.2}]", p.p_alliance_end, p.mean_alignment_end)
+        }));
+        t.row(row);
+    }
+    o.push_str(&t.render());
+
+    let _ = writeln!(o, "\nP(rivalry) in {year}, same pairs:");
+    let mut t = table(&head("pair"));
+    for &q in &pairs {
+        let mut row = vec![name(q)];
+        row.extend(
+            cmp.studies
+                .iter()
+                .map(|st| format!("{:.3}", st.pair(q).p_rivalry_end)),
+        );
+        t.row(row);
+    }
+    o.push_str(&t.render());
+
+    let _ = writeln!(o, "\nDecisions (share of state-steps, all states):");
+    let mut t = table(&head("decision"));
+    let shares: Vec<_> = cmp.studies.iter().map(|st| st.decision_shares()).collect();
+    for (label, f) in [
+        (
+            "balance",
+            (|x: &compare::Shares| x.balance) as fn(&compare::Shares) -> f64,
+        ),
+        ("bandwagon", |x| x.bandwagon),
+        ("secure", |x| x.secure),
+    ] {
+        let mut row = vec![label.to_string()];
+        row.extend(shares.iter().map(|x| format!("{:.3}", f(x))));
+        t.row(row);
+    }
+    let mut row = vec!["balance:bandwagon".to_string()];
+    row.extend(shares.iter().map(|x| {
+        if x.bandwagon > 0.0 {
+            format!("{:.0}:1", x.balance / x.bandwagon)
+        } else {
+            "no bandwagoning".into()
+        }
+    }));
+    t.row(row);
+    o.push_str(&t.render());
+
+    let _ = writeln!(o, "\nMost frequent final camps:");
+    for st in &cmp.studies {
+        if let Some((camps, f)) = st.top_camps() {
+            let side = |x: bool| {
+                camps
+                    .members(x)
+                    .map(|i| s.states[i].id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let _ = writeln!(
+                o,
+                "  {:<10} {:>5.1}%  {{{}}} vs {{{}}}",
+                st.label,
+                100.0 * f,
+                side(false),
+                side(true)
+            );
+        }
+    }
+    let _ = writeln!(o, "\nResults in {dir}/ (compare.csv, compare-states.csv)");
+    o
+}

@@ -1,0 +1,423 @@
+//! `entente merge PARTS...`: combine the partial results of a study's shards into the files
+//! a single `entente run` writes.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use entente::engine::Shard;
+use entente::output::{self, Manifest, OutputDir, PART_EXTENSION, PartManifest, PartReader};
+use entente::stats::StudyStats;
+
+use super::run::{
+    RUNS_CSV, resolve_text, result_files, summary_text, write_manifest, write_tables,
+};
+use super::slurm::shell_quote;
+
+/// Combine the partial results of a study's shards into its results.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Each PART is a partial result (part-K-of-N.entente, written by `entente run --shard K/N`)
+or a folder holding them. The parts must come from one study (same scenario, seed, runs,
+entente version and N) and hold every shard 0..N-1 once; missing shards are named, so that
+only those are rerun. The result is byte for byte what a single `entente run` writes
+(summary.csv, timeseries.csv, states.csv, camps.csv, runs.csv with --per-run, manifest.json),
+except the times and thread count in manifest.json, which also says how many shards were merged.
+
+Examples:
+  entente merge results/vostok-2018/parts
+  entente merge parts/part-*.entente --out results/big-study"
+)]
+pub struct Args {
+    /// Partial results, or folders holding them.
+    #[arg(value_name = "PARTS", required = true)]
+    parts: Vec<PathBuf>,
+    /// Results folder (default: results/<scenario name>/).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// No summary on stdout.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let clock = Instant::now();
+    let paths = expand(&args.parts)?;
+    // Manifests first (each file closed again: a study may have a thousand shards).
+    let mut parts = Vec::with_capacity(paths.len());
+    for p in paths {
+        let manifest = PartReader::open(&p)?.manifest;
+        parts.push(Part { path: p, manifest });
+    }
+    check_agreement(&parts)?;
+    let by_shard = check_complete(parts)?;
+    let first = &by_shard[0].manifest;
+    let version = env!("CARGO_PKG_VERSION");
+    if first.entente_version != version {
+        bail!(
+            "the parts were written by entente {}, this is entente {version}: merge them with \
+             the entente that wrote them (results may differ between versions)",
+            first.entente_version
+        );
+    }
+    let s = resolve_text(
+        &first.scenario_source,
+        &first.scenario_file,
+        first.theory_option.as_deref(),
+        &first.set,
+    )
+    .with_context(|| format!("{}: the scenario it holds", by_shard[0].path().display()))?;
+    if output::scenario_sha256(&s) != first.scenario_sha256 {
+        bail!(
+            "{}: the scenario it holds does not resolve to its recorded hash {}; the part is \
+             damaged",
+            by_shard[0].path().display(),
+            first.scenario_sha256
+        );
+    }
+
+    let (runs, seed, per_run, shards) = (first.runs, first.seed, first.per_run, first.shards);
+    let scenario_file = first.scenario_file.clone();
+    let set = first.set.clone();
+    let out_path = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results").join(&s.name));
+    let mut out = OutputDir::prepare(&out_path)?;
+
+    let mut rows = if per_run {
+        let mut w = out.create(RUNS_CSV)?;
+        w.write_all(output::runs_header(&s).as_bytes())
+            .context("writing runs.csv")?;
+        Some(w)
+    } else {
+        None
+    };
+    let mut stats = StudyStats::new(s.n(), s.steps, s.events.len(), &s.params);
+    let (mut threads, mut wall_seconds) = (0usize, 0.0f64);
+    let (mut started, mut finished): (Option<String>, Option<String>) = (None, None);
+    for part in by_shard {
+        let shown = part.path().display().to_string();
+        let mut reader = PartReader::open(part.path())?;
+        if reader.manifest != part.manifest {
+            bail!("{shown}: the file changed during the merge; merge again");
+        }
+        let part_stats = reader.read_stats()?;
+        let m = part.manifest;
+        if !stats.same_shape(&part_stats) || part_stats.runs != m.end_run - m.first_run {
+            bail!(
+                "{shown}: damaged partial result (its statistics do not fit shard {} of {} of \
+                 this scenario)",
+                m.shard,
+                m.shards
+            );
+        }
+        stats.merge(&part_stats);
+        if let Some(w) = &mut rows {
+            reader.copy_rows(w)?;
+        }
+        threads += m.threads;
+        wall_seconds += m.wall_seconds;
+        // RFC 3339 UTC times of one format sort as text.
+        if started.as_ref().is_none_or(|t| m.started < *t) {
+            started = Some(m.started);
+        }
+        if finished.as_ref().is_none_or(|t| m.finished > *t) {
+            finished = Some(m.finished);
+        }
+    }
+    if let Some(mut w) = rows {
+        w.flush()
+            .with_context(|| format!("{}: cannot write runs.csv", out.path().display()))?;
+    }
+
+    write_tables(&mut out, &s, &stats)?;
+    let manifest = Manifest {
+        entente_version: version.into(),
+        scenario: s.name.clone(),
+        scenario_file,
+        scenario_sha256: output::scenario_sha256(&s),
+        seed,
+        runs,
+        theory: s.theory.name().into(),
+        params: Manifest::params_of(&s),
+        set,
+        files: result_files(per_run),
+        shards: Some(shards),
+        threads,
+        started: started.unwrap_or_default(),
+        finished: finished.unwrap_or_default(),
+        wall_seconds: (wall_seconds * 1000.0).round() / 1000.0,
+    };
+    write_manifest(&mut out, &manifest)?;
+    let dir = out.path().display().to_string();
+    out.commit()?;
+    if !args.quiet {
+        print!(
+            "{}",
+            summary_text(&s, &stats, seed, clock.elapsed().as_secs_f64(), &dir)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A partial result's file and manifest.
+struct Part {
+    path: PathBuf,
+    manifest: PartManifest,
+}
+
+impl Part {
+    fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// The part files named by the arguments: files as given, folders replaced by the
+/// `*.entente` files they hold (in name order).
+fn expand(args: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut paths = Vec::new();
+    for a in args {
+        if a.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(a)
+                .with_context(|| format!("{}: cannot read this folder", a.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.is_file()
+                        && p.extension().is_some_and(|x| x == PART_EXTENSION)
+                        && !p
+                            .file_name()
+                            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                })
+                .collect();
+            if found.is_empty() {
+                bail!(
+                    "{}: no partial results (part-K-of-N.{PART_EXTENSION}) in this folder",
+                    a.display()
+                );
+            }
+            found.sort();
+            paths.extend(found);
+        } else if a.exists() {
+            paths.push(a.clone());
+        } else {
+            bail!("{}: no such file or folder", a.display());
+        }
+    }
+    Ok(paths)
+}
+
+/// Every part must belong to the study of the first one.
+fn check_agreement(parts: &[Part]) -> anyhow::Result<()> {
+    let Some(first) = parts.first() else {
+        bail!("no partial results given");
+    };
+    let a = &first.manifest;
+    for part in &parts[1..] {
+        let b = &part.manifest;
+        let differ = |what: &str, x: String, y: String| {
+            anyhow::anyhow!(
+                "the parts come from different studies: they differ in {what}: {} has {x}, {} \
+                 has {y}; merge only the parts of one study",
+                first.path().display(),
+                part.path().display()
+            )
+        };
+        if a.entente_version != b.entente_version {
+            return Err(differ(
+                "the entente version",
+                format!("entente {}", a.entente_version),
+                format!("entente {}", b.entente_version),
+            ));
+        }
+        if a.scenario_sha256 != b.scenario_sha256 {
+            let show = |m: &PartManifest| {
+                format!(
+                    "scenario {} ({}, sha256 {}…)",
+                    m.scenario,
+                    m.scenario_file,
+                    &m.scenario_sha256[..m.scenario_sha256.len().min(12)]
+                )
+            };
+            return Err(differ("the scenario", show(a), show(b)));
+        }
+        if a.seed != b.seed {
+            return Err(differ(
+                "the seed",
+                format!("seed {}", a.seed),
+                format!("seed {}", b.seed),
+            ));
+        }
+        if a.runs != b.runs {
+            return Err(differ(
+                "the number of runs",
+                format!("{} runs", a.runs),
+                format!("{} runs", b.runs),
+            ));
+        }
+        if a.shards != b.shards {
+            return Err(differ(
+                "the number of shards N",
+                format!("shard {}/{}", a.shard, a.shards),
+                format!("shard {}/{}", b.shard, b.shards),
+            ));
+        }
+        if a.per_run != b.per_run {
+            let rows = |m: &PartManifest| {
+                if m.per_run {
+                    "per-run rows (--per-run)".to_string()
+                } else {
+                    "no per-run rows".to_string()
+                }
+            };
+            return Err(differ("--per-run", rows(a), rows(b)));
+        }
+    }
+    Ok(())
+}
+
+/// Every shard `0..N` exactly once, each covering the runs it should; the parts in shard
+/// order.
+fn check_complete(parts: Vec<Part>) -> anyhow::Result<Vec<Part>> {
+    let n = parts[0].manifest.shards;
+    let runs = parts[0].manifest.runs;
+    let mut by_shard: BTreeMap<u64, Part> = BTreeMap::new();
+    for part in parts {
+        let m = &part.manifest;
+        let Some(shard) = m.shard() else {
+            bail!(
+                "{}: damaged partial result (shard {} of {})",
+                part.path().display(),
+                m.shard,
+                m.shards
+            );
+        };
+        if shard.runs(runs) != (m.first_run..m.end_run) {
+            bail!(
+                "{}: damaged partial result (shard {shard} of {runs} runs should hold runs \
+                 {:?}, it holds {}..{})",
+                part.path().display(),
+                shard.runs(runs),
+                m.first_run,
+                m.end_run
+            );
+        }
+        if let Some(other) = by_shard.get(&shard.index) {
+            if other.path() == part.path() {
+                bail!(
+                    "duplicate shard {} of {n}: {} is given twice; give each shard once",
+                    shard.index,
+                    part.path().display()
+                );
+            }
+            bail!(
+                "duplicate shard {} of {n}: {} and {} both hold it; give each shard once",
+                shard.index,
+                other.path().display(),
+                part.path().display()
+            );
+        }
+        by_shard.insert(shard.index, part);
+    }
+    let missing: Vec<u64> = (0..n).filter(|k| !by_shard.contains_key(k)).collect();
+    if let (Some(_), Some(any)) = (missing.first(), by_shard.values().next()) {
+        bail!("{}", missing_message(&missing, n, any));
+    }
+    Ok(by_shard.into_values().collect())
+}
+
+/// Shard numbers as ranges: `3-5, 17` (with `sep` between ranges).
+fn ranges(ks: &[u64], sep: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < ks.len() {
+        let mut j = i;
+        while j + 1 < ks.len() && ks[j + 1] == ks[j] + 1 {
+            j += 1;
+        }
+        out.push(match j - i {
+            0 => ks[i].to_string(),
+            1 => format!("{}{sep}{}", ks[i], ks[j]),
+            _ => format!("{}-{}", ks[i], ks[j]),
+        });
+        i = j + 1;
+    }
+    out.join(sep)
+}
+
+/// The message for missing shards: which, and how to rerun only those.
+fn missing_message(missing: &[u64], n: u64, part: &Part) -> String {
+    let m = &part.manifest;
+    let dir = part
+        .path()
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let array = ranges(missing, ",");
+    // A study set up by `entente slurm` has its scripts next to the parts folder.
+    let submit = dir.parent().map(|d| d.join(super::slurm::SUBMIT_SCRIPT));
+    let them = if missing.len() == 1 { "it" } else { "them" };
+    let slurm_hint = match submit.filter(|p| p.is_file()) {
+        Some(p) => format!(
+            "on Slurm: sh {} {array}, which resubmits {them} and the merge",
+            shell_quote(&p.display().to_string())
+        ),
+        None => {
+            format!("on Slurm: sbatch --array={array} with the shards script of `entente slurm`")
+        }
+    };
+    let have = n - missing.len() as u64;
+    let shards_word = if missing.len() == 1 {
+        "shard"
+    } else {
+        "shards"
+    };
+    let example = Shard {
+        index: missing[0],
+        count: n,
+    };
+    let mut command = String::from("entente run");
+    if !m.scenario_file.starts_with("<built-in>") {
+        command.push(' ');
+        command.push_str(&shell_quote(&m.scenario_file));
+    }
+    command.push_str(&format!(" --runs {} --seed {}", m.runs, m.seed));
+    if let Some(t) = &m.theory_option {
+        command.push_str(&format!(" --theory {}", shell_quote(t)));
+    }
+    for a in &m.set {
+        command.push_str(&format!(" --set {}", shell_quote(a)));
+    }
+    if m.per_run {
+        command.push_str(" --per-run");
+    }
+    format!(
+        "missing {shards_word} {} of {n} (found {have} of {n}): rerun only {} with \
+         `{command} --shard {example} --out {}`{} ({}), then merge again",
+        ranges(missing, ", "),
+        them,
+        shell_quote(&dir.display().to_string()),
+        if missing.len() > 1 {
+            format!(" and likewise --shard K/{n} for each K above")
+        } else {
+            String::new()
+        },
+        slurm_hint
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_lists_are_compact() {
+        assert_eq!(ranges(&[3, 17], ", "), "3, 17");
+        assert_eq!(ranges(&[3, 4, 5, 17], ","), "3-5,17");
+        assert_eq!(ranges(&[0, 1, 9], ","), "0,1,9");
+        assert_eq!(ranges(&[2], ","), "2");
+    }
+}

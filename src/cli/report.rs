@@ -1,0 +1,97 @@
+//! `entente report [RESULTS_DIR]`: one self-contained HTML page of a results folder.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use entente::output::OutputDir;
+use entente::scenario::Scenario;
+use entente::teach::report::{self, ReportOptions, Results};
+
+/// The report's file name in a results folder.
+pub const REPORT_HTML: &str = "report.html";
+
+/// Write an HTML report of a results folder: charts, threat matrix, assumptions and sources.
+#[derive(clap::Args)]
+#[command(
+    after_help = "RESULTS_DIR is a folder written by `entente run` (default: results/vostok-2018, the
+flagship's). The report is one HTML file with everything inside (inline SVG charts and styles,
+no script, no font or file from elsewhere): open it in any browser, offline, or print it.
+
+It shows: the most likely alliances and rivalries; alignment over time of key pairs as fan
+charts (median and 5-95 % band); the probability of alliance over time; the most frequent final
+camps; the threat matrix at the start as a heat map; balancing and bandwagoning by state; and
+the scenario's assumptions and sources. The scenario is re-read from the manifest's
+scenario_file, with its theory and --set applied again.
+
+Examples:
+  entente run scenarios/tutorial/far-strongest-near-weaker.toml --runs 1000
+  entente report results/far-strongest-near-weaker
+  entente report results/vostok-2018 --pairs CHN-RUS,USA-CHN,USA-RUS,USA-JPN --out chn-rus.html
+  entente run --report          (writes results/vostok-2018/report.html after the study)"
+)]
+pub struct Args {
+    /// Results folder written by `entente run`.
+    #[arg(value_name = "RESULTS_DIR", default_value = "results/vostok-2018")]
+    dir: PathBuf,
+    /// Output file (default: RESULTS_DIR/report.html; `-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Pairs for the time charts, comma-separated as A-B (default: the 6 pairs whose outcome
+    /// is most uncertain across runs).
+    #[arg(long, value_name = "PAIRS", value_delimiter = ',')]
+    pairs: Vec<String>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let results = Results::read(&args.dir)?;
+    let (scenario, warning) = match report::scenario_of(&results) {
+        Ok((s, w)) => (Some(s), w),
+        Err(e) => (
+            None,
+            Some(format!(
+                "The scenario could not be loaded ({e}): the threat matrix and the assumptions are missing."
+            )),
+        ),
+    };
+    if let Some(w) = &warning {
+        eprintln!("entente report: warning: {w}");
+    }
+    let opts = ReportOptions { pairs: args.pairs };
+    let html = report::html(&results, scenario.as_ref(), warning.as_deref(), &opts)?;
+    let out = args.out.unwrap_or_else(|| args.dir.join(REPORT_HTML));
+    if out == Path::new("-") {
+        std::io::stdout()
+            .write_all(html.as_bytes())
+            .context("writing the report to stdout")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let path = write_html(&out, &html)?;
+    println!("Report: {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `run --report`: the report of the study just written to `dir`, whose scenario is `s`.
+pub fn write_for_study(dir: &Path, s: &Scenario) -> anyhow::Result<PathBuf> {
+    let results = Results::read(dir)?;
+    let html = report::html(&results, Some(s), None, &ReportOptions::default())?;
+    write_html(&dir.join(REPORT_HTML), &html)
+}
+
+/// Write `html` to `path` atomically (a temporary file renamed into place).
+fn write_html(path: &Path, html: &str) -> anyhow::Result<PathBuf> {
+    let name = path
+        .file_name()
+        .with_context(|| format!("--out {}: expected a file name", path.display()))?
+        .to_string_lossy()
+        .into_owned();
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut out = OutputDir::prepare(parent)?;
+    out.write(&name, |w| w.write_all(html.as_bytes()))?;
+    out.commit()?;
+    Ok(path.to_path_buf())
+}

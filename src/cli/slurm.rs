@@ -1,0 +1,469 @@
+//! `entente slurm [SCENARIO] --runs R --tasks N`: write the `sbatch` scripts that run a study
+//! on a Slurm cluster as a job array of shards, then merge them.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use entente::output::{OutputDir, PART_EXTENSION};
+
+use super::run::resolve;
+
+/// The job array script.
+pub const SHARDS_SCRIPT: &str = "shards.sbatch";
+/// The merge job script.
+pub const MERGE_SCRIPT: &str = "merge.sbatch";
+/// The script that submits both.
+pub const SUBMIT_SCRIPT: &str = "submit.sh";
+
+/// Slurm's default `MaxArraySize`: array indices go up to 1000.
+const DEFAULT_MAX_ARRAY_SIZE: u64 = 1001;
+
+/// Write sbatch scripts that run a study on a Slurm cluster: a job array of shards, then a
+/// merge job.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Writes into --out (default results/<scenario name>-slurm/):
+  shards.sbatch  a job array of N tasks; task K runs shard K of the study with
+                 `entente run ... --shard auto/N --threads $SLURM_CPUS_PER_TASK`
+  merge.sbatch   `entente merge` of the shards, run after every task succeeded (afterok)
+  submit.sh      submits both: sh submit.sh (all shards) or sh submit.sh 3,17 (only those)
+and creates parts/ (partial results), logs/ (Slurm output) and, after the merge, results/.
+The scripts use absolute paths to this entente and to the scenario: both must be visible
+from the compute nodes (a shared file system). See docs/cluster.md.
+
+Examples:
+  entente slurm --runs 100000 --tasks 100 --cpus-per-task 4 --time 00:30:00
+  entente slurm scenarios/latest.toml --runs 20000 --tasks 20 --partition short"
+)]
+pub struct Args {
+    /// Scenario file (default: the built-in flagship).
+    #[arg(value_name = "SCENARIO")]
+    scenario: Option<PathBuf>,
+    /// Number of Monte Carlo runs of the whole study.
+    #[arg(long, value_name = "R")]
+    runs: u64,
+    /// Number of array tasks (shards); each runs about R/N runs.
+    #[arg(long, value_name = "N")]
+    tasks: u64,
+    /// CPUs per task; each task runs that many worker threads.
+    #[arg(long, value_name = "C", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=4096))]
+    cpus_per_task: u32,
+    /// Slurm partition (default: the cluster's default partition).
+    #[arg(long, value_name = "P")]
+    partition: Option<String>,
+    /// Time limit of each task and of the merge, in Slurm's format (e.g. 30, 01:30:00,
+    /// 1-00:00:00; default: the partition's).
+    #[arg(long, value_name = "T")]
+    time: Option<String>,
+    /// Folder for the scripts, partial results, logs and results
+    /// (default: results/<scenario name>-slurm/).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Master seed (default: the scenario's `seed`).
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    /// Theory preset: walt, waltz, bandwagon or liberal (default: the scenario's).
+    #[arg(long, value_name = "NAME")]
+    theory: Option<String>,
+    /// Override a parameter or scenario value, PATH=VALUE (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    set: Vec<String>,
+    /// Also write runs.csv with one row per run.
+    #[arg(long)]
+    per_run: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    // Check everything a task would check, now rather than on the cluster.
+    let s = resolve(args.scenario.as_deref(), args.theory.as_deref(), &args.set)?;
+    let (runs, tasks) = (args.runs, args.tasks);
+    if runs == 0 {
+        bail!("--runs 0: expected at least one run");
+    }
+    if tasks == 0 {
+        bail!("--tasks 0: expected at least one task");
+    }
+    if tasks > runs {
+        bail!(
+            "--tasks {tasks} is more than --runs {runs}: some tasks would have no run; use at \
+             most {runs} tasks (and preferably many runs per task)"
+        );
+    }
+    if tasks > DEFAULT_MAX_ARRAY_SIZE {
+        eprintln!(
+            "warning: --tasks {tasks}: Slurm's default MaxArraySize is {DEFAULT_MAX_ARRAY_SIZE} \
+             (indices 0 to 1000) and sites often cap jobs per user; check with `scontrol show \
+             config | grep -i MaxArraySize`, or use fewer tasks with more runs each"
+        );
+    }
+    if let Some(t) = &args.time
+        && (t.is_empty()
+            || !t
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == ':' || c == '-'))
+    {
+        bail!(
+            "--time {t:?}: expected a Slurm time limit such as 30 (minutes), 01:30:00 or \
+             1-00:00:00"
+        );
+    }
+    if let Some(p) = &args.partition
+        && (p.is_empty()
+            || !p
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-.,".contains(c)))
+    {
+        bail!("--partition {p:?}: expected a partition name (letters, digits, _ - . ,)");
+    }
+    let seed = args.seed.unwrap_or(s.seed);
+    let exe = std::env::current_exe().context("cannot find the path of this entente")?;
+    let scenario = match &args.scenario {
+        Some(p) => Some(
+            std::path::absolute(p)
+                .with_context(|| format!("{}: cannot make this path absolute", p.display()))?,
+        ),
+        None => None,
+    };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results").join(format!("{}-slurm", s.name)));
+    let dir = std::path::absolute(&out)
+        .with_context(|| format!("{}: cannot make this path absolute", out.display()))?;
+    let mut folder = OutputDir::prepare(&dir)?;
+    for sub in ["parts", "logs"] {
+        std::fs::create_dir_all(dir.join(sub))
+            .with_context(|| format!("{}: cannot create this folder", dir.join(sub).display()))?;
+    }
+    let old_parts = std::fs::read_dir(dir.join("parts"))
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.path().extension().is_some_and(|x| x == PART_EXTENSION))
+                .count()
+        })
+        .unwrap_or(0);
+
+    let job = Job {
+        name: job_name(&s.name),
+        exe: &exe,
+        scenario: scenario.as_deref(),
+        dir: &dir,
+        runs,
+        tasks,
+        seed,
+        cpus: args.cpus_per_task,
+        partition: args.partition.as_deref(),
+        time: args.time.as_deref(),
+        theory: args.theory.as_deref(),
+        set: &args.set,
+        per_run: args.per_run,
+    };
+    folder.write(SHARDS_SCRIPT, |w| {
+        w.write_all(job.shards_script().as_bytes())
+    })?;
+    folder.write(MERGE_SCRIPT, |w| w.write_all(job.merge_script().as_bytes()))?;
+    folder.write(SUBMIT_SCRIPT, |w| {
+        w.write_all(job.submit_script().as_bytes())
+    })?;
+    for f in folder.commit()? {
+        make_executable(&f)?;
+    }
+
+    let q = |p: &Path| shell_quote(&p.display().to_string());
+    let per_task = runs.div_ceil(tasks);
+    println!(
+        "Wrote a Slurm job for {}: {runs} runs in {tasks} array tasks (at most {per_task} runs \
+         each), {} CPU{} per task, seed {seed}:",
+        s.name,
+        args.cpus_per_task,
+        if args.cpus_per_task == 1 { "" } else { "s" }
+    );
+    println!(
+        "  {}  the job array, one shard per task",
+        q(&dir.join(SHARDS_SCRIPT))
+    );
+    println!(
+        "  {}   the merge, after every task succeeded",
+        q(&dir.join(MERGE_SCRIPT))
+    );
+    println!("  {}       submits both", q(&dir.join(SUBMIT_SCRIPT)));
+    println!("\nSubmit with:\n  sh {}", q(&dir.join(SUBMIT_SCRIPT)));
+    println!(
+        "or by hand:\n  jid=$(sbatch --parsable {}) && sbatch --dependency=afterok:${{jid%%;*}} {}",
+        q(&dir.join(SHARDS_SCRIPT)),
+        q(&dir.join(MERGE_SCRIPT))
+    );
+    println!(
+        "\nResults: {}/ (partial results in parts/, Slurm logs in logs/).",
+        dir.join("results").display()
+    );
+    println!(
+        "If tasks fail, the merge names the missing shards; rerun only those (and the merge) \
+         with\n  sh {} 3,17",
+        q(&dir.join(SUBMIT_SCRIPT))
+    );
+    if old_parts > 0 {
+        eprintln!(
+            "note: {} already holds {old_parts} partial result{}; remove them if they belong \
+             to another study, or the merge will refuse the mix",
+            dir.join("parts").display(),
+            if old_parts == 1 { "" } else { "s" }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+use std::io::Write as _;
+
+/// What the scripts run.
+struct Job<'a> {
+    name: String,
+    exe: &'a Path,
+    scenario: Option<&'a Path>,
+    dir: &'a Path,
+    runs: u64,
+    tasks: u64,
+    seed: u64,
+    cpus: u32,
+    partition: Option<&'a str>,
+    time: Option<&'a str>,
+    theory: Option<&'a str>,
+    set: &'a [String],
+    per_run: bool,
+}
+
+impl Job<'_> {
+    fn path(&self, p: &Path) -> String {
+        shell_quote(&p.display().to_string())
+    }
+
+    /// `#SBATCH` lines shared by both jobs.
+    fn common(&self, out: &mut String) {
+        if let Some(p) = self.partition {
+            out.push_str(&format!("#SBATCH --partition={p}\n"));
+        }
+        if let Some(t) = self.time {
+            out.push_str(&format!("#SBATCH --time={t}\n"));
+        }
+    }
+
+    fn shards_script(&self) -> String {
+        let last = self.tasks - 1;
+        let mut o = String::from("#!/bin/bash\n");
+        o.push_str(&format!("#SBATCH --job-name={}\n", self.name));
+        o.push_str(&format!("#SBATCH --array=0-{last}\n"));
+        o.push_str("#SBATCH --ntasks=1\n");
+        o.push_str(&format!("#SBATCH --cpus-per-task={}\n", self.cpus));
+        self.common(&mut o);
+        // Slurm expands %a (array index) and %A (array job id) in file names only.
+        o.push_str(&format!(
+            "#SBATCH --output={}/logs/shard-%a-job%A.out\n",
+            self.dir.display()
+        ));
+        o.push_str(&format!(
+            "#\n# Written by `entente slurm` (entente {}): {} runs of {} in {} shards.\n",
+            env!("CARGO_PKG_VERSION"),
+            self.runs,
+            self.name.trim_start_matches("entente-"),
+            self.tasks
+        ));
+        o.push_str(&format!(
+            "# Array task K runs shard K of {n} (--shard auto/{n}: the array index is the shard\n\
+             # number), so rerunning chosen shards is: sbatch --array=3,17 {script}\n\
+             set -euo pipefail\n",
+            n = self.tasks,
+            script = self.path(&self.dir.join(SHARDS_SCRIPT))
+        ));
+        let mut cmd = vec![self.path(self.exe), "run".into()];
+        if let Some(s) = self.scenario {
+            cmd.push(self.path(s));
+        }
+        cmd.extend([
+            "--runs".into(),
+            self.runs.to_string(),
+            "--seed".into(),
+            self.seed.to_string(),
+        ]);
+        if let Some(t) = self.theory {
+            cmd.extend(["--theory".into(), shell_quote(t)]);
+        }
+        for a in self.set {
+            cmd.extend(["--set".into(), shell_quote(a)]);
+        }
+        if self.per_run {
+            cmd.push("--per-run".into());
+        }
+        cmd.extend([
+            "--shard".into(),
+            format!("auto/{}", self.tasks),
+            "--threads".into(),
+            format!("\"${{SLURM_CPUS_PER_TASK:-{}}}\"", self.cpus),
+            "--out".into(),
+            self.path(&self.dir.join("parts")),
+        ]);
+        o.push_str(&format!("exec {}\n", cmd.join(" ")));
+        o
+    }
+
+    fn merge_script(&self) -> String {
+        let mut o = String::from("#!/bin/bash\n");
+        o.push_str(&format!("#SBATCH --job-name={}-merge\n", self.name));
+        o.push_str("#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n");
+        self.common(&mut o);
+        // Without this, a merge whose shards failed would wait forever.
+        o.push_str("#SBATCH --kill-on-invalid-dep=yes\n");
+        o.push_str(&format!(
+            "#SBATCH --output={}/logs/merge-job%j.out\n",
+            self.dir.display()
+        ));
+        o.push_str(&format!(
+            "#\n# Written by `entente slurm` (entente {}): merges the shards of {} once they all\n\
+             # succeeded (submit with --dependency=afterok:<array job id>, as {} does).\n\
+             set -euo pipefail\n",
+            env!("CARGO_PKG_VERSION"),
+            self.name.trim_start_matches("entente-"),
+            SUBMIT_SCRIPT
+        ));
+        o.push_str(&format!(
+            "exec {} merge {} --out {}\n",
+            self.path(self.exe),
+            self.path(&self.dir.join("parts")),
+            self.path(&self.dir.join("results"))
+        ));
+        o
+    }
+
+    fn submit_script(&self) -> String {
+        format!(
+            r#"#!/bin/sh
+# Written by `entente slurm` (entente {version}): submits the shards of {name} as a job array,
+# then the merge, which runs once every shard succeeded.
+#   sh {submit}          all {tasks} shards
+#   sh {submit} 3,17     only shards 3 and 17 (to complete a study after failures)
+set -eu
+array=${{1:-0-{last}}}
+jid=$(sbatch --parsable --array="$array" {shards})
+jid=${{jid%%;*}}
+mid=$(sbatch --parsable --dependency=afterok:"$jid" {merge})
+mid=${{mid%%;*}}
+echo "shards: job array $jid (tasks $array); merge: job $mid, after they all succeed"
+echo "watch with: squeue -j $jid,$mid    results: {results}"
+"#,
+            version = env!("CARGO_PKG_VERSION"),
+            name = self.name.trim_start_matches("entente-"),
+            submit = self.path(&self.dir.join(SUBMIT_SCRIPT)),
+            tasks = self.tasks,
+            last = self.tasks - 1,
+            shards = self.path(&self.dir.join(SHARDS_SCRIPT)),
+            merge = self.path(&self.dir.join(MERGE_SCRIPT)),
+            results = self.path(&self.dir.join("results")),
+        )
+    }
+}
+
+/// A Slurm job name from a scenario name: `entente-<name>`, unusual characters as `_`.
+fn job_name(scenario: &str) -> String {
+    let clean: String = scenario
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_-.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("entente-{clean}")
+}
+
+#[cfg(unix)]
+fn make_executable(p: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755))
+        .with_context(|| format!("{}: cannot make it executable", p.display()))
+}
+
+#[cfg(not(unix))]
+fn make_executable(_: &Path) -> anyhow::Result<()> {
+    Ok(())
+}
+
+/// `s` as one word for a POSIX shell: unchanged when it holds only safe characters, else in
+/// single quotes.
+pub fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./=:,+@%".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting() {
+        assert_eq!(shell_quote("/a/b-c.toml"), "/a/b-c.toml");
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote(""), "''");
+        assert_eq!(shell_quote("$HOME"), "'$HOME'");
+    }
+
+    #[test]
+    fn job_names_are_safe() {
+        assert_eq!(job_name("vostok-2018"), "entente-vostok-2018");
+        assert_eq!(job_name("a b/c"), "entente-a_b_c");
+    }
+
+    fn job<'a>(dir: &'a Path, set: &'a [String]) -> Job<'a> {
+        Job {
+            name: "entente-x".into(),
+            exe: Path::new("/opt/entente"),
+            scenario: Some(Path::new("/s/x y.toml")),
+            dir,
+            runs: 400,
+            tasks: 4,
+            seed: 7,
+            cpus: 2,
+            partition: Some("short"),
+            time: Some("00:10:00"),
+            theory: None,
+            set,
+            per_run: false,
+        }
+    }
+
+    #[test]
+    fn the_array_runs_one_shard_per_task() {
+        let set = ["eta=0.3".to_string()];
+        let j = job(Path::new("/w/study"), &set);
+        let s = j.shards_script();
+        for line in [
+            "#SBATCH --array=0-3\n",
+            "#SBATCH --cpus-per-task=2\n",
+            "#SBATCH --partition=short\n",
+            "#SBATCH --time=00:10:00\n",
+            "#SBATCH --output=/w/study/logs/shard-%a-job%A.out\n",
+            "exec /opt/entente run '/s/x y.toml' --runs 400 --seed 7 --set eta=0.3 \
+             --shard auto/4 --threads \"${SLURM_CPUS_PER_TASK:-2}\" --out /w/study/parts\n",
+        ] {
+            assert!(s.contains(line), "{line:?} not in\n{s}");
+        }
+        let m = j.merge_script();
+        assert!(m.contains("#SBATCH --kill-on-invalid-dep=yes\n"), "{m}");
+        assert!(
+            m.contains("exec /opt/entente merge /w/study/parts --out /w/study/results\n"),
+            "{m}"
+        );
+        let sub = j.submit_script();
+        assert!(sub.contains("array=${1:-0-3}\n"), "{sub}");
+        assert!(sub.contains("--dependency=afterok:\"$jid\""), "{sub}");
+    }
+}

@@ -1,0 +1,626 @@
+//! The report's charts, drawn with `plotters` on its SVG backend.
+//!
+//! Text needs no font files: the SVG backend writes `<text>` elements and the browser
+//! renders them with its own sans-serif font (plotters only estimates text widths, for
+//! layout). Each chart is one `<svg>` element, ready to be inlined in HTML: the `xmlns`
+//! attribute is dropped (inline SVG in HTML needs none, and the report carries no URL at all),
+//! and the element gets `role="img"` and an `aria-label`.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// A chart could not be drawn (in practice only a bug: the backend writes to a string).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot draw the chart `{chart}`: {message}")]
+pub struct ChartError {
+    /// Which chart.
+    pub chart: &'static str,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// Okabe–Ito colours, distinguishable with colour-vision deficiencies and in grey print.
+pub const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+    RGBColor(213, 94, 0),
+    RGBColor(120, 120, 120),
+    RGBColor(0, 0, 0),
+];
+
+const BALANCE: RGBColor = RGBColor(0, 114, 178);
+const BANDWAGON: RGBColor = RGBColor(213, 94, 0);
+const SECURE: RGBColor = RGBColor(200, 200, 200);
+const CAMP_A: RGBColor = RGBColor(0, 114, 178);
+const CAMP_B: RGBColor = RGBColor(230, 159, 0);
+const GRID: RGBColor = RGBColor(225, 225, 225);
+const FONT: &str = "sans-serif";
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
+/// Draw on a `width × height` SVG and return it, ready to inline.
+fn svg(
+    chart: &'static str,
+    label: &str,
+    (width, height): (u32, u32),
+    draw: impl FnOnce(&Area<'_>) -> Result<(), String>,
+) -> Result<String, ChartError> {
+    let err = |message: String| ChartError { chart, message };
+    let mut buf = String::new();
+    {
+        let root = SVGBackend::with_string(&mut buf, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
+        draw(&root).map_err(err)?;
+        root.present().map_err(|e| err(e.to_string()))?;
+    }
+    let label = label
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    Ok(buf
+        .replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
+        .replacen(
+            "<svg ",
+            &format!("<svg class=\"chart\" role=\"img\" aria-label=\"{label}\" "),
+            1,
+        ))
+}
+
+fn e<E: std::fmt::Display>(x: E) -> String {
+    x.to_string()
+}
+
+fn text_style(size: f64, h: HPos, v: VPos) -> TextStyle<'static> {
+    TextStyle::from((FONT, size).into_font())
+        .color(&BLACK)
+        .pos(Pos::new(h, v))
+}
+
+/// One year's quantiles of a pair's alignment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Band {
+    /// Year.
+    pub year: f64,
+    /// 5 % quantile.
+    pub q05: f64,
+    /// Median.
+    pub q50: f64,
+    /// 95 % quantile.
+    pub q95: f64,
+}
+
+/// One panel of the fan chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FanPanel {
+    /// Title (the pair).
+    pub label: String,
+    /// Quantiles through time.
+    pub bands: Vec<Band>,
+}
+
+fn year_range<'a>(years: impl Iterator<Item = &'a f64>) -> (f64, f64) {
+    let (lo, hi) = years.fold((f64::MAX, f64::MIN), |(lo, hi), &y| (lo.min(y), hi.max(y)));
+    if lo < hi { (lo, hi) } else { (lo, lo + 1.0) }
+}
+
+/// Alignment fan charts, one panel per pair in a grid of two columns: the median (line) and
+/// the 5–95 % band of runs, with dashed lines at the alliance and rivalry thresholds.
+pub fn fan_charts(
+    panels: &[FanPanel],
+    alliance_threshold: f64,
+    rivalry_threshold: f64,
+) -> Result<String, ChartError> {
+    let cols = if panels.len() > 1 { 2 } else { 1 };
+    let rows = panels.len().div_ceil(cols).max(1);
+    let size = (900, 250 * rows as u32);
+    svg(
+        "fan",
+        "Alignment of key pairs over time: median and 5-95 % band of runs",
+        size,
+        |root| {
+            let areas = root.split_evenly((rows, cols));
+            for (panel, area) in panels.iter().zip(areas.iter()) {
+                let (x0, x1) = year_range(panel.bands.iter().map(|b| &b.year));
+                let mut chart = ChartBuilder::on(area)
+                    .caption(&panel.label, (FONT, 16))
+                    .margin(8)
+                    .margin_right(22)
+                    .x_label_area_size(26)
+                    .y_label_area_size(40)
+                    .build_cartesian_2d(x0..x1, -1.0..1.0)
+                    .map_err(e)?;
+                chart
+                    .configure_mesh()
+                    .light_line_style(WHITE)
+                    .bold_line_style(GRID)
+                    .x_labels(6)
+                    .y_labels(5)
+                    .x_label_formatter(&|y| format!("{y:.0}"))
+                    .y_label_formatter(&|a| format!("{a:+.1}"))
+                    .label_style((FONT, 12))
+                    .draw()
+                    .map_err(e)?;
+                let band: Vec<(f64, f64)> = panel
+                    .bands
+                    .iter()
+                    .map(|b| (b.year, b.q95))
+                    .chain(panel.bands.iter().rev().map(|b| (b.year, b.q05)))
+                    .collect();
+                chart
+                    .draw_series(std::iter::once(Polygon::new(
+                        band,
+                        PALETTE[0].mix(0.25).filled(),
+                    )))
+                    .map_err(e)?;
+                for (y, colour) in [
+                    (alliance_threshold, PALETTE[2]),
+                    (rivalry_threshold, PALETTE[5]),
+                ] {
+                    chart
+                        .draw_series(DashedLineSeries::new(
+                            [(x0, y), (x1, y)],
+                            6,
+                            4,
+                            colour.stroke_width(1),
+                        ))
+                        .map_err(e)?;
+                }
+                chart
+                    .draw_series(LineSeries::new(
+                        panel.bands.iter().map(|b| (b.year, b.q50)),
+                        PALETTE[0].stroke_width(2),
+                    ))
+                    .map_err(e)?;
+            }
+            Ok(())
+        },
+    )
+}
+
+/// One line of a line chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    /// Legend label.
+    pub label: String,
+    /// (year, value) points.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Probabilities through time, one line per series, y from 0 to 1, with a legend.
+pub fn probability_chart(lines: &[Line], y_desc: &str) -> Result<String, ChartError> {
+    svg("probability", y_desc, (900, 380), |root| {
+        let (x0, x1) = year_range(lines.iter().flat_map(|l| l.points.iter().map(|p| &p.0)));
+        let mut chart = ChartBuilder::on(root)
+            .margin(12)
+            .margin_right(24)
+            .x_label_area_size(36)
+            .y_label_area_size(52)
+            .build_cartesian_2d(x0..x1, 0.0..1.0)
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .light_line_style(WHITE)
+            .bold_line_style(GRID)
+            .x_labels(8)
+            .y_labels(6)
+            .x_desc("year")
+            .y_desc(y_desc)
+            .x_label_formatter(&|y| format!("{y:.0}"))
+            .y_label_formatter(&|p| format!("{p:.1}"))
+            .label_style((FONT, 12))
+            .axis_desc_style((FONT, 13))
+            .draw()
+            .map_err(e)?;
+        for (k, line) in lines.iter().enumerate() {
+            let colour = PALETTE[k % PALETTE.len()];
+            chart
+                .draw_series(LineSeries::new(
+                    line.points.iter().copied(),
+                    colour.stroke_width(2),
+                ))
+                .map_err(e)?
+                .label(line.label.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.9))
+            .border_style(GRID)
+            .label_font((FONT, 12))
+            .draw()
+            .map_err(e)?;
+        Ok(())
+    })
+}
+
+/// One final partition and its frequency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampRow {
+    /// Share of runs.
+    pub frequency: f64,
+    /// `side[i]`: whether state `i` is in the second camp (not the first state's).
+    pub side: Vec<bool>,
+}
+
+/// Final camps: one row per partition, most frequent first, the states coloured by camp, and
+/// a bar for the partition's frequency.
+pub fn camps_chart(ids: &[String], rows: &[CampRow]) -> Result<String, ChartError> {
+    let n = ids.len();
+    let longest = ids.iter().map(|s| s.chars().count()).max().unwrap_or(1);
+    let cw = (longest as i32 * 8 + 8).max(30);
+    let (label_w, head_h, row_h, bar_w) = (46, 34, 26, 220);
+    let width = label_w + cw * n as i32 + 20 + bar_w + 60;
+    let height = head_h + row_h * rows.len() as i32 + 44;
+    svg(
+        "camps",
+        "Final camps: the most frequent two-camp partitions",
+        (width as u32, height as u32),
+        |root| {
+            for (i, id) in ids.iter().enumerate() {
+                let x = label_w + cw * i as i32 + cw / 2;
+                root.draw(&Text::new(
+                    id.clone(),
+                    (x, head_h - 8),
+                    text_style(12.0, HPos::Center, VPos::Bottom),
+                ))
+                .map_err(e)?;
+            }
+            let bar_x = label_w + cw * n as i32 + 20;
+            for (r, row) in rows.iter().enumerate() {
+                let y = head_h + row_h * r as i32;
+                root.draw(&Text::new(
+                    format!("#{}", r + 1),
+                    (label_w - 8, y + row_h / 2),
+                    text_style(12.0, HPos::Right, VPos::Center),
+                ))
+                .map_err(e)?;
+                for (i, &second) in row.side.iter().enumerate() {
+                    let x = label_w + cw * i as i32;
+                    let colour = if second { CAMP_B } else { CAMP_A };
+                    root.draw(&Rectangle::new(
+                        [(x + 1, y + 2), (x + cw - 1, y + row_h - 2)],
+                        colour.filled(),
+                    ))
+                    .map_err(e)?;
+                    root.draw(&Text::new(
+                        if second { "B" } else { "A" },
+                        (x + cw / 2, y + row_h / 2),
+                        text_style(11.0, HPos::Center, VPos::Center).color(&WHITE),
+                    ))
+                    .map_err(e)?;
+                }
+                let w = (row.frequency.clamp(0.0, 1.0) * bar_w as f64).round() as i32;
+                root.draw(&Rectangle::new(
+                    [(bar_x, y + 5), (bar_x + w.max(1), y + row_h - 5)],
+                    PALETTE[6].filled(),
+                ))
+                .map_err(e)?;
+                root.draw(&Text::new(
+                    format!("{:.1} %", 100.0 * row.frequency),
+                    (bar_x + w + 6, y + row_h / 2),
+                    text_style(12.0, HPos::Left, VPos::Center),
+                ))
+                .map_err(e)?;
+            }
+            let y = head_h + row_h * rows.len() as i32 + 22;
+            let first = ids.first().map_or("", String::as_str);
+            root.draw(&Text::new(
+                format!(
+                    "A = the camp of {first}, B = the other camp; bars: share of runs ending in the partition"
+                ),
+                (label_w, y),
+                text_style(12.0, HPos::Left, VPos::Center),
+            ))
+            .map_err(e)?;
+            Ok(())
+        },
+    )
+}
+
+/// White to dark red as `x` goes from 0 to 1.
+fn heat(x: f64) -> RGBColor {
+    let x = x.clamp(0.0, 1.0);
+    let mix = |a: f64, b: f64| (a + (b - a) * x).round() as u8;
+    RGBColor(mix(255.0, 165.0), mix(255.0, 15.0), mix(255.0, 21.0))
+}
+
+/// The threat matrix as a heat map: row `i` (the perceiving state), column `j` (the source),
+/// colour and value `T_ij`; the principal threat of each row is framed.
+pub fn heat_map(ids: &[String], threat: &[f64], principal: &[usize]) -> Result<String, ChartError> {
+    let n = ids.len();
+    let cell = ((640 / n.max(1)) as i32).clamp(34, 64);
+    let (left, top) = (64, 56);
+    let width = left + cell * n as i32 + 24;
+    let height = top + cell * n as i32 + 70;
+    let max = threat.iter().copied().fold(0.0, f64::max).max(1e-12);
+    let size = (cell as f64 * 0.3).clamp(9.0, 13.0);
+    svg(
+        "heat-map",
+        "Threat at the start: row = perceiving state, column = source of the threat",
+        (width as u32, height as u32),
+        |root| {
+            root.draw(&Text::new(
+                "threat from (column)",
+                (left + cell * n as i32 / 2, 14),
+                text_style(13.0, HPos::Center, VPos::Center),
+            ))
+            .map_err(e)?;
+            for (j, id) in ids.iter().enumerate() {
+                root.draw(&Text::new(
+                    id.clone(),
+                    (left + cell * j as i32 + cell / 2, top - 8),
+                    text_style(size.max(11.0), HPos::Center, VPos::Bottom),
+                ))
+                .map_err(e)?;
+            }
+            for (i, id) in ids.iter().enumerate() {
+                let y = top + cell * i as i32;
+                root.draw(&Text::new(
+                    id.clone(),
+                    (left - 6, y + cell / 2),
+                    text_style(size.max(11.0), HPos::Right, VPos::Center),
+                ))
+                .map_err(e)?;
+                for j in 0..n {
+                    let x = left + cell * j as i32;
+                    let corners = [(x, y), (x + cell, y + cell)];
+                    if i == j {
+                        root.draw(&Rectangle::new(corners, RGBColor(240, 240, 240).filled()))
+                            .map_err(e)?;
+                        continue;
+                    }
+                    let t = threat[i * n + j];
+                    let x01 = t / max;
+                    root.draw(&Rectangle::new(corners, heat(x01).filled()))
+                        .map_err(e)?;
+                    let ink = if x01 > 0.55 { WHITE } else { BLACK };
+                    root.draw(&Text::new(
+                        format!("{t:.2}"),
+                        (x + cell / 2, y + cell / 2),
+                        text_style(size, HPos::Center, VPos::Center).color(&ink),
+                    ))
+                    .map_err(e)?;
+                }
+                if let Some(&h) = principal.get(i) {
+                    let x = left + cell * h as i32;
+                    root.draw(&Rectangle::new(
+                        [(x + 1, y + 1), (x + cell - 1, y + cell - 1)],
+                        BLACK.stroke_width(2),
+                    ))
+                    .map_err(e)?;
+                }
+            }
+            // Grid lines between cells.
+            for k in 0..=n as i32 {
+                let end = cell * n as i32;
+                root.draw(&PathElement::new(
+                    vec![(left + cell * k, top), (left + cell * k, top + end)],
+                    WHITE.stroke_width(1),
+                ))
+                .map_err(e)?;
+                root.draw(&PathElement::new(
+                    vec![(left, top + cell * k), (left + end, top + cell * k)],
+                    WHITE.stroke_width(1),
+                ))
+                .map_err(e)?;
+            }
+            // Colour scale.
+            let y = top + cell * n as i32 + 22;
+            let steps = 40;
+            let w = 240;
+            for k in 0..steps {
+                let x = left + w * k / steps;
+                root.draw(&Rectangle::new(
+                    [(x, y), (left + w * (k + 1) / steps, y + 12)],
+                    heat(k as f64 / (steps - 1) as f64).filled(),
+                ))
+                .map_err(e)?;
+            }
+            root.draw(&Rectangle::new(
+                [(left, y), (left + w, y + 12)],
+                GRID.stroke_width(1),
+            ))
+            .map_err(e)?;
+            root.draw(&Text::new(
+                "0",
+                (left, y + 16),
+                text_style(11.0, HPos::Center, VPos::Top),
+            ))
+            .map_err(e)?;
+            root.draw(&Text::new(
+                format!("{max:.2}"),
+                (left + w, y + 16),
+                text_style(11.0, HPos::Center, VPos::Top),
+            ))
+            .map_err(e)?;
+            root.draw(&Text::new(
+                "framed: each row's principal threat (largest camp threat)",
+                (left + w + 24, y + 6),
+                text_style(12.0, HPos::Left, VPos::Center),
+            ))
+            .map_err(e)?;
+            Ok(())
+        },
+    )
+}
+
+/// A state's decision shares.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShareRow {
+    /// State id.
+    pub state: String,
+    /// Share of steps balancing.
+    pub balance: f64,
+    /// Share of steps bandwagoning.
+    pub bandwagon: f64,
+    /// Share of steps secure.
+    pub secure: f64,
+}
+
+/// Decision shares by state as stacked horizontal bars: balance, bandwagon, secure.
+pub fn shares_chart(rows: &[ShareRow]) -> Result<String, ChartError> {
+    let (left, top, row_h, bar_w) = (70, 40, 24, 640);
+    let width = left + bar_w + 30;
+    let height = top + row_h * rows.len() as i32 + 36;
+    svg(
+        "shares",
+        "Balancing, bandwagoning and security by state (share of state-steps)",
+        (width as u32, height as u32),
+        |root| {
+            let mut x = left;
+            for (name, colour) in [
+                ("balance", BALANCE),
+                ("bandwagon", BANDWAGON),
+                ("secure", SECURE),
+            ] {
+                root.draw(&Rectangle::new([(x, 12), (x + 14, 26)], colour.filled()))
+                    .map_err(e)?;
+                root.draw(&Text::new(
+                    name,
+                    (x + 20, 19),
+                    text_style(12.0, HPos::Left, VPos::Center),
+                ))
+                .map_err(e)?;
+                x += 110;
+            }
+            for (r, row) in rows.iter().enumerate() {
+                let y = top + row_h * r as i32;
+                root.draw(&Text::new(
+                    row.state.clone(),
+                    (left - 8, y + row_h / 2),
+                    text_style(12.0, HPos::Right, VPos::Center),
+                ))
+                .map_err(e)?;
+                let mut x0 = 0.0;
+                for (share, colour, ink) in [
+                    (row.balance, BALANCE, WHITE),
+                    (row.bandwagon, BANDWAGON, WHITE),
+                    (row.secure, SECURE, BLACK),
+                ] {
+                    let x1 = (x0 + share.max(0.0)).min(1.0);
+                    let (a, b) = (
+                        left + (x0 * bar_w as f64).round() as i32,
+                        left + (x1 * bar_w as f64).round() as i32,
+                    );
+                    if b > a {
+                        root.draw(&Rectangle::new(
+                            [(a, y + 3), (b, y + row_h - 3)],
+                            colour.filled(),
+                        ))
+                        .map_err(e)?;
+                    }
+                    if b - a >= 40 {
+                        root.draw(&Text::new(
+                            format!("{:.0} %", 100.0 * share),
+                            ((a + b) / 2, y + row_h / 2),
+                            text_style(11.0, HPos::Center, VPos::Center).color(&ink),
+                        ))
+                        .map_err(e)?;
+                    }
+                    x0 = x1;
+                }
+            }
+            let y = top + row_h * rows.len() as i32 + 4;
+            for k in 0..=4 {
+                let x = left + bar_w * k / 4;
+                root.draw(&PathElement::new(
+                    vec![(x, y), (x, y + 5)],
+                    BLACK.stroke_width(1),
+                ))
+                .map_err(e)?;
+                root.draw(&Text::new(
+                    format!("{} %", 25 * k),
+                    (x, y + 8),
+                    text_style(11.0, HPos::Center, VPos::Top),
+                ))
+                .map_err(e)?;
+            }
+            Ok(())
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn check(svg: &str, texts: &[&str]) {
+        assert!(
+            svg.starts_with("<svg class=\"chart\" role=\"img\""),
+            "{svg:.80}"
+        );
+        assert_eq!(svg.matches("<svg").count(), 1);
+        assert!(svg.trim_end().ends_with("</svg>"));
+        assert!(!svg.contains("http"), "no URL in an inline chart");
+        for t in texts {
+            assert!(svg.contains(t), "the chart shows `{t}`");
+        }
+    }
+
+    #[test]
+    fn every_chart_is_one_inline_svg_with_its_labels() {
+        let bands: Vec<Band> = (0..5)
+            .map(|k| Band {
+                year: 2000.0 + k as f64,
+                q05: -0.5,
+                q50: 0.1 * k as f64,
+                q95: 0.5,
+            })
+            .collect();
+        let panel = FanPanel {
+            label: "A-B".into(),
+            bands,
+        };
+        check(
+            &fan_charts(&[panel.clone(), panel], 0.6, -0.2).unwrap(),
+            &["A-B", "2002"],
+        );
+        let line = Line {
+            label: "A-B <&>".into(),
+            points: vec![(2000.0, 0.0), (2001.0, 0.5)],
+        };
+        check(
+            &probability_chart(&[line], "P(alliance)").unwrap(),
+            &["A-B &lt;&amp;&gt;"],
+        );
+        let rows = [CampRow {
+            frequency: 0.625,
+            side: vec![false, true, false],
+        }];
+        check(
+            &camps_chart(&ids(&["A", "B", "C"]), &rows).unwrap(),
+            &["62.5 %", "#1"],
+        );
+        let t = [0.0, 1.0, 0.5, 2.0, 0.0, 0.25, 1.0, 0.25, 0.0];
+        check(
+            &heat_map(&ids(&["A", "B", "C"]), &t, &[1, 0, 0]).unwrap(),
+            &["2.00", "0.25"],
+        );
+        let rows = [ShareRow {
+            state: "A".into(),
+            balance: 0.7,
+            bandwagon: 0.1,
+            secure: 0.2,
+        }];
+        check(&shares_chart(&rows).unwrap(), &["70 %", "bandwagon"]);
+    }
+
+    #[test]
+    fn heat_runs_from_white_to_dark_red() {
+        assert_eq!(heat(0.0), RGBColor(255, 255, 255));
+        assert_eq!(heat(1.0), RGBColor(165, 15, 21));
+        assert_eq!(heat(7.0), heat(1.0));
+    }
+}

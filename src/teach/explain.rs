@@ -1,0 +1,1247 @@
+//! `entente explain`: the story of one run, year by year, in plain language.
+//!
+//! An [`Observer`] with `DETAIL = true` records every decision of the focused states (their
+//! principal threat, its four sources, the strategy and the values that decided it, the best
+//! partners and the terms of their value), the class crossings of their pairs, and the events;
+//! [`explain`] then keeps what a student needs to follow the run: every focused state's
+//! decision at the start, then only changes (a new strategy or a new principal threat),
+//! alliances and rivalries that form or lapse, events as they fire, a short summary every
+//! `every` years, and the final state. The same [`Story`] renders as text, Markdown or JSON.
+
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use crate::model::Strategy;
+use crate::model::formulas::{PairClass, ThreatSources, pow};
+use crate::model::params::{Params, ThreatForm};
+use crate::model::world::{Decision, Observer, Simulator, World};
+use crate::output::format_year;
+use crate::scenario::{Event, Scenario};
+
+/// With this many states or fewer, every state is followed by default.
+pub const FOCUS_ALL_UP_TO: usize = 5;
+/// Otherwise, this many of the most powerful states are followed by default.
+pub const FOCUS_DEFAULT: usize = 3;
+
+/// What to explain.
+#[derive(Debug, Clone)]
+pub struct ExplainOptions {
+    /// Run index (selects the run's random stream, as in `entente run`).
+    pub run: u64,
+    /// Master seed.
+    pub seed: u64,
+    /// State ids to follow; `None`: every state when there are at most
+    /// [`FOCUS_ALL_UP_TO`], else the [`FOCUS_DEFAULT`] most powerful at the start.
+    pub focus: Option<Vec<String>>,
+    /// Years between summary lines (> 0).
+    pub every: f64,
+}
+
+/// Errors in the options of [`explain`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExplainError {
+    /// A `--focus` id is not a state of the scenario.
+    #[error("--focus {id}: no such state in the scenario (states: {known}){hint}")]
+    UnknownState {
+        /// The id given.
+        id: String,
+        /// The scenario's ids.
+        known: String,
+        /// A suggestion, or empty.
+        hint: String,
+    },
+    /// `--every` is not a positive number of years.
+    #[error("--every {0}: expected a positive number of years")]
+    Every(f64),
+}
+
+/// The story of one run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Story {
+    /// Scenario name.
+    pub scenario: String,
+    /// Scenario title.
+    pub title: String,
+    /// Theory preset.
+    pub theory: String,
+    /// The theory in one line.
+    pub theory_summary: String,
+    /// `product` or `sum`.
+    pub threat_form: String,
+    /// The weights of the four threat sources under this theory (0: the source is ignored).
+    pub threat_weights: Sources,
+    /// Master seed.
+    pub seed: u64,
+    /// Run index.
+    pub run: u64,
+    /// First year.
+    pub start_year: f64,
+    /// Last year (the horizon).
+    pub end_year: f64,
+    /// Years per step.
+    pub dt: f64,
+    /// Years between summaries.
+    pub every: f64,
+    /// The states followed, in scenario order.
+    pub focus: Vec<String>,
+    /// How they were chosen.
+    pub focus_rule: String,
+    /// Camp threat below which a state is secure.
+    pub theta_secure: f64,
+    /// Alignment at or above which a pair is an alliance.
+    pub alliance_threshold: f64,
+    /// Alignment at or above which a pair is aligned.
+    pub alignment_threshold: f64,
+    /// Alignment at or below which a pair is a rivalry.
+    pub rivalry_threshold: f64,
+    /// Distance (km) at which proximity halves.
+    pub d0: f64,
+    /// What happened, in order.
+    pub entries: Vec<Entry>,
+}
+
+/// One thing that happened.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Entry {
+    /// A focused state's decision: at the start, and whenever its strategy or principal
+    /// threat changes.
+    Decision(DecisionEntry),
+    /// A pair with a focused state crossed a class boundary (e.g. became an alliance).
+    Alignment(AlignmentEntry),
+    /// An event fired.
+    Event(EventEntry),
+    /// Where the focused states stand (every `every` years).
+    Summary(SummaryEntry),
+    /// Where the run ends.
+    Final(FinalEntry),
+}
+
+impl Entry {
+    /// The year of the entry.
+    pub fn year(&self) -> f64 {
+        match self {
+            Entry::Decision(e) => e.year,
+            Entry::Alignment(e) => e.year,
+            Entry::Event(e) => e.year,
+            Entry::Summary(e) => e.year,
+            Entry::Final(e) => e.year,
+        }
+    }
+}
+
+/// Why a decision is reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reported {
+    /// The first step.
+    Start,
+    /// The strategy changed (the principal threat may have changed too).
+    StrategyChanged,
+    /// The principal threat changed, the strategy did not.
+    ThreatChanged,
+}
+
+/// The four sources of a threat, as numbers (or their weights).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Sources {
+    /// Relative power of the threatening state, `Phat_h` (1 = the strongest).
+    pub power: f64,
+    /// Proximity `prox_ih` (1 = a land border; 0.5 at `d0`).
+    pub proximity: f64,
+    /// Offensive capability `O_h`.
+    pub offense: f64,
+    /// Perceived intent `I_hi`: how aggressive `h` looks to `i`.
+    pub intent: f64,
+}
+
+/// How much each source multiplies the threat relative to the reference level (product
+/// form: the strongest state, `d0` away, offence and intent 0.5 give 1), or its share of the
+/// weighted mean (sum form). A source whose weight is 0 has factor 1 (product) or share 0.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Factors {
+    /// Power: `Phat^wP` (product) or `wP·Phat / Σw` (sum).
+    pub power: f64,
+    /// Proximity: `(prox / 0.5)^wD` or `wD·prox / Σw`.
+    pub proximity: f64,
+    /// Offence: `(O / 0.5)^wO` or `wO·O / Σw`.
+    pub offense: f64,
+    /// Intent: `(I / 0.5)^wI` or `wI·I / Σw`.
+    pub intent: f64,
+    /// Liberal dampening by trade, `1 − λ·e` (1 when trade does not dampen).
+    pub dampening: f64,
+}
+
+/// One partner and the terms of its value (they add up to `value`).
+#[derive(Debug, Clone, Serialize)]
+pub struct PartnerEntry {
+    /// The partner.
+    pub state: String,
+    /// Its value `V_ik`.
+    pub value: f64,
+    /// The partner fears the same threat.
+    pub shared_threat: f64,
+    /// What its power brings.
+    pub power_brought: f64,
+    /// Trade ties.
+    pub trade: f64,
+    /// Ideological affinity.
+    pub affinity: f64,
+    /// Minus the threat the partner itself poses.
+    pub threat: f64,
+    /// Minus historical mistrust.
+    pub mistrust: f64,
+    /// Minus the cost of commitment.
+    pub autonomy: f64,
+}
+
+/// A focused state's decision and its reasons.
+#[derive(Debug, Clone, Serialize)]
+pub struct DecisionEntry {
+    /// Year.
+    pub year: f64,
+    /// Step.
+    pub step: usize,
+    /// The deciding state.
+    pub state: String,
+    /// Why this decision is reported.
+    pub reported: Reported,
+    /// `secure`, `balance` or `bandwagon`.
+    pub strategy: String,
+    /// The principal threat.
+    pub principal: String,
+    /// Strategy at the previous step, when reported for a change.
+    pub previous_strategy: Option<String>,
+    /// Principal threat at the previous step, when reported for a change.
+    pub previous_principal: Option<String>,
+    /// Camp threat of the principal threat, `κ`.
+    pub kappa: f64,
+    /// The principal threat's own threat `T` (before alliances).
+    pub threat: f64,
+    /// The four sources of `T`.
+    pub sources: Sources,
+    /// Capital distance to the principal threat, km.
+    pub distance_km: f64,
+    /// Whether they share a land border.
+    pub border: bool,
+    /// What each source contributes.
+    pub factors: Factors,
+    /// The source that raises the threat most: `power`, `proximity`, `offense` or `intent`.
+    pub biggest_source: String,
+    /// `need = min(1, κ / κ_ref)`.
+    pub need: f64,
+    /// Availability of allies `α`: the best partner's value, or 0.
+    pub availability: f64,
+    /// Bandwagon value `B`.
+    pub bandwagon: f64,
+    /// Self-help value `S`.
+    pub self_help: f64,
+    /// The threshold of security, `θ_secure`.
+    pub theta_secure: f64,
+    /// The reason, in one sentence.
+    pub why: String,
+    /// Best partners (at most three, positive values only), best first.
+    pub partners: Vec<PartnerEntry>,
+}
+
+/// A pair crossing a class boundary.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlignmentEntry {
+    /// Year at which the new class is first observed.
+    pub year: f64,
+    /// Step.
+    pub step: usize,
+    /// First state (scenario order).
+    pub a: String,
+    /// Second state.
+    pub b: String,
+    /// Class before: `rivalry`, `neutral`, `aligned` or `alliance`.
+    pub from: String,
+    /// Class after.
+    pub to: String,
+    /// Alignment after.
+    pub alignment: f64,
+    /// What it means, in words (`a new alliance`, ...).
+    pub meaning: String,
+}
+
+/// An event that fired.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventEntry {
+    /// Year.
+    pub year: f64,
+    /// Step.
+    pub step: usize,
+    /// Event name.
+    pub name: String,
+    /// Its effects, as `op path value`.
+    pub effects: Vec<String>,
+    /// The scenario's note on the event, if any.
+    pub note: Option<String>,
+}
+
+/// A state's position in a summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct StateLine {
+    /// The state.
+    pub state: String,
+    /// Its strategy.
+    pub strategy: String,
+    /// Its principal threat.
+    pub principal: String,
+    /// Camp threat of the principal threat.
+    pub kappa: f64,
+    /// How aggressive the principal threat looks to the state (perceived intent `I_hi`).
+    pub intent: f64,
+}
+
+/// A pair's alignment in a summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct PairLine {
+    /// First state.
+    pub a: String,
+    /// Second state.
+    pub b: String,
+    /// Alignment.
+    pub alignment: f64,
+    /// Its class.
+    pub class: String,
+}
+
+/// Where the focused states stand.
+#[derive(Debug, Clone, Serialize)]
+pub struct SummaryEntry {
+    /// Year.
+    pub year: f64,
+    /// Step.
+    pub step: usize,
+    /// Each focused state.
+    pub states: Vec<StateLine>,
+    /// Each pair of focused states.
+    pub pairs: Vec<PairLine>,
+}
+
+/// Where the run ends.
+#[derive(Debug, Clone, Serialize)]
+pub struct FinalEntry {
+    /// Year (the horizon).
+    pub year: f64,
+    /// Step.
+    pub step: usize,
+    /// Each focused state.
+    pub states: Vec<StateLine>,
+    /// Each pair of focused states.
+    pub pairs: Vec<PairLine>,
+    /// Every pair (of all states) that ends as an alliance.
+    pub alliances: Vec<PairLine>,
+    /// Every pair that ends as a rivalry.
+    pub rivalries: Vec<PairLine>,
+    /// The final two camps (least frustration): the camp of the first state, then the other.
+    pub camps: [Vec<String>; 2],
+}
+
+/// Records what the story needs.
+struct Recorder<'a> {
+    focus: &'a [bool],
+    n: usize,
+    /// Decisions of focused states per step.
+    decisions: Vec<Vec<Decision>>,
+    /// (step, event index).
+    events: Vec<(usize, usize)>,
+    /// (step, i, k, from, to, alignment).
+    changes: Vec<(usize, usize, usize, PairClass, PairClass, f64)>,
+    /// Alignment matrix per step.
+    alignment: Vec<Vec<f64>>,
+}
+
+impl Observer for Recorder<'_> {
+    const DETAIL: bool = true;
+
+    fn event(&mut self, step: usize, _year: f64, index: usize, _event: &Event) {
+        self.events.push((step, index));
+    }
+
+    fn decision(&mut self, step: usize, _year: f64, d: &Decision) {
+        if self.focus[d.state] {
+            if self.decisions.len() <= step {
+                self.decisions.resize_with(step + 1, Vec::new);
+            }
+            self.decisions[step].push(d.clone());
+        }
+    }
+
+    fn alignment_change(
+        &mut self,
+        step: usize,
+        _year: f64,
+        i: usize,
+        k: usize,
+        from: PairClass,
+        to: PairClass,
+        a: f64,
+    ) {
+        if self.focus[i] || self.focus[k] {
+            self.changes.push((step, i, k, from, to, a));
+        }
+    }
+
+    fn observe(&mut self, step: usize, _year: f64, w: &World) {
+        debug_assert_eq!(w.n, self.n);
+        if self.alignment.len() <= step {
+            self.alignment.resize_with(step + 1, Vec::new);
+        }
+        self.alignment[step] = w.alignment.clone();
+    }
+}
+
+/// The states to follow: those named, or the default rule. Returns flags and the rule.
+fn focus_of(s: &Scenario, focus: Option<&[String]>) -> Result<(Vec<bool>, String), ExplainError> {
+    let n = s.n();
+    let mut flags = vec![false; n];
+    match focus {
+        Some(ids) if !ids.is_empty() => {
+            for id in ids {
+                let id = id.trim();
+                let Some(i) = s.index(id) else {
+                    let ids: Vec<&str> = s.states.iter().map(|x| x.id.as_str()).collect();
+                    let hint = crate::scenario::closest(id, ids.iter().copied())
+                        .map_or(String::new(), |c| format!("; did you mean `{c}`?"));
+                    return Err(ExplainError::UnknownState {
+                        id: id.to_string(),
+                        known: ids.join(", "),
+                        hint,
+                    });
+                };
+                flags[i] = true;
+            }
+            Ok((flags, "chosen with --focus".into()))
+        }
+        _ if n <= FOCUS_ALL_UP_TO => Ok((vec![true; n], "every state".into())),
+        _ => {
+            let mut order: Vec<usize> = (0..n).collect();
+            // Most powerful first; equal powers in scenario order (the sort is stable).
+            order.sort_by(|&a, &b| s.states[b].power.total_cmp(&s.states[a].power));
+            for &i in order.iter().take(FOCUS_DEFAULT) {
+                flags[i] = true;
+            }
+            Ok((
+                flags,
+                format!(
+                    "the {FOCUS_DEFAULT} most powerful states at the start; choose others with --focus"
+                ),
+            ))
+        }
+    }
+}
+
+/// Simulate run `opts.run` of `s` (with `s.params`) and tell its story.
+pub fn explain(s: &Scenario, opts: &ExplainOptions) -> Result<Story, ExplainError> {
+    if !(opts.every > 0.0 && opts.every.is_finite()) {
+        return Err(ExplainError::Every(opts.every));
+    }
+    let (focus, focus_rule) = focus_of(s, opts.focus.as_deref())?;
+    let p = &s.params;
+    let n = s.n();
+    let mut rec = Recorder {
+        focus: &focus,
+        n,
+        decisions: Vec::new(),
+        events: Vec::new(),
+        changes: Vec::new(),
+        alignment: Vec::new(),
+    };
+    let outcome = Simulator::new(s, p).run(opts.run, opts.seed, &mut rec);
+    let id = |i: usize| s.states[i].id.clone();
+    let focused: Vec<usize> = (0..n).filter(|&i| focus[i]).collect();
+    let focus_pairs: Vec<(usize, usize)> = focused
+        .iter()
+        .enumerate()
+        .flat_map(|(x, &i)| focused[x + 1..].iter().map(move |&k| (i, k)))
+        .collect();
+    let pair_line = |a: &[f64], i: usize, k: usize| PairLine {
+        a: id(i),
+        b: id(k),
+        alignment: a[i * n + k],
+        class: crate::model::formulas::pair_class(a[i * n + k], p)
+            .name()
+            .into(),
+    };
+    let state_line = |d: &Decision| StateLine {
+        state: id(d.state),
+        strategy: d.strategy.name().into(),
+        principal: id(d.principal),
+        kappa: d.kappa,
+        intent: d.sources.intent,
+    };
+
+    let mut entries = Vec::new();
+    let mut previous: Vec<Option<(Strategy, usize)>> = vec![None; n];
+    let mut next_summary = s.start_year + opts.every;
+    let eps = 1e-9 * s.dt;
+    for step in 0..=s.steps {
+        let year = s.year(step);
+        for &(st, i, k, from, to, a) in rec.changes.iter().filter(|c| c.0 == step) {
+            entries.push(Entry::Alignment(AlignmentEntry {
+                year,
+                step: st,
+                a: id(i),
+                b: id(k),
+                from: from.name().into(),
+                to: to.name().into(),
+                alignment: a,
+                meaning: class_change_meaning(from, to).into(),
+            }));
+        }
+        for &(_, e) in rec.events.iter().filter(|x| x.0 == step) {
+            let ev = &s.events[e];
+            entries.push(Entry::Event(EventEntry {
+                year,
+                step,
+                name: ev.name.clone(),
+                effects: ev
+                    .effects
+                    .iter()
+                    .map(|x| super::effect_text(s, x))
+                    .collect(),
+                note: ev.doc.note.clone(),
+            }));
+        }
+        let decisions = rec.decisions.get(step).map_or(&[][..], Vec::as_slice);
+        for d in decisions {
+            let now = (d.strategy, d.principal);
+            let reported = match previous[d.state] {
+                None => Some(Reported::Start),
+                Some((st, _)) if st != d.strategy => Some(Reported::StrategyChanged),
+                Some((_, h)) if h != d.principal => Some(Reported::ThreatChanged),
+                _ => None,
+            };
+            if let Some(reported) = reported {
+                entries.push(Entry::Decision(decision_entry(
+                    s,
+                    p,
+                    step,
+                    d,
+                    reported,
+                    previous[d.state],
+                )));
+            }
+            previous[d.state] = Some(now);
+        }
+        let alignment = rec.alignment.get(step).map_or(&[][..], Vec::as_slice);
+        if step == s.steps {
+            let all_pairs = crate::model::world::upper(n);
+            let mut alliances = Vec::new();
+            let mut rivalries = Vec::new();
+            for (i, k) in all_pairs {
+                let a = alignment[i * n + k];
+                if a >= p.alliance_threshold {
+                    alliances.push(pair_line(alignment, i, k));
+                } else if a <= p.rivalry_threshold {
+                    rivalries.push(pair_line(alignment, i, k));
+                }
+            }
+            let camp = |side: bool| outcome.camps.members(side).map(id).collect::<Vec<_>>();
+            entries.push(Entry::Final(FinalEntry {
+                year,
+                step,
+                states: decisions.iter().map(state_line).collect(),
+                pairs: focus_pairs
+                    .iter()
+                    .map(|&(i, k)| pair_line(alignment, i, k))
+                    .collect(),
+                alliances,
+                rivalries,
+                camps: [camp(false), camp(true)],
+            }));
+        } else if step > 0 && year >= next_summary - eps {
+            while next_summary <= year + eps {
+                next_summary += opts.every;
+            }
+            entries.push(Entry::Summary(SummaryEntry {
+                year,
+                step,
+                states: decisions.iter().map(state_line).collect(),
+                pairs: focus_pairs
+                    .iter()
+                    .map(|&(i, k)| pair_line(alignment, i, k))
+                    .collect(),
+            }));
+        }
+    }
+    Ok(Story {
+        scenario: s.name.clone(),
+        title: s.title.clone(),
+        theory: s.theory.name().into(),
+        theory_summary: s.theory.summary().into(),
+        threat_form: p.threat_form.name().into(),
+        threat_weights: Sources {
+            power: p.w_p,
+            proximity: p.w_d,
+            offense: p.w_o,
+            intent: p.w_i,
+        },
+        seed: opts.seed,
+        run: opts.run,
+        start_year: s.start_year,
+        end_year: s.year(s.steps),
+        dt: s.dt,
+        every: opts.every,
+        focus: focused.iter().map(|&i| id(i)).collect(),
+        focus_rule,
+        theta_secure: p.theta_secure,
+        alliance_threshold: p.alliance_threshold,
+        alignment_threshold: p.alignment_threshold,
+        rivalry_threshold: p.rivalry_threshold,
+        d0: p.d0,
+        entries,
+    })
+}
+
+/// A class crossing in words.
+pub fn class_change_meaning(from: PairClass, to: PairClass) -> &'static str {
+    use PairClass::*;
+    match (from, to) {
+        (_, Alliance) => "a new alliance",
+        (Alliance, _) => "the alliance lapses",
+        (_, Rivalry) => "a new rivalry",
+        (Rivalry, Neutral) => "the rivalry eases",
+        (Rivalry, Aligned) => "from rivalry to alignment",
+        (Neutral, Aligned) => "they align",
+        (Aligned, Neutral) => "the alignment fades",
+        _ => "no change",
+    }
+}
+
+/// The factors of a threat and its biggest source.
+pub fn threat_factors(src: &ThreatSources, threat: f64, p: &Params) -> (Factors, &'static str) {
+    let weights = [p.w_p, p.w_d, p.w_o, p.w_i];
+    let values = [src.power, src.proximity, src.offense, src.intent];
+    let f: [f64; 4] = match p.threat_form {
+        ThreatForm::Product => [
+            pow(src.power, p.w_p),
+            pow(src.proximity / 0.5, p.w_d),
+            pow(src.offense / 0.5, p.w_o),
+            pow(src.intent / 0.5, p.w_i),
+        ],
+        ThreatForm::Sum => {
+            let total: f64 = weights.iter().sum();
+            std::array::from_fn(|k| {
+                if total > 0.0 {
+                    weights[k] * values[k] / total
+                } else {
+                    0.0
+                }
+            })
+        }
+    };
+    let raw = match p.threat_form {
+        ThreatForm::Product => f.iter().product::<f64>(),
+        ThreatForm::Sum => f.iter().sum::<f64>(),
+    };
+    let dampening = if raw > 0.0 {
+        (threat / raw).clamp(0.0, 1.0)
+    } else {
+        1.0
+    };
+    let mut biggest = None;
+    for k in 0..4 {
+        if weights[k] > 0.0 && biggest.is_none_or(|b: usize| f[k] > f[b]) {
+            biggest = Some(k);
+        }
+    }
+    let name = biggest.map_or("none", |k| SOURCE_NAMES[k]);
+    (
+        Factors {
+            power: f[0],
+            proximity: f[1],
+            offense: f[2],
+            intent: f[3],
+            dampening,
+        },
+        name,
+    )
+}
+
+/// The four sources, in the order of the formula.
+pub const SOURCE_NAMES: [&str; 4] = ["power", "proximity", "offense", "intent"];
+
+fn decision_entry(
+    s: &Scenario,
+    p: &Params,
+    step: usize,
+    d: &Decision,
+    reported: Reported,
+    previous: Option<(Strategy, usize)>,
+) -> DecisionEntry {
+    let n = s.n();
+    let id = |i: usize| s.states[i].id.clone();
+    let (factors, biggest) = threat_factors(&d.sources, d.threat, p);
+    let partners: Vec<PartnerEntry> = d
+        .partners
+        .iter()
+        .map(|q| PartnerEntry {
+            state: id(q.k),
+            value: q.value,
+            shared_threat: q.terms.shared,
+            power_brought: q.terms.brings,
+            trade: q.terms.trade,
+            affinity: q.terms.affinity,
+            threat: q.terms.threat,
+            mistrust: q.terms.mistrust,
+            autonomy: q.terms.autonomy,
+        })
+        .collect();
+    let h = &s.states[d.principal].id;
+    let why = match d.strategy {
+        Strategy::Secure => format!(
+            "its largest threat, {:.2} from {h}, is below θ_secure = {}: it seeks no new partner and only keeps the alliances it has",
+            d.kappa, p.theta_secure
+        ),
+        Strategy::Bandwagon => format!(
+            "bandwagoning with {h} is worth B = {:.2}, more than its best ally's value {:.2} and self-help {:.2}: it aligns with the threat instead of resisting it",
+            d.bandwagon, d.availability, d.self_help
+        ),
+        Strategy::Balance => {
+            let best = partners.first().map(|q| q.state.as_str());
+            match best {
+                Some(k) if d.availability >= d.bandwagon => format!(
+                    "its best partner {k} is worth V = {:.2}, at least as much as bandwagoning with {h} (B = {:.2}): it courts partners and opposes {h}",
+                    d.availability, d.bandwagon
+                ),
+                Some(k) => format!(
+                    "self-help S = {:.2} is worth at least as much as bandwagoning with {h} (B = {:.2}), though its best partner {k} is worth only V = {:.2}: it arms, courts partners and opposes {h}",
+                    d.self_help, d.bandwagon, d.availability
+                ),
+                None => format!(
+                    "no partner is worth having (best value 0), and self-help S = {:.2} is worth at least as much as bandwagoning with {h} (B = {:.2}): it arms alone and opposes {h}",
+                    d.self_help, d.bandwagon
+                ),
+            }
+        }
+    };
+    DecisionEntry {
+        year: s.year(step),
+        step,
+        state: id(d.state),
+        reported,
+        strategy: d.strategy.name().into(),
+        principal: h.clone(),
+        previous_strategy: (reported != Reported::Start)
+            .then(|| previous.map(|x| x.0.name().to_string()))
+            .flatten(),
+        previous_principal: (reported != Reported::Start)
+            .then(|| previous.map(|x| id(x.1)))
+            .flatten(),
+        kappa: d.kappa,
+        threat: d.threat,
+        sources: Sources {
+            power: d.sources.power,
+            proximity: d.sources.proximity,
+            offense: d.sources.offense,
+            intent: d.sources.intent,
+        },
+        distance_km: s.distance[d.state * n + d.principal],
+        border: s.border[d.state * n + d.principal],
+        factors,
+        biggest_source: biggest.into(),
+        need: d.need,
+        availability: d.availability,
+        bandwagon: d.bandwagon,
+        self_help: d.self_help,
+        theta_secure: p.theta_secure,
+        why,
+        partners,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Rendering.
+
+/// Width of text lines.
+const WIDTH: usize = 100;
+/// Width of the year column.
+const YEAR: usize = 9;
+
+/// Append `text` wrapped at [`WIDTH`], the first line after `first`, the others after
+/// `indent` spaces.
+fn wrap(out: &mut String, first: &str, indent: usize, text: &str) {
+    let mut line = first.to_string();
+    let mut len = line.chars().count();
+    let mut fresh = true;
+    for word in text.split_whitespace() {
+        let w = word.chars().count();
+        if !fresh && len + 1 + w > WIDTH {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = " ".repeat(indent);
+            len = indent;
+            fresh = true;
+        }
+        if !fresh {
+            line.push(' ');
+            len += 1;
+        }
+        line.push_str(word);
+        len += w;
+        fresh = false;
+    }
+    out.push_str(line.trim_end());
+    out.push('\n');
+}
+
+/// `balances against NEAR`, `is secure`, `bandwagons with BULLY`.
+pub fn strategy_phrase(strategy: &str, principal: &str) -> String {
+    match strategy {
+        "secure" => format!("is secure (its principal threat: {principal})"),
+        "bandwagon" => format!("bandwagons with {principal}"),
+        _ => format!("balances against {principal}"),
+    }
+}
+
+/// The headline of a decision in the text form: `SMALL balances against NEAR`.
+pub fn decision_headline(d: &DecisionEntry) -> String {
+    format!("{} {}", d.state, strategy_phrase(&d.strategy, &d.principal))
+}
+
+/// The name of a source in text (`offense` is spelt as in the model's fields in JSON).
+fn source_word(name: &str) -> &str {
+    if name == "offense" { "offence" } else { name }
+}
+
+fn threat_text(d: &DecisionEntry, threat_form: &str, weights: &Sources) -> String {
+    let f = &d.factors;
+    let prox = if d.border {
+        format!("{:.2}, land border", d.sources.proximity)
+    } else {
+        format!("{:.2}, {:.0} km", d.sources.proximity, d.distance_km)
+    };
+    let sum = threat_form == "sum";
+    let parts = [
+        (
+            "power",
+            format!("{:.2}", d.sources.power),
+            f.power,
+            weights.power,
+        ),
+        ("proximity", prox, f.proximity, weights.proximity),
+        (
+            "offence",
+            format!("{:.2}", d.sources.offense),
+            f.offense,
+            weights.offense,
+        ),
+        (
+            "intent",
+            format!("{:.2}", d.sources.intent),
+            f.intent,
+            weights.intent,
+        ),
+    ];
+    let parts: Vec<String> = parts
+        .iter()
+        .map(|(name, value, factor, weight)| {
+            if *weight == 0.0 {
+                format!("{name} {value} (ignored)")
+            } else if sum {
+                format!("{name} {value} (+{factor:.2})")
+            } else {
+                format!("{name} {value} (×{factor:.2})")
+            }
+        })
+        .collect();
+    let mut t = if sum {
+        format!(
+            "threat from {} T = {:.2}, the weighted mean of {}",
+            d.principal,
+            d.threat,
+            parts.join(", ")
+        )
+    } else {
+        format!(
+            "threat from {} T = {:.2} = {}",
+            d.principal,
+            d.threat,
+            parts.join(" · ")
+        )
+    };
+    if f.dampening < 0.995 {
+        let _ = write!(t, " · trade ties (×{:.2})", f.dampening);
+    }
+    let _ = write!(t, "; biggest source: {}", source_word(&d.biggest_source));
+    if format!("{:.2}", d.kappa) != format!("{:.2}", d.threat) {
+        let _ = write!(
+            t,
+            "; with {}'s allies, camp threat K = {:.2}",
+            d.principal, d.kappa
+        );
+    }
+    t.push('.');
+    t
+}
+
+fn partner_text(q: &PartnerEntry) -> String {
+    let terms = [
+        ("shared threat", q.shared_threat),
+        ("power brought", q.power_brought),
+        ("trade", q.trade),
+        ("affinity", q.affinity),
+        ("its own threat", q.threat),
+        ("mistrust", q.mistrust),
+        ("autonomy", q.autonomy),
+    ];
+    let parts: Vec<String> = terms
+        .iter()
+        .filter(|(_, v)| *v != 0.0)
+        .map(|(name, v)| format!("{name} {v:+.2}"))
+        .collect();
+    format!("{} V = {:+.2} ({})", q.state, q.value, parts.join(", "))
+}
+
+/// "best partners", or a reminder that a secure or bandwagoning state does not seek them.
+fn partners_label(d: &DecisionEntry) -> &'static str {
+    match d.strategy.as_str() {
+        "balance" => "best partners",
+        "secure" => "best partners (not sought while secure)",
+        _ => "best partners (not sought while bandwagoning)",
+    }
+}
+
+fn change_note(d: &DecisionEntry) -> String {
+    match d.reported {
+        Reported::Start => String::new(),
+        Reported::StrategyChanged => format!(
+            " (was: {})",
+            strategy_phrase(
+                d.previous_strategy.as_deref().unwrap_or("?"),
+                d.previous_principal.as_deref().unwrap_or("?")
+            )
+            .replace(" (its principal threat: ", " (threat: ")
+        ),
+        Reported::ThreatChanged => format!(
+            " (new principal threat; was {})",
+            d.previous_principal.as_deref().unwrap_or("?")
+        ),
+    }
+}
+
+fn states_text(states: &[StateLine]) -> String {
+    states
+        .iter()
+        .map(|x| {
+            let what = match x.strategy.as_str() {
+                "secure" => format!("{} secure, largest threat {}", x.state, x.principal),
+                "bandwagon" => format!("{} bandwagons with {}", x.state, x.principal),
+                _ => format!("{} balances against {}", x.state, x.principal),
+            };
+            format!("{what} (κ {:.2}, intent {:.2})", x.kappa, x.intent)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn pairs_text(pairs: &[PairLine]) -> String {
+    pairs
+        .iter()
+        .map(|x| format!("{}-{} {:+.2} {}", x.a, x.b, x.alignment, x.class))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Story {
+    fn intro(&self) -> Vec<String> {
+        let title = if self.title.is_empty() {
+            self.scenario.clone()
+        } else {
+            self.title.clone()
+        };
+        let reference = if self.threat_form == "sum" {
+            "Threat T is the weighted mean of four sources (power, proximity, offence, intent); each source's share is shown as (+x).".to_string()
+        } else {
+            format!(
+                "Threat T multiplies four sources (Walt): relative power (1 = the strongest state), proximity (1 = a land border, 0.5 at {} km), offence and perceived intent. Each factor (×x) compares a source with a reference, the strongest state {} km away with middling offence and intent (T = 1).",
+                self.d0, self.d0
+            )
+        };
+        let w = &self.threat_weights;
+        let ignored: Vec<&str> = [
+            ("power", w.power),
+            ("proximity", w.proximity),
+            ("offence", w.offense),
+            ("intent", w.intent),
+        ]
+        .iter()
+        .filter(|x| x.1 == 0.0)
+        .map(|x| x.0)
+        .collect();
+        let reference = if ignored.is_empty() {
+            reference
+        } else {
+            format!(
+                "{reference} This theory ignores {} (weight 0): their factors are marked (ignored).",
+                ignored.join(", ")
+            )
+        };
+        vec![
+            format!("The story of run {} of {title}", self.run),
+            format!(
+                "Theory {}: {}. Seed {}, run {}; {} to {} in steps of {} years.",
+                self.theory,
+                self.theory_summary,
+                self.seed,
+                self.run,
+                format_year(self.start_year),
+                format_year(self.end_year),
+                self.dt
+            ),
+            format!(
+                "Following {} ({}). Decisions are shown at the start, then only when a state changes its strategy or its principal threat; a summary every {} year{}.",
+                self.focus.join(", "),
+                self.focus_rule,
+                self.every,
+                if self.every == 1.0 { "" } else { "s" }
+            ),
+            reference,
+            format!(
+                "Summaries give each state's strategy, the size κ of its principal threat and that threat's perceived intent. A state is secure when its largest (camp) threat is below θ_secure = {}. Otherwise it balances (courts partners against the threat, or arms alone) or bandwagons (aligns with the threat), whichever is worth more: a partner's value V adds a shared threat, the power it brings, trade and affinity, minus the threat it poses itself, mistrust and the cost of commitment. Alignment takes two: a pair warms only as fast as the less willing side wants, and cools as soon as one side is hostile. Pairs: alliance when alignment ≥ {}, aligned ≥ {}, rivalry ≤ {}.",
+                self.theta_secure,
+                self.alliance_threshold,
+                self.alignment_threshold,
+                self.rivalry_threshold
+            ),
+        ]
+    }
+
+    /// The story as plain text, one entry per paragraph, each headline starting with its
+    /// year in a column of 9 characters.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let intro = self.intro();
+        let _ = writeln!(out, "{}", intro[0]);
+        let _ = writeln!(out, "{}", "=".repeat(intro[0].chars().count().min(WIDTH)));
+        for para in &intro[1..] {
+            wrap(&mut out, "", 0, para);
+        }
+        out.push('\n');
+        let pad = " ".repeat(YEAR);
+        for e in &self.entries {
+            let year = format!("{:<YEAR$}", format_year(e.year()));
+            match e {
+                Entry::Decision(d) => {
+                    wrap(
+                        &mut out,
+                        &year,
+                        YEAR + 2,
+                        &format!("{}.{}", decision_headline(d), change_note(d)),
+                    );
+                    wrap(&mut out, &format!("{pad}  why: "), YEAR + 7, &d.why);
+                    wrap(
+                        &mut out,
+                        &format!("{pad}  "),
+                        YEAR + 4,
+                        &threat_text(d, &self.threat_form, &self.threat_weights),
+                    );
+                    if !d.partners.is_empty() {
+                        let list: Vec<String> = d.partners.iter().map(partner_text).collect();
+                        wrap(
+                            &mut out,
+                            &format!("{pad}  {}: ", partners_label(d)),
+                            YEAR + 4,
+                            &list.join("; "),
+                        );
+                    }
+                }
+                Entry::Alignment(a) => wrap(
+                    &mut out,
+                    &year,
+                    YEAR + 2,
+                    &format!(
+                        "{}-{}: {} → {} (alignment {:+.2}): {}.",
+                        a.a, a.b, a.from, a.to, a.alignment, a.meaning
+                    ),
+                ),
+                Entry::Event(ev) => {
+                    wrap(
+                        &mut out,
+                        &year,
+                        YEAR + 2,
+                        &format!("event: {} ({}).", ev.name, ev.effects.join("; ")),
+                    );
+                    if let Some(note) = &ev.note {
+                        wrap(&mut out, &format!("{pad}  "), YEAR + 2, note);
+                    }
+                }
+                Entry::Summary(x) => {
+                    wrap(
+                        &mut out,
+                        &year,
+                        YEAR + 2,
+                        &format!("summary: {}.", states_text(&x.states)),
+                    );
+                    if !x.pairs.is_empty() {
+                        wrap(
+                            &mut out,
+                            &format!("{pad}  alignments: "),
+                            YEAR + 4,
+                            &pairs_text(&x.pairs),
+                        );
+                    }
+                }
+                Entry::Final(x) => {
+                    out.push('\n');
+                    wrap(
+                        &mut out,
+                        &year,
+                        YEAR + 2,
+                        &format!("the end: {}.", states_text(&x.states)),
+                    );
+                    if !x.pairs.is_empty() {
+                        wrap(
+                            &mut out,
+                            &format!("{pad}  alignments: "),
+                            YEAR + 4,
+                            &pairs_text(&x.pairs),
+                        );
+                    }
+                    let list = |v: &[PairLine]| {
+                        if v.is_empty() {
+                            "none".to_string()
+                        } else {
+                            v.iter()
+                                .map(|p| format!("{}-{} {:+.2}", p.a, p.b, p.alignment))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        }
+                    };
+                    wrap(
+                        &mut out,
+                        &format!("{pad}  alliances: "),
+                        YEAR + 4,
+                        &list(&x.alliances),
+                    );
+                    wrap(
+                        &mut out,
+                        &format!("{pad}  rivalries: "),
+                        YEAR + 4,
+                        &list(&x.rivalries),
+                    );
+                    wrap(
+                        &mut out,
+                        &format!("{pad}  camps: "),
+                        YEAR + 4,
+                        &format!(
+                            "{{{}}} vs {{{}}}",
+                            x.camps[0].join(" "),
+                            x.camps[1].join(" ")
+                        ),
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    /// The story as Markdown: a heading per year with events, decisions and changes as
+    /// bullets.
+    pub fn to_markdown(&self) -> String {
+        let mut out = String::new();
+        let intro = self.intro();
+        let _ = writeln!(out, "# {}\n", intro[0]);
+        for para in &intro[1..] {
+            let _ = writeln!(out, "{para}\n");
+        }
+        let mut current = None;
+        for e in &self.entries {
+            let year = format_year(e.year());
+            if current.as_deref() != Some(year.as_str()) {
+                let _ = writeln!(out, "\n## {year}\n");
+                current = Some(year);
+            }
+            match e {
+                Entry::Decision(d) => {
+                    let _ = writeln!(out, "- **{}.**{}", decision_headline(d), change_note(d));
+                    let _ = writeln!(out, "  - Why: {}.", d.why);
+                    let _ = writeln!(
+                        out,
+                        "  - {}",
+                        capitalize(&threat_text(d, &self.threat_form, &self.threat_weights))
+                    );
+                    for q in &d.partners {
+                        let _ = writeln!(
+                            out,
+                            "  - {}: {}",
+                            capitalize(partners_label(d)),
+                            partner_text(q)
+                        );
+                    }
+                }
+                Entry::Alignment(a) => {
+                    let _ = writeln!(
+                        out,
+                        "- **{}-{}**: {} → {} (alignment {:+.2}): {}.",
+                        a.a, a.b, a.from, a.to, a.alignment, a.meaning
+                    );
+                }
+                Entry::Event(ev) => {
+                    let _ = writeln!(
+                        out,
+                        "- **Event: {}** ({}).{}",
+                        ev.name,
+                        ev.effects.join("; "),
+                        ev.note.as_ref().map_or(String::new(), |n| format!(" {n}"))
+                    );
+                }
+                Entry::Summary(x) => {
+                    let _ = writeln!(out, "- Summary: {}.", states_text(&x.states));
+                    if !x.pairs.is_empty() {
+                        let _ = writeln!(out, "  - Alignments: {}.", pairs_text(&x.pairs));
+                    }
+                }
+                Entry::Final(x) => {
+                    let _ = writeln!(out, "- **The end**: {}.", states_text(&x.states));
+                    if !x.pairs.is_empty() {
+                        let _ = writeln!(out, "  - Alignments: {}.", pairs_text(&x.pairs));
+                    }
+                    let list = |v: &[PairLine]| {
+                        if v.is_empty() {
+                            "none".to_string()
+                        } else {
+                            pairs_text(v)
+                        }
+                    };
+                    let _ = writeln!(out, "  - Alliances: {}.", list(&x.alliances));
+                    let _ = writeln!(out, "  - Rivalries: {}.", list(&x.rivalries));
+                    let _ = writeln!(
+                        out,
+                        "  - Camps: {{{}}} vs {{{}}}.",
+                        x.camps[0].join(" "),
+                        x.camps[1].join(" ")
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    /// The story as pretty-printed JSON (the fields of [`Story`], entries tagged by `kind`).
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_else(|e| {
+            // Serializing plain data cannot fail; keep the library panic-free anyway.
+            format!("{{\"error\": \"{e}\"}}")
+        });
+        s.push('\n');
+        s
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// The default summary interval in years.
+pub const DEFAULT_EVERY: f64 = 1.0;

@@ -1,0 +1,852 @@
+//! `entente report`: one self-contained HTML page of a results folder.
+//!
+//! The page reads `summary.csv`, `timeseries.csv`, `states.csv`, `camps.csv` and
+//! `manifest.json`; the initial threat matrix and the scenario's assumptions come from the
+//! scenario itself (re-loaded from the manifest's `scenario_file`, with its `theory` and `set`
+//! applied again). Charts are inline SVG ([`super::charts`]); the styles are inline; there is
+//! no script, no font, no image and no URL, so the page opens offline and prints as it shows.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::charts::{self, Band, CampRow, FanPanel, Line, ShareRow};
+use crate::model::World;
+use crate::output::format_year;
+use crate::scenario::{Doc, Scenario, Trigger};
+
+/// How many key pairs the fan and probability charts show by default.
+pub const KEY_PAIRS: usize = 6;
+/// How many camp partitions the camps chart shows.
+pub const CAMP_ROWS: usize = 8;
+
+/// Errors reading a results folder.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReportError {
+    /// A file is missing or unreadable.
+    #[error("{path}: cannot read: {message}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        message: String,
+    },
+    /// A file's content is not what `entente run` writes.
+    #[error("{path}: not a file written by `entente run`: {message}")]
+    Format {
+        /// The file.
+        path: String,
+        /// Why.
+        message: String,
+    },
+    /// `--pairs` names a pair that is not in the results.
+    #[error("--pairs {0}: no such pair in summary.csv (write pairs as A-B with state ids)")]
+    UnknownPair(String),
+    /// A chart could not be drawn.
+    #[error(transparent)]
+    Chart(#[from] charts::ChartError),
+}
+
+/// The parts of `manifest.json` the report uses.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ManifestInfo {
+    /// entente version.
+    pub entente_version: String,
+    /// Scenario name.
+    pub scenario: String,
+    /// Scenario file (or `<built-in>/vostok-2018.toml`).
+    pub scenario_file: String,
+    /// SHA-256 of the resolved scenario.
+    pub scenario_sha256: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Runs.
+    pub runs: u64,
+    /// Theory preset.
+    pub theory: String,
+    /// Every parameter.
+    #[serde(default)]
+    pub params: BTreeMap<String, serde_json::Value>,
+    /// `--set` assignments.
+    #[serde(default)]
+    pub set: Vec<String>,
+    /// When the study finished.
+    #[serde(default)]
+    pub finished: Option<String>,
+    /// Shards merged, if any.
+    #[serde(default)]
+    pub shards: Option<u64>,
+}
+
+impl ManifestInfo {
+    /// A numeric parameter, or `default`.
+    pub fn param(&self, name: &str, default: f64) -> f64 {
+        self.params
+            .get(name)
+            .and_then(serde_json::Value::as_f64)
+            .unwrap_or(default)
+    }
+}
+
+/// A row of `summary.csv`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SummaryRow {
+    /// First state.
+    pub a: String,
+    /// Second state.
+    pub b: String,
+    /// P(alliance) at the horizon.
+    pub p_alliance_end: f64,
+    /// P(rivalry) at the horizon.
+    pub p_rivalry_end: f64,
+    /// Mean alignment at the horizon.
+    pub mean_alignment_end: f64,
+    /// 5 % quantile at the horizon.
+    pub q05_alignment_end: f64,
+    /// 95 % quantile at the horizon.
+    pub q95_alignment_end: f64,
+}
+
+/// A row of `timeseries.csv`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SeriesRow {
+    /// Year.
+    pub year: f64,
+    /// First state.
+    pub a: String,
+    /// Second state.
+    pub b: String,
+    /// Mean alignment.
+    pub mean_alignment: f64,
+    /// 5 % quantile.
+    pub q05_alignment: f64,
+    /// Median.
+    pub q50_alignment: f64,
+    /// 95 % quantile.
+    pub q95_alignment: f64,
+    /// P(alliance).
+    pub p_alliance: f64,
+}
+
+/// A row of `states.csv`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StateRow {
+    /// Year.
+    pub year: f64,
+    /// State.
+    pub state: String,
+    /// P(secure).
+    pub p_secure: f64,
+    /// P(balance).
+    pub p_balance: f64,
+    /// P(bandwagon).
+    pub p_bandwagon: f64,
+}
+
+/// A row of `camps.csv`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CampsRow {
+    /// Runs.
+    pub runs: u64,
+    /// Share of runs.
+    pub frequency: f64,
+    /// The first state's camp, ids separated by spaces.
+    pub camp_a: String,
+    /// The other camp.
+    pub camp_b: String,
+}
+
+/// A results folder, read.
+#[derive(Debug, Clone)]
+pub struct Results {
+    /// The folder.
+    pub dir: PathBuf,
+    /// `manifest.json`.
+    pub manifest: ManifestInfo,
+    /// `summary.csv`.
+    pub summary: Vec<SummaryRow>,
+    /// `timeseries.csv`.
+    pub timeseries: Vec<SeriesRow>,
+    /// `states.csv`.
+    pub states: Vec<StateRow>,
+    /// `camps.csv`.
+    pub camps: Vec<CampsRow>,
+}
+
+fn read_csv<T: for<'de> Deserialize<'de>>(dir: &Path, name: &str) -> Result<Vec<T>, ReportError> {
+    let path = dir.join(name);
+    let shown = path.display().to_string();
+    let mut r = csv::Reader::from_path(&path).map_err(|e| ReportError::Read {
+        path: shown.clone(),
+        message: e.to_string(),
+    })?;
+    r.deserialize()
+        .map(|row| {
+            row.map_err(|e| ReportError::Format {
+                path: shown.clone(),
+                message: e.to_string(),
+            })
+        })
+        .collect()
+}
+
+impl Results {
+    /// Read the files of a results folder.
+    pub fn read(dir: &Path) -> Result<Self, ReportError> {
+        let path = dir.join("manifest.json");
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(&path).map_err(|e| ReportError::Read {
+            path: shown.clone(),
+            message: e.to_string(),
+        })?;
+        let manifest: ManifestInfo =
+            serde_json::from_str(&text).map_err(|e| ReportError::Format {
+                path: shown,
+                message: e.to_string(),
+            })?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            manifest,
+            summary: read_csv(dir, "summary.csv")?,
+            timeseries: read_csv(dir, "timeseries.csv")?,
+            states: read_csv(dir, "states.csv")?,
+            camps: read_csv(dir, "camps.csv")?,
+        })
+    }
+
+    /// State ids in file order.
+    pub fn state_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = Vec::new();
+        for r in &self.states {
+            if !ids.contains(&r.state) {
+                ids.push(r.state.clone());
+            }
+        }
+        ids
+    }
+
+    /// Index into `summary` of a pair written `A-B` (either order).
+    pub fn find_pair(&self, name: &str) -> Option<usize> {
+        self.summary.iter().position(|r| {
+            let ab = format!("{}-{}", r.a, r.b);
+            let ba = format!("{}-{}", r.b, r.a);
+            name == ab || name == ba
+        })
+    }
+
+    /// Up to `max` pairs (indices into `summary`) that tell the most: those whose outcome at
+    /// the horizon is most uncertain across runs. The score adds `4p(1 − p)` for P(alliance)
+    /// and for P(rivalry) (1 for a coin toss, 0 for a sure outcome), half the width of the
+    /// 5–95 % band of alignment at the horizon, and a quarter of how far the mean alignment
+    /// moves from the start. Ties in file order.
+    pub fn key_pairs(&self, max: usize) -> Vec<usize> {
+        let start: BTreeMap<(&str, &str), f64> = self
+            .timeseries
+            .iter()
+            .rev()
+            .map(|r| ((r.a.as_str(), r.b.as_str()), r.mean_alignment))
+            .collect();
+        let mut scored: Vec<(usize, f64)> = self
+            .summary
+            .iter()
+            .enumerate()
+            .map(|(q, r)| {
+                let a0 = start
+                    .get(&(r.a.as_str(), r.b.as_str()))
+                    .copied()
+                    .unwrap_or(0.0);
+                let coin = |p: f64| 4.0 * p * (1.0 - p);
+                let score = coin(r.p_alliance_end)
+                    + coin(r.p_rivalry_end)
+                    + 0.5 * (r.q95_alignment_end - r.q05_alignment_end)
+                    + 0.25 * (r.mean_alignment_end - a0).abs();
+                (q, score)
+            })
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        scored.into_iter().take(max).map(|x| x.0).collect()
+    }
+
+    fn series(&self, q: usize) -> impl Iterator<Item = &SeriesRow> {
+        let r = &self.summary[q];
+        self.timeseries
+            .iter()
+            .filter(move |x| x.a == r.a && x.b == r.b)
+    }
+}
+
+/// The scenario behind a results folder: re-loaded from the manifest's `scenario_file` (the
+/// embedded flagship for `<built-in>/vostok-2018.toml`; a relative path is tried from the
+/// current folder, then from the results folder and its parents), with the manifest's `theory`
+/// and `set` applied. The second value warns when it is not the scenario of the study (its
+/// SHA-256 differs: the file changed since).
+pub fn scenario_of(results: &Results) -> Result<(Scenario, Option<String>), String> {
+    let m = &results.manifest;
+    let file = &m.scenario_file;
+    let mut candidates = vec![PathBuf::from(file)];
+    if Path::new(file).is_relative() {
+        let mut dir = Some(results.dir.as_path());
+        while let Some(d) = dir {
+            candidates.push(d.join(file));
+            dir = d.parent().filter(|p| !p.as_os_str().is_empty());
+        }
+    }
+    let path = if file == crate::scenario::FLAGSHIP_NAME {
+        None
+    } else {
+        Some(
+            candidates
+                .iter()
+                .find(|p| p.is_file())
+                .ok_or_else(|| format!("{file}: scenario file not found"))?
+                .display()
+                .to_string(),
+        )
+    };
+    let s = super::resolve(path.as_deref(), Some(&m.theory), &m.set)?;
+    let warning = (crate::output::scenario_sha256(&s) != m.scenario_sha256).then(|| {
+        format!(
+            "The scenario file {file} has changed since this study ran (its SHA-256 differs from the manifest's): the threat matrix and the assumptions below are those of the file as it is now."
+        )
+    });
+    Ok((s, warning))
+}
+
+/// Options of the report.
+#[derive(Debug, Clone, Default)]
+pub struct ReportOptions {
+    /// Pairs for the fan and probability charts, as `A-B`; empty: [`Results::key_pairs`].
+    pub pairs: Vec<String>,
+}
+
+/// The charts a report draws, in order, by the `id` of their section.
+pub const CHARTS: [&str; 5] = ["fan", "alliance", "camps", "threats", "strategies"];
+
+fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+const STYLE: &str = r#"
+:root { color-scheme: light; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+       max-width: 960px; margin: 0 auto; padding: 1.5rem; color: #1a1a1a; line-height: 1.45; }
+h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
+h2 { font-size: 1.25rem; border-bottom: 1px solid #ccc; padding-bottom: 0.2rem; margin-top: 2rem; }
+h3 { font-size: 1.05rem; }
+.meta { color: #555; font-size: 0.9rem; }
+.warning { background: #fff4e5; border-left: 4px solid #e69f00; padding: 0.5rem 0.8rem; }
+svg.chart { display: block; max-width: 100%; height: auto; margin: 0.5rem 0; }
+table { border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0; }
+th, td { border-bottom: 1px solid #e2e2e2; padding: 0.2rem 0.5rem; text-align: left; vertical-align: top; }
+th { background: #f4f4f4; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+nav ol { columns: 2; font-size: 0.9rem; }
+figure { margin: 0; }
+figcaption { font-size: 0.85rem; color: #444; }
+code { font-size: 0.85em; }
+@page { size: A4; margin: 14mm; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 10pt; }
+  nav { display: none; }
+  h2 { break-after: avoid; }
+  figure, table, .chart { break-inside: avoid; }
+  section { break-inside: auto; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+"#;
+
+/// The report as one HTML document. `scenario` is the study's scenario when known (it gives
+/// the threat heat map and the assumptions); `warning` is shown at the top when set.
+pub fn html(
+    results: &Results,
+    scenario: Option<&Scenario>,
+    warning: Option<&str>,
+    opts: &ReportOptions,
+) -> Result<String, ReportError> {
+    let m = &results.manifest;
+    let title = scenario
+        .map(|s| {
+            if s.title.is_empty() {
+                s.name.clone()
+            } else {
+                s.title.clone()
+            }
+        })
+        .unwrap_or_else(|| m.scenario.clone());
+    let pairs: Vec<usize> = if opts.pairs.is_empty() {
+        results.key_pairs(KEY_PAIRS)
+    } else {
+        opts.pairs
+            .iter()
+            .map(|p| {
+                results
+                    .find_pair(p.trim())
+                    .ok_or_else(|| ReportError::UnknownPair(p.clone()))
+            })
+            .collect::<Result<_, _>>()?
+    };
+    let pair_name = |q: usize| format!("{}-{}", results.summary[q].a, results.summary[q].b);
+    let end_year = results
+        .timeseries
+        .iter()
+        .map(|r| r.year)
+        .fold(f64::MIN, f64::max);
+    let start_year = results
+        .timeseries
+        .iter()
+        .map(|r| r.year)
+        .fold(f64::MAX, f64::min);
+    let alliance_t = m.param("alliance_threshold", 0.6);
+    let rivalry_t = m.param("rivalry_threshold", -0.2);
+
+    let mut o = String::new();
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"entente {}\">\n<title>{} — entente report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        esc(env!("CARGO_PKG_VERSION")),
+        esc(&title)
+    );
+    let _ = writeln!(o, "<header>\n<h1>{}</h1>", esc(&title));
+    let _ = writeln!(
+        o,
+        "<p class=\"meta\">Scenario <code>{}</code> ({}) · theory <b>{}</b>{} · {} runs, seed {} · {} to {} · entente {}{}</p>",
+        esc(&m.scenario),
+        esc(&m.scenario_file),
+        esc(&m.theory),
+        if m.set.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " · <code>{}</code>",
+                esc(&m
+                    .set
+                    .iter()
+                    .map(|x| format!("--set {x}"))
+                    .collect::<Vec<_>>()
+                    .join(" "))
+            )
+        },
+        m.runs,
+        m.seed,
+        format_year(start_year),
+        format_year(end_year),
+        esc(&m.entente_version),
+        m.finished
+            .as_ref()
+            .map_or(String::new(), |f| format!(" · finished {}", esc(f)))
+    );
+    if let Some(s) = scenario
+        && !s.description.is_empty()
+    {
+        let _ = writeln!(o, "<p>{}</p>", esc(s.description.trim()));
+    }
+    if let Some(w) = warning {
+        let _ = writeln!(o, "<p class=\"warning\">{}</p>", esc(w));
+    }
+    let _ = writeln!(o, "</header>");
+    let _ = writeln!(
+        o,
+        "<nav><ol><li><a href=\"#outcomes\">Outcomes at the horizon</a></li><li><a href=\"#fan\">Alignment over time</a></li><li><a href=\"#alliance\">Probability of alliance</a></li><li><a href=\"#camps\">Final camps</a></li><li><a href=\"#threats\">Threat at the start</a></li><li><a href=\"#strategies\">Balancing and bandwagoning</a></li><li><a href=\"#assumptions\">Assumptions and sources</a></li><li><a href=\"#reproduce\">Reproduce</a></li></ol></nav>"
+    );
+
+    // Outcomes table.
+    let _ = writeln!(
+        o,
+        "<section id=\"outcomes\">\n<h2>Outcomes in {}</h2>",
+        format_year(end_year)
+    );
+    let mut by_alliance: Vec<usize> = (0..results.summary.len()).collect();
+    by_alliance.sort_by(|&a, &b| {
+        results.summary[b]
+            .p_alliance_end
+            .total_cmp(&results.summary[a].p_alliance_end)
+            .then(a.cmp(&b))
+    });
+    let mut by_rivalry: Vec<usize> = (0..results.summary.len()).collect();
+    by_rivalry.sort_by(|&a, &b| {
+        results.summary[b]
+            .p_rivalry_end
+            .total_cmp(&results.summary[a].p_rivalry_end)
+            .then(a.cmp(&b))
+    });
+    let outcome_table = |o: &mut String, caption: &str, rows: &[usize], rival: bool| {
+        let _ = writeln!(
+            o,
+            "<table><caption>{}</caption><tr><th>pair</th><th>{}</th><th>mean alignment</th><th>5–95 % of runs</th></tr>",
+            esc(caption),
+            if rival { "P(rivalry)" } else { "P(alliance)" }
+        );
+        for &q in rows {
+            let r = &results.summary[q];
+            let p = if rival {
+                r.p_rivalry_end
+            } else {
+                r.p_alliance_end
+            };
+            if p <= 0.0 {
+                continue;
+            }
+            let _ = writeln!(
+                o,
+                "<tr><td>{}</td><td class=\"num\">{p:.3}</td><td class=\"num\">{:+.2}</td><td class=\"num\">{:+.2} … {:+.2}</td></tr>",
+                esc(&pair_name(q)),
+                r.mean_alignment_end,
+                r.q05_alignment_end,
+                r.q95_alignment_end
+            );
+        }
+        let _ = writeln!(o, "</table>");
+    };
+    outcome_table(
+        &mut o,
+        "Most likely alliances",
+        &by_alliance[..by_alliance.len().min(10)],
+        false,
+    );
+    outcome_table(
+        &mut o,
+        "Most likely rivalries",
+        &by_rivalry[..by_rivalry.len().min(6)],
+        true,
+    );
+    let _ = writeln!(
+        o,
+        "<p>Probabilities are shares of the {} runs (standard error at most {:.3}). An alliance is an alignment of at least {alliance_t}, a rivalry at most {rivalry_t}. P(alliance) is a threshold statistic and moves steeply: read it with the mean alignment.</p>\n</section>",
+        m.runs,
+        0.5 / (m.runs.max(1) as f64).sqrt()
+    );
+
+    // Fan charts.
+    let panels: Vec<FanPanel> = pairs
+        .iter()
+        .map(|&q| FanPanel {
+            label: pair_name(q),
+            bands: results
+                .series(q)
+                .map(|r| Band {
+                    year: r.year,
+                    q05: r.q05_alignment,
+                    q50: r.q50_alignment,
+                    q95: r.q95_alignment,
+                })
+                .collect(),
+        })
+        .collect();
+    let _ = writeln!(
+        o,
+        "<section id=\"fan\">\n<h2>Alignment over time</h2>\n<figure>{}<figcaption>Alignment of the key pairs (−1 open hostility, +1 the closest alliance): the line is the median of the runs, the band holds 90 % of them (5 % to 95 %). Dashed: the alliance threshold ({alliance_t}, green) and the rivalry threshold ({rivalry_t}, red). Pairs shown: {}.</figcaption></figure>\n</section>",
+        charts::fan_charts(&panels, alliance_t, rivalry_t)?,
+        if opts.pairs.is_empty() {
+            "those whose outcome is most uncertain across runs (choose others with --pairs)"
+        } else {
+            "chosen with --pairs"
+        }
+    );
+
+    // P(alliance) over time.
+    let lines: Vec<Line> = pairs
+        .iter()
+        .map(|&q| Line {
+            label: pair_name(q),
+            points: results.series(q).map(|r| (r.year, r.p_alliance)).collect(),
+        })
+        .collect();
+    let _ = writeln!(
+        o,
+        "<section id=\"alliance\">\n<h2>Probability of alliance over time</h2>\n<figure>{}<figcaption>Share of runs in which each key pair is an alliance (alignment ≥ {alliance_t}) at each time.</figcaption></figure>\n</section>",
+        charts::probability_chart(&lines, "P(alliance)")?
+    );
+
+    // Camps.
+    let ids = results.state_ids();
+    let camp_rows: Vec<CampRow> = results
+        .camps
+        .iter()
+        .take(CAMP_ROWS)
+        .map(|r| {
+            let b: Vec<&str> = r.camp_b.split_whitespace().collect();
+            CampRow {
+                frequency: r.frequency,
+                side: ids.iter().map(|id| b.contains(&id.as_str())).collect(),
+            }
+        })
+        .collect();
+    let _ = writeln!(
+        o,
+        "<section id=\"camps\">\n<h2>Final camps</h2>\n<figure>{}<figcaption>Each run's final world split into the two camps of least frustration (Axelrod and Bennett's landscape theory: states weighted by power, pairs by alignment). Rows: the {} most frequent partitions of {} distinct ones, with the share of runs that ended in each.</figcaption></figure>",
+        charts::camps_chart(&ids, &camp_rows)?,
+        camp_rows.len(),
+        results.camps.len()
+    );
+    let _ = writeln!(
+        o,
+        "<table><tr><th>#</th><th>runs</th><th>camp A</th><th>camp B</th></tr>"
+    );
+    for (k, r) in results.camps.iter().take(CAMP_ROWS).enumerate() {
+        let _ = writeln!(
+            o,
+            "<tr><td class=\"num\">{}</td><td class=\"num\">{} ({:.1} %)</td><td>{}</td><td>{}</td></tr>",
+            k + 1,
+            r.runs,
+            100.0 * r.frequency,
+            esc(&r.camp_a),
+            if r.camp_b.is_empty() {
+                "(none)".to_string()
+            } else {
+                esc(&r.camp_b)
+            }
+        );
+    }
+    let _ = writeln!(o, "</table>\n</section>");
+
+    // Threat heat map.
+    let _ = writeln!(o, "<section id=\"threats\">\n<h2>Threat at the start</h2>");
+    match scenario {
+        Some(s) => {
+            let p = &s.params;
+            let mut w = World::new(s, p);
+            w.derive(p);
+            w.threats(p);
+            let sids: Vec<String> = s.states.iter().map(|x| x.id.clone()).collect();
+            let _ = writeln!(
+                o,
+                "<figure>{}<figcaption>T<sub>ij</sub>, the threat state i (row) perceives from state j (column) in {} under theory {}: relative power × proximity × offensive capability × perceived intent, scaled so that 1 is the strongest state {} km away with middling offence and intent. Framed: each state's principal threat (the largest camp threat, which also counts the allies of the source).</figcaption></figure>",
+                charts::heat_map(&sids, &w.threat, &w.principal)?,
+                format_year(s.start_year),
+                esc(s.theory.name()),
+                p.d0
+            );
+        }
+        None => {
+            let _ = writeln!(
+                o,
+                "<p class=\"warning\">The scenario file could not be loaded, so the threat matrix is not shown.</p>"
+            );
+        }
+    }
+    let _ = writeln!(o, "</section>");
+
+    // Strategies by state.
+    let last = results
+        .states
+        .iter()
+        .map(|r| r.year)
+        .fold(f64::MIN, f64::max);
+    let share_rows: Vec<ShareRow> = ids
+        .iter()
+        .map(|id| {
+            let rows: Vec<&StateRow> = results
+                .states
+                .iter()
+                .filter(|r| &r.state == id && (r.year < last || start_year == last))
+                .collect();
+            let k = rows.len().max(1) as f64;
+            ShareRow {
+                state: id.clone(),
+                balance: rows.iter().map(|r| r.p_balance).sum::<f64>() / k,
+                bandwagon: rows.iter().map(|r| r.p_bandwagon).sum::<f64>() / k,
+                secure: rows.iter().map(|r| r.p_secure).sum::<f64>() / k,
+            }
+        })
+        .collect();
+    let (bal, band): (f64, f64) = share_rows
+        .iter()
+        .fold((0.0, 0.0), |(a, b), r| (a + r.balance, b + r.bandwagon));
+    let _ = writeln!(
+        o,
+        "<section id=\"strategies\">\n<h2>Balancing and bandwagoning</h2>\n<figure>{}<figcaption>How often each state balances (allies against its principal threat, or arms alone), bandwagons (aligns with it) or feels secure, as a share of all its decisions over the runs and the years. Walt's first hypothesis: balancing is far more common than bandwagoning; here {}.</figcaption></figure>\n</section>",
+        charts::shares_chart(&share_rows)?,
+        if band > 0.0 {
+            format!("balance : bandwagon = {:.0} : 1", bal / band)
+        } else {
+            "no state ever bandwagons".to_string()
+        }
+    );
+
+    // Assumptions.
+    let _ = writeln!(
+        o,
+        "<section id=\"assumptions\">\n<h2>Assumptions and sources</h2>"
+    );
+    match scenario {
+        Some(s) => assumptions(&mut o, s),
+        None => {
+            let _ = writeln!(o, "<p>The scenario file could not be loaded.</p>");
+        }
+    }
+    let _ = writeln!(
+        o,
+        "<h3>Model parameters</h3>\n<table><tr><th>parameter</th><th>value</th></tr>"
+    );
+    for (k, v) in &m.params {
+        let v = match v {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let _ = writeln!(
+            o,
+            "<tr><td><code>{}</code></td><td class=\"num\">{}</td></tr>",
+            esc(k),
+            esc(&v)
+        );
+    }
+    let _ = writeln!(o, "</table>\n</section>");
+
+    // Reproduce.
+    let file_arg = if m.scenario_file == crate::scenario::FLAGSHIP_NAME {
+        String::new()
+    } else {
+        format!(" {}", m.scenario_file)
+    };
+    let sets: String = m.set.iter().map(|x| format!(" --set {x}")).collect();
+    let _ = writeln!(
+        o,
+        "<section id=\"reproduce\">\n<h2>Reproduce</h2>\n<p>The same command gives the same numbers, byte for byte, on any machine and with any number of threads:</p>\n<pre><code>entente run{} --theory {} --runs {} --seed {}{} --report</code></pre>\n<p class=\"meta\">Scenario SHA-256 <code>{}</code>{}.</p>\n</section>",
+        esc(&file_arg),
+        esc(&m.theory),
+        m.runs,
+        m.seed,
+        esc(&sets),
+        esc(&m.scenario_sha256),
+        m.shards
+            .map_or(String::new(), |k| format!("; merged from {k} shards"))
+    );
+    let _ = writeln!(o, "</body>\n</html>");
+    Ok(o)
+}
+
+fn doc_cells(d: &Doc) -> String {
+    format!(
+        "<td>{}</td><td>{}</td>",
+        esc(d.note.as_deref().unwrap_or("")),
+        esc(d.source.as_deref().unwrap_or(""))
+    )
+}
+
+fn assumptions(o: &mut String, s: &Scenario) {
+    let n = s.n();
+    let id = |i: usize| esc(&s.states[i].id);
+    if s.doc.note.is_some() || s.doc.source.is_some() {
+        let _ = writeln!(
+            o,
+            "<table><tr><th>scenario</th><th>note</th><th>source</th></tr><tr><td>{}</td>{}</tr></table>",
+            esc(&s.name),
+            doc_cells(&s.doc)
+        );
+    }
+    let shares = s.power_shares();
+    let _ = writeln!(
+        o,
+        "<h3>States</h3>\n<table><tr><th>state</th><th>power share</th><th>offence</th><th>aggression</th><th>autonomy</th><th>note</th><th>source</th></tr>"
+    );
+    for (i, st) in s.states.iter().enumerate() {
+        let _ = writeln!(
+            o,
+            "<tr><td>{} ({})</td><td class=\"num\">{:.1} %</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td>{}</tr>",
+            id(i),
+            esc(&st.name),
+            100.0 * shares[i],
+            st.offense,
+            st.aggression,
+            st.autonomy,
+            doc_cells(&st.doc)
+        );
+    }
+    let _ = writeln!(o, "</table>");
+    if !s.pair_docs.is_empty() {
+        let _ = writeln!(
+            o,
+            "<h3>Pairs</h3>\n<table><tr><th>pair</th><th>border</th><th>distance</th><th>trade</th><th>mistrust</th><th>affinity</th><th>alignment</th><th>note</th><th>source</th></tr>"
+        );
+        for pd in &s.pair_docs {
+            let k = pd.i * n + pd.j;
+            let _ = writeln!(
+                o,
+                "<tr><td>{}-{}</td><td>{}</td><td class=\"num\">{:.0} km</td><td class=\"num\">{:.1}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:+.2}</td><td class=\"num\">{:+.2}</td>{}</tr>",
+                id(pd.i),
+                id(pd.j),
+                if s.border[k] { "yes" } else { "no" },
+                s.distance[k],
+                s.trade[k],
+                s.mistrust[k],
+                s.affinity[k],
+                s.alignment[k],
+                doc_cells(&pd.doc)
+            );
+        }
+        let _ = writeln!(o, "</table>");
+    }
+    if !s.intent_docs.is_empty() {
+        let _ = writeln!(
+            o,
+            "<h3>Perceived intents</h3>\n<table><tr><th>how aggressive</th><th>looks to</th><th>intent</th><th>note</th><th>source</th></tr>"
+        );
+        for (j, i, d) in &s.intent_docs {
+            let _ = writeln!(
+                o,
+                "<tr><td>{}</td><td>{}</td><td class=\"num\">{:.2}</td>{}</tr>",
+                id(*j),
+                id(*i),
+                s.intent[j * n + i],
+                doc_cells(d)
+            );
+        }
+        let _ = writeln!(o, "</table>");
+    }
+    if !s.events.is_empty() {
+        let _ = writeln!(
+            o,
+            "<h3>Events</h3>\n<table><tr><th>event</th><th>when</th><th>effects</th><th>note</th><th>source</th></tr>"
+        );
+        for ev in &s.events {
+            let when = match ev.trigger {
+                Trigger::At(y) => format!("in {}", format_year(y)),
+                Trigger::Hazard(h) => format!(
+                    "at random, {h} per year{}",
+                    if ev.once { ", once" } else { ", repeatable" }
+                ),
+            };
+            let effects: Vec<String> = ev
+                .effects
+                .iter()
+                .map(|x| super::effect_text(s, x))
+                .collect();
+            let _ = writeln!(
+                o,
+                "<tr><td>{}</td><td>{}</td><td><code>{}</code></td>{}</tr>",
+                esc(&ev.name),
+                esc(&when),
+                esc(&effects.join("; ")),
+                doc_cells(&ev.doc)
+            );
+        }
+        let _ = writeln!(o, "</table>");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_covers_html_specials() {
+        assert_eq!(
+            esc("a<b & \"c\" 'd'>"),
+            "a&lt;b &amp; &quot;c&quot; &#39;d&#39;&gt;"
+        );
+    }
+}

@@ -1,0 +1,563 @@
+//! Beyond one machine: `entente run --shard`, `entente merge` and `entente slurm`, through
+//! the binary.
+//!
+//! The check of this layer: shards merged equal the single run byte for byte (manifest times
+//! aside), and every refusal of `merge` exits 2 naming the problem.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use super::repo;
+
+/// Small and fast, with spread-out results: a tutorial scenario.
+const SCENARIO: &str = "scenarios/tutorial/bandwagon.toml";
+const RUNS: u64 = 60;
+
+/// Files of a results folder compared byte for byte.
+const TABLES: [&str; 4] = ["summary.csv", "timeseries.csv", "states.csv", "camps.csv"];
+
+/// Manifest keys that may differ between a single run and a merge.
+const TIME_KEYS: [&str; 5] = ["threads", "started", "finished", "wall_seconds", "shards"];
+
+fn entente(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_entente"))
+        .args(args)
+        .output()
+        .expect("run entente")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn ok(o: Output) -> Output {
+    assert_eq!(o.status.code(), Some(0), "stderr:\n{}", stderr(&o));
+    o
+}
+
+/// The command fails with exit status 2 and a message containing every phrase.
+fn refused(o: Output, phrases: &[&str]) -> String {
+    let e = stderr(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "expected exit status 2\nstderr:\n{e}"
+    );
+    for p in phrases {
+        assert!(e.contains(p), "expected {p:?} in\n{e}");
+    }
+    e
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 path")
+}
+
+/// `entente run SCENARIO --runs R [extra] --out DIR --quiet`.
+fn run(scenario: &str, runs: u64, extra: &[&str], out: &Path) {
+    let scenario = repo(scenario);
+    let runs = runs.to_string();
+    let mut args = vec![
+        "run",
+        s(&scenario),
+        "--runs",
+        &runs,
+        "--quiet",
+        "--out",
+        s(out),
+    ];
+    args.extend_from_slice(extra);
+    ok(entente(&args));
+}
+
+/// Shard `k` of `n` into `parts`.
+fn shard(scenario: &str, runs: u64, k: u64, n: u64, extra: &[&str], parts: &Path) -> PathBuf {
+    let spec = format!("{k}/{n}");
+    let mut args = vec!["--shard", spec.as_str()];
+    args.extend_from_slice(extra);
+    run(scenario, runs, &args, parts);
+    let width = (n - 1).to_string().len();
+    let file = parts.join(format!("part-{k:0width$}-of-{n}.entente"));
+    assert!(file.is_file(), "{} was not written", file.display());
+    file
+}
+
+fn merge(parts: &[&Path], out: &Path) -> Output {
+    let mut args = vec!["merge"];
+    args.extend(parts.iter().map(|p| s(p)));
+    args.extend(["--out", s(out), "--quiet"]);
+    entente(&args)
+}
+
+/// The manifest without the keys that may differ (one top-level key per line).
+fn manifest_without_times(dir: &Path) -> String {
+    let text = std::fs::read_to_string(dir.join("manifest.json")).expect("manifest.json");
+    text.lines()
+        .filter(|l| {
+            !TIME_KEYS
+                .iter()
+                .any(|k| l.starts_with(&format!("  \"{k}\":")))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// `merged` holds exactly the files of `single`, byte for byte, manifest times aside.
+fn assert_same_results(single: &Path, merged: &Path, per_run: bool) {
+    let mut names: Vec<&str> = TABLES.to_vec();
+    if per_run {
+        names.push("runs.csv");
+    }
+    for name in &names {
+        let a = std::fs::read(single.join(name)).expect("single run file");
+        let b = std::fs::read(merged.join(name)).expect("merged file");
+        assert!(
+            a == b,
+            "{name} differs between the single run and the merge"
+        );
+    }
+    assert_eq!(
+        manifest_without_times(single),
+        manifest_without_times(merged),
+        "manifest.json differs beyond times"
+    );
+    let mut listed: Vec<String> = std::fs::read_dir(merged)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    listed.sort();
+    let mut expected: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    expected.push("manifest.json".into());
+    expected.sort();
+    assert_eq!(
+        listed, expected,
+        "the merge writes exactly the files of a run"
+    );
+}
+
+fn manifest_json(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn shards_merged_equal_the_single_run_byte_for_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let single = tmp.path().join("single");
+    run(SCENARIO, RUNS, &["--per-run"], &single);
+    assert!(
+        manifest_json(&single).get("shards").is_none(),
+        "a single run's manifest has no `shards`"
+    );
+    for n in [1u64, 2, 3, 7] {
+        let parts = tmp.path().join(format!("parts-{n}"));
+        for k in 0..n {
+            // Threads never matter: vary them across shards.
+            let threads = (1 + k % 3).to_string();
+            shard(
+                SCENARIO,
+                RUNS,
+                k,
+                n,
+                &["--per-run", "--threads", &threads],
+                &parts,
+            );
+        }
+        let merged = tmp.path().join(format!("merged-{n}"));
+        ok(merge(&[&parts], &merged));
+        assert_same_results(&single, &merged, true);
+        let m = manifest_json(&merged);
+        assert_eq!(m["shards"], n, "the merged manifest records N");
+        assert_eq!(m["runs"], RUNS);
+    }
+}
+
+#[test]
+fn more_shards_than_runs_and_no_per_run_rows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let single = tmp.path().join("single");
+    run(SCENARIO, 5, &[], &single);
+    let parts = tmp.path().join("parts");
+    let files: Vec<PathBuf> = (0..7)
+        .map(|k| shard(SCENARIO, 5, k, 7, &[], &parts))
+        .collect();
+    // Files given one by one, out of order.
+    let mut given: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    given.reverse();
+    let merged = tmp.path().join("merged");
+    ok(merge(&given, &merged));
+    assert_same_results(&single, &merged, false);
+}
+
+#[test]
+fn the_flagship_with_theory_and_set_merges_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let opts = ["--theory", "waltz", "--set", "eta=0.3", "--seed", "11"];
+    let single = tmp.path().join("single");
+    let runs = "24";
+    let mut args = vec!["run", "--runs", runs, "--quiet", "--out", s(&single)];
+    args.extend_from_slice(&opts);
+    ok(entente(&args));
+    let parts = tmp.path().join("parts");
+    for k in ["0/2", "1/2"] {
+        let mut args = vec!["run", "--runs", runs, "--quiet", "--out", s(&parts)];
+        args.extend_from_slice(&opts);
+        args.extend(["--shard", k]);
+        ok(entente(&args));
+    }
+    let merged = tmp.path().join("merged");
+    ok(merge(&[&parts], &merged));
+    assert_same_results(&single, &merged, false);
+}
+
+/// Shards `0..n` of the tutorial study into `dir`, with `extra` options.
+fn all_shards(dir: &Path, n: u64, extra: &[&str]) -> Vec<PathBuf> {
+    (0..n)
+        .map(|k| shard(SCENARIO, RUNS, k, n, extra, dir))
+        .collect()
+}
+
+#[test]
+fn merge_refuses_parts_of_different_studies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let base = all_shards(&t.join("base"), 2, &[]);
+    let out = t.join("out");
+    let cases: [(&str, &[&str], &str, &[&str]); 4] = [
+        (
+            "scenarios/tutorial/security-dilemma.toml",
+            &[],
+            "scenario",
+            &["differ in the scenario", "security-dilemma", "bandwagon"],
+        ),
+        (
+            SCENARIO,
+            &["--seed", "99"],
+            "seed",
+            &["differ in the seed", "seed 99"],
+        ),
+        (
+            SCENARIO,
+            &["--set", "eta=0.3"],
+            "set",
+            &["differ in the scenario"],
+        ),
+        (
+            SCENARIO,
+            &["--per-run"],
+            "per-run",
+            &["differ in --per-run"],
+        ),
+    ];
+    for (scenario, extra, label, phrases) in cases {
+        let other = shard(scenario, RUNS, 1, 2, extra, &t.join(label));
+        let e = refused(merge(&[&base[0], &other], &out), phrases);
+        assert!(e.contains(s(&other)), "the message names the file:\n{e}");
+    }
+    // Runs.
+    let other = shard(SCENARIO, RUNS + 1, 1, 2, &[], &t.join("runs"));
+    refused(
+        merge(&[&base[0], &other], &out),
+        &["differ in the number of runs", "60 runs", "61 runs"],
+    );
+    // N.
+    let other = shard(SCENARIO, RUNS, 1, 3, &[], &t.join("n"));
+    refused(
+        merge(&[&base[0], &other], &out),
+        &["differ in the number of shards N", "shard 0/2", "shard 1/3"],
+    );
+    assert!(!out.exists(), "a refused merge writes nothing");
+}
+
+/// A copy of `part` claiming to be written by entente `version`.
+fn with_version(part: &Path, version: &str, dir: &Path) -> PathBuf {
+    let bytes = std::fs::read(part).unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    let mine = format!("\"entente_version\":\"{}\"", env!("CARGO_PKG_VERSION"));
+    assert!(text.starts_with("{\"format\":\"entente-part/1\"") && text.contains(&mine));
+    std::fs::create_dir_all(dir).unwrap();
+    let copy = dir.join(part.file_name().unwrap());
+    let changed = text.replacen(&mine, &format!("\"entente_version\":\"{version}\""), 1);
+    std::fs::write(&copy, changed).unwrap();
+    copy
+}
+
+#[test]
+fn merge_refuses_other_versions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let parts = all_shards(&t.join("parts"), 2, &[]);
+    let out = t.join("out");
+    let old = with_version(&parts[1], "0.0.1", &t.join("old"));
+    refused(
+        merge(&[&parts[0], &old], &out),
+        &["differ in the entente version", "entente 0.0.1"],
+    );
+    // All parts from another version: refused too, since this entente writes the results.
+    let old0 = with_version(&parts[0], "0.0.1", &t.join("old"));
+    refused(
+        merge(&[&old0, &old], &out),
+        &[
+            "written by entente 0.0.1",
+            "merge them with the entente that wrote them",
+        ],
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn merge_refuses_duplicates_and_other_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let parts = all_shards(&t.join("parts"), 3, &[]);
+    let out = t.join("out");
+    // The same shard twice: once in the folder, once by name.
+    refused(
+        merge(&[&t.join("parts"), &parts[1]], &out),
+        &["duplicate shard 1 of 3", "given twice"],
+    );
+    // The same shard from two folders.
+    let again = shard(SCENARIO, RUNS, 1, 3, &[], &t.join("again"));
+    refused(
+        merge(&[&t.join("parts"), &again], &out),
+        &["duplicate shard 1 of 3", "both hold it"],
+    );
+    // Not a partial result, an empty folder, a missing path.
+    let csv = t.join("x.csv");
+    std::fs::write(&csv, "a,b\n1,2\n").unwrap();
+    refused(merge(&[&csv], &out), &["not a partial result"]);
+    std::fs::create_dir(t.join("empty")).unwrap();
+    refused(merge(&[&t.join("empty")], &out), &["no partial results"]);
+    refused(
+        merge(&[&t.join("nowhere")], &out),
+        &["no such file or folder"],
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn resume_reruns_only_the_missing_shards() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let single = t.join("single");
+    run(SCENARIO, RUNS, &[], &single);
+    let parts = t.join("parts");
+    let n = 7;
+    // Shards 2, 3, 4 and 6 "failed".
+    for k in [0, 1, 5] {
+        shard(SCENARIO, RUNS, k, n, &[], &parts);
+    }
+    let times = |ks: &[u64]| -> Vec<std::time::SystemTime> {
+        ks.iter()
+            .map(|k| {
+                std::fs::metadata(parts.join(format!("part-{k}-of-7.entente")))
+                    .unwrap()
+                    .modified()
+                    .unwrap()
+            })
+            .collect()
+    };
+    let before = times(&[0, 1, 5]);
+    let merged = t.join("merged");
+    let e = refused(
+        merge(&[&parts], &merged),
+        &["missing shards 2-4, 6 of 7", "--shard 2/7", "--array=2-4,6"],
+    );
+    assert!(!merged.exists(), "{e}");
+    // Rerun exactly what the message names, then merge again.
+    for k in [2, 3, 4, 6] {
+        shard(SCENARIO, RUNS, k, n, &[], &parts);
+    }
+    assert_eq!(
+        times(&[0, 1, 5]),
+        before,
+        "finished shards are not rewritten"
+    );
+    ok(merge(&[&parts], &merged));
+    assert_same_results(&single, &merged, false);
+}
+
+#[test]
+fn a_single_missing_shard_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let parts = tmp.path().join("parts");
+    for k in [0, 2] {
+        shard(SCENARIO, RUNS, k, 3, &[], &parts);
+    }
+    refused(
+        merge(&[&parts], &tmp.path().join("out")),
+        &["missing shard 1 of 3", "--shard 1/3", "--array=1"],
+    );
+}
+
+/// `entente run` with only the given environment variables.
+fn run_with_env(vars: &[(&str, &str)], out: &Path, shard_spec: &str) -> Output {
+    let scenario = repo(SCENARIO);
+    Command::new(env!("CARGO_BIN_EXE_entente"))
+        .args([
+            "run",
+            s(&scenario),
+            "--runs",
+            "60",
+            "--quiet",
+            "--out",
+            s(out),
+        ])
+        .args(["--shard", shard_spec])
+        .env_clear()
+        .envs(vars.iter().copied())
+        .output()
+        .expect("run entente")
+}
+
+#[test]
+fn shard_auto_under_launchers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let single = t.join("single");
+    run(SCENARIO, RUNS, &[], &single);
+    // mpirun -np 3 as a plain launcher.
+    let parts = t.join("mpirun");
+    for rank in ["0", "1", "2"] {
+        let o = ok(run_with_env(
+            &[
+                ("OMPI_COMM_WORLD_RANK", rank),
+                ("OMPI_COMM_WORLD_SIZE", "3"),
+            ],
+            &parts,
+            "auto",
+        ));
+        let e = stderr(&o);
+        assert!(
+            e.contains("found Open MPI's mpirun") && e.contains(&format!("shard {rank} of 3")),
+            "auto says what it found:\n{e}"
+        );
+    }
+    let merged = t.join("merged-mpirun");
+    ok(merge(&[&parts], &merged));
+    assert_same_results(&single, &merged, false);
+
+    // A Slurm array numbered from 1 (--array=1-4).
+    let parts = t.join("slurm");
+    for id in 1..=4 {
+        let id = id.to_string();
+        ok(run_with_env(
+            &[
+                ("SLURM_ARRAY_TASK_ID", &id),
+                ("SLURM_ARRAY_TASK_MIN", "1"),
+                ("SLURM_ARRAY_TASK_MAX", "4"),
+                ("SLURM_ARRAY_TASK_COUNT", "4"),
+            ],
+            &parts,
+            "auto",
+        ));
+    }
+    let merged = t.join("merged-slurm");
+    ok(merge(&[&parts], &merged));
+    assert_same_results(&single, &merged, false);
+
+    // No launcher; a stepped array.
+    refused(
+        run_with_env(&[], &t.join("none"), "auto"),
+        &["no launcher found", "--shard K/N"],
+    );
+    refused(
+        run_with_env(
+            &[
+                ("SLURM_ARRAY_TASK_ID", "2"),
+                ("SLURM_ARRAY_TASK_MIN", "0"),
+                ("SLURM_ARRAY_TASK_MAX", "6"),
+                ("SLURM_ARRAY_TASK_COUNT", "4"),
+            ],
+            &t.join("stepped"),
+            "auto",
+        ),
+        &["not one contiguous range"],
+    );
+    assert!(!t.join("none").exists() && !t.join("stepped").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn the_slurm_scripts_run_the_study() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let study = t.join("study");
+    let scenario = repo(SCENARIO);
+    let o = ok(entente(&[
+        "slurm",
+        s(&scenario),
+        "--runs",
+        "60",
+        "--tasks",
+        "4",
+        "--cpus-per-task",
+        "2",
+        "--time",
+        "00:05:00",
+        "--out",
+        s(&study),
+    ]));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("submit.sh"), "{stdout}");
+    let script = std::fs::read_to_string(study.join("shards.sbatch")).unwrap();
+    for phrase in [
+        "#SBATCH --array=0-3",
+        "#SBATCH --cpus-per-task=2",
+        "#SBATCH --time=00:05:00",
+        "--shard auto/4",
+        env!("CARGO_BIN_EXE_entente"),
+    ] {
+        assert!(script.contains(phrase), "{phrase:?} not in\n{script}");
+    }
+    assert!(study.join("logs").is_dir() && study.join("parts").is_dir());
+    // What Slurm would do: each array task, then the merge (no Slurm needed). Task 2 is
+    // submitted again alone (sbatch --array=2), as when resuming.
+    for (id, min, max, count) in [(0, 0, 3, 4), (1, 0, 3, 4), (3, 0, 3, 4), (2, 2, 2, 1)] {
+        let vars = [
+            ("SLURM_ARRAY_TASK_ID", id),
+            ("SLURM_ARRAY_TASK_MIN", min),
+            ("SLURM_ARRAY_TASK_MAX", max),
+            ("SLURM_ARRAY_TASK_COUNT", count),
+            ("SLURM_CPUS_PER_TASK", 2),
+        ];
+        let o = Command::new("bash")
+            .arg(study.join("shards.sbatch"))
+            .env_clear()
+            .envs(vars.iter().map(|(k, v)| (k, v.to_string())))
+            .output()
+            .expect("bash");
+        ok(o);
+    }
+    ok(Command::new("bash")
+        .arg(study.join("merge.sbatch"))
+        .output()
+        .expect("bash"));
+    let single = t.join("single");
+    run(SCENARIO, 60, &[], &single);
+    assert_same_results(&single, &study.join("results"), false);
+}
+
+#[test]
+fn slurm_refuses_impossible_jobs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("s");
+    let o = |extra: &[&str]| {
+        let mut args = vec!["slurm", "--out", s(&out)];
+        args.extend_from_slice(extra);
+        entente(&args)
+    };
+    refused(
+        o(&["--runs", "3", "--tasks", "4"]),
+        &["--tasks 4 is more than --runs 3"],
+    );
+    refused(o(&["--runs", "0", "--tasks", "1"]), &["--runs 0"]);
+    refused(
+        o(&["--runs", "10", "--tasks", "2", "--time", "1 hour"]),
+        &["--time"],
+    );
+    refused(
+        o(&["--runs", "10", "--tasks", "2", "--set", "nonsense=1"]),
+        &["nonsense"],
+    );
+    assert!(!out.exists());
+}

@@ -1,0 +1,602 @@
+//! The teaching commands end to end, through the binary: `explain` (golden text, the JSON and
+//! Markdown forms carry the same decisions, the run is run K of `entente run`), `compare`
+//! (common random numbers; balance of power versus balance of threat on the tutorial), and
+//! `report` (self-contained HTML, one SVG per chart, rendered by headless Chromium when it is
+//! installed).
+//!
+//! Studies here are small (a few hundred runs of three-state tutorials): the module runs in
+//! a few seconds, plus the browser when there is one.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use entente::output::format_year;
+
+use super::repo;
+
+const TUTORIAL: &str = "scenarios/tutorial/far-strongest-near-weaker.toml";
+const BANDWAGON: &str = "scenarios/tutorial/bandwagon.toml";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// `entente ARGS` run from the repository root (scenario paths are relative to it, so the
+/// output is the same on every machine).
+fn entente(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_entente"))
+        .current_dir(repo(""))
+        .args(args)
+        .output()
+        .expect("run entente")
+}
+
+fn ok(args: &[&str]) -> String {
+    let o = entente(args);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "entente {args:?} failed\nstderr:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).expect("stdout is UTF-8")
+}
+
+fn fails(args: &[&str], message: &str) {
+    let o = entente(args);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "entente {args:?}: {stderr}");
+    assert!(
+        stderr.contains(message),
+        "entente {args:?}: expected `{message}` in stderr:\n{stderr}"
+    );
+}
+
+// ------------------------------------------------------------------------------------------
+// explain
+
+/// Compare `text` with `tests/it/golden/<name>`, or rewrite it with ENTENTE_UPDATE_GOLDEN=1.
+fn golden(name: &str, text: &str) {
+    let path = repo("tests/it/golden").join(name);
+    if std::env::var_os("ENTENTE_UPDATE_GOLDEN").is_some_and(|v| v == "1") {
+        std::fs::write(&path, text).expect("write golden file");
+        eprintln!("golden file rewritten: {}", path.display());
+        return;
+    }
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (create it with ENTENTE_UPDATE_GOLDEN=1 cargo test --test it teach)",
+            path.display()
+        )
+    });
+    if text != want {
+        let line = text
+            .lines()
+            .zip(want.lines())
+            .position(|(a, b)| a != b)
+            .map_or(text.lines().count().min(want.lines().count()), |k| k);
+        panic!(
+            "{} differs from the output, first at line {}:\n  got:  {:?}\n  want: {:?}\nIf the change is intended, rerun with ENTENTE_UPDATE_GOLDEN=1 and review `git diff tests/it/golden`.",
+            path.display(),
+            line + 1,
+            text.lines().nth(line),
+            want.lines().nth(line)
+        );
+    }
+}
+
+/// The story of run 3 of the tutorial under both theories, as checked-in text.
+///
+/// A deliberate change of the model or of the wording changes these files: rerun with
+/// `ENTENTE_UPDATE_GOLDEN=1 cargo test --test it teach` and review the diff.
+#[test]
+fn explain_golden_text() {
+    let walt = ok(&[
+        "explain", TUTORIAL, "--seed", "42", "--run", "3", "--every", "5",
+    ]);
+    golden("explain-far-strongest-near-weaker.txt", &walt);
+    let waltz = ok(&[
+        "explain", TUTORIAL, "--seed", "42", "--run", "3", "--every", "5", "--theory", "waltz",
+    ]);
+    golden("explain-far-strongest-near-weaker-waltz.txt", &waltz);
+    // What the story must show a student, whatever the wording.
+    assert!(walt.contains("SMALL balances against NEAR"), "{walt}");
+    assert!(walt.contains("biggest source: proximity"), "{walt}");
+    assert!(waltz.contains("SMALL balances against GIANT"), "{waltz}");
+    assert!(waltz.contains("NEAR-SMALL: aligned → alliance"), "{waltz}");
+    assert!(waltz.contains("(ignored)"), "{waltz}");
+}
+
+/// The headline of a JSON decision entry, as the text form writes it.
+fn headline(d: &serde_json::Value) -> String {
+    let state = d["state"].as_str().expect("state");
+    let principal = d["principal"].as_str().expect("principal");
+    match d["strategy"].as_str().expect("strategy") {
+        "secure" => format!("{state} is secure (its principal threat: {principal})"),
+        "bandwagon" => format!("{state} bandwagons with {principal}"),
+        "balance" => format!("{state} balances against {principal}"),
+        other => panic!("unknown strategy {other}"),
+    }
+}
+
+/// Decision headlines of the text form, as `(year, headline)`.
+fn text_decisions(text: &str, focus: &[String]) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|line| {
+            let (year, rest) = line.split_once(' ')?;
+            if year.parse::<f64>().is_err() {
+                return None;
+            }
+            let rest = rest.trim_start();
+            let is_decision = focus.iter().any(|s| {
+                rest.strip_prefix(s.as_str()).is_some_and(|r| {
+                    r.starts_with(" balances against ")
+                        || r.starts_with(" is secure ")
+                        || r.starts_with(" bandwagons with ")
+                })
+            });
+            if !is_decision {
+                return None;
+            }
+            let end = rest.find(" (was").or_else(|| rest.find(" (new principal"));
+            let head = match end {
+                Some(k) => &rest[..k],
+                None => rest.trim_end_matches('.'),
+            };
+            Some((year.to_string(), head.trim_end_matches('.').to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn explain_json_and_markdown_carry_the_decisions_of_the_text() {
+    for (scenario, theory) in [(TUTORIAL, "walt"), (TUTORIAL, "waltz"), (BANDWAGON, "walt")] {
+        let common = ["--seed", "5", "--run", "1", "--theory", theory];
+        let mut args = vec!["explain", scenario];
+        args.extend(common);
+        let text = ok(&args);
+        let json = ok(&[args.as_slice(), &["--format", "json"]].concat());
+        let md = ok(&[args.as_slice(), &["--format", "md"]].concat());
+        let story: serde_json::Value = serde_json::from_str(&json).expect("explain json parses");
+        assert_eq!(story["theory"], theory);
+        assert_eq!(story["seed"], 5);
+        assert_eq!(story["run"], 1);
+        let focus: Vec<String> = story["focus"]
+            .as_array()
+            .expect("focus")
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        let entries = story["entries"].as_array().expect("entries");
+        let decisions: Vec<(String, String)> = entries
+            .iter()
+            .filter(|e| e["kind"] == "decision")
+            .map(|d| (format_year(d["year"].as_f64().unwrap()), headline(d)))
+            .collect();
+        assert!(
+            decisions.len() >= focus.len(),
+            "every followed state's decision at the start"
+        );
+        assert_eq!(
+            decisions,
+            text_decisions(&text, &focus),
+            "{scenario} {theory}: the JSON and the text report the same decisions"
+        );
+        for (_, h) in &decisions {
+            assert!(md.contains(&format!("**{h}.**")), "markdown lacks {h}");
+        }
+        for d in entries.iter().filter(|e| e["kind"] == "decision") {
+            assert!(
+                ["power", "proximity", "offense", "intent"]
+                    .contains(&d["biggest_source"].as_str().unwrap()),
+                "{d}"
+            );
+            assert!(!d["why"].as_str().unwrap().is_empty());
+            for k in ["power", "proximity", "offense", "intent"] {
+                assert!(d["sources"][k].is_number() && d["factors"][k].is_number());
+            }
+        }
+        let last = entries.last().expect("entries");
+        assert_eq!(last["kind"], "final", "the story ends with the final state");
+        assert_eq!(last["year"].as_f64(), story["end_year"].as_f64());
+    }
+}
+
+/// Run K of `explain` is run K of `entente run` with the same seed: the story's final
+/// alignments are the study's `runs.csv` row K.
+#[test]
+fn explain_tells_run_k_of_the_study() {
+    let home = tempfile::tempdir().unwrap();
+    let out = home.path().join("out");
+    let out_s = out.display().to_string();
+    ok(&[
+        "run",
+        TUTORIAL,
+        "--seed",
+        "9",
+        "--runs",
+        "6",
+        "--per-run",
+        "--quiet",
+        "--out",
+        &out_s,
+    ]);
+    let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();
+    let mut lines = runs.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let row: Vec<&str> = lines.nth(4).unwrap().split(',').collect();
+    assert_eq!(row[0], "4");
+    let json = ok(&[
+        "explain", TUTORIAL, "--seed", "9", "--run", "4", "--format", "json",
+    ]);
+    let story: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let last = story["entries"].as_array().unwrap().last().unwrap().clone();
+    let pairs = last["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 3);
+    for p in pairs {
+        let name = format!("{}-{}", p["a"].as_str().unwrap(), p["b"].as_str().unwrap());
+        let col = header.iter().position(|h| *h == name).expect("pair column");
+        assert_eq!(
+            format!("{:.6}", p["alignment"].as_f64().unwrap()),
+            row[col],
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn explain_focus_every_and_errors() {
+    let text = ok(&["explain", BANDWAGON, "--focus", "WEAK", "--every", "10"]);
+    assert!(text.contains("WEAK bandwagons with BULLY"), "{text}");
+    assert!(
+        text.contains("bandwagoning with BULLY is worth B = 0.48"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("FAR balances"),
+        "only the focused state's decisions"
+    );
+    // Default focus on a 17-state scenario: the 3 most powerful states.
+    let flagship = ok(&["explain", "--every", "4", "--format", "json"]);
+    let story: serde_json::Value = serde_json::from_str(&flagship).unwrap();
+    assert_eq!(story["focus"].as_array().unwrap().len(), 3);
+    assert_eq!(story["focus"][0], "USA");
+    fails(
+        &["explain", BANDWAGON, "--focus", "WEEK"],
+        "did you mean `WEAK`?",
+    );
+    fails(&["explain", BANDWAGON, "--every", "0"], "--every 0");
+    fails(
+        &["explain", BANDWAGON, "--theory", "realism"],
+        "unknown theory",
+    );
+}
+
+// ------------------------------------------------------------------------------------------
+// compare
+
+fn compare(args: &[&str]) -> (tempfile::TempDir, PathBuf, String) {
+    let home = tempfile::tempdir().unwrap();
+    let out = home.path().join("cmp");
+    let out_s = out.display().to_string();
+    let stdout = ok(&[&["compare"], args, &["--out", &out_s]].concat());
+    (home, out, stdout)
+}
+
+type Rows = Vec<csv::StringRecord>;
+
+fn csv_rows(path: &Path) -> (csv::StringRecord, Rows) {
+    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let header = r.headers().unwrap().clone();
+    let rows = r.records().map(|x| x.unwrap()).collect();
+    (header, rows)
+}
+
+/// The value of `column` in the row of `theory` and `key` (the pair `a,b` or the state).
+fn value(header: &csv::StringRecord, rows: &Rows, theory: &str, key: &[&str], column: &str) -> f64 {
+    let c = header.iter().position(|h| h == column).expect("column");
+    let row = rows
+        .iter()
+        .find(|r| &r[0] == theory && key.iter().enumerate().all(|(k, v)| &r[k + 1] == *v))
+        .unwrap_or_else(|| panic!("no row {theory} {key:?}"));
+    row[c].parse().unwrap()
+}
+
+#[test]
+fn compare_identical_theories_give_identical_results() {
+    let (_home, out, stdout) = compare(&[
+        TUTORIAL,
+        "--theories",
+        "walt,walt",
+        "--runs",
+        "200",
+        "--seed",
+        "3",
+    ]);
+    for file in ["compare.csv", "compare-states.csv"] {
+        let (_, rows) = csv_rows(&out.join(file));
+        let half = rows.len() / 2;
+        assert!(half > 0);
+        for (a, b) in rows[..half].iter().zip(&rows[half..]) {
+            assert_eq!(&a[0], "walt");
+            assert_eq!(
+                a.iter().skip(1).collect::<Vec<_>>(),
+                b.iter().skip(1).collect::<Vec<_>>(),
+                "{file}: common random numbers make equal theories equal"
+            );
+        }
+    }
+    assert!(stdout.contains("P(alliance) in 2020"), "{stdout}");
+    // The same runs as `entente run`: compare.csv's numbers are summary.csv's.
+    let home = tempfile::tempdir().unwrap();
+    let run_out = home.path().join("run");
+    let run_s = run_out.display().to_string();
+    ok(&[
+        "run", TUTORIAL, "--runs", "200", "--seed", "3", "--quiet", "--out", &run_s,
+    ]);
+    let (sh, srows) = csv_rows(&run_out.join("summary.csv"));
+    let (ch, crows) = csv_rows(&out.join("compare.csv"));
+    for r in &srows {
+        for col in ["p_alliance_end", "p_rivalry_end", "mean_alignment_end"] {
+            let c = sh.iter().position(|h| h == col).unwrap();
+            let want: f64 = r[c].parse().unwrap();
+            assert_eq!(value(&ch, &crows, "walt", &[&r[0], &r[1]], col), want);
+        }
+    }
+    assert_eq!(
+        ch.iter().collect::<Vec<_>>(),
+        [
+            "theory",
+            "a",
+            "b",
+            "p_alliance_end",
+            "p_rivalry_end",
+            "mean_alignment_end",
+            "p_alliance_ever",
+            "q05_alignment_end",
+            "q50_alignment_end",
+            "q95_alignment_end",
+            "seed",
+            "runs"
+        ],
+        "the documented header (docs/output.md)"
+    );
+}
+
+/// Balance of power versus balance of threat on the tutorial: under waltz SMALL fears the
+/// far giant and allies with its neighbour; under walt it fears the neighbour.
+#[test]
+fn compare_walt_and_waltz_differ_as_the_theories_predict() {
+    let (_home, out, stdout) = compare(&[
+        TUTORIAL,
+        "--theories",
+        "walt,waltz",
+        "--runs",
+        "200",
+        "--threads",
+        "2",
+    ]);
+    let (h, rows) = csv_rows(&out.join("compare.csv"));
+    let p = |t: &str, a: &str, b: &str, c: &str| value(&h, &rows, t, &[a, b], c);
+    let (walt, waltz) = (
+        p("walt", "NEAR", "SMALL", "p_alliance_end"),
+        p("waltz", "NEAR", "SMALL", "p_alliance_end"),
+    );
+    assert!(
+        waltz >= walt + 0.5,
+        "P(NEAR-SMALL alliance): waltz {waltz} should exceed walt {walt}"
+    );
+    assert!(p("walt", "NEAR", "SMALL", "p_rivalry_end") > 0.5);
+    assert!(p("waltz", "GIANT", "SMALL", "p_rivalry_end") > 0.5);
+    let (h, rows) = csv_rows(&out.join("compare-states.csv"));
+    let principal = |t: &str| {
+        let c = h
+            .iter()
+            .position(|x| x == "top_principal_threat_end")
+            .unwrap();
+        rows.iter()
+            .find(|r| &r[0] == t && &r[1] == "SMALL")
+            .unwrap()[c]
+            .to_string()
+    };
+    assert_eq!(principal("walt"), "NEAR");
+    assert_eq!(principal("waltz"), "GIANT");
+    assert!(stdout.contains("NEAR-SMALL"), "{stdout}");
+    fails(
+        &["compare", TUTORIAL, "--theories", "walt,realism"],
+        "unknown theory",
+    );
+    fails(
+        &["compare", TUTORIAL, "--pairs", "NEAR-MARS", "--runs", "1"],
+        "--pairs NEAR-MARS",
+    );
+}
+
+// ------------------------------------------------------------------------------------------
+// report
+
+/// A study of the tutorial with `--report`, in a temporary folder.
+fn study_with_report(scenario: &Path, runs: &str) -> (tempfile::TempDir, PathBuf) {
+    let home = tempfile::tempdir().unwrap();
+    let out = home.path().join("study");
+    let out_s = out.display().to_string();
+    let scenario_s = scenario.display().to_string();
+    let stdout = ok(&[
+        "run",
+        &scenario_s,
+        "--runs",
+        runs,
+        "--seed",
+        "1",
+        "--out",
+        &out_s,
+        "--report",
+    ]);
+    assert!(stdout.contains("Report: "), "{stdout}");
+    (home, out)
+}
+
+#[test]
+fn report_is_self_contained_with_one_svg_per_chart() {
+    let (_home, out) = study_with_report(&repo(TUTORIAL), "200");
+    let html =
+        std::fs::read_to_string(out.join("report.html")).expect("run --report writes report.html");
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(
+        !html.contains("http"),
+        "no URL: the report must open offline"
+    );
+    for forbidden in ["<script", "<link", "<img", "@import", "url(", "src="] {
+        assert!(!html.contains(forbidden), "the report has no `{forbidden}`");
+    }
+    let charts = entente::teach::report::CHARTS;
+    assert_eq!(
+        html.matches("<svg").count(),
+        charts.len(),
+        "one <svg> per chart"
+    );
+    for id in charts {
+        let at = html
+            .find(&format!("<section id=\"{id}\">"))
+            .unwrap_or_else(|| panic!("section {id}"));
+        let svg = html[at..].find("<svg").unwrap();
+        let end = html[at..].find("</section>").unwrap();
+        assert!(svg < end, "the chart of section {id} is inside it");
+    }
+    for text in [
+        "@media print",
+        "Far strongest, near weaker",
+        "NEAR-SMALL",
+        "Assumptions and sources",
+        "Assumption: a land border and an old border quarrel.",
+        "Fictional states; every value is a teaching assumption.",
+    ] {
+        assert!(html.contains(text), "the report shows `{text}`");
+    }
+
+    // `entente report` re-loads the scenario from the manifest: the same page.
+    let again = out.join("again.html");
+    let again_s = again.display().to_string();
+    let out_s = out.display().to_string();
+    let stdout = ok(&["report", &out_s, "--out", &again_s]);
+    assert!(stdout.contains("again.html"), "{stdout}");
+    assert_eq!(std::fs::read_to_string(&again).unwrap(), html);
+
+    let chosen = ok(&["report", &out_s, "--pairs", "SMALL-GIANT", "--out", "-"]);
+    assert!(chosen.contains("chosen with --pairs"));
+    assert!(chosen.contains("GIANT-SMALL"));
+    fails(
+        &["report", &out_s, "--pairs", "SMALL-MARS"],
+        "--pairs SMALL-MARS",
+    );
+    let missing = out.join("missing").display().to_string();
+    fails(&["report", &missing], "manifest.json: cannot read");
+}
+
+#[test]
+fn report_warns_when_the_scenario_changed_since_the_study() {
+    let home = tempfile::tempdir().unwrap();
+    let scenario = home.path().join("tutorial.toml");
+    std::fs::copy(repo(TUTORIAL), &scenario).unwrap();
+    let (_study_home, out) = study_with_report(&scenario, "20");
+    let text = std::fs::read_to_string(&scenario).unwrap();
+    std::fs::write(&scenario, text.replace("mistrust = 0.3", "mistrust = 0.5")).unwrap();
+    let out_s = out.display().to_string();
+    let o = entente(&["report", &out_s]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("has changed since this study ran"));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("class=\"warning\""));
+}
+
+/// Wait for a child process at most `limit`; kill it after that.
+fn wait_for(mut child: std::process::Child, limit: Duration) -> Option<Output> {
+    let start = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => return child.wait_with_output().ok(),
+            Ok(None) if start.elapsed() < limit => std::thread::sleep(Duration::from_millis(100)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+        }
+    }
+}
+
+fn chromium(profile: &Path, extra: &[&str], page: &Path) -> Option<Output> {
+    let child = Command::new(CHROMIUM)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(extra)
+        .arg(format!("file://{}", page.display()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start chromium");
+    wait_for(child, Duration::from_secs(90))
+}
+
+/// The report renders in a real browser: headless Chromium takes a screenshot (a PNG well
+/// above the size of a blank page) and its DOM holds every chart with its text. Skipped, with
+/// a message, where Chromium is not installed (CI installs Debian's `chromium`).
+#[test]
+fn report_renders_in_headless_chromium() {
+    if !Path::new(CHROMIUM).exists() {
+        eprintln!(
+            "SKIPPED report_renders_in_headless_chromium: {CHROMIUM} not found (apt-get install chromium to run it)"
+        );
+        return;
+    }
+    let (home, out) = study_with_report(&repo(TUTORIAL), "200");
+    let page = out.join("report.html");
+    let shot = home.path().join("shot.png");
+    let profile = home.path().join("profile");
+    let o = chromium(
+        &profile,
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1200,2000",
+            "--hide-scrollbars",
+        ],
+        &page,
+    )
+    .expect("chromium finishes the screenshot within 90 s");
+    let png = std::fs::read(&shot).unwrap_or_else(|e| {
+        panic!(
+            "no screenshot ({e}); chromium stderr:\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        )
+    });
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a PNG file");
+    // Width and height from the IHDR chunk.
+    let dim = |k: usize| u32::from_be_bytes([png[k], png[k + 1], png[k + 2], png[k + 3]]);
+    assert_eq!((dim(16), dim(20)), (1200, 2000));
+    assert!(
+        png.len() > 60_000,
+        "the screenshot holds charts and text, not a blank page ({} bytes)",
+        png.len()
+    );
+    let o = chromium(&home.path().join("profile2"), &["--dump-dom"], &page)
+        .expect("chromium dumps the DOM within 90 s");
+    let dom = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        dom.matches("<svg").count(),
+        entente::teach::report::CHARTS.len(),
+        "the browser parsed every chart"
+    );
+    assert!(
+        dom.contains("<text") && dom.contains("<polygon"),
+        "charts with text and bands"
+    );
+    assert!(dom.contains("Alignment over time"));
+}
