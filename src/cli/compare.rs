@@ -139,9 +139,14 @@ fn table_text(cmp: &Comparison, chosen: &[usize], seconds: f64, dir: &str) -> St
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "{}: {} theories x {} runs, seed {}, {} to {year} ({seconds:.1} s)",
+        "{}: {} {} x {} runs, seed {}, {} to {year} ({seconds:.1} s)",
         s.name,
         labels.len(),
+        if labels.len() == 1 {
+            "theory"
+        } else {
+            "theories"
+        },
         cmp.runs,
         cmp.seed,
         format_year(s.start_year)

@@ -12,9 +12,7 @@ use entente::engine::Shard;
 use entente::output::{self, Manifest, OutputDir, PART_EXTENSION, PartManifest, PartReader};
 use entente::stats::StudyStats;
 
-use super::run::{
-    RUNS_CSV, resolve_text, result_files, summary_text, write_manifest, write_tables,
-};
+use super::run::{RUNS_CSV, commit_study, resolve_text, result_files, write_tables};
 use super::slurm::shell_quote;
 
 /// Combine the partial results of a study's shards into its results.
@@ -152,15 +150,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         finished: finished.unwrap_or_default(),
         wall_seconds: (wall_seconds * 1000.0).round() / 1000.0,
     };
-    write_manifest(&mut out, &manifest)?;
-    let dir = out.path().display().to_string();
-    out.commit()?;
-    if !args.quiet {
-        print!(
-            "{}",
-            summary_text(&s, &stats, seed, clock.elapsed().as_secs_f64(), &dir)
-        );
-    }
+    commit_study(out, &manifest, &s, &stats, clock, args.quiet)?;
     Ok(ExitCode::SUCCESS)
 }
 

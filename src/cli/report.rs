@@ -45,6 +45,13 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if !args.dir.join("manifest.json").is_file() {
+        anyhow::bail!(
+            "{}: not a results folder (no manifest.json); write one first, e.g. `entente run --out {}`",
+            args.dir.display(),
+            args.dir.display()
+        );
+    }
     let results = Results::read(&args.dir)?;
     let (scenario, warning) = match report::scenario_of(&results) {
         Ok((s, w)) => (Some(s), w),

@@ -7,7 +7,6 @@ use std::time::{Instant, SystemTime};
 
 use anyhow::{Context, bail};
 use entente::engine::{self, OrderedSink, Shard, ShardSpec, Study, shard};
-use entente::model::Theory;
 use entente::model::world::upper;
 use entente::output::{self, Manifest, OutputDir, OutputError, PartManifest, format_year};
 use entente::scenario::{self, FLAGSHIP_NAME, FLAGSHIP_TOML, Scenario};
@@ -107,19 +106,7 @@ pub fn resolve_text(
     set: &[String],
 ) -> anyhow::Result<Scenario> {
     let mut s = scenario::parse(text, name)?;
-    if let Some(t) = theory {
-        let Some(t) = Theory::parse(t) else {
-            let names = Theory::ALL.map(Theory::name);
-            bail!(
-                "--theory {t}: unknown theory (expected one of {})",
-                names.join(", ")
-            );
-        };
-        s.set_theory(t);
-    }
-    for a in set {
-        s.apply_set(a).map_err(anyhow::Error::msg)?;
-    }
+    s.apply_choices(theory, set).map_err(anyhow::Error::msg)?;
     Ok(s)
 }
 
@@ -198,15 +185,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         finished: rfc3339(SystemTime::now()),
         wall_seconds: seconds(clock),
     };
-    write_manifest(&mut out, &manifest)?;
-    let dir = out.path().display().to_string();
-    out.commit()?;
-    if !args.quiet {
-        print!(
-            "{}",
-            summary_text(&s, &stats, seed, clock.elapsed().as_secs_f64(), &dir)
-        );
-    }
+    let dir = commit_study(out, &manifest, &s, &stats, clock, args.quiet)?;
     // --report (teaching): report.html from the files just committed.
     if args.report {
         let html = super::report::write_for_study(Path::new(&dir), &s)?;
@@ -275,6 +254,26 @@ pub fn write_tables(
 }
 
 /// Write `manifest.json`.
+/// Write `manifest.json`, rename every file into place, and print the summary unless
+/// `quiet`. Returns the results folder as shown to the user.
+pub fn commit_study(
+    mut out: OutputDir,
+    manifest: &Manifest,
+    s: &Scenario,
+    stats: &StudyStats,
+    clock: Instant,
+    quiet: bool,
+) -> anyhow::Result<String> {
+    write_manifest(&mut out, manifest)?;
+    let dir = out.path().display().to_string();
+    out.commit()?;
+    if !quiet {
+        let seconds = clock.elapsed().as_secs_f64();
+        print!("{}", summary_text(s, stats, manifest.seed, seconds, &dir));
+    }
+    Ok(dir)
+}
+
 pub fn write_manifest(out: &mut OutputDir, manifest: &Manifest) -> Result<(), OutputError> {
     out.write("manifest.json", |w| {
         serde_json::to_writer_pretty(&mut *w, manifest)?;

@@ -12,13 +12,15 @@ use crate::model::world::upper;
 use crate::scenario::Scenario;
 use crate::stats::StudyStats;
 
-fn csv_writer<W: Write>(w: W) -> csv::Writer<W> {
+/// A CSV writer with `\n` line ends (the same bytes on every platform).
+pub fn csv_writer<W: Write>(w: W) -> csv::Writer<W> {
     csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(w)
 }
 
-fn io_err(e: csv::Error) -> io::Error {
+/// A CSV error as an I/O error.
+pub fn io_err(e: csv::Error) -> io::Error {
     match e.into_kind() {
         csv::ErrorKind::Io(e) => e,
         other => io::Error::other(format!("{other:?}")),
@@ -26,7 +28,7 @@ fn io_err(e: csv::Error) -> io::Error {
 }
 
 /// A number with 6 decimals; empty when undefined.
-fn num(x: f64) -> String {
+pub fn num(x: f64) -> String {
     if x.is_finite() {
         format!("{x:.6}")
     } else {

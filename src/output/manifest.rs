@@ -1,6 +1,6 @@
 //! `manifest.json`: what produced a results folder.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::model::params::PARAMS;
@@ -13,7 +13,7 @@ use crate::scenario::Scenario;
 /// `shards` (the number of shards, absent for a single run); its `threads` is the sum over
 /// the shards, `started` the earliest shard start, `finished` the latest shard end and
 /// `wall_seconds` the sum of the shards' wall-clock seconds (the compute time).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Manifest {
     /// entente's version.
     pub entente_version: String,
@@ -36,7 +36,7 @@ pub struct Manifest {
     /// Files written.
     pub files: Vec<String>,
     /// Number of shards merged (`entente merge`); absent for a single run.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shards: Option<u64>,
     /// Worker threads (does not affect results).
     pub threads: usize,
@@ -49,6 +49,14 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// A numeric parameter's value as recorded, or `default` when absent.
+    pub fn param(&self, name: &str, default: f64) -> f64 {
+        self.params
+            .get(name)
+            .and_then(serde_json::Value::as_f64)
+            .unwrap_or(default)
+    }
+
     /// The parameter block of a scenario's resolved parameters.
     pub fn params_of(s: &Scenario) -> serde_json::Map<String, serde_json::Value> {
         let mut m = serde_json::Map::new();

@@ -53,6 +53,25 @@ impl Scenario {
         self.theory = theory;
     }
 
+    /// Switch to the theory named `theory`, if given, then apply each `PATH=VALUE` assignment
+    /// in order: what `--theory` and `--set` do on the command line.
+    pub fn apply_choices(&mut self, theory: Option<&str>, set: &[String]) -> Result<(), String> {
+        if let Some(t) = theory {
+            let Some(parsed) = Theory::parse(t) else {
+                let names = Theory::ALL.map(Theory::name);
+                return Err(format!(
+                    "--theory {t}: unknown theory (expected one of {})",
+                    names.join(", ")
+                ));
+            };
+            self.set_theory(parsed);
+        }
+        for a in set {
+            self.apply_set(a)?;
+        }
+        Ok(())
+    }
+
     /// Apply one `PATH=VALUE` assignment; the error says what was expected.
     pub fn apply_set(&mut self, assignment: &str) -> Result<(), String> {
         let (path, value) = assignment

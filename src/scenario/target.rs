@@ -55,7 +55,7 @@ impl StateField {
     /// The range values are clamped to after an effect.
     pub fn range(self) -> (f64, f64) {
         match self {
-            Self::Power => (f64::MIN_POSITIVE, f64::MAX),
+            Self::Power => (f64::MIN_POSITIVE, 1.0e12),
             Self::Offense => (f64::MIN_POSITIVE, 1.0),
             Self::Growth => (-1.0, 1.0),
             Self::Volatility => (0.0, 2.0),

@@ -616,11 +616,12 @@ fn validate_meta(m: &RawMeta, c: &mut Collector<'_>) -> Meta {
     };
     Meta {
         name,
-        // Events fire at the steps that update the world: t = start, …, start + horizon − dt.
+        // Events fire at the steps that update the world, t = start + k·dt for k < steps: the
+        // last one is computed exactly as `Scenario::year` computes it.
         years: start_year
             .zip(horizon)
             .zip(dt)
-            .map(|((s, h), d)| (s, s + h - d)),
+            .map(|((s, _), d)| (s, s + (steps.max(1.0) - 1.0) * d)),
         start_year: start_year.unwrap_or(0.0),
         horizon: horizon.unwrap_or(DEFAULT_HORIZON),
         dt: dt.unwrap_or(DEFAULT_DT),

@@ -10,6 +10,7 @@ use std::io::{self, Write};
 use crate::engine::{self, EngineError, Study};
 use crate::model::camps::Camps;
 use crate::model::world::upper;
+use crate::output::{csv_writer, io_err, num};
 use crate::scenario::Scenario;
 use crate::stats::StudyStats;
 
@@ -289,27 +290,5 @@ impl Comparison {
             }
         }
         c.flush()
-    }
-}
-
-fn csv_writer<W: Write>(w: W) -> csv::Writer<W> {
-    csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(w)
-}
-
-fn io_err(e: csv::Error) -> io::Error {
-    match e.into_kind() {
-        csv::ErrorKind::Io(e) => e,
-        other => io::Error::other(format!("{other:?}")),
-    }
-}
-
-/// Six decimals, as in the study files; empty when undefined.
-fn num(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x:.6}")
-    } else {
-        String::new()
     }
 }

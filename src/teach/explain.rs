@@ -871,11 +871,19 @@ fn threat_text(d: &DecisionEntry, threat_form: &str, weights: &Sources) -> Strin
     }
     let _ = write!(t, "; biggest source: {}", source_word(&d.biggest_source));
     if format!("{:.2}", d.kappa) != format!("{:.2}", d.threat) {
-        let _ = write!(
-            t,
-            "; with {}'s allies, camp threat K = {:.2}",
-            d.principal, d.kappa
-        );
+        if d.kappa > d.threat {
+            let _ = write!(
+                t,
+                "; with {}'s allies, camp threat K = {:.2}",
+                d.principal, d.kappa
+            );
+        } else {
+            let _ = write!(
+                t,
+                "; {} is partly an ally, which discounts it: camp threat K = {:.2}",
+                d.principal, d.kappa
+            );
+        }
     }
     t.push('.');
     t
@@ -911,14 +919,14 @@ fn partners_label(d: &DecisionEntry) -> &'static str {
 fn change_note(d: &DecisionEntry) -> String {
     match d.reported {
         Reported::Start => String::new(),
-        Reported::StrategyChanged => format!(
-            " (was: {})",
-            strategy_phrase(
-                d.previous_strategy.as_deref().unwrap_or("?"),
-                d.previous_principal.as_deref().unwrap_or("?")
-            )
-            .replace(" (its principal threat: ", " (threat: ")
-        ),
+        Reported::StrategyChanged => {
+            let h = d.previous_principal.as_deref().unwrap_or("?");
+            match d.previous_strategy.as_deref() {
+                Some("secure") => " (was secure)".to_string(),
+                Some("bandwagon") => format!(" (was bandwagoning with {h})"),
+                _ => format!(" (was balancing against {h})"),
+            }
+        }
         Reported::ThreatChanged => format!(
             " (new principal threat; was {})",
             d.previous_principal.as_deref().unwrap_or("?")
@@ -1033,7 +1041,7 @@ impl Story {
                         &mut out,
                         &year,
                         YEAR + 2,
-                        &format!("{}.{}", decision_headline(d), change_note(d)),
+                        &format!("{}{}.", decision_headline(d), change_note(d)),
                     );
                     wrap(&mut out, &format!("{pad}  why: "), YEAR + 7, &d.why);
                     wrap(
@@ -1160,7 +1168,7 @@ impl Story {
             }
             match e {
                 Entry::Decision(d) => {
-                    let _ = writeln!(out, "- **{}.**{}", decision_headline(d), change_note(d));
+                    let _ = writeln!(out, "- **{}**{}.", decision_headline(d), change_note(d));
                     let _ = writeln!(out, "  - Why: {}.", d.why);
                     let _ = writeln!(
                         out,
@@ -1245,3 +1253,81 @@ fn capitalize(s: &str) -> String {
 
 /// The default summary interval in years.
 pub const DEFAULT_EVERY: f64 = 1.0;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::formulas::threat;
+
+    fn src(power: f64, proximity: f64, offense: f64, intent: f64) -> ThreatSources {
+        ThreatSources {
+            power,
+            proximity,
+            offense,
+            intent,
+        }
+    }
+
+    #[test]
+    fn product_factors_multiply_to_the_threat() {
+        let p = Params::walt();
+        // SMALL's threat from NEAR in the tutorial: 0.5 · 1 · 0.6 · 0.7 / 0.125 = 1.68.
+        let s = src(0.5, 1.0, 0.6, 0.7);
+        let t = threat(s, 0.0, &p);
+        let (f, biggest) = threat_factors(&s, t, &p);
+        assert!((f.power * f.proximity * f.offense * f.intent - t).abs() < 1e-12);
+        assert_eq!((f.power, f.proximity), (0.5, 2.0));
+        assert_eq!(biggest, "proximity");
+        assert_eq!(f.dampening, 1.0);
+        // Liberal dampening shows as its own factor.
+        let mut lib = p.clone();
+        lib.lambda = 0.5;
+        let t = threat(s, 0.4, &lib);
+        let (f, _) = threat_factors(&s, t, &lib);
+        assert!((f.dampening - 0.8).abs() < 1e-12);
+    }
+
+    #[test]
+    fn ignored_sources_are_never_the_biggest() {
+        let waltz = crate::model::Theory::Waltz.params();
+        let s = src(0.2, 1.0, 1.0, 1.0);
+        let (f, biggest) = threat_factors(&s, threat(s, 0.0, &waltz), &waltz);
+        assert_eq!(biggest, "power");
+        assert_eq!((f.proximity, f.offense, f.intent), (1.0, 1.0, 1.0));
+    }
+
+    #[test]
+    fn sum_form_factors_are_shares_of_the_mean() {
+        let mut p = Params::walt();
+        p.threat_form = ThreatForm::Sum;
+        let s = src(0.5, 1.0, 0.8, 0.6);
+        let t = threat(s, 0.0, &p);
+        let (f, biggest) = threat_factors(&s, t, &p);
+        assert!((f.power + f.proximity + f.offense + f.intent - t).abs() < 1e-12);
+        assert_eq!(biggest, "proximity");
+    }
+
+    #[test]
+    fn class_crossings_in_words() {
+        use PairClass::*;
+        assert_eq!(class_change_meaning(Aligned, Alliance), "a new alliance");
+        assert_eq!(
+            class_change_meaning(Alliance, Aligned),
+            "the alliance lapses"
+        );
+        assert_eq!(class_change_meaning(Neutral, Rivalry), "a new rivalry");
+        assert_eq!(class_change_meaning(Rivalry, Neutral), "the rivalry eases");
+    }
+
+    #[test]
+    fn wrapping_keeps_words_and_indents() {
+        let mut out = String::new();
+        let text = "word ".repeat(40);
+        wrap(&mut out, "2000     ", 11, &text);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines.len() > 1);
+        assert!(lines.iter().all(|l| l.chars().count() <= WIDTH));
+        assert!(lines[1].starts_with(&" ".repeat(11)));
+        assert_eq!(out.split_whitespace().filter(|w| *w == "word").count(), 40);
+    }
+}

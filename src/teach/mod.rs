@@ -9,7 +9,6 @@ pub mod compare;
 pub mod explain;
 pub mod report;
 
-use crate::model::params::Theory;
 use crate::scenario::{self, Effect, Scenario, Target};
 
 /// A path like `state.CHN.offense` or `pair.CHN-RUS.mistrust` for an event's target, as in
@@ -43,19 +42,7 @@ pub fn resolve(
         _ => scenario::parse(scenario::FLAGSHIP_TOML, scenario::FLAGSHIP_NAME)
             .map_err(|e| e.to_string())?,
     };
-    if let Some(t) = theory {
-        let theory = Theory::parse(t).ok_or_else(|| {
-            let names = Theory::ALL.map(Theory::name);
-            format!(
-                "unknown theory `{t}` (expected one of {})",
-                names.join(", ")
-            )
-        })?;
-        s.set_theory(theory);
-    }
-    for a in set {
-        s.apply_set(a)?;
-    }
+    s.apply_choices(theory, set)?;
     Ok(s)
 }
 

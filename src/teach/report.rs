@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::charts::{self, Band, CampRow, FanPanel, Line, ShareRow};
 use crate::model::World;
-use crate::output::format_year;
+use crate::output::{Manifest, format_year};
 use crate::scenario::{Doc, Scenario, Trigger};
 
 /// How many key pairs the fan and probability charts show by default.
@@ -48,47 +48,6 @@ pub enum ReportError {
     /// A chart could not be drawn.
     #[error(transparent)]
     Chart(#[from] charts::ChartError),
-}
-
-/// The parts of `manifest.json` the report uses.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ManifestInfo {
-    /// entente version.
-    pub entente_version: String,
-    /// Scenario name.
-    pub scenario: String,
-    /// Scenario file (or `<built-in>/vostok-2018.toml`).
-    pub scenario_file: String,
-    /// SHA-256 of the resolved scenario.
-    pub scenario_sha256: String,
-    /// Master seed.
-    pub seed: u64,
-    /// Runs.
-    pub runs: u64,
-    /// Theory preset.
-    pub theory: String,
-    /// Every parameter.
-    #[serde(default)]
-    pub params: BTreeMap<String, serde_json::Value>,
-    /// `--set` assignments.
-    #[serde(default)]
-    pub set: Vec<String>,
-    /// When the study finished.
-    #[serde(default)]
-    pub finished: Option<String>,
-    /// Shards merged, if any.
-    #[serde(default)]
-    pub shards: Option<u64>,
-}
-
-impl ManifestInfo {
-    /// A numeric parameter, or `default`.
-    pub fn param(&self, name: &str, default: f64) -> f64 {
-        self.params
-            .get(name)
-            .and_then(serde_json::Value::as_f64)
-            .unwrap_or(default)
-    }
 }
 
 /// A row of `summary.csv`.
@@ -165,7 +124,7 @@ pub struct Results {
     /// The folder.
     pub dir: PathBuf,
     /// `manifest.json`.
-    pub manifest: ManifestInfo,
+    pub manifest: Manifest,
     /// `summary.csv`.
     pub summary: Vec<SummaryRow>,
     /// `timeseries.csv`.
@@ -202,11 +161,10 @@ impl Results {
             path: shown.clone(),
             message: e.to_string(),
         })?;
-        let manifest: ManifestInfo =
-            serde_json::from_str(&text).map_err(|e| ReportError::Format {
-                path: shown,
-                message: e.to_string(),
-            })?;
+        let manifest: Manifest = serde_json::from_str(&text).map_err(|e| ReportError::Format {
+            path: shown,
+            message: e.to_string(),
+        })?;
         Ok(Self {
             dir: dir.to_path_buf(),
             manifest,
@@ -356,6 +314,9 @@ th { background: #f4f4f4; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 nav ol { columns: 2; font-size: 0.9rem; }
 figure { margin: 0; }
+td.doc { min-width: 18rem; }
+#assumptions td:first-child { white-space: nowrap; }
+.src { color: #555; font-size: 0.92em; margin-top: 0.15rem; }
 figcaption { font-size: 0.85rem; color: #444; }
 code { font-size: 0.85em; }
 @page { size: A4; margin: 14mm; }
@@ -363,8 +324,11 @@ code { font-size: 0.85em; }
   body { max-width: none; padding: 0; font-size: 10pt; }
   nav { display: none; }
   h2 { break-after: avoid; }
-  figure, table, .chart { break-inside: avoid; }
-  section { break-inside: auto; }
+  figure, .chart, #outcomes table { break-inside: avoid; }
+  table, section { break-inside: auto; }
+  tr { break-inside: avoid; }
+  #assumptions table { font-size: 7.5pt; }
+  #assumptions td, #assumptions th { padding: 1px 4px; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 "#;
@@ -445,9 +409,11 @@ pub fn html(
         format_year(start_year),
         format_year(end_year),
         esc(&m.entente_version),
-        m.finished
-            .as_ref()
-            .map_or(String::new(), |f| format!(" · finished {}", esc(f)))
+        if m.finished.is_empty() {
+            String::new()
+        } else {
+            format!(" · finished {}", esc(&m.finished))
+        }
     );
     if let Some(s) = scenario
         && !s.description.is_empty()
@@ -490,6 +456,7 @@ pub fn html(
             esc(caption),
             if rival { "P(rivalry)" } else { "P(alliance)" }
         );
+        let mut shown = 0;
         for &q in rows {
             let r = &results.summary[q];
             let p = if rival {
@@ -500,6 +467,7 @@ pub fn html(
             if p <= 0.0 {
                 continue;
             }
+            shown += 1;
             let _ = writeln!(
                 o,
                 "<tr><td>{}</td><td class=\"num\">{p:.3}</td><td class=\"num\">{:+.2}</td><td class=\"num\">{:+.2} … {:+.2}</td></tr>",
@@ -508,6 +476,9 @@ pub fn html(
                 r.q05_alignment_end,
                 r.q95_alignment_end
             );
+        }
+        if shown == 0 {
+            let _ = writeln!(o, "<tr><td colspan=\"4\">none, in any run</td></tr>");
         }
         let _ = writeln!(o, "</table>");
     };
@@ -729,12 +700,13 @@ pub fn html(
     Ok(o)
 }
 
+/// One cell with an entry's note, then its source.
 fn doc_cells(d: &Doc) -> String {
-    format!(
-        "<td>{}</td><td>{}</td>",
-        esc(d.note.as_deref().unwrap_or("")),
-        esc(d.source.as_deref().unwrap_or(""))
-    )
+    let note = d.note.as_deref().map_or(String::new(), esc);
+    let source = d.source.as_deref().map_or(String::new(), |x| {
+        format!("<div class=\"src\">Source: {}</div>", esc(x))
+    });
+    format!("<td class=\"doc\">{note}{source}</td>")
 }
 
 fn assumptions(o: &mut String, s: &Scenario) {
@@ -743,7 +715,7 @@ fn assumptions(o: &mut String, s: &Scenario) {
     if s.doc.note.is_some() || s.doc.source.is_some() {
         let _ = writeln!(
             o,
-            "<table><tr><th>scenario</th><th>note</th><th>source</th></tr><tr><td>{}</td>{}</tr></table>",
+            "<table><tr><th>scenario</th><th>note and source</th></tr><tr><td>{}</td>{}</tr></table>",
             esc(&s.name),
             doc_cells(&s.doc)
         );
@@ -751,7 +723,7 @@ fn assumptions(o: &mut String, s: &Scenario) {
     let shares = s.power_shares();
     let _ = writeln!(
         o,
-        "<h3>States</h3>\n<table><tr><th>state</th><th>power share</th><th>offence</th><th>aggression</th><th>autonomy</th><th>note</th><th>source</th></tr>"
+        "<h3>States</h3>\n<table><tr><th>state</th><th>power share</th><th>offence</th><th>aggression</th><th>autonomy</th><th>note and source</th></tr>"
     );
     for (i, st) in s.states.iter().enumerate() {
         let _ = writeln!(
@@ -770,7 +742,7 @@ fn assumptions(o: &mut String, s: &Scenario) {
     if !s.pair_docs.is_empty() {
         let _ = writeln!(
             o,
-            "<h3>Pairs</h3>\n<table><tr><th>pair</th><th>border</th><th>distance</th><th>trade</th><th>mistrust</th><th>affinity</th><th>alignment</th><th>note</th><th>source</th></tr>"
+            "<h3>Pairs</h3>\n<table><tr><th>pair</th><th>border</th><th>distance</th><th>trade</th><th>mistrust</th><th>affinity</th><th>alignment</th><th>note and source</th></tr>"
         );
         for pd in &s.pair_docs {
             let k = pd.i * n + pd.j;
@@ -793,7 +765,7 @@ fn assumptions(o: &mut String, s: &Scenario) {
     if !s.intent_docs.is_empty() {
         let _ = writeln!(
             o,
-            "<h3>Perceived intents</h3>\n<table><tr><th>how aggressive</th><th>looks to</th><th>intent</th><th>note</th><th>source</th></tr>"
+            "<h3>Perceived intents</h3>\n<table><tr><th>how aggressive</th><th>looks to</th><th>intent</th><th>note and source</th></tr>"
         );
         for (j, i, d) in &s.intent_docs {
             let _ = writeln!(
@@ -810,7 +782,7 @@ fn assumptions(o: &mut String, s: &Scenario) {
     if !s.events.is_empty() {
         let _ = writeln!(
             o,
-            "<h3>Events</h3>\n<table><tr><th>event</th><th>when</th><th>effects</th><th>note</th><th>source</th></tr>"
+            "<h3>Events</h3>\n<table><tr><th>event</th><th>when</th><th>effects</th><th>note and source</th></tr>"
         );
         for ev in &s.events {
             let when = match ev.trigger {

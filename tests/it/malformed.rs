@@ -386,7 +386,7 @@ fn set_effect_outside_the_target_range() {
         &[(
             28,
             "event.collapse.effects[0].value",
-            "expected a number > 0, found -1",
+            "expected a number in (0, 1e12], found -1",
         )],
     );
 }

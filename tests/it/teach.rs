@@ -148,10 +148,22 @@ fn text_decisions(text: &str, focus: &[String]) -> Vec<(String, String)> {
 
 #[test]
 fn explain_json_and_markdown_carry_the_decisions_of_the_text() {
-    for (scenario, theory) in [(TUTORIAL, "walt"), (TUTORIAL, "waltz"), (BANDWAGON, "walt")] {
-        let common = ["--seed", "5", "--run", "1", "--theory", theory];
-        let mut args = vec!["explain", scenario];
-        args.extend(common);
+    // The flagship with d0 = 600 km: China and Russia change their principal threats, so
+    // decisions are reported for changes too, not only at the start.
+    let flagship = ["--focus", "CHN,RUS", "--set", "d0=600"];
+    let mut changes = 0;
+    for (scenario, theory, extra) in [
+        (TUTORIAL, "walt", &[][..]),
+        (TUTORIAL, "waltz", &[][..]),
+        (BANDWAGON, "walt", &[][..]),
+        ("", "walt", &flagship[..]),
+    ] {
+        let mut args = vec!["explain"];
+        if !scenario.is_empty() {
+            args.push(scenario);
+        }
+        args.extend(["--seed", "5", "--run", "1", "--theory", theory]);
+        args.extend(extra);
         let text = ok(&args);
         let json = ok(&[args.as_slice(), &["--format", "json"]].concat());
         let md = ok(&[args.as_slice(), &["--format", "md"]].concat());
@@ -180,8 +192,12 @@ fn explain_json_and_markdown_carry_the_decisions_of_the_text() {
             text_decisions(&text, &focus),
             "{scenario} {theory}: the JSON and the text report the same decisions"
         );
+        changes += entries
+            .iter()
+            .filter(|e| e["kind"] == "decision" && e["reported"] != "start")
+            .count();
         for (_, h) in &decisions {
-            assert!(md.contains(&format!("**{h}.**")), "markdown lacks {h}");
+            assert!(md.contains(&format!("**{h}**")), "markdown lacks {h}");
         }
         for d in entries.iter().filter(|e| e["kind"] == "decision") {
             assert!(
@@ -198,6 +214,7 @@ fn explain_json_and_markdown_carry_the_decisions_of_the_text() {
         assert_eq!(last["kind"], "final", "the story ends with the final state");
         assert_eq!(last["year"].as_f64(), story["end_year"].as_f64());
     }
+    assert!(changes > 0, "some decisions are reported for a change");
 }
 
 /// Run K of `explain` is run K of `entente run` with the same seed: the story's final
@@ -488,7 +505,10 @@ fn report_is_self_contained_with_one_svg_per_chart() {
         "--pairs SMALL-MARS",
     );
     let missing = out.join("missing").display().to_string();
-    fails(&["report", &missing], "manifest.json: cannot read");
+    fails(
+        &["report", &missing],
+        "not a results folder (no manifest.json)",
+    );
 }
 
 #[test]
@@ -507,24 +527,18 @@ fn report_warns_when_the_scenario_changed_since_the_study() {
     assert!(html.contains("class=\"warning\""));
 }
 
-/// Wait for a child process at most `limit`; kill it after that.
-fn wait_for(mut child: std::process::Child, limit: Duration) -> Option<Output> {
-    let start = Instant::now();
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => return child.wait_with_output().ok(),
-            Ok(None) if start.elapsed() < limit => std::thread::sleep(Duration::from_millis(100)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return None;
-            }
-        }
-    }
+/// What a browser run printed.
+struct Printed {
+    stdout: String,
+    stderr: String,
 }
 
-fn chromium(profile: &Path, extra: &[&str], page: &Path) -> Option<Output> {
-    let child = Command::new(CHROMIUM)
+/// Run headless Chromium on `page` with `extra` flags, at most 90 s. Its output goes to files
+/// (a pipe that nobody reads while it runs could fill up and block it).
+fn chromium(dir: &Path, name: &str, extra: &[&str], page: &Path) -> Printed {
+    let out = dir.join(format!("{name}.stdout"));
+    let err = dir.join(format!("{name}.stderr"));
+    let mut child = Command::new(CHROMIUM)
         .args([
             "--headless",
             "--no-sandbox",
@@ -535,15 +549,38 @@ fn chromium(profile: &Path, extra: &[&str], page: &Path) -> Option<Output> {
             "--disable-component-update",
             "--disable-sync",
         ])
-        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.join(format!("{name}-profile")).display()
+        ))
         .args(extra)
         .arg(format!("file://{}", page.display()))
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::fs::File::create(&err).unwrap())
         .spawn()
         .expect("start chromium");
-    wait_for(child, Duration::from_secs(90))
+    let start = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if start.elapsed() < Duration::from_secs(90) => {
+                std::thread::sleep(Duration::from_millis(100))
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "chromium {name} did not finish within 90 s; stderr:\n{}",
+                    std::fs::read_to_string(&err).unwrap_or_default()
+                );
+            }
+        }
+    }
+    Printed {
+        stdout: std::fs::read_to_string(&out).unwrap_or_default(),
+        stderr: std::fs::read_to_string(&err).unwrap_or_default(),
+    }
 }
 
 /// The report renders in a real browser: headless Chromium takes a screenshot (a PNG well
@@ -560,23 +597,18 @@ fn report_renders_in_headless_chromium() {
     let (home, out) = study_with_report(&repo(TUTORIAL), "200");
     let page = out.join("report.html");
     let shot = home.path().join("shot.png");
-    let profile = home.path().join("profile");
     let o = chromium(
-        &profile,
+        home.path(),
+        "screenshot",
         &[
             &format!("--screenshot={}", shot.display()),
             "--window-size=1200,2000",
             "--hide-scrollbars",
         ],
         &page,
-    )
-    .expect("chromium finishes the screenshot within 90 s");
-    let png = std::fs::read(&shot).unwrap_or_else(|e| {
-        panic!(
-            "no screenshot ({e}); chromium stderr:\n{}",
-            String::from_utf8_lossy(&o.stderr)
-        )
-    });
+    );
+    let png = std::fs::read(&shot)
+        .unwrap_or_else(|e| panic!("no screenshot ({e}); chromium stderr:\n{}", o.stderr));
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a PNG file");
     // Width and height from the IHDR chunk.
     let dim = |k: usize| u32::from_be_bytes([png[k], png[k + 1], png[k + 2], png[k + 3]]);
@@ -586,9 +618,8 @@ fn report_renders_in_headless_chromium() {
         "the screenshot holds charts and text, not a blank page ({} bytes)",
         png.len()
     );
-    let o = chromium(&home.path().join("profile2"), &["--dump-dom"], &page)
-        .expect("chromium dumps the DOM within 90 s");
-    let dom = String::from_utf8_lossy(&o.stdout);
+    let o = chromium(home.path(), "dom", &["--dump-dom"], &page);
+    let dom = &o.stdout;
     assert_eq!(
         dom.matches("<svg").count(),
         entente::teach::report::CHARTS.len(),
