@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use entente::model::Theory;
 use entente::model::world::upper;
-use entente::output::{OutputDir, format_year};
+use entente::output::{OutputDir, camps_text, format_year};
 use entente::teach::compare::{self, Comparison};
 use entente::teach::pair_index;
 
@@ -237,20 +237,12 @@ fn table_text(cmp: &Comparison, chosen: &[usize], seconds: f64, dir: &str) -> St
     let _ = writeln!(o, "\nMost frequent final camps:");
     for st in &cmp.studies {
         if let Some((camps, f)) = st.top_camps() {
-            let side = |x: bool| {
-                camps
-                    .members(x)
-                    .map(|i| s.states[i].id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            };
+            let share = 100.0 * f;
             let _ = writeln!(
                 o,
-                "  {:<10} {:>5.1}%  {{{}}} vs {{{}}}",
+                "  {:<10} {share:>5.1}%  {}",
                 st.label,
-                100.0 * f,
-                side(false),
-                side(true)
+                camps_text(s, camps)
             );
         }
     }

@@ -460,20 +460,8 @@ pub fn summary_text(s: &Scenario, st: &StudyStats, seed: u64, seconds: f64, dir:
     }
     let _ = writeln!(o, "\nMost frequent final camps:");
     for (camps, count) in st.camps.most_frequent().into_iter().take(3) {
-        let side = |x: bool| {
-            camps
-                .members(x)
-                .map(|i| s.states[i].id.as_str())
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
-        let _ = writeln!(
-            o,
-            "  {:>5.1}%  {{{}}} vs {{{}}}",
-            100.0 * count as f64 / st.runs as f64,
-            side(false),
-            side(true)
-        );
+        let share = 100.0 * count as f64 / st.runs as f64;
+        let _ = writeln!(o, "  {share:>5.1}%  {}", output::camps_text(s, camps));
     }
     let [secure, balance, bandwagon] = st.decision_totals();
     let _ = writeln!(

@@ -8,6 +8,7 @@
 use std::io::{self, Write};
 
 use crate::model::RunOutcome;
+use crate::model::camps::Camps;
 use crate::model::world::upper;
 use crate::scenario::Scenario;
 use crate::stats::StudyStats;
@@ -174,19 +175,31 @@ pub fn states_csv(s: &Scenario, st: &StudyStats, w: impl Write) -> io::Result<()
     c.flush()
 }
 
+/// The ids of the states on `side` of a partition, separated by spaces.
+pub fn camp_members(s: &Scenario, camps: &Camps, side: bool) -> String {
+    let ids: Vec<&str> = camps
+        .members(side)
+        .map(|i| s.states[i].id.as_str())
+        .collect();
+    ids.join(" ")
+}
+
+/// A partition as `{A B} vs {C D}` (the camp of the scenario's first state first).
+pub fn camps_text(s: &Scenario, camps: &Camps) -> String {
+    format!(
+        "{{{}}} vs {{{}}}",
+        camp_members(s, camps, false),
+        camp_members(s, camps, true)
+    )
+}
+
 /// `camps.csv`: the final two-camp partitions, most frequent first.
 pub fn camps_csv(s: &Scenario, st: &StudyStats, w: impl Write) -> io::Result<()> {
     let mut c = csv_writer(w);
     c.write_record(["rank", "runs", "frequency", "camp_a", "camp_b"])
         .map_err(io_err)?;
     for (rank, (camps, count)) in st.camps.most_frequent().into_iter().enumerate() {
-        let members = |side: bool| {
-            camps
-                .members(side)
-                .map(|i| s.states[i].id.as_str())
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
+        let members = |side: bool| camp_members(s, camps, side);
         c.write_record([
             (rank + 1).to_string(),
             count.to_string(),
