@@ -228,7 +228,7 @@ fn threats(s: &Scenario) -> String {
     let mut w = World::new(s, p);
     w.derive(p);
     w.threats(p);
-    w.decide(p);
+    w.decide(p, true);
     let ids: Vec<&str> = s.states.iter().map(|x| x.id.as_str()).collect();
     let mut out = String::new();
     let _ = writeln!(

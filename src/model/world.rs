@@ -438,11 +438,35 @@ impl World {
 
     /// Partner values, availability, bandwagon values, strategies and desires of every state,
     /// all from the same snapshot.
-    pub fn decide(&mut self, p: &Params) {
+    ///
+    /// With `explain` false, a secure state's partner values, availability, bandwagon and
+    /// self-help values are not computed (left at 0): its strategy and desires do not depend on
+    /// them. Observers that explain decisions (`Observer::DETAIL`) get them all.
+    pub fn decide(&mut self, p: &Params, explain: bool) {
         let n = self.n;
         for i in 0..n {
             let h = self.principal[i];
             let kappa = self.kappa[i];
+            if !explain && kappa < p.theta_secure {
+                let row = i * n..(i + 1) * n;
+                self.partner_value[row.clone()].fill(0.0);
+                (self.availability[i], self.bandwagon[i], self.self_help[i]) = (0.0, 0.0, 0.0);
+                self.strategy[i] = Strategy::Secure;
+                let (desire, alignment) =
+                    (&mut self.desire[row.clone()], &self.alignment[row.clone()]);
+                desires(
+                    desire,
+                    &self.partner_value[row],
+                    alignment,
+                    i,
+                    h,
+                    Strategy::Secure,
+                    kappa,
+                    0.0,
+                    p,
+                );
+                continue;
+            }
             let need_i = need(kappa, p.kappa_ref);
             let mut alpha = 0.0;
             // Row slices instead of indexed lookups: the same arithmetic as
@@ -772,7 +796,7 @@ impl<'s> Simulator<'s> {
             // Derived quantities, threats, decisions (one snapshot).
             w.derive(p);
             w.threats(p);
-            w.decide(p);
+            w.decide(p, O::DETAIL);
             // Record.
             let mut q = 0;
             for i in 0..n {
@@ -964,7 +988,7 @@ alignment = 0.5
         let mut w = World::new(&s, &p);
         w.derive(&p);
         w.threats(&p);
-        w.decide(&p);
+        w.decide(&p, true);
         assert_eq!(
             w.strategy,
             vec![Strategy::Balance, Strategy::Balance, Strategy::Balance]
