@@ -50,7 +50,24 @@ pub enum EngineError {
     /// Writing per-run rows failed.
     #[error("cannot write per-run results: {0}")]
     Sink(#[from] std::io::Error),
+    /// The statistics would not fit in memory.
+    #[error(
+        "this study's statistics need about {gib:.1} GiB ({accumulators} accumulators of {per_gib:.2} GiB: one per worker thread and one for the total), more than the {limit_gib} GiB entente allows: reduce the number of steps (horizon / dt), of states, or --threads"
+    )]
+    TooLarge {
+        /// Estimated total, GiB.
+        gib: f64,
+        /// Estimated size of one accumulator, GiB.
+        per_gib: f64,
+        /// Number of accumulators.
+        accumulators: usize,
+        /// The limit, GiB.
+        limit_gib: u64,
+    },
 }
+
+/// The most memory the statistics of one study may take, GiB.
+pub const MEMORY_LIMIT_GIB: u64 = 16;
 
 /// Runs per batch: small enough to balance load and report progress, large enough to keep
 /// per-batch overhead negligible. Results never depend on it.
@@ -122,9 +139,20 @@ pub fn run(
 ) -> Result<StudyStats, EngineError> {
     let s = study.scenario;
     let total = study.runs.end.saturating_sub(study.runs.start);
-    let threads = study.threads.max(1);
-    let batch = batch_size(total, threads);
+    let batch = batch_size(total, study.threads.max(1));
     let batches = total.div_ceil(batch);
+    // More workers than batches would only hold empty accumulators.
+    let threads = study.threads.max(1).min(batches.max(1) as usize);
+    let per = StudyStats::memory_bytes(s.n(), s.steps) as f64 / (1u64 << 30) as f64;
+    let accumulators = threads + 1;
+    if per * accumulators as f64 > MEMORY_LIMIT_GIB as f64 {
+        return Err(EngineError::TooLarge {
+            gib: per * accumulators as f64,
+            per_gib: per,
+            accumulators,
+            limit_gib: MEMORY_LIMIT_GIB,
+        });
+    }
     let next = AtomicU64::new(0);
     let empty = || StudyStats::new(s.n(), s.steps, s.events.len(), &study.params);
 

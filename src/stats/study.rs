@@ -91,6 +91,19 @@ impl StudyStats {
         }
     }
 
+    /// Approximate bytes of the statistics of a study of `n` states and `steps` steps
+    /// (what [`StudyStats::new`] allocates; camps and events are small and not counted).
+    pub fn memory_bytes(n: usize, steps: usize) -> u128 {
+        let (n, obs) = (n as u128, steps as u128 + 1);
+        let pairs = n * n.saturating_sub(1) / 2;
+        let per_pair = H as u128 * 8 // histogram
+            + std::mem::size_of::<FixedSum>() as u128
+            + 16 // exact min and max
+            + 16; // alliance and rivalry counts
+        let per_state = 2 * std::mem::size_of::<FixedSum>() as u128 + 24 + 8 * n;
+        obs * (pairs * per_pair + n * per_state)
+    }
+
     /// Number of unordered pairs.
     pub fn pairs(&self) -> usize {
         self.n * (self.n - 1) / 2

@@ -739,3 +739,28 @@ fn golden_far_strongest_near_weaker() {
         }
     }
 }
+
+#[test]
+fn a_study_too_large_for_memory_is_refused_before_any_work() {
+    // 20 states (190 pairs) over 100 000 steps: the alignment histograms alone would take
+    // about 30 GiB per accumulator. The engine refuses with a clear message instead of
+    // failing to allocate.
+    let files = tempfile::tempdir().expect("temporary folder");
+    let mut text =
+        String::from("[scenario]\nname = \"huge\"\nstart_year = 0\nhorizon = 1000\ndt = 0.01\n");
+    for i in 0..20 {
+        text += &format!(
+            "[[state]]\nid = \"S{i:02}\"\npower = 1\noffense = 0.5\naggression = 0.5\nlat = 0\nlon = {i}\n"
+        );
+    }
+    let path = files.path().join("huge.toml");
+    std::fs::write(&path, text).expect("write the scenario");
+    let home = tempfile::tempdir().expect("temporary folder");
+    let out = home.path().join("out").display().to_string();
+    let path = path.display().to_string();
+    check_fails_in(
+        home.path(),
+        &[&path, "--out", &out, "--runs", "10", "--threads", "1"],
+        &["GiB", "reduce the number of steps"],
+    );
+}
