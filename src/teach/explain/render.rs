@@ -326,37 +326,11 @@ impl Story {
                     }
                 }
                 Entry::Summary(x) => {
-                    wrap(
-                        &mut out,
-                        &year,
-                        YEAR + 2,
-                        &format!("summary: {}.", states_text(&x.states)),
-                    );
-                    if !x.pairs.is_empty() {
-                        wrap(
-                            &mut out,
-                            &format!("{pad}  alignments: "),
-                            YEAR + 4,
-                            &pairs_text(&x.pairs),
-                        );
-                    }
+                    standing(&mut out, &year, &pad, "summary", &x.states, &x.pairs);
                 }
                 Entry::Final(x) => {
                     out.push('\n');
-                    wrap(
-                        &mut out,
-                        &year,
-                        YEAR + 2,
-                        &format!("the end: {}.", states_text(&x.states)),
-                    );
-                    if !x.pairs.is_empty() {
-                        wrap(
-                            &mut out,
-                            &format!("{pad}  alignments: "),
-                            YEAR + 4,
-                            &pairs_text(&x.pairs),
-                        );
-                    }
+                    standing(&mut out, &year, &pad, "the end", &x.states, &x.pairs);
                     let list = |v: &[PairLine]| {
                         if v.is_empty() {
                             "none".to_string()
@@ -485,6 +459,31 @@ impl Story {
         });
         s.push('\n');
         s
+    }
+}
+
+/// Where the focused states stand (`label: …`), then their pairs' alignments.
+fn standing(
+    out: &mut String,
+    year: &str,
+    pad: &str,
+    label: &str,
+    states: &[StateLine],
+    pairs: &[PairLine],
+) {
+    wrap(
+        out,
+        year,
+        YEAR + 2,
+        &format!("{label}: {}.", states_text(states)),
+    );
+    if !pairs.is_empty() {
+        wrap(
+            out,
+            &format!("{pad}  alignments: "),
+            YEAR + 4,
+            &pairs_text(pairs),
+        );
     }
 }
 
