@@ -16,9 +16,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub mod shard;
 pub use shard::{Shard, ShardSpec};
 
-use crate::model::{Params, RunOutcome, Simulator};
+use crate::model::lanes::W as LANES;
+use crate::model::{LaneSimulator, Params, RunOutcome};
 use crate::scenario::Scenario;
-use crate::stats::{Recorder, StudyStats};
+use crate::stats::{LaneRecorder, StudyStats};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -70,9 +71,11 @@ pub enum EngineError {
 pub const MEMORY_LIMIT_GIB: u64 = 16;
 
 /// Runs per batch: small enough to balance load and report progress, large enough to keep
-/// per-batch overhead negligible. Results never depend on it.
+/// per-batch overhead negligible, and a whole number of lane groups. Results never depend on it.
 pub fn batch_size(runs: u64, threads: usize) -> u64 {
-    (runs / (threads as u64 * 16)).clamp(1, 256)
+    (runs / (threads as u64 * 16))
+        .clamp(1, 256)
+        .next_multiple_of(crate::model::lanes::W as u64)
 }
 
 /// Writes per-batch byte blocks in batch order, whatever order batches finish in.
@@ -158,7 +161,8 @@ pub fn run(
 
     let worker = || {
         let mut stats = empty();
-        let mut sim = Simulator::new(s, &study.params);
+        let mut rec = LaneRecorder::new(&mut stats);
+        let mut sim = LaneSimulator::new(s, &study.params);
         let mut rows = Vec::new();
         loop {
             let b = next.fetch_add(1, Ordering::Relaxed);
@@ -167,18 +171,24 @@ pub fn run(
             }
             let lo = study.runs.start + b * batch;
             let hi = (lo + batch).min(study.runs.end);
-            for r in lo..hi {
-                let out = sim.run(r, study.seed, &mut Recorder(&mut stats));
-                stats.finish_run(&out);
-                if let Some((fmt, _)) = per_run {
-                    fmt(&out, &mut rows);
+            let mut r = lo;
+            while r < hi {
+                let active = (hi - r).min(LANES as u64) as usize;
+                for out in sim.run(r, active, study.seed, &mut rec) {
+                    rec.stats().finish_run(&out);
+                    if let Some((fmt, _)) = per_run {
+                        fmt(&out, &mut rows);
+                    }
                 }
+                r += active as u64;
             }
             if let Some((_, sink)) = per_run {
                 sink.put(b, std::mem::take(&mut rows));
             }
             progress(hi - lo);
         }
+        // Dropping the recorder counts its pending histogram bins.
+        drop(rec);
         stats
     };
 

@@ -2,6 +2,7 @@
 //!
 //! - [`formulas`]: one function per formula of the spec, scalar and checkable by hand;
 //! - [`world`]: the state of one run in flat arrays, the step, and [`simulate`];
+//! - [`lanes`]: the same step for several runs at once, one per SIMD lane (the engine's);
 //! - [`camps`]: the final two-camp partition (Axelrod & Bennett 1993);
 //! - [`params`]: parameters, defaults, ranges and theory presets.
 //!
@@ -10,10 +11,13 @@
 
 pub mod camps;
 pub mod formulas;
+pub mod lanes;
 pub mod params;
 pub mod random;
+pub mod simd;
 pub mod world;
 
 pub use formulas::{PairClass, Strategy, interdependence, proximity, relative_power, threat};
+pub use lanes::{LaneObserver, LaneSimulator, LaneWorld, VectorUnits};
 pub use params::{Params, Theory};
 pub use world::{Decision, NoObserver, Observer, RunOutcome, Simulator, World, simulate};

@@ -2,9 +2,23 @@
 //!
 //! The stream of run `r` under master seed `s` is ChaCha8 keyed by `seed_from_u64(s)` with
 //! stream number `r` (`set_stream`), so it depends on `(s, r)` only. Uniforms and normals are
-//! built from its 64-bit outputs with IEEE arithmetic and the pure-Rust `libm` crate (never
-//! the platform's math library, whose `exp`/`log` may differ in the last bit between CPUs and
-//! C libraries), so the same seed gives the same bits on any machine.
+//! built from its 64-bit outputs with IEEE arithmetic (`+ − × ÷ sqrt`, never fused
+//! multiply-add) and the pure-Rust `libm` crate (never the platform's math library, whose
+//! `exp`/`log` may differ in the last bit between CPUs and C libraries), so the same seed
+//! gives the same bits on any machine.
+//!
+//! Standard normals come from a ziggurat sampler (Marsaglia & Tsang 2000, "The Ziggurat
+//! Method for Generating Random Variables", J. Stat. Software 5(8)) with 256 layers: see
+//! [`Normals`]. Its tables are built once, at first use, from a fixed recurrence evaluated
+//! with `libm` (see `Tables::build`), so they too are the same on every machine.
+//!
+//! Why not `rand_distr::StandardNormal`, which is also a ziggurat? Its wedge and tail tests
+//! call `f64::exp` and `f64::ln` from std, i.e. the platform's math library, so its outputs
+//! are not guaranteed bit-identical across machines; and rand does not promise that its
+//! values stay the same from one version to the next. Both would break the reproducibility
+//! promised above.
+
+use std::sync::OnceLock;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -16,41 +30,188 @@ pub fn run_rng(seed: u64, run_index: u64) -> ChaCha8Rng {
     rng
 }
 
+/// 2⁻⁵³: turns a 53-bit integer into a number in [0, 1) exactly.
+const TWO_POW_M53: f64 = 1.0 / (1u64 << 53) as f64;
+
 /// A uniform number in [0, 1) from the top 53 bits of one 64-bit output.
 #[inline]
 pub fn uniform<R: Rng + ?Sized>(rng: &mut R) -> f64 {
-    (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    (rng.next_u64() >> 11) as f64 * TWO_POW_M53
 }
 
-/// Standard normal numbers by Marsaglia's polar method, produced in pairs: each call
-/// returns the next number of the sequence, drawing a new pair (two uniforms per attempt,
-/// `u, v ∈ (−1, 1)`, accepted when `0 < s = u² + v² < 1`) only when the previous pair is used up.
+/// A uniform number in (0, 1] from the top 53 bits of one 64-bit output (never 0, so its
+/// logarithm is finite).
+#[inline]
+fn uniform_open_at_zero<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    ((rng.next_u64() >> 11) + 1) as f64 * TWO_POW_M53
+}
+
+/// Number of layers of the ziggurat (the low 8 bits of an output pick one).
+const LAYERS: usize = 256;
+
+/// Start of the tail for 256 layers: the `r` of Marsaglia & Tsang (2000), the unique value
+/// for which the recurrence of [`Tables::build`] closes (the top layer ends at `x = 0`,
+/// `f = 1`): the published 3.6541528853610088, written as its shortest round-trip form
+/// (the same `f64`).
+const R: f64 = 3.654_152_885_361_009;
+
+/// The unnormalised standard normal density `exp(−x²/2)`, with `libm`.
+#[inline]
+fn density(x: f64) -> f64 {
+    libm::exp(-0.5 * x * x)
+}
+
+/// The ziggurat of the half-normal density `f(x) = exp(−x²/2)`, `x ≥ 0`: 256 layers of
+/// equal area `v`, stacked from the bottom.
+///
+/// Layer `i ≥ 1` is the box `[0, x[i]) × [f[i], f[i+1])`; the part of it left of
+/// `x[i+1]` lies entirely under the curve, the rest (the *wedge*) partly. Layer 0, the base,
+/// is the box `[0, r) × [0, f(r))` plus the tail `{x ≥ r, y < f(x)}`; `x[0] = v / f(r)` is
+/// the width of a box of the same area, so that picking a uniform point of
+/// `[0, x[0]) × [0, f(r))` and falling beyond `r` happens exactly as often as the tail.
+#[derive(Debug)]
+struct Tables {
+    /// Right edges, decreasing: `x[0] = v/f(r) > x[1] = r > … > x[255] > x[256] = 0`.
+    x: [f64; LAYERS + 1],
+    /// `f[i] = exp(−x[i]²/2)`, increasing to `f[256] = 1`.
+    f: [f64; LAYERS + 1],
+}
+
+/// The common area `v` of the layers, that of the base layer (box plus tail):
+/// `v = r·f(r) + ∫_r^∞ f = r·exp(−r²/2) + √(π/2)·erfc(r/√2)`, with `libm`. This gives
+/// 0.0049286732339746…, the published 0.00492867323399 to 1.5e-14; computing it from `r`
+/// rather than using the 12-digit literal makes the recurrence of [`Tables::build`] close
+/// to about 2e-15 instead of 2e-11.
+fn layer_area() -> f64 {
+    R * density(R) + (std::f64::consts::PI / 2.0).sqrt() * libm::erfc(R / std::f64::consts::SQRT_2)
+}
+
+impl Tables {
+    /// Builds the tables deterministically (IEEE arithmetic and `libm` only):
+    ///
+    /// * `v` from [`layer_area`];
+    /// * `x[0] = v / f(r)`, `x[1] = r`;
+    /// * `x[i+1] = √(−2·log(v / x[i] + f(x[i])))` for `i = 1 … 254` (layer `i` has area
+    ///   `x[i]·(f[i+1] − f[i]) = v`);
+    /// * `x[256] = 0`, and `f[i] = exp(−x[i]²/2)`, `f[256] = 1`.
+    ///
+    /// The top layer then has area `x[255]·(1 − f[255])`, which equals `v` because `r` is
+    /// the root of that condition (checked by a test).
+    fn build() -> Self {
+        let v = layer_area();
+        let mut x = [0.0; LAYERS + 1];
+        let mut f = [0.0; LAYERS + 1];
+        x[0] = v / density(R);
+        x[1] = R;
+        for i in 1..LAYERS - 1 {
+            x[i + 1] = (-2.0 * libm::log(v / x[i] + density(x[i]))).sqrt();
+        }
+        x[LAYERS] = 0.0;
+        for i in 0..LAYERS {
+            f[i] = density(x[i]);
+        }
+        f[LAYERS] = 1.0;
+        Self { x, f }
+    }
+}
+
+/// The tables, built at first use.
+#[inline]
+fn tables() -> &'static Tables {
+    static TABLES: OnceLock<Tables> = OnceLock::new();
+    TABLES.get_or_init(Tables::build)
+}
+
+/// Standard normal numbers by the ziggurat method (Marsaglia & Tsang 2000) with 256 layers.
+///
+/// Each attempt draws one 64-bit output `b` and splits it into disjoint fields: bits 0–7
+/// pick a layer `i` (all layers have the same area, so uniformly), bit 8 the sign, bits
+/// 11–63 a uniform `u = (b >> 11)·2⁻⁵³ ∈ [0, 1)` (bits 9–10 are unused). With
+/// `x = u·x[i]`:
+///
+/// * if `x < x[i+1]` the point is under the curve for sure: `±x` is returned (about 98.5 %
+///   of attempts);
+/// * else, in the base layer (`i = 0`, so `x ≥ r`), a value of the tail `x > r` is drawn by
+///   Marsaglia's method: `a = −log(u₁)/r`, `b = −log(u₂)` with `u₁, u₂ ∈ (0, 1]` from two
+///   more outputs, repeated until `2b > a²`, giving `±(r + a)`;
+/// * else (a wedge) one more output gives `y` uniform in `[f[i], f[i+1])`, and `±x` is
+///   returned if `y < exp(−x²/2)`; if not, the attempt starts afresh with a new output.
+///
+/// So it draws one 64-bit output per normal except on the rare wedge/tail paths (about
+/// 1.02 outputs per normal on average); the count varies from normal to normal, but the
+/// sequence of normals is a fixed function of the generator's stream. The struct holds no
+/// state of the sequence, only a handle on the shared tables.
 #[derive(Debug, Clone, Default)]
 pub struct Normals {
-    spare: Option<f64>,
+    tables: TablesRef,
+}
+
+/// A handle on the tables, taken once per [`Normals`] so that [`Normals::next`] does not
+/// check the `OnceLock` on every call (about 5 % faster).
+#[derive(Clone, Copy)]
+struct TablesRef(&'static Tables);
+
+impl Default for TablesRef {
+    fn default() -> Self {
+        Self(tables())
+    }
+}
+
+impl std::fmt::Debug for TablesRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Ziggurat(256 layers)")
+    }
 }
 
 impl Normals {
-    /// A fresh sequence (no pending number).
+    /// A fresh sequence.
     pub fn new() -> Self {
-        Self { spare: None }
+        Self {
+            tables: TablesRef::default(),
+        }
     }
 
     /// The next standard normal number.
     #[inline]
     pub fn next<R: Rng + ?Sized>(&mut self, rng: &mut R) -> f64 {
-        if let Some(z) = self.spare.take() {
-            return z;
-        }
+        let t = self.tables.0;
         loop {
-            let u = 2.0 * uniform(rng) - 1.0;
-            let v = 2.0 * uniform(rng) - 1.0;
-            let s = u * u + v * v;
-            if s > 0.0 && s < 1.0 {
-                let f = (-2.0 * libm::log(s) / s).sqrt();
-                self.spare = Some(v * f);
-                return u * f;
+            let bits = rng.next_u64();
+            let i = (bits & 0xff) as usize;
+            // Bit 8 moved to bit 63: xor-ing it into an f64 negates it exactly.
+            let sign = (bits & 0x100) << 55;
+            let x = (bits >> 11) as f64 * TWO_POW_M53 * t.x[i];
+            if x < t.x[i + 1] {
+                return f64::from_bits(x.to_bits() ^ sign);
             }
+            if let Some(z) = rare(t, i, x, rng) {
+                return f64::from_bits(z.to_bits() ^ sign);
+            }
+        }
+    }
+}
+
+/// The rare paths of [`Normals::next`] for a point `x = u·x[i] ≥ x[i+1]` of layer `i`: the
+/// tail if `i = 0`, else the wedge test; `None` when the point is rejected.
+#[cold]
+#[inline(never)]
+fn rare<R: Rng + ?Sized>(t: &Tables, i: usize, x: f64, rng: &mut R) -> Option<f64> {
+    if i == 0 {
+        return Some(tail(rng));
+    }
+    let y = t.f[i] + uniform(rng) * (t.f[i + 1] - t.f[i]);
+    (y < density(x)).then_some(x)
+}
+
+/// A standard normal conditioned on `z > r`, by Marsaglia's tail method: with `a` an
+/// exponential of rate `r` (proposal `r + a`) and `b` a standard exponential, accept when
+/// `b > a²/2`, which thins `r·e^{−ra}` to a density ∝ `exp(−(r + a)²/2)`.
+fn tail<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    loop {
+        let a = -libm::log(uniform_open_at_zero(rng)) / R;
+        let b = -libm::log(uniform_open_at_zero(rng));
+        if b + b > a * a {
+            return R + a;
         }
     }
 }
@@ -58,6 +219,7 @@ impl Normals {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::f64::consts::SQRT_2;
 
     #[test]
     fn normals_have_mean_zero_and_unit_variance() {
@@ -91,4 +253,391 @@ mod tests {
                 .all(|u| (0.0..1.0).contains(&u))
         );
     }
+
+    /// P(|Z| > t) for a standard normal Z.
+    fn two_sided(t: f64) -> f64 {
+        libm::erfc(t / SQRT_2)
+    }
+
+    /// Φ(t), the standard normal distribution function.
+    fn phi(t: f64) -> f64 {
+        0.5 * libm::erfc(-t / SQRT_2)
+    }
+
+    /// Draws of the big statistical tests.
+    const N: usize = 4_000_000;
+    /// Grid of the Kolmogorov–Smirnov check: cells of width 1/100 over [−LIM, LIM).
+    const LIM: f64 = 6.0;
+    const CELLS: usize = 1200;
+
+    /// Running sums over `N` normals of one stream.
+    struct Summary {
+        n: f64,
+        /// Σz, Σz², Σz³, Σz⁴.
+        s: [f64; 4],
+        negatives: u64,
+        beyond_196: u64,
+        beyond_3: u64,
+        beyond_r: u64,
+        /// Counts per grid cell `[−LIM + k/100, −LIM + (k+1)/100)`; values outside the grid
+        /// go to `below` / `above`.
+        cells: Vec<u64>,
+        below: u64,
+        above: u64,
+        /// Smallest and largest |z| seen beyond r (the tail path's outputs).
+        tail_min: f64,
+        tail_max: f64,
+    }
+
+    fn summarise(seed: u64, run: u64) -> Summary {
+        let mut rng = run_rng(seed, run);
+        let mut normals = Normals::new();
+        let mut out = Summary {
+            n: N as f64,
+            s: [0.0; 4],
+            negatives: 0,
+            beyond_196: 0,
+            beyond_3: 0,
+            beyond_r: 0,
+            cells: vec![0; CELLS],
+            below: 0,
+            above: 0,
+            tail_min: f64::INFINITY,
+            tail_max: 0.0,
+        };
+        for _ in 0..N {
+            let z = normals.next(&mut rng);
+            let z2 = z * z;
+            out.s[0] += z;
+            out.s[1] += z2;
+            out.s[2] += z2 * z;
+            out.s[3] += z2 * z2;
+            let a = z.abs();
+            out.negatives += u64::from(z < 0.0);
+            out.beyond_196 += u64::from(a > 1.959_963_984_540_054);
+            out.beyond_3 += u64::from(a > 3.0);
+            if a > R {
+                out.beyond_r += 1;
+                out.tail_min = out.tail_min.min(a);
+                out.tail_max = out.tail_max.max(a);
+            }
+            let k = ((z + LIM) * (CELLS as f64 / (2.0 * LIM))).floor();
+            if k < 0.0 {
+                out.below += 1;
+            } else if k >= CELLS as f64 {
+                out.above += 1;
+            } else {
+                out.cells[k as usize] += 1;
+            }
+        }
+        out
+    }
+
+    /// Mean, variance, skewness and excess kurtosis.
+    fn moments(s: &Summary) -> [f64; 4] {
+        let [m1, m2, m3, m4] = s.s.map(|x| x / s.n);
+        let var = m2 - m1 * m1;
+        let c3 = m3 - 3.0 * m1 * m2 + 2.0 * m1 * m1 * m1;
+        let c4 = m4 - 4.0 * m1 * m3 + 6.0 * m1 * m1 * m2 - 3.0 * m1 * m1 * m1 * m1;
+        [
+            m1,
+            var,
+            c3 / (var * var * var).sqrt(),
+            c4 / (var * var) - 3.0,
+        ]
+    }
+
+    #[test]
+    fn moments_match_the_standard_normal() {
+        for (seed, run) in [(11, 0), (12, 7)] {
+            let [mean, var, skew, kurt] = moments(&summarise(seed, run));
+            // Standard errors for n = 4e6 normals: mean 1/√n = 5.0e-4; variance √(2/n) =
+            // 7.1e-4; skewness √(6/n) = 1.22e-3; excess kurtosis √(24/n) = 2.45e-3. Bounds
+            // are five standard errors.
+            assert!(mean.abs() < 2.5e-3, "mean {mean}");
+            assert!((var - 1.0).abs() < 3.6e-3, "variance {var}");
+            assert!(skew.abs() < 6.1e-3, "skewness {skew}");
+            assert!(kurt.abs() < 1.23e-2, "excess kurtosis {kurt}");
+        }
+    }
+
+    #[test]
+    fn tail_shares_match_exact_normal_probabilities() {
+        let s = summarise(21, 3);
+        // A share p of n draws has standard error √(p(1−p)/n). Exact p = erfc(t/√2):
+        // t = 1.96: p = 0.0500, se = 1.09e-4; t = 3: p = 2.70e-3, se = 2.6e-5;
+        // t = r = 3.654: p = 2.58e-4, se = 8.0e-6 (about 1030 ± 32 draws). Bounds are five
+        // standard errors.
+        for (count, t) in [
+            (s.beyond_196, 1.959_963_984_540_054),
+            (s.beyond_3, 3.0),
+            (s.beyond_r, R),
+        ] {
+            let p = two_sided(t);
+            let se = (p * (1.0 - p) / s.n).sqrt();
+            let share = count as f64 / s.n;
+            assert!(
+                (share - p).abs() < 5.0 * se,
+                "beyond ±{t}: {share} vs {p} (se {se})"
+            );
+        }
+        // Values beyond r come only from the tail path (every other path returns
+        // |z| < x[i] ≤ r), so the tail was used, and it reaches well past r.
+        assert!(s.beyond_r > 500, "{}", s.beyond_r);
+        assert!(
+            s.tail_min > R && s.tail_max > 4.5,
+            "{} {}",
+            s.tail_min,
+            s.tail_max
+        );
+    }
+
+    #[test]
+    fn negatives_are_half() {
+        let s = summarise(31, 0);
+        // se = 0.5/√n = 2.5e-4; bound five standard errors.
+        let share = s.negatives as f64 / s.n;
+        assert!((share - 0.5).abs() < 1.25e-3, "{share}");
+    }
+
+    /// Kolmogorov–Smirnov distance on a grid of step 0.01 over [−6, 6]: max |F_n(t) − Φ(t)|.
+    /// For a correct sampler √n·D is at most the Kolmogorov statistic, which exceeds 1.95
+    /// with probability 0.001; so D < 1.95/√n = 9.75e-4 for n = 4e6. A sampler wrong on
+    /// one wedge family or in the tail by a fraction of a percent of the mass fails.
+    #[test]
+    fn distribution_function_matches_phi() {
+        for (seed, run) in [(41, 0), (42, 1)] {
+            let s = summarise(seed, run);
+            let mut below = s.below;
+            let mut d: f64 = 0.0;
+            for k in 0..=CELLS {
+                let t = -LIM + k as f64 * (2.0 * LIM / CELLS as f64);
+                d = d.max((below as f64 / s.n - phi(t)).abs());
+                if k < CELLS {
+                    below += s.cells[k];
+                }
+            }
+            assert_eq!(below + s.above, N as u64);
+            assert!(d < 1.95 / s.n.sqrt(), "KS distance {d}");
+        }
+    }
+
+    /// The tail sampler on its own gives values above r with the law of Z given Z > r:
+    /// mean m = φ(r)/Q(r) (Q(r) = 1 − Φ(r)) and variance 1 + r·m − m².
+    #[test]
+    fn tail_sampler_follows_the_conditional_law() {
+        let mut rng = run_rng(51, 0);
+        let n = 200_000;
+        let (mut s1, mut s2) = (0.0, 0.0);
+        for _ in 0..n {
+            let z = tail(&mut rng);
+            assert!(z > R, "{z}");
+            s1 += z;
+            s2 += z * z;
+        }
+        let q = 0.5 * libm::erfc(R / SQRT_2);
+        let m = density(R) / (2.0 * std::f64::consts::PI).sqrt() / q;
+        let var = 1.0 + R * m - m * m;
+        let mean = s1 / n as f64;
+        let v = s2 / n as f64 - mean * mean;
+        // m ≈ 3.897 and var ≈ 0.0535, so the mean's se is √(var/n) = 5.2e-4; the sample
+        // variance's se is var·√((κ − 1)/n) with the law's kurtosis κ ≈ 7.2 (by numerical
+        // integration), i.e. 3.0e-4. Bounds are five standard errors.
+        assert!(
+            (mean - m).abs() < 5.0 * (var / n as f64).sqrt(),
+            "{mean} vs {m}"
+        );
+        assert!((v - var).abs() < 1.5e-3, "{v} vs {var}");
+    }
+
+    /// The recurrence of `Tables::build` closes: the top layer, [0, x[255]) × [f[255], 1),
+    /// has the same area v as every other, i.e. v/x[255] + f[255] = 1, to rounding.
+    #[test]
+    fn ziggurat_recurrence_closes() {
+        let t = Tables::build();
+        let v = layer_area();
+        assert!((v - 0.004_928_673_233_99).abs() < 1e-13, "{v}");
+        let top = t.x[LAYERS - 1] * (1.0 - t.f[LAYERS - 1]);
+        assert!((top / v - 1.0).abs() < 1e-12, "top layer area {top} vs {v}");
+        assert!((v / t.x[LAYERS - 1] + t.f[LAYERS - 1] - 1.0).abs() < 1e-14);
+        // One step more of the recurrence lands at x ≈ 0, f ≈ 1.
+        let last = v / t.x[LAYERS - 1] + t.f[LAYERS - 1];
+        assert!((-2.0 * libm::log(last)).max(0.0).sqrt() < 1e-7);
+        // Every layer has area v; the base, box plus tail, too.
+        for i in 1..LAYERS {
+            let area = t.x[i] * (t.f[i + 1] - t.f[i]);
+            assert!((area / v - 1.0).abs() < 1e-11, "layer {i}: {area}");
+            assert!(t.x[i + 1] < t.x[i] && t.f[i + 1] > t.f[i]);
+        }
+        assert!((t.x[0] * t.f[1] / v - 1.0).abs() < 1e-15);
+        assert_eq!((t.x[1], t.x[LAYERS], t.f[LAYERS]), (R, 0.0, 1.0));
+        // Spot checks against the published 256-layer tables (e.g. rand_distr's
+        // ziggurat_tables.rs, built with v = 0.00492867323399, hence the 1e-9 tolerance).
+        for (i, x) in [
+            (0, 3.910_757_959_537_09),
+            (2, 3.449_278_298_560_964),
+            (128, 1.535_342_571_438_843),
+            (255, 0.215_241_895_913_273_8),
+        ] {
+            assert!((t.x[i] - x).abs() < 1e-9, "x[{i}] = {} vs {x}", t.x[i]);
+        }
+        // The ziggurat covers the half-normal area √(π/2) with little waste (99.3 %).
+        let area = LAYERS as f64 * v;
+        let half = (std::f64::consts::PI / 2.0).sqrt();
+        assert!(area > half && half / area > 0.993, "{area}");
+    }
+
+    /// An `Rng` counting the 64-bit outputs drawn from it.
+    struct Counting<R> {
+        inner: R,
+        draws: u64,
+    }
+
+    impl<R: Rng> rand::TryRng for Counting<R> {
+        type Error = std::convert::Infallible;
+        fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+            unreachable!("the samplers draw 64-bit outputs only")
+        }
+        fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+            self.draws += 1;
+            Ok(self.inner.next_u64())
+        }
+        fn try_fill_bytes(&mut self, _: &mut [u8]) -> Result<(), Self::Error> {
+            unreachable!("the samplers draw 64-bit outputs only")
+        }
+    }
+
+    /// Mostly one output per normal: the expected count follows from the tables. An attempt
+    /// costs one output, plus one for a wedge test, plus two per round of the tail method;
+    /// attempts are repeated with probability 1 − √(π/2)/(256·v).
+    #[test]
+    fn one_output_per_normal_in_the_common_case() {
+        let t = tables();
+        let k = LAYERS as f64;
+        let p_wedge = (1..LAYERS).map(|i| 1.0 - t.x[i + 1] / t.x[i]).sum::<f64>() / k;
+        let p_tail = (1.0 - R / t.x[0]) / k;
+        // Marsaglia's tail method accepts with probability r·Q(r)/f(r) (Q the upper tail
+        // area of f): E[exp(−a²/2)] for a exponential of rate r.
+        let q = (std::f64::consts::PI / 2.0).sqrt() * libm::erfc(R / SQRT_2);
+        let tail_rounds = density(R) / (R * q);
+        let attempts = k * layer_area() / (std::f64::consts::PI / 2.0).sqrt();
+        let expected = attempts * (1.0 + p_wedge + p_tail * 2.0 * tail_rounds);
+        assert!(expected > 1.0 && expected < 1.03, "{expected}");
+
+        let mut rng = Counting {
+            inner: run_rng(61, 0),
+            draws: 0,
+        };
+        let mut normals = Normals::new();
+        let n = 1_000_000;
+        let mut singles = 0u64;
+        for _ in 0..n {
+            let before = rng.draws;
+            normals.next(&mut rng);
+            singles += u64::from(rng.draws == before + 1);
+        }
+        let per_normal = rng.draws as f64 / n as f64;
+        // The count per normal is 1 plus a rare, small count: its sd is about 0.19 (measured;
+        // roughly √(1.5 % wedge tests + 0.7 % rejections × 2²)), so the mean over 1e6 has
+        // se 1.9e-4; bound five standard errors.
+        assert!(
+            (per_normal - expected).abs() < 9.5e-4,
+            "{per_normal} vs {expected}"
+        );
+        // Share served by the rectangle test: 1 − 1.47 % wedge tests − 0.03 % base-layer
+        // overflow ≈ 98.5 %; se √(.015·.985/n) = 1.2e-4.
+        assert!(
+            (singles as f64 / n as f64 - 0.985).abs() < 1.5e-3,
+            "{singles}"
+        );
+    }
+
+    /// An `Rng` replaying given outputs (and panicking when they run out).
+    struct Replay(std::vec::IntoIter<u64>);
+
+    impl rand::TryRng for Replay {
+        type Error = std::convert::Infallible;
+        fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+            unreachable!("the samplers draw 64-bit outputs only")
+        }
+        fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+            Ok(self.0.next().expect("drew more outputs than expected"))
+        }
+        fn try_fill_bytes(&mut self, _: &mut [u8]) -> Result<(), Self::Error> {
+            unreachable!("the samplers draw 64-bit outputs only")
+        }
+    }
+
+    /// The fields of one output are used as documented and do not overlap: bits 0–7 the
+    /// layer, bit 8 the sign, bits 11–63 the uniform; bits 9–10 change nothing. Built
+    /// outputs whose point falls in a layer's rectangle must give exactly ±m·2⁻⁵³·x[i] from
+    /// that single output.
+    #[test]
+    fn fields_of_one_output_do_not_overlap() {
+        let t = tables();
+        let half = 1u64 << 52; // u = 0.5 lies in the rectangle of layers 0 to 254
+        for i in 0..LAYERS as u64 - 1 {
+            for m in [
+                0,
+                1,
+                0x0005_5555_5555_5555,
+                0x000a_aaaa_aaaa_aaaa,
+                half - 1,
+                half,
+            ] {
+                for (sign, unused) in [(0, 0), (1, 3), (0, 2), (1, 1)] {
+                    let bits = m << 11 | unused << 9 | sign << 8 | i;
+                    let z = Normals::new().next(&mut Replay(vec![bits].into_iter()));
+                    let x = m as f64 * TWO_POW_M53 * t.x[i as usize];
+                    let want = if sign == 1 { -x } else { x };
+                    assert_eq!(
+                        z.to_bits(),
+                        want.to_bits(),
+                        "layer {i}, m {m:#x}, sign {sign}"
+                    );
+                }
+            }
+        }
+        // The top layer has no rectangle: its points always go to the wedge test, here
+        // accepted (y = f[255] at the wedge's bottom is under the curve at x < x[255]).
+        let bits = half << 11 | 255;
+        let z = Normals::new().next(&mut Replay(vec![bits, 0].into_iter()));
+        assert_eq!(z, 0.5 * t.x[255]);
+    }
+
+    /// Regression pin of the bits: the tables, and a hash of 1e5 normals (about 1,500 of
+    /// them through the wedge test, 26 through the tail) of one stream. These values were
+    /// produced by this code, not computed by hand; a failure on some machine means the
+    /// cross-machine bit identity is broken (e.g. a std or platform math function slipped
+    /// in, or an FMA contraction); a failure everywhere means the sequence changed.
+    #[test]
+    fn normals_are_bit_stable() {
+        fn fold(h: u64, bits: u64) -> u64 {
+            (h ^ bits).wrapping_mul(0x0100_0000_01b3).rotate_left(17)
+        }
+        let t = tables();
+        let h_tables =
+            t.x.iter()
+                .chain(&t.f)
+                .fold(0xcbf2_9ce4_8422_2325, |h, x| fold(h, x.to_bits()));
+        let mut rng = run_rng(2018, 5);
+        let mut normals = Normals::new();
+        let first: Vec<u64> = (0..4).map(|_| normals.next(&mut rng).to_bits()).collect();
+        let h_normals = (0..100_000).fold(0xcbf2_9ce4_8422_2325, |h, _| {
+            fold(h, normals.next(&mut rng).to_bits())
+        });
+        assert_eq!(
+            (h_tables, first, h_normals),
+            (PIN_TABLES, PIN_FIRST.to_vec(), PIN_NORMALS)
+        );
+    }
+
+    const PIN_TABLES: u64 = 8186277001605112680;
+    const PIN_FIRST: [u64; 4] = [
+        13829566070677017344,
+        4598436134288786487,
+        4590580332312221869,
+        4605352205782709907,
+    ];
+    const PIN_NORMALS: u64 = 7558547757486715301;
 }

@@ -111,9 +111,6 @@ pub struct FiredEvent {
 pub struct RunOutcome {
     /// Run index.
     pub run_index: u64,
-    /// Alignment of every pair (upper triangle, row-major: (0,1), (0,2), …) at every step
-    /// `0..=steps`: `trajectory[step * pairs + p]`.
-    pub trajectory: Vec<f64>,
     /// Final alignment matrix.
     pub alignment: Vec<f64>,
     /// Final perceived intents, `intent[j * n + i] = I_ji`.
@@ -196,12 +193,12 @@ pub struct World {
     /// `a⁻_ij = max(−a_ij, 0)` (derived).
     pub alignment_neg: Vec<f64>,
     /// `prox_ij^wD` (static).
-    proximity_w: Vec<f64>,
+    pub(super) proximity_w: Vec<f64>,
     /// `Phat_j^wP · O_j^wO / reference scale` (derived, product form).
-    source_factor: Vec<f64>,
+    pub(super) source_factor: Vec<f64>,
     /// Scratch for matrix products.
     scratch: Vec<f64>,
-    trade_dirty: bool,
+    pub(super) trade_dirty: bool,
 }
 
 impl World {
@@ -759,7 +756,6 @@ impl<'s> Simulator<'s> {
         let w = &mut self.world;
         w.clone_from(&self.initial);
 
-        let mut trajectory = vec![0.0; (steps + 1) * pairs];
         let mut first_alliance = vec![None; pairs];
         let mut decisions = vec![[0u32; 3]; n];
         let mut fired = vec![false; s.events.len()];
@@ -801,7 +797,6 @@ impl<'s> Simulator<'s> {
             let mut q = 0;
             for i in 0..n {
                 for &a in &w.alignment[i * n + i + 1..(i + 1) * n] {
-                    trajectory[step * pairs + q] = a;
                     if a >= p.alliance_threshold && first_alliance[q].is_none() {
                         first_alliance[q] = Some(step as u32);
                     }
@@ -861,7 +856,6 @@ impl<'s> Simulator<'s> {
         }
         RunOutcome {
             run_index,
-            trajectory,
             camps: camps(&w.power, &w.alignment),
             alignment: w.alignment.clone(),
             intent: w.intent.clone(),
@@ -1018,7 +1012,6 @@ alignment = 0.5
             v == 0.5
         }));
         assert_eq!(out.decisions, vec![[0, 1, 0], [0, 1, 0], [0, 1, 0]]);
-        assert_eq!(out.trajectory.len(), 2 * 3);
     }
 
     /// `World::threats` factors the product form for speed; it must agree with the
@@ -1142,10 +1135,6 @@ alignment = 0.5
         16727310536421041859,
         830929204571948482,
     ];
-    const STABLE_NORMAL: [f64; 3] = [
-        1.3286888330985287,
-        -0.6676868284133789,
-        -0.37006454908303854,
-    ];
-    const STABLE_FLAGSHIP_RUN0: [f64; 2] = [0.6885798016682888, 0.34078773237681986];
+    const STABLE_NORMAL: [f64; 3] = [-0.8902672240479603, 0.2644836777854524, 0.08209976655538993];
+    const STABLE_FLAGSHIP_RUN0: [f64; 2] = [0.3393309885279501, 0.340476411383907];
 }

@@ -7,9 +7,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::model::lanes::{Lanes, Simd};
+
 mod serial;
 pub mod study;
-pub use study::{Recorder, StudyStats};
+pub use study::{LaneRecorder, PENDING_SLOTS, Recorder, StudyStats};
 
 /// Fixed-point scale of [`FixedSum`]: values are stored as `round(x · 2^32)`.
 pub const FIXED_SCALE: f64 = 4_294_967_296.0;
@@ -30,16 +32,27 @@ impl FixedSum {
     /// Add one value (non-finite values are a bug upstream; they count as 0).
     #[inline]
     pub fn add(&mut self, x: f64) {
-        // Round half away from zero via i64 (a single instruction, unlike f64 -> i128);
-        // |x| < 2^31 for every statistic recorded here.
+        self.sum += i128::from(Self::fixed(x));
+        self.count += 1;
+    }
+
+    /// Add `count` values whose fixed-point forms sum to `fixed` (see [`fixed_lanes`]).
+    #[inline]
+    pub fn add_fixed(&mut self, fixed: i128, count: usize) {
+        self.sum += fixed;
+        self.count += count as u64;
+    }
+
+    /// `round(x · 2^32)`, half away from zero, via i64 (a single instruction, unlike
+    /// f64 -> i128); |x| < 2^31 for every statistic recorded here. Non-finite: 0.
+    #[inline]
+    pub fn fixed(x: f64) -> i64 {
         let y = x * FIXED_SCALE;
-        let q = if y.is_finite() {
-            (if y >= 0.0 { y + 0.5 } else { y - 0.5 }) as i64 as i128
+        if y.is_finite() {
+            (if y >= 0.0 { y + 0.5 } else { y - 0.5 }) as i64
         } else {
             0
-        };
-        self.sum += q;
-        self.count += 1;
+        }
     }
 
     /// Combine with another sum.
@@ -69,6 +82,27 @@ impl From<(i128, u64)> for FixedSum {
     fn from((sum, count): (i128, u64)) -> Self {
         Self { sum, count }
     }
+}
+
+/// `Σ FixedSum::fixed(x)` over the first `active` lanes of `v`: the scaling and the
+/// rounding (half away from zero) on all lanes at once, then the exact integer sum.
+#[inline(always)]
+pub fn fixed_lanes<S: Simd>(s: S, v: S::V, active: usize) -> i128 {
+    let y = s.mul(v, s.splat(FIXED_SCALE));
+    let half = s.select(s.ge(y, s.splat(0.0)), s.splat(0.5), s.splat(-0.5));
+    let mut t = Lanes::default();
+    s.store(&mut t, s.trunc(s.add(y, half)));
+    // `trunc(y ± 0.5)` is what `(y ± 0.5) as i64` truncates; it is finite exactly when y is.
+    t.0[..active]
+        .iter()
+        .map(|&x| {
+            if x.is_finite() {
+                i128::from(x as i64)
+            } else {
+                0
+            }
+        })
+        .sum()
 }
 
 /// Number of regular bins over (−1, 1) in an alignment histogram (width 0.01).

@@ -2,11 +2,13 @@
 //!
 //! - [`malformed`]: `entente validate` on a catalogue of broken scenario files;
 //! - [`shipped`]: every scenario under `scenarios/` validates;
+//! - [`lanes`]: the engine's SIMD lane simulator reproduces the scalar runs bit for bit;
 //! - [`derived`]: values validation derives (power shares, distances, proximity),
 //!   checked against numbers computed by hand.
 
 mod cluster;
 mod derived;
+mod lanes;
 mod malformed;
 mod model;
 mod run_cli;

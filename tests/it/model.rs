@@ -104,7 +104,7 @@ fn summarise(s: &Scenario, p: &Params, runs: u64, seed: u64) -> Summary {
 
 /// A random valid scenario as TOML text, with extremes: tiny and huge powers, coincident
 /// capitals, zero and huge trade, saturated alignments and intents.
-fn arb_scenario() -> impl Strategy<Value = String> {
+pub(crate) fn arb_scenario() -> impl Strategy<Value = String> {
     use proptest::sample::select;
     let n = 2usize..6;
     n.prop_flat_map(|n| {
@@ -226,7 +226,7 @@ proptest! {
         let out = Simulator::new(&s, &s.params).run(run, seed, &mut inv);
         prop_assert!(inv.violations.is_empty(), "{:?}\n{}", &inv.violations[..inv.violations.len().min(5)], text);
         prop_assert_eq!(out.camps.side.len(), s.n());
-        prop_assert!(out.trajectory.iter().all(|a| (-1.0..=1.0).contains(a)));
+        prop_assert!(out.alignment.iter().all(|a| (-1.0..=1.0).contains(a)));
     }
 
     #[test]

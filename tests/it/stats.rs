@@ -166,6 +166,8 @@ struct Direct {
     strategy: Vec<Vec<usize>>,
     /// `[step][state]` principal threat.
     principal: Vec<Vec<usize>>,
+    /// `[step][pair]` alignment (upper triangle order).
+    alignment: Vec<Vec<f64>>,
 }
 
 /// Feeds both the statistics and the direct record.
@@ -182,6 +184,8 @@ impl Observer for Both<'_> {
         d.strategy
             .push(w.strategy.iter().map(|&s| s as usize).collect());
         d.principal.push(w.principal.clone());
+        d.alignment
+            .push(upper(w.n).map(|(i, k)| w.alignment[i * w.n + k]).collect());
     }
 }
 
@@ -223,12 +227,9 @@ fn check_against_direct(s: &Scenario, runs: u64) -> Coverage {
     for step in 0..=s.steps {
         for (q, (i, k)) in upper(n).enumerate() {
             let idx = step * pairs + q;
-            let mut values: Vec<f64> = outcomes
-                .iter()
-                .map(|o| o.trajectory[step * pairs + q])
-                .collect();
+            let mut values: Vec<f64> = direct.iter().map(|d| d.alignment[step][q]).collect();
             if step == s.steps {
-                // The final alignment of each outcome is the trajectory's last row.
+                // The final alignment of each outcome is the last observation.
                 for (o, &v) in outcomes.iter().zip(&values) {
                     assert_eq!(o.alignment[i * n + k], v);
                 }
@@ -294,11 +295,11 @@ fn check_against_direct(s: &Scenario, runs: u64) -> Coverage {
 
     // Whole-run statistics.
     for q in 0..pairs {
-        let firsts: Vec<u64> = outcomes
+        let firsts: Vec<u64> = direct
             .iter()
-            .filter_map(|o| {
+            .filter_map(|d| {
                 (0..=s.steps)
-                    .find(|&step| o.trajectory[step * pairs + q] >= p.alliance_threshold)
+                    .find(|&step| d.alignment[step][q] >= p.alliance_threshold)
                     .map(|step| step as u64)
             })
             .collect();

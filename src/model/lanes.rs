@@ -1,0 +1,737 @@
+//! Several runs at once, one per SIMD lane: the Monte Carlo engine's simulator.
+//!
+//! A [`LaneWorld`] holds [`W`] = 8 worlds in lane-major form: every quantity of [`World`]
+//! becomes a [`Lanes`] (eight `f64`), lane `l` belonging to run `first + l`. The step is the
+//! same arithmetic for every run, so it is written once with the vector operations of
+//! [`super::simd`]; where runs take different branches (each state's principal threat, its
+//! strategy, an event firing) each lane selects its own value. Every lane computes exactly
+//! the IEEE operations of [`World`]'s step, in the same order (checked bit for bit against
+//! [`super::Simulator`] in the tests), so a run's result depends neither on its lane nor on
+//! the instruction set: AVX-512, AVX2 and portable builds of the step are compiled and the
+//! best one the CPU supports is chosen at run time.
+//!
+//! The scalar [`World`] remains the reference, and the one that explains decisions.
+
+use rand_chacha::ChaCha8Rng;
+
+use super::camps::camps;
+use super::formulas::{
+    Strategy, ThreatSources, bandwagon_value, interdependence, pow, reference_scale,
+    relative_power, self_help_value, strategy, threat_scaled,
+};
+use super::params::{Params, ThreatForm};
+use super::random::{Normals, run_rng, uniform};
+use super::simd::Portable;
+pub use super::simd::Simd;
+pub use super::simd::{Lanes, W};
+use super::world::{FiredEvent, RunOutcome, World};
+use crate::scenario::{Effect, Scenario, Target, Trigger};
+
+/// Receives the lane worlds of a group of runs at each observation step.
+pub trait LaneObserver {
+    /// The worlds at `step` (`0..=steps`) after decisions were computed on them; only the
+    /// first `active` lanes hold runs that count. `s` gives the vector operations of the
+    /// build in use.
+    fn observe<S: Simd>(&mut self, s: S, step: usize, world: &LaneWorld, active: usize);
+}
+
+/// [`W`] worlds side by side: `x[e].0[l]` is quantity `x`, element `e`, of lane `l`.
+/// Matrices are row-major `n × n` as in [`World`]; `intent[j * n + i] = I_ji`.
+#[derive(Debug, Clone)]
+pub struct LaneWorld {
+    /// Number of states.
+    pub n: usize,
+    /// `P_i`.
+    pub power: Vec<Lanes>,
+    offense: Vec<Lanes>,
+    growth: Vec<Lanes>,
+    volatility: Vec<Lanes>,
+    autonomy: Vec<Lanes>,
+    gdp: Vec<Option<f64>>,
+    /// `prox_ij` (static, the same in every lane).
+    proximity: Vec<f64>,
+    /// `prox_ij^wD` (static).
+    proximity_w: Vec<f64>,
+    trade: Vec<Lanes>,
+    mistrust: Vec<Lanes>,
+    affinity: Vec<Lanes>,
+    /// `a_ij`.
+    pub alignment: Vec<Lanes>,
+    intent: Vec<Lanes>,
+    intent0: Vec<Lanes>,
+    interdependence: Vec<Lanes>,
+    relative_power: Vec<Lanes>,
+    source_factor: Vec<Lanes>,
+    threat: Vec<Lanes>,
+    threat_x: Vec<Lanes>,
+    camp_threat: Vec<Lanes>,
+    /// `h(i)` of each lane.
+    pub principal: Vec<[usize; W]>,
+    /// `κ_i`.
+    pub kappa: Vec<Lanes>,
+    /// Strategy of each state in each lane.
+    pub strategy: Vec<[Strategy; W]>,
+    desire: Vec<Lanes>,
+    pos: Vec<Lanes>,
+    neg: Vec<Lanes>,
+    /// One row of `n` (matrix products, partner values).
+    row: Vec<Lanes>,
+    trade_dirty: bool,
+}
+
+fn splat(v: &[f64]) -> Vec<Lanes> {
+    v.iter().map(|&x| Lanes::splat(x)).collect()
+}
+
+impl LaneWorld {
+    /// [`W`] copies of a scalar world.
+    pub fn from_world(w: &World) -> Self {
+        let n = w.n;
+        Self {
+            n,
+            power: splat(&w.power),
+            offense: splat(&w.offense),
+            growth: splat(&w.growth),
+            volatility: splat(&w.volatility),
+            autonomy: splat(&w.autonomy),
+            gdp: w.gdp.clone(),
+            proximity: w.proximity.clone(),
+            proximity_w: w.proximity_w.clone(),
+            trade: splat(&w.trade),
+            mistrust: splat(&w.mistrust),
+            affinity: splat(&w.affinity),
+            alignment: splat(&w.alignment),
+            intent: splat(&w.intent),
+            intent0: splat(&w.intent0),
+            interdependence: splat(&w.interdependence),
+            relative_power: splat(&w.relative_power),
+            source_factor: splat(&w.source_factor),
+            threat: splat(&w.threat),
+            threat_x: splat(&w.threat_x),
+            camp_threat: splat(&w.camp_threat),
+            principal: w.principal.iter().map(|&x| [x; W]).collect(),
+            kappa: splat(&w.kappa),
+            strategy: w.strategy.iter().map(|&x| [x; W]).collect(),
+            desire: splat(&w.desire),
+            pos: splat(&w.alignment_pos),
+            neg: splat(&w.alignment_neg),
+            row: vec![Lanes::default(); n],
+            trade_dirty: w.trade_dirty,
+        }
+    }
+
+    /// Lane `l`'s values of a lane vector.
+    fn lane(v: &[Lanes], l: usize) -> Vec<f64> {
+        v.iter().map(|x| x.0[l]).collect()
+    }
+
+    /// Apply one event effect in lane `l` ([`World::apply_effect`]).
+    fn apply_effect(&mut self, e: &Effect, l: usize) {
+        let n = self.n;
+        let range = e.target.range();
+        let apply = |x: &mut Lanes| x.0[l] = e.op.apply(x.0[l], e.value, range);
+        match e.target {
+            Target::State { i, field } => {
+                use crate::scenario::StateField::*;
+                match field {
+                    Power => apply(&mut self.power[i]),
+                    Offense => apply(&mut self.offense[i]),
+                    Growth => apply(&mut self.growth[i]),
+                    Volatility => apply(&mut self.volatility[i]),
+                    Autonomy => apply(&mut self.autonomy[i]),
+                }
+            }
+            Target::Pair { i, j, field } => {
+                use crate::scenario::PairField::*;
+                let m = match field {
+                    Trade => {
+                        self.trade_dirty = true;
+                        &mut self.trade
+                    }
+                    Mistrust => &mut self.mistrust,
+                    Affinity => &mut self.affinity,
+                    Alignment => &mut self.alignment,
+                };
+                apply(&mut m[i * n + j]);
+                m[j * n + i].0[l] = m[i * n + j].0[l];
+            }
+            Target::Intent { from, to } => apply(&mut self.intent[from * n + to]),
+            Target::Baseline { from, to } => apply(&mut self.intent0[from * n + to]),
+        }
+    }
+
+    /// [`World::derive`] in every lane (scalar: `n` divisions per lane and step).
+    fn derive(&mut self, p: &Params) {
+        let n = self.n;
+        for l in 0..W {
+            let max = self
+                .power
+                .iter()
+                .map(|x| x.0[l])
+                .fold(f64::MIN_POSITIVE, f64::max);
+            for (rp, pw) in self.relative_power.iter_mut().zip(&self.power) {
+                rp.0[l] = relative_power(pw.0[l], max);
+            }
+        }
+        if self.trade_dirty {
+            for i in 0..n {
+                for j in 0..n {
+                    let t = self.trade[i * n + j];
+                    self.interdependence[i * n + j] = if i == j {
+                        Lanes::default()
+                    } else {
+                        Lanes(std::array::from_fn(|l| {
+                            interdependence(t.0[l], self.gdp[i], self.gdp[j], p.e0)
+                        }))
+                    };
+                }
+            }
+            self.trade_dirty = false;
+        }
+    }
+
+    /// `x^w` in every lane of `x` (vector when `w` is 0 or 1).
+    #[inline(always)]
+    fn pow_lanes<S: Simd>(s: S, x: &Lanes, w: f64) -> S::V {
+        if w == 0.0 {
+            s.splat(1.0)
+        } else if w == 1.0 {
+            s.load(x)
+        } else {
+            s.load(&Lanes(std::array::from_fn(|l| pow(x.0[l], w))))
+        }
+    }
+
+    /// [`World::threats`] in every lane.
+    #[inline(always)]
+    fn threats<S: Simd>(&mut self, s: S, p: &Params) {
+        let n = self.n;
+        for ((a, pos), neg) in self.alignment.iter().zip(&mut self.pos).zip(&mut self.neg) {
+            let a = s.load(a);
+            s.store(pos, s.max(a, s.splat(0.0)));
+            s.store(neg, s.max(s.neg(a), s.splat(0.0)));
+        }
+        match p.threat_form {
+            ThreatForm::Product => {
+                // T_ij = [Phat_j^wP · O_j^wO / scale] · prox_ij^wD · I_ji^wI · (1 − λ·e_ij),
+                // evaluated left to right as in `World::threats`.
+                let inv_scale = s.splat(1.0 / reference_scale(p));
+                for j in 0..n {
+                    let a = Self::pow_lanes(s, &self.relative_power[j], p.w_p);
+                    let b = Self::pow_lanes(s, &self.offense[j], p.w_o);
+                    s.store(&mut self.source_factor[j], s.mul(s.mul(a, b), inv_scale));
+                }
+                let (one, lambda) = (s.splat(1.0), s.splat(p.lambda));
+                for i in 0..n {
+                    for j in 0..n {
+                        let k = i * n + j;
+                        if i == j {
+                            self.threat[k] = Lanes::default();
+                            self.threat_x[k] = Lanes::default();
+                            continue;
+                        }
+                        let intent = Self::pow_lanes(s, &self.intent[j * n + i], p.w_i);
+                        let damp = s.sub(one, s.mul(lambda, s.load(&self.interdependence[k])));
+                        let sf = s.load(&self.source_factor[j]);
+                        let t = s.mul(s.mul(s.mul(sf, s.splat(self.proximity_w[k])), intent), damp);
+                        s.store(&mut self.threat[k], t);
+                        let free = s.sub(one, s.load(&self.pos[k]));
+                        s.store(&mut self.threat_x[k], s.mul(t, free));
+                    }
+                }
+            }
+            ThreatForm::Sum => {
+                let scale = reference_scale(p);
+                for i in 0..n {
+                    for j in 0..n {
+                        let k = i * n + j;
+                        for l in 0..W {
+                            let t = if i == j {
+                                0.0
+                            } else {
+                                let src = ThreatSources {
+                                    power: self.relative_power[j].0[l],
+                                    proximity: self.proximity[k],
+                                    offense: self.offense[j].0[l],
+                                    intent: self.intent[j * n + i].0[l],
+                                };
+                                threat_scaled(src, self.interdependence[k].0[l], p, scale)
+                            };
+                            self.threat[k].0[l] = t;
+                            self.threat_x[k].0[l] = t * (1.0 - self.pos[k].0[l]);
+                        }
+                    }
+                }
+            }
+        }
+        // K_ij = Tx_ij + γ Σ_k a⁺_jk Tx_ik (`formulas::camp_threat`), and the argmax over j
+        // (ties: lowest index) with κ_i = max(K_{i,h}, 0).
+        let gamma = s.splat(p.gamma);
+        for i in 0..n {
+            product_row(
+                s,
+                &mut self.row,
+                &self.threat_x[i * n..(i + 1) * n],
+                &self.pos,
+                n,
+            );
+            let mut best = s.splat(f64::NEG_INFINITY);
+            let mut best_j = s.splat(0.0);
+            for j in 0..n {
+                let k = i * n + j;
+                if i == j {
+                    self.camp_threat[k] = Lanes::default();
+                    continue;
+                }
+                let kij = s.add(
+                    s.load(&self.threat_x[k]),
+                    s.mul(gamma, s.load(&self.row[j])),
+                );
+                s.store(&mut self.camp_threat[k], kij);
+                let better = s.gt(kij, best);
+                best = s.select(better, kij, best);
+                best_j = s.select(better, s.splat(j as f64), best_j);
+            }
+            s.store(&mut self.kappa[i], s.max(best, s.splat(0.0)));
+            let mut h = Lanes::default();
+            s.store(&mut h, best_j);
+            self.principal[i] = h.0.map(|x| x as usize);
+        }
+    }
+
+    /// [`World::decide`] (without explanations) in every lane. A secure lane's partner
+    /// values are computed and then ignored: its strategy and desires do not use them.
+    #[inline(always)]
+    fn decide<S: Simd>(&mut self, s: S, p: &Params) {
+        let n = self.n;
+        let keep = s.splat(if p.eta > 0.0 { p.rho / p.eta } else { 0.0 });
+        let zero = s.splat(0.0);
+        let (bs, bp, be, bf) = (
+            s.splat(p.beta_s),
+            s.splat(p.beta_p),
+            s.splat(p.beta_e),
+            s.splat(p.beta_f),
+        );
+        let (bt, bm, kref) = (s.splat(-p.beta_t), s.splat(-p.beta_m), s.splat(p.kappa_ref));
+        let one = s.splat(1.0);
+        for i in 0..n {
+            let h = self.principal[i];
+            let hv = s.load(&Lanes(h.map(|x| x as f64)));
+            let kappa = s.load(&self.kappa[i]);
+            // need_i = min(1, κ_i / κ_ref)
+            let need = s.min(s.div(kappa, kref), one);
+            let (need_s, need_p) = (s.mul(need, bs), s.mul(need, bp));
+            let power_i = s.load(&self.power[i]);
+            let autonomy = s.neg(s.load(&self.autonomy[i]));
+            let mut alpha = zero;
+            for k in 0..n {
+                if k == i {
+                    self.row[k] = Lanes::default();
+                    continue;
+                }
+                let ik = i * n + k;
+                // K_{k,h}: h differs between lanes, so gather lane by lane.
+                let shared = Lanes(std::array::from_fn(|l| self.camp_threat[k * n + h[l]].0[l]));
+                let power_k = s.load(&self.power[k]);
+                // `formulas::partner_terms`, summed in the order of `PartnerTerms::value`.
+                let v = s.div(
+                    s.mul(need_s, s.load(&shared)),
+                    s.max(s.load(&self.kappa[k]), kref),
+                );
+                let v = s.add(v, s.div(s.mul(need_p, power_k), s.add(power_i, power_k)));
+                let v = s.add(v, s.mul(be, s.load(&self.interdependence[ik])));
+                let v = s.add(v, s.mul(bf, s.load(&self.affinity[ik])));
+                let v = s.add(v, s.mul(bt, s.load(&self.threat[ik])));
+                let v = s.add(v, s.mul(bm, s.load(&self.mistrust[ik])));
+                let v = s.add(v, autonomy);
+                let v = s.select(s.eq(hv, s.splat(k as f64)), zero, v);
+                s.store(&mut self.row[k], v);
+                // α_i = max(0, max_k V_ik), folded as `formulas::availability`.
+                alpha = s.max(s.max(zero, alpha), v);
+            }
+            let mut alpha_l = Lanes::default();
+            s.store(&mut alpha_l, alpha);
+            let mut st = [Strategy::Secure; W];
+            let mut b = Lanes::default();
+            for l in 0..W {
+                let (pi, ph) = (self.power[i].0[l], self.power[h[l]].0[l]);
+                let a = alpha_l.0[l];
+                b.0[l] = bandwagon_value(pi, ph, self.proximity[i * n + h[l]], a, p.beta_b);
+                let sh = self_help_value(pi, ph, p.beta_self);
+                st[l] = strategy(self.kappa[i].0[l], b.0[l], a, sh, p.theta_secure);
+            }
+            self.strategy[i] = st;
+            // Desires (`world::desires`), per lane by strategy.
+            let is = |x: Strategy| s.load(&Lanes(st.map(|y| if y == x { 1.0 } else { 0.0 })));
+            let (balance, bandwagon) = (
+                s.eq(is(Strategy::Balance), one),
+                s.eq(is(Strategy::Bandwagon), one),
+            );
+            let (minus_kappa, b) = (s.neg(kappa), s.load(&b));
+            for k in 0..n {
+                let ik = i * n + k;
+                if k == i {
+                    self.desire[ik] = Lanes::default();
+                    continue;
+                }
+                let at_h = s.eq(hv, s.splat(k as f64));
+                let secure = s.mul(keep, s.max(s.load(&self.alignment[ik]), zero));
+                let bal = s.select(at_h, minus_kappa, s.max(s.load(&self.row[k]), zero));
+                let band = s.select(at_h, b, zero);
+                let d = s.select(balance, bal, s.select(bandwagon, band, secure));
+                s.store(&mut self.desire[ik], d);
+            }
+        }
+    }
+
+    /// [`super::world::update_intent`] in every lane (from the snapshot `a⁺`, `a⁻`):
+    /// `I_ji ← clamp(I_ji + dt·(ζ·(a⁻_ij + Σ_k a⁺_jk·a⁻_ik) − ξ·(I_ji − I0_ji)), 0, 1)`.
+    #[inline(always)]
+    fn update_intent<S: Simd>(&mut self, s: S, dt: f64, p: &Params) {
+        let n = self.n;
+        let (zeta, xi, dt) = (s.splat(p.zeta), s.splat(p.xi), s.splat(dt));
+        for i in 0..n {
+            product_row(
+                s,
+                &mut self.row,
+                &self.neg[i * n..(i + 1) * n],
+                &self.pos,
+                n,
+            );
+            for j in 0..n {
+                if i == j {
+                    continue;
+                }
+                let idx = j * n + i;
+                let spiral = s.mul(
+                    zeta,
+                    s.add(s.load(&self.neg[i * n + j]), s.load(&self.row[j])),
+                );
+                let v = s.load(&self.intent[idx]);
+                let relax = s.mul(xi, s.sub(v, s.load(&self.intent0[idx])));
+                let v = s.add(v, s.mul(dt, s.sub(spiral, relax)));
+                s.store(&mut self.intent[idx], s.clamp(v, 0.0, 1.0));
+            }
+        }
+    }
+
+    /// [`super::world::update_alignment`] in every lane; `z[q]` holds the normals of pair `q`:
+    /// `a_ik ← clamp(a_ik + η·dt·(min(D_ik, D_ki) + σd·z) − ρ·dt·a_ik, −1, 1)`.
+    #[inline(always)]
+    fn update_alignment<S: Simd>(&mut self, s: S, z: &[Lanes], dt: f64, p: &Params) {
+        let n = self.n;
+        let (eta_dt, rho_dt, sigma) =
+            (s.splat(p.eta * dt), s.splat(p.rho * dt), s.splat(p.sigma_d));
+        let mut q = 0;
+        for i in 0..n {
+            for k in i + 1..n {
+                let d = s.min(
+                    s.load(&self.desire[i * n + k]),
+                    s.load(&self.desire[k * n + i]),
+                );
+                let a = s.load(&self.alignment[i * n + k]);
+                let push = s.mul(eta_dt, s.add(d, s.mul(sigma, s.load(&z[q]))));
+                let new = s.clamp(s.sub(s.add(a, push), s.mul(rho_dt, a)), -1.0, 1.0);
+                s.store(&mut self.alignment[i * n + k], new);
+                self.alignment[k * n + i] = self.alignment[i * n + k];
+                q += 1;
+            }
+        }
+    }
+
+    /// [`super::world::update_power`] in every lane (scalar: `libm::exp`); `z[i]` holds the
+    /// normals of state `i`.
+    fn update_power(&mut self, z: &[Lanes], dt: f64) {
+        let sq = dt.sqrt();
+        for (i, pw) in self.power.iter_mut().enumerate() {
+            for l in 0..W {
+                let s = self.volatility[i].0[l];
+                let x = (self.growth[i].0[l] - 0.5 * s * s) * dt + s * sq * z[i].0[l];
+                pw.0[l] = (pw.0[l] * libm::exp(x)).max(1e-300);
+            }
+        }
+    }
+}
+
+/// `row[j] = Σ_k t[k] · x[k·n + j]` in every lane, accumulated over `k` in index order
+/// (row `i` of a matrix product whose left factor's row `i` is `t`). A `k` whose `t` is
+/// zero in every lane is skipped; the scalar code skips zero terms too, and as every term
+/// is ≥ 0 and the sum starts at +0, skipping or adding a zero product gives the same sum.
+#[inline(always)]
+fn product_row<S: Simd>(s: S, row: &mut [Lanes], t: &[Lanes], x: &[Lanes], n: usize) {
+    let row = &mut row[..n];
+    row.fill(Lanes::default());
+    for (k, tk) in t.iter().enumerate() {
+        let tk = s.load(tk);
+        if s.all_zero(tk) {
+            continue;
+        }
+        for (r, xk) in row.iter_mut().zip(&x[k * n..(k + 1) * n]) {
+            s.store(r, s.add(s.load(r), s.mul(tk, s.load(xk))));
+        }
+    }
+}
+
+/// Which build of the step runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VectorUnits {
+    /// Plain Rust (any CPU).
+    Portable,
+    /// Two 256-bit AVX2 registers per quantity.
+    Avx2,
+    /// One 512-bit AVX-512 register per quantity.
+    Avx512,
+}
+
+impl VectorUnits {
+    /// The widest units this CPU has.
+    pub fn best() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if super::simd::Avx512::detect().is_some() {
+                return Self::Avx512;
+            }
+            if super::simd::Avx2::detect().is_some() {
+                return Self::Avx2;
+            }
+        }
+        Self::Portable
+    }
+
+    /// Every build this CPU can run (tests compare them).
+    pub fn available() -> Vec<Self> {
+        #[allow(unused_mut)]
+        let mut units = vec![Self::Portable];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if super::simd::Avx2::detect().is_some() {
+                units.push(Self::Avx2);
+            }
+            if super::simd::Avx512::detect().is_some() {
+                units.push(Self::Avx512);
+            }
+        }
+        units
+    }
+}
+
+/// Simulates [`W`] runs at once (see the module docs). Reusable: the initial worlds are
+/// built once, each group of runs starts from a copy.
+#[derive(Debug, Clone)]
+pub struct LaneSimulator<'s> {
+    scenario: &'s Scenario,
+    params: Params,
+    initial: LaneWorld,
+    world: LaneWorld,
+    /// Per-step firing probability of each event (0 for scheduled ones).
+    hazard_p: Vec<f64>,
+    /// Normals of one step, `[pair, then state]`.
+    z: Vec<Lanes>,
+    units: VectorUnits,
+}
+
+impl<'s> LaneSimulator<'s> {
+    /// Prepare runs of `s` under `p`, with the widest vector units this CPU has.
+    pub fn new(s: &'s Scenario, p: &Params) -> Self {
+        Self::with_units(s, p, VectorUnits::best())
+    }
+
+    /// As [`LaneSimulator::new`] with the given units (one of [`VectorUnits::available`]).
+    pub fn with_units(s: &'s Scenario, p: &Params, units: VectorUnits) -> Self {
+        let mut w = World::new(s, p);
+        w.derive(p);
+        let initial = LaneWorld::from_world(&w);
+        let hazard_p = s
+            .events
+            .iter()
+            .map(|e| match e.trigger {
+                Trigger::Hazard(h) => 1.0 - libm::exp(-h * s.dt),
+                Trigger::At(_) => 0.0,
+            })
+            .collect();
+        let n = s.n();
+        let units = if VectorUnits::available().contains(&units) {
+            units
+        } else {
+            VectorUnits::Portable
+        };
+        Self {
+            scenario: s,
+            params: p.clone(),
+            world: initial.clone(),
+            initial,
+            hazard_p,
+            z: vec![Lanes::default(); n * (n - 1) / 2 + n],
+            units,
+        }
+    }
+
+    /// The build of the step in use.
+    pub fn units(&self) -> VectorUnits {
+        self.units
+    }
+
+    /// Simulate runs `first .. first + active` (`1 ≤ active ≤ W`) with master `seed`; lanes
+    /// past `active` repeat run `first` and are discarded. Returns one outcome per run, in
+    /// run order, each equal to what [`super::Simulator::run`] returns for that run.
+    pub fn run<O: LaneObserver>(
+        &mut self,
+        first: u64,
+        active: usize,
+        seed: u64,
+        obs: &mut O,
+    ) -> Vec<RunOutcome> {
+        assert!((1..=W).contains(&active), "1 ≤ active ≤ {W}");
+        #[cfg(target_arch = "x86_64")]
+        match self.units {
+            VectorUnits::Avx512 => {
+                if let Some(s) = super::simd::Avx512::detect() {
+                    // SAFETY: the CPU has AVX-512F (the token exists).
+                    return unsafe { self.run_avx512(s, first, active, seed, obs) };
+                }
+            }
+            VectorUnits::Avx2 => {
+                if let Some(s) = super::simd::Avx2::detect() {
+                    // SAFETY: the CPU has AVX2 (the token exists).
+                    return unsafe { self.run_avx2(s, first, active, seed, obs) };
+                }
+            }
+            VectorUnits::Portable => {}
+        }
+        self.run_with(Portable, first, active, seed, obs)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    fn run_avx512<O: LaneObserver>(
+        &mut self,
+        s: super::simd::Avx512,
+        first: u64,
+        active: usize,
+        seed: u64,
+        obs: &mut O,
+    ) -> Vec<RunOutcome> {
+        self.run_with(s, first, active, seed, obs)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn run_avx2<O: LaneObserver>(
+        &mut self,
+        s: super::simd::Avx2,
+        first: u64,
+        active: usize,
+        seed: u64,
+        obs: &mut O,
+    ) -> Vec<RunOutcome> {
+        self.run_with(s, first, active, seed, obs)
+    }
+
+    /// The run loop: the same order of draws and updates as [`super::Simulator::run`].
+    #[inline(always)]
+    fn run_with<S: Simd, O: LaneObserver>(
+        &mut self,
+        s: S,
+        first: u64,
+        active: usize,
+        seed: u64,
+        obs: &mut O,
+    ) -> Vec<RunOutcome> {
+        let sc = self.scenario;
+        let p = &self.params;
+        let n = sc.n();
+        let pairs = n * (n - 1) / 2;
+        let steps = sc.steps;
+        let index = |l: usize| if l < active { first + l as u64 } else { first };
+        let mut rngs: [ChaCha8Rng; W] = std::array::from_fn(|l| run_rng(seed, index(l)));
+        let mut normals: [Normals; W] = std::array::from_fn(|_| Normals::new());
+        let w = &mut self.world;
+        w.clone_from(&self.initial);
+
+        let mut first_alliance: Vec<[Option<u32>; W]> = vec![[None; W]; pairs];
+        // Lanes already allied once, per pair (bit l = lane l).
+        let mut allied = vec![0u32; pairs];
+        let threshold = s.splat(p.alliance_threshold);
+        let mut decisions = vec![[[0u32; 3]; W]; n];
+        let mut fired = vec![[false; W]; sc.events.len()];
+        let mut events: [Vec<FiredEvent>; W] = std::array::from_fn(|_| Vec::new());
+
+        for step in 0..=steps {
+            let year = sc.year(step);
+            if step < steps {
+                for (e, ev) in sc.events.iter().enumerate() {
+                    for l in 0..W {
+                        let fire = match ev.trigger {
+                            Trigger::At(at) => !fired[e][l] && year >= at - 1e-9 * sc.dt,
+                            Trigger::Hazard(_) => {
+                                let u = uniform(&mut rngs[l]);
+                                u < self.hazard_p[e] && !(ev.once && fired[e][l])
+                            }
+                        };
+                        if fire {
+                            fired[e][l] = true;
+                            for eff in &ev.effects {
+                                w.apply_effect(eff, l);
+                            }
+                            events[l].push(FiredEvent { step, event: e });
+                        }
+                    }
+                }
+            }
+            w.derive(p);
+            w.threats(s, p);
+            w.decide(s, p);
+            let mut q = 0;
+            for i in 0..n {
+                for a in &w.alignment[i * n + i + 1..(i + 1) * n] {
+                    let new = s.bits(s.ge(s.load(a), threshold)) & !allied[q];
+                    if new != 0 {
+                        allied[q] |= new;
+                        for (l, f) in first_alliance[q].iter_mut().enumerate() {
+                            if new >> l & 1 == 1 {
+                                *f = Some(step as u32);
+                            }
+                        }
+                    }
+                    q += 1;
+                }
+            }
+            obs.observe(s, step, w, active);
+            if step == steps {
+                break;
+            }
+            for (d, st) in decisions.iter_mut().zip(&w.strategy) {
+                for l in 0..W {
+                    d[l][st[l] as usize] += 1;
+                }
+            }
+            // One run's draws in order: the pairs' normals, then the states'.
+            for l in 0..W {
+                for z in self.z.iter_mut() {
+                    z.0[l] = normals[l].next(&mut rngs[l]);
+                }
+            }
+            w.update_intent(s, sc.dt, p);
+            w.update_alignment(s, &self.z[..pairs], sc.dt, p);
+            w.update_power(&self.z[pairs..], sc.dt);
+        }
+        let mut out = Vec::with_capacity(active);
+        for (l, events) in events.into_iter().enumerate().take(active) {
+            let power = LaneWorld::lane(&w.power, l);
+            let alignment = LaneWorld::lane(&w.alignment, l);
+            out.push(RunOutcome {
+                run_index: first + l as u64,
+                camps: camps(&power, &alignment),
+                alignment,
+                intent: LaneWorld::lane(&w.intent, l),
+                power,
+                first_alliance: first_alliance.iter().map(|f| f[l]).collect(),
+                decisions: decisions.iter().map(|d| d[l]).collect(),
+                principal: w.principal.iter().map(|h| h[l]).collect(),
+                strategy: w.strategy.iter().map(|st| st[l]).collect(),
+                events,
+            });
+        }
+        out
+    }
+}

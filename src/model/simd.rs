@@ -1,0 +1,519 @@
+//! Eight `f64` lanes and the few vector operations the lane step needs, with three
+//! implementations chosen at run time: AVX-512 (one 512-bit register), AVX2 (two 256-bit
+//! registers) and portable Rust (plain arrays).
+//!
+//! Every operation is an IEEE operation applied lane by lane (add, subtract, multiply,
+//! divide, compare, select), so all three give the same bits as the scalar code they
+//! replace. Fused multiply-add is never used: it rounds once where the scalar code rounds
+//! twice. `min` and `max` are only applied to numbers (never NaN) and agree with
+//! `f64::min`/`f64::max` on them up to the sign of a zero result, which no output can see
+//! (a signed zero only ever meets multiplications and additions of non-zero numbers).
+//!
+//! A backend is a zero-sized token; the SIMD ones can only be obtained from `detect`, after
+//! the CPU has been checked, which is what makes their safe methods sound.
+
+/// Lanes per vector: runs simulated together.
+pub const W: usize = 8;
+
+/// Eight lanes in memory, aligned to a cache line.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[repr(C, align(64))]
+pub struct Lanes(pub [f64; W]);
+
+impl Lanes {
+    /// The same value in every lane.
+    pub const fn splat(x: f64) -> Self {
+        Self([x; W])
+    }
+}
+
+/// The vector operations of a backend. All methods are `#[inline(always)]`: they only
+/// become fast instructions inside a function compiled for the backend's features.
+pub trait Simd: Copy {
+    /// Eight lanes in registers.
+    type V: Copy;
+    /// A per-lane truth value.
+    type M: Copy;
+    /// Load eight lanes.
+    fn load(self, x: &Lanes) -> Self::V;
+    /// Store eight lanes.
+    fn store(self, x: &mut Lanes, v: Self::V);
+    /// The same value in every lane.
+    fn splat(self, x: f64) -> Self::V;
+    /// `a + b`.
+    fn add(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a − b`.
+    fn sub(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a · b`.
+    fn mul(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a / b`.
+    fn div(self, a: Self::V, b: Self::V) -> Self::V;
+    /// The larger of `a` and `b` (numbers only).
+    fn max(self, a: Self::V, b: Self::V) -> Self::V;
+    /// The smaller of `a` and `b` (numbers only).
+    fn min(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a < b`.
+    fn lt(self, a: Self::V, b: Self::V) -> Self::M;
+    /// `a > b`.
+    fn gt(self, a: Self::V, b: Self::V) -> Self::M;
+    /// `a == b`.
+    fn eq(self, a: Self::V, b: Self::V) -> Self::M;
+    /// `a ≥ b`.
+    fn ge(self, a: Self::V, b: Self::V) -> Self::M;
+    /// `a ≤ b`.
+    fn le(self, a: Self::V, b: Self::V) -> Self::M;
+    /// Rounded toward zero to an integer value (`f64::trunc`).
+    fn trunc(self, a: Self::V) -> Self::V;
+    /// Bit `l` set where lane `l` of `m` is true.
+    fn bits(self, m: Self::M) -> u32;
+    /// `a` where `m`, else `b`.
+    fn select(self, m: Self::M, a: Self::V, b: Self::V) -> Self::V;
+    /// Whether every lane is zero (`+0` or `−0`).
+    fn all_zero(self, a: Self::V) -> bool;
+
+    /// `−a`, exactly (`−0 − a`).
+    #[inline(always)]
+    fn neg(self, a: Self::V) -> Self::V {
+        self.sub(self.splat(-0.0), a)
+    }
+
+    /// `f64::clamp`: `lo` where `x < lo`, `hi` where `x > hi`, else `x`.
+    #[inline(always)]
+    fn clamp(self, x: Self::V, lo: f64, hi: f64) -> Self::V {
+        let (lo, hi) = (self.splat(lo), self.splat(hi));
+        let x = self.select(self.lt(x, lo), lo, x);
+        self.select(self.gt(x, hi), hi, x)
+    }
+}
+
+/// Plain Rust arrays: any CPU.
+#[derive(Debug, Clone, Copy)]
+pub struct Portable;
+
+macro_rules! lanewise {
+    ($a:expr, $b:expr, |$x:ident, $y:ident| $e:expr) => {{
+        let (a, b) = ($a, $b);
+        std::array::from_fn(|l| {
+            let ($x, $y) = (a[l], b[l]);
+            $e
+        })
+    }};
+}
+
+impl Simd for Portable {
+    type V = [f64; W];
+    type M = [bool; W];
+    #[inline(always)]
+    fn load(self, x: &Lanes) -> Self::V {
+        x.0
+    }
+    #[inline(always)]
+    fn store(self, x: &mut Lanes, v: Self::V) {
+        x.0 = v;
+    }
+    #[inline(always)]
+    fn splat(self, x: f64) -> Self::V {
+        [x; W]
+    }
+    #[inline(always)]
+    fn add(self, a: Self::V, b: Self::V) -> Self::V {
+        lanewise!(a, b, |x, y| x + y)
+    }
+    #[inline(always)]
+    fn sub(self, a: Self::V, b: Self::V) -> Self::V {
+        lanewise!(a, b, |x, y| x - y)
+    }
+    #[inline(always)]
+    fn mul(self, a: Self::V, b: Self::V) -> Self::V {
+        lanewise!(a, b, |x, y| x * y)
+    }
+    #[inline(always)]
+    fn div(self, a: Self::V, b: Self::V) -> Self::V {
+        lanewise!(a, b, |x, y| x / y)
+    }
+    #[inline(always)]
+    fn max(self, a: Self::V, b: Self::V) -> Self::V {
+        lanewise!(a, b, |x, y| x.max(y))
+    }
+    #[inline(always)]
+    fn min(self, a: Self::V, b: Self::V) -> Self::V {
+        lanewise!(a, b, |x, y| x.min(y))
+    }
+    #[inline(always)]
+    fn lt(self, a: Self::V, b: Self::V) -> Self::M {
+        lanewise!(a, b, |x, y| x < y)
+    }
+    #[inline(always)]
+    fn gt(self, a: Self::V, b: Self::V) -> Self::M {
+        lanewise!(a, b, |x, y| x > y)
+    }
+    #[inline(always)]
+    fn eq(self, a: Self::V, b: Self::V) -> Self::M {
+        lanewise!(a, b, |x, y| x == y)
+    }
+    #[inline(always)]
+    fn ge(self, a: Self::V, b: Self::V) -> Self::M {
+        lanewise!(a, b, |x, y| x >= y)
+    }
+    #[inline(always)]
+    fn le(self, a: Self::V, b: Self::V) -> Self::M {
+        lanewise!(a, b, |x, y| x <= y)
+    }
+    #[inline(always)]
+    fn trunc(self, a: Self::V) -> Self::V {
+        a.map(f64::trunc)
+    }
+    #[inline(always)]
+    fn bits(self, m: Self::M) -> u32 {
+        m.iter().rev().fold(0, |acc, &b| (acc << 1) | u32::from(b))
+    }
+    #[inline(always)]
+    fn select(self, m: Self::M, a: Self::V, b: Self::V) -> Self::V {
+        std::array::from_fn(|l| if m[l] { a[l] } else { b[l] })
+    }
+    #[inline(always)]
+    fn all_zero(self, a: Self::V) -> bool {
+        a.iter().all(|&x| x == 0.0)
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+pub use x86::{Avx2, Avx512};
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use std::arch::x86_64::*;
+
+    use super::{Lanes, Simd, W};
+
+    /// Two 256-bit registers (x86-64 with AVX2).
+    #[derive(Debug, Clone, Copy)]
+    pub struct Avx2(());
+
+    impl Avx2 {
+        /// The token, if this CPU has AVX2.
+        pub fn detect() -> Option<Self> {
+            is_x86_feature_detected!("avx2").then_some(Self(()))
+        }
+    }
+
+    // SAFETY (all `unsafe` blocks of this impl): an `Avx2` exists only if `detect` found
+    // AVX2, and every pointer access stays inside a `Lanes` (eight f64).
+    impl Simd for Avx2 {
+        type V = [__m256d; 2];
+        type M = [__m256d; 2];
+        #[inline(always)]
+        fn load(self, x: &Lanes) -> Self::V {
+            let p = x.0.as_ptr();
+            unsafe { [_mm256_loadu_pd(p), _mm256_loadu_pd(p.add(4))] }
+        }
+        #[inline(always)]
+        fn store(self, x: &mut Lanes, v: Self::V) {
+            let p = x.0.as_mut_ptr();
+            unsafe {
+                _mm256_storeu_pd(p, v[0]);
+                _mm256_storeu_pd(p.add(4), v[1]);
+            }
+        }
+        #[inline(always)]
+        fn splat(self, x: f64) -> Self::V {
+            let v = unsafe { _mm256_set1_pd(x) };
+            [v, v]
+        }
+        #[inline(always)]
+        fn add(self, a: Self::V, b: Self::V) -> Self::V {
+            unsafe { [_mm256_add_pd(a[0], b[0]), _mm256_add_pd(a[1], b[1])] }
+        }
+        #[inline(always)]
+        fn sub(self, a: Self::V, b: Self::V) -> Self::V {
+            unsafe { [_mm256_sub_pd(a[0], b[0]), _mm256_sub_pd(a[1], b[1])] }
+        }
+        #[inline(always)]
+        fn mul(self, a: Self::V, b: Self::V) -> Self::V {
+            unsafe { [_mm256_mul_pd(a[0], b[0]), _mm256_mul_pd(a[1], b[1])] }
+        }
+        #[inline(always)]
+        fn div(self, a: Self::V, b: Self::V) -> Self::V {
+            unsafe { [_mm256_div_pd(a[0], b[0]), _mm256_div_pd(a[1], b[1])] }
+        }
+        #[inline(always)]
+        fn max(self, a: Self::V, b: Self::V) -> Self::V {
+            unsafe { [_mm256_max_pd(a[0], b[0]), _mm256_max_pd(a[1], b[1])] }
+        }
+        #[inline(always)]
+        fn min(self, a: Self::V, b: Self::V) -> Self::V {
+            unsafe { [_mm256_min_pd(a[0], b[0]), _mm256_min_pd(a[1], b[1])] }
+        }
+        #[inline(always)]
+        fn lt(self, a: Self::V, b: Self::V) -> Self::M {
+            unsafe {
+                [
+                    _mm256_cmp_pd::<_CMP_LT_OQ>(a[0], b[0]),
+                    _mm256_cmp_pd::<_CMP_LT_OQ>(a[1], b[1]),
+                ]
+            }
+        }
+        #[inline(always)]
+        fn gt(self, a: Self::V, b: Self::V) -> Self::M {
+            unsafe {
+                [
+                    _mm256_cmp_pd::<_CMP_GT_OQ>(a[0], b[0]),
+                    _mm256_cmp_pd::<_CMP_GT_OQ>(a[1], b[1]),
+                ]
+            }
+        }
+        #[inline(always)]
+        fn eq(self, a: Self::V, b: Self::V) -> Self::M {
+            unsafe {
+                [
+                    _mm256_cmp_pd::<_CMP_EQ_OQ>(a[0], b[0]),
+                    _mm256_cmp_pd::<_CMP_EQ_OQ>(a[1], b[1]),
+                ]
+            }
+        }
+        #[inline(always)]
+        fn ge(self, a: Self::V, b: Self::V) -> Self::M {
+            unsafe {
+                [
+                    _mm256_cmp_pd::<_CMP_GE_OQ>(a[0], b[0]),
+                    _mm256_cmp_pd::<_CMP_GE_OQ>(a[1], b[1]),
+                ]
+            }
+        }
+        #[inline(always)]
+        fn le(self, a: Self::V, b: Self::V) -> Self::M {
+            unsafe {
+                [
+                    _mm256_cmp_pd::<_CMP_LE_OQ>(a[0], b[0]),
+                    _mm256_cmp_pd::<_CMP_LE_OQ>(a[1], b[1]),
+                ]
+            }
+        }
+        #[inline(always)]
+        fn trunc(self, a: Self::V) -> Self::V {
+            const Z: i32 = _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC;
+            unsafe { [_mm256_round_pd::<Z>(a[0]), _mm256_round_pd::<Z>(a[1])] }
+        }
+        #[inline(always)]
+        fn bits(self, m: Self::M) -> u32 {
+            unsafe { (_mm256_movemask_pd(m[0]) | (_mm256_movemask_pd(m[1]) << 4)) as u32 }
+        }
+        #[inline(always)]
+        fn select(self, m: Self::M, a: Self::V, b: Self::V) -> Self::V {
+            unsafe {
+                [
+                    _mm256_blendv_pd(b[0], a[0], m[0]),
+                    _mm256_blendv_pd(b[1], a[1], m[1]),
+                ]
+            }
+        }
+        #[inline(always)]
+        fn all_zero(self, a: Self::V) -> bool {
+            unsafe {
+                let z = _mm256_setzero_pd();
+                let m0 = _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_EQ_OQ>(a[0], z));
+                let m1 = _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_EQ_OQ>(a[1], z));
+                (m0 & m1) == 0b1111
+            }
+        }
+    }
+
+    /// One 512-bit register (x86-64 with AVX-512F).
+    #[derive(Debug, Clone, Copy)]
+    pub struct Avx512(());
+
+    impl Avx512 {
+        /// The token, if this CPU has AVX-512F.
+        pub fn detect() -> Option<Self> {
+            is_x86_feature_detected!("avx512f").then_some(Self(()))
+        }
+    }
+
+    const _: () = assert!(W == 8);
+
+    // SAFETY (all `unsafe` blocks of this impl): an `Avx512` exists only if `detect` found
+    // AVX-512F, and every pointer access stays inside a `Lanes` (eight f64).
+    impl Simd for Avx512 {
+        type V = __m512d;
+        type M = __mmask8;
+        #[inline(always)]
+        fn load(self, x: &Lanes) -> Self::V {
+            unsafe { _mm512_loadu_pd(x.0.as_ptr()) }
+        }
+        #[inline(always)]
+        fn store(self, x: &mut Lanes, v: Self::V) {
+            unsafe { _mm512_storeu_pd(x.0.as_mut_ptr(), v) }
+        }
+        #[inline(always)]
+        fn splat(self, x: f64) -> Self::V {
+            unsafe { _mm512_set1_pd(x) }
+        }
+        #[inline(always)]
+        fn add(self, a: Self::V, b: Self::V) -> Self::V {
+            unsafe { _mm512_add_pd(a, b) }
+        }
+        #[inline(always)]
+        fn sub(self, a: Self::V, b: Self::V) -> Self::V {
+            unsafe { _mm512_sub_pd(a, b) }
+        }
+        #[inline(always)]
+        fn mul(self, a: Self::V, b: Self::V) -> Self::V {
+            unsafe { _mm512_mul_pd(a, b) }
+        }
+        #[inline(always)]
+        fn div(self, a: Self::V, b: Self::V) -> Self::V {
+            unsafe { _mm512_div_pd(a, b) }
+        }
+        #[inline(always)]
+        fn max(self, a: Self::V, b: Self::V) -> Self::V {
+            unsafe { _mm512_max_pd(a, b) }
+        }
+        #[inline(always)]
+        fn min(self, a: Self::V, b: Self::V) -> Self::V {
+            unsafe { _mm512_min_pd(a, b) }
+        }
+        #[inline(always)]
+        fn lt(self, a: Self::V, b: Self::V) -> Self::M {
+            unsafe { _mm512_cmp_pd_mask::<_CMP_LT_OQ>(a, b) }
+        }
+        #[inline(always)]
+        fn gt(self, a: Self::V, b: Self::V) -> Self::M {
+            unsafe { _mm512_cmp_pd_mask::<_CMP_GT_OQ>(a, b) }
+        }
+        #[inline(always)]
+        fn eq(self, a: Self::V, b: Self::V) -> Self::M {
+            unsafe { _mm512_cmp_pd_mask::<_CMP_EQ_OQ>(a, b) }
+        }
+        #[inline(always)]
+        fn ge(self, a: Self::V, b: Self::V) -> Self::M {
+            unsafe { _mm512_cmp_pd_mask::<_CMP_GE_OQ>(a, b) }
+        }
+        #[inline(always)]
+        fn le(self, a: Self::V, b: Self::V) -> Self::M {
+            unsafe { _mm512_cmp_pd_mask::<_CMP_LE_OQ>(a, b) }
+        }
+        #[inline(always)]
+        fn trunc(self, a: Self::V) -> Self::V {
+            const Z: i32 = _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC;
+            unsafe { _mm512_roundscale_pd::<Z>(a) }
+        }
+        #[inline(always)]
+        fn bits(self, m: Self::M) -> u32 {
+            u32::from(m)
+        }
+        #[inline(always)]
+        fn select(self, m: Self::M, a: Self::V, b: Self::V) -> Self::V {
+            // Lanes whose mask bit is set take the second operand.
+            unsafe { _mm512_mask_blend_pd(m, b, a) }
+        }
+        #[inline(always)]
+        fn all_zero(self, a: Self::V) -> bool {
+            unsafe { _mm512_cmp_pd_mask::<_CMP_EQ_OQ>(a, _mm512_setzero_pd()) == 0xff }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Values that exercise rounding, signs and ordering.
+    fn samples() -> [Lanes; 4] {
+        [
+            Lanes([0.1, -0.3, 1.0 / 3.0, 2.5e-300, -7.0, 0.0, 1e300, 0.6]),
+            Lanes([0.7, -0.3, 3.0, 1e10, 2.0, -1.0, 1e-300, 0.6000000000000001]),
+            Lanes([-1.5, 0.2, 0.9, -0.0, 0.5, 1.5, -2.0, 1.0]),
+            Lanes([1.0; W]),
+        ]
+    }
+
+    type Op = fn(f64, f64) -> f64;
+    type Cmp = fn(f64, f64) -> bool;
+
+    /// Every operation of a backend against the scalar operation, bit for bit.
+    fn check<S: Simd>(s: S) {
+        let xs = samples();
+        let mut out = Lanes::default();
+        for a in &xs {
+            for b in &xs {
+                let (va, vb) = (s.load(a), s.load(b));
+                let ops: [(&str, S::V, Op); 7] = [
+                    ("add", s.add(va, vb), |x, y| x + y),
+                    ("sub", s.sub(va, vb), |x, y| x - y),
+                    ("mul", s.mul(va, vb), |x, y| x * y),
+                    ("div", s.div(va, vb), |x, y| x / y),
+                    ("max", s.max(va, vb), f64::max),
+                    ("min", s.min(va, vb), f64::min),
+                    ("select lt", s.select(s.lt(va, vb), va, vb), |x, y| {
+                        if x < y { x } else { y }
+                    }),
+                ];
+                for (name, v, f) in ops {
+                    s.store(&mut out, v);
+                    for l in 0..W {
+                        let e = f(a.0[l], b.0[l]);
+                        // max/min may differ on the sign of a zero (see the module docs).
+                        let same = out.0[l].to_bits() == e.to_bits()
+                            || (out.0[l] == 0.0 && e == 0.0 && name.starts_with('m'));
+                        assert!(same, "{name} lane {l}: {} vs {e}", out.0[l]);
+                    }
+                }
+                let masks: [(S::M, Cmp); 5] = [
+                    (s.lt(va, vb), |x, y| x < y),
+                    (s.gt(va, vb), |x, y| x > y),
+                    (s.eq(va, vb), |x, y| x == y),
+                    (s.ge(va, vb), |x, y| x >= y),
+                    (s.le(va, vb), |x, y| x <= y),
+                ];
+                for (m, f) in masks {
+                    let bits = s.bits(m);
+                    s.store(&mut out, s.select(m, s.splat(1.0), s.splat(0.0)));
+                    for l in 0..W {
+                        let e = f(a.0[l], b.0[l]);
+                        assert_eq!(out.0[l] == 1.0, e);
+                        assert_eq!(bits >> l & 1 == 1, e);
+                    }
+                }
+            }
+            s.store(&mut out, s.neg(s.load(a)));
+            for l in 0..W {
+                assert_eq!(out.0[l].to_bits(), (-a.0[l]).to_bits());
+            }
+            let scaled = s.mul(s.load(a), s.splat(1e3));
+            s.store(&mut out, s.trunc(scaled));
+            for l in 0..W {
+                assert_eq!(out.0[l].to_bits(), (a.0[l] * 1e3).trunc().to_bits());
+            }
+            s.store(&mut out, s.clamp(s.load(a), -1.0, 1.0));
+            for l in 0..W {
+                assert_eq!(out.0[l].to_bits(), a.0[l].clamp(-1.0, 1.0).to_bits());
+            }
+            assert!(!s.all_zero(s.load(a)));
+        }
+        assert!(s.all_zero(s.load(&Lanes([0.0, -0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]))));
+        assert!(!s.all_zero(s.load(&Lanes([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1e-300]))));
+    }
+
+    #[test]
+    fn portable_operations_are_the_scalar_ones() {
+        check(Portable);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_operations_are_the_scalar_ones() {
+        match Avx2::detect() {
+            Some(s) => check(s),
+            None => eprintln!("no AVX2 on this CPU: skipped"),
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx512_operations_are_the_scalar_ones() {
+        match Avx512::detect() {
+            Some(s) => check(s),
+            None => eprintln!("no AVX-512 on this CPU: skipped"),
+        }
+    }
+}
