@@ -180,9 +180,12 @@ pub fn partner_value(x: &PartnerInputs, p: &Params) -> f64 {
 /// The terms of [`partner_value`], one by one.
 #[inline(always)]
 pub fn partner_terms(x: &PartnerInputs, p: &Params) -> PartnerTerms {
+    // The two divisions are written as multiplications by reciprocals: the engine computes
+    // 1 / max(κ_k, κ_ref) once per state and 1 / (P_i + P_k) once per pair and step, and
+    // this reference must round exactly as it does.
     PartnerTerms {
-        shared: x.need * p.beta_s * x.shared_threat / x.kappa_k.max(p.kappa_ref),
-        brings: x.need * p.beta_p * x.power_k / (x.power_i + x.power_k),
+        shared: x.need * p.beta_s * x.shared_threat * (1.0 / x.kappa_k.max(p.kappa_ref)),
+        brings: x.need * p.beta_p * x.power_k * (1.0 / (x.power_i + x.power_k)),
         trade: p.beta_e * x.interdependence,
         affinity: p.beta_f * x.affinity,
         threat: -p.beta_t * x.threat,

@@ -76,6 +76,12 @@ pub struct LaneWorld {
     neg: Vec<Lanes>,
     /// One row of `n` (matrix products, partner values).
     row: Vec<Lanes>,
+    /// Scratch for [`product_row`].
+    ks: Vec<usize>,
+    /// `1 / max(κ_k, κ_ref)`.
+    inv_kappa: Vec<Lanes>,
+    /// `1 / (P_i + P_k)` at `[i * n + k]`, `i < k`.
+    inv_power_sum: Vec<Lanes>,
     trade_dirty: bool,
 }
 
@@ -116,6 +122,9 @@ impl LaneWorld {
             pos: splat(&w.alignment_pos),
             neg: splat(&w.alignment_neg),
             row: vec![Lanes::default(); n],
+            ks: vec![0; n],
+            inv_kappa: vec![Lanes::default(); n],
+            inv_power_sum: vec![Lanes::default(); n * n],
             trade_dirty: w.trade_dirty,
         }
     }
@@ -206,11 +215,14 @@ impl LaneWorld {
     #[inline(always)]
     fn threats<S: Simd>(&mut self, s: S, p: &Params) {
         let n = self.n;
+        let zero = s.splat(0.0);
         for ((a, pos), neg) in self.alignment.iter().zip(&mut self.pos).zip(&mut self.neg) {
             let a = s.load(a);
-            s.store(pos, s.max(a, s.splat(0.0)));
-            s.store(neg, s.max(s.neg(a), s.splat(0.0)));
+            s.store(pos, s.max(a, zero));
+            s.store(neg, s.max(s.neg(a), zero));
         }
+        let (pos, intent, e) = (&self.pos[..], &self.intent[..], &self.interdependence[..]);
+        let (threat, threat_x) = (&mut self.threat[..], &mut self.threat_x[..]);
         match p.threat_form {
             ThreatForm::Product => {
                 // T_ij = [Phat_j^wP · O_j^wO / scale] · prox_ij^wD · I_ji^wI · (1 − λ·e_ij),
@@ -221,22 +233,22 @@ impl LaneWorld {
                     let b = Self::pow_lanes(s, &self.offense[j], p.w_o);
                     s.store(&mut self.source_factor[j], s.mul(s.mul(a, b), inv_scale));
                 }
+                let (sf, prox) = (&self.source_factor[..n], &self.proximity_w[..]);
                 let (one, lambda) = (s.splat(1.0), s.splat(p.lambda));
                 for i in 0..n {
                     for j in 0..n {
                         let k = i * n + j;
                         if i == j {
-                            self.threat[k] = Lanes::default();
-                            self.threat_x[k] = Lanes::default();
+                            threat[k] = Lanes::default();
+                            threat_x[k] = Lanes::default();
                             continue;
                         }
-                        let intent = Self::pow_lanes(s, &self.intent[j * n + i], p.w_i);
-                        let damp = s.sub(one, s.mul(lambda, s.load(&self.interdependence[k])));
-                        let sf = s.load(&self.source_factor[j]);
-                        let t = s.mul(s.mul(s.mul(sf, s.splat(self.proximity_w[k])), intent), damp);
-                        s.store(&mut self.threat[k], t);
-                        let free = s.sub(one, s.load(&self.pos[k]));
-                        s.store(&mut self.threat_x[k], s.mul(t, free));
+                        let intent = Self::pow_lanes(s, &intent[j * n + i], p.w_i);
+                        let damp = s.sub(one, s.mul(lambda, s.load(&e[k])));
+                        let t = s.mul(s.mul(s.load(&sf[j]), s.splat(prox[k])), intent);
+                        let t = s.mul(t, damp);
+                        s.store(&mut threat[k], t);
+                        s.store(&mut threat_x[k], s.mul(t, s.sub(one, s.load(&pos[k]))));
                     }
                 }
             }
@@ -253,12 +265,12 @@ impl LaneWorld {
                                     power: self.relative_power[j].0[l],
                                     proximity: self.proximity[k],
                                     offense: self.offense[j].0[l],
-                                    intent: self.intent[j * n + i].0[l],
+                                    intent: intent[j * n + i].0[l],
                                 };
-                                threat_scaled(src, self.interdependence[k].0[l], p, scale)
+                                threat_scaled(src, e[k].0[l], p, scale)
                             };
-                            self.threat[k].0[l] = t;
-                            self.threat_x[k].0[l] = t * (1.0 - self.pos[k].0[l]);
+                            threat[k].0[l] = t;
+                            threat_x[k].0[l] = t * (1.0 - pos[k].0[l]);
                         }
                     }
                 }
@@ -267,32 +279,25 @@ impl LaneWorld {
         // K_ij = Tx_ij + γ Σ_k a⁺_jk Tx_ik (`formulas::camp_threat`), and the argmax over j
         // (ties: lowest index) with κ_i = max(K_{i,h}, 0).
         let gamma = s.splat(p.gamma);
+        let (row, camp) = (&mut self.row[..n], &mut self.camp_threat[..]);
         for i in 0..n {
-            product_row(
-                s,
-                &mut self.row,
-                &self.threat_x[i * n..(i + 1) * n],
-                &self.pos,
-                n,
-            );
+            let tx = &threat_x[i * n..(i + 1) * n];
+            product_row(s, row, tx, pos, n, &mut self.ks);
             let mut best = s.splat(f64::NEG_INFINITY);
-            let mut best_j = s.splat(0.0);
-            for j in 0..n {
-                let k = i * n + j;
+            let mut best_j = zero;
+            let crow = &mut camp[i * n..(i + 1) * n];
+            for (j, ((c, t), r)) in crow.iter_mut().zip(tx).zip(row.iter()).enumerate() {
                 if i == j {
-                    self.camp_threat[k] = Lanes::default();
+                    *c = Lanes::default();
                     continue;
                 }
-                let kij = s.add(
-                    s.load(&self.threat_x[k]),
-                    s.mul(gamma, s.load(&self.row[j])),
-                );
-                s.store(&mut self.camp_threat[k], kij);
+                let kij = s.add(s.load(t), s.mul(gamma, s.load(r)));
+                s.store(c, kij);
                 let better = s.gt(kij, best);
                 best = s.select(better, kij, best);
                 best_j = s.select(better, s.splat(j as f64), best_j);
             }
-            s.store(&mut self.kappa[i], s.max(best, s.splat(0.0)));
+            s.store(&mut self.kappa[i], s.max(best, zero));
             let mut h = Lanes::default();
             s.store(&mut h, best_j);
             self.principal[i] = h.0.map(|x| x as usize);
@@ -304,6 +309,19 @@ impl LaneWorld {
     #[inline(always)]
     fn decide<S: Simd>(&mut self, s: S, p: &Params) {
         let n = self.n;
+        // Slices up front: the loops below then keep their bases in registers.
+        let (power, autonomy, proximity) =
+            (&self.power[..], &self.autonomy[..], &self.proximity[..]);
+        let (e, f, threat, mistrust) = (
+            &self.interdependence[..],
+            &self.affinity[..],
+            &self.threat[..],
+            &self.mistrust[..],
+        );
+        let (alignment, camp, kappas) =
+            (&self.alignment[..], &self.camp_threat[..], &self.kappa[..]);
+        let (row, desire) = (&mut self.row[..n], &mut self.desire[..]);
+        let (inv_kappa, inv_sum) = (&mut self.inv_kappa[..n], &mut self.inv_power_sum[..]);
         let keep = s.splat(if p.eta > 0.0 { p.rho / p.eta } else { 0.0 });
         let zero = s.splat(0.0);
         let (bs, bp, be, bf) = (
@@ -314,38 +332,66 @@ impl LaneWorld {
         );
         let (bt, bm, kref) = (s.splat(-p.beta_t), s.splat(-p.beta_m), s.splat(p.kappa_ref));
         let one = s.splat(1.0);
+        // Reciprocals shared by the partner values (see `formulas::partner_terms`):
+        // 1 / max(κ_k, κ_ref) per state, 1 / (P_i + P_k) per pair (upper triangle).
+        for (inv, kappa) in inv_kappa.iter_mut().zip(kappas) {
+            s.store(inv, s.div(one, s.max(s.load(kappa), kref)));
+        }
+        for i in 0..n {
+            let power_i = s.load(&power[i]);
+            for k in i + 1..n {
+                let sum = s.add(power_i, s.load(&power[k]));
+                s.store(&mut inv_sum[i * n + k], s.div(one, sum));
+            }
+        }
         for i in 0..n {
             let h = self.principal[i];
+            assert!(h.iter().all(|&x| x < n), "principal threats are states");
             let hv = s.load(&Lanes(h.map(|x| x as f64)));
-            let kappa = s.load(&self.kappa[i]);
+            let kappa = s.load(&kappas[i]);
+            let (drow, arow) = (
+                &mut desire[i * n..(i + 1) * n],
+                &alignment[i * n..(i + 1) * n],
+            );
+            if s.bits(s.lt(kappa, s.splat(p.theta_secure))) == (1 << W) - 1 {
+                // Secure in every lane: no partner values needed.
+                self.strategy[i] = [Strategy::Secure; W];
+                for (d, a) in drow.iter_mut().zip(arow) {
+                    s.store(d, s.mul(keep, s.max(s.load(a), zero)));
+                }
+                drow[i] = Lanes::default();
+                continue;
+            }
             // need_i = min(1, κ_i / κ_ref)
             let need = s.min(s.div(kappa, kref), one);
             let (need_s, need_p) = (s.mul(need, bs), s.mul(need, bp));
-            let power_i = s.load(&self.power[i]);
-            let autonomy = s.neg(s.load(&self.autonomy[i]));
+            let autonomy = s.neg(s.load(&autonomy[i]));
             let mut alpha = zero;
             for k in 0..n {
                 if k == i {
-                    self.row[k] = Lanes::default();
+                    row[k] = Lanes::default();
                     continue;
                 }
                 let ik = i * n + k;
+                let pair = if i < k { ik } else { k * n + i };
                 // K_{k,h}: h differs between lanes, so gather lane by lane.
-                let shared = Lanes(std::array::from_fn(|l| self.camp_threat[k * n + h[l]].0[l]));
-                let power_k = s.load(&self.power[k]);
+                let ck = &camp[k * n..(k + 1) * n];
+                // SAFETY: every h[l] < n (asserted above) and `ck` has n elements.
+                let shared = Lanes(std::array::from_fn(|l| unsafe {
+                    ck.get_unchecked(h[l]).0[l]
+                }));
+                let power_k = s.load(&power[k]);
                 // `formulas::partner_terms`, summed in the order of `PartnerTerms::value`.
-                let v = s.div(
-                    s.mul(need_s, s.load(&shared)),
-                    s.max(s.load(&self.kappa[k]), kref),
-                );
-                let v = s.add(v, s.div(s.mul(need_p, power_k), s.add(power_i, power_k)));
-                let v = s.add(v, s.mul(be, s.load(&self.interdependence[ik])));
-                let v = s.add(v, s.mul(bf, s.load(&self.affinity[ik])));
-                let v = s.add(v, s.mul(bt, s.load(&self.threat[ik])));
-                let v = s.add(v, s.mul(bm, s.load(&self.mistrust[ik])));
+                let v = s.mul(s.mul(need_s, s.load(&shared)), s.load(&inv_kappa[k]));
+                let brings = s.mul(s.mul(need_p, power_k), s.load(&inv_sum[pair]));
+                let v = s.add(v, brings);
+                let v = s.add(v, s.mul(be, s.load(&e[ik])));
+                let v = s.add(v, s.mul(bf, s.load(&f[ik])));
+                let v = s.add(v, s.mul(bt, s.load(&threat[ik])));
+                let v = s.add(v, s.mul(bm, s.load(&mistrust[ik])));
                 let v = s.add(v, autonomy);
                 let v = s.select(s.eq(hv, s.splat(k as f64)), zero, v);
-                s.store(&mut self.row[k], v);
+                s.store(&mut row[k], v);
                 // α_i = max(0, max_k V_ik), folded as `formulas::availability`.
                 alpha = s.max(s.max(zero, alpha), v);
             }
@@ -354,11 +400,11 @@ impl LaneWorld {
             let mut st = [Strategy::Secure; W];
             let mut b = Lanes::default();
             for l in 0..W {
-                let (pi, ph) = (self.power[i].0[l], self.power[h[l]].0[l]);
+                let (pi, ph) = (power[i].0[l], power[h[l]].0[l]);
                 let a = alpha_l.0[l];
-                b.0[l] = bandwagon_value(pi, ph, self.proximity[i * n + h[l]], a, p.beta_b);
+                b.0[l] = bandwagon_value(pi, ph, proximity[i * n + h[l]], a, p.beta_b);
                 let sh = self_help_value(pi, ph, p.beta_self);
-                st[l] = strategy(self.kappa[i].0[l], b.0[l], a, sh, p.theta_secure);
+                st[l] = strategy(kappas[i].0[l], b.0[l], a, sh, p.theta_secure);
             }
             self.strategy[i] = st;
             // Desires (`world::desires`), per lane by strategy.
@@ -368,19 +414,14 @@ impl LaneWorld {
                 s.eq(is(Strategy::Bandwagon), one),
             );
             let (minus_kappa, b) = (s.neg(kappa), s.load(&b));
-            for k in 0..n {
-                let ik = i * n + k;
-                if k == i {
-                    self.desire[ik] = Lanes::default();
-                    continue;
-                }
+            for (k, ((d, a), v)) in drow.iter_mut().zip(arow).zip(row.iter()).enumerate() {
                 let at_h = s.eq(hv, s.splat(k as f64));
-                let secure = s.mul(keep, s.max(s.load(&self.alignment[ik]), zero));
-                let bal = s.select(at_h, minus_kappa, s.max(s.load(&self.row[k]), zero));
+                let secure = s.mul(keep, s.max(s.load(a), zero));
+                let bal = s.select(at_h, minus_kappa, s.max(s.load(v), zero));
                 let band = s.select(at_h, b, zero);
-                let d = s.select(balance, bal, s.select(bandwagon, band, secure));
-                s.store(&mut self.desire[ik], d);
+                s.store(d, s.select(balance, bal, s.select(bandwagon, band, secure)));
             }
+            drow[i] = Lanes::default();
         }
     }
 
@@ -390,27 +431,21 @@ impl LaneWorld {
     fn update_intent<S: Simd>(&mut self, s: S, dt: f64, p: &Params) {
         let n = self.n;
         let (zeta, xi, dt) = (s.splat(p.zeta), s.splat(p.xi), s.splat(dt));
+        let (pos, neg, intent0) = (&self.pos[..], &self.neg[..], &self.intent0[..]);
+        let (row, intent) = (&mut self.row[..n], &mut self.intent[..]);
         for i in 0..n {
-            product_row(
-                s,
-                &mut self.row,
-                &self.neg[i * n..(i + 1) * n],
-                &self.pos,
-                n,
-            );
-            for j in 0..n {
+            let neg_i = &neg[i * n..(i + 1) * n];
+            product_row(s, row, neg_i, pos, n, &mut self.ks);
+            for (j, (hostile, allied)) in neg_i.iter().zip(row.iter()).enumerate() {
                 if i == j {
                     continue;
                 }
                 let idx = j * n + i;
-                let spiral = s.mul(
-                    zeta,
-                    s.add(s.load(&self.neg[i * n + j]), s.load(&self.row[j])),
-                );
-                let v = s.load(&self.intent[idx]);
-                let relax = s.mul(xi, s.sub(v, s.load(&self.intent0[idx])));
+                let spiral = s.mul(zeta, s.add(s.load(hostile), s.load(allied)));
+                let v = s.load(&intent[idx]);
+                let relax = s.mul(xi, s.sub(v, s.load(&intent0[idx])));
                 let v = s.add(v, s.mul(dt, s.sub(spiral, relax)));
-                s.store(&mut self.intent[idx], s.clamp(v, 0.0, 1.0));
+                s.store(&mut intent[idx], s.clamp(v, 0.0, 1.0));
             }
         }
     }
@@ -457,18 +492,47 @@ impl LaneWorld {
 /// (row `i` of a matrix product whose left factor's row `i` is `t`). A `k` whose `t` is
 /// zero in every lane is skipped; the scalar code skips zero terms too, and as every term
 /// is ≥ 0 and the sum starts at +0, skipping or adding a zero product gives the same sum.
+///
+/// Columns are taken eight at a time with their sums held in registers; `ks` is scratch.
 #[inline(always)]
-fn product_row<S: Simd>(s: S, row: &mut [Lanes], t: &[Lanes], x: &[Lanes], n: usize) {
-    let row = &mut row[..n];
-    row.fill(Lanes::default());
+fn product_row<S: Simd>(
+    s: S,
+    row: &mut [Lanes],
+    t: &[Lanes],
+    x: &[Lanes],
+    n: usize,
+    ks: &mut [usize],
+) {
+    let mut m = 0;
     for (k, tk) in t.iter().enumerate() {
-        let tk = s.load(tk);
-        if s.all_zero(tk) {
-            continue;
+        if !s.all_zero(s.load(tk)) {
+            ks[m] = k;
+            m += 1;
         }
-        for (r, xk) in row.iter_mut().zip(&x[k * n..(k + 1) * n]) {
-            s.store(r, s.add(s.load(r), s.mul(tk, s.load(xk))));
+    }
+    let ks = &ks[..m];
+    const B: usize = 8;
+    let mut j0 = 0;
+    while j0 + B <= n {
+        let mut acc = [s.splat(0.0); B];
+        for &k in ks.iter() {
+            let tk = s.load(&t[k]);
+            let xk = &x[k * n + j0..k * n + j0 + B];
+            for (a, xv) in acc.iter_mut().zip(xk) {
+                *a = s.add(*a, s.mul(tk, s.load(xv)));
+            }
         }
+        for (r, a) in row[j0..j0 + B].iter_mut().zip(acc) {
+            s.store(r, a);
+        }
+        j0 += B;
+    }
+    for j in j0..n {
+        let mut acc = s.splat(0.0);
+        for &k in ks.iter() {
+            acc = s.add(acc, s.mul(s.load(&t[k]), s.load(&x[k * n + j])));
+        }
+        s.store(&mut row[j], acc);
     }
 }
 
@@ -527,6 +591,8 @@ pub struct LaneSimulator<'s> {
     hazard_p: Vec<f64>,
     /// Normals of one step, `[pair, then state]`.
     z: Vec<Lanes>,
+    /// One run's normals of one step.
+    buf: Vec<f64>,
     units: VectorUnits,
 }
 
@@ -562,6 +628,7 @@ impl<'s> LaneSimulator<'s> {
             initial,
             hazard_p,
             z: vec![Lanes::default(); n * (n - 1) / 2 + n],
+            buf: vec![0.0; n * (n - 1) / 2 + n],
             units,
         }
     }
@@ -705,10 +772,11 @@ impl<'s> LaneSimulator<'s> {
                     d[l][st[l] as usize] += 1;
                 }
             }
-            // One run's draws in order: the pairs' normals, then the states'.
+            // Each run's normals of the step, as `Simulator::run` draws them.
             for l in 0..W {
-                for z in self.z.iter_mut() {
-                    z.0[l] = normals[l].next(&mut rngs[l]);
+                normals[l].fill(&mut rngs[l], &mut self.buf);
+                for (z, &x) in self.z.iter_mut().zip(&self.buf) {
+                    z.0[l] = x;
                 }
             }
             w.update_intent(s, sc.dt, p);

@@ -66,6 +66,13 @@ pub trait Simd: Copy {
     fn trunc(self, a: Self::V) -> Self::V;
     /// Bit `l` set where lane `l` of `m` is true.
     fn bits(self, m: Self::M) -> u32;
+    /// The smallest lane (numbers only).
+    fn hmin(self, a: Self::V) -> f64;
+    /// The largest lane (numbers only).
+    fn hmax(self, a: Self::V) -> f64;
+    /// The sum of the lanes, in an unspecified order: use it only where every order gives
+    /// the same result (integers below 2^53, say).
+    fn hsum(self, a: Self::V) -> f64;
     /// `a` where `m`, else `b`.
     fn select(self, m: Self::M, a: Self::V, b: Self::V) -> Self::V;
     /// Whether every lane is zero (`+0` or `−0`).
@@ -166,6 +173,18 @@ impl Simd for Portable {
     #[inline(always)]
     fn bits(self, m: Self::M) -> u32 {
         m.iter().rev().fold(0, |acc, &b| (acc << 1) | u32::from(b))
+    }
+    #[inline(always)]
+    fn hmin(self, a: Self::V) -> f64 {
+        a.into_iter().fold(f64::INFINITY, f64::min)
+    }
+    #[inline(always)]
+    fn hmax(self, a: Self::V) -> f64 {
+        a.into_iter().fold(f64::NEG_INFINITY, f64::max)
+    }
+    #[inline(always)]
+    fn hsum(self, a: Self::V) -> f64 {
+        a.into_iter().sum()
     }
     #[inline(always)]
     fn select(self, m: Self::M, a: Self::V, b: Self::V) -> Self::V {
@@ -299,6 +318,30 @@ mod x86 {
             unsafe { (_mm256_movemask_pd(m[0]) | (_mm256_movemask_pd(m[1]) << 4)) as u32 }
         }
         #[inline(always)]
+        fn hmin(self, a: Self::V) -> f64 {
+            unsafe {
+                let v = _mm256_min_pd(a[0], a[1]);
+                let v = _mm_min_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd::<1>(v));
+                _mm_cvtsd_f64(_mm_min_sd(v, _mm_unpackhi_pd(v, v)))
+            }
+        }
+        #[inline(always)]
+        fn hmax(self, a: Self::V) -> f64 {
+            unsafe {
+                let v = _mm256_max_pd(a[0], a[1]);
+                let v = _mm_max_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd::<1>(v));
+                _mm_cvtsd_f64(_mm_max_sd(v, _mm_unpackhi_pd(v, v)))
+            }
+        }
+        #[inline(always)]
+        fn hsum(self, a: Self::V) -> f64 {
+            unsafe {
+                let v = _mm256_add_pd(a[0], a[1]);
+                let v = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd::<1>(v));
+                _mm_cvtsd_f64(_mm_add_sd(v, _mm_unpackhi_pd(v, v)))
+            }
+        }
+        #[inline(always)]
         fn select(self, m: Self::M, a: Self::V, b: Self::V) -> Self::V {
             unsafe {
                 [
@@ -402,6 +445,18 @@ mod x86 {
             u32::from(m)
         }
         #[inline(always)]
+        fn hmin(self, a: Self::V) -> f64 {
+            unsafe { _mm512_reduce_min_pd(a) }
+        }
+        #[inline(always)]
+        fn hmax(self, a: Self::V) -> f64 {
+            unsafe { _mm512_reduce_max_pd(a) }
+        }
+        #[inline(always)]
+        fn hsum(self, a: Self::V) -> f64 {
+            unsafe { _mm512_reduce_add_pd(a) }
+        }
+        #[inline(always)]
         fn select(self, m: Self::M, a: Self::V, b: Self::V) -> Self::V {
             // Lanes whose mask bit is set take the second operand.
             unsafe { _mm512_mask_blend_pd(m, b, a) }
@@ -489,6 +544,22 @@ mod tests {
                 assert_eq!(out.0[l].to_bits(), a.0[l].clamp(-1.0, 1.0).to_bits());
             }
             assert!(!s.all_zero(s.load(a)));
+            let va = s.load(a);
+            assert_eq!(
+                s.hmin(va),
+                a.0.iter().copied().fold(f64::INFINITY, f64::min)
+            );
+            assert_eq!(
+                s.hmax(va),
+                a.0.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+            );
+            let ints = s.trunc(s.mul(va, s.splat(1e6)));
+            let mut t = Lanes::default();
+            s.store(&mut t, ints);
+            let exact: f64 = t.0.iter().filter(|x| x.abs() < 1e12).sum();
+            let small = s.select(s.lt(s.neg(s.splat(1e12)), ints), ints, s.splat(0.0));
+            let small = s.select(s.lt(small, s.splat(1e12)), small, s.splat(0.0));
+            assert_eq!(s.hsum(small), exact);
         }
         assert!(s.all_zero(s.load(&Lanes([0.0, -0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]))));
         assert!(!s.all_zero(s.load(&Lanes([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1e-300]))));

@@ -9,9 +9,11 @@ use std::collections::BTreeMap;
 
 use crate::model::lanes::{Lanes, Simd};
 
+mod lanes;
 mod serial;
 pub mod study;
-pub use study::{LaneRecorder, PENDING_SLOTS, Recorder, StudyStats};
+pub use lanes::{LaneRecorder, PENDING_SLOTS};
+pub use study::{Recorder, StudyStats};
 
 /// Fixed-point scale of [`FixedSum`]: values are stored as `round(x · 2^32)`.
 pub const FIXED_SCALE: f64 = 4_294_967_296.0;

@@ -3,13 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{
-    ALIGNMENT_BINS, FixedSum, Tally, add_counts, alignment_bin, fixed_lanes, histogram_quantile,
-};
+use super::lanes::PENDING_SLOTS;
+use super::{ALIGNMENT_BINS, FixedSum, Tally, add_counts, alignment_bin, histogram_quantile};
 use crate::model::camps::Camps;
-use crate::model::lanes::{Lanes, Simd};
 use crate::model::world::upper;
-use crate::model::{LaneObserver, LaneWorld, Observer, Params, RunOutcome, World};
+use crate::model::{Observer, Params, RunOutcome, World};
 
 const H: usize = ALIGNMENT_BINS + 2;
 
@@ -61,9 +59,9 @@ pub struct StudyStats {
     /// Total firings of each event.
     pub event_firings: Vec<u64>,
     #[serde(with = "super::serial::f64_bits")]
-    alliance_threshold: f64,
+    pub(super) alliance_threshold: f64,
     #[serde(with = "super::serial::f64_bits")]
-    rivalry_threshold: f64,
+    pub(super) rivalry_threshold: f64,
 }
 
 impl StudyStats {
@@ -103,7 +101,7 @@ impl StudyStats {
             + std::mem::size_of::<FixedSum>() as u128
             + 16 // exact min and max
             + 16 // alliance and rivalry counts
-            + PENDING_SLOTS as u128; // the recorder's pending bins (one byte per run)
+            + PENDING_SLOTS as u128 + 32; // the recorder's pending bins and accumulator
         let per_state = 2 * std::mem::size_of::<FixedSum>() as u128 + 24 + 8 * n;
         obs * (pairs * per_pair + n * per_state)
     }
@@ -150,76 +148,6 @@ impl StudyStats {
             self.kappa[idx].add(w.kappa[i]);
             self.strategy[idx][w.strategy[i] as usize] += 1;
             self.principal[idx * n + w.principal[i]] += 1;
-        }
-    }
-
-    /// Record the first `active` lanes of a [`LaneWorld`] at one observation step (called by
-    /// [`LaneRecorder`]): the same counts and sums as [`observe`](Self::observe) on each
-    /// lane's world, with the per-value arithmetic (bins, fixed point) done on all lanes at
-    /// once. Histogram bins go to `pending` first (see [`LaneRecorder`]).
-    #[inline(always)]
-    fn observe_lanes<S: Simd>(
-        &mut self,
-        s: S,
-        step: usize,
-        w: &LaneWorld,
-        active: usize,
-        pending: &mut PendingBins,
-    ) {
-        let n = self.n;
-        let pairs = self.pairs();
-        let lanes = if active >= 32 {
-            u32::MAX
-        } else {
-            (1u32 << active) - 1
-        };
-        let (alliance, rivalry) = (
-            s.splat(self.alliance_threshold),
-            s.splat(self.rivalry_threshold),
-        );
-        let (minus_one, one) = (s.splat(-1.0), s.splat(1.0));
-        let mut bins = Lanes::default();
-        for (q, (i, k)) in upper(n).enumerate() {
-            let a = s.load(&w.alignment[i * n + k]);
-            // `alignment_bin`, on every lane.
-            let regular = s.trunc(s.mul(
-                s.mul(s.add(a, one), s.splat(0.5)),
-                s.splat(ALIGNMENT_BINS as f64),
-            ));
-            let regular = s.add(s.min(regular, s.splat((ALIGNMENT_BINS - 1) as f64)), one);
-            let top = s.select(s.ge(a, one), s.splat((ALIGNMENT_BINS + 1) as f64), regular);
-            s.store(&mut bins, s.select(s.le(a, minus_one), s.splat(0.0), top));
-            let idx = step * pairs + q;
-            let slots = pending.slots(idx, active);
-            let values = &w.alignment[i * n + k].0[..active];
-            let (mut lo, mut hi) = self.alignment_range[idx];
-            for ((slot, &b), &x) in slots.iter_mut().zip(&bins.0).zip(values) {
-                // A bin number: an integer in 0..=ALIGNMENT_BINS + 1.
-                *slot = b as u8;
-                (lo, hi) = (lo.min(x), hi.max(x));
-            }
-            self.alignment_range[idx] = (lo, hi);
-            self.alignment_sum[idx].add_fixed(fixed_lanes(s, a, active), active);
-            let allied = s.bits(s.ge(a, alliance)) & lanes;
-            let rival = s.bits(s.le(a, rivalry)) & !allied & lanes;
-            self.alliance[idx] += u64::from(allied.count_ones());
-            self.rivalry[idx] += u64::from(rival.count_ones());
-        }
-        // Σ_i P_i in index order, as `Iterator::sum` does (from −0).
-        let mut total = s.splat(-0.0);
-        for pw in &w.power {
-            total = s.add(total, s.load(pw));
-        }
-        for i in 0..n {
-            let idx = step * n + i;
-            let share = s.div(s.load(&w.power[i]), total);
-            self.power_share[idx].add_fixed(fixed_lanes(s, share, active), active);
-            let kappa = s.load(&w.kappa[i]);
-            self.kappa[idx].add_fixed(fixed_lanes(s, kappa, active), active);
-            for l in 0..active {
-                self.strategy[idx][w.strategy[i][l] as usize] += 1;
-                self.principal[idx * n + w.principal[i][l]] += 1;
-            }
         }
     }
 
@@ -312,98 +240,6 @@ impl StudyStats {
             add_counts(&mut t, c);
         }
         t
-    }
-}
-
-/// Histogram bins of the last few groups of runs, not yet counted: `[observation][slot]`.
-///
-/// Each (step, pair) histogram is 1.6 kB and a study has thousands of them, far more than a
-/// CPU cache holds; counting each group of [`W`](crate::model::lanes::W) runs as it comes
-/// would fetch every histogram from memory once per group. Buffering the bins of
-/// [`PENDING_SLOTS`] runs and counting them together fetches each histogram once per
-/// buffer instead. Counts are integers, so the result is the same.
-#[derive(Debug)]
-struct PendingBins {
-    bins: Vec<u8>,
-    /// Slots filled by complete groups of runs.
-    filled: usize,
-}
-
-/// Runs whose bins [`LaneRecorder`] holds before counting them.
-pub const PENDING_SLOTS: usize = 64;
-
-const _: () = assert!(ALIGNMENT_BINS < u8::MAX as usize);
-
-impl PendingBins {
-    /// The `active` free slots of observation `idx`.
-    #[inline(always)]
-    fn slots(&mut self, idx: usize, active: usize) -> &mut [u8] {
-        let at = idx * PENDING_SLOTS + self.filled;
-        &mut self.bins[at..at + active]
-    }
-
-    /// Count every pending bin into `stats`.
-    fn flush(&mut self, stats: &mut StudyStats) {
-        if self.filled == 0 {
-            return;
-        }
-        for (idx, bins) in self.bins.chunks_exact(PENDING_SLOTS).enumerate() {
-            let hist = &mut stats.alignment_hist[idx * H..(idx + 1) * H];
-            for &b in &bins[..self.filled] {
-                hist[usize::from(b)] += 1;
-            }
-        }
-        self.filled = 0;
-    }
-}
-
-/// The observer that feeds groups of lanes into [`StudyStats`] (the engine's recorder).
-///
-/// Histogram counts are buffered (see `PendingBins`) and complete only once the recorder
-/// is dropped; everything else is recorded at once. Use [`LaneRecorder::stats`] to record
-/// what only the whole run knows ([`StudyStats::finish_run`]).
-pub struct LaneRecorder<'a> {
-    stats: &'a mut StudyStats,
-    pending: PendingBins,
-}
-
-impl<'a> LaneRecorder<'a> {
-    /// A recorder into `stats`.
-    pub fn new(stats: &'a mut StudyStats) -> Self {
-        let observations = (stats.steps + 1) * stats.pairs();
-        Self {
-            stats,
-            pending: PendingBins {
-                bins: vec![0; observations * PENDING_SLOTS],
-                filled: 0,
-            },
-        }
-    }
-
-    /// The statistics (histograms not yet complete, everything else up to date).
-    pub fn stats(&mut self) -> &mut StudyStats {
-        self.stats
-    }
-}
-
-impl Drop for LaneRecorder<'_> {
-    fn drop(&mut self) {
-        self.pending.flush(self.stats);
-    }
-}
-
-impl LaneObserver for LaneRecorder<'_> {
-    #[inline(always)]
-    fn observe<S: Simd>(&mut self, s: S, step: usize, w: &LaneWorld, active: usize) {
-        self.stats
-            .observe_lanes(s, step, w, active, &mut self.pending);
-        if step == self.stats.steps {
-            // The group of runs is complete.
-            self.pending.filled += active;
-            if self.pending.filled + crate::model::lanes::W > PENDING_SLOTS {
-                self.pending.flush(self.stats);
-            }
-        }
     }
 }
 

@@ -1,0 +1,204 @@
+//! The engine's recorder: observations of groups of runs simulated in SIMD lanes
+//! ([`crate::model::lanes`]), accumulated worker-side and added to [`StudyStats`] in bulk.
+//!
+//! A study's per-(step, pair) statistics are large: for the flagship, 6,664 observations
+//! with a 202-bin histogram each (10.7 MB), far more than a CPU cache holds. Updating them
+//! run by run would fetch them from memory again and again. So the recorder keeps, per
+//! observation, a small accumulator (a sum, a range, two counts: 32 bytes) and the histogram
+//! bins of the last [`PENDING_SLOTS`] runs (one byte each), and adds them to the statistics
+//! every [`PENDING_SLOTS`] runs and when it is dropped. Everything is integer counts and
+//! sums, minima and maxima, so the statistics are exactly those of
+//! [`StudyStats::observe`](super::StudyStats::observe) run by run (tested).
+
+use super::study::StudyStats;
+use super::{ALIGNMENT_BINS, FIXED_SCALE, FixedSum, fixed_lanes};
+use crate::model::LaneObserver;
+use crate::model::lanes::{LaneWorld, Lanes, Simd, W};
+use crate::model::world::upper;
+
+/// Runs whose pair observations the recorder holds before adding them to the statistics.
+pub const PENDING_SLOTS: usize = 256;
+
+const H: usize = ALIGNMENT_BINS + 2;
+const _: () = assert!(ALIGNMENT_BINS < u8::MAX as usize);
+
+/// What the pending runs showed at one (step, pair) observation.
+#[derive(Debug, Clone, Copy)]
+struct PairAcc {
+    /// Σ of `FixedSum::fixed(alignment)`: |each| ≤ 2^32 + 1, so 256 runs fit an i64.
+    sum: i64,
+    lo: f64,
+    hi: f64,
+    allied: u32,
+    rival: u32,
+}
+
+const EMPTY: PairAcc = PairAcc {
+    sum: 0,
+    lo: f64::INFINITY,
+    hi: f64::NEG_INFINITY,
+    allied: 0,
+    rival: 0,
+};
+
+/// The observer that feeds groups of lanes into [`StudyStats`] (the engine's recorder).
+///
+/// Pair statistics are complete only once the recorder is dropped (see the module docs);
+/// state statistics are recorded at once. Use [`LaneRecorder::stats`] to record what only
+/// the whole run knows ([`StudyStats::finish_run`]).
+pub struct LaneRecorder<'a> {
+    stats: &'a mut StudyStats,
+    acc: Vec<PairAcc>,
+    /// `[observation * PENDING_SLOTS + slot]`: histogram bins of the pending runs.
+    bins: Vec<u8>,
+    /// Runs pending (slots filled by complete groups of runs).
+    filled: usize,
+}
+
+impl<'a> LaneRecorder<'a> {
+    /// A recorder into `stats`.
+    pub fn new(stats: &'a mut StudyStats) -> Self {
+        let observations = (stats.steps + 1) * stats.pairs();
+        Self {
+            stats,
+            acc: vec![EMPTY; observations],
+            bins: vec![0; observations * PENDING_SLOTS],
+            filled: 0,
+        }
+    }
+
+    /// The statistics (pair statistics not yet complete, everything else up to date).
+    pub fn stats(&mut self) -> &mut StudyStats {
+        self.stats
+    }
+
+    /// Add the pending runs' pair statistics to the study's.
+    fn flush(&mut self) {
+        let runs = self.filled;
+        if runs == 0 {
+            return;
+        }
+        let st = &mut *self.stats;
+        let cells = self
+            .acc
+            .iter_mut()
+            .zip(self.bins.chunks_exact(PENDING_SLOTS));
+        for (idx, (acc, bins)) in cells.enumerate() {
+            let hist = &mut st.alignment_hist[idx * H..(idx + 1) * H];
+            for &b in &bins[..runs] {
+                hist[usize::from(b)] += 1;
+            }
+            st.alignment_sum[idx].merge(&FixedSum {
+                sum: i128::from(acc.sum),
+                count: runs as u64,
+            });
+            let r = &mut st.alignment_range[idx];
+            *r = (r.0.min(acc.lo), r.1.max(acc.hi));
+            st.alliance[idx] += u64::from(acc.allied);
+            st.rivalry[idx] += u64::from(acc.rival);
+            *acc = EMPTY;
+        }
+        self.filled = 0;
+    }
+
+    /// Record the first `active` lanes of `w` at `step`: what [`StudyStats::observe`] records
+    /// for each lane's world.
+    #[inline(always)]
+    fn observe_lanes<S: Simd>(&mut self, s: S, step: usize, w: &LaneWorld, active: usize) {
+        let n = w.n;
+        let st = &mut *self.stats;
+        let pairs = n * (n - 1) / 2;
+        let lanes = (1u32 << active) - 1;
+        let live = s.lt(s.splat(-1.0), s.splat(0.0));
+        let live = if active == W {
+            live
+        } else {
+            let lane_no = s.load(&Lanes(std::array::from_fn(|l| l as f64)));
+            s.lt(lane_no, s.splat(active as f64))
+        };
+        let (alliance, rivalry) = (
+            s.splat(st.alliance_threshold),
+            s.splat(st.rivalry_threshold),
+        );
+        let (zero, one, minus_one) = (s.splat(0.0), s.splat(1.0), s.splat(-1.0));
+        let (inf, neg_inf) = (s.splat(f64::INFINITY), s.splat(f64::NEG_INFINITY));
+        let mut bins = Lanes::default();
+        let mut fixed = Lanes::default();
+        for (q, (i, k)) in upper(n).enumerate() {
+            let a = s.load(&w.alignment[i * n + k]);
+            // `alignment_bin` on every lane: 0 at −1, ALIGNMENT_BINS + 1 at +1, else
+            // 1 + min(⌊(a + 1)·0.5·ALIGNMENT_BINS⌋, ALIGNMENT_BINS − 1).
+            let bins_f = s.splat(ALIGNMENT_BINS as f64);
+            let regular = s.trunc(s.mul(s.mul(s.add(a, one), s.splat(0.5)), bins_f));
+            let regular = s.add(s.min(regular, s.splat((ALIGNMENT_BINS - 1) as f64)), one);
+            let top = s.select(s.ge(a, one), s.splat((ALIGNMENT_BINS + 1) as f64), regular);
+            s.store(&mut bins, s.select(s.le(a, minus_one), zero, top));
+            let idx = step * pairs + q;
+            let at = idx * PENDING_SLOTS + self.filled;
+            for (slot, &b) in self.bins[at..at + active].iter_mut().zip(&bins.0) {
+                // SAFETY: `b` is an integer in 0..=ALIGNMENT_BINS + 1 (< 256), from the
+                // selects above.
+                *slot = unsafe { b.to_int_unchecked::<u8>() };
+            }
+            let acc = &mut self.acc[idx];
+            acc.lo = acc.lo.min(s.hmin(s.select(live, a, inf)));
+            acc.hi = acc.hi.max(s.hmax(s.select(live, a, neg_inf)));
+            // `FixedSum::fixed` on every lane: round(a·2^32) half away from zero. Alignments
+            // lie in [−1, 1], so the lanes are integers below 2^33 and their sum is exact.
+            let y = s.mul(a, s.splat(FIXED_SCALE));
+            let half = s.select(s.ge(y, zero), s.splat(0.5), s.splat(-0.5));
+            let t = s.select(live, s.trunc(s.add(y, half)), zero);
+            let total = s.hsum(t);
+            acc.sum += if total.is_finite() {
+                total as i64
+            } else {
+                // A non-finite alignment (a bug upstream): count it as `FixedSum` does.
+                s.store(&mut fixed, a);
+                fixed.0[..active]
+                    .iter()
+                    .map(|&x| FixedSum::fixed(x))
+                    .sum::<i64>()
+            };
+            let allied = s.bits(s.ge(a, alliance)) & lanes;
+            let rival = s.bits(s.le(a, rivalry)) & !allied & lanes;
+            acc.allied += allied.count_ones();
+            acc.rival += rival.count_ones();
+        }
+        // States: Σ_i P_i in index order, as `Iterator::sum` does (from −0).
+        let mut total = s.splat(-0.0);
+        for pw in &w.power {
+            total = s.add(total, s.load(pw));
+        }
+        for i in 0..n {
+            let idx = step * n + i;
+            let share = s.div(s.load(&w.power[i]), total);
+            st.power_share[idx].add_fixed(fixed_lanes(s, share, active), active);
+            let kappa = s.load(&w.kappa[i]);
+            st.kappa[idx].add_fixed(fixed_lanes(s, kappa, active), active);
+            for l in 0..active {
+                st.strategy[idx][w.strategy[i][l] as usize] += 1;
+                st.principal[idx * n + w.principal[i][l]] += 1;
+            }
+        }
+    }
+}
+
+impl Drop for LaneRecorder<'_> {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+impl LaneObserver for LaneRecorder<'_> {
+    #[inline(always)]
+    fn observe<S: Simd>(&mut self, s: S, step: usize, w: &LaneWorld, active: usize) {
+        self.observe_lanes(s, step, w, active);
+        if step == self.stats.steps {
+            // The group of runs is complete.
+            self.filled += active;
+            if self.filled + W > PENDING_SLOTS {
+                self.flush();
+            }
+        }
+    }
+}
