@@ -17,7 +17,7 @@ use rand_chacha::ChaCha8Rng;
 use super::camps::camps;
 use super::formulas::{
     Strategy, ThreatSources, bandwagon_value, interdependence, pow, reference_scale,
-    relative_power, self_help_value, strategy, threat_scaled,
+    self_help_value, strategy, threat_scaled,
 };
 use super::params::{Params, ThreatForm};
 use super::random::{Normals, run_rng, uniform};
@@ -169,18 +169,17 @@ impl LaneWorld {
         }
     }
 
-    /// [`World::derive`] in every lane (scalar: `n` divisions per lane and step).
-    fn derive(&mut self, p: &Params) {
+    /// [`World::derive`] in every lane.
+    #[inline(always)]
+    fn derive<S: Simd>(&mut self, s: S, p: &Params) {
         let n = self.n;
-        for l in 0..W {
-            let max = self
-                .power
-                .iter()
-                .map(|x| x.0[l])
-                .fold(f64::MIN_POSITIVE, f64::max);
-            for (rp, pw) in self.relative_power.iter_mut().zip(&self.power) {
-                rp.0[l] = relative_power(pw.0[l], max);
-            }
+        // max_k P_k, folded from MIN_POSITIVE as `World::derive` does; Phat_j = P_j / max.
+        let mut max = s.splat(f64::MIN_POSITIVE);
+        for pw in &self.power {
+            max = s.max(max, s.load(pw));
+        }
+        for (rp, pw) in self.relative_power.iter_mut().zip(&self.power) {
+            s.store(rp, s.div(s.load(pw), max));
         }
         if self.trade_dirty {
             for i in 0..n {
@@ -745,7 +744,7 @@ impl<'s> LaneSimulator<'s> {
                     }
                 }
             }
-            w.derive(p);
+            w.derive(s, p);
             w.threats(s, p);
             w.decide(s, p);
             let mut q = 0;

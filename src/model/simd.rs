@@ -66,6 +66,8 @@ pub trait Simd: Copy {
     fn trunc(self, a: Self::V) -> Self::V;
     /// Bit `l` set where lane `l` of `m` is true.
     fn bits(self, m: Self::M) -> u32;
+    /// The lanes as bytes; every lane must hold an integer in `0..=255`.
+    fn to_u8s(self, a: Self::V) -> [u8; W];
     /// The smallest lane (numbers only).
     fn hmin(self, a: Self::V) -> f64;
     /// The largest lane (numbers only).
@@ -173,6 +175,10 @@ impl Simd for Portable {
     #[inline(always)]
     fn bits(self, m: Self::M) -> u32 {
         m.iter().rev().fold(0, |acc, &b| (acc << 1) | u32::from(b))
+    }
+    #[inline(always)]
+    fn to_u8s(self, a: Self::V) -> [u8; W] {
+        a.map(|x| x as u8)
     }
     #[inline(always)]
     fn hmin(self, a: Self::V) -> f64 {
@@ -318,6 +324,14 @@ mod x86 {
             unsafe { (_mm256_movemask_pd(m[0]) | (_mm256_movemask_pd(m[1]) << 4)) as u32 }
         }
         #[inline(always)]
+        fn to_u8s(self, a: Self::V) -> [u8; W] {
+            unsafe {
+                let (lo, hi) = (_mm256_cvttpd_epi32(a[0]), _mm256_cvttpd_epi32(a[1]));
+                let words = _mm_packus_epi32(lo, hi);
+                (_mm_cvtsi128_si64(_mm_packus_epi16(words, words)) as u64).to_le_bytes()
+            }
+        }
+        #[inline(always)]
         fn hmin(self, a: Self::V) -> f64 {
             unsafe {
                 let v = _mm256_min_pd(a[0], a[1]);
@@ -445,6 +459,14 @@ mod x86 {
             u32::from(m)
         }
         #[inline(always)]
+        fn to_u8s(self, a: Self::V) -> [u8; W] {
+            unsafe {
+                // The upper half of the widened vector is undefined; its bytes are dropped.
+                let ints = _mm512_castsi256_si512(_mm512_cvttpd_epi32(a));
+                (_mm_cvtsi128_si64(_mm512_cvtepi32_epi8(ints)) as u64).to_le_bytes()
+            }
+        }
+        #[inline(always)]
         fn hmin(self, a: Self::V) -> f64 {
             unsafe { _mm512_reduce_min_pd(a) }
         }
@@ -545,6 +567,9 @@ mod tests {
             }
             assert!(!s.all_zero(s.load(a)));
             let va = s.load(a);
+            let bytes = Lanes(a.0.map(|x| (x.abs() * 10.0).trunc().min(255.0)));
+            let want = bytes.0.map(|x| x as u8);
+            assert_eq!(s.to_u8s(s.load(&bytes)), want);
             assert_eq!(
                 s.hmin(va),
                 a.0.iter().copied().fold(f64::INFINITY, f64::min)

@@ -122,7 +122,6 @@ impl<'a> LaneRecorder<'a> {
         );
         let (zero, one, minus_one) = (s.splat(0.0), s.splat(1.0), s.splat(-1.0));
         let (inf, neg_inf) = (s.splat(f64::INFINITY), s.splat(f64::NEG_INFINITY));
-        let mut bins = Lanes::default();
         let mut fixed = Lanes::default();
         for (q, (i, k)) in upper(n).enumerate() {
             let a = s.load(&w.alignment[i * n + k]);
@@ -132,14 +131,11 @@ impl<'a> LaneRecorder<'a> {
             let regular = s.trunc(s.mul(s.mul(s.add(a, one), s.splat(0.5)), bins_f));
             let regular = s.add(s.min(regular, s.splat((ALIGNMENT_BINS - 1) as f64)), one);
             let top = s.select(s.ge(a, one), s.splat((ALIGNMENT_BINS + 1) as f64), regular);
-            s.store(&mut bins, s.select(s.le(a, minus_one), zero, top));
+            // Integers in 0..=ALIGNMENT_BINS + 1 (< 256), as `to_u8s` requires.
+            let bins = s.to_u8s(s.select(s.le(a, minus_one), zero, top));
             let idx = step * pairs + q;
             let at = idx * PENDING_SLOTS + self.filled;
-            for (slot, &b) in self.bins[at..at + active].iter_mut().zip(&bins.0) {
-                // SAFETY: `b` is an integer in 0..=ALIGNMENT_BINS + 1 (< 256), from the
-                // selects above.
-                *slot = unsafe { b.to_int_unchecked::<u8>() };
-            }
+            self.bins[at..at + active].copy_from_slice(&bins[..active]);
             let acc = &mut self.acc[idx];
             acc.lo = acc.lo.min(s.hmin(s.select(live, a, inf)));
             acc.hi = acc.hi.max(s.hmax(s.select(live, a, neg_inf)));
