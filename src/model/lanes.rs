@@ -36,7 +36,9 @@ pub trait LaneObserver {
 }
 
 /// [`W`] worlds side by side: `x[e].0[l]` is quantity `x`, element `e`, of lane `l`.
-/// Matrices are row-major `n × n` as in [`World`]; `intent[j * n + i] = I_ji`.
+/// Matrices are row-major `n × n` as in [`World`], except the intents, which are stored
+/// transposed so that the loops over `j` for a fixed perceiver `i` read memory in order:
+/// `intent[i * n + j] = I_ji` (how aggressive `j` looks to `i`; [`World`] has it at `j * n + i`).
 #[derive(Debug, Clone)]
 pub struct LaneWorld {
     /// Number of states.
@@ -89,6 +91,13 @@ fn splat(v: &[f64]) -> Vec<Lanes> {
     v.iter().map(|&x| Lanes::splat(x)).collect()
 }
 
+/// `[i * n + j] = m[j * n + i]`, in every lane.
+fn transpose(m: &[f64], n: usize) -> Vec<Lanes> {
+    (0..n * n)
+        .map(|k| Lanes::splat(m[k % n * n + k / n]))
+        .collect()
+}
+
 impl LaneWorld {
     /// [`W`] copies of a scalar world.
     pub fn from_world(w: &World) -> Self {
@@ -107,8 +116,8 @@ impl LaneWorld {
             mistrust: splat(&w.mistrust),
             affinity: splat(&w.affinity),
             alignment: splat(&w.alignment),
-            intent: splat(&w.intent),
-            intent0: splat(&w.intent0),
+            intent: transpose(&w.intent, n),
+            intent0: transpose(&w.intent0, n),
             interdependence: splat(&w.interdependence),
             relative_power: splat(&w.relative_power),
             source_factor: splat(&w.source_factor),
@@ -164,8 +173,8 @@ impl LaneWorld {
                 apply(&mut m[i * n + j]);
                 m[j * n + i].0[l] = m[i * n + j].0[l];
             }
-            Target::Intent { from, to } => apply(&mut self.intent[from * n + to]),
-            Target::Baseline { from, to } => apply(&mut self.intent0[from * n + to]),
+            Target::Intent { from, to } => apply(&mut self.intent[to * n + from]),
+            Target::Baseline { from, to } => apply(&mut self.intent0[to * n + from]),
         }
     }
 
@@ -242,7 +251,7 @@ impl LaneWorld {
                             threat_x[k] = Lanes::default();
                             continue;
                         }
-                        let intent = Self::pow_lanes(s, &intent[j * n + i], p.w_i);
+                        let intent = Self::pow_lanes(s, &intent[k], p.w_i);
                         let damp = s.sub(one, s.mul(lambda, s.load(&e[k])));
                         let t = s.mul(s.mul(s.load(&sf[j]), s.splat(prox[k])), intent);
                         let t = s.mul(t, damp);
@@ -264,7 +273,7 @@ impl LaneWorld {
                                     power: self.relative_power[j].0[l],
                                     proximity: self.proximity[k],
                                     offense: self.offense[j].0[l],
-                                    intent: intent[j * n + i].0[l],
+                                    intent: intent[k].0[l],
                                 };
                                 threat_scaled(src, e[k].0[l], p, scale)
                             };
@@ -439,7 +448,7 @@ impl LaneWorld {
                 if i == j {
                     continue;
                 }
-                let idx = j * n + i;
+                let idx = i * n + j;
                 let spiral = s.mul(zeta, s.add(s.load(hostile), s.load(allied)));
                 let v = s.load(&intent[idx]);
                 let relax = s.mul(xi, s.sub(v, s.load(&intent0[idx])));
@@ -790,7 +799,9 @@ impl<'s> LaneSimulator<'s> {
                 run_index: first + l as u64,
                 camps: camps(&power, &alignment),
                 alignment,
-                intent: LaneWorld::lane(&w.intent, l),
+                intent: (0..n * n)
+                    .map(|k| w.intent[k % n * n + k / n].0[l])
+                    .collect(),
                 power,
                 first_alliance: first_alliance.iter().map(|f| f[l]).collect(),
                 decisions: decisions.iter().map(|d| d[l]).collect(),

@@ -11,7 +11,7 @@
 //! [`StudyStats::observe`](super::StudyStats::observe) run by run (tested).
 
 use super::study::StudyStats;
-use super::{ALIGNMENT_BINS, FIXED_SCALE, FixedSum, fixed_lanes};
+use super::{ALIGNMENT_BINS, FixedSum, fixed_lanes};
 use crate::model::LaneObserver;
 use crate::model::lanes::{LaneWorld, Lanes, Simd, W};
 use crate::model::world::upper;
@@ -122,7 +122,6 @@ impl<'a> LaneRecorder<'a> {
         );
         let (zero, one, minus_one) = (s.splat(0.0), s.splat(1.0), s.splat(-1.0));
         let (inf, neg_inf) = (s.splat(f64::INFINITY), s.splat(f64::NEG_INFINITY));
-        let mut fixed = Lanes::default();
         for (q, (i, k)) in upper(n).enumerate() {
             let a = s.load(&w.alignment[i * n + k]);
             // `alignment_bin` on every lane: 0 at −1, ALIGNMENT_BINS + 1 at +1, else
@@ -139,22 +138,8 @@ impl<'a> LaneRecorder<'a> {
             let acc = &mut self.acc[idx];
             acc.lo = acc.lo.min(s.hmin(s.select(live, a, inf)));
             acc.hi = acc.hi.max(s.hmax(s.select(live, a, neg_inf)));
-            // `FixedSum::fixed` on every lane: round(a·2^32) half away from zero. Alignments
-            // lie in [−1, 1], so the lanes are integers below 2^33 and their sum is exact.
-            let y = s.mul(a, s.splat(FIXED_SCALE));
-            let half = s.select(s.ge(y, zero), s.splat(0.5), s.splat(-0.5));
-            let t = s.select(live, s.trunc(s.add(y, half)), zero);
-            let total = s.hsum(t);
-            acc.sum += if total.is_finite() {
-                total as i64
-            } else {
-                // A non-finite alignment (a bug upstream): count it as `FixedSum` does.
-                s.store(&mut fixed, a);
-                fixed.0[..active]
-                    .iter()
-                    .map(|&x| FixedSum::fixed(x))
-                    .sum::<i64>()
-            };
+            // Σ `FixedSum::fixed(a)`: |each| ≤ 2^32 + 1, so 256 runs' sum fits an i64.
+            acc.sum += fixed_lanes(s, a, live) as i64;
             let allied = s.bits(s.ge(a, alliance)) & lanes;
             let rival = s.bits(s.le(a, rivalry)) & !allied & lanes;
             acc.allied += allied.count_ones();
@@ -168,9 +153,9 @@ impl<'a> LaneRecorder<'a> {
         for i in 0..n {
             let idx = step * n + i;
             let share = s.div(s.load(&w.power[i]), total);
-            st.power_share[idx].add_fixed(fixed_lanes(s, share, active), active);
+            st.power_share[idx].add_fixed(fixed_lanes(s, share, live), active);
             let kappa = s.load(&w.kappa[i]);
-            st.kappa[idx].add_fixed(fixed_lanes(s, kappa, active), active);
+            st.kappa[idx].add_fixed(fixed_lanes(s, kappa, live), active);
             for l in 0..active {
                 st.strategy[idx][w.strategy[i][l] as usize] += 1;
                 st.principal[idx * n + w.principal[i][l]] += 1;

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::lanes::{Lanes, Simd};
+use crate::model::lanes::{Lanes, Simd, W};
 
 mod lanes;
 mod serial;
@@ -86,16 +86,26 @@ impl From<(i128, u64)> for FixedSum {
     }
 }
 
-/// `Σ FixedSum::fixed(x)` over the first `active` lanes of `v`: the scaling and the
-/// rounding (half away from zero) on all lanes at once, then the exact integer sum.
+/// `Σ FixedSum::fixed(x)` over the lanes of `v` where `live` holds (the runs that count):
+/// the scaling and the rounding (half away from zero) on all lanes at once, then the exact
+/// integer sum.
 #[inline(always)]
-pub fn fixed_lanes<S: Simd>(s: S, v: S::V, active: usize) -> i128 {
+pub fn fixed_lanes<S: Simd>(s: S, v: S::V, live: S::M) -> i128 {
+    let zero = s.splat(0.0);
     let y = s.mul(v, s.splat(FIXED_SCALE));
-    let half = s.select(s.ge(y, s.splat(0.0)), s.splat(0.5), s.splat(-0.5));
-    let mut t = Lanes::default();
-    s.store(&mut t, s.trunc(s.add(y, half)));
-    // `trunc(y ± 0.5)` is what `(y ± 0.5) as i64` truncates; it is finite exactly when y is.
-    t.0[..active]
+    let half = s.select(s.ge(y, zero), s.splat(0.5), s.splat(-0.5));
+    // `trunc(y ± 0.5)` is what `(y ± 0.5) as i64` truncates.
+    let t = s.select(live, s.trunc(s.add(y, half)), zero);
+    // Integers below 2^49 in magnitude: their sum, in any order, is exact in f64.
+    let limit = s.splat(562_949_953_421_312.0); // 2^49
+    if s.bits(s.lt(s.max(t, s.neg(t)), limit)) == (1 << W) - 1 {
+        return i128::from(s.hsum(t) as i64);
+    }
+    // Large or non-finite values: lane by lane, as `FixedSum::fixed`.
+    let mut lanes = Lanes::default();
+    s.store(&mut lanes, t);
+    lanes
+        .0
         .iter()
         .map(|&x| {
             if x.is_finite() {
