@@ -244,7 +244,7 @@ impl LaneWorld {
                 let (sf, prox) = (&self.source_factor[..n], &self.proximity_w[..]);
                 let (one, lambda) = (s.splat(1.0), s.splat(p.lambda));
                 for i in 0..n {
-                    for j in 0..n {
+                    for (j, sf_j) in sf.iter().enumerate() {
                         let k = i * n + j;
                         if i == j {
                             threat[k] = Lanes::default();
@@ -253,7 +253,7 @@ impl LaneWorld {
                         }
                         let intent = Self::pow_lanes(s, &intent[k], p.w_i);
                         let damp = s.sub(one, s.mul(lambda, s.load(&e[k])));
-                        let t = s.mul(s.mul(s.load(&sf[j]), s.splat(prox[k])), intent);
+                        let t = s.mul(s.mul(s.load(sf_j), s.splat(prox[k])), intent);
                         let t = s.mul(t, damp);
                         s.store(&mut threat[k], t);
                         s.store(&mut threat_x[k], s.mul(t, s.sub(one, s.load(&pos[k]))));
