@@ -1,14 +1,20 @@
 //! Benchmarks of the model and the Monte Carlo engine (run with `cargo bench`).
 //!
-//! - `flagship_run`: one run of the flagship scenario (17 states, 48 steps);
+//! - `flagship_run`: one run of the flagship scenario (17 states, 48 steps) by the scalar
+//!   reference simulator;
+//! - `flagship_lanes`: eight flagship runs at once by the engine's lane simulator, with each
+//!   build of the step this CPU can run (portable, AVX2, AVX-512): divide by 8 and compare
+//!   with `flagship_run`;
 //! - `flagship_study`: 10^4 flagship runs through the engine, 1 and 2 threads;
-//! - `synthetic_run`: one run of a synthetic scenario of n = 10, 20, 40, 80 states, to show
-//!   how cost grows with n (the camp-threat and intent sums are O(n³) per step).
+//! - `synthetic_run` / `synthetic_lanes`: one run (scalar) / eight runs (lanes, widest
+//!   units) of a synthetic scenario of n = 10, 20, 40, 80 states, to show how cost grows
+//!   with n (the camp-threat and intent sums are O(n³) per step).
 //!
 //! `docs/performance.md` explains how to read the figures as ratios.
 
 use entente::engine::{self, Study};
-use entente::model::{NoObserver, Simulator};
+use entente::model::lanes::{LaneObserver, LaneWorld, Simd, W};
+use entente::model::{LaneSimulator, NoObserver, Simulator, VectorUnits};
 use entente::scenario::{self, FLAGSHIP_NAME, FLAGSHIP_TOML, Scenario};
 
 fn main() {
@@ -59,6 +65,40 @@ fn flagship_run(b: divan::Bencher) {
     });
 }
 
+/// Observes nothing (the lane simulator's counterpart of `NoObserver`).
+struct Quiet;
+
+impl LaneObserver for Quiet {
+    fn observe<S: Simd>(&mut self, _: S, _: usize, _: &LaneWorld, _: usize) {}
+}
+
+fn units() -> Vec<&'static str> {
+    VectorUnits::available()
+        .into_iter()
+        .map(|u| match u {
+            VectorUnits::Portable => "portable",
+            VectorUnits::Avx2 => "avx2",
+            VectorUnits::Avx512 => "avx512",
+        })
+        .collect()
+}
+
+#[divan::bench(args = units())]
+fn flagship_lanes(b: divan::Bencher, units: &str) {
+    let s = flagship();
+    let units = match units {
+        "avx512" => VectorUnits::Avx512,
+        "avx2" => VectorUnits::Avx2,
+        _ => VectorUnits::Portable,
+    };
+    let mut sim = LaneSimulator::with_units(&s, &s.params, units);
+    let mut r = 0;
+    b.bench_local(|| {
+        r += W as u64;
+        sim.run(r, W, 2018, &mut Quiet)
+    });
+}
+
 #[divan::bench(args = [1, 2], sample_count = 3, sample_size = 1)]
 fn flagship_study(b: divan::Bencher, threads: usize) {
     let s = flagship();
@@ -80,5 +120,16 @@ fn synthetic_run(b: divan::Bencher, n: usize) {
     b.bench_local(|| {
         r += 1;
         sim.run(r, 1, &mut NoObserver)
+    });
+}
+
+#[divan::bench(args = [10, 20, 40, 80])]
+fn synthetic_lanes(b: divan::Bencher, n: usize) {
+    let s = synthetic(n);
+    let mut sim = LaneSimulator::new(&s, &s.params);
+    let mut r = 0;
+    b.bench_local(|| {
+        r += W as u64;
+        sim.run(r, W, 1, &mut Quiet)
     });
 }
