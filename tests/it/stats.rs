@@ -141,6 +141,27 @@ proptest! {
     }
 }
 
+/// The engine records groups of lanes and adds its pending bins to the statistics every
+/// `PENDING_SLOTS` runs; over several such flushes, with a last partial group of lanes, its
+/// statistics must equal those of the scalar simulator recorded run by run.
+#[test]
+fn the_engine_records_exactly_what_the_scalar_recorder_does() {
+    let s = &*WITH_EVENTS;
+    let runs = 2 * entente::stats::PENDING_SLOTS as u64 + 89;
+    let mut scalar = empty(s);
+    let mut sim = Simulator::new(s, &s.params);
+    for r in 0..runs {
+        let out = sim.run(r, SEED, &mut Recorder(&mut scalar));
+        scalar.finish_run(&out);
+    }
+    let engine = engine_stats(s, 0..runs, 1);
+    assert_eq!(engine.runs, runs);
+    assert!(
+        engine == scalar,
+        "the engine's statistics differ from the scalar recording"
+    );
+}
+
 #[test]
 fn one_and_three_threads_give_equal_statistics() {
     // 60 runs on 3 threads are 60 one-run batches, claimed in whatever order.
