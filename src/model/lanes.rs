@@ -138,6 +138,30 @@ impl LaneWorld {
         }
     }
 
+    /// Back to `initial`'s state. Only what the step reads before writing is copied: the
+    /// state, what events can change, and interdependence (recomputed only when trade
+    /// changes); the quantities derived each step are overwritten before they are read.
+    fn reset_from(&mut self, initial: &Self) {
+        let copies = [
+            (&mut self.power, &initial.power),
+            (&mut self.offense, &initial.offense),
+            (&mut self.growth, &initial.growth),
+            (&mut self.volatility, &initial.volatility),
+            (&mut self.autonomy, &initial.autonomy),
+            (&mut self.trade, &initial.trade),
+            (&mut self.mistrust, &initial.mistrust),
+            (&mut self.affinity, &initial.affinity),
+            (&mut self.alignment, &initial.alignment),
+            (&mut self.intent, &initial.intent),
+            (&mut self.intent0, &initial.intent0),
+            (&mut self.interdependence, &initial.interdependence),
+        ];
+        for (to, from) in copies {
+            to.copy_from_slice(from);
+        }
+        self.trade_dirty = initial.trade_dirty;
+    }
+
     /// Lane `l`'s values of a lane vector.
     fn lane(v: &[Lanes], l: usize) -> Vec<f64> {
         v.iter().map(|x| x.0[l]).collect()
@@ -721,7 +745,7 @@ impl<'s> LaneSimulator<'s> {
         let mut rngs: [ChaCha8Rng; W] = std::array::from_fn(|l| run_rng(seed, index(l)));
         let mut normals: [Normals; W] = std::array::from_fn(|_| Normals::new());
         let w = &mut self.world;
-        w.clone_from(&self.initial);
+        w.reset_from(&self.initial);
 
         let mut first_alliance: Vec<[Option<u32>; W]> = vec![[None; W]; pairs];
         // Lanes already allied once, per pair (bit l = lane l).

@@ -194,17 +194,12 @@ impl Normals {
             *o = f64::from_bits(rng.next_u64());
         }
         for o in out.iter_mut() {
-            let bits = o.to_bits();
-            let i = (bits & 0xff) as usize;
-            let sign = (bits & 0x100) << 55;
-            let x = top53(bits) * TWO_POW_M53 * t.x[i];
-            *o = if x < t.x[i + 1] {
-                f64::from_bits(x.to_bits() ^ sign)
-            } else {
-                match rare(t, i, x, rng) {
+            *o = match common(t, o.to_bits()) {
+                Ok(z) => z,
+                Err((i, x, sign)) => match rare(t, i, x, rng) {
                     Some(z) => f64::from_bits(z.to_bits() ^ sign),
                     None => self.next(rng),
-                }
+                },
             };
         }
     }
@@ -214,18 +209,31 @@ impl Normals {
     pub fn next<R: Rng + ?Sized>(&mut self, rng: &mut R) -> f64 {
         let t = self.tables.0;
         loop {
-            let bits = rng.next_u64();
-            let i = (bits & 0xff) as usize;
-            // Bit 8 moved to bit 63: xor-ing it into an f64 negates it exactly.
-            let sign = (bits & 0x100) << 55;
-            let x = top53(bits) * TWO_POW_M53 * t.x[i];
-            if x < t.x[i + 1] {
-                return f64::from_bits(x.to_bits() ^ sign);
-            }
-            if let Some(z) = rare(t, i, x, rng) {
-                return f64::from_bits(z.to_bits() ^ sign);
+            match common(t, rng.next_u64()) {
+                Ok(z) => return z,
+                Err((i, x, sign)) => {
+                    if let Some(z) = rare(t, i, x, rng) {
+                        return f64::from_bits(z.to_bits() ^ sign);
+                    }
+                }
             }
         }
+    }
+}
+
+/// The common path of one attempt `bits`: the normal when the point falls inside its
+/// layer's rectangle, else the layer `i`, the point `x = u·x[i]` and the sign bit, for
+/// [`rare`].
+#[inline(always)]
+fn common(t: &Tables, bits: u64) -> Result<f64, (usize, f64, u64)> {
+    let i = (bits & 0xff) as usize;
+    // Bit 8 moved to bit 63: xor-ing it into an f64 negates it exactly.
+    let sign = (bits & 0x100) << 55;
+    let x = top53(bits) * TWO_POW_M53 * t.x[i];
+    if x < t.x[i + 1] {
+        Ok(f64::from_bits(x.to_bits() ^ sign))
+    } else {
+        Err((i, x, sign))
     }
 }
 

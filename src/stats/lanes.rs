@@ -11,7 +11,7 @@
 //! [`StudyStats::observe`](super::StudyStats::observe) run by run (tested).
 
 use super::study::StudyStats;
-use super::{ALIGNMENT_BINS, FixedSum, fixed_lanes};
+use super::{ALIGNMENT_BINS, FIXED_SCALE, FixedSum};
 use crate::model::LaneObserver;
 use crate::model::lanes::{LaneWorld, Lanes, Simd, W};
 use crate::model::world::upper;
@@ -182,4 +182,35 @@ impl LaneObserver for LaneRecorder<'_> {
             }
         }
     }
+}
+
+/// `Σ FixedSum::fixed(x)` over the lanes of `v` where `live` holds (the runs that count):
+/// the scaling and the rounding (half away from zero) on all lanes at once, then the exact
+/// integer sum.
+#[inline(always)]
+pub fn fixed_lanes<S: Simd>(s: S, v: S::V, live: S::M) -> i128 {
+    let zero = s.splat(0.0);
+    let y = s.mul(v, s.splat(FIXED_SCALE));
+    let half = s.select(s.ge(y, zero), s.splat(0.5), s.splat(-0.5));
+    // `trunc(y ± 0.5)` is what `(y ± 0.5) as i64` truncates.
+    let t = s.select(live, s.trunc(s.add(y, half)), zero);
+    // Integers below 2^49 in magnitude: their sum, in any order, is exact in f64.
+    let limit = s.splat(562_949_953_421_312.0); // 2^49
+    if s.bits(s.lt(s.max(t, s.neg(t)), limit)) == (1 << W) - 1 {
+        return i128::from(s.hsum(t) as i64);
+    }
+    // Large or non-finite values: lane by lane, as `FixedSum::fixed`.
+    let mut lanes = Lanes::default();
+    s.store(&mut lanes, t);
+    lanes
+        .0
+        .iter()
+        .map(|&x| {
+            if x.is_finite() {
+                i128::from(x as i64)
+            } else {
+                0
+            }
+        })
+        .sum()
 }

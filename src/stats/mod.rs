@@ -7,8 +7,6 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::lanes::{Lanes, Simd, W};
-
 mod lanes;
 mod serial;
 pub mod study;
@@ -38,7 +36,7 @@ impl FixedSum {
         self.count += 1;
     }
 
-    /// Add `count` values whose fixed-point forms sum to `fixed` (see [`fixed_lanes`]).
+    /// Add `count` values whose fixed-point forms ([`FixedSum::fixed`]) sum to `fixed`.
     #[inline]
     pub fn add_fixed(&mut self, fixed: i128, count: usize) {
         self.sum += fixed;
@@ -84,37 +82,6 @@ impl From<(i128, u64)> for FixedSum {
     fn from((sum, count): (i128, u64)) -> Self {
         Self { sum, count }
     }
-}
-
-/// `Σ FixedSum::fixed(x)` over the lanes of `v` where `live` holds (the runs that count):
-/// the scaling and the rounding (half away from zero) on all lanes at once, then the exact
-/// integer sum.
-#[inline(always)]
-pub fn fixed_lanes<S: Simd>(s: S, v: S::V, live: S::M) -> i128 {
-    let zero = s.splat(0.0);
-    let y = s.mul(v, s.splat(FIXED_SCALE));
-    let half = s.select(s.ge(y, zero), s.splat(0.5), s.splat(-0.5));
-    // `trunc(y ± 0.5)` is what `(y ± 0.5) as i64` truncates.
-    let t = s.select(live, s.trunc(s.add(y, half)), zero);
-    // Integers below 2^49 in magnitude: their sum, in any order, is exact in f64.
-    let limit = s.splat(562_949_953_421_312.0); // 2^49
-    if s.bits(s.lt(s.max(t, s.neg(t)), limit)) == (1 << W) - 1 {
-        return i128::from(s.hsum(t) as i64);
-    }
-    // Large or non-finite values: lane by lane, as `FixedSum::fixed`.
-    let mut lanes = Lanes::default();
-    s.store(&mut lanes, t);
-    lanes
-        .0
-        .iter()
-        .map(|&x| {
-            if x.is_finite() {
-                i128::from(x as i64)
-            } else {
-                0
-            }
-        })
-        .sum()
 }
 
 /// Number of regular bins over (−1, 1) in an alignment histogram (width 0.01).
