@@ -11,7 +11,7 @@
 //! [`StudyStats::observe`](super::StudyStats::observe) run by run (tested).
 
 use super::study::StudyStats;
-use super::{ALIGNMENT_BINS, FIXED_SCALE, FixedSum};
+use super::{ALIGNMENT_BINS, FIXED_SCALE, FixedSum, alignment_bin};
 use crate::model::LaneObserver;
 use crate::model::lanes::{LaneWorld, Lanes, Simd, W};
 use crate::model::world::upper;
@@ -53,6 +53,8 @@ pub struct LaneRecorder<'a> {
     bins: Vec<u8>,
     /// Runs pending (slots filled by complete groups of runs).
     filled: usize,
+    /// Scratch of [`LaneRecorder::flush`], all zero between calls.
+    local: Box<[[u16; H]; 4]>,
 }
 
 impl<'a> LaneRecorder<'a> {
@@ -64,6 +66,7 @@ impl<'a> LaneRecorder<'a> {
             acc: vec![EMPTY; observations],
             bins: vec![0; observations * PENDING_SLOTS],
             filled: 0,
+            local: Box::new([[0; H]; 4]),
         }
     }
 
@@ -73,20 +76,43 @@ impl<'a> LaneRecorder<'a> {
     }
 
     /// Add the pending runs' pair statistics to the study's.
+    ///
+    /// The bins of an observation are counted into four interleaved local histograms first:
+    /// consecutive runs often fall in the same bin, and incrementing one counter again and
+    /// again makes each increment wait for the previous one. Only the bins between those of
+    /// the observation's smallest and largest value can be non-zero, so only they are added
+    /// to the study's histogram (and cleared).
     fn flush(&mut self) {
         let runs = self.filled;
         if runs == 0 {
             return;
         }
         let st = &mut *self.stats;
+        let local = &mut self.local;
         let cells = self
             .acc
             .iter_mut()
             .zip(self.bins.chunks_exact(PENDING_SLOTS));
         for (idx, (acc, bins)) in cells.enumerate() {
+            let bins = &bins[..runs];
+            let mut quads = bins.chunks_exact(4);
+            for q in quads.by_ref() {
+                local[0][usize::from(q[0])] += 1;
+                local[1][usize::from(q[1])] += 1;
+                local[2][usize::from(q[2])] += 1;
+                local[3][usize::from(q[3])] += 1;
+            }
+            for &b in quads.remainder() {
+                local[0][usize::from(b)] += 1;
+            }
+            let (first, last) = (alignment_bin(acc.lo), alignment_bin(acc.hi));
             let hist = &mut st.alignment_hist[idx * H..(idx + 1) * H];
-            for &b in &bins[..runs] {
-                hist[usize::from(b)] += 1;
+            for b in first..=last {
+                let count = local
+                    .iter_mut()
+                    .map(|l| std::mem::take(&mut l[b]))
+                    .sum::<u16>();
+                hist[b] += u64::from(count);
             }
             st.alignment_sum[idx].merge(&FixedSum {
                 sum: i128::from(acc.sum),
@@ -136,8 +162,14 @@ impl<'a> LaneRecorder<'a> {
             let at = idx * PENDING_SLOTS + self.filled;
             self.bins[at..at + active].copy_from_slice(&bins[..active]);
             let acc = &mut self.acc[idx];
-            acc.lo = acc.lo.min(s.hmin(s.select(live, a, inf)));
-            acc.hi = acc.hi.max(s.hmax(s.select(live, a, neg_inf)));
+            // The range changes rarely once a few groups are in: test before reducing.
+            let (below, above) = (s.lt(a, s.splat(acc.lo)), s.gt(a, s.splat(acc.hi)));
+            if s.bits(below) & lanes != 0 {
+                acc.lo = acc.lo.min(s.hmin(s.select(live, a, inf)));
+            }
+            if s.bits(above) & lanes != 0 {
+                acc.hi = acc.hi.max(s.hmax(s.select(live, a, neg_inf)));
+            }
             // Σ `FixedSum::fixed(a)`: |each| ≤ 2^32 + 1, so 256 runs' sum fits an i64.
             acc.sum += fixed_lanes(s, a, live) as i64;
             let allied = s.bits(s.ge(a, alliance)) & lanes;
