@@ -14,10 +14,12 @@ use super::study::StudyStats;
 use super::{ALIGNMENT_BINS, FIXED_SCALE, FixedSum, alignment_bin};
 use crate::model::LaneObserver;
 use crate::model::lanes::{LaneWorld, Lanes, Simd, W};
-use crate::model::world::upper;
 
 /// Runs whose pair observations the recorder holds before adding them to the statistics.
 pub const PENDING_SLOTS: usize = 256;
+
+/// Groups of [`W`] runs pending at most.
+const PENDING_GROUPS: usize = PENDING_SLOTS / W;
 
 const H: usize = ALIGNMENT_BINS + 2;
 const _: () = assert!(ALIGNMENT_BINS < u8::MAX as usize);
@@ -49,24 +51,39 @@ const EMPTY: PairAcc = PairAcc {
 pub struct LaneRecorder<'a> {
     stats: &'a mut StudyStats,
     acc: Vec<PairAcc>,
-    /// `[observation * PENDING_SLOTS + slot]`: histogram bins of the pending runs.
-    bins: Vec<u8>,
-    /// Runs pending (slots filled by complete groups of runs).
-    filled: usize,
-    /// Scratch of [`LaneRecorder::flush`], all zero between calls.
-    local: Box<[[u16; H]; 4]>,
+    /// `[group * stride + observation]`: histogram bins of the pending groups of runs, one
+    /// byte per lane. A group's observations are contiguous, so recording writes memory in
+    /// order.
+    bins: Vec<[u8; W]>,
+    /// Observations and padding per group: an odd number of cache lines, so that the groups'
+    /// bins of one observation, which the flush reads together, do not all compete for the
+    /// same few sets of the first-level cache.
+    stride: usize,
+    /// Lanes that hold runs, per pending group.
+    active: [usize; PENDING_GROUPS],
+    /// Pending groups (complete runs).
+    groups: usize,
+    /// Scratch of [`LaneRecorder::flush`]: a count per bin and lane (at most
+    /// [`PENDING_GROUPS`] < 256 each), all zero between calls.
+    /// Indexed by any byte, so that counting needs no bounds checks.
+    local: Box<[[u8; W]; 256]>,
 }
 
 impl<'a> LaneRecorder<'a> {
     /// A recorder into `stats`.
     pub fn new(stats: &'a mut StudyStats) -> Self {
         let observations = (stats.steps + 1) * stats.pairs();
+        // Eight observations (of eight bytes) per cache line.
+        let lines = observations.div_ceil(8);
+        let stride = 8 * (lines | 1);
         Self {
             stats,
             acc: vec![EMPTY; observations],
-            bins: vec![0; observations * PENDING_SLOTS],
-            filled: 0,
-            local: Box::new([[0; H]; 4]),
+            bins: vec![[0; W]; stride * PENDING_GROUPS],
+            stride,
+            active: [0; PENDING_GROUPS],
+            groups: 0,
+            local: Box::new([[0; W]; 256]),
         }
     }
 
@@ -77,42 +94,39 @@ impl<'a> LaneRecorder<'a> {
 
     /// Add the pending runs' pair statistics to the study's.
     ///
-    /// The bins of an observation are counted into four interleaved local histograms first:
-    /// consecutive runs often fall in the same bin, and incrementing one counter again and
-    /// again makes each increment wait for the previous one. Only the bins between those of
+    /// The bins of an observation are counted per lane first (one byte per bin and lane):
+    /// consecutive runs often fall in the same bin, and counting them all in one counter
+    /// would make each increment wait for the previous one. Only the bins between those of
     /// the observation's smallest and largest value can be non-zero, so only they are added
     /// to the study's histogram (and cleared).
     fn flush(&mut self) {
-        let runs = self.filled;
-        if runs == 0 {
+        let groups = self.groups;
+        if groups == 0 {
             return;
         }
+        let runs: usize = self.active[..groups].iter().sum();
         let st = &mut *self.stats;
         let local = &mut self.local;
-        let cells = self
-            .acc
-            .iter_mut()
-            .zip(self.bins.chunks_exact(PENDING_SLOTS));
-        for (idx, (acc, bins)) in cells.enumerate() {
-            let bins = &bins[..runs];
-            let mut quads = bins.chunks_exact(4);
-            for q in quads.by_ref() {
-                local[0][usize::from(q[0])] += 1;
-                local[1][usize::from(q[1])] += 1;
-                local[2][usize::from(q[2])] += 1;
-                local[3][usize::from(q[3])] += 1;
+        let observations = self.acc.len();
+        for idx in 0..observations {
+            prefetch_bins(&st.alignment_hist, &self.acc, idx + PREFETCH_AHEAD);
+            for (g, &active) in self.active[..groups].iter().enumerate() {
+                let bins = &self.bins[g * self.stride + idx];
+                if active == W {
+                    for (l, &b) in bins.iter().enumerate() {
+                        local[usize::from(b)][l] += 1;
+                    }
+                } else {
+                    for (l, &b) in bins[..active].iter().enumerate() {
+                        local[usize::from(b)][l] += 1;
+                    }
+                }
             }
-            for &b in quads.remainder() {
-                local[0][usize::from(b)] += 1;
-            }
+            let acc = &mut self.acc[idx];
             let (first, last) = (alignment_bin(acc.lo), alignment_bin(acc.hi));
             let hist = &mut st.alignment_hist[idx * H..(idx + 1) * H];
-            for b in first..=last {
-                let count = local
-                    .iter_mut()
-                    .map(|l| std::mem::take(&mut l[b]))
-                    .sum::<u16>();
-                hist[b] += u64::from(count);
+            for (h, counts) in hist[first..=last].iter_mut().zip(&mut local[first..=last]) {
+                *h += byte_sum(u64::from_le_bytes(std::mem::take(counts)));
             }
             st.alignment_sum[idx].merge(&FixedSum {
                 sum: i128::from(acc.sum),
@@ -124,7 +138,7 @@ impl<'a> LaneRecorder<'a> {
             st.rivalry[idx] += u64::from(acc.rival);
             *acc = EMPTY;
         }
-        self.filled = 0;
+        self.groups = 0;
     }
 
     /// Record the first `active` lanes of `w` at `step`: what [`StudyStats::observe`] records
@@ -148,8 +162,14 @@ impl<'a> LaneRecorder<'a> {
         );
         let (zero, one, minus_one) = (s.splat(0.0), s.splat(1.0), s.splat(-1.0));
         let (inf, neg_inf) = (s.splat(f64::INFINITY), s.splat(f64::NEG_INFINITY));
-        for (q, (i, k)) in upper(n).enumerate() {
-            let a = s.load(&w.alignment[i * n + k]);
+        let bins_out = &mut self.bins[self.groups * self.stride..][..self.acc.len()];
+        let (accs, bins_out) = (
+            &mut self.acc[step * pairs..(step + 1) * pairs],
+            &mut bins_out[step * pairs..(step + 1) * pairs],
+        );
+        let pair_values = (0..n).flat_map(|i| &w.alignment[i * n + i + 1..(i + 1) * n]);
+        for ((a, acc), bins_out) in pair_values.zip(accs).zip(bins_out) {
+            let a = s.load(a);
             // `alignment_bin` on every lane: 0 at −1, ALIGNMENT_BINS + 1 at +1, else
             // 1 + min(⌊(a + 1)·0.5·ALIGNMENT_BINS⌋, ALIGNMENT_BINS − 1).
             let bins_f = s.splat(ALIGNMENT_BINS as f64);
@@ -157,11 +177,7 @@ impl<'a> LaneRecorder<'a> {
             let regular = s.add(s.min(regular, s.splat((ALIGNMENT_BINS - 1) as f64)), one);
             let top = s.select(s.ge(a, one), s.splat((ALIGNMENT_BINS + 1) as f64), regular);
             // Integers in 0..=ALIGNMENT_BINS + 1 (< 256), as `to_u8s` requires.
-            let bins = s.to_u8s(s.select(s.le(a, minus_one), zero, top));
-            let idx = step * pairs + q;
-            let at = idx * PENDING_SLOTS + self.filled;
-            self.bins[at..at + active].copy_from_slice(&bins[..active]);
-            let acc = &mut self.acc[idx];
+            *bins_out = s.to_u8s(s.select(s.le(a, minus_one), zero, top));
             // The range changes rarely once a few groups are in: test before reducing.
             let (below, above) = (s.lt(a, s.splat(acc.lo)), s.gt(a, s.splat(acc.hi)));
             if s.bits(below) & lanes != 0 {
@@ -208,12 +224,48 @@ impl LaneObserver for LaneRecorder<'_> {
         self.observe_lanes(s, step, w, active);
         if step == self.stats.steps {
             // The group of runs is complete.
-            self.filled += active;
-            if self.filled + W > PENDING_SLOTS {
+            self.active[self.groups] = active;
+            self.groups += 1;
+            if self.groups == PENDING_GROUPS {
                 self.flush();
             }
         }
     }
+}
+
+/// The sum of the eight bytes of `x`, each at most [`PENDING_GROUPS`] (so pairs of them
+/// fit a byte, and the whole sum 16 bits).
+#[inline(always)]
+fn byte_sum(x: u64) -> u64 {
+    const _: () = assert!(2 * PENDING_GROUPS < 256);
+    // Adjacent bytes summed into 16-bit fields, then the four fields into the top one.
+    let pairs = (x & 0x00ff_00ff_00ff_00ff) + (x >> 8 & 0x00ff_00ff_00ff_00ff);
+    pairs.wrapping_mul(0x0001_0001_0001_0001) >> 48
+}
+
+/// Observations ahead whose histogram bins [`LaneRecorder::flush`] asks the CPU to fetch.
+const PREFETCH_AHEAD: usize = 4;
+
+/// Ask the CPU to bring into cache the histogram bins that observation `idx`'s pending runs
+/// will update (those between the bins of its extremes): the histograms are far larger
+/// than the caches, and the flush would otherwise wait for them one cache line at a time.
+#[inline(always)]
+fn prefetch_bins(hist: &[u64], acc: &[PairAcc], idx: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(a) = acc.get(idx) {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let (first, last) = (alignment_bin(a.lo), alignment_bin(a.hi));
+        // One bin per cache line (eight u64), and the last.
+        let last = last.min(H - 1);
+        for b in (first..=last).step_by(8).chain([last]) {
+            if let Some(x) = hist.get(idx * H + b) {
+                // SAFETY: prefetching has no effect on memory; `x` is a valid reference.
+                unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(x).cast()) };
+            }
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (hist, acc, idx);
 }
 
 /// `Σ FixedSum::fixed(x)` over the lanes of `v` where `live` holds (the runs that count):
