@@ -15,12 +15,13 @@
 use rand_chacha::ChaCha8Rng;
 
 use super::camps::camps;
+use super::chacha_lanes::{ChaChaLanes, U64Lanes};
 use super::formulas::{
     Strategy, ThreatSources, bandwagon_value, interdependence, pow, reference_scale,
     self_help_value, strategy, threat_scaled,
 };
 use super::params::{Params, ThreatForm};
-use super::random::{Normals, run_rng, uniform};
+use super::random::{Normals, ZigguratLanes, side_rng, uniform_from};
 use super::simd::Portable;
 pub use super::simd::Simd;
 pub use super::simd::{Lanes, W};
@@ -506,26 +507,35 @@ impl LaneWorld {
         }
     }
 
-    /// [`super::world::update_power`] in every lane (scalar: `libm::exp`); `z[i]` holds the
-    /// normals of state `i`.
-    fn update_power(&mut self, z: &[Lanes], dt: f64) {
-        let sq = dt.sqrt();
+    /// [`super::world::update_power`] in every lane ([`super::vexp::exp`] gives the bits of
+    /// `libm::exp`); `z[i]` holds the normals of state `i`.
+    #[inline(always)]
+    fn update_power<S: Simd>(&mut self, s: S, z: &[Lanes], dt: f64) {
+        let (half, dt_v, sq) = (s.splat(0.5), s.splat(dt), s.splat(dt.sqrt()));
+        let floor = s.splat(1e-300);
+        let (growth, volatility) = (&self.growth[..], &self.volatility[..]);
         for (i, pw) in self.power.iter_mut().enumerate() {
-            for l in 0..W {
-                let s = self.volatility[i].0[l];
-                let x = (self.growth[i].0[l] - 0.5 * s * s) * dt + s * sq * z[i].0[l];
-                pw.0[l] = (pw.0[l] * libm::exp(x)).max(1e-300);
-            }
+            // (μ − 0.5·σ·σ)·dt + σ·√dt·z, evaluated as the scalar update does.
+            let sigma = s.load(&volatility[i]);
+            let drift = s.sub(s.load(&growth[i]), s.mul(s.mul(half, sigma), sigma));
+            let shock = s.mul(s.mul(sigma, sq), s.load(&z[i]));
+            let x = s.add(s.mul(drift, dt_v), shock);
+            let grown = s.mul(s.load(pw), super::vexp::exp(s, x));
+            s.store(pw, s.max(grown, floor));
         }
     }
 }
 
-/// `row[j] = Σ_k t[k] · x[k·n + j]` in every lane, accumulated over `k` in index order
-/// (row `i` of a matrix product whose left factor's row `i` is `t`). A `k` whose `t` is
-/// zero in every lane is skipped; the scalar code skips zero terms too, and as every term
-/// is ≥ 0 and the sum starts at +0, skipping or adding a zero product gives the same sum.
+/// `row[j] = Σ_k t[k] · x[k·n + j]` in every lane, accumulated over `k` in index order with
+/// fused multiply-adds as [`super::world::axpy`] does (row `i` of a matrix product whose
+/// left factor's row `i` is `t`). A `k` whose `t` is zero in every lane is skipped; the
+/// scalar code skips zero terms too, and as every term is ≥ 0 and the sum starts at +0,
+/// skipping or adding a zero product gives the same sum.
 ///
-/// Columns are taken eight at a time with their sums held in registers; `ks` is scratch.
+/// The columns are split into as few blocks as the backend's registers allow
+/// ([`Simd::ACCUMULATORS`]), of nearly equal widths, each computed with its sums held in
+/// registers: a sum over `k` is a chain of dependent additions, and many independent chains
+/// side by side keep the arithmetic units busy. `ks` is scratch.
 #[inline(always)]
 fn product_row<S: Simd>(
     s: S,
@@ -543,28 +553,47 @@ fn product_row<S: Simd>(
         }
     }
     let ks = &ks[..m];
-    const B: usize = 8;
+    let blocks = n.div_ceil(S::ACCUMULATORS.min(MAX_BLOCK));
     let mut j0 = 0;
-    while j0 + B <= n {
-        let mut acc = [s.splat(0.0); B];
-        for &k in ks.iter() {
-            let tk = s.load(&t[k]);
-            let xk = &x[k * n + j0..k * n + j0 + B];
-            for (a, xv) in acc.iter_mut().zip(xk) {
-                *a = s.add(*a, s.mul(tk, s.load(xv)));
-            }
+    for b in 0..blocks {
+        let width = (n - j0) / (blocks - b);
+        macro_rules! widths {
+            ($($w:literal)*) => {
+                match width {
+                    $($w => product_block::<S, $w>(s, row, t, x, n, ks, j0),)*
+                    _ => unreachable!("block widths are 1..={MAX_BLOCK}"),
+                }
+            };
         }
-        for (r, a) in row[j0..j0 + B].iter_mut().zip(acc) {
-            s.store(r, a);
-        }
-        j0 += B;
+        widths!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24);
+        j0 += width;
     }
-    for j in j0..n {
-        let mut acc = s.splat(0.0);
-        for &k in ks.iter() {
-            acc = s.add(acc, s.mul(s.load(&t[k]), s.load(&x[k * n + j])));
+}
+
+/// The widest block of [`product_row`].
+const MAX_BLOCK: usize = 24;
+
+/// Columns `j0 .. j0 + B` of [`product_row`], the `B` sums in registers.
+#[inline(always)]
+fn product_block<S: Simd, const B: usize>(
+    s: S,
+    row: &mut [Lanes],
+    t: &[Lanes],
+    x: &[Lanes],
+    n: usize,
+    ks: &[usize],
+    j0: usize,
+) {
+    let mut acc = [s.splat(0.0); B];
+    for &k in ks {
+        let tk = s.load(&t[k]);
+        let xk = &x[k * n + j0..][..B];
+        for (a, xv) in acc.iter_mut().zip(xk) {
+            *a = s.fma(tk, s.load(xv), *a);
         }
-        s.store(&mut row[j], acc);
+    }
+    for (r, a) in row[j0..j0 + B].iter_mut().zip(acc) {
+        s.store(r, a);
     }
 }
 
@@ -623,8 +652,8 @@ pub struct LaneSimulator<'s> {
     hazard_p: Vec<f64>,
     /// Normals of one step, `[pair, then state]`.
     z: Vec<Lanes>,
-    /// One run's normals of one step.
-    buf: Vec<f64>,
+    /// The main draws of the step's normals.
+    bits: Vec<U64Lanes>,
     units: VectorUnits,
 }
 
@@ -660,7 +689,7 @@ impl<'s> LaneSimulator<'s> {
             initial,
             hazard_p,
             z: vec![Lanes::default(); n * (n - 1) / 2 + n],
-            buf: vec![0.0; n * (n - 1) / 2 + n],
+            bits: vec![U64Lanes::default(); n * (n - 1) / 2 + n],
             units,
         }
     }
@@ -685,13 +714,13 @@ impl<'s> LaneSimulator<'s> {
         match self.units {
             VectorUnits::Avx512 => {
                 if let Some(s) = super::simd::Avx512::detect() {
-                    // SAFETY: the CPU has AVX-512F (the token exists).
+                    // SAFETY: the CPU has AVX-512F and FMA (the token exists).
                     return unsafe { self.run_avx512(s, first, active, seed, obs) };
                 }
             }
             VectorUnits::Avx2 => {
                 if let Some(s) = super::simd::Avx2::detect() {
-                    // SAFETY: the CPU has AVX2 (the token exists).
+                    // SAFETY: the CPU has AVX2 and FMA (the token exists).
                     return unsafe { self.run_avx2(s, first, active, seed, obs) };
                 }
             }
@@ -701,7 +730,7 @@ impl<'s> LaneSimulator<'s> {
     }
 
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f")]
+    #[target_feature(enable = "avx512f,fma")]
     fn run_avx512<O: LaneObserver>(
         &mut self,
         s: super::simd::Avx512,
@@ -714,7 +743,7 @@ impl<'s> LaneSimulator<'s> {
     }
 
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,fma")]
     fn run_avx2<O: LaneObserver>(
         &mut self,
         s: super::simd::Avx2,
@@ -728,7 +757,7 @@ impl<'s> LaneSimulator<'s> {
 
     /// The run loop: the same order of draws and updates as [`super::Simulator::run`].
     #[inline(always)]
-    fn run_with<S: Simd, O: LaneObserver>(
+    fn run_with<S: ZigguratLanes, O: LaneObserver>(
         &mut self,
         s: S,
         first: u64,
@@ -742,8 +771,9 @@ impl<'s> LaneSimulator<'s> {
         let pairs = n * (n - 1) / 2;
         let steps = sc.steps;
         let index = |l: usize| if l < active { first + l as u64 } else { first };
-        let mut rngs: [ChaCha8Rng; W] = std::array::from_fn(|l| run_rng(seed, index(l)));
-        let mut normals: [Normals; W] = std::array::from_fn(|_| Normals::new());
+        let mut main = ChaChaLanes::new(seed, std::array::from_fn(index));
+        let mut side: [ChaCha8Rng; W] = std::array::from_fn(|l| side_rng(seed, index(l)));
+        let mut normals = Normals::new();
         let w = &mut self.world;
         w.reset_from(&self.initial);
 
@@ -759,12 +789,15 @@ impl<'s> LaneSimulator<'s> {
             let year = sc.year(step);
             if step < steps {
                 for (e, ev) in sc.events.iter().enumerate() {
+                    let u = match ev.trigger {
+                        Trigger::Hazard(_) => main.next_u64s(),
+                        Trigger::At(_) => U64Lanes::default(),
+                    };
                     for l in 0..W {
                         let fire = match ev.trigger {
                             Trigger::At(at) => !fired[e][l] && year >= at - 1e-9 * sc.dt,
                             Trigger::Hazard(_) => {
-                                let u = uniform(&mut rngs[l]);
-                                u < self.hazard_p[e] && !(ev.once && fired[e][l])
+                                uniform_from(u.0[l]) < self.hazard_p[e] && !(ev.once && fired[e][l])
                             }
                         };
                         if fire {
@@ -805,15 +838,11 @@ impl<'s> LaneSimulator<'s> {
                 }
             }
             // Each run's normals of the step, as `Simulator::run` draws them.
-            for l in 0..W {
-                normals[l].fill(&mut rngs[l], &mut self.buf);
-                for (z, &x) in self.z.iter_mut().zip(&self.buf) {
-                    z.0[l] = x;
-                }
-            }
+            main.fill(&mut self.bits);
+            normals.fill_lanes(s, &self.bits, &mut side, &mut self.z);
             w.update_intent(s, sc.dt, p);
             w.update_alignment(s, &self.z[..pairs], sc.dt, p);
-            w.update_power(&self.z[pairs..], sc.dt);
+            w.update_power(s, &self.z[pairs..], sc.dt);
         }
         let mut out = Vec::with_capacity(active);
         for (l, events) in events.into_iter().enumerate().take(active) {

@@ -10,11 +10,13 @@
 //! scenario, the parameters, the master seed and the run index.
 
 pub mod camps;
+pub mod chacha_lanes;
 pub mod formulas;
 pub mod lanes;
 pub mod params;
 pub mod random;
 pub mod simd;
+pub mod vexp;
 pub mod world;
 
 pub use formulas::{PairClass, Strategy, interdependence, proximity, relative_power, threat};

@@ -3,14 +3,31 @@
 //! registers) and portable Rust (plain arrays).
 //!
 //! Every operation is an IEEE operation applied lane by lane (add, subtract, multiply,
-//! divide, compare, select), so all three give the same bits as the scalar code they
-//! replace. Fused multiply-add is never used: it rounds once where the scalar code rounds
-//! twice. `min` and `max` are only applied to numbers (never NaN) and agree with
+//! divide, fused multiply-add, compare, select), so all three give the same bits as the
+//! scalar code they replace. Fused multiply-add rounds once where a multiplication and an
+//! addition round twice, so it is used only where the scalar reference fuses too
+//! (explicitly, through [`fused`]); since IEEE 754 defines it as correctly rounded, the
+//! instruction and the software routine agree to the bit. `min` and `max` are only applied to numbers (never NaN) and agree with
 //! `f64::min`/`f64::max` on them up to the sign of a zero result, which no output can see
 //! (a signed zero only ever meets multiplications and additions of non-zero numbers).
 //!
 //! A backend is a zero-sized token; the SIMD ones can only be obtained from `detect`, after
 //! the CPU has been checked, which is what makes their safe methods sound.
+
+/// `a · b + c` rounded once: IEEE 754 fused multiply-add. The FMA instruction where the
+/// build has it, else the correctly rounded software routine of the `libm` crate (the same
+/// bits either way, and never the platform's `fma`, whose quality we cannot vouch for).
+#[inline(always)]
+pub fn fused(a: f64, b: f64, c: f64) -> f64 {
+    #[cfg(any(target_feature = "fma", target_arch = "aarch64"))]
+    {
+        a.mul_add(b, c)
+    }
+    #[cfg(not(any(target_feature = "fma", target_arch = "aarch64")))]
+    {
+        libm::fma(a, b, c)
+    }
+}
 
 /// Lanes per vector: runs simulated together.
 pub const W: usize = 8;
@@ -27,6 +44,16 @@ impl Lanes {
     }
 }
 
+/// `2^52 + 1023`: added to an integer `k` with `|k| < 2^51`, gives a number whose low
+/// mantissa bits are `k + 1023`, the biased exponent of `2^k` ([`Simd::pow2i`]).
+const POW2I_MAGIC: f64 = 4_503_599_627_371_519.0;
+
+/// [`Simd::pow2i`] for one lane: every backend computes exactly this.
+#[inline(always)]
+pub fn pow2i_bits(k: f64) -> f64 {
+    f64::from_bits((k + POW2I_MAGIC).to_bits() << 52)
+}
+
 /// The vector operations of a backend. All methods are `#[inline(always)]`: they only
 /// become fast instructions inside a function compiled for the backend's features.
 pub trait Simd: Copy {
@@ -34,6 +61,9 @@ pub trait Simd: Copy {
     type V: Copy;
     /// A per-lane truth value.
     type M: Copy;
+    /// How many vectors a loop can keep as running sums in registers (with room for its
+    /// operands): 24 of AVX-512's 32 registers, 6 of AVX2's 16 (two registers each).
+    const ACCUMULATORS: usize;
     /// Load eight lanes.
     fn load(self, x: &Lanes) -> Self::V;
     /// Store eight lanes.
@@ -46,6 +76,8 @@ pub trait Simd: Copy {
     fn sub(self, a: Self::V, b: Self::V) -> Self::V;
     /// `a · b`.
     fn mul(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a · b + c`, rounded once ([`fused`] in every lane).
+    fn fma(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
     /// `a / b`.
     fn div(self, a: Self::V, b: Self::V) -> Self::V;
     /// The larger of `a` and `b` (numbers only).
@@ -79,6 +111,14 @@ pub trait Simd: Copy {
     fn select(self, m: Self::M, a: Self::V, b: Self::V) -> Self::V;
     /// Whether every lane is zero (`+0` or `−0`).
     fn all_zero(self, a: Self::V) -> bool;
+    /// `|a|` (`f64::abs`: the sign bit cleared, NaN included).
+    fn abs(self, a: Self::V) -> Self::V;
+    /// `2^k` for lanes holding an integer `k` in `−1022..=1023`, made from bits rather than
+    /// arithmetic: `k + (2^52 + 1023)` is exact and leaves `k + 1023` in the low mantissa
+    /// bits, which a 52-bit left shift moves into the exponent field (see [`pow2i_bits`]).
+    /// Any other lane gets a meaningless value (and nothing panics); for a number that is
+    /// not NaN it is the bits of [`pow2i_bits`], in every backend.
+    fn pow2i(self, k: Self::V) -> Self::V;
 
     /// `−a`, exactly (`−0 − a`).
     #[inline(always)]
@@ -112,6 +152,7 @@ macro_rules! lanewise {
 impl Simd for Portable {
     type V = [f64; W];
     type M = [bool; W];
+    const ACCUMULATORS: usize = 8;
     #[inline(always)]
     fn load(self, x: &Lanes) -> Self::V {
         x.0
@@ -135,6 +176,10 @@ impl Simd for Portable {
     #[inline(always)]
     fn mul(self, a: Self::V, b: Self::V) -> Self::V {
         lanewise!(a, b, |x, y| x * y)
+    }
+    #[inline(always)]
+    fn fma(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V {
+        std::array::from_fn(|l| fused(a[l], b[l], c[l]))
     }
     #[inline(always)]
     fn div(self, a: Self::V, b: Self::V) -> Self::V {
@@ -200,6 +245,14 @@ impl Simd for Portable {
     fn all_zero(self, a: Self::V) -> bool {
         a.iter().all(|&x| x == 0.0)
     }
+    #[inline(always)]
+    fn abs(self, a: Self::V) -> Self::V {
+        a.map(f64::abs)
+    }
+    #[inline(always)]
+    fn pow2i(self, k: Self::V) -> Self::V {
+        k.map(pow2i_bits)
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -209,7 +262,7 @@ pub use x86::{Avx2, Avx512};
 mod x86 {
     use std::arch::x86_64::*;
 
-    use super::{Lanes, Simd, W};
+    use super::{Lanes, POW2I_MAGIC, Simd, W};
 
     /// Two 256-bit registers (x86-64 with AVX2).
     #[derive(Debug, Clone, Copy)]
@@ -218,15 +271,17 @@ mod x86 {
     impl Avx2 {
         /// The token, if this CPU has AVX2.
         pub fn detect() -> Option<Self> {
-            is_x86_feature_detected!("avx2").then_some(Self(()))
+            (is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"))
+                .then_some(Self(()))
         }
     }
 
     // SAFETY (all `unsafe` blocks of this impl): an `Avx2` exists only if `detect` found
-    // AVX2, and every pointer access stays inside a `Lanes` (eight f64).
+    // AVX2 and FMA, and every pointer access stays inside a `Lanes` (eight f64).
     impl Simd for Avx2 {
         type V = [__m256d; 2];
         type M = [__m256d; 2];
+        const ACCUMULATORS: usize = 6;
         #[inline(always)]
         fn load(self, x: &Lanes) -> Self::V {
             let p = x.0.as_ptr();
@@ -256,6 +311,15 @@ mod x86 {
         #[inline(always)]
         fn mul(self, a: Self::V, b: Self::V) -> Self::V {
             unsafe { [_mm256_mul_pd(a[0], b[0]), _mm256_mul_pd(a[1], b[1])] }
+        }
+        #[inline(always)]
+        fn fma(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V {
+            unsafe {
+                [
+                    _mm256_fmadd_pd(a[0], b[0], c[0]),
+                    _mm256_fmadd_pd(a[1], b[1], c[1]),
+                ]
+            }
         }
         #[inline(always)]
         fn div(self, a: Self::V, b: Self::V) -> Self::V {
@@ -373,6 +437,24 @@ mod x86 {
                 (m0 & m1) == 0b1111
             }
         }
+        #[inline(always)]
+        fn abs(self, a: Self::V) -> Self::V {
+            unsafe {
+                let sign = _mm256_set1_pd(-0.0);
+                [_mm256_andnot_pd(sign, a[0]), _mm256_andnot_pd(sign, a[1])]
+            }
+        }
+        #[inline(always)]
+        fn pow2i(self, k: Self::V) -> Self::V {
+            unsafe {
+                let magic = _mm256_set1_pd(POW2I_MAGIC);
+                let one = |k| {
+                    let t = _mm256_castpd_si256(_mm256_add_pd(k, magic));
+                    _mm256_castsi256_pd(_mm256_slli_epi64::<52>(t))
+                };
+                [one(k[0]), one(k[1])]
+            }
+        }
     }
 
     /// One 512-bit register (x86-64 with AVX-512F).
@@ -382,17 +464,19 @@ mod x86 {
     impl Avx512 {
         /// The token, if this CPU has AVX-512F.
         pub fn detect() -> Option<Self> {
-            is_x86_feature_detected!("avx512f").then_some(Self(()))
+            (is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("fma"))
+                .then_some(Self(()))
         }
     }
 
     const _: () = assert!(W == 8);
 
     // SAFETY (all `unsafe` blocks of this impl): an `Avx512` exists only if `detect` found
-    // AVX-512F, and every pointer access stays inside a `Lanes` (eight f64).
+    // AVX-512F (which implies FMA: every AVX-512 CPU has it, and `detect` checks it), and every pointer access stays inside a `Lanes` (eight f64).
     impl Simd for Avx512 {
         type V = __m512d;
         type M = __mmask8;
+        const ACCUMULATORS: usize = 24;
         #[inline(always)]
         fn load(self, x: &Lanes) -> Self::V {
             unsafe { _mm512_loadu_pd(x.0.as_ptr()) }
@@ -416,6 +500,10 @@ mod x86 {
         #[inline(always)]
         fn mul(self, a: Self::V, b: Self::V) -> Self::V {
             unsafe { _mm512_mul_pd(a, b) }
+        }
+        #[inline(always)]
+        fn fma(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V {
+            unsafe { _mm512_fmadd_pd(a, b, c) }
         }
         #[inline(always)]
         fn div(self, a: Self::V, b: Self::V) -> Self::V {
@@ -487,6 +575,17 @@ mod x86 {
         fn all_zero(self, a: Self::V) -> bool {
             unsafe { _mm512_cmp_pd_mask::<_CMP_EQ_OQ>(a, _mm512_setzero_pd()) == 0xff }
         }
+        #[inline(always)]
+        fn abs(self, a: Self::V) -> Self::V {
+            unsafe { _mm512_abs_pd(a) }
+        }
+        #[inline(always)]
+        fn pow2i(self, k: Self::V) -> Self::V {
+            unsafe {
+                let t = _mm512_castpd_si512(_mm512_add_pd(k, _mm512_set1_pd(POW2I_MAGIC)));
+                _mm512_castsi512_pd(_mm512_slli_epi64::<52>(t))
+            }
+        }
     }
 }
 
@@ -534,6 +633,14 @@ mod tests {
                             || (out.0[l] == 0.0 && e == 0.0 && name.starts_with('m'));
                         assert!(same, "{name} lane {l}: {} vs {e}", out.0[l]);
                     }
+                }
+                // Fused multiply-add: one rounding, as the correctly rounded reference.
+                s.store(&mut out, s.fma(va, vb, vb));
+                for l in 0..W {
+                    let e = libm::fma(a.0[l], b.0[l], b.0[l]);
+                    let same =
+                        out.0[l].to_bits() == e.to_bits() || (out.0[l].is_nan() && e.is_nan());
+                    assert!(same, "fma lane {l}: {} vs {e}", out.0[l]);
                 }
                 let masks: [(S::M, Cmp); 5] = [
                     (s.lt(va, vb), |x, y| x < y),
@@ -588,6 +695,106 @@ mod tests {
         }
         assert!(s.all_zero(s.load(&Lanes([0.0, -0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]))));
         assert!(!s.all_zero(s.load(&Lanes([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1e-300]))));
+    }
+
+    /// `abs` and `pow2i` against their scalar definitions, bit for bit.
+    fn check_exponent_ops<S: Simd>(s: S) {
+        let mut out = Lanes::default();
+        let odd = [
+            f64::NAN,
+            -f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            -0.0,
+            0.0,
+        ];
+        let mut xs: Vec<f64> = samples().iter().flat_map(|l| l.0).collect();
+        xs.extend(odd);
+        xs.extend([
+            f64::MIN_POSITIVE / 4.0,
+            -5e-324,
+            f64::MAX,
+            -f64::MAX,
+            0.5,
+            -1e-308,
+        ]);
+        for a in xs.chunks(W).filter(|c| c.len() == W) {
+            let a = Lanes(std::array::from_fn(|l| a[l]));
+            s.store(&mut out, s.abs(s.load(&a)));
+            for l in 0..W {
+                assert_eq!(out.0[l].to_bits(), a.0[l].abs().to_bits(), "abs lane {l}");
+            }
+        }
+        // Every valid exponent, in every lane position, against the exact power of two.
+        let ks: Vec<i32> = (-1022..=1023).collect();
+        for (i, c) in ks.chunks(W).enumerate() {
+            let k = Lanes(std::array::from_fn(|l| f64::from(c[(l + i) % c.len()])));
+            s.store(&mut out, s.pow2i(s.load(&k)));
+            for l in 0..W {
+                let e = f64::from_bits(((k.0[l] as i64 + 1023) as u64) << 52);
+                assert_eq!(
+                    out.0[l].to_bits(),
+                    e.to_bits(),
+                    "pow2i({}) lane {l}",
+                    k.0[l]
+                );
+                assert_eq!(out.0[l].to_bits(), pow2i_bits(k.0[l]).to_bits());
+            }
+        }
+        // Outside the valid range: no panic, and the scalar definition's bits (NaN aside).
+        let wild = Lanes([
+            f64::NAN,
+            f64::INFINITY,
+            -1e300,
+            1e300,
+            0.5,
+            -1023.0,
+            1024.0,
+            -0.0,
+        ]);
+        s.store(&mut out, s.pow2i(s.load(&wild)));
+        for l in 1..W {
+            assert_eq!(
+                out.0[l].to_bits(),
+                pow2i_bits(wild.0[l]).to_bits(),
+                "lane {l}"
+            );
+        }
+        assert_eq!(pow2i_bits(-0.0), 1.0);
+    }
+
+    #[test]
+    fn portable_exponent_operations() {
+        check_exponent_ops(Portable);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_exponent_operations() {
+        match Avx2::detect() {
+            Some(s) => check_exponent_ops(s),
+            None => eprintln!("no AVX2 on this CPU: skipped"),
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx512_exponent_operations() {
+        match Avx512::detect() {
+            Some(s) => check_exponent_ops(s),
+            None => eprintln!("no AVX-512 on this CPU: skipped"),
+        }
+    }
+
+    /// `fused` rounds once: `(1 + 2⁻³⁰)(1 − 2⁻³⁰) − 1` is `−2⁻⁶⁰` exactly, where a
+    /// multiplication then an addition give 0.
+    #[test]
+    fn fused_rounds_once() {
+        let e = 2f64.powi(-30);
+        let (a, b) = (std::hint::black_box(1.0 + e), std::hint::black_box(1.0 - e));
+        assert_eq!(fused(a, b, -1.0), -(e * e));
+        assert_eq!(a * b - 1.0, 0.0);
+        assert_eq!(libm::fma(a, b, -1.0), -(e * e));
     }
 
     #[test]

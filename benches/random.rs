@@ -1,0 +1,150 @@
+//! Benchmarks of the random streams (run with `cargo bench --bench random`).
+//!
+//! Every benchmark produces 1024 lane vectors (`U64Lanes`, one 64-bit output of each of
+//! eight runs' streams); divan's throughput column is lane vectors per second, and the time
+//! divided by 1024 is the cost of one lane vector.
+//!
+//! - `rand_chacha_x8`: eight `ChaCha8Rng`s (`run_rng`), `next_u64` on each, per vector;
+//! - `lanes_fill`: `ChaChaLanes::fill` of the 1024 vectors at once;
+//! - `lanes_next`: `ChaChaLanes::next_u64s` called 1024 times;
+//!
+//! the last two inside a plain function and inside `avx2` and `avx512f` builds (as the
+//! engine's step calls them), for the builds this CPU can run.
+
+use divan::counter::ItemsCount;
+use entente::model::chacha_lanes::{ChaChaLanes, U64Lanes};
+use entente::model::random::run_rng;
+use entente::model::simd::W;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+fn main() {
+    divan::main();
+}
+
+/// Lane vectors per benchmark iteration.
+const N: usize = 1024;
+
+const SEED: u64 = 2018;
+const STREAMS: [u64; W] = [0, 1, 2, 3, 4, 5, 6, 7];
+
+#[divan::bench]
+fn rand_chacha_x8(b: divan::Bencher) {
+    let mut rngs: Vec<ChaCha8Rng> = STREAMS.iter().map(|&s| run_rng(SEED, s)).collect();
+    let mut out = vec![U64Lanes::default(); N];
+    b.counter(ItemsCount::new(N)).bench_local(|| {
+        for v in out.iter_mut() {
+            for (x, r) in v.0.iter_mut().zip(rngs.iter_mut()) {
+                *x = r.next_u64();
+            }
+        }
+        divan::black_box(&mut out);
+    });
+}
+
+/// The builds of the step this CPU can run.
+fn units() -> Vec<&'static str> {
+    let mut u = vec!["portable"];
+    #[cfg(target_arch = "x86_64")]
+    {
+        if is_x86_feature_detected!("avx2") {
+            u.push("avx2");
+        }
+        if is_x86_feature_detected!("avx512f") {
+            u.push("avx512");
+        }
+    }
+    u
+}
+
+#[inline(never)]
+fn fill_portable(g: &mut ChaChaLanes, out: &mut [U64Lanes]) {
+    g.fill(out);
+}
+
+#[inline(never)]
+fn next_portable(g: &mut ChaChaLanes, out: &mut [U64Lanes]) {
+    for v in out.iter_mut() {
+        *v = g.next_u64s();
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline(never)]
+#[target_feature(enable = "avx2")]
+fn fill_avx2(g: &mut ChaChaLanes, out: &mut [U64Lanes]) {
+    g.fill(out);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline(never)]
+#[target_feature(enable = "avx2")]
+fn next_avx2(g: &mut ChaChaLanes, out: &mut [U64Lanes]) {
+    for v in out.iter_mut() {
+        *v = g.next_u64s();
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline(never)]
+#[target_feature(enable = "avx512f")]
+fn fill_avx512(g: &mut ChaChaLanes, out: &mut [U64Lanes]) {
+    g.fill(out);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline(never)]
+#[target_feature(enable = "avx512f")]
+fn next_avx512(g: &mut ChaChaLanes, out: &mut [U64Lanes]) {
+    for v in out.iter_mut() {
+        *v = g.next_u64s();
+    }
+}
+
+/// `fill` of all of `out` in the build `units`.
+fn fill_in(units: &str, g: &mut ChaChaLanes, out: &mut [U64Lanes]) {
+    #[cfg(target_arch = "x86_64")]
+    match units {
+        // SAFETY: `units()` lists "avx512" only when the CPU has AVX-512F.
+        "avx512" => return unsafe { fill_avx512(g, out) },
+        // SAFETY: `units()` lists "avx2" only when the CPU has AVX2.
+        "avx2" => return unsafe { fill_avx2(g, out) },
+        _ => {}
+    }
+    let _ = units;
+    fill_portable(g, out)
+}
+
+/// `next_u64s` for each of `out` in the build `units`.
+fn next_in(units: &str, g: &mut ChaChaLanes, out: &mut [U64Lanes]) {
+    #[cfg(target_arch = "x86_64")]
+    match units {
+        // SAFETY: `units()` lists "avx512" only when the CPU has AVX-512F.
+        "avx512" => return unsafe { next_avx512(g, out) },
+        // SAFETY: `units()` lists "avx2" only when the CPU has AVX2.
+        "avx2" => return unsafe { next_avx2(g, out) },
+        _ => {}
+    }
+    let _ = units;
+    next_portable(g, out)
+}
+
+#[divan::bench(args = units())]
+fn lanes_fill(b: divan::Bencher, units: &str) {
+    let mut g = ChaChaLanes::new(SEED, STREAMS);
+    let mut out = vec![U64Lanes::default(); N];
+    b.counter(ItemsCount::new(N)).bench_local(|| {
+        fill_in(units, &mut g, &mut out);
+        divan::black_box(&mut out);
+    });
+}
+
+#[divan::bench(args = units())]
+fn lanes_next(b: divan::Bencher, units: &str) {
+    let mut g = ChaChaLanes::new(SEED, STREAMS);
+    let mut out = vec![U64Lanes::default(); N];
+    b.counter(ItemsCount::new(N)).bench_local(|| {
+        next_in(units, &mut g, &mut out);
+        divan::black_box(&mut out);
+    });
+}
