@@ -714,13 +714,13 @@ impl<'s> LaneSimulator<'s> {
         match self.units {
             VectorUnits::Avx512 => {
                 if let Some(s) = super::simd::Avx512::detect() {
-                    // SAFETY: the CPU has AVX-512F and FMA (the token exists).
+                    // SAFETY: the CPU has AVX-512F, FMA and POPCNT (the token exists).
                     return unsafe { self.run_avx512(s, first, active, seed, obs) };
                 }
             }
             VectorUnits::Avx2 => {
                 if let Some(s) = super::simd::Avx2::detect() {
-                    // SAFETY: the CPU has AVX2 and FMA (the token exists).
+                    // SAFETY: the CPU has AVX2, FMA and POPCNT (the token exists).
                     return unsafe { self.run_avx2(s, first, active, seed, obs) };
                 }
             }
@@ -730,7 +730,7 @@ impl<'s> LaneSimulator<'s> {
     }
 
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f,fma")]
+    #[target_feature(enable = "avx512f,fma,popcnt")]
     fn run_avx512<O: LaneObserver>(
         &mut self,
         s: super::simd::Avx512,
@@ -743,7 +743,7 @@ impl<'s> LaneSimulator<'s> {
     }
 
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma")]
+    #[target_feature(enable = "avx2,fma,popcnt")]
     fn run_avx2<O: LaneObserver>(
         &mut self,
         s: super::simd::Avx2,

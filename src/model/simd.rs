@@ -271,13 +271,15 @@ mod x86 {
     impl Avx2 {
         /// The token, if this CPU has AVX2.
         pub fn detect() -> Option<Self> {
-            (is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"))
-                .then_some(Self(()))
+            (is_x86_feature_detected!("avx2")
+                && is_x86_feature_detected!("fma")
+                && is_x86_feature_detected!("popcnt"))
+            .then_some(Self(()))
         }
     }
 
     // SAFETY (all `unsafe` blocks of this impl): an `Avx2` exists only if `detect` found
-    // AVX2 and FMA, and every pointer access stays inside a `Lanes` (eight f64).
+    // AVX2, FMA and POPCNT, and every pointer access stays inside a `Lanes` (eight f64).
     impl Simd for Avx2 {
         type V = [__m256d; 2];
         type M = [__m256d; 2];
@@ -464,15 +466,17 @@ mod x86 {
     impl Avx512 {
         /// The token, if this CPU has AVX-512F.
         pub fn detect() -> Option<Self> {
-            (is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("fma"))
-                .then_some(Self(()))
+            (is_x86_feature_detected!("avx512f")
+                && is_x86_feature_detected!("fma")
+                && is_x86_feature_detected!("popcnt"))
+            .then_some(Self(()))
         }
     }
 
     const _: () = assert!(W == 8);
 
     // SAFETY (all `unsafe` blocks of this impl): an `Avx512` exists only if `detect` found
-    // AVX-512F (which implies FMA: every AVX-512 CPU has it, and `detect` checks it), and every pointer access stays inside a `Lanes` (eight f64).
+    // AVX-512F, FMA and POPCNT (every AVX-512 CPU has the last two; `detect` checks), and every pointer access stays inside a `Lanes` (eight f64).
     impl Simd for Avx512 {
         type V = __m512d;
         type M = __mmask8;

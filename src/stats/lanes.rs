@@ -59,6 +59,10 @@ pub struct LaneRecorder<'a> {
     /// bins of one observation, which the flush reads together, do not all compete for the
     /// same few sets of the first-level cache.
     stride: usize,
+    /// Per observation, the pending runs' `FixedSum::fixed(alignment)` summed lane by lane:
+    /// integers, exact in `f64` (at most 32 groups of values of magnitude ≤ 2^32 + 1), added
+    /// up across the lanes only at the flush.
+    sums: Vec<Lanes>,
     /// Lanes that hold runs, per pending group.
     active: [usize; PENDING_GROUPS],
     /// Pending groups (complete runs).
@@ -81,6 +85,7 @@ impl<'a> LaneRecorder<'a> {
             acc: vec![EMPTY; observations],
             bins: vec![[0; W]; stride * PENDING_GROUPS],
             stride,
+            sums: vec![Lanes::default(); observations],
             active: [0; PENDING_GROUPS],
             groups: 0,
             local: Box::new([[0; W]; 256]),
@@ -129,7 +134,7 @@ impl<'a> LaneRecorder<'a> {
                 *h += byte_sum(u64::from_le_bytes(std::mem::take(counts)));
             }
             st.alignment_sum[idx].merge(&FixedSum {
-                sum: i128::from(acc.sum),
+                sum: i128::from(acc.sum) + lane_sum(&mut self.sums[idx]),
                 count: runs as u64,
             });
             let r = &mut st.alignment_range[idx];
@@ -168,7 +173,8 @@ impl<'a> LaneRecorder<'a> {
             &mut bins_out[step * pairs..(step + 1) * pairs],
         );
         let pair_values = (0..n).flat_map(|i| &w.alignment[i * n + i + 1..(i + 1) * n]);
-        for ((a, acc), bins_out) in pair_values.zip(accs).zip(bins_out) {
+        let sums = &mut self.sums[step * pairs..(step + 1) * pairs];
+        for (((a, acc), bins_out), sum) in pair_values.zip(accs).zip(bins_out).zip(sums) {
             let a = s.load(a);
             // `alignment_bin` on every lane: 0 at −1, ALIGNMENT_BINS + 1 at +1, else
             // 1 + min(⌊(a + 1)·0.5·ALIGNMENT_BINS⌋, ALIGNMENT_BINS − 1).
@@ -187,7 +193,10 @@ impl<'a> LaneRecorder<'a> {
                 acc.hi = acc.hi.max(s.hmax(s.select(live, a, neg_inf)));
             }
             // Σ `FixedSum::fixed(a)`: |each| ≤ 2^32 + 1, so 256 runs' sum fits an i64.
-            acc.sum += fixed_lanes(s, a, live) as i64;
+            match fixed_vector(s, a, live) {
+                Some(t) => s.store(sum, s.add(s.load(sum), t)),
+                None => acc.sum += fixed_lanes(s, a, live) as i64,
+            }
             let allied = s.bits(s.ge(a, alliance)) & lanes;
             let rival = s.bits(s.le(a, rivalry)) & !allied & lanes;
             acc.allied += allied.count_ones();
@@ -268,22 +277,45 @@ fn prefetch_bins(hist: &[u64], acc: &[PairAcc], idx: usize) {
     let _ = (hist, acc, idx);
 }
 
+/// `FixedSum::fixed(x)` of every lane of `v` where `live` holds (0 elsewhere), as integers
+/// in `f64` (the scaling and the rounding, half away from zero, on all lanes at once).
+#[inline(always)]
+fn fixed_parts<S: Simd>(s: S, v: S::V, live: S::M) -> S::V {
+    let zero = s.splat(0.0);
+    let y = s.mul(v, s.splat(FIXED_SCALE));
+    let half = s.select(s.ge(y, zero), s.splat(0.5), s.splat(-0.5));
+    // `trunc(y ± 0.5)` is what `(y ± 0.5) as i64` truncates.
+    s.select(live, s.trunc(s.add(y, half)), zero)
+}
+
+/// [`fixed_parts`] when all lanes are below 2^49 in magnitude (so that sums of many stay
+/// exact in `f64`); `None` otherwise (large or non-finite values: see [`fixed_lanes`]).
+#[inline(always)]
+fn fixed_vector<S: Simd>(s: S, v: S::V, live: S::M) -> Option<S::V> {
+    let t = fixed_parts(s, v, live);
+    let limit = s.splat(562_949_953_421_312.0); // 2^49
+    (s.bits(s.lt(s.max(t, s.neg(t)), limit)) == (1 << W) - 1).then_some(t)
+}
+
+/// The exact sum of the integer lanes of `x` (each below 2^53 in magnitude, their sum too),
+/// and `x` reset to zero.
+fn lane_sum(x: &mut Lanes) -> i128 {
+    let total: i128 = x.0.iter().map(|&v| i128::from(v as i64)).sum();
+    *x = Lanes::default();
+    total
+}
+
 /// `Σ FixedSum::fixed(x)` over the lanes of `v` where `live` holds (the runs that count):
 /// the scaling and the rounding (half away from zero) on all lanes at once, then the exact
 /// integer sum.
 #[inline(always)]
 pub fn fixed_lanes<S: Simd>(s: S, v: S::V, live: S::M) -> i128 {
-    let zero = s.splat(0.0);
-    let y = s.mul(v, s.splat(FIXED_SCALE));
-    let half = s.select(s.ge(y, zero), s.splat(0.5), s.splat(-0.5));
-    // `trunc(y ± 0.5)` is what `(y ± 0.5) as i64` truncates.
-    let t = s.select(live, s.trunc(s.add(y, half)), zero);
     // Integers below 2^49 in magnitude: their sum, in any order, is exact in f64.
-    let limit = s.splat(562_949_953_421_312.0); // 2^49
-    if s.bits(s.lt(s.max(t, s.neg(t)), limit)) == (1 << W) - 1 {
+    if let Some(t) = fixed_vector(s, v, live) {
         return i128::from(s.hsum(t) as i64);
     }
     // Large or non-finite values: lane by lane, as `FixedSum::fixed`.
+    let t = fixed_parts(s, v, live);
     let mut lanes = Lanes::default();
     s.store(&mut lanes, t);
     lanes
