@@ -17,8 +17,7 @@ use rand_chacha::ChaCha8Rng;
 use super::camps::camps;
 use super::chacha_lanes::{ChaChaLanes, U64Lanes};
 use super::formulas::{
-    Strategy, ThreatSources, bandwagon_value, interdependence, pow, reference_scale,
-    self_help_value, strategy, threat_scaled,
+    Strategy, ThreatSources, interdependence, pow, reference_scale, threat_scaled,
 };
 use super::params::{Params, ThreatForm};
 use super::random::{Normals, ZigguratLanes, side_rng, uniform_from};
@@ -364,6 +363,7 @@ impl LaneWorld {
             s.splat(p.beta_f),
         );
         let (bt, bm, kref) = (s.splat(-p.beta_t), s.splat(-p.beta_m), s.splat(p.kappa_ref));
+        let (bb, bself) = (s.splat(p.beta_b), s.splat(p.beta_self));
         let one = s.splat(1.0);
         // Reciprocals shared by the partner values (see `formulas::partner_terms`):
         // 1 / max(κ_k, κ_ref) per state, 1 / (P_i + P_k) per pair (upper triangle).
@@ -400,7 +400,10 @@ impl LaneWorld {
             let (need_s, need_p) = (s.mul(need, bs), s.mul(need, bp));
             let autonomy = s.neg(s.load(&autonomy[i]));
             let mut alpha = zero;
+            // `k` as a vector, counted up (exact) rather than converted each time.
+            let mut kv = s.splat(-1.0);
             for k in 0..n {
+                kv = s.add(kv, one);
                 if k == i {
                     row[k] = Lanes::default();
                     continue;
@@ -423,32 +426,37 @@ impl LaneWorld {
                 let v = s.add(v, s.mul(bt, s.load(&threat[ik])));
                 let v = s.add(v, s.mul(bm, s.load(&mistrust[ik])));
                 let v = s.add(v, autonomy);
-                let v = s.select(s.eq(hv, s.splat(k as f64)), zero, v);
+                let v = s.select(s.eq(hv, kv), zero, v);
                 s.store(&mut row[k], v);
                 // α_i = max(0, max_k V_ik), folded as `formulas::availability`.
                 alpha = s.max(s.max(zero, alpha), v);
             }
-            let mut alpha_l = Lanes::default();
-            s.store(&mut alpha_l, alpha);
-            let mut st = [Strategy::Secure; W];
-            let mut b = Lanes::default();
-            for l in 0..W {
-                let (pi, ph) = (power[i].0[l], power[h[l]].0[l]);
-                let a = alpha_l.0[l];
-                b.0[l] = bandwagon_value(pi, ph, proximity[i * n + h[l]], a, p.beta_b);
-                let sh = self_help_value(pi, ph, p.beta_self);
-                st[l] = strategy(kappas[i].0[l], b.0[l], a, sh, p.theta_secure);
-            }
-            self.strategy[i] = st;
+            // `formulas::bandwagon_value`, `self_help_value` and `strategy` on every lane,
+            // with the same operations in the same order.
+            let power_i = s.load(&power[i]);
+            let power_h = s.load(&Lanes(std::array::from_fn(|l| power[h[l]].0[l])));
+            let prox = s.load(&Lanes(h.map(|x| proximity[i * n + x])));
+            let sum = s.add(power_i, power_h);
+            let b = s.mul(s.mul(bb, s.div(power_h, sum)), prox);
+            let b = s.mul(b, s.sub(one, s.min(alpha, one)));
+            let sh = s.div(s.mul(bself, power_i), sum);
+            // Strategy codes (`Strategy as usize`): secure 0, balance 1, bandwagon 2.
+            let band = s.select(s.gt(b, s.max(alpha, sh)), s.splat(2.0), one);
+            let code = s.select(s.lt(kappa, s.splat(p.theta_secure)), zero, band);
+            let mut codes = Lanes::default();
+            s.store(&mut codes, code);
+            self.strategy[i] = codes.0.map(|c| match c as u8 {
+                0 => Strategy::Secure,
+                1 => Strategy::Balance,
+                _ => Strategy::Bandwagon,
+            });
             // Desires (`world::desires`), per lane by strategy.
-            let is = |x: Strategy| s.load(&Lanes(st.map(|y| if y == x { 1.0 } else { 0.0 })));
-            let (balance, bandwagon) = (
-                s.eq(is(Strategy::Balance), one),
-                s.eq(is(Strategy::Bandwagon), one),
-            );
-            let (minus_kappa, b) = (s.neg(kappa), s.load(&b));
-            for (k, ((d, a), v)) in drow.iter_mut().zip(arow).zip(row.iter()).enumerate() {
-                let at_h = s.eq(hv, s.splat(k as f64));
+            let (balance, bandwagon) = (s.eq(code, one), s.eq(code, s.splat(2.0)));
+            let minus_kappa = s.neg(kappa);
+            let mut kv = s.splat(-1.0);
+            for ((d, a), v) in drow.iter_mut().zip(arow).zip(row.iter()) {
+                kv = s.add(kv, one);
+                let at_h = s.eq(hv, kv);
                 let secure = s.mul(keep, s.max(s.load(a), zero));
                 let bal = s.select(at_h, minus_kappa, s.max(s.load(v), zero));
                 let band = s.select(at_h, b, zero);
