@@ -75,22 +75,14 @@ impl LaneObserver for Quiet {
 fn units() -> Vec<&'static str> {
     VectorUnits::available()
         .into_iter()
-        .map(|u| match u {
-            VectorUnits::Portable => "portable",
-            VectorUnits::Avx2 => "avx2",
-            VectorUnits::Avx512 => "avx512",
-        })
+        .map(VectorUnits::name)
         .collect()
 }
 
 #[divan::bench(args = units())]
 fn flagship_lanes(b: divan::Bencher, units: &str) {
     let s = flagship();
-    let units = match units {
-        "avx512" => VectorUnits::Avx512,
-        "avx2" => VectorUnits::Avx2,
-        _ => VectorUnits::Portable,
-    };
+    let units = VectorUnits::from_name(units).unwrap_or(VectorUnits::Portable);
     let mut sim = LaneSimulator::with_units(&s, &s.params, units);
     let mut r = 0;
     b.bench_local(|| {

@@ -105,21 +105,13 @@ fn batch(units: VectorUnits, xs: &[Lanes], out: &mut [Lanes]) {
 fn units() -> Vec<&'static str> {
     VectorUnits::available()
         .into_iter()
-        .map(|u| match u {
-            VectorUnits::Portable => "portable",
-            VectorUnits::Avx2 => "avx2",
-            VectorUnits::Avx512 => "avx512",
-        })
+        .map(VectorUnits::name)
         .collect()
 }
 
 #[divan::bench(args = units())]
 fn vector(b: divan::Bencher, units: &str) {
-    let units = match units {
-        "avx512" => VectorUnits::Avx512,
-        "avx2" => VectorUnits::Avx2,
-        _ => VectorUnits::Portable,
-    };
+    let units = VectorUnits::from_name(units).unwrap_or(VectorUnits::Portable);
     let xs = inputs();
     let mut out = vec![Lanes::default(); BATCH];
     // The outputs are libm's, bit for bit (checked once, outside the timing).

@@ -631,6 +631,22 @@ impl VectorUnits {
         Self::Portable
     }
 
+    /// Its lower-case name (`portable`, `avx2`, `avx512`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Portable => "portable",
+            Self::Avx2 => "avx2",
+            Self::Avx512 => "avx512",
+        }
+    }
+
+    /// The units named `name` (as [`VectorUnits::name`] writes it), if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::Portable, Self::Avx2, Self::Avx512]
+            .into_iter()
+            .find(|u| u.name() == name)
+    }
+
     /// Every build this CPU can run (tests compare them).
     pub fn available() -> Vec<Self> {
         #[allow(unused_mut)]

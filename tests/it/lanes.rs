@@ -87,6 +87,19 @@ fn lanes_reproduce_the_sum_form_and_fractional_weights() {
 }
 
 #[test]
+fn vector_units_are_named_and_found_by_name() {
+    for (units, name) in [
+        (VectorUnits::Portable, "portable"),
+        (VectorUnits::Avx2, "avx2"),
+        (VectorUnits::Avx512, "avx512"),
+    ] {
+        assert_eq!(units.name(), name);
+        assert_eq!(VectorUnits::from_name(name), Some(units));
+    }
+    assert_eq!(VectorUnits::from_name("sse2"), None);
+}
+
+#[test]
 fn the_engine_uses_the_widest_units_available() {
     let s = scenario::parse(scenario::FLAGSHIP_TOML, scenario::FLAGSHIP_NAME).expect("flagship");
     let units = LaneSimulator::new(&s, &s.params).units();
