@@ -4,7 +4,8 @@
 //! A study's per-(step, pair) statistics are large: for the flagship, 6,664 observations
 //! with a 202-bin histogram each (10.7 MB), far more than a CPU cache holds. Updating them
 //! run by run would fetch them from memory again and again. So the recorder keeps, per
-//! observation, a small accumulator (a sum, a range, two counts: 32 bytes) and the histogram
+//! observation, a small accumulator (a range, two counts and a sum for values too large for
+//! the fast path: 32 bytes), the fixed-point sums lane by lane (64 bytes) and the histogram
 //! bins of the last [`PENDING_SLOTS`] runs (one byte each), and adds them to the statistics
 //! every [`PENDING_SLOTS`] runs and when it is dropped. Everything is integer counts and
 //! sums, minima and maxima, so the statistics are exactly those of
