@@ -7,7 +7,9 @@
 //! observation, a small accumulator (a range, two counts and a sum for values too large for
 //! the fast path: 32 bytes), the fixed-point sums lane by lane (64 bytes) and the histogram
 //! bins of the last [`PENDING_SLOTS`] runs (one byte each), and adds them to the statistics
-//! every [`PENDING_SLOTS`] runs and when it is dropped. Everything is integer counts and
+//! every [`PENDING_SLOTS`] runs and when it is dropped: the histogram bins first to 16-bit
+//! counts of its own, which it adds to the study's 64-bit histograms every
+//! [`RUNS_PER_TRANSFER`] runs and when it is dropped. Everything is integer counts and
 //! sums, minima and maxima, so the statistics are exactly those of
 //! [`StudyStats::observe`](super::StudyStats::observe) run by run (tested).
 
@@ -21,6 +23,13 @@ pub const PENDING_SLOTS: usize = 256;
 
 /// Groups of [`W`] runs pending at most.
 const PENDING_GROUPS: usize = PENDING_SLOTS / W;
+
+/// Flushes between two transfers of the recorder's 16-bit histogram counts into the study's:
+/// each flush adds at most [`PENDING_SLOTS`] to a count, so 255 of them fit 16 bits.
+const FLUSHES_PER_TRANSFER: usize = (u16::MAX as usize) / PENDING_SLOTS;
+
+/// Runs between two transfers of the recorder's histogram counts (tests cross one).
+pub const RUNS_PER_TRANSFER: usize = FLUSHES_PER_TRANSFER * PENDING_SLOTS;
 
 const H: usize = ALIGNMENT_BINS + 2;
 const _: () = assert!(ALIGNMENT_BINS < u8::MAX as usize);
@@ -64,6 +73,11 @@ pub struct LaneRecorder<'a> {
     /// integers, exact in `f64` (at most 32 groups of values of magnitude ≤ 2^32 + 1), added
     /// up across the lanes only at the flush.
     sums: Vec<Lanes>,
+    /// `[observation * H + bin]`: histogram counts since the last transfer into the study's
+    /// (64-bit) histograms; a quarter of their size, so the flushes touch less memory.
+    counts: Vec<u16>,
+    /// Flushes since the last transfer.
+    flushes: usize,
     /// Lanes that hold runs, per pending group.
     active: [usize; PENDING_GROUPS],
     /// Pending groups (complete runs).
@@ -87,6 +101,8 @@ impl<'a> LaneRecorder<'a> {
             bins: vec![[0; W]; stride * PENDING_GROUPS],
             stride,
             sums: vec![Lanes::default(); observations],
+            counts: vec![0; observations * H],
+            flushes: 0,
             active: [0; PENDING_GROUPS],
             groups: 0,
             local: Box::new([[0; W]; 256]),
@@ -115,7 +131,7 @@ impl<'a> LaneRecorder<'a> {
         let local = &mut self.local;
         let observations = self.acc.len();
         for idx in 0..observations {
-            prefetch_bins(&st.alignment_hist, &self.acc, idx + PREFETCH_AHEAD);
+            prefetch_bins(&self.counts, &self.acc, idx + PREFETCH_AHEAD);
             for (g, &active) in self.active[..groups].iter().enumerate() {
                 let bins = &self.bins[g * self.stride + idx];
                 if active == W {
@@ -130,7 +146,7 @@ impl<'a> LaneRecorder<'a> {
             }
             let acc = &mut self.acc[idx];
             let (first, last) = (alignment_bin(acc.lo), alignment_bin(acc.hi));
-            let hist = &mut st.alignment_hist[idx * H..(idx + 1) * H];
+            let hist = &mut self.counts[idx * H..(idx + 1) * H];
             for (h, counts) in hist[first..=last].iter_mut().zip(&mut local[first..=last]) {
                 *h += byte_sum(u64::from_le_bytes(std::mem::take(counts)));
             }
@@ -145,6 +161,19 @@ impl<'a> LaneRecorder<'a> {
             *acc = EMPTY;
         }
         self.groups = 0;
+        self.flushes += 1;
+        if self.flushes == FLUSHES_PER_TRANSFER {
+            self.transfer();
+        }
+    }
+
+    /// Add the histogram counts to the study's histograms, and clear them.
+    fn transfer(&mut self) {
+        let hist = &mut self.stats.alignment_hist;
+        for (h, c) in hist.iter_mut().zip(self.counts.iter_mut()) {
+            *h += u64::from(std::mem::take(c));
+        }
+        self.flushes = 0;
     }
 
     /// Record the first `active` lanes of `w` at `step`: what [`StudyStats::observe`] records
@@ -225,6 +254,7 @@ impl<'a> LaneRecorder<'a> {
 impl Drop for LaneRecorder<'_> {
     fn drop(&mut self) {
         self.flush();
+        self.transfer();
     }
 }
 
@@ -246,36 +276,36 @@ impl LaneObserver for LaneRecorder<'_> {
 /// The sum of the eight bytes of `x`, each at most [`PENDING_GROUPS`] (so pairs of them
 /// fit a byte, and the whole sum 16 bits).
 #[inline(always)]
-fn byte_sum(x: u64) -> u64 {
+fn byte_sum(x: u64) -> u16 {
     const _: () = assert!(2 * PENDING_GROUPS < 256);
     // Adjacent bytes summed into 16-bit fields, then the four fields into the top one.
     let pairs = (x & 0x00ff_00ff_00ff_00ff) + (x >> 8 & 0x00ff_00ff_00ff_00ff);
-    pairs.wrapping_mul(0x0001_0001_0001_0001) >> 48
+    (pairs.wrapping_mul(0x0001_0001_0001_0001) >> 48) as u16
 }
 
 /// Observations ahead whose histogram bins [`LaneRecorder::flush`] asks the CPU to fetch.
 const PREFETCH_AHEAD: usize = 4;
 
-/// Ask the CPU to bring into cache the histogram bins that observation `idx`'s pending runs
-/// will update (those between the bins of its extremes): the histograms are far larger
-/// than the caches, and the flush would otherwise wait for them one cache line at a time.
+/// Ask the CPU to bring into cache the histogram counts that observation `idx`'s pending
+/// runs will update (those between the bins of its extremes): the counts are larger than
+/// the caches, and the flush would otherwise wait for them one cache line at a time.
 #[inline(always)]
-fn prefetch_bins(hist: &[u64], acc: &[PairAcc], idx: usize) {
+fn prefetch_bins(counts: &[u16], acc: &[PairAcc], idx: usize) {
     #[cfg(target_arch = "x86_64")]
     if let Some(a) = acc.get(idx) {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
         let (first, last) = (alignment_bin(a.lo), alignment_bin(a.hi));
-        // One bin per cache line (eight u64), and the last.
+        // One bin per cache line (32 counts), and the last.
         let last = last.min(H - 1);
-        for b in (first..=last).step_by(8).chain([last]) {
-            if let Some(x) = hist.get(idx * H + b) {
+        for b in (first..=last).step_by(32).chain([last]) {
+            if let Some(x) = counts.get(idx * H + b) {
                 // SAFETY: prefetching has no effect on memory; `x` is a valid reference.
                 unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(x).cast()) };
             }
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = (hist, acc, idx);
+    let _ = (counts, acc, idx);
 }
 
 /// `FixedSum::fixed(x)` of every lane of `v` where `live` holds (0 elsewhere), as integers

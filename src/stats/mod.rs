@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 mod lanes;
 mod serial;
 pub mod study;
-pub use lanes::{LaneRecorder, PENDING_SLOTS};
+pub use lanes::{LaneRecorder, PENDING_SLOTS, RUNS_PER_TRANSFER};
 pub use study::{Recorder, StudyStats};
 
 /// Fixed-point scale of [`FixedSum`]: values are stored as `round(x · 2^32)`.

@@ -162,6 +162,26 @@ fn the_engine_records_exactly_what_the_scalar_recorder_does() {
     );
 }
 
+/// Past [`entente::stats::RUNS_PER_TRANSFER`] runs the recorder moves its 16-bit histogram
+/// counts into the study's histograms mid-study: still exactly the scalar recording.
+#[test]
+fn the_engine_records_exactly_across_a_histogram_transfer() {
+    let s = &load("scenarios/tutorial/security-dilemma.toml");
+    let runs = entente::stats::RUNS_PER_TRANSFER as u64 + 300;
+    let mut scalar = empty(s);
+    let mut sim = Simulator::new(s, &s.params);
+    for r in 0..runs {
+        let out = sim.run(r, SEED, &mut Recorder(&mut scalar));
+        scalar.finish_run(&out);
+    }
+    let engine = engine_stats(s, 0..runs, 1);
+    assert_eq!(engine.runs, runs);
+    assert!(
+        engine == scalar,
+        "the engine's statistics differ from the scalar recording"
+    );
+}
+
 #[test]
 fn one_and_three_threads_give_equal_statistics() {
     // 60 runs on 3 threads are 60 one-run batches, claimed in whatever order.
