@@ -120,7 +120,8 @@ impl<'a> LaneRecorder<'a> {
     /// consecutive runs often fall in the same bin, and counting them all in one counter
     /// would make each increment wait for the previous one. Only the bins between those of
     /// the observation's smallest and largest value can be non-zero, so only they are added
-    /// to the study's histogram (and cleared).
+    /// to the recorder's 16-bit counts (and cleared); every [`FLUSHES_PER_TRANSFER`] flushes
+    /// those go to the study's histograms.
     fn flush(&mut self) {
         let groups = self.groups;
         if groups == 0 {
