@@ -65,7 +65,8 @@ pub struct LaneWorld {
     relative_power: Vec<Lanes>,
     source_factor: Vec<Lanes>,
     threat: Vec<Lanes>,
-    threat_x: Vec<Lanes>,
+    /// `Tx_ij` of the row of threats being computed.
+    tx: Vec<Lanes>,
     camp_threat: Vec<Lanes>,
     /// `h(i)` of each lane.
     pub principal: Vec<[usize; W]>,
@@ -82,8 +83,10 @@ pub struct LaneWorld {
     ks: Vec<usize>,
     /// `1 / max(κ_k, κ_ref)`.
     inv_kappa: Vec<Lanes>,
-    /// `1 / (P_i + P_k)` at `[i * n + k]`, `i < k`.
+    /// `1 / (P_i + P_k)` at `[i * n + k]`, `i < k`, where `valued[i]`.
     inv_power_sum: Vec<Lanes>,
+    /// Rows whose partner values [`LaneWorld::decide`] computed in this step.
+    valued: Vec<bool>,
     trade_dirty: bool,
 }
 
@@ -122,7 +125,7 @@ impl LaneWorld {
             relative_power: splat(&w.relative_power),
             source_factor: splat(&w.source_factor),
             threat: splat(&w.threat),
-            threat_x: splat(&w.threat_x),
+            tx: vec![Lanes::default(); n],
             camp_threat: splat(&w.camp_threat),
             principal: w.principal.iter().map(|&x| [x; W]).collect(),
             kappa: splat(&w.kappa),
@@ -134,6 +137,7 @@ impl LaneWorld {
             ks: vec![0; n],
             inv_kappa: vec![Lanes::default(); n],
             inv_power_sum: vec![Lanes::default(); n * n],
+            valued: vec![false; n],
             trade_dirty: w.trade_dirty,
         }
     }
@@ -253,71 +257,27 @@ impl LaneWorld {
             s.store(pos, s.max(a, zero));
             s.store(neg, s.max(s.neg(a), zero));
         }
-        let (pos, intent, e) = (&self.pos[..], &self.intent[..], &self.interdependence[..]);
-        let (threat, threat_x) = (&mut self.threat[..], &mut self.threat_x[..]);
-        match p.threat_form {
-            ThreatForm::Product => {
-                // T_ij = [Phat_j^wP · O_j^wO / scale] · prox_ij^wD · I_ji^wI · (1 − λ·e_ij),
-                // evaluated left to right as in `World::threats`.
-                let inv_scale = s.splat(1.0 / reference_scale(p));
-                for j in 0..n {
-                    let a = Self::pow_lanes(s, &self.relative_power[j], p.w_p);
-                    let b = Self::pow_lanes(s, &self.offense[j], p.w_o);
-                    s.store(&mut self.source_factor[j], s.mul(s.mul(a, b), inv_scale));
-                }
-                let (sf, prox) = (&self.source_factor[..n], &self.proximity_w[..]);
-                let (one, lambda) = (s.splat(1.0), s.splat(p.lambda));
-                for i in 0..n {
-                    for (j, sf_j) in sf.iter().enumerate() {
-                        let k = i * n + j;
-                        if i == j {
-                            threat[k] = Lanes::default();
-                            threat_x[k] = Lanes::default();
-                            continue;
-                        }
-                        let intent = Self::pow_lanes(s, &intent[k], p.w_i);
-                        let damp = s.sub(one, s.mul(lambda, s.load(&e[k])));
-                        let t = s.mul(s.mul(s.load(sf_j), s.splat(prox[k])), intent);
-                        let t = s.mul(t, damp);
-                        s.store(&mut threat[k], t);
-                        s.store(&mut threat_x[k], s.mul(t, s.sub(one, s.load(&pos[k]))));
-                    }
-                }
-            }
-            ThreatForm::Sum => {
-                let scale = reference_scale(p);
-                for i in 0..n {
-                    for j in 0..n {
-                        let k = i * n + j;
-                        for l in 0..W {
-                            let t = if i == j {
-                                0.0
-                            } else {
-                                let src = ThreatSources {
-                                    power: self.relative_power[j].0[l],
-                                    proximity: self.proximity[k],
-                                    offense: self.offense[j].0[l],
-                                    intent: intent[k].0[l],
-                                };
-                                threat_scaled(src, e[k].0[l], p, scale)
-                            };
-                            threat[k].0[l] = t;
-                            threat_x[k].0[l] = t * (1.0 - pos[k].0[l]);
-                        }
-                    }
-                }
+        if p.threat_form == ThreatForm::Product {
+            // T_ij = [Phat_j^wP · O_j^wO / scale] · prox_ij^wD · I_ji^wI · (1 − λ·e_ij),
+            // evaluated left to right as in `World::threats`; the bracket once per source j.
+            let inv_scale = s.splat(1.0 / reference_scale(p));
+            for j in 0..n {
+                let a = Self::pow_lanes(s, &self.relative_power[j], p.w_p);
+                let b = Self::pow_lanes(s, &self.offense[j], p.w_o);
+                s.store(&mut self.source_factor[j], s.mul(s.mul(a, b), inv_scale));
             }
         }
-        // K_ij = Tx_ij + γ Σ_k a⁺_jk Tx_ik (`formulas::camp_threat`), and the argmax over j
-        // (ties: lowest index) with κ_i = max(K_{i,h}, 0).
+        // Row by row: T_i· and Tx_i· (in `tx`, not kept), then the camp threats of row i.
         let gamma = s.splat(p.gamma);
-        let (row, camp) = (&mut self.row[..n], &mut self.camp_threat[..]);
         for i in 0..n {
-            let tx = &threat_x[i * n..(i + 1) * n];
-            product_row(s, row, tx, pos, n, &mut self.ks);
+            self.threat_row(s, p, i);
+            let (tx, row) = (&self.tx[..n], &mut self.row[..n]);
+            product_row(s, row, tx, &self.pos, n, &mut self.ks);
+            // K_ij = Tx_ij + γ Σ_k a⁺_jk Tx_ik (`formulas::camp_threat`), and the argmax over
+            // j (ties: lowest index) with κ_i = max(K_{i,h}, 0).
             let mut best = s.splat(f64::NEG_INFINITY);
             let mut best_j = zero;
-            let crow = &mut camp[i * n..(i + 1) * n];
+            let crow = &mut self.camp_threat[i * n..(i + 1) * n];
             for (j, ((c, t), r)) in crow.iter_mut().zip(tx).zip(row.iter()).enumerate() {
                 if i == j {
                     *c = Lanes::default();
@@ -333,6 +293,73 @@ impl LaneWorld {
             let mut h = Lanes::default();
             s.store(&mut h, best_j);
             self.principal[i] = h.0.map(|x| x as usize);
+        }
+    }
+
+    /// Row `i` of [`World::threats`]: `T_ij` into `threat`, `Tx_ij = T_ij · (1 − a⁺_ij)`
+    /// into `tx`.
+    #[inline(always)]
+    fn threat_row<S: Simd>(&mut self, s: S, p: &Params, i: usize) {
+        let n = self.n;
+        let r = i * n..(i + 1) * n;
+        let (pos, intent, e) = (
+            &self.pos[r.clone()],
+            &self.intent[r.clone()],
+            &self.interdependence[r.clone()],
+        );
+        let (threat, tx) = (&mut self.threat[r.clone()], &mut self.tx[..n]);
+        let one = s.splat(1.0);
+        match p.threat_form {
+            ThreatForm::Product => {
+                let (sf, prox) = (&self.source_factor[..n], &self.proximity_w[r]);
+                // Each branch the same arithmetic; the factors that are exactly 1 (a weight
+                // of 0 or 1 gives I^w = 1 or I; λ = 0 gives 1 − λ·e = 1 for e ∈ [0, 1]) are
+                // left out, which changes no bit.
+                let lambda = s.splat(p.lambda);
+                macro_rules! row {
+                    (|$k:ident| $intent:expr, $damp:expr) => {
+                        for $k in 0..n {
+                            if $k == i {
+                                threat[$k] = Lanes::default();
+                                tx[$k] = Lanes::default();
+                                continue;
+                            }
+                            let t = s.mul(s.mul(s.load(&sf[$k]), s.splat(prox[$k])), $intent);
+                            let t = $damp(t, $k);
+                            s.store(&mut threat[$k], t);
+                            s.store(&mut tx[$k], s.mul(t, s.sub(one, s.load(&pos[$k]))));
+                        }
+                    };
+                }
+                let damp = |t, k: usize| s.mul(t, s.sub(one, s.mul(lambda, s.load(&e[k]))));
+                let keep = |t, _k: usize| t;
+                match (p.w_i == 1.0, p.lambda == 0.0) {
+                    (true, true) => row!(|k| s.load(&intent[k]), keep),
+                    (true, false) => row!(|k| s.load(&intent[k]), damp),
+                    (false, true) => row!(|k| Self::pow_lanes(s, &intent[k], p.w_i), keep),
+                    (false, false) => row!(|k| Self::pow_lanes(s, &intent[k], p.w_i), damp),
+                }
+            }
+            ThreatForm::Sum => {
+                let scale = reference_scale(p);
+                for j in 0..n {
+                    for l in 0..W {
+                        let t = if i == j {
+                            0.0
+                        } else {
+                            let src = ThreatSources {
+                                power: self.relative_power[j].0[l],
+                                proximity: self.proximity[i * n + j],
+                                offense: self.offense[j].0[l],
+                                intent: intent[j].0[l],
+                            };
+                            threat_scaled(src, e[j].0[l], p, scale)
+                        };
+                        threat[j].0[l] = t;
+                        tx[j].0[l] = t * (1.0 - pos[j].0[l]);
+                    }
+                }
+            }
         }
     }
 
@@ -366,17 +393,15 @@ impl LaneWorld {
         let (bb, bself) = (s.splat(p.beta_b), s.splat(p.beta_self));
         let one = s.splat(1.0);
         // Reciprocals shared by the partner values (see `formulas::partner_terms`):
-        // 1 / max(κ_k, κ_ref) per state, 1 / (P_i + P_k) per pair (upper triangle).
+        // 1 / max(κ_k, κ_ref) per state, and 1 / (P_i + P_k) per pair, computed in the
+        // partner-value loop of the first of its two states that needs it (stored in the
+        // upper triangle for the second): there the divisions, slow but independent of the
+        // rest, overlap with the other work, and pairs of two secure states need none.
         for (inv, kappa) in inv_kappa.iter_mut().zip(kappas) {
             s.store(inv, s.div(one, s.max(s.load(kappa), kref)));
         }
-        for i in 0..n {
-            let power_i = s.load(&power[i]);
-            for k in i + 1..n {
-                let sum = s.add(power_i, s.load(&power[k]));
-                s.store(&mut inv_sum[i * n + k], s.div(one, sum));
-            }
-        }
+        let valued = &mut self.valued[..n];
+        valued.fill(false);
         for i in 0..n {
             let h = self.principal[i];
             assert!(h.iter().all(|&x| x < n), "principal threats are states");
@@ -399,6 +424,9 @@ impl LaneWorld {
             let need = s.min(s.div(kappa, kref), one);
             let (need_s, need_p) = (s.mul(need, bs), s.mul(need, bp));
             let autonomy = s.neg(s.load(&autonomy[i]));
+            let power_i = s.load(&power[i]);
+            // The same principal threat in every lane (the common case): K_{k,h} is a load.
+            let uniform = h.iter().all(|&x| x == h[0]);
             let mut alpha = zero;
             // `k` as a vector, counted up (exact) rather than converted each time.
             let mut kv = s.splat(-1.0);
@@ -409,17 +437,29 @@ impl LaneWorld {
                     continue;
                 }
                 let ik = i * n + k;
-                let pair = if i < k { ik } else { k * n + i };
-                // K_{k,h}: h differs between lanes, so gather lane by lane.
                 let ck = &camp[k * n..(k + 1) * n];
-                // SAFETY: every h[l] < n (asserted above) and `ck` has n elements.
-                let shared = Lanes(std::array::from_fn(|l| unsafe {
-                    ck.get_unchecked(h[l]).0[l]
-                }));
+                let shared = if uniform {
+                    s.load(&ck[h[0]])
+                } else {
+                    // K_{k,h}: h differs between lanes, so gather lane by lane.
+                    // SAFETY: every h[l] < n (asserted above) and `ck` has n elements.
+                    s.load(&Lanes(std::array::from_fn(|l| unsafe {
+                        ck.get_unchecked(h[l]).0[l]
+                    })))
+                };
                 let power_k = s.load(&power[k]);
+                let inv = if k < i && valued[k] {
+                    s.load(&inv_sum[k * n + i])
+                } else {
+                    let inv = s.div(one, s.add(power_i, power_k));
+                    if k > i {
+                        s.store(&mut inv_sum[ik], inv);
+                    }
+                    inv
+                };
                 // `formulas::partner_terms`, summed in the order of `PartnerTerms::value`.
-                let v = s.mul(s.mul(need_s, s.load(&shared)), s.load(&inv_kappa[k]));
-                let brings = s.mul(s.mul(need_p, power_k), s.load(&inv_sum[pair]));
+                let v = s.mul(s.mul(need_s, shared), s.load(&inv_kappa[k]));
+                let brings = s.mul(s.mul(need_p, power_k), inv);
                 let v = s.add(v, brings);
                 let v = s.add(v, s.mul(be, s.load(&e[ik])));
                 let v = s.add(v, s.mul(bf, s.load(&f[ik])));
@@ -431,9 +471,9 @@ impl LaneWorld {
                 // α_i = max(0, max_k V_ik), folded as `formulas::availability`.
                 alpha = s.max(s.max(zero, alpha), v);
             }
+            valued[i] = true;
             // `formulas::bandwagon_value`, `self_help_value` and `strategy` on every lane,
             // with the same operations in the same order.
-            let power_i = s.load(&power[i]);
             let power_h = s.load(&Lanes(std::array::from_fn(|l| power[h[l]].0[l])));
             let prox = s.load(&Lanes(h.map(|x| proximity[i * n + x])));
             let sum = s.add(power_i, power_h);
