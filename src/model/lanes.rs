@@ -65,7 +65,7 @@ pub struct LaneWorld {
     relative_power: Vec<Lanes>,
     source_factor: Vec<Lanes>,
     threat: Vec<Lanes>,
-    /// `Tx_ij` of the row of threats being computed.
+    /// One row of `Tx` (in [`LaneWorld::threats`]) or of `a⁻` (in [`LaneWorld::update_intent`]).
     tx: Vec<Lanes>,
     camp_threat: Vec<Lanes>,
     /// `h(i)` of each lane.
@@ -76,7 +76,6 @@ pub struct LaneWorld {
     pub strategy: Vec<[Strategy; W]>,
     desire: Vec<Lanes>,
     pos: Vec<Lanes>,
-    neg: Vec<Lanes>,
     /// One row of `n` (matrix products, partner values).
     row: Vec<Lanes>,
     /// Scratch for [`product_row`].
@@ -87,7 +86,8 @@ pub struct LaneWorld {
     inv_power_sum: Vec<Lanes>,
     /// Rows whose partner values [`LaneWorld::decide`] computed in this step.
     valued: Vec<bool>,
-    trade_dirty: bool,
+    /// Pairs `(i, j)` and lanes whose trade changed since interdependence was computed.
+    trade_changed: Vec<(usize, usize, usize)>,
 }
 
 fn splat(v: &[f64]) -> Vec<Lanes> {
@@ -132,13 +132,18 @@ impl LaneWorld {
             strategy: w.strategy.iter().map(|&x| [x; W]).collect(),
             desire: splat(&w.desire),
             pos: splat(&w.alignment_pos),
-            neg: splat(&w.alignment_neg),
             row: vec![Lanes::default(); n],
             ks: vec![0; n],
             inv_kappa: vec![Lanes::default(); n],
             inv_power_sum: vec![Lanes::default(); n * n],
             valued: vec![false; n],
-            trade_dirty: w.trade_dirty,
+            trade_changed: if w.trade_dirty {
+                (0..n)
+                    .flat_map(|i| (i + 1..n).flat_map(move |j| (0..W).map(move |l| (i, j, l))))
+                    .collect()
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -163,7 +168,7 @@ impl LaneWorld {
         for (to, from) in copies {
             to.copy_from_slice(from);
         }
-        self.trade_dirty = initial.trade_dirty;
+        self.trade_changed.clone_from(&initial.trade_changed);
     }
 
     /// Lane `l`'s values of a lane vector.
@@ -191,7 +196,7 @@ impl LaneWorld {
                 use crate::scenario::PairField::*;
                 let m = match field {
                     Trade => {
-                        self.trade_dirty = true;
+                        self.trade_changed.push((i, j, l));
                         &mut self.trade
                     }
                     Mistrust => &mut self.mistrust,
@@ -218,20 +223,15 @@ impl LaneWorld {
         for (rp, pw) in self.relative_power.iter_mut().zip(&self.power) {
             s.store(rp, s.div(s.load(pw), max));
         }
-        if self.trade_dirty {
-            for i in 0..n {
-                for j in 0..n {
-                    let t = self.trade[i * n + j];
-                    self.interdependence[i * n + j] = if i == j {
-                        Lanes::default()
-                    } else {
-                        Lanes(std::array::from_fn(|l| {
-                            interdependence(t.0[l], self.gdp[i], self.gdp[j], p.e0)
-                        }))
-                    };
-                }
+        // Interdependence of the pairs and lanes whose trade an event changed (not the whole
+        // matrix, as `World::derive` does: one `exp` per pair and lane).
+        for (i, j, l) in self.trade_changed.drain(..) {
+            if i == j {
+                continue; // e_ii stays 0 (scenarios have no such pairs)
             }
-            self.trade_dirty = false;
+            let e = interdependence(self.trade[i * n + j].0[l], self.gdp[i], self.gdp[j], p.e0);
+            self.interdependence[i * n + j].0[l] = e;
+            self.interdependence[j * n + i].0[l] = e;
         }
     }
 
@@ -252,10 +252,8 @@ impl LaneWorld {
     fn threats<S: Simd>(&mut self, s: S, p: &Params) {
         let n = self.n;
         let zero = s.splat(0.0);
-        for ((a, pos), neg) in self.alignment.iter().zip(&mut self.pos).zip(&mut self.neg) {
-            let a = s.load(a);
-            s.store(pos, s.max(a, zero));
-            s.store(neg, s.max(s.neg(a), zero));
+        for (a, pos) in self.alignment.iter().zip(&mut self.pos) {
+            s.store(pos, s.max(s.load(a), zero));
         }
         if p.threat_form == ThreatForm::Product {
             // T_ij = [Phat_j^wP · O_j^wO / scale] · prox_ij^wD · I_ji^wI · (1 − λ·e_ij),
@@ -512,10 +510,14 @@ impl LaneWorld {
     fn update_intent<S: Simd>(&mut self, s: S, dt: f64, p: &Params) {
         let n = self.n;
         let (zeta, xi, dt) = (s.splat(p.zeta), s.splat(p.xi), s.splat(dt));
-        let (pos, neg, intent0) = (&self.pos[..], &self.neg[..], &self.intent0[..]);
-        let (row, intent) = (&mut self.row[..n], &mut self.intent[..]);
+        let (pos, alignment, intent0) = (&self.pos[..], &self.alignment[..], &self.intent0[..]);
+        let (row, intent, neg_i) = (&mut self.row[..n], &mut self.intent[..], &mut self.tx[..n]);
+        let zero = s.splat(0.0);
         for i in 0..n {
-            let neg_i = &neg[i * n..(i + 1) * n];
+            // a⁻_i· (row i of `alignment_neg`), from the snapshot.
+            for (neg, a) in neg_i.iter_mut().zip(&alignment[i * n..(i + 1) * n]) {
+                s.store(neg, s.max(s.neg(s.load(a)), zero));
+            }
             product_row(s, row, neg_i, pos, n, &mut self.ks);
             for (j, (hostile, allied)) in neg_i.iter().zip(row.iter()).enumerate() {
                 if i == j {
