@@ -481,9 +481,7 @@ impl LaneWorld {
             // Strategy codes (`Strategy as usize`): secure 0, balance 1, bandwagon 2.
             let band = s.select(s.gt(b, s.max(alpha, sh)), s.splat(2.0), one);
             let code = s.select(s.lt(kappa, s.splat(p.theta_secure)), zero, band);
-            let mut codes = Lanes::default();
-            s.store(&mut codes, code);
-            self.strategy[i] = codes.0.map(|c| match c as u8 {
+            self.strategy[i] = s.to_u8s(code).map(|c| match c {
                 0 => Strategy::Secure,
                 1 => Strategy::Balance,
                 _ => Strategy::Bandwagon,

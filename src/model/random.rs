@@ -401,8 +401,50 @@ fn rare<R: Rng + ?Sized>(t: &Tables, i: usize, x: f64, rng: &mut R) -> Option<f6
         return Some(tail(rng));
     }
     let y = t.f[i] + uniform(rng) * (t.f[i + 1] - t.f[i]);
-    (y < density(x)).then_some(x)
+    under_curve(t, i, x, y).then_some(x)
 }
+
+/// Whether `y < density(x)` for a point of the wedge of layer `i ≥ 1`
+/// (`x[i+1] ≤ x < x[i]`), mostly without computing `exp`: within the layer the curve lies
+/// between its chord and its tangents at the layer's ends (the chord above where the
+/// curve is convex, `x ≥ 1`, below where it is concave, `x ≤ 1`; the tangents the other
+/// way), so a point clearly below the lower line is under the curve, one clearly above the
+/// upper line is not. "Clearly" is a margin of `2^-40·f[i+1]`, far above the rounding
+/// errors of the lines, the tables and `density` (about `1e-14` relative), so the answer
+/// is always that of `y < density(x)` (tested), which is computed only within the margin,
+/// for layers that straddle `x = 1`, and between the lines (about a tenth of the wedge).
+#[inline]
+fn under_curve(t: &Tables, i: usize, x: f64, y: f64) -> bool {
+    match wedge_bounds(t, i, x) {
+        Some((lower, _)) if y < lower => true,
+        Some((_, upper)) if y >= upper => false,
+        _ => y < density(x),
+    }
+}
+
+/// The bounds of [`under_curve`] for the point `x` of layer `i`'s wedge, margins included:
+/// below the first, a point is under the curve; at or above the second, it is not. `None`
+/// for the layer that straddles `x = 1`.
+#[inline]
+fn wedge_bounds(t: &Tables, i: usize, x: f64) -> Option<(f64, f64)> {
+    let (x0, x1) = (t.x[i + 1], t.x[i]);
+    let (f0, f1) = (t.f[i + 1], t.f[i]);
+    let chord = f0 - (f0 - f1) * ((x - x0) / (x1 - x0));
+    // Tangents at the two ends: f(a)·(1 − a·(x − a)), as f'(x) = −x·f(x).
+    let (left, right) = (f0 * (1.0 - x0 * (x - x0)), f1 * (1.0 + x1 * (x1 - x)));
+    let (lower, upper) = if x0 >= 1.0 {
+        (left.max(right), chord)
+    } else if x1 <= 1.0 {
+        (chord, left.min(right))
+    } else {
+        return None;
+    };
+    let margin = f0 * WEDGE_MARGIN;
+    Some((lower - margin, upper + margin))
+}
+
+/// The relative margin of [`under_curve`]'s bounds, `2^-40`.
+const WEDGE_MARGIN: f64 = 1.0 / (1u64 << 40) as f64;
 
 /// A standard normal conditioned on `z > r`, by Marsaglia's tail method: with `a` an
 /// exponential of rate `r` (proposal `r + a`) and `b` a standard exponential, accept when
@@ -420,6 +462,58 @@ fn tail<R: Rng + ?Sized>(rng: &mut R) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_wedge_test_agrees_with_exp_everywhere() {
+        // Random points of every wedge, and points within a few ulps and within the margin
+        // of the curve, where bounds that were wrong or too tight would answer wrongly.
+        let t = tables();
+        let mut rng = run_rng(11, 0);
+        let (mut checked, mut sampled, mut decided) = (0u32, 0u32, 0u32);
+        for i in 1..LAYERS {
+            let (x0, x1) = (t.x[i + 1], t.x[i]);
+            for k in 0..400 {
+                let x = match k {
+                    0 => x0,
+                    1 => f64::from_bits(x1.to_bits() - 1),
+                    _ => x0 + uniform(&mut rng) * (x1 - x0),
+                };
+                if x >= x1 {
+                    continue;
+                }
+                let d = density(x);
+                let near = [
+                    d,
+                    f64::from_bits(d.to_bits() - 1),
+                    f64::from_bits(d.to_bits() + 1),
+                    f64::from_bits(d.to_bits() - 3),
+                    f64::from_bits(d.to_bits() + 3),
+                    d * (1.0 - 2.0 * WEDGE_MARGIN),
+                    d * (1.0 + 2.0 * WEDGE_MARGIN),
+                    d * (1.0 - 1e-9),
+                    d * (1.0 + 1e-9),
+                ];
+                let random = t.f[i] + uniform(&mut rng) * (t.f[i + 1] - t.f[i]);
+                for y in near.into_iter().chain([random]) {
+                    assert_eq!(
+                        under_curve(t, i, x, y),
+                        y < d,
+                        "layer {i}, x = {x:e}, y = {y:e}, density {d:e}"
+                    );
+                    checked += 1;
+                }
+                // How often the lines decide a random point alone (no exp).
+                if let Some((lower, upper)) = wedge_bounds(t, i, x) {
+                    decided += u32::from(random < lower || random >= upper);
+                }
+                sampled += 1;
+            }
+        }
+        assert!(checked > 900_000, "{checked}");
+        // Most random wedge points are decided without exp.
+        let share = f64::from(decided) / f64::from(sampled);
+        assert!(share > 0.8, "{decided} of {sampled}");
+    }
     use std::f64::consts::SQRT_2;
 
     #[test]
