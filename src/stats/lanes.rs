@@ -41,17 +41,20 @@ struct PairAcc {
     sum: i64,
     lo: f64,
     hi: f64,
-    allied: u32,
-    rival: u32,
+    /// Runs allied (low 16 bits) and rivals (high 16 bits): at most 256 each.
+    classes: u32,
 }
 
 const EMPTY: PairAcc = PairAcc {
     sum: 0,
     lo: f64::INFINITY,
     hi: f64::NEG_INFINITY,
-    allied: 0,
-    rival: 0,
+    classes: 0,
 };
+
+/// [`PairAcc::classes`] counts rivals from this bit.
+const RIVAL_SHIFT: u32 = 16;
+const _: () = assert!(PENDING_SLOTS < 1 << RIVAL_SHIFT);
 
 /// The observer that feeds groups of lanes into [`StudyStats`] (the engine's recorder).
 ///
@@ -157,8 +160,8 @@ impl<'a> LaneRecorder<'a> {
             });
             let r = &mut st.alignment_range[idx];
             *r = (r.0.min(acc.lo), r.1.max(acc.hi));
-            st.alliance[idx] += u64::from(acc.allied);
-            st.rivalry[idx] += u64::from(acc.rival);
+            st.alliance[idx] += u64::from(acc.classes & ((1 << RIVAL_SHIFT) - 1));
+            st.rivalry[idx] += u64::from(acc.classes >> RIVAL_SHIFT);
             *acc = EMPTY;
         }
         self.groups = 0;
@@ -209,8 +212,9 @@ impl<'a> LaneRecorder<'a> {
             let a = s.load(a);
             // `alignment_bin` on every lane: 0 at −1, ALIGNMENT_BINS + 1 at +1, else
             // 1 + min(⌊(a + 1)·0.5·ALIGNMENT_BINS⌋, ALIGNMENT_BINS − 1).
-            let bins_f = s.splat(ALIGNMENT_BINS as f64);
-            let regular = s.trunc(s.mul(s.mul(s.add(a, one), s.splat(0.5)), bins_f));
+            // (a + 1)·0.5 is exact, so multiplying by 0.5·ALIGNMENT_BINS at once rounds alike.
+            let half_bins = s.splat(0.5 * ALIGNMENT_BINS as f64);
+            let regular = s.trunc(s.mul(s.add(a, one), half_bins));
             let regular = s.add(s.min(regular, s.splat((ALIGNMENT_BINS - 1) as f64)), one);
             let top = s.select(s.ge(a, one), s.splat((ALIGNMENT_BINS + 1) as f64), regular);
             // Integers in 0..=ALIGNMENT_BINS + 1 (< 256), as `to_u8s` requires.
@@ -230,8 +234,7 @@ impl<'a> LaneRecorder<'a> {
             }
             let allied = s.bits(s.ge(a, alliance)) & lanes;
             let rival = s.bits(s.le(a, rivalry)) & !allied & lanes;
-            acc.allied += allied.count_ones();
-            acc.rival += rival.count_ones();
+            acc.classes += allied.count_ones() | rival.count_ones() << RIVAL_SHIFT;
         }
         // States: Σ_i P_i in index order, as `Iterator::sum` does (from −0).
         let mut total = s.splat(-0.0);
@@ -244,9 +247,21 @@ impl<'a> LaneRecorder<'a> {
             st.power_share[idx].add_fixed(fixed_lanes(s, share, live), active);
             let kappa = s.load(&w.kappa[i]);
             st.kappa[idx].add_fixed(fixed_lanes(s, kappa, live), active);
-            for l in 0..active {
-                st.strategy[idx][w.strategy[i][l] as usize] += 1;
-                st.principal[idx * n + w.principal[i][l]] += 1;
+            // Counts by lane, or at once where every lane agrees (the common case).
+            let (strategy, principal) = (&w.strategy[i], &w.principal[i]);
+            if active == W && strategy.iter().all(|&x| x == strategy[0]) {
+                st.strategy[idx][strategy[0] as usize] += W as u64;
+            } else {
+                for st_l in &strategy[..active] {
+                    st.strategy[idx][*st_l as usize] += 1;
+                }
+            }
+            if active == W && principal.iter().all(|&h| h == principal[0]) {
+                st.principal[idx * n + principal[0]] += W as u64;
+            } else {
+                for &h in &principal[..active] {
+                    st.principal[idx * n + h] += 1;
+                }
             }
         }
     }
