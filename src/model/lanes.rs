@@ -65,7 +65,7 @@ pub struct LaneWorld {
     relative_power: Vec<Lanes>,
     source_factor: Vec<Lanes>,
     threat: Vec<Lanes>,
-    /// One row of `Tx` (in [`LaneWorld::threats`]) or of `a⁻` (in [`LaneWorld::update_intent`]).
+    /// Two rows of `Tx` (in [`LaneWorld::threats`]) or of `a⁻` (in [`LaneWorld::update_intent`]).
     tx: Vec<Lanes>,
     camp_threat: Vec<Lanes>,
     /// `h(i)` of each lane.
@@ -76,9 +76,9 @@ pub struct LaneWorld {
     pub strategy: Vec<[Strategy; W]>,
     desire: Vec<Lanes>,
     pos: Vec<Lanes>,
-    /// One row of `n` (matrix products, partner values).
+    /// Two rows of `n` (matrix products; the first for partner values).
     row: Vec<Lanes>,
-    /// Scratch for [`product_row`].
+    /// Scratch for [`product_rows`].
     ks: Vec<usize>,
     /// `1 / max(κ_k, κ_ref)`.
     inv_kappa: Vec<Lanes>,
@@ -125,14 +125,14 @@ impl LaneWorld {
             relative_power: splat(&w.relative_power),
             source_factor: splat(&w.source_factor),
             threat: splat(&w.threat),
-            tx: vec![Lanes::default(); n],
+            tx: vec![Lanes::default(); 2 * n],
             camp_threat: splat(&w.camp_threat),
             principal: w.principal.iter().map(|&x| [x; W]).collect(),
             kappa: splat(&w.kappa),
             strategy: w.strategy.iter().map(|&x| [x; W]).collect(),
             desire: splat(&w.desire),
             pos: splat(&w.alignment_pos),
-            row: vec![Lanes::default(); n],
+            row: vec![Lanes::default(); 2 * n],
             ks: vec![0; n],
             inv_kappa: vec![Lanes::default(); n],
             inv_power_sum: vec![Lanes::default(); n * n],
@@ -265,39 +265,53 @@ impl LaneWorld {
                 s.store(&mut self.source_factor[j], s.mul(s.mul(a, b), inv_scale));
             }
         }
-        // Row by row: T_i· and Tx_i· (in `tx`, not kept), then the camp threats of row i.
+        // Two rows at a time: T_i· and Tx_i· (in `tx`, not kept), then the camp threats.
         let gamma = s.splat(p.gamma);
-        for i in 0..n {
-            self.threat_row(s, p, i);
-            let (tx, row) = (&self.tx[..n], &mut self.row[..n]);
-            product_row(s, row, tx, &self.pos, n, &mut self.ks);
-            // K_ij = Tx_ij + γ Σ_k a⁺_jk Tx_ik (`formulas::camp_threat`), and the argmax over
-            // j (ties: lowest index) with κ_i = max(K_{i,h}, 0).
-            let mut best = s.splat(f64::NEG_INFINITY);
-            let mut best_j = zero;
-            let crow = &mut self.camp_threat[i * n..(i + 1) * n];
-            for (j, ((c, t), r)) in crow.iter_mut().zip(tx).zip(row.iter()).enumerate() {
-                if i == j {
-                    *c = Lanes::default();
-                    continue;
-                }
-                let kij = s.add(s.load(t), s.mul(gamma, s.load(r)));
-                s.store(c, kij);
-                let better = s.gt(kij, best);
-                best = s.select(better, kij, best);
-                best_j = s.select(better, s.splat(j as f64), best_j);
+        let mut i = 0;
+        while i < n {
+            let rows = if i + 1 < n { 2 } else { 1 };
+            for q in 0..rows {
+                self.threat_row(s, p, i + q, q);
             }
-            s.store(&mut self.kappa[i], s.max(best, zero));
-            let mut h = Lanes::default();
-            s.store(&mut h, best_j);
-            self.principal[i] = h.0.map(|x| x as usize);
+            let ((tx0, tx1), (row0, row1)) = (self.tx.split_at(n), self.row.split_at_mut(n));
+            if rows == 2 {
+                let (row1, tx1) = (&mut row1[..n], &tx1[..n]);
+                product_rows(s, &mut [row0, row1], [tx0, tx1], &self.pos, n, &mut self.ks);
+            } else {
+                product_rows(s, &mut [row0], [tx0], &self.pos, n, &mut self.ks);
+            }
+            for q in 0..rows {
+                let i = i + q;
+                let (tx, row) = (&self.tx[q * n..][..n], &self.row[q * n..][..n]);
+                // K_ij = Tx_ij + γ Σ_k a⁺_jk Tx_ik (`formulas::camp_threat`), and the argmax
+                // over j (ties: lowest index) with κ_i = max(K_{i,h}, 0).
+                let mut best = s.splat(f64::NEG_INFINITY);
+                let mut best_j = zero;
+                let crow = &mut self.camp_threat[i * n..(i + 1) * n];
+                for (j, ((c, t), r)) in crow.iter_mut().zip(tx).zip(row).enumerate() {
+                    if i == j {
+                        *c = Lanes::default();
+                        continue;
+                    }
+                    let kij = s.add(s.load(t), s.mul(gamma, s.load(r)));
+                    s.store(c, kij);
+                    let better = s.gt(kij, best);
+                    best = s.select(better, kij, best);
+                    best_j = s.select(better, s.splat(j as f64), best_j);
+                }
+                s.store(&mut self.kappa[i], s.max(best, zero));
+                let mut h = Lanes::default();
+                s.store(&mut h, best_j);
+                self.principal[i] = h.0.map(|x| x as usize);
+            }
+            i += rows;
         }
     }
 
     /// Row `i` of [`World::threats`]: `T_ij` into `threat`, `Tx_ij = T_ij · (1 − a⁺_ij)`
-    /// into `tx`.
+    /// into row `slot` of `tx`.
     #[inline(always)]
-    fn threat_row<S: Simd>(&mut self, s: S, p: &Params, i: usize) {
+    fn threat_row<S: Simd>(&mut self, s: S, p: &Params, i: usize, slot: usize) {
         let n = self.n;
         let r = i * n..(i + 1) * n;
         let (pos, intent, e) = (
@@ -305,7 +319,7 @@ impl LaneWorld {
             &self.intent[r.clone()],
             &self.interdependence[r.clone()],
         );
-        let (threat, tx) = (&mut self.threat[r.clone()], &mut self.tx[..n]);
+        let (threat, tx) = (&mut self.threat[r.clone()], &mut self.tx[slot * n..][..n]);
         let one = s.splat(1.0);
         match p.threat_form {
             ThreatForm::Product => {
@@ -509,25 +523,42 @@ impl LaneWorld {
         let n = self.n;
         let (zeta, xi, dt) = (s.splat(p.zeta), s.splat(p.xi), s.splat(dt));
         let (pos, alignment, intent0) = (&self.pos[..], &self.alignment[..], &self.intent0[..]);
-        let (row, intent, neg_i) = (&mut self.row[..n], &mut self.intent[..], &mut self.tx[..n]);
+        let intent = &mut self.intent[..];
         let zero = s.splat(0.0);
-        for i in 0..n {
-            // a⁻_i· (row i of `alignment_neg`), from the snapshot.
-            for (neg, a) in neg_i.iter_mut().zip(&alignment[i * n..(i + 1) * n]) {
-                s.store(neg, s.max(s.neg(s.load(a)), zero));
-            }
-            product_row(s, row, neg_i, pos, n, &mut self.ks);
-            for (j, (hostile, allied)) in neg_i.iter().zip(row.iter()).enumerate() {
-                if i == j {
-                    continue;
+        // Two rows at a time: a⁻_i· (rows of `alignment_neg`, from the snapshot) into `tx`,
+        // the sums Σ_k a⁺_jk·a⁻_ik into `row`, then the intents.
+        let mut i = 0;
+        while i < n {
+            let rows = if i + 1 < n { 2 } else { 1 };
+            for (q, neg_row) in self.tx.chunks_exact_mut(n).take(rows).enumerate() {
+                let a_row = &alignment[(i + q) * n..][..n];
+                for (neg, a) in neg_row.iter_mut().zip(a_row) {
+                    s.store(neg, s.max(s.neg(s.load(a)), zero));
                 }
-                let idx = i * n + j;
-                let spiral = s.mul(zeta, s.add(s.load(hostile), s.load(allied)));
-                let v = s.load(&intent[idx]);
-                let relax = s.mul(xi, s.sub(v, s.load(&intent0[idx])));
-                let v = s.add(v, s.mul(dt, s.sub(spiral, relax)));
-                s.store(&mut intent[idx], s.clamp(v, 0.0, 1.0));
             }
+            let ((neg0, neg1), (row0, row1)) = (self.tx.split_at(n), self.row.split_at_mut(n));
+            if rows == 2 {
+                let (row1, neg1) = (&mut row1[..n], &neg1[..n]);
+                product_rows(s, &mut [row0, row1], [neg0, neg1], pos, n, &mut self.ks);
+            } else {
+                product_rows(s, &mut [row0], [neg0], pos, n, &mut self.ks);
+            }
+            for q in 0..rows {
+                let i = i + q;
+                let (neg_i, row) = (&self.tx[q * n..][..n], &self.row[q * n..][..n]);
+                for (j, (hostile, allied)) in neg_i.iter().zip(row).enumerate() {
+                    if i == j {
+                        continue;
+                    }
+                    let idx = i * n + j;
+                    let spiral = s.mul(zeta, s.add(s.load(hostile), s.load(allied)));
+                    let v = s.load(&intent[idx]);
+                    let relax = s.mul(xi, s.sub(v, s.load(&intent0[idx])));
+                    let v = s.add(v, s.mul(dt, s.sub(spiral, relax)));
+                    s.store(&mut intent[idx], s.clamp(v, 0.0, 1.0));
+                }
+            }
+            i += rows;
         }
     }
 
@@ -574,41 +605,43 @@ impl LaneWorld {
     }
 }
 
-/// `row[j] = Σ_k t[k] · x[k·n + j]` in every lane, accumulated over `k` in index order with
-/// fused multiply-adds as [`super::world::axpy`] does (row `i` of a matrix product whose
-/// left factor's row `i` is `t`). A `k` whose `t` is zero in every lane is skipped; the
-/// scalar code skips zero terms too, and as every term is ≥ 0 and the sum starts at +0,
-/// skipping or adding a zero product gives the same sum.
+/// `rows[r][j] = Σ_k t[r][k] · x[k·n + j]` in every lane, for `R` rows at once (rows of a
+/// matrix product whose left factor's rows are `t[r]`), each sum accumulated over `k` in
+/// index order with fused multiply-adds as [`super::world::axpy`] does. A `k` whose `t` is
+/// zero in every lane of every row is skipped; the scalar code skips zero terms too, and as
+/// every term is ≥ 0 and the sums start at +0, skipping or adding a zero product gives the
+/// same sum (so a row may add the zero products of another row's `k`).
 ///
 /// The columns are split into as few blocks as the backend's registers allow
-/// ([`Simd::ACCUMULATORS`]), of nearly equal widths, each computed with its sums held in
-/// registers: a sum over `k` is a chain of dependent additions, and many independent chains
-/// side by side keep the arithmetic units busy. `ks` is scratch.
+/// ([`Simd::ACCUMULATORS`] sums), of nearly equal widths, each computed with its sums held
+/// in registers: a sum over `k` is a chain of dependent additions, and many independent
+/// chains side by side keep the arithmetic units busy; with two rows, each element of `x`
+/// loaded serves both. `ks` is scratch.
 #[inline(always)]
-fn product_row<S: Simd>(
+fn product_rows<S: Simd, const R: usize>(
     s: S,
-    row: &mut [Lanes],
-    t: &[Lanes],
+    rows: &mut [&mut [Lanes]; R],
+    t: [&[Lanes]; R],
     x: &[Lanes],
     n: usize,
     ks: &mut [usize],
 ) {
     let mut m = 0;
-    for (k, tk) in t.iter().enumerate() {
-        if !s.all_zero(s.load(tk)) {
+    for k in 0..n {
+        if t.iter().any(|t| !s.all_zero(s.load(&t[k]))) {
             ks[m] = k;
             m += 1;
         }
     }
     let ks = &ks[..m];
-    let blocks = n.div_ceil(S::ACCUMULATORS.min(MAX_BLOCK));
+    let blocks = n.div_ceil((S::ACCUMULATORS / R).clamp(1, MAX_BLOCK));
     let mut j0 = 0;
     for b in 0..blocks {
         let width = (n - j0) / (blocks - b);
         macro_rules! widths {
             ($($w:literal)*) => {
                 match width {
-                    $($w => product_block::<S, $w>(s, row, t, x, n, ks, j0),)*
+                    $($w => product_block::<S, R, $w>(s, rows, t, x, n, ks, j0),)*
                     _ => unreachable!("block widths are 1..={MAX_BLOCK}"),
                 }
             };
@@ -618,30 +651,35 @@ fn product_row<S: Simd>(
     }
 }
 
-/// The widest block of [`product_row`].
+/// The widest block of [`product_rows`].
 const MAX_BLOCK: usize = 24;
 
-/// Columns `j0 .. j0 + B` of [`product_row`], the `B` sums in registers.
+/// Columns `j0 .. j0 + B` of [`product_rows`], the `R × B` sums in registers.
 #[inline(always)]
-fn product_block<S: Simd, const B: usize>(
+fn product_block<S: Simd, const R: usize, const B: usize>(
     s: S,
-    row: &mut [Lanes],
-    t: &[Lanes],
+    rows: &mut [&mut [Lanes]; R],
+    t: [&[Lanes]; R],
     x: &[Lanes],
     n: usize,
     ks: &[usize],
     j0: usize,
 ) {
-    let mut acc = [s.splat(0.0); B];
+    let mut acc = [[s.splat(0.0); B]; R];
     for &k in ks {
-        let tk = s.load(&t[k]);
+        let tk: [S::V; R] = std::array::from_fn(|r| s.load(&t[r][k]));
         let xk = &x[k * n + j0..][..B];
-        for (a, xv) in acc.iter_mut().zip(xk) {
-            *a = s.fma(tk, s.load(xv), *a);
+        for (c, xv) in xk.iter().enumerate() {
+            let xv = s.load(xv);
+            for (acc, tk) in acc.iter_mut().zip(tk) {
+                acc[c] = s.fma(tk, xv, acc[c]);
+            }
         }
     }
-    for (r, a) in row[j0..j0 + B].iter_mut().zip(acc) {
-        s.store(r, a);
+    for (row, acc) in rows.iter_mut().zip(acc) {
+        for (r, a) in row[j0..j0 + B].iter_mut().zip(acc) {
+            s.store(r, a);
+        }
     }
 }
 
