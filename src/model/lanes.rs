@@ -283,22 +283,14 @@ impl LaneWorld {
             for q in 0..rows {
                 let i = i + q;
                 let (tx, row) = (&self.tx[q * n..][..n], &self.row[q * n..][..n]);
-                // K_ij = Tx_ij + γ Σ_k a⁺_jk Tx_ik (`formulas::camp_threat`), and the argmax
-                // over j (ties: lowest index) with κ_i = max(K_{i,h}, 0).
-                let mut best = s.splat(f64::NEG_INFINITY);
-                let mut best_j = zero;
+                // K_ij = Tx_ij + γ Σ_k a⁺_jk Tx_ik (`formulas::camp_threat`).
                 let crow = &mut self.camp_threat[i * n..(i + 1) * n];
-                for (j, ((c, t), r)) in crow.iter_mut().zip(tx).zip(row).enumerate() {
-                    if i == j {
-                        *c = Lanes::default();
-                        continue;
-                    }
-                    let kij = s.add(s.load(t), s.mul(gamma, s.load(r)));
-                    s.store(c, kij);
-                    let better = s.gt(kij, best);
-                    best = s.select(better, kij, best);
-                    best_j = s.select(better, s.splat(j as f64), best_j);
+                for ((c, t), r) in crow.iter_mut().zip(tx).zip(row) {
+                    s.store(c, s.add(s.load(t), s.mul(gamma, s.load(r))));
                 }
+                crow[i] = Lanes::default();
+                // The argmax over j ≠ i (ties: lowest index), κ_i = max(K_{i,h}, 0).
+                let (best, best_j) = argmax(s, crow, i);
                 s.store(&mut self.kappa[i], s.max(best, zero));
                 let mut h = Lanes::default();
                 s.store(&mut h, best_j);
@@ -603,6 +595,34 @@ impl LaneWorld {
             s.store(pw, s.max(grown, floor));
         }
     }
+}
+
+/// In every lane, the largest `v[j]`, `j ≠ skip`, and its index (the lowest among equals;
+/// `−∞` and 0 when there is none). Two halves of `v` are scanned side by side, so that
+/// the two chains of comparisons overlap, and then combined: the first half's indices are
+/// the lower, so it wins ties, and the result is that of one scan in index order.
+#[inline(always)]
+fn argmax<S: Simd>(s: S, v: &[Lanes], skip: usize) -> (S::V, S::V) {
+    let half = v.len().div_ceil(2);
+    let mut best = [s.splat(f64::NEG_INFINITY); 2];
+    let mut best_j = [s.splat(0.0); 2];
+    let mut consider = |c: usize, j: usize| {
+        if j != skip && j < v.len() {
+            let x = s.load(&v[j]);
+            let better = s.gt(x, best[c]);
+            best[c] = s.select(better, x, best[c]);
+            best_j[c] = s.select(better, s.splat(j as f64), best_j[c]);
+        }
+    };
+    for j in 0..half {
+        consider(0, j);
+        consider(1, half + j);
+    }
+    let second = s.gt(best[1], best[0]);
+    (
+        s.select(second, best[1], best[0]),
+        s.select(second, best_j[1], best_j[0]),
+    )
 }
 
 /// `rows[r][j] = Σ_k t[r][k] · x[k·n + j]` in every lane, for `R` rows at once (rows of a
