@@ -431,7 +431,9 @@ impl LaneWorld {
             let power_i = s.load(&power[i]);
             // The same principal threat in every lane (the common case): K_{k,h} is a load.
             let uniform = h.iter().all(|&x| x == h[0]);
-            let mut alpha = zero;
+            // α in two chains (even and odd k), so that the maxima overlap; the maximum of
+            // the same numbers whatever their grouping (none is NaN).
+            let mut alphas = [zero; 2];
             // `k` as a vector, counted up (exact) rather than converted each time.
             let mut kv = s.splat(-1.0);
             for k in 0..n {
@@ -472,8 +474,8 @@ impl LaneWorld {
                 let v = s.add(v, autonomy);
                 let v = s.select(s.eq(hv, kv), zero, v);
                 s.store(&mut row[k], v);
-                // α_i = max(0, max_k V_ik), folded as `formulas::availability`.
-                alpha = s.max(s.max(zero, alpha), v);
+                // α_i = max(0, max_k V_ik) (`formulas::availability`).
+                alphas[k & 1] = s.max(s.max(zero, alphas[k & 1]), v);
             }
             valued[i] = true;
             // `formulas::bandwagon_value`, `self_help_value` and `strategy` on every lane,
@@ -482,6 +484,7 @@ impl LaneWorld {
             let prox = s.load(&Lanes(h.map(|x| proximity[i * n + x])));
             let sum = s.add(power_i, power_h);
             let b = s.mul(s.mul(bb, s.div(power_h, sum)), prox);
+            let alpha = s.max(alphas[0], alphas[1]);
             let b = s.mul(b, s.sub(one, s.min(alpha, one)));
             let sh = s.div(s.mul(bself, power_i), sum);
             // Strategy codes (`Strategy as usize`): secure 0, balance 1, bandwagon 2.
