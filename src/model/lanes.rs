@@ -292,9 +292,14 @@ impl LaneWorld {
                 // The argmax over j ≠ i (ties: lowest index), κ_i = max(K_{i,h}, 0).
                 let (best, best_j) = argmax(s, crow, i);
                 s.store(&mut self.kappa[i], s.max(best, zero));
-                let mut h = Lanes::default();
-                s.store(&mut h, best_j);
-                self.principal[i] = h.0.map(|x| x as usize);
+                self.principal[i] = if n <= 256 {
+                    // Indices below 256: converted in vector registers.
+                    s.to_u8s(best_j).map(usize::from)
+                } else {
+                    let mut h = Lanes::default();
+                    s.store(&mut h, best_j);
+                    h.0.map(|x| x as usize)
+                };
             }
             i += rows;
         }
