@@ -269,7 +269,7 @@ impl LaneWorld {
         let gamma = s.splat(p.gamma);
         let mut i = 0;
         while i < n {
-            let rows = if i + 1 < n { 2 } else { 1 };
+            let rows = if S::MANY_REGISTERS && i + 1 < n { 2 } else { 1 };
             for q in 0..rows {
                 self.threat_row(s, p, i + q, q);
             }
@@ -324,29 +324,33 @@ impl LaneWorld {
                 // Each branch the same arithmetic; the factors that are exactly 1 (a weight
                 // of 0 or 1 gives I^w = 1 or I; λ = 0 gives 1 − λ·e = 1 for e ∈ [0, 1]) are
                 // left out, which changes no bit.
-                let lambda = s.splat(p.lambda);
+                // (Macros, not closures: closures are not always inlined into the
+                // instruction-set wrappers, and outside them vector operations become calls.)
                 macro_rules! row {
-                    (|$k:ident| $intent:expr, $damp:expr) => {
+                    (|$k:ident, $t:ident| $intent:expr, $damped:expr) => {
                         for $k in 0..n {
                             if $k == i {
                                 threat[$k] = Lanes::default();
                                 tx[$k] = Lanes::default();
                                 continue;
                             }
-                            let t = s.mul(s.mul(s.load(&sf[$k]), s.splat(prox[$k])), $intent);
-                            let t = $damp(t, $k);
-                            s.store(&mut threat[$k], t);
-                            s.store(&mut tx[$k], s.mul(t, s.sub(one, s.load(&pos[$k]))));
+                            let $t = s.mul(s.mul(s.load(&sf[$k]), s.splat(prox[$k])), $intent);
+                            let $t = $damped;
+                            s.store(&mut threat[$k], $t);
+                            s.store(&mut tx[$k], s.mul($t, s.sub(one, s.load(&pos[$k]))));
                         }
                     };
                 }
-                let damp = |t, k: usize| s.mul(t, s.sub(one, s.mul(lambda, s.load(&e[k]))));
-                let keep = |t, _k: usize| t;
+                let (w_i, lambda) = (p.w_i, s.splat(p.lambda));
                 match (p.w_i == 1.0, p.lambda == 0.0) {
-                    (true, true) => row!(|k| s.load(&intent[k]), keep),
-                    (true, false) => row!(|k| s.load(&intent[k]), damp),
-                    (false, true) => row!(|k| Self::pow_lanes(s, &intent[k], p.w_i), keep),
-                    (false, false) => row!(|k| Self::pow_lanes(s, &intent[k], p.w_i), damp),
+                    (true, true) => row!(|k, t| s.load(&intent[k]), t),
+                    (true, false) => row!(|k, t| s.load(&intent[k]), {
+                        s.mul(t, s.sub(one, s.mul(lambda, s.load(&e[k]))))
+                    }),
+                    (false, true) => row!(|k, t| Self::pow_lanes(s, &intent[k], w_i), t),
+                    (false, false) => row!(|k, t| Self::pow_lanes(s, &intent[k], w_i), {
+                        s.mul(t, s.sub(one, s.mul(lambda, s.load(&e[k]))))
+                    }),
                 }
             }
             ThreatForm::Sum => {
@@ -436,8 +440,8 @@ impl LaneWorld {
             let power_i = s.load(&power[i]);
             // The same principal threat in every lane (the common case): K_{k,h} is a load.
             let uniform = h.iter().all(|&x| x == h[0]);
-            // α in two chains (even and odd k), so that the maxima overlap; the maximum of
-            // the same numbers whatever their grouping (none is NaN).
+            // α in two chains (even and odd k) where registers allow, so that the maxima
+            // overlap; the maximum of the same numbers whatever their grouping (none is NaN).
             let mut alphas = [zero; 2];
             // `k` as a vector, counted up (exact) rather than converted each time.
             let mut kv = s.splat(-1.0);
@@ -480,7 +484,8 @@ impl LaneWorld {
                 let v = s.select(s.eq(hv, kv), zero, v);
                 s.store(&mut row[k], v);
                 // α_i = max(0, max_k V_ik) (`formulas::availability`).
-                alphas[k & 1] = s.max(s.max(zero, alphas[k & 1]), v);
+                let c = if S::MANY_REGISTERS { k & 1 } else { 0 };
+                alphas[c] = s.max(s.max(zero, alphas[c]), v);
             }
             valued[i] = true;
             // `formulas::bandwagon_value`, `self_help_value` and `strategy` on every lane,
@@ -529,7 +534,7 @@ impl LaneWorld {
         // the sums Σ_k a⁺_jk·a⁻_ik into `row`, then the intents.
         let mut i = 0;
         while i < n {
-            let rows = if i + 1 < n { 2 } else { 1 };
+            let rows = if S::MANY_REGISTERS && i + 1 < n { 2 } else { 1 };
             for (q, neg_row) in self.tx.chunks_exact_mut(n).take(rows).enumerate() {
                 let a_row = &alignment[(i + q) * n..][..n];
                 for (neg, a) in neg_row.iter_mut().zip(a_row) {
@@ -606,25 +611,28 @@ impl LaneWorld {
 }
 
 /// In every lane, the largest `v[j]`, `j ≠ skip`, and its index (the lowest among equals;
-/// `−∞` and 0 when there is none). Two halves of `v` are scanned side by side, so that
-/// the two chains of comparisons overlap, and then combined: the first half's indices are
-/// the lower, so it wins ties, and the result is that of one scan in index order.
+/// `−∞` and 0 when there is none). Where registers allow, two halves of `v` are scanned
+/// side by side, so that the two chains of comparisons overlap, and then combined: the
+/// first half's indices are the lower, so it wins ties, and the result is that of one scan
+/// in index order.
 #[inline(always)]
 fn argmax<S: Simd>(s: S, v: &[Lanes], skip: usize) -> (S::V, S::V) {
-    let half = v.len().div_ceil(2);
+    let half = if S::MANY_REGISTERS {
+        v.len().div_ceil(2)
+    } else {
+        v.len()
+    };
     let mut best = [s.splat(f64::NEG_INFINITY); 2];
     let mut best_j = [s.splat(0.0); 2];
-    let mut consider = |c: usize, j: usize| {
-        if j != skip && j < v.len() {
-            let x = s.load(&v[j]);
-            let better = s.gt(x, best[c]);
-            best[c] = s.select(better, x, best[c]);
-            best_j[c] = s.select(better, s.splat(j as f64), best_j[c]);
-        }
-    };
     for j in 0..half {
-        consider(0, j);
-        consider(1, half + j);
+        for (c, j) in [(0, j), (1, half + j)] {
+            if j != skip && j < v.len() {
+                let x = s.load(&v[j]);
+                let better = s.gt(x, best[c]);
+                best[c] = s.select(better, x, best[c]);
+                best_j[c] = s.select(better, s.splat(j as f64), best_j[c]);
+            }
+        }
     }
     let second = s.gt(best[1], best[0]);
     (
@@ -656,13 +664,20 @@ fn product_rows<S: Simd, const R: usize>(
 ) {
     let mut m = 0;
     for k in 0..n {
-        if t.iter().any(|t| !s.all_zero(s.load(&t[k]))) {
+        let mut zero = true;
+        for t in &t {
+            zero &= s.all_zero(s.load(&t[k]));
+        }
+        if !zero {
             ks[m] = k;
             m += 1;
         }
     }
     let ks = &ks[..m];
-    let blocks = n.div_ceil((S::ACCUMULATORS / R).clamp(1, MAX_BLOCK));
+    // Per row, its share of the sums the registers hold, less one for each further row's
+    // factor `t[r][k]` (AVX2 has 16 registers: two rows of three sums would spill).
+    let per_row = (S::ACCUMULATORS + 1 - R) / R;
+    let blocks = n.div_ceil(per_row.clamp(1, MAX_BLOCK));
     let mut j0 = 0;
     for b in 0..blocks {
         let width = (n - j0) / (blocks - b);
@@ -695,7 +710,12 @@ fn product_block<S: Simd, const R: usize, const B: usize>(
 ) {
     let mut acc = [[s.splat(0.0); B]; R];
     for &k in ks {
-        let tk: [S::V; R] = std::array::from_fn(|r| s.load(&t[r][k]));
+        // (Loops, not closures: closures are not always inlined into the instruction-set
+        // wrappers, and outside them the vector operations become calls.)
+        let mut tk = [s.splat(0.0); R];
+        for (tk, t) in tk.iter_mut().zip(t) {
+            *tk = s.load(&t[k]);
+        }
         let xk = &x[k * n + j0..][..B];
         for (c, xv) in xk.iter().enumerate() {
             let xv = s.load(xv);

@@ -64,6 +64,10 @@ pub trait Simd: Copy {
     /// How many vectors a loop can keep as running sums in registers (with room for its
     /// operands): 24 of AVX-512's 32 registers, 6 of AVX2's 16 (two registers each).
     const ACCUMULATORS: usize;
+    /// Whether the registers are many enough (AVX-512's 32) for loops to keep a second set
+    /// of running values: two rows of a matrix product, two chains of maxima. With AVX2's 16
+    /// (two per vector) they would spill to memory.
+    const MANY_REGISTERS: bool;
     /// Load eight lanes.
     fn load(self, x: &Lanes) -> Self::V;
     /// Store eight lanes.
@@ -153,6 +157,7 @@ impl Simd for Portable {
     type V = [f64; W];
     type M = [bool; W];
     const ACCUMULATORS: usize = 8;
+    const MANY_REGISTERS: bool = false;
     #[inline(always)]
     fn load(self, x: &Lanes) -> Self::V {
         x.0
@@ -284,6 +289,7 @@ mod x86 {
         type V = [__m256d; 2];
         type M = [__m256d; 2];
         const ACCUMULATORS: usize = 6;
+        const MANY_REGISTERS: bool = false;
         #[inline(always)]
         fn load(self, x: &Lanes) -> Self::V {
             let p = x.0.as_ptr();
@@ -481,6 +487,7 @@ mod x86 {
         type V = __m512d;
         type M = __mmask8;
         const ACCUMULATORS: usize = 24;
+        const MANY_REGISTERS: bool = true;
         #[inline(always)]
         fn load(self, x: &Lanes) -> Self::V {
             unsafe { _mm512_loadu_pd(x.0.as_ptr()) }
