@@ -326,31 +326,35 @@ impl LaneWorld {
                 // left out, which changes no bit.
                 // (Macros, not closures: closures are not always inlined into the
                 // instruction-set wrappers, and outside them vector operations become calls.)
+                let (w_i, lambda) = (p.w_i, s.splat(p.lambda));
+                macro_rules! damped {
+                    (keep, $t:ident, $k:ident) => {
+                        $t
+                    };
+                    (damp, $t:ident, $k:ident) => {
+                        s.mul($t, s.sub(one, s.mul(lambda, s.load(&e[$k]))))
+                    };
+                }
                 macro_rules! row {
-                    (|$k:ident, $t:ident| $intent:expr, $damped:expr) => {
+                    (|$k:ident| $intent:expr, $damp:ident) => {
                         for $k in 0..n {
                             if $k == i {
                                 threat[$k] = Lanes::default();
                                 tx[$k] = Lanes::default();
                                 continue;
                             }
-                            let $t = s.mul(s.mul(s.load(&sf[$k]), s.splat(prox[$k])), $intent);
-                            let $t = $damped;
-                            s.store(&mut threat[$k], $t);
-                            s.store(&mut tx[$k], s.mul($t, s.sub(one, s.load(&pos[$k]))));
+                            let t0 = s.mul(s.mul(s.load(&sf[$k]), s.splat(prox[$k])), $intent);
+                            let t = damped!($damp, t0, $k);
+                            s.store(&mut threat[$k], t);
+                            s.store(&mut tx[$k], s.mul(t, s.sub(one, s.load(&pos[$k]))));
                         }
                     };
                 }
-                let (w_i, lambda) = (p.w_i, s.splat(p.lambda));
                 match (p.w_i == 1.0, p.lambda == 0.0) {
-                    (true, true) => row!(|k, t| s.load(&intent[k]), t),
-                    (true, false) => row!(|k, t| s.load(&intent[k]), {
-                        s.mul(t, s.sub(one, s.mul(lambda, s.load(&e[k]))))
-                    }),
-                    (false, true) => row!(|k, t| Self::pow_lanes(s, &intent[k], w_i), t),
-                    (false, false) => row!(|k, t| Self::pow_lanes(s, &intent[k], w_i), {
-                        s.mul(t, s.sub(one, s.mul(lambda, s.load(&e[k]))))
-                    }),
+                    (true, true) => row!(|k| s.load(&intent[k]), keep),
+                    (true, false) => row!(|k| s.load(&intent[k]), damp),
+                    (false, true) => row!(|k| Self::pow_lanes(s, &intent[k], w_i), keep),
+                    (false, false) => row!(|k| Self::pow_lanes(s, &intent[k], w_i), damp),
                 }
             }
             ThreatForm::Sum => {
