@@ -269,17 +269,11 @@ impl LaneWorld {
         let gamma = s.splat(p.gamma);
         let mut i = 0;
         while i < n {
-            let rows = if S::MANY_REGISTERS && i + 1 < n { 2 } else { 1 };
+            let rows = rows_at::<S>(i, n);
             for q in 0..rows {
                 self.threat_row(s, p, i + q, q);
             }
-            let ((tx0, tx1), (row0, row1)) = (self.tx.split_at(n), self.row.split_at_mut(n));
-            if rows == 2 {
-                let (row1, tx1) = (&mut row1[..n], &tx1[..n]);
-                product_rows(s, &mut [row0, row1], [tx0, tx1], &self.pos, n, &mut self.ks);
-            } else {
-                product_rows(s, &mut [row0], [tx0], &self.pos, n, &mut self.ks);
-            }
+            product_first_rows(s, rows, &mut self.row, &self.tx, &self.pos, n, &mut self.ks);
             for q in 0..rows {
                 let i = i + q;
                 let (tx, row) = (&self.tx[q * n..][..n], &self.row[q * n..][..n]);
@@ -538,20 +532,14 @@ impl LaneWorld {
         // the sums Σ_k a⁺_jk·a⁻_ik into `row`, then the intents.
         let mut i = 0;
         while i < n {
-            let rows = if S::MANY_REGISTERS && i + 1 < n { 2 } else { 1 };
+            let rows = rows_at::<S>(i, n);
             for (q, neg_row) in self.tx.chunks_exact_mut(n).take(rows).enumerate() {
                 let a_row = &alignment[(i + q) * n..][..n];
                 for (neg, a) in neg_row.iter_mut().zip(a_row) {
                     s.store(neg, s.max(s.neg(s.load(a)), zero));
                 }
             }
-            let ((neg0, neg1), (row0, row1)) = (self.tx.split_at(n), self.row.split_at_mut(n));
-            if rows == 2 {
-                let (row1, neg1) = (&mut row1[..n], &neg1[..n]);
-                product_rows(s, &mut [row0, row1], [neg0, neg1], pos, n, &mut self.ks);
-            } else {
-                product_rows(s, &mut [row0], [neg0], pos, n, &mut self.ks);
-            }
+            product_first_rows(s, rows, &mut self.row, &self.tx, pos, n, &mut self.ks);
             for q in 0..rows {
                 let i = i + q;
                 let (neg_i, row) = (&self.tx[q * n..][..n], &self.row[q * n..][..n]);
@@ -643,6 +631,33 @@ fn argmax<S: Simd>(s: S, v: &[Lanes], skip: usize) -> (S::V, S::V) {
         s.select(second, best[1], best[0]),
         s.select(second, best_j[1], best_j[0]),
     )
+}
+
+/// How many rows of a matrix product to compute together from row `i` of `n`: two where
+/// the registers hold both rows' sums ([`Simd::MANY_REGISTERS`]) and a second row remains.
+#[inline(always)]
+fn rows_at<S: Simd>(i: usize, n: usize) -> usize {
+    if S::MANY_REGISTERS && i + 1 < n { 2 } else { 1 }
+}
+
+/// [`product_rows`] of the first `rows` (1 or 2) rows of `t` into those of `out` (rows of
+/// `n` elements, one after the other).
+#[inline(always)]
+fn product_first_rows<S: Simd>(
+    s: S,
+    rows: usize,
+    out: &mut [Lanes],
+    t: &[Lanes],
+    x: &[Lanes],
+    n: usize,
+    ks: &mut [usize],
+) {
+    let ((t0, t1), (out0, out1)) = (t.split_at(n), out.split_at_mut(n));
+    if rows == 2 {
+        product_rows(s, &mut [out0, &mut out1[..n]], [t0, &t1[..n]], x, n, ks);
+    } else {
+        product_rows(s, &mut [out0], [t0], x, n, ks);
+    }
 }
 
 /// `rows[r][j] = Σ_k t[r][k] · x[k·n + j]` in every lane, for `R` rows at once (rows of a
