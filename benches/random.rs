@@ -12,6 +12,7 @@
 //! engine's step calls them), for the builds this CPU can run.
 
 use divan::counter::ItemsCount;
+use entente::model::VectorUnits;
 use entente::model::chacha_lanes::{ChaChaLanes, U64Lanes};
 use entente::model::random::run_rng;
 use entente::model::simd::W;
@@ -40,21 +41,6 @@ fn rand_chacha_x8(b: divan::Bencher) {
         }
         divan::black_box(&mut out);
     });
-}
-
-/// The builds of the step this CPU can run.
-fn units() -> Vec<&'static str> {
-    let mut u = vec!["portable"];
-    #[cfg(target_arch = "x86_64")]
-    {
-        if is_x86_feature_detected!("avx2") {
-            u.push("avx2");
-        }
-        if is_x86_feature_detected!("avx512f") {
-            u.push("avx512");
-        }
-    }
-    u
 }
 
 #[inline(never)]
@@ -105,9 +91,9 @@ fn next_avx512(g: &mut ChaChaLanes, out: &mut [U64Lanes]) {
 fn fill_in(units: &str, g: &mut ChaChaLanes, out: &mut [U64Lanes]) {
     #[cfg(target_arch = "x86_64")]
     match units {
-        // SAFETY: `units()` lists "avx512" only when the CPU has AVX-512F.
+        // SAFETY: `VectorUnits::available_names()` lists "avx512" only when the CPU has AVX-512F.
         "avx512" => return unsafe { fill_avx512(g, out) },
-        // SAFETY: `units()` lists "avx2" only when the CPU has AVX2.
+        // SAFETY: `VectorUnits::available_names()` lists "avx2" only when the CPU has AVX2.
         "avx2" => return unsafe { fill_avx2(g, out) },
         _ => {}
     }
@@ -119,9 +105,9 @@ fn fill_in(units: &str, g: &mut ChaChaLanes, out: &mut [U64Lanes]) {
 fn next_in(units: &str, g: &mut ChaChaLanes, out: &mut [U64Lanes]) {
     #[cfg(target_arch = "x86_64")]
     match units {
-        // SAFETY: `units()` lists "avx512" only when the CPU has AVX-512F.
+        // SAFETY: `VectorUnits::available_names()` lists "avx512" only when the CPU has AVX-512F.
         "avx512" => return unsafe { next_avx512(g, out) },
-        // SAFETY: `units()` lists "avx2" only when the CPU has AVX2.
+        // SAFETY: `VectorUnits::available_names()` lists "avx2" only when the CPU has AVX2.
         "avx2" => return unsafe { next_avx2(g, out) },
         _ => {}
     }
@@ -129,7 +115,7 @@ fn next_in(units: &str, g: &mut ChaChaLanes, out: &mut [U64Lanes]) {
     next_portable(g, out)
 }
 
-#[divan::bench(args = units())]
+#[divan::bench(args = VectorUnits::available_names())]
 fn lanes_fill(b: divan::Bencher, units: &str) {
     let mut g = ChaChaLanes::new(SEED, STREAMS);
     let mut out = vec![U64Lanes::default(); N];
@@ -139,7 +125,7 @@ fn lanes_fill(b: divan::Bencher, units: &str) {
     });
 }
 
-#[divan::bench(args = units())]
+#[divan::bench(args = VectorUnits::available_names())]
 fn lanes_next(b: divan::Bencher, units: &str) {
     let mut g = ChaChaLanes::new(SEED, STREAMS);
     let mut out = vec![U64Lanes::default(); N];

@@ -72,14 +72,7 @@ impl LaneObserver for Quiet {
     fn observe<S: Simd>(&mut self, _: S, _: usize, _: &LaneWorld, _: usize) {}
 }
 
-fn units() -> Vec<&'static str> {
-    VectorUnits::available()
-        .into_iter()
-        .map(VectorUnits::name)
-        .collect()
-}
-
-#[divan::bench(args = units())]
+#[divan::bench(args = VectorUnits::available_names())]
 fn flagship_lanes(b: divan::Bencher, units: &str) {
     let s = flagship();
     let units = VectorUnits::from_name(units).unwrap_or(VectorUnits::Portable);

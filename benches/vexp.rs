@@ -102,14 +102,7 @@ fn batch(units: VectorUnits, xs: &[Lanes], out: &mut [Lanes]) {
     batch_with(Portable, xs, out);
 }
 
-fn units() -> Vec<&'static str> {
-    VectorUnits::available()
-        .into_iter()
-        .map(VectorUnits::name)
-        .collect()
-}
-
-#[divan::bench(args = units())]
+#[divan::bench(args = VectorUnits::available_names())]
 fn vector(b: divan::Bencher, units: &str) {
     let units = VectorUnits::from_name(units).unwrap_or(VectorUnits::Portable);
     let xs = inputs();

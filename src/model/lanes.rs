@@ -792,6 +792,11 @@ impl VectorUnits {
             .find(|u| u.name() == name)
     }
 
+    /// The names of [`VectorUnits::available`] (the benchmarks' arguments).
+    pub fn available_names() -> Vec<&'static str> {
+        Self::available().into_iter().map(Self::name).collect()
+    }
+
     /// Every build this CPU can run (tests compare them).
     pub fn available() -> Vec<Self> {
         #[allow(unused_mut)]

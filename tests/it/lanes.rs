@@ -97,6 +97,12 @@ fn vector_units_are_named_and_found_by_name() {
         assert_eq!(VectorUnits::from_name(name), Some(units));
     }
     assert_eq!(VectorUnits::from_name("sse2"), None);
+    let names = VectorUnits::available_names();
+    assert_eq!(names[0], "portable");
+    for name in names {
+        let units = VectorUnits::from_name(name).expect("a known name");
+        assert!(VectorUnits::available().contains(&units), "{name}");
+    }
 }
 
 #[test]
