@@ -111,6 +111,9 @@ pub trait Simd: Copy {
     /// The sum of the lanes, in an unspecified order: use it only where every order gives
     /// the same result (integers below 2^53, say).
     fn hsum(self, a: Self::V) -> f64;
+    /// `acc[l] += a[l] + a[l + 4]` for `l < 4`: the lanes folded to four and added to `acc`
+    /// (the recorder's running sums of integers below 2^53, where the order does not matter).
+    fn add_halves(self, acc: &mut [f64; 4], a: Self::V);
     /// `a` where `m`, else `b`.
     fn select(self, m: Self::M, a: Self::V, b: Self::V) -> Self::V;
     /// Whether every lane is zero (`+0` or `−0`).
@@ -241,6 +244,12 @@ impl Simd for Portable {
     #[inline(always)]
     fn hsum(self, a: Self::V) -> f64 {
         a.into_iter().sum()
+    }
+    #[inline(always)]
+    fn add_halves(self, acc: &mut [f64; 4], a: Self::V) {
+        for (l, x) in acc.iter_mut().enumerate() {
+            *x += a[l] + a[l + 4];
+        }
     }
     #[inline(always)]
     fn select(self, m: Self::M, a: Self::V, b: Self::V) -> Self::V {
@@ -428,6 +437,17 @@ mod x86 {
             }
         }
         #[inline(always)]
+        fn add_halves(self, acc: &mut [f64; 4], a: Self::V) {
+            let p = acc.as_mut_ptr();
+            // SAFETY: `acc` is four f64 (unaligned access); the CPU has AVX2 (the token).
+            unsafe {
+                _mm256_storeu_pd(
+                    p,
+                    _mm256_add_pd(_mm256_loadu_pd(p), _mm256_add_pd(a[0], a[1])),
+                )
+            }
+        }
+        #[inline(always)]
         fn select(self, m: Self::M, a: Self::V, b: Self::V) -> Self::V {
             unsafe {
                 [
@@ -578,6 +598,16 @@ mod x86 {
             unsafe { _mm512_reduce_add_pd(a) }
         }
         #[inline(always)]
+        fn add_halves(self, acc: &mut [f64; 4], a: Self::V) {
+            let p = acc.as_mut_ptr();
+            // SAFETY: `acc` is four f64 (unaligned access); the CPU has AVX-512F (the token).
+            unsafe {
+                let halves =
+                    _mm256_add_pd(_mm512_castpd512_pd256(a), _mm512_extractf64x4_pd::<1>(a));
+                _mm256_storeu_pd(p, _mm256_add_pd(_mm256_loadu_pd(p), halves));
+            }
+        }
+        #[inline(always)]
         fn select(self, m: Self::M, a: Self::V, b: Self::V) -> Self::V {
             // Lanes whose mask bit is set take the second operand.
             unsafe { _mm512_mask_blend_pd(m, b, a) }
@@ -703,6 +733,13 @@ mod tests {
             let small = s.select(s.lt(s.neg(s.splat(1e12)), ints), ints, s.splat(0.0));
             let small = s.select(s.lt(small, s.splat(1e12)), small, s.splat(0.0));
             assert_eq!(s.hsum(small), exact);
+            let mut acc = [0.5, -2.0, 1e15, 3.0];
+            s.add_halves(&mut acc, small);
+            let mut sm = Lanes::default();
+            s.store(&mut sm, small);
+            let want: [f64; 4] =
+                std::array::from_fn(|l| [0.5, -2.0, 1e15, 3.0][l] + (sm.0[l] + sm.0[l + 4]));
+            assert_eq!(acc.map(f64::to_bits), want.map(f64::to_bits));
         }
         assert!(s.all_zero(s.load(&Lanes([0.0, -0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]))));
         assert!(!s.all_zero(s.load(&Lanes([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1e-300]))));

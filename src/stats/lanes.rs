@@ -4,9 +4,9 @@
 //! A study's per-(step, pair) statistics are large: for the flagship, 6,664 observations
 //! with a 202-bin histogram each (10.7 MB), far more than a CPU cache holds. Updating them
 //! run by run would fetch them from memory again and again. So the recorder keeps, per
-//! observation, a small accumulator (a range, two counts and a sum for values too large for
-//! the fast path: 32 bytes), the fixed-point sums lane by lane (64 bytes) and the histogram
-//! bins of the last [`PENDING_SLOTS`] runs (one byte each), and adds them to the statistics
+//! observation, a small accumulator of one cache line (the fixed-point sums folded to four
+//! lanes, a range, two counts and a sum for values too large for the fast path) and the
+//! histogram bins of the last [`PENDING_SLOTS`] runs (one byte each), and adds them to the statistics
 //! every [`PENDING_SLOTS`] runs and when it is dropped: the histogram bins first to 16-bit
 //! counts of its own, which it adds to the study's 64-bit histograms every
 //! [`RUNS_PER_TRANSFER`] runs and when it is dropped. Everything is integer counts and
@@ -34,10 +34,17 @@ pub const RUNS_PER_TRANSFER: usize = FLUSHES_PER_TRANSFER * PENDING_SLOTS;
 const H: usize = ALIGNMENT_BINS + 2;
 const _: () = assert!(ALIGNMENT_BINS < u8::MAX as usize);
 
-/// What the pending runs showed at one (step, pair) observation.
+/// What the pending runs showed at one (step, pair) observation: one cache line, so that
+/// recording an observation touches one line (and its pending bins) rather than two or three.
 #[derive(Debug, Clone, Copy)]
+#[repr(C, align(64))]
 struct PairAcc {
-    /// Σ of `FixedSum::fixed(alignment)`: |each| ≤ 2^32 + 1, so 256 runs fit an i64.
+    /// Σ of `FixedSum::fixed(alignment)` over the fast path's values, lane `l` holding lanes
+    /// `l` and `l + 4` ([`Simd::add_halves`]): integers, exact in `f64` (at most 64 values of
+    /// magnitude ≤ 2^49 each), added up only at the flush.
+    lanes: [f64; 4],
+    /// Σ of `FixedSum::fixed(alignment)` of the other values: |each| ≤ 2^32 + 1, so 256 runs
+    /// fit an i64.
     sum: i64,
     lo: f64,
     hi: f64,
@@ -45,7 +52,10 @@ struct PairAcc {
     classes: u32,
 }
 
+const _: () = assert!(std::mem::size_of::<PairAcc>() == 64);
+
 const EMPTY: PairAcc = PairAcc {
+    lanes: [0.0; 4],
     sum: 0,
     lo: f64::INFINITY,
     hi: f64::NEG_INFINITY,
@@ -72,10 +82,6 @@ pub struct LaneRecorder<'a> {
     /// bins of one observation, which the flush reads together, do not all compete for the
     /// same few sets of the first-level cache.
     stride: usize,
-    /// Per observation, the pending runs' `FixedSum::fixed(alignment)` summed lane by lane:
-    /// integers, exact in `f64` (at most 32 groups of values of magnitude ≤ 2^32 + 1), added
-    /// up across the lanes only at the flush.
-    sums: Vec<Lanes>,
     /// `[observation * H + bin]`: histogram counts since the last transfer into the study's
     /// (64-bit) histograms; a quarter of their size, so the flushes touch less memory.
     counts: Vec<u16>,
@@ -103,7 +109,6 @@ impl<'a> LaneRecorder<'a> {
             acc: vec![EMPTY; observations],
             bins: vec![[0; W]; stride * PENDING_GROUPS],
             stride,
-            sums: vec![Lanes::default(); observations],
             counts: vec![0; observations * H],
             flushes: 0,
             active: [0; PENDING_GROUPS],
@@ -155,7 +160,8 @@ impl<'a> LaneRecorder<'a> {
                 *h += byte_sum(u64::from_le_bytes(std::mem::take(counts)));
             }
             st.alignment_sum[idx].merge(&FixedSum {
-                sum: i128::from(acc.sum) + lane_sum(&mut self.sums[idx]),
+                sum: i128::from(acc.sum)
+                    + acc.lanes.iter().map(|&x| x as i64 as i128).sum::<i128>(),
                 count: runs as u64,
             });
             let r = &mut st.alignment_range[idx];
@@ -207,8 +213,7 @@ impl<'a> LaneRecorder<'a> {
             &mut bins_out[step * pairs..(step + 1) * pairs],
         );
         let pair_values = (0..n).flat_map(|i| &w.alignment[i * n + i + 1..(i + 1) * n]);
-        let sums = &mut self.sums[step * pairs..(step + 1) * pairs];
-        for (((a, acc), bins_out), sum) in pair_values.zip(accs).zip(bins_out).zip(sums) {
+        for ((a, acc), bins_out) in pair_values.zip(accs).zip(bins_out) {
             let a = s.load(a);
             // `alignment_bin` on every lane: 0 at −1, ALIGNMENT_BINS + 1 at +1, else
             // 1 + min(⌊(a + 1)·0.5·ALIGNMENT_BINS⌋, ALIGNMENT_BINS − 1).
@@ -227,9 +232,10 @@ impl<'a> LaneRecorder<'a> {
             if s.bits(above) & lanes != 0 {
                 acc.hi = acc.hi.max(s.hmax(s.select(live, a, neg_inf)));
             }
-            // Σ `FixedSum::fixed(a)`: |each| ≤ 2^32 + 1, so 256 runs' sum fits an i64.
-            match fixed_vector(s, a, live) {
-                Some(t) => s.store(sum, s.add(s.load(sum), t)),
+            // Σ `FixedSum::fixed(a)`: |each| ≤ 2^32 + 1 for an alignment in [−1, 1], so the
+            // four lanes' sums (64 values each) stay below 2^39, and 256 runs' sum fits an i64.
+            match fixed_vector(s, a, live, PAIR_FAST_LIMIT) {
+                Some(t) => s.add_halves(&mut acc.lanes, t),
                 None => acc.sum += fixed_lanes(s, a, live) as i64,
             }
             let allied = s.bits(s.ge(a, alliance)) & lanes;
@@ -302,6 +308,15 @@ fn byte_sum(x: u64) -> u16 {
 /// Observations ahead whose histogram bins [`LaneRecorder::flush`] asks the CPU to fetch.
 const PREFETCH_AHEAD: usize = 4;
 
+/// Fixed-point values (in magnitude) below which [`fixed_lanes`] sums eight in `f64`: their
+/// sum stays below 2^52, exact.
+const FIXED_LANES_LIMIT: f64 = 562_949_953_421_312.0; // 2^49
+
+/// Fixed-point values (in magnitude) below which the recorder sums alignments in
+/// [`PairAcc::lanes`]: 64 of them stay below 2^39, exact (alignments in [−1, 1] give at most
+/// 2^32 + 1).
+const PAIR_FAST_LIMIT: f64 = 8_589_934_592.0; // 2^33
+
 /// Ask the CPU to bring into cache the histogram counts that observation `idx`'s pending
 /// runs will update (those between the bins of its extremes): the counts are larger than
 /// the caches, and the flush would otherwise wait for them one cache line at a time.
@@ -335,21 +350,13 @@ fn fixed_parts<S: Simd>(s: S, v: S::V, live: S::M) -> S::V {
     s.select(live, s.trunc(s.add(y, half)), zero)
 }
 
-/// [`fixed_parts`] when all lanes are below 2^49 in magnitude (so that sums of many stay
+/// [`fixed_parts`] when all lanes are below `limit` in magnitude (so that sums of many stay
 /// exact in `f64`); `None` otherwise (large or non-finite values: see [`fixed_lanes`]).
 #[inline(always)]
-fn fixed_vector<S: Simd>(s: S, v: S::V, live: S::M) -> Option<S::V> {
+fn fixed_vector<S: Simd>(s: S, v: S::V, live: S::M, limit: f64) -> Option<S::V> {
     let t = fixed_parts(s, v, live);
-    let limit = s.splat(562_949_953_421_312.0); // 2^49
+    let limit = s.splat(limit);
     (s.bits(s.lt(s.max(t, s.neg(t)), limit)) == (1 << W) - 1).then_some(t)
-}
-
-/// The exact sum of the integer lanes of `x` (each below 2^53 in magnitude, their sum too),
-/// and `x` reset to zero.
-fn lane_sum(x: &mut Lanes) -> i128 {
-    let total: i128 = x.0.iter().map(|&v| i128::from(v as i64)).sum();
-    *x = Lanes::default();
-    total
 }
 
 /// `Σ FixedSum::fixed(x)` over the lanes of `v` where `live` holds (the runs that count):
@@ -358,7 +365,7 @@ fn lane_sum(x: &mut Lanes) -> i128 {
 #[inline(always)]
 pub fn fixed_lanes<S: Simd>(s: S, v: S::V, live: S::M) -> i128 {
     // Integers below 2^49 in magnitude: their sum, in any order, is exact in f64.
-    if let Some(t) = fixed_vector(s, v, live) {
+    if let Some(t) = fixed_vector(s, v, live, FIXED_LANES_LIMIT) {
         return i128::from(s.hsum(t) as i64);
     }
     // Large or non-finite values: lane by lane, as `FixedSum::fixed`.

@@ -101,7 +101,7 @@ impl StudyStats {
             + std::mem::size_of::<FixedSum>() as u128
             + 16 // exact min and max
             + 16 // alliance and rivalry counts
-            + PENDING_SLOTS as u128 + 32 + 64 // the recorder's pending bins, accumulator, sums
+            + PENDING_SLOTS as u128 + 64 // the recorder's pending bins and accumulator
             + H as u128 * 2; // and its 16-bit histogram counts
         let per_state = 2 * std::mem::size_of::<FixedSum>() as u128 + 24 + 8 * n;
         obs * (pairs * per_pair + n * per_state)
