@@ -273,7 +273,8 @@ impl LaneWorld {
             for q in 0..rows {
                 self.threat_row(s, p, i + q, q);
             }
-            product_first_rows(s, rows, &mut self.row, &self.tx, &self.pos, n, &mut self.ks);
+            // Rows of Tx are zero only where a threat is (T = 0, a⁺ = 1): not worth looking.
+            product_first_rows(s, rows, &mut self.row, &self.tx, &self.pos, n, None);
             for q in 0..rows {
                 let i = i + q;
                 let (tx, row) = (&self.tx[q * n..][..n], &self.row[q * n..][..n]);
@@ -438,53 +439,77 @@ impl LaneWorld {
             let power_i = s.load(&power[i]);
             // The same principal threat in every lane (the common case): K_{k,h} is a load.
             let uniform = h.iter().all(|&x| x == h[0]);
-            // α in two chains (even and odd k) where registers allow, so that the maxima
-            // overlap; the maximum of the same numbers whatever their grouping (none is NaN).
-            let mut alphas = [zero; 2];
-            // `k` as a vector, counted up (exact) rather than converted each time.
-            let mut kv = s.splat(-1.0);
-            for k in 0..n {
-                kv = s.add(kv, one);
-                if k == i {
-                    row[k] = Lanes::default();
-                    continue;
-                }
-                let ik = i * n + k;
-                let ck = &camp[k * n..(k + 1) * n];
-                let shared = if uniform {
-                    s.load(&ck[h[0]])
-                } else {
-                    // K_{k,h}: h differs between lanes, so gather lane by lane.
+            let (e_row, f_row, t_row, m_row) = (
+                &e[i * n..][..n],
+                &f[i * n..][..n],
+                &threat[i * n..][..n],
+                &mistrust[i * n..][..n],
+            );
+            // α in two chains (partners before and after i), so that the maxima overlap;
+            // the maximum of the same numbers whatever their grouping (none is NaN).
+            let (mut alpha_lo, mut alpha_hi) = (zero, zero);
+            // The partners before i and after i in two loops (no test of k == i), each in two
+            // versions (K_{k,h} loaded or gathered), written once as a macro.
+            // (Macros, not closures: closures are not always inlined into the instruction-set
+            // wrappers, and outside them vector operations become calls.)
+            macro_rules! partners {
+                ($range:expr, $alpha:ident, |$k:ident| $shared:expr, |$k2:ident, $pk:ident| $inv:expr) => {
+                    // `k` as a vector, counted up (exact) rather than converted each time.
+                    let mut kv = s.splat($range.start as f64 - 1.0);
+                    for $k in $range {
+                        let k = $k;
+                        kv = s.add(kv, one);
+                        let shared = $shared;
+                        let power_k = s.load(&power[k]);
+                        let $k2 = k;
+                        let $pk = power_k;
+                        let inv = $inv;
+                        // `formulas::partner_terms`, summed in the order of `PartnerTerms::value`.
+                        let v = s.mul(s.mul(need_s, shared), s.load(&inv_kappa[k]));
+                        let brings = s.mul(s.mul(need_p, power_k), inv);
+                        let v = s.add(v, brings);
+                        let v = s.add(v, s.mul(be, s.load(&e_row[k])));
+                        let v = s.add(v, s.mul(bf, s.load(&f_row[k])));
+                        let v = s.add(v, s.mul(bt, s.load(&t_row[k])));
+                        let v = s.add(v, s.mul(bm, s.load(&m_row[k])));
+                        let v = s.add(v, autonomy);
+                        let v = s.select(s.eq(hv, kv), zero, v);
+                        s.store(&mut row[k], v);
+                        // α_i = max(0, max_k V_ik) (`formulas::availability`).
+                        $alpha = s.max(s.max(zero, $alpha), v);
+                    }
+                };
+            }
+            // 1 / (P_i + P_k): computed by the first of the two states that needs it, and
+            // stored in the upper triangle for the second.
+            macro_rules! both {
+                (|$k:ident| $shared:expr) => {
+                    partners!(0..i, alpha_lo, |$k| $shared, |k, power_k| if valued[k] {
+                        s.load(&inv_sum[k * n + i])
+                    } else {
+                        s.div(one, s.add(power_i, power_k))
+                    });
+                    partners!(i + 1..n, alpha_hi, |$k| $shared, |k, power_k| {
+                        let inv = s.div(one, s.add(power_i, power_k));
+                        s.store(&mut inv_sum[i * n + k], inv);
+                        inv
+                    });
+                };
+            }
+            if uniform {
+                let h0 = h[0];
+                both!(|k| s.load(&camp[k * n + h0]));
+            } else {
+                // K_{k,h}: h differs between lanes, so gather lane by lane.
+                both!(|k| {
+                    let ck = &camp[k * n..][..n];
                     // SAFETY: every h[l] < n (asserted above) and `ck` has n elements.
                     s.load(&Lanes(std::array::from_fn(|l| unsafe {
                         ck.get_unchecked(h[l]).0[l]
                     })))
-                };
-                let power_k = s.load(&power[k]);
-                let inv = if k < i && valued[k] {
-                    s.load(&inv_sum[k * n + i])
-                } else {
-                    let inv = s.div(one, s.add(power_i, power_k));
-                    if k > i {
-                        s.store(&mut inv_sum[ik], inv);
-                    }
-                    inv
-                };
-                // `formulas::partner_terms`, summed in the order of `PartnerTerms::value`.
-                let v = s.mul(s.mul(need_s, shared), s.load(&inv_kappa[k]));
-                let brings = s.mul(s.mul(need_p, power_k), inv);
-                let v = s.add(v, brings);
-                let v = s.add(v, s.mul(be, s.load(&e[ik])));
-                let v = s.add(v, s.mul(bf, s.load(&f[ik])));
-                let v = s.add(v, s.mul(bt, s.load(&threat[ik])));
-                let v = s.add(v, s.mul(bm, s.load(&mistrust[ik])));
-                let v = s.add(v, autonomy);
-                let v = s.select(s.eq(hv, kv), zero, v);
-                s.store(&mut row[k], v);
-                // α_i = max(0, max_k V_ik) (`formulas::availability`).
-                let c = if S::MANY_REGISTERS { k & 1 } else { 0 };
-                alphas[c] = s.max(s.max(zero, alphas[c]), v);
+                });
             }
+            row[i] = Lanes::default();
             valued[i] = true;
             // `formulas::bandwagon_value`, `self_help_value` and `strategy` on every lane,
             // with the same operations in the same order.
@@ -492,7 +517,7 @@ impl LaneWorld {
             let prox = s.load(&Lanes(h.map(|x| proximity[i * n + x])));
             let sum = s.add(power_i, power_h);
             let b = s.mul(s.mul(bb, s.div(power_h, sum)), prox);
-            let alpha = s.max(alphas[0], alphas[1]);
+            let alpha = s.max(alpha_lo, alpha_hi);
             let b = s.mul(b, s.sub(one, s.min(alpha, one)));
             let sh = s.div(s.mul(bself, power_i), sum);
             // Strategy codes (`Strategy as usize`): secure 0, balance 1, bandwagon 2.
@@ -539,7 +564,9 @@ impl LaneWorld {
                     s.store(neg, s.max(s.neg(s.load(a)), zero));
                 }
             }
-            product_first_rows(s, rows, &mut self.row, &self.tx, pos, n, &mut self.ks);
+            // Rows of a⁻ are zero wherever alignment is ≥ 0: skip those terms.
+            let zeros = Some(&mut self.ks[..]);
+            product_first_rows(s, rows, &mut self.row, &self.tx, pos, n, zeros);
             for q in 0..rows {
                 let i = i + q;
                 let (neg_i, row) = (&self.tx[q * n..][..n], &self.row[q * n..][..n]);
@@ -641,7 +668,7 @@ fn rows_at<S: Simd>(i: usize, n: usize) -> usize {
 }
 
 /// [`product_rows`] of the first `rows` (1 or 2) rows of `t` into those of `out` (rows of
-/// `n` elements, one after the other).
+/// `n` elements, one after the other); `zeros`: scratch to skip zero terms, if wanted.
 #[inline(always)]
 fn product_first_rows<S: Simd>(
     s: S,
@@ -650,28 +677,29 @@ fn product_first_rows<S: Simd>(
     t: &[Lanes],
     x: &[Lanes],
     n: usize,
-    ks: &mut [usize],
+    zeros: Option<&mut [usize]>,
 ) {
     let ((t0, t1), (out0, out1)) = (t.split_at(n), out.split_at_mut(n));
     if rows == 2 {
-        product_rows(s, &mut [out0, &mut out1[..n]], [t0, &t1[..n]], x, n, ks);
+        product_rows(s, &mut [out0, &mut out1[..n]], [t0, &t1[..n]], x, n, zeros);
     } else {
-        product_rows(s, &mut [out0], [t0], x, n, ks);
+        product_rows(s, &mut [out0], [t0], x, n, zeros);
     }
 }
 
 /// `rows[r][j] = Σ_k t[r][k] · x[k·n + j]` in every lane, for `R` rows at once (rows of a
 /// matrix product whose left factor's rows are `t[r]`), each sum accumulated over `k` in
-/// index order with fused multiply-adds as [`super::world::axpy`] does. A `k` whose `t` is
-/// zero in every lane of every row is skipped; the scalar code skips zero terms too, and as
-/// every term is ≥ 0 and the sums start at +0, skipping or adding a zero product gives the
-/// same sum (so a row may add the zero products of another row's `k`).
+/// index order with fused multiply-adds as [`super::world::axpy`] does. With `zeros` (scratch
+/// of `n` indices), a `k` whose `t` is zero in every lane of every row is skipped; the scalar code skips zero
+/// terms too, and as every term is ≥ 0 and the sums start at +0, skipping or adding a zero
+/// product gives the same sum (so a row may add the zero products of another row's `k`, and
+/// a product whose factors are seldom zero need not look for them).
 ///
 /// The columns are split into as few blocks as the backend's registers allow
 /// ([`Simd::ACCUMULATORS`] sums), of nearly equal widths, each computed with its sums held
 /// in registers: a sum over `k` is a chain of dependent additions, and many independent
 /// chains side by side keep the arithmetic units busy; with two rows, each element of `x`
-/// loaded serves both. `ks` is scratch.
+/// loaded serves both.
 #[inline(always)]
 fn product_rows<S: Simd, const R: usize>(
     s: S,
@@ -679,20 +707,42 @@ fn product_rows<S: Simd, const R: usize>(
     t: [&[Lanes]; R],
     x: &[Lanes],
     n: usize,
-    ks: &mut [usize],
+    zeros: Option<&mut [usize]>,
 ) {
-    let mut m = 0;
-    for k in 0..n {
-        let mut zero = true;
-        for t in &t {
-            zero &= s.all_zero(s.load(&t[k]));
+    // `product_block` indexes without bounds checks (its inner loop is the hottest of the
+    // step): every `k` in `ks` is below `n`, and these lengths make every index valid.
+    assert!(
+        x.len() >= n * n && t.iter().all(|t| t.len() >= n) && rows.iter().all(|r| r.len() >= n),
+        "product_rows: operands of {n} × {n}"
+    );
+    match zeros {
+        Some(ks) => {
+            let mut m = 0;
+            for k in 0..n {
+                let mut zero = true;
+                for t in &t {
+                    zero &= s.all_zero(s.load(&t[k]));
+                }
+                // Kept or not without a branch (which would often be mispredicted).
+                ks[m] = k;
+                m += usize::from(!zero);
+            }
+            product_columns(s, rows, t, x, n, ks[..m].iter().copied());
         }
-        if !zero {
-            ks[m] = k;
-            m += 1;
-        }
+        None => product_columns(s, rows, t, x, n, 0..n),
     }
-    let ks = &ks[..m];
+}
+
+/// The column blocks of [`product_rows`], over the terms `ks` (each below `n`).
+#[inline(always)]
+fn product_columns<S: Simd, const R: usize, I: Iterator<Item = usize> + Clone>(
+    s: S,
+    rows: &mut [&mut [Lanes]; R],
+    t: [&[Lanes]; R],
+    x: &[Lanes],
+    n: usize,
+    ks: I,
+) {
     // Per row, its share of the sums the registers hold, less one for each further row's
     // factor `t[r][k]` (AVX2 has 16 registers: two rows of three sums would spill).
     let per_row = (S::ACCUMULATORS + 1 - R) / R;
@@ -703,7 +753,7 @@ fn product_rows<S: Simd, const R: usize>(
         macro_rules! widths {
             ($($w:literal)*) => {
                 match width {
-                    $($w => product_block::<S, R, $w>(s, rows, t, x, n, ks, j0),)*
+                    $($w => product_block::<S, R, $w, I>(s, rows, t, x, n, ks.clone(), j0),)*
                     _ => unreachable!("block widths are 1..={MAX_BLOCK}"),
                 }
             };
@@ -718,24 +768,27 @@ const MAX_BLOCK: usize = 24;
 
 /// Columns `j0 .. j0 + B` of [`product_rows`], the `R × B` sums in registers.
 #[inline(always)]
-fn product_block<S: Simd, const R: usize, const B: usize>(
+fn product_block<S: Simd, const R: usize, const B: usize, I: Iterator<Item = usize>>(
     s: S,
     rows: &mut [&mut [Lanes]; R],
     t: [&[Lanes]; R],
     x: &[Lanes],
     n: usize,
-    ks: &[usize],
+    ks: I,
     j0: usize,
 ) {
     let mut acc = [[s.splat(0.0); B]; R];
-    for &k in ks {
+    for k in ks {
         // (Loops, not closures: closures are not always inlined into the instruction-set
         // wrappers, and outside them the vector operations become calls.)
+        debug_assert!(k < n && j0 + B <= n);
         let mut tk = [s.splat(0.0); R];
         for (tk, t) in tk.iter_mut().zip(t) {
-            *tk = s.load(&t[k]);
+            // SAFETY: k < n ≤ t.len() (see `product_rows`).
+            *tk = s.load(unsafe { t.get_unchecked(k) });
         }
-        let xk = &x[k * n + j0..][..B];
+        // SAFETY: k·n + j0 + B ≤ n·n ≤ x.len(), as k < n and j0 + B ≤ n (see `product_rows`).
+        let xk = unsafe { x.get_unchecked(k * n + j0..k * n + j0 + B) };
         for (c, xv) in xk.iter().enumerate() {
             let xv = s.load(xv);
             for (acc, tk) in acc.iter_mut().zip(tk) {
