@@ -570,16 +570,17 @@ impl LaneWorld {
             for q in 0..rows {
                 let i = i + q;
                 let (neg_i, row) = (&self.tx[q * n..][..n], &self.row[q * n..][..n]);
-                for (j, (hostile, allied)) in neg_i.iter().zip(row).enumerate() {
+                let (v_row, v0_row) = (&mut intent[i * n..][..n], &intent0[i * n..][..n]);
+                let elements = neg_i.iter().zip(row).zip(v_row).zip(v0_row);
+                for (j, (((hostile, allied), v_ij), v0)) in elements.enumerate() {
                     if i == j {
                         continue;
                     }
-                    let idx = i * n + j;
                     let spiral = s.mul(zeta, s.add(s.load(hostile), s.load(allied)));
-                    let v = s.load(&intent[idx]);
-                    let relax = s.mul(xi, s.sub(v, s.load(&intent0[idx])));
+                    let v = s.load(v_ij);
+                    let relax = s.mul(xi, s.sub(v, s.load(v0)));
                     let v = s.add(v, s.mul(dt, s.sub(spiral, relax)));
-                    s.store(&mut intent[idx], s.clamp(v, 0.0, 1.0));
+                    s.store(v_ij, s.clamp(v, 0.0, 1.0));
                 }
             }
             i += rows;
@@ -593,19 +594,30 @@ impl LaneWorld {
         let n = self.n;
         let (eta_dt, rho_dt, sigma) =
             (s.splat(p.eta * dt), s.splat(p.rho * dt), s.splat(p.sigma_d));
-        let mut q = 0;
+        let desire = &self.desire[..n * n];
+        let mut z = &z[..n * (n - 1) / 2];
         for i in 0..n {
-            for k in i + 1..n {
-                let d = s.min(
-                    s.load(&self.desire[i * n + k]),
-                    s.load(&self.desire[k * n + i]),
-                );
-                let a = s.load(&self.alignment[i * n + k]);
-                let push = s.mul(eta_dt, s.add(d, s.mul(sigma, s.load(&z[q]))));
+            // Row i (k > i) and, below it, rows k > i whose element i mirrors (k, i): iterators
+            // rather than indices, so the loop has no bounds checks.
+            let (upper, lower) = self.alignment[..n * n].split_at_mut((i + 1) * n);
+            let (a_row, d_row) = (
+                &mut upper[i * n + i + 1..],
+                &desire[i * n + i + 1..][..n - i - 1],
+            );
+            let below = lower
+                .chunks_exact_mut(n)
+                .zip(desire[(i + 1) * n..].chunks_exact(n));
+            // The normals of pairs (i, k > i), in that order.
+            let (z_row, rest) = z.split_at(n - i - 1);
+            z = rest;
+            let row = a_row.iter_mut().zip(d_row).zip(below).zip(z_row);
+            for (((a_ik, d_ik), (a_k, d_k)), zq) in row {
+                let d = s.min(s.load(d_ik), s.load(&d_k[i]));
+                let a = s.load(a_ik);
+                let push = s.mul(eta_dt, s.add(d, s.mul(sigma, s.load(zq))));
                 let new = s.clamp(s.sub(s.add(a, push), s.mul(rho_dt, a)), -1.0, 1.0);
-                s.store(&mut self.alignment[i * n + k], new);
-                self.alignment[k * n + i] = self.alignment[i * n + k];
-                q += 1;
+                s.store(a_ik, new);
+                s.store(&mut a_k[i], new);
             }
         }
     }

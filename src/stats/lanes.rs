@@ -187,15 +187,26 @@ impl<'a> LaneRecorder<'a> {
     }
 
     /// Record the first `active` lanes of `w` at `step`: what [`StudyStats::observe`] records
-    /// for each lane's world.
+    /// for each lane's world. `FULL` (`active == W`, all groups but a study's last one): the
+    /// masks of live lanes are constants, so their selections compile away.
     #[inline(always)]
-    fn observe_lanes<S: Simd>(&mut self, s: S, step: usize, w: &LaneWorld, active: usize) {
+    fn observe_lanes<S: Simd, const FULL: bool>(
+        &mut self,
+        s: S,
+        step: usize,
+        w: &LaneWorld,
+        active: usize,
+    ) {
         let n = w.n;
         let st = &mut *self.stats;
         let pairs = n * (n - 1) / 2;
-        let lanes = (1u32 << active) - 1;
+        let (lanes, active) = if FULL {
+            ((1u32 << W) - 1, W)
+        } else {
+            ((1u32 << active) - 1, active)
+        };
         let live = s.lt(s.splat(-1.0), s.splat(0.0));
-        let live = if active == W {
+        let live = if FULL {
             live
         } else {
             let lane_no = s.load(&Lanes(std::array::from_fn(|l| l as f64)));
@@ -283,7 +294,11 @@ impl Drop for LaneRecorder<'_> {
 impl LaneObserver for LaneRecorder<'_> {
     #[inline(always)]
     fn observe<S: Simd>(&mut self, s: S, step: usize, w: &LaneWorld, active: usize) {
-        self.observe_lanes(s, step, w, active);
+        if active == W {
+            self.observe_lanes::<S, true>(s, step, w, active);
+        } else {
+            self.observe_lanes::<S, false>(s, step, w, active);
+        }
         if step == self.stats.steps {
             // The group of runs is complete.
             self.active[self.groups] = active;
