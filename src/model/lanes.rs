@@ -283,9 +283,11 @@ impl LaneWorld {
                 for ((c, t), r) in crow.iter_mut().zip(tx).zip(row) {
                     s.store(c, s.add(s.load(t), s.mul(gamma, s.load(r))));
                 }
+                // The argmax over j ≠ i (ties: lowest index), κ_i = max(K_{i,h}, 0); K_ii is
+                // −∞ for the argmax (never chosen), then 0.
+                crow[i] = Lanes::splat(f64::NEG_INFINITY);
+                let (best, best_j) = argmax(s, crow);
                 crow[i] = Lanes::default();
-                // The argmax over j ≠ i (ties: lowest index), κ_i = max(K_{i,h}, 0).
-                let (best, best_j) = argmax(s, crow, i);
                 s.store(&mut self.kappa[i], s.max(best, zero));
                 self.principal[i] = if n <= 256 {
                     // Indices below 256: converted in vector registers.
@@ -331,19 +333,19 @@ impl LaneWorld {
                     };
                 }
                 macro_rules! row {
-                    (|$k:ident| $intent:expr, $damp:ident) => {
-                        for $k in 0..n {
-                            if $k == i {
-                                threat[$k] = Lanes::default();
-                                tx[$k] = Lanes::default();
-                                continue;
+                    (|$k:ident| $intent:expr, $damp:ident) => {{
+                        // The states before i, then after i (no test of k = i per element).
+                        for range in [0..i, i + 1..n] {
+                            for $k in range {
+                                let t0 = s.mul(s.mul(s.load(&sf[$k]), s.splat(prox[$k])), $intent);
+                                let t = damped!($damp, t0, $k);
+                                s.store(&mut threat[$k], t);
+                                s.store(&mut tx[$k], s.mul(t, s.sub(one, s.load(&pos[$k]))));
                             }
-                            let t0 = s.mul(s.mul(s.load(&sf[$k]), s.splat(prox[$k])), $intent);
-                            let t = damped!($damp, t0, $k);
-                            s.store(&mut threat[$k], t);
-                            s.store(&mut tx[$k], s.mul(t, s.sub(one, s.load(&pos[$k]))));
                         }
-                    };
+                        threat[i] = Lanes::default();
+                        tx[i] = Lanes::default();
+                    }};
                 }
                 match (p.w_i == 1.0, p.lambda == 0.0) {
                     (true, true) => row!(|k| s.load(&intent[k]), keep),
@@ -641,34 +643,46 @@ impl LaneWorld {
     }
 }
 
-/// In every lane, the largest `v[j]`, `j ≠ skip`, and its index (the lowest among equals;
-/// `−∞` and 0 when there is none). Where registers allow, two halves of `v` are scanned
-/// side by side, so that the two chains of comparisons overlap, and then combined: the
-/// first half's indices are the lower, so it wins ties, and the result is that of one scan
-/// in index order.
+/// In every lane, the largest `v[j]` and its index (the lowest among equals; `−∞` and 0 when
+/// every element is `−∞`: an element set to `−∞` is never chosen, which is how callers leave
+/// one out). Where registers allow, two halves of `v` are scanned side by side, so that the
+/// two chains of comparisons overlap, and then combined: the first half's indices are the
+/// lower, so it wins ties, and the result is that of one scan in index order.
 #[inline(always)]
-fn argmax<S: Simd>(s: S, v: &[Lanes], skip: usize) -> (S::V, S::V) {
+fn argmax<S: Simd>(s: S, v: &[Lanes]) -> (S::V, S::V) {
     let half = if S::MANY_REGISTERS {
         v.len().div_ceil(2)
     } else {
         v.len()
     };
+    let (first, second) = v.split_at(half);
+    let one = s.splat(1.0);
     let mut best = [s.splat(f64::NEG_INFINITY); 2];
     let mut best_j = [s.splat(0.0); 2];
-    for j in 0..half {
-        for (c, j) in [(0, j), (1, half + j)] {
-            if j != skip && j < v.len() {
-                let x = s.load(&v[j]);
-                let better = s.gt(x, best[c]);
-                best[c] = s.select(better, x, best[c]);
-                best_j[c] = s.select(better, s.splat(j as f64), best_j[c]);
-            }
-        }
+    // The indices as vectors, counted up (exact) rather than converted each time.
+    let mut j = [s.splat(0.0), s.splat(half as f64)];
+    // (Loops and a macro, not closures: see `threat_row`.)
+    macro_rules! scan {
+        ($c:literal, $x:expr) => {
+            let x = s.load($x);
+            let better = s.gt(x, best[$c]);
+            best[$c] = s.select(better, x, best[$c]);
+            best_j[$c] = s.select(better, j[$c], best_j[$c]);
+            j[$c] = s.add(j[$c], one);
+        };
     }
-    let second = s.gt(best[1], best[0]);
+    for (x, y) in first.iter().zip(second) {
+        scan!(0, x);
+        scan!(1, y);
+    }
+    // The first half's last element, when it is the longer.
+    for x in &first[second.len()..] {
+        scan!(0, x);
+    }
+    let later = s.gt(best[1], best[0]);
     (
-        s.select(second, best[1], best[0]),
-        s.select(second, best_j[1], best_j[0]),
+        s.select(later, best[1], best[0]),
+        s.select(later, best_j[1], best_j[0]),
     )
 }
 
@@ -1103,5 +1117,56 @@ impl<'s> LaneSimulator<'s> {
             });
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `argmax` of `v` on backend `s` against one scan in index order, lane by lane.
+    fn check_argmax<S: Simd>(s: S, v: &[Lanes]) {
+        let (best, best_j) = argmax(s, v);
+        let (mut got, mut got_j) = (Lanes::default(), Lanes::default());
+        s.store(&mut got, best);
+        s.store(&mut got_j, best_j);
+        for l in 0..W {
+            let (mut want, mut want_j) = (f64::NEG_INFINITY, 0);
+            for (j, x) in v.iter().enumerate() {
+                if x.0[l] > want {
+                    (want, want_j) = (x.0[l], j);
+                }
+            }
+            assert_eq!(
+                (got.0[l], got_j.0[l]),
+                (want, want_j as f64),
+                "lane {l} of {v:?}"
+            );
+        }
+    }
+
+    /// Ties (many: four distinct values) go to the lowest index, whichever half of the scan
+    /// holds it, and an element set to −∞ is never chosen; on every backend.
+    #[test]
+    fn argmax_is_one_scan_in_index_order() {
+        for len in 1..=11 {
+            let v: Vec<Lanes> = (0..len)
+                .map(|j| Lanes(std::array::from_fn(|l| ((j * 7 + l * 3) % 4) as f64)))
+                .collect();
+            for skip in 0..len {
+                let mut v = v.clone();
+                v[skip] = Lanes::splat(f64::NEG_INFINITY);
+                check_argmax(Portable, &v);
+                #[cfg(target_arch = "x86_64")]
+                {
+                    if let Some(s) = super::super::simd::Avx2::detect() {
+                        check_argmax(s, &v);
+                    }
+                    if let Some(s) = super::super::simd::Avx512::detect() {
+                        check_argmax(s, &v);
+                    }
+                }
+            }
+        }
     }
 }
