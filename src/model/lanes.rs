@@ -273,7 +273,7 @@ impl LaneWorld {
             for q in 0..rows {
                 self.threat_row(s, p, i + q, q);
             }
-            // Rows of Tx are zero only where a threat is (T = 0, a⁺ = 1): not worth looking.
+            // Tx_ik is zero only where T_ik = 0 or a⁺_ik = 1, rare: not worth looking for.
             product_first_rows(s, rows, &mut self.row, &self.tx, &self.pos, n, None);
             for q in 0..rows {
                 let i = i + q;
@@ -455,7 +455,10 @@ impl LaneWorld {
             // (Macros, not closures: closures are not always inlined into the instruction-set
             // wrappers, and outside them vector operations become calls.)
             macro_rules! partners {
-                ($range:expr, $alpha:ident, |$k:ident| $shared:expr, |$k2:ident, $pk:ident| $inv:expr) => {
+                (
+                    $range:expr, $alpha:ident,
+                    |$k:ident| $shared:expr, |$k2:ident, $pk:ident| $inv:expr
+                ) => {
                     // `k` as a vector, counted up (exact) rather than converted each time.
                     let mut kv = s.splat($range.start as f64 - 1.0);
                     for $k in $range {
@@ -715,11 +718,11 @@ fn product_first_rows<S: Simd>(
 
 /// `rows[r][j] = Σ_k t[r][k] · x[k·n + j]` in every lane, for `R` rows at once (rows of a
 /// matrix product whose left factor's rows are `t[r]`), each sum accumulated over `k` in
-/// index order with fused multiply-adds as [`super::world::axpy`] does. With `zeros` (scratch
-/// of `n` indices), a `k` whose `t` is zero in every lane of every row is skipped; the scalar code skips zero
-/// terms too, and as every term is ≥ 0 and the sums start at +0, skipping or adding a zero
-/// product gives the same sum (so a row may add the zero products of another row's `k`, and
-/// a product whose factors are seldom zero need not look for them).
+/// index order with fused multiply-adds as [`super::world::axpy`] does. With `zeros`
+/// (scratch of `n` indices), a `k` whose `t` is zero in every lane of every row is skipped;
+/// the scalar code skips zero terms too, and as every term is ≥ 0 and the sums start at +0,
+/// skipping or adding a zero product gives the same sum (so a row may add the zero products
+/// of another row's `k`, and a product whose factors are seldom zero need not look for them).
 ///
 /// The columns are split into as few blocks as the backend's registers allow
 /// ([`Simd::ACCUMULATORS`] sums), of nearly equal widths, each computed with its sums held

@@ -6,7 +6,8 @@
 //! run by run would fetch them from memory again and again. So the recorder keeps, per
 //! observation, a small accumulator of one cache line (the fixed-point sums folded to four
 //! lanes, a range, two counts and a sum for values too large for the fast path) and the
-//! histogram bins of the last [`PENDING_SLOTS`] runs (one byte each), and adds them to the statistics
+//! histogram bins of the last [`PENDING_SLOTS`] runs (one byte each), and adds them to the
+//! statistics
 //! every [`PENDING_SLOTS`] runs and when it is dropped: the histogram bins first to 16-bit
 //! counts of its own, which it adds to the study's 64-bit histograms every
 //! [`RUNS_PER_TRANSFER`] runs and when it is dropped. Everything is integer counts and
@@ -40,8 +41,8 @@ const _: () = assert!(ALIGNMENT_BINS < u8::MAX as usize);
 #[repr(C, align(64))]
 struct PairAcc {
     /// Σ of `FixedSum::fixed(alignment)` over the fast path's values, lane `l` holding lanes
-    /// `l` and `l + 4` ([`Simd::add_halves`]): integers, exact in `f64` (at most 64 values of
-    /// magnitude ≤ 2^49 each), added up only at the flush.
+    /// `l` and `l + 4` ([`Simd::add_halves`]): integers, exact in `f64` (at most 64 values
+    /// below [`PAIR_FAST_LIMIT`] = 2^33 in magnitude, so below 2^39), added up at the flush.
     lanes: [f64; 4],
     /// Σ of `FixedSum::fixed(alignment)` of the other values: |each| ≤ 2^32 + 1, so 256 runs
     /// fit an i64.
