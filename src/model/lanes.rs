@@ -455,31 +455,25 @@ impl LaneWorld {
             // (Macros, not closures: closures are not always inlined into the instruction-set
             // wrappers, and outside them vector operations become calls.)
             macro_rules! partners {
-                (
-                    $range:expr, $alpha:ident,
-                    |$k:ident| $shared:expr, |$k2:ident, $pk:ident| $inv:expr
-                ) => {
+                ($range:expr, $alpha:ident, |$k:ident, $pk:ident| $shared:expr, $inv:expr) => {
                     // `k` as a vector, counted up (exact) rather than converted each time.
                     let mut kv = s.splat($range.start as f64 - 1.0);
                     for $k in $range {
-                        let k = $k;
                         kv = s.add(kv, one);
                         let shared = $shared;
-                        let power_k = s.load(&power[k]);
-                        let $k2 = k;
-                        let $pk = power_k;
+                        let $pk = s.load(&power[$k]);
                         let inv = $inv;
                         // `formulas::partner_terms`, summed in the order of `PartnerTerms::value`.
-                        let v = s.mul(s.mul(need_s, shared), s.load(&inv_kappa[k]));
-                        let brings = s.mul(s.mul(need_p, power_k), inv);
+                        let v = s.mul(s.mul(need_s, shared), s.load(&inv_kappa[$k]));
+                        let brings = s.mul(s.mul(need_p, $pk), inv);
                         let v = s.add(v, brings);
-                        let v = s.add(v, s.mul(be, s.load(&e_row[k])));
-                        let v = s.add(v, s.mul(bf, s.load(&f_row[k])));
-                        let v = s.add(v, s.mul(bt, s.load(&t_row[k])));
-                        let v = s.add(v, s.mul(bm, s.load(&m_row[k])));
+                        let v = s.add(v, s.mul(be, s.load(&e_row[$k])));
+                        let v = s.add(v, s.mul(bf, s.load(&f_row[$k])));
+                        let v = s.add(v, s.mul(bt, s.load(&t_row[$k])));
+                        let v = s.add(v, s.mul(bm, s.load(&m_row[$k])));
                         let v = s.add(v, autonomy);
                         let v = s.select(s.eq(hv, kv), zero, v);
-                        s.store(&mut row[k], v);
+                        s.store(&mut row[$k], v);
                         // α_i = max(0, max_k V_ik) (`formulas::availability`).
                         $alpha = s.max(s.max(zero, $alpha), v);
                     }
@@ -489,14 +483,19 @@ impl LaneWorld {
             // stored in the upper triangle for the second.
             macro_rules! both {
                 (|$k:ident| $shared:expr) => {
-                    partners!(0..i, alpha_lo, |$k| $shared, |k, power_k| if valued[k] {
-                        s.load(&inv_sum[k * n + i])
-                    } else {
-                        s.div(one, s.add(power_i, power_k))
-                    });
-                    partners!(i + 1..n, alpha_hi, |$k| $shared, |k, power_k| {
+                    partners!(
+                        0..i,
+                        alpha_lo,
+                        |$k, power_k| $shared,
+                        if valued[$k] {
+                            s.load(&inv_sum[$k * n + i])
+                        } else {
+                            s.div(one, s.add(power_i, power_k))
+                        }
+                    );
+                    partners!(i + 1..n, alpha_hi, |$k, power_k| $shared, {
                         let inv = s.div(one, s.add(power_i, power_k));
-                        s.store(&mut inv_sum[i * n + k], inv);
+                        s.store(&mut inv_sum[i * n + $k], inv);
                         inv
                     });
                 };
