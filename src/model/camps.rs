@@ -54,16 +54,21 @@ pub fn camps(size: &[f64], propensity: &[f64]) -> Camps {
     let mut side: Vec<bool> = (0..n)
         .map(|i| i != strongest && propensity[i * n + strongest] < 0.0)
         .collect();
+    // Σ_{j≠i} s_j p_ij, which no switch changes: once per state.
+    let totals: Vec<f64> = (0..n)
+        .map(|i| {
+            (0..n)
+                .filter(|&j| j != i)
+                .map(|j| size[j] * propensity[i * n + j])
+                .sum()
+        })
+        .collect();
     // Each switch strictly lowers E; the bound only guards against float ties.
     for _ in 0..(4 * n * n + 8) {
         let mut switched = false;
-        for i in 0..n {
+        for (i, &total) in totals.iter().enumerate() {
             // Switching flips d_ij for every j: the new frustration is Σ_{j≠i} s_j p_ij (1 − d_ij).
             let here = frustration(i, &side, size, propensity);
-            let total: f64 = (0..n)
-                .filter(|&j| j != i)
-                .map(|j| size[j] * propensity[i * n + j])
-                .sum();
             if total - here < here - 1e-12 * here.abs().max(1e-300) {
                 side[i] = !side[i];
                 switched = true;

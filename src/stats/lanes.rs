@@ -33,7 +33,10 @@ const FLUSHES_PER_TRANSFER: usize = (u16::MAX as usize) / PENDING_SLOTS;
 pub const RUNS_PER_TRANSFER: usize = FLUSHES_PER_TRANSFER * PENDING_SLOTS;
 
 const H: usize = ALIGNMENT_BINS + 2;
-const _: () = assert!(ALIGNMENT_BINS < u8::MAX as usize);
+
+/// The pending byte of a lane without a run (or of a slot without a group): no bin.
+const NO_BIN: u8 = u8::MAX;
+const _: () = assert!(H <= NO_BIN as usize);
 
 /// What the pending runs showed at one (step, pair) observation: one cache line, so that
 /// recording an observation touches one line (and its pending bins) rather than two or three.
@@ -92,10 +95,8 @@ pub struct LaneRecorder<'a> {
     active: [usize; PENDING_GROUPS],
     /// Pending groups (complete runs).
     groups: usize,
-    /// Scratch of [`LaneRecorder::flush`]: a count per bin and lane (at most
-    /// [`PENDING_GROUPS`] < 256 each), all zero between calls.
-    /// Indexed by any byte, so that counting needs no bounds checks.
-    local: Box<[[u8; W]; 256]>,
+    /// How the flush counts the pending runs per bin.
+    counter: BinCounter,
 }
 
 impl<'a> LaneRecorder<'a> {
@@ -114,7 +115,7 @@ impl<'a> LaneRecorder<'a> {
             flushes: 0,
             active: [0; PENDING_GROUPS],
             groups: 0,
-            local: Box::new([[0; W]; 256]),
+            counter: BinCounter::best(),
         }
     }
 
@@ -125,41 +126,30 @@ impl<'a> LaneRecorder<'a> {
 
     /// Add the pending runs' pair statistics to the study's.
     ///
-    /// The bins of an observation are counted per lane first (one byte per bin and lane):
-    /// consecutive runs often fall in the same bin, and counting them all in one counter
-    /// would make each increment wait for the previous one. Only the bins between those of
-    /// the observation's smallest and largest value can be non-zero, so only they are added
-    /// to the recorder's 16-bit counts (and cleared); every [`FLUSHES_PER_TRANSFER`] flushes
-    /// those go to the study's histograms.
+    /// Only the bins between those of an observation's smallest and largest value can hold
+    /// its pending runs (about 19 of the 202, on average, in the flagship), so the flush
+    /// counts, for each of those bins, the pending bytes equal to it ([`BinCounter`]), adds
+    /// the counts to the recorder's 16-bit counts, and every [`FLUSHES_PER_TRANSFER`] flushes
+    /// adds those to the study's histograms.
     fn flush(&mut self) {
         let groups = self.groups;
         if groups == 0 {
             return;
         }
         let runs: usize = self.active[..groups].iter().sum();
-        let st = &mut *self.stats;
-        let local = &mut self.local;
         let observations = self.acc.len();
+        // The counters read every slot: those of groups not pending hold no bin.
+        for g in groups..PENDING_GROUPS {
+            self.bins[g * self.stride..][..observations].fill([NO_BIN; W]);
+        }
+        let st = &mut *self.stats;
         for idx in 0..observations {
             prefetch_bins(&self.counts, &self.acc, idx + PREFETCH_AHEAD);
-            for (g, &active) in self.active[..groups].iter().enumerate() {
-                let bins = &self.bins[g * self.stride + idx];
-                if active == W {
-                    for (l, &b) in bins.iter().enumerate() {
-                        local[usize::from(b)][l] += 1;
-                    }
-                } else {
-                    for (l, &b) in bins[..active].iter().enumerate() {
-                        local[usize::from(b)][l] += 1;
-                    }
-                }
-            }
             let acc = &mut self.acc[idx];
             let (first, last) = (alignment_bin(acc.lo), alignment_bin(acc.hi));
             let hist = &mut self.counts[idx * H..(idx + 1) * H];
-            for (h, counts) in hist[first..=last].iter_mut().zip(&mut local[first..=last]) {
-                *h += byte_sum(u64::from_le_bytes(std::mem::take(counts)));
-            }
+            self.counter
+                .count(&self.bins, self.stride, idx, &mut hist[first..=last], first);
             st.alignment_sum[idx].merge(&FixedSum {
                 sum: i128::from(acc.sum)
                     + acc.lanes.iter().map(|&x| x as i64 as i128).sum::<i128>(),
@@ -234,8 +224,15 @@ impl<'a> LaneRecorder<'a> {
             let regular = s.trunc(s.mul(s.add(a, one), half_bins));
             let regular = s.add(s.min(regular, s.splat((ALIGNMENT_BINS - 1) as f64)), one);
             let top = s.select(s.ge(a, one), s.splat((ALIGNMENT_BINS + 1) as f64), regular);
-            // Integers in 0..=ALIGNMENT_BINS + 1 (< 256), as `to_u8s` requires.
-            *bins_out = s.to_u8s(s.select(s.le(a, minus_one), zero, top));
+            let bin = s.select(s.le(a, minus_one), zero, top);
+            // Lanes without a run: a byte that is no bin (see `BinCounter`).
+            let bin = if FULL {
+                bin
+            } else {
+                s.select(live, bin, s.splat(f64::from(NO_BIN)))
+            };
+            // Integers in 0..=ALIGNMENT_BINS + 1 or NO_BIN (< 256), as `to_u8s` requires.
+            *bins_out = s.to_u8s(bin);
             // The range changes rarely once a few groups are in: test before reducing.
             let (below, above) = (s.lt(a, s.splat(acc.lo)), s.gt(a, s.splat(acc.hi)));
             if s.bits(below) & lanes != 0 {
@@ -321,6 +318,114 @@ fn byte_sum(x: u64) -> u16 {
     (pairs.wrapping_mul(0x0001_0001_0001_0001) >> 48) as u16
 }
 
+/// How [`LaneRecorder::flush`] counts, for each bin `first + j` of an observation's range,
+/// its pending bytes equal to it (one per pending slot and lane: [`PENDING_SLOTS`] in all, a
+/// slot without a run holding [`NO_BIN`]), adding the count to `hist[j]`.
+enum BinCounter {
+    /// Byte by byte: a count per bin and lane first (consecutive runs often fall in the same
+    /// bin, and counting them all in one counter would make each increment wait for the
+    /// previous one), then the lanes' counts added up. The scratch holds those counts
+    /// (at most [`PENDING_GROUPS`] each), all zero between calls; indexed by any byte.
+    Scalar(Box<[[u8; W]; 256]>),
+    /// With AVX2: the observation's [`PENDING_SLOTS`] bytes in eight registers, compared
+    /// with each bin of the range at once (32 bytes per instruction).
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+}
+
+impl BinCounter {
+    /// The fastest counter this CPU runs.
+    fn best() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        if is_x86_feature_detected!("avx2") {
+            return Self::Avx2;
+        }
+        Self::scalar()
+    }
+
+    /// [`BinCounter::Scalar`].
+    fn scalar() -> Self {
+        Self::Scalar(Box::new([[0; W]; 256]))
+    }
+
+    /// Count observation `idx`'s pending bytes (`bins[g * stride + idx]` for every slot `g`)
+    /// equal to each bin `first + j`, into `hist[j]`.
+    #[inline(always)]
+    fn count(
+        &mut self,
+        bins: &[[u8; W]],
+        stride: usize,
+        idx: usize,
+        hist: &mut [u16],
+        first: usize,
+    ) {
+        match self {
+            Self::Scalar(local) => count_scalar(local, bins, stride, idx, hist, first),
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `Avx2` is chosen only where the CPU has AVX2 (`best`).
+            Self::Avx2 => unsafe { count_avx2(bins, stride, idx, hist, first) },
+        }
+    }
+}
+
+/// [`BinCounter::Scalar`], with its scratch `local`.
+fn count_scalar(
+    local: &mut [[u8; W]; 256],
+    bins: &[[u8; W]],
+    stride: usize,
+    idx: usize,
+    hist: &mut [u16],
+    first: usize,
+) {
+    for g in 0..PENDING_GROUPS {
+        for (l, &b) in bins[g * stride + idx].iter().enumerate() {
+            local[usize::from(b)][l] += 1;
+        }
+    }
+    // Every byte is in the range or no bin: those are all the counts to clear.
+    for (h, counts) in hist.iter_mut().zip(&mut local[first..]) {
+        *h += byte_sum(u64::from_le_bytes(std::mem::take(counts)));
+    }
+    local[usize::from(NO_BIN)] = [0; W];
+}
+
+/// [`BinCounter::Avx2`].
+///
+/// # Safety
+/// The CPU must have AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn count_avx2(bins: &[[u8; W]], stride: usize, idx: usize, hist: &mut [u16], first: usize) {
+    use std::arch::x86_64::*;
+    const _: () = assert!(PENDING_GROUPS == 32 && W == 8);
+    let slot = |g: usize| i64::from_le_bytes(bins[g * stride + idx]);
+    // Four slots (32 bytes) per register.
+    let v: [__m256i; 8] = std::array::from_fn(|c| {
+        _mm256_set_epi64x(
+            slot(4 * c + 3),
+            slot(4 * c + 2),
+            slot(4 * c + 1),
+            slot(4 * c),
+        )
+    });
+    let zero = _mm256_setzero_si256();
+    for (j, h) in hist.iter_mut().enumerate() {
+        let key = _mm256_set1_epi8((first + j) as u8 as i8);
+        // Equal bytes are −1: subtracted, each byte counts its equals (at most 8).
+        let mut n = zero;
+        for v in v {
+            n = _mm256_sub_epi8(n, _mm256_cmpeq_epi8(v, key));
+        }
+        // Sums of eight bytes each, then of the four.
+        let sums = _mm256_sad_epu8(n, zero);
+        let sums = _mm_add_epi64(
+            _mm256_castsi256_si128(sums),
+            _mm256_extracti128_si256::<1>(sums),
+        );
+        *h += (_mm_cvtsi128_si64(sums) + _mm_extract_epi64::<1>(sums)) as u16;
+    }
+}
+
 /// Observations ahead whose histogram bins [`LaneRecorder::flush`] asks the CPU to fetch.
 const PREFETCH_AHEAD: usize = 4;
 
@@ -399,4 +504,54 @@ pub fn fixed_lanes<S: Simd>(s: S, v: S::V, live: S::M) -> i128 {
             }
         })
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every counter adds, for each bin of the range, the number of an observation's pending
+    /// bytes equal to it, ignoring slots without a run; the scalar counter's scratch is clear
+    /// again after each observation (the observations are counted one after the other).
+    #[test]
+    fn bin_counters_count_the_bytes_of_each_bin() {
+        let stride = 24;
+        let mut bins = vec![[0u8; W]; stride * PENDING_GROUPS];
+        // Bins 40..=63 and some slots without a run, from a fixed linear congruential sequence.
+        let mut x = 12_345u64;
+        for b in bins.iter_mut().flatten() {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let r = (x >> 33) % 25;
+            *b = if r == 24 { NO_BIN } else { 40 + r as u8 };
+        }
+        let mut counters = vec![BinCounter::scalar()];
+        #[cfg(target_arch = "x86_64")]
+        if is_x86_feature_detected!("avx2") {
+            counters.push(BinCounter::Avx2);
+        }
+        for idx in 0..stride {
+            let mut want = vec![0u16; H];
+            for g in 0..PENDING_GROUPS {
+                for &b in &bins[g * stride + idx] {
+                    if b != NO_BIN {
+                        want[usize::from(b)] += 1;
+                    }
+                }
+            }
+            assert!(
+                want[40..=63].iter().sum::<u16>() > 200,
+                "most slots hold runs"
+            );
+            for c in &mut counters {
+                // Counts are added to what the histogram holds.
+                let mut hist = vec![7u16; H];
+                c.count(&bins, stride, idx, &mut hist[40..=63], 40);
+                for (b, (&h, &w)) in hist.iter().zip(&want).enumerate() {
+                    assert_eq!(h, 7 + w, "observation {idx}, bin {b}");
+                }
+            }
+        }
+    }
 }
