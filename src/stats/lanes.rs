@@ -214,42 +214,48 @@ impl<'a> LaneRecorder<'a> {
             &mut self.acc[step * pairs..(step + 1) * pairs],
             &mut bins_out[step * pairs..(step + 1) * pairs],
         );
-        let pair_values = (0..n).flat_map(|i| &w.alignment[i * n + i + 1..(i + 1) * n]);
-        for ((a, acc), bins_out) in pair_values.zip(accs).zip(bins_out) {
-            let a = s.load(a);
-            // `alignment_bin` on every lane: 0 at −1, ALIGNMENT_BINS + 1 at +1, else
-            // 1 + min(⌊(a + 1)·0.5·ALIGNMENT_BINS⌋, ALIGNMENT_BINS − 1).
-            // (a + 1)·0.5 is exact, so multiplying by 0.5·ALIGNMENT_BINS at once rounds alike.
-            let half_bins = s.splat(0.5 * ALIGNMENT_BINS as f64);
-            let regular = s.trunc(s.mul(s.add(a, one), half_bins));
-            let regular = s.add(s.min(regular, s.splat((ALIGNMENT_BINS - 1) as f64)), one);
-            let top = s.select(s.ge(a, one), s.splat((ALIGNMENT_BINS + 1) as f64), regular);
-            let bin = s.select(s.le(a, minus_one), zero, top);
-            // Lanes without a run: a byte that is no bin (see `BinCounter`).
-            let bin = if FULL {
-                bin
-            } else {
-                s.select(live, bin, s.splat(f64::from(NO_BIN)))
-            };
-            // Integers in 0..=ALIGNMENT_BINS + 1 or NO_BIN (< 256), as `to_u8s` requires.
-            *bins_out = s.to_u8s(bin);
-            // The range changes rarely once a few groups are in: test before reducing.
-            let (below, above) = (s.lt(a, s.splat(acc.lo)), s.gt(a, s.splat(acc.hi)));
-            if s.bits(below) & lanes != 0 {
-                acc.lo = acc.lo.min(s.hmin(s.select(live, a, inf)));
+        // Row by row (pairs (i, k > i)), so that the loop over a row has no other bookkeeping.
+        let (mut accs, mut bins_out) = (accs, bins_out);
+        for i in 0..n {
+            let row = &w.alignment[i * n + i + 1..(i + 1) * n];
+            let (acc_row, acc_rest) = accs.split_at_mut(row.len());
+            let (bins_row, bins_rest) = bins_out.split_at_mut(row.len());
+            (accs, bins_out) = (acc_rest, bins_rest);
+            for ((a, acc), bins_out) in row.iter().zip(acc_row).zip(bins_row) {
+                let a = s.load(a);
+                // `alignment_bin` on every lane: 0 at −1, ALIGNMENT_BINS + 1 at +1, else
+                // 1 + min(⌊(a + 1)·0.5·ALIGNMENT_BINS⌋, ALIGNMENT_BINS − 1).
+                // (a + 1)·0.5 is exact, so multiplying by 0.5·ALIGNMENT_BINS at once rounds alike.
+                let half_bins = s.splat(0.5 * ALIGNMENT_BINS as f64);
+                let regular = s.trunc(s.mul(s.add(a, one), half_bins));
+                let regular = s.add(s.min(regular, s.splat((ALIGNMENT_BINS - 1) as f64)), one);
+                let top = s.select(s.ge(a, one), s.splat((ALIGNMENT_BINS + 1) as f64), regular);
+                let bin = s.select(s.le(a, minus_one), zero, top);
+                // Lanes without a run: a byte that is no bin (see `BinCounter`).
+                let bin = if FULL {
+                    bin
+                } else {
+                    s.select(live, bin, s.splat(f64::from(NO_BIN)))
+                };
+                // Integers in 0..=ALIGNMENT_BINS + 1 or NO_BIN (< 256), as `to_u8s` requires.
+                *bins_out = s.to_u8s(bin);
+                // The range changes rarely once a few groups are in: test before reducing (both
+                // ends at once: a minimum or maximum that does not change is rewritten as it is).
+                let (below, above) = (s.lt(a, s.splat(acc.lo)), s.gt(a, s.splat(acc.hi)));
+                if (s.bits(below) | s.bits(above)) & lanes != 0 {
+                    acc.lo = acc.lo.min(s.hmin(s.select(live, a, inf)));
+                    acc.hi = acc.hi.max(s.hmax(s.select(live, a, neg_inf)));
+                }
+                // Σ `FixedSum::fixed(a)`: |each| ≤ 2^32 + 1 for an alignment in [−1, 1], so the
+                // four lanes' sums (64 values each) stay below 2^39, and 256 runs' sum fits an i64.
+                match fixed_vector(s, a, live, PAIR_FAST_LIMIT) {
+                    Some(t) => s.add_halves(&mut acc.lanes, t),
+                    None => acc.sum += fixed_lanes(s, a, live) as i64,
+                }
+                let allied = s.bits(s.ge(a, alliance)) & lanes;
+                let rival = s.bits(s.le(a, rivalry)) & !allied & lanes;
+                acc.classes += allied.count_ones() | rival.count_ones() << RIVAL_SHIFT;
             }
-            if s.bits(above) & lanes != 0 {
-                acc.hi = acc.hi.max(s.hmax(s.select(live, a, neg_inf)));
-            }
-            // Σ `FixedSum::fixed(a)`: |each| ≤ 2^32 + 1 for an alignment in [−1, 1], so the
-            // four lanes' sums (64 values each) stay below 2^39, and 256 runs' sum fits an i64.
-            match fixed_vector(s, a, live, PAIR_FAST_LIMIT) {
-                Some(t) => s.add_halves(&mut acc.lanes, t),
-                None => acc.sum += fixed_lanes(s, a, live) as i64,
-            }
-            let allied = s.bits(s.ge(a, alliance)) & lanes;
-            let rival = s.bits(s.le(a, rivalry)) & !allied & lanes;
-            acc.classes += allied.count_ones() | rival.count_ones() << RIVAL_SHIFT;
         }
         // States: Σ_i P_i in index order, as `Iterator::sum` does (from −0).
         let mut total = s.splat(-0.0);
