@@ -575,16 +575,15 @@ impl LaneWorld {
                 let i = i + q;
                 let (neg_i, row) = (&self.tx[q * n..][..n], &self.row[q * n..][..n]);
                 let (v_row, v0_row) = (&mut intent[i * n..][..n], &intent0[i * n..][..n]);
-                let elements = neg_i.iter().zip(row).zip(v_row).zip(v0_row);
-                for (j, (((hostile, allied), v_ij), v0)) in elements.enumerate() {
-                    if i == j {
-                        continue;
+                // The states before i, then after i (no test of j = i per element).
+                for range in [0..i, i + 1..n] {
+                    for j in range {
+                        let spiral = s.mul(zeta, s.add(s.load(&neg_i[j]), s.load(&row[j])));
+                        let v = s.load(&v_row[j]);
+                        let relax = s.mul(xi, s.sub(v, s.load(&v0_row[j])));
+                        let v = s.add(v, s.mul(dt, s.sub(spiral, relax)));
+                        s.store(&mut v_row[j], s.clamp(v, 0.0, 1.0));
                     }
-                    let spiral = s.mul(zeta, s.add(s.load(hostile), s.load(allied)));
-                    let v = s.load(v_ij);
-                    let relax = s.mul(xi, s.sub(v, s.load(v0)));
-                    let v = s.add(v, s.mul(dt, s.sub(spiral, relax)));
-                    s.store(v_ij, s.clamp(v, 0.0, 1.0));
                 }
             }
             i += rows;
