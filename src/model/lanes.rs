@@ -65,7 +65,7 @@ pub struct LaneWorld {
     relative_power: Vec<Lanes>,
     source_factor: Vec<Lanes>,
     threat: Vec<Lanes>,
-    /// Two rows of `Tx` (in [`LaneWorld::threats`]).
+    /// Two rows of `Tx` (in [`LaneWorld::threats`]) or of `a⁻` (in [`LaneWorld::update_intent`]).
     tx: Vec<Lanes>,
     camp_threat: Vec<Lanes>,
     /// `h(i)` of each lane.
@@ -75,10 +75,7 @@ pub struct LaneWorld {
     /// Strategy of each state in each lane.
     pub strategy: Vec<[Strategy; W]>,
     desire: Vec<Lanes>,
-    /// `a⁺_ij = max(a_ij, 0)` and `a⁻_ij = max(−a_ij, 0)`, kept up to date wherever
-    /// alignment changes (the alignment update, events), so that no phase recomputes them.
     pos: Vec<Lanes>,
-    neg: Vec<Lanes>,
     /// Two rows of `n` (matrix products; the first for partner values).
     row: Vec<Lanes>,
     /// Scratch for [`product_rows`].
@@ -134,16 +131,7 @@ impl LaneWorld {
             kappa: splat(&w.kappa),
             strategy: w.strategy.iter().map(|&x| [x; W]).collect(),
             desire: splat(&w.desire),
-            pos: w
-                .alignment
-                .iter()
-                .map(|&a| Lanes::splat(a.max(0.0)))
-                .collect(),
-            neg: w
-                .alignment
-                .iter()
-                .map(|&a| Lanes::splat((-a).max(0.0)))
-                .collect(),
+            pos: splat(&w.alignment_pos),
             row: vec![Lanes::default(); 2 * n],
             ks: vec![0; n],
             inv_kappa: vec![Lanes::default(); n],
@@ -173,8 +161,6 @@ impl LaneWorld {
             (&mut self.mistrust, &initial.mistrust),
             (&mut self.affinity, &initial.affinity),
             (&mut self.alignment, &initial.alignment),
-            (&mut self.pos, &initial.pos),
-            (&mut self.neg, &initial.neg),
             (&mut self.intent, &initial.intent),
             (&mut self.intent0, &initial.intent0),
             (&mut self.interdependence, &initial.interdependence),
@@ -218,14 +204,7 @@ impl LaneWorld {
                     Alignment => &mut self.alignment,
                 };
                 apply(&mut m[i * n + j]);
-                let value = m[i * n + j].0[l];
-                m[j * n + i].0[l] = value;
-                if matches!(field, Alignment) {
-                    for k in [i * n + j, j * n + i] {
-                        self.pos[k].0[l] = value.max(0.0);
-                        self.neg[k].0[l] = (-value).max(0.0);
-                    }
-                }
+                m[j * n + i].0[l] = m[i * n + j].0[l];
             }
             Target::Intent { from, to } => apply(&mut self.intent[to * n + from]),
             Target::Baseline { from, to } => apply(&mut self.intent0[to * n + from]),
@@ -273,6 +252,9 @@ impl LaneWorld {
     fn threats<S: Simd>(&mut self, s: S, p: &Params) {
         let n = self.n;
         let zero = s.splat(0.0);
+        for (a, pos) in self.alignment.iter().zip(&mut self.pos) {
+            s.store(pos, s.max(s.load(a), zero));
+        }
         if p.threat_form == ThreatForm::Product {
             // T_ij = [Phat_j^wP · O_j^wO / scale] · prox_ij^wD · I_ji^wI · (1 − λ·e_ij),
             // evaluated left to right as in `World::threats`; the bracket once per source j.
@@ -572,18 +554,26 @@ impl LaneWorld {
     fn update_intent<S: Simd>(&mut self, s: S, dt: f64, p: &Params) {
         let n = self.n;
         let (zeta, xi, dt) = (s.splat(p.zeta), s.splat(p.xi), s.splat(dt));
-        let (pos, neg, intent0) = (&self.pos[..], &self.neg[..], &self.intent0[..]);
+        let (pos, alignment, intent0) = (&self.pos[..], &self.alignment[..], &self.intent0[..]);
         let intent = &mut self.intent[..];
-        // Two rows at a time: the sums Σ_k a⁺_jk·a⁻_ik into `row`, then the intents.
+        let zero = s.splat(0.0);
+        // Two rows at a time: a⁻_i· (rows of `alignment_neg`, from the snapshot) into `tx`,
+        // the sums Σ_k a⁺_jk·a⁻_ik into `row`, then the intents.
         let mut i = 0;
         while i < n {
             let rows = rows_at::<S>(i, n);
+            for (q, neg_row) in self.tx.chunks_exact_mut(n).take(rows).enumerate() {
+                let a_row = &alignment[(i + q) * n..][..n];
+                for (neg, a) in neg_row.iter_mut().zip(a_row) {
+                    s.store(neg, s.max(s.neg(s.load(a)), zero));
+                }
+            }
             // Rows of a⁻ are zero wherever alignment is ≥ 0: skip those terms.
             let zeros = Some(&mut self.ks[..]);
-            product_first_rows(s, rows, &mut self.row, &neg[i * n..], pos, n, zeros);
+            product_first_rows(s, rows, &mut self.row, &self.tx, pos, n, zeros);
             for q in 0..rows {
                 let i = i + q;
-                let (neg_i, row) = (&neg[i * n..][..n], &self.row[q * n..][..n]);
+                let (neg_i, row) = (&self.tx[q * n..][..n], &self.row[q * n..][..n]);
                 let (v_row, v0_row) = (&mut intent[i * n..][..n], &intent0[i * n..][..n]);
                 // The states before i, then after i (no test of j = i per element).
                 for range in [0..i, i + 1..n] {
@@ -609,11 +599,9 @@ impl LaneWorld {
             (s.splat(p.eta * dt), s.splat(p.rho * dt), s.splat(p.sigma_d));
         let desire = &self.desire[..n * n];
         let mut z = &z[..n * (n - 1) / 2];
-        let zero = s.splat(0.0);
         for i in 0..n {
-            // Row i (k > i) and, below it, rows k > i whose element i mirrors (k, i), of the
-            // alignments and of their a⁺ and a⁻: iterators rather than indices, so the loop
-            // has no bounds checks.
+            // Row i (k > i) and, below it, rows k > i whose element i mirrors (k, i): iterators
+            // rather than indices, so the loop has no bounds checks.
             let (upper, lower) = self.alignment[..n * n].split_at_mut((i + 1) * n);
             let (a_row, d_row) = (
                 &mut upper[i * n + i + 1..],
@@ -622,29 +610,17 @@ impl LaneWorld {
             let below = lower
                 .chunks_exact_mut(n)
                 .zip(desire[(i + 1) * n..].chunks_exact(n));
-            let (pos_upper, pos_lower) = self.pos[..n * n].split_at_mut((i + 1) * n);
-            let (neg_upper, neg_lower) = self.neg[..n * n].split_at_mut((i + 1) * n);
-            let parts = pos_upper[i * n + i + 1..]
-                .iter_mut()
-                .zip(pos_lower.chunks_exact_mut(n))
-                .zip(neg_upper[i * n + i + 1..].iter_mut())
-                .zip(neg_lower.chunks_exact_mut(n));
             // The normals of pairs (i, k > i), in that order.
             let (z_row, rest) = z.split_at(n - i - 1);
             z = rest;
-            let row = a_row.iter_mut().zip(d_row).zip(below).zip(z_row).zip(parts);
-            for ((((a_ik, d_ik), (a_k, d_k)), zq), (((pos_ik, pos_k), neg_ik), neg_k)) in row {
+            let row = a_row.iter_mut().zip(d_row).zip(below).zip(z_row);
+            for (((a_ik, d_ik), (a_k, d_k)), zq) in row {
                 let d = s.min(s.load(d_ik), s.load(&d_k[i]));
                 let a = s.load(a_ik);
                 let push = s.mul(eta_dt, s.add(d, s.mul(sigma, s.load(zq))));
                 let new = s.clamp(s.sub(s.add(a, push), s.mul(rho_dt, a)), -1.0, 1.0);
                 s.store(a_ik, new);
                 s.store(&mut a_k[i], new);
-                let (pos, neg) = (s.max(new, zero), s.max(s.neg(new), zero));
-                s.store(pos_ik, pos);
-                s.store(&mut pos_k[i], pos);
-                s.store(neg_ik, neg);
-                s.store(&mut neg_k[i], neg);
             }
         }
     }
