@@ -5,11 +5,11 @@
 //! with a 202-bin histogram each (10.7 MB), far more than a CPU cache holds. Updating them
 //! run by run would fetch them from memory again and again. So the recorder keeps, per
 //! observation, a small accumulator of one cache line (the fixed-point sums folded to four
-//! lanes, a range, two counts and a sum for values too large for the fast path) and the
-//! histogram bins of the last [`PENDING_SLOTS`] runs (one byte each), and adds them to the
-//! statistics
-//! every [`PENDING_SLOTS`] runs and when it is dropped: the histogram bins first to 16-bit
-//! counts of its own, which it adds to the study's 64-bit histograms every
+//! lanes, the range of the values so far, two counts and a sum for values too large for the
+//! fast path) and the histogram bins of the last [`PENDING_SLOTS`] runs (one byte each), and
+//! adds them to the statistics every [`PENDING_SLOTS`] runs and when it is dropped: the
+//! histogram bins first to 16-bit counts of its own (counted per bin with vector compares,
+//! [`BinCounter`]), which it adds to the study's 64-bit histograms every
 //! [`RUNS_PER_TRANSFER`] runs and when it is dropped. Everything is integer counts and
 //! sums, minima and maxima, so the statistics are exactly those of
 //! [`StudyStats::observe`](super::StudyStats::observe) run by run (tested).
@@ -50,6 +50,8 @@ struct PairAcc {
     /// Σ of `FixedSum::fixed(alignment)` of the other values: |each| ≤ 2^32 + 1, so 256 runs
     /// fit an i64.
     sum: i64,
+    /// The smallest and largest value of every run recorded so far (not only the pending
+    /// ones): the bins between theirs hold the pending runs.
     lo: f64,
     hi: f64,
     /// Runs allied (low 16 bits) and rivals (high 16 bits): at most 256 each.
@@ -159,7 +161,13 @@ impl<'a> LaneRecorder<'a> {
             *r = (r.0.min(acc.lo), r.1.max(acc.hi));
             st.alliance[idx] += u64::from(acc.classes & ((1 << RIVAL_SHIFT) - 1));
             st.rivalry[idx] += u64::from(acc.classes >> RIVAL_SHIFT);
-            *acc = EMPTY;
+            // The range is kept: once a few runs are in it seldom changes, so the test
+            // that guards its update in `observe_lanes` is rarely true and well predicted.
+            *acc = PairAcc {
+                lo: acc.lo,
+                hi: acc.hi,
+                ..EMPTY
+            };
         }
         self.groups = 0;
         self.flushes += 1;
@@ -334,7 +342,7 @@ enum BinCounter {
     /// (at most [`PENDING_GROUPS`] each), all zero between calls; indexed by any byte.
     Scalar(Box<[[u8; W]; 256]>),
     /// With AVX2: the observation's [`PENDING_SLOTS`] bytes in eight registers, compared
-    /// with each bin of the range at once (32 bytes per instruction).
+    /// with each bin between their smallest and largest at once (32 bytes per instruction).
     #[cfg(target_arch = "x86_64")]
     Avx2,
 }
@@ -414,8 +422,21 @@ unsafe fn count_avx2(bins: &[[u8; W]], stride: usize, idx: usize, hist: &mut [u1
             slot(4 * c),
         )
     });
+    // The smallest and largest bin among the bytes, to count only between them (`hist`
+    // covers the range of every run so far, often wider): NO_BIN, the largest byte, is left
+    // out of the maximum by adding 1, which wraps it to 0.
+    let one = _mm256_set1_epi8(1);
+    let (mut lo, mut hi) = (v[0], _mm256_add_epi8(v[0], one));
+    for &v in &v[1..] {
+        lo = _mm256_min_epu8(lo, v);
+        hi = _mm256_max_epu8(hi, _mm256_add_epi8(v, one));
+    }
+    let lo = usize::from(hmin_u8(lo));
+    let hi = usize::from(hmax_u8(hi).wrapping_sub(1));
+    let start = lo.saturating_sub(first).min(hist.len());
+    let end = (hi + 1).saturating_sub(first).min(hist.len());
     let zero = _mm256_setzero_si256();
-    for (j, h) in hist.iter_mut().enumerate() {
+    for (j, h) in hist.iter_mut().enumerate().take(end).skip(start) {
         let key = _mm256_set1_epi8((first + j) as u8 as i8);
         // Equal bytes are −1: subtracted, each byte counts its equals (at most 8).
         let mut n = zero;
@@ -430,6 +451,32 @@ unsafe fn count_avx2(bins: &[[u8; W]], stride: usize, idx: usize, hist: &mut [u1
         );
         *h += (_mm_cvtsi128_si64(sums) + _mm_extract_epi64::<1>(sums)) as u16;
     }
+}
+
+/// The smallest of the 32 bytes of `v`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn hmin_u8(v: std::arch::x86_64::__m256i) -> u8 {
+    use std::arch::x86_64::*;
+    let m = _mm_min_epu8(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v));
+    let m = _mm_min_epu8(m, _mm_srli_si128::<8>(m));
+    let m = _mm_min_epu8(m, _mm_srli_si128::<4>(m));
+    let m = _mm_min_epu8(m, _mm_srli_si128::<2>(m));
+    let m = _mm_min_epu8(m, _mm_srli_si128::<1>(m));
+    _mm_cvtsi128_si32(m) as u8
+}
+
+/// The largest of the 32 bytes of `v`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn hmax_u8(v: std::arch::x86_64::__m256i) -> u8 {
+    use std::arch::x86_64::*;
+    let m = _mm_max_epu8(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v));
+    let m = _mm_max_epu8(m, _mm_srli_si128::<8>(m));
+    let m = _mm_max_epu8(m, _mm_srli_si128::<4>(m));
+    let m = _mm_max_epu8(m, _mm_srli_si128::<2>(m));
+    let m = _mm_max_epu8(m, _mm_srli_si128::<1>(m));
+    _mm_cvtsi128_si32(m) as u8
 }
 
 /// Observations ahead whose histogram bins [`LaneRecorder::flush`] asks the CPU to fetch.
@@ -517,8 +564,9 @@ mod tests {
     use super::*;
 
     /// Every counter adds, for each bin of the range, the number of an observation's pending
-    /// bytes equal to it, ignoring slots without a run; the scalar counter's scratch is clear
-    /// again after each observation (the observations are counted one after the other).
+    /// bytes equal to it, ignoring slots without a run, and leaves the range's other bins as
+    /// they are; the scalar counter's scratch is clear again after each observation (the
+    /// observations are counted one after the other).
     #[test]
     fn bin_counters_count_the_bytes_of_each_bin() {
         let stride = 24;
@@ -551,9 +599,10 @@ mod tests {
                 "most slots hold runs"
             );
             for c in &mut counters {
-                // Counts are added to what the histogram holds.
+                // Counts are added to what the histogram holds; the range given may be wider
+                // than the bytes' (as the range of every run so far is).
                 let mut hist = vec![7u16; H];
-                c.count(&bins, stride, idx, &mut hist[40..=63], 40);
+                c.count(&bins, stride, idx, &mut hist[30..=70], 30);
                 for (b, (&h, &w)) in hist.iter().zip(&want).enumerate() {
                     assert_eq!(h, 7 + w, "observation {idx}, bin {b}");
                 }
