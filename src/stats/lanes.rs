@@ -128,11 +128,12 @@ impl<'a> LaneRecorder<'a> {
 
     /// Add the pending runs' pair statistics to the study's.
     ///
-    /// Only the bins between those of an observation's smallest and largest value can hold
-    /// its pending runs (about 19 of the 202, on average, in the flagship), so the flush
-    /// counts, for each of those bins, the pending bytes equal to it ([`BinCounter`]), adds
-    /// the counts to the recorder's 16-bit counts, and every [`FLUSHES_PER_TRANSFER`] flushes
-    /// adds those to the study's histograms.
+    /// Only the bins between those of an observation's smallest and largest value so far can
+    /// hold its pending runs, so the flush counts, for each of those bins, the pending bytes
+    /// equal to it ([`BinCounter`]; the AVX2 counter narrows the range to the pending bytes'
+    /// own, about 19 of the 202 bins on average in the flagship), adds the counts to the
+    /// recorder's 16-bit counts, and every [`FLUSHES_PER_TRANSFER`] flushes adds those to the
+    /// study's histograms.
     fn flush(&mut self) {
         let groups = self.groups;
         if groups == 0 {
