@@ -432,8 +432,8 @@ unsafe fn count_avx2(bins: &[[u8; W]], stride: usize, idx: usize, hist: &mut [u1
         lo = _mm256_min_epu8(lo, v);
         hi = _mm256_max_epu8(hi, _mm256_add_epi8(v, one));
     }
-    let lo = usize::from(hmin_u8(lo));
-    let hi = usize::from(hmax_u8(hi).wrapping_sub(1));
+    let lo = usize::from(extreme_u8::<false>(lo));
+    let hi = usize::from(extreme_u8::<true>(hi).wrapping_sub(1));
     let start = lo.saturating_sub(first).min(hist.len());
     let end = (hi + 1).saturating_sub(first).min(hist.len());
     let zero = _mm256_setzero_si256();
@@ -454,29 +454,23 @@ unsafe fn count_avx2(bins: &[[u8; W]], stride: usize, idx: usize, hist: &mut [u1
     }
 }
 
-/// The smallest of the 32 bytes of `v`.
+/// The largest (`MAX`) or smallest of the 32 bytes of `v`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn hmin_u8(v: std::arch::x86_64::__m256i) -> u8 {
+fn extreme_u8<const MAX: bool>(v: std::arch::x86_64::__m256i) -> u8 {
     use std::arch::x86_64::*;
-    let m = _mm_min_epu8(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v));
-    let m = _mm_min_epu8(m, _mm_srli_si128::<8>(m));
-    let m = _mm_min_epu8(m, _mm_srli_si128::<4>(m));
-    let m = _mm_min_epu8(m, _mm_srli_si128::<2>(m));
-    let m = _mm_min_epu8(m, _mm_srli_si128::<1>(m));
-    _mm_cvtsi128_si32(m) as u8
-}
-
-/// The largest of the 32 bytes of `v`.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn hmax_u8(v: std::arch::x86_64::__m256i) -> u8 {
-    use std::arch::x86_64::*;
-    let m = _mm_max_epu8(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v));
-    let m = _mm_max_epu8(m, _mm_srli_si128::<8>(m));
-    let m = _mm_max_epu8(m, _mm_srli_si128::<4>(m));
-    let m = _mm_max_epu8(m, _mm_srli_si128::<2>(m));
-    let m = _mm_max_epu8(m, _mm_srli_si128::<1>(m));
+    let pick = |a, b| {
+        if MAX {
+            _mm_max_epu8(a, b)
+        } else {
+            _mm_min_epu8(a, b)
+        }
+    };
+    let m = pick(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v));
+    let m = pick(m, _mm_srli_si128::<8>(m));
+    let m = pick(m, _mm_srli_si128::<4>(m));
+    let m = pick(m, _mm_srli_si128::<2>(m));
+    let m = pick(m, _mm_srli_si128::<1>(m));
     _mm_cvtsi128_si32(m) as u8
 }
 
