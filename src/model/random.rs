@@ -386,9 +386,11 @@ impl Normals {
         // (about one in eleven values, at random: a branch on it would often be
         // mispredicted); then the misses, in value order, which keeps each lane's side draws
         // in the order of `fill`.
+        // (Every entry is written before it is read: no need to clear the scratch.)
         let mut missed = std::mem::take(&mut self.missed);
-        missed.clear();
-        missed.resize(out.len(), 0);
+        if missed.len() < out.len() {
+            missed.resize(out.len(), 0);
+        }
         let mut count = 0;
         for (q, (o, b)) in out.iter_mut().zip(bits).enumerate() {
             let miss = s.ziggurat_common(x, b, o);
