@@ -5,6 +5,9 @@
 //! - `flagship_lanes`: eight flagship runs at once by the engine's lane simulator, with each
 //!   build of the step this CPU can run (portable, AVX2, AVX-512): divide by 8 and compare
 //!   with `flagship_run`;
+//! - `flagship_recorded`: 256 flagship runs as an engine worker simulates and records them
+//!   (lane simulator, recorder with one flush, end-of-run statistics): against
+//!   `flagship_lanes` (× 32), what recording costs;
 //! - `flagship_study`: 10^4 flagship runs through the engine, 1 and 2 threads;
 //! - `synthetic_run` / `synthetic_lanes`: one run (scalar) / eight runs (lanes, widest
 //!   units) of a synthetic scenario of n = 10, 20, 40, 80 states, to show how cost grows
@@ -16,6 +19,7 @@ use entente::engine::{self, Study};
 use entente::model::lanes::{LaneObserver, LaneWorld, Simd, W};
 use entente::model::{LaneSimulator, NoObserver, Simulator, VectorUnits};
 use entente::scenario::{self, FLAGSHIP_NAME, FLAGSHIP_TOML, Scenario};
+use entente::stats::{LaneRecorder, PENDING_SLOTS, StudyStats};
 
 fn main() {
     divan::main();
@@ -81,6 +85,27 @@ fn flagship_lanes(b: divan::Bencher, units: &str) {
     b.bench_local(|| {
         r += W as u64;
         sim.run(r, W, 2018, &mut Quiet)
+    });
+}
+
+/// What one engine worker does for 256 flagship runs (32 groups of eight): the lane
+/// simulator (widest units) with the engine's recorder, one flush of its pending histogram
+/// bins, and each run's end-of-run statistics. Many short samples, so the fastest is a
+/// steady figure; against `flagship_lanes` it shows what recording costs.
+#[divan::bench(sample_count = 60, sample_size = 1)]
+fn flagship_recorded(b: divan::Bencher) {
+    let s = flagship();
+    let mut sim = LaneSimulator::new(&s, &s.params);
+    let mut stats = StudyStats::new(s.n(), s.steps, s.events.len(), &s.params);
+    let mut rec = LaneRecorder::new(&mut stats);
+    let mut r = 0;
+    b.bench_local(|| {
+        for _ in 0..PENDING_SLOTS / W {
+            for out in sim.run(r, W, 2018, &mut rec) {
+                rec.stats().finish_run(&out);
+            }
+            r += W as u64;
+        }
     });
 }
 
