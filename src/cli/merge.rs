@@ -79,6 +79,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     let (runs, seed, per_run, shards) = (first.runs, first.seed, first.per_run, first.shards);
     let scenario_file = first.scenario_file.clone();
+    let scenario_path = first.scenario_path.clone();
     let set = first.set.clone();
     let out_path = args
         .out
@@ -137,6 +138,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         entente_version: version.into(),
         scenario: s.name.clone(),
         scenario_file,
+        scenario_path,
         scenario_sha256: output::scenario_sha256(&s),
         seed,
         runs,

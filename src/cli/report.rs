@@ -22,8 +22,8 @@ no script, no font or file from elsewhere): open it in any browser, offline, or 
 It shows: the most likely alliances and rivalries; alignment over time of key pairs as fan
 charts (median and 5-95 % band); the probability of alliance over time; the most frequent final
 camps; the threat matrix at the start as a heat map; balancing and bandwagoning by state; and
-the scenario's assumptions and sources. The scenario is re-read from the manifest's
-scenario_file, with its theory and --set applied again.
+the scenario's assumptions and sources. The scenario is re-read from the file the manifest
+names (scenario_path, else scenario_file), with its theory and --set applied again.
 
 Examples:
   entente run scenarios/tutorial/far-strongest-near-weaker.toml --runs 1000

@@ -172,6 +172,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         entente_version: env!("CARGO_PKG_VERSION").into(),
         scenario: s.name.clone(),
         scenario_file: scenario_file_shown(args.scenario.as_deref()),
+        scenario_path: scenario_path_absolute(args.scenario.as_deref()),
         scenario_sha256: output::scenario_sha256(&s),
         seed,
         runs,
@@ -227,6 +228,13 @@ fn seconds(clock: Instant) -> f64 {
 /// How the scenario appears in manifests: the path as given, or the built-in flagship.
 pub fn scenario_file_shown(file: Option<&Path>) -> String {
     file.map_or(FLAGSHIP_NAME.to_string(), |p| p.display().to_string())
+}
+
+/// The scenario file's absolute path, for manifests (none for the built-in flagship, or when
+/// the path cannot be resolved: the manifest then has the path as given only).
+pub fn scenario_path_absolute(file: Option<&Path>) -> Option<String> {
+    file.and_then(|p| std::fs::canonicalize(p).ok())
+        .map(|p| p.display().to_string())
 }
 
 /// The files of a results folder, as listed in its manifest.
@@ -367,6 +375,7 @@ fn run_shard(
         entente_version: env!("CARGO_PKG_VERSION").into(),
         scenario: s.name.clone(),
         scenario_file: scenario_file_shown(args.scenario.as_deref()),
+        scenario_path: scenario_path_absolute(args.scenario.as_deref()),
         scenario_sha256: output::scenario_sha256(s),
         seed,
         runs,

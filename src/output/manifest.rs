@@ -6,8 +6,9 @@ use sha2::{Digest, Sha256};
 use crate::model::params::PARAMS;
 use crate::scenario::Scenario;
 
-/// The manifest of a study. Everything except `started`, `finished`, `wall_seconds` and
-/// `threads` is a function of the inputs, so two runs of the same study differ only there.
+/// The manifest of a study. Everything except `started`, `finished`, `wall_seconds`,
+/// `threads` and `scenario_path` (where the scenario file was on the machine that ran the
+/// study) is a function of the inputs, so two runs of the same study differ only there.
 ///
 /// A study merged from shards (`entente merge`) has the same manifest as a single run, plus
 /// `shards` (the number of shards, absent for a single run); its `threads` is the sum over
@@ -19,8 +20,12 @@ pub struct Manifest {
     pub entente_version: String,
     /// Scenario name.
     pub scenario: String,
-    /// Where the scenario came from (a path, or the built-in flagship).
+    /// Where the scenario came from (a path as given, or the built-in flagship).
     pub scenario_file: String,
+    /// The scenario file's absolute path when the study ran (absent for the built-in
+    /// flagship): `entente report` finds the file from any folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario_path: Option<String>,
     /// SHA-256 of the resolved scenario (after `--theory` and `--set`).
     pub scenario_sha256: String,
     /// Master seed.

@@ -56,6 +56,9 @@ pub struct PartManifest {
     pub scenario: String,
     /// The scenario as given on the command line (a path, or the built-in flagship).
     pub scenario_file: String,
+    /// The scenario file's absolute path ([`super::Manifest::scenario_path`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario_path: Option<String>,
     /// SHA-256 of the resolved scenario (after `--theory` and `--set`).
     pub scenario_sha256: String,
     /// Master seed.
@@ -282,6 +285,7 @@ mod tests {
             entente_version: "0.1.0".into(),
             scenario: "x".into(),
             scenario_file: "x.toml".into(),
+            scenario_path: None,
             scenario_sha256: "00".into(),
             seed: 1,
             runs: 10,

@@ -231,6 +231,7 @@ fn the_default_study_writes_every_documented_file() {
     let m = st.manifest();
     assert_eq!(m["scenario"], "vostok-2018");
     assert_eq!(m["scenario_file"], "<built-in>/vostok-2018.toml");
+    assert!(m.get("scenario_path").is_none(), "no file, so no path: {m}");
     assert_eq!(m["runs"], 50);
     assert_eq!(m["seed"], 2018, "the scenario's seed by default");
     assert_eq!(m["theory"], "walt");
@@ -637,13 +638,14 @@ fn a_read_only_results_folder_is_refused() {
 // ---------------------------------------------------------------------------------------
 // Golden files.
 
-/// The golden copy of a manifest: the time keys' values replaced by a placeholder, every
-/// other byte kept (key order and formatting included).
+/// The golden copy of a manifest: the values of the time keys and of `scenario_path` (where
+/// the repository is on this machine) replaced by a placeholder, every other byte kept (key
+/// order and formatting included).
 fn redact_times(manifest: &str) -> String {
     manifest
         .lines()
         .map(|line| {
-            for key in ["started", "finished", "wall_seconds"] {
+            for key in ["scenario_path", "started", "finished", "wall_seconds"] {
                 let prefix = format!("  \"{key}\": ");
                 if line.starts_with(&prefix) {
                     let comma = if line.ends_with(',') { "," } else { "" };

@@ -511,6 +511,41 @@ fn report_is_self_contained_with_one_svg_per_chart() {
     );
 }
 
+/// A study of a scenario given by a relative path, reported from another folder: the report
+/// finds the file by the absolute path the manifest recorded, and shows its threat matrix and
+/// assumptions without a warning.
+#[test]
+fn report_finds_a_relative_scenario_from_another_folder() {
+    let home = tempfile::tempdir().unwrap();
+    let out = home.path().join("study");
+    let out_s = out.display().to_string();
+    ok(&["run", TUTORIAL, "--runs", "20", "--quiet", "--out", &out_s]);
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["scenario_file"], TUTORIAL, "the path as given");
+    let absolute = std::fs::canonicalize(repo(TUTORIAL)).unwrap();
+    assert_eq!(m["scenario_path"], absolute.display().to_string());
+
+    // From the study's own parent folder, where the relative path leads nowhere.
+    let o = Command::new(env!("CARGO_BIN_EXE_entente"))
+        .current_dir(home.path())
+        .args(["report", "study"])
+        .output()
+        .expect("run entente");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(!html.contains("class=\"warning\""));
+    for text in [
+        "Assumptions and sources",
+        "NEAR-SMALL",
+        "<section id=\"threats\">",
+    ] {
+        assert!(html.contains(text), "the report shows `{text}`");
+    }
+}
+
 #[test]
 fn report_warns_when_the_scenario_changed_since_the_study() {
     let home = tempfile::tempdir().unwrap();
