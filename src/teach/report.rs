@@ -239,8 +239,9 @@ impl Results {
 /// The scenario behind a results folder: re-loaded from the manifest's `scenario_path` (the
 /// file's absolute path when the study ran), else its `scenario_file` (the embedded flagship
 /// for `<built-in>/vostok-2018.toml`; a relative path is tried from the current folder, then
-/// from the results folder and its parents), with the manifest's `theory` and `set` applied. The second value warns when it is not the scenario of the study (its
-/// SHA-256 differs: the file changed since).
+/// from the results folder and its parents), with the manifest's `theory` and `set` applied.
+/// The second value warns when it is not the scenario of the study (its SHA-256 differs: the
+/// file changed since).
 pub fn scenario_of(results: &Results) -> Result<(Scenario, Option<String>), String> {
     let m = &results.manifest;
     let file = &m.scenario_file;
