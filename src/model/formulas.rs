@@ -292,11 +292,22 @@ impl PairClass {
 /// Classify an alignment value.
 #[inline]
 pub fn pair_class(a: f64, p: &Params) -> PairClass {
-    if a >= p.alliance_threshold {
+    classify(
+        a,
+        p.alliance_threshold,
+        p.alignment_threshold,
+        p.rivalry_threshold,
+    )
+}
+
+/// [`pair_class`] with the thresholds given one by one.
+#[inline]
+pub fn classify(a: f64, alliance: f64, aligned: f64, rivalry: f64) -> PairClass {
+    if a >= alliance {
         PairClass::Alliance
-    } else if a >= p.alignment_threshold {
+    } else if a >= aligned {
         PairClass::Aligned
-    } else if a <= p.rivalry_threshold {
+    } else if a <= rivalry {
         PairClass::Rivalry
     } else {
         PairClass::Neutral

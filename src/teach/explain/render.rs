@@ -2,6 +2,8 @@
 
 use std::fmt::Write;
 
+use crate::model::formulas::classify;
+
 use super::*;
 
 /// Width of text lines.
@@ -194,15 +196,44 @@ fn states_text(states: &[StateLine]) -> String {
         .join("; ")
 }
 
-fn pairs_text(pairs: &[PairLine]) -> String {
+/// An alignment with two decimals, or as many more as it takes (up to six) for the printed
+/// number to fall in the value's own class under the thresholds `(alliance, aligned,
+/// rivalry)`: −0.1996 is neutral, but "-0.20" reads as a rivalry at the threshold −0.2.
+fn alignment_text(a: f64, (alliance, aligned, rivalry): (f64, f64, f64)) -> String {
+    let class = |x: f64| classify(x, alliance, aligned, rivalry);
+    (2..=6)
+        .map(|d| format!("{a:+.d$}"))
+        .find(|t| t.parse::<f64>().is_ok_and(|x| class(x) == class(a)))
+        .unwrap_or_else(|| format!("{a:+}"))
+}
+
+fn pairs_text(story: &Story, pairs: &[PairLine]) -> String {
     pairs
         .iter()
-        .map(|x| format!("{}-{} {:+.2} {}", x.a, x.b, x.alignment, x.class))
+        .map(|x| {
+            format!(
+                "{}-{} {} {}",
+                x.a,
+                x.b,
+                story.alignment(x.alignment),
+                x.class
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
 impl Story {
+    /// An alignment as the story prints it ([`alignment_text`] with its thresholds).
+    pub fn alignment(&self, a: f64) -> String {
+        let t = (
+            self.alliance_threshold,
+            self.alignment_threshold,
+            self.rivalry_threshold,
+        );
+        alignment_text(a, t)
+    }
+
     fn intro(&self) -> Vec<String> {
         let title = if self.title.is_empty() {
             self.scenario.clone()
@@ -310,8 +341,13 @@ impl Story {
                     &year,
                     YEAR + 2,
                     &format!(
-                        "{}-{}: {} → {} (alignment {:+.2}): {}.",
-                        a.a, a.b, a.from, a.to, a.alignment, a.meaning
+                        "{}-{}: {} → {} (alignment {}): {}.",
+                        a.a,
+                        a.b,
+                        a.from,
+                        a.to,
+                        self.alignment(a.alignment),
+                        a.meaning
                     ),
                 ),
                 Entry::Event(ev) => {
@@ -326,17 +362,17 @@ impl Story {
                     }
                 }
                 Entry::Summary(x) => {
-                    standing(&mut out, &year, &pad, "summary", &x.states, &x.pairs);
+                    standing(self, &mut out, &year, &pad, "summary", &x.states, &x.pairs);
                 }
                 Entry::Final(x) => {
                     out.push('\n');
-                    standing(&mut out, &year, &pad, "the end", &x.states, &x.pairs);
+                    standing(self, &mut out, &year, &pad, "the end", &x.states, &x.pairs);
                     let list = |v: &[PairLine]| {
                         if v.is_empty() {
                             "none".to_string()
                         } else {
                             v.iter()
-                                .map(|p| format!("{}-{} {:+.2}", p.a, p.b, p.alignment))
+                                .map(|p| format!("{}-{} {}", p.a, p.b, self.alignment(p.alignment)))
                                 .collect::<Vec<_>>()
                                 .join(", ")
                         }
@@ -406,8 +442,13 @@ impl Story {
                 Entry::Alignment(a) => {
                     let _ = writeln!(
                         out,
-                        "- **{}-{}**: {} → {} (alignment {:+.2}): {}.",
-                        a.a, a.b, a.from, a.to, a.alignment, a.meaning
+                        "- **{}-{}**: {} → {} (alignment {}): {}.",
+                        a.a,
+                        a.b,
+                        a.from,
+                        a.to,
+                        self.alignment(a.alignment),
+                        a.meaning
                     );
                 }
                 Entry::Event(ev) => {
@@ -422,19 +463,19 @@ impl Story {
                 Entry::Summary(x) => {
                     let _ = writeln!(out, "- Summary: {}.", states_text(&x.states));
                     if !x.pairs.is_empty() {
-                        let _ = writeln!(out, "  - Alignments: {}.", pairs_text(&x.pairs));
+                        let _ = writeln!(out, "  - Alignments: {}.", pairs_text(self, &x.pairs));
                     }
                 }
                 Entry::Final(x) => {
                     let _ = writeln!(out, "- **The end**: {}.", states_text(&x.states));
                     if !x.pairs.is_empty() {
-                        let _ = writeln!(out, "  - Alignments: {}.", pairs_text(&x.pairs));
+                        let _ = writeln!(out, "  - Alignments: {}.", pairs_text(self, &x.pairs));
                     }
                     let list = |v: &[PairLine]| {
                         if v.is_empty() {
                             "none".to_string()
                         } else {
-                            pairs_text(v)
+                            pairs_text(self, v)
                         }
                     };
                     let _ = writeln!(out, "  - Alliances: {}.", list(&x.alliances));
@@ -464,6 +505,7 @@ impl Story {
 
 /// Where the focused states stand (`label: …`), then their pairs' alignments.
 fn standing(
+    story: &Story,
     out: &mut String,
     year: &str,
     pad: &str,
@@ -482,7 +524,7 @@ fn standing(
             out,
             &format!("{pad}  alignments: "),
             YEAR + 4,
-            &pairs_text(pairs),
+            &pairs_text(story, pairs),
         );
     }
 }
@@ -492,5 +534,36 @@ fn capitalize(s: &str) -> String {
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two decimals unless they would print a number of another class than the value's:
+    /// then as many more as it takes (hand-checked against the thresholds 0.6, 0.2, −0.2).
+    #[test]
+    fn alignments_print_in_their_own_class() {
+        let t = (0.6, 0.2, -0.2);
+        for (a, want) in [
+            (0.62, "+0.62"),
+            (-0.2, "-0.20"),
+            (-0.2004, "-0.20"),
+            (-0.1996, "-0.1996"),
+            (-0.19996, "-0.19996"),
+            (-0.199, "-0.199"),
+            (0.5996, "+0.5996"),
+            (0.6, "+0.60"),
+            (0.19999, "+0.19999"),
+            (1.0, "+1.00"),
+            (-1.0, "-1.00"),
+            (0.0, "+0.00"),
+        ] {
+            assert_eq!(alignment_text(a, t), want, "{a}");
+        }
+        // Closer to a threshold than six decimals show: every digit Rust prints.
+        let close = -0.2 + 1e-9;
+        assert_eq!(alignment_text(close, t), format!("{close:+}"));
     }
 }
