@@ -336,20 +336,15 @@ impl Story {
                         );
                     }
                 }
-                Entry::Alignment(a) => wrap(
-                    &mut out,
-                    &year,
-                    YEAR + 2,
-                    &format!(
-                        "{}-{}: {} → {} (alignment {}): {}.",
-                        a.a,
-                        a.b,
-                        a.from,
-                        a.to,
-                        self.alignment(a.alignment),
-                        a.meaning
-                    ),
-                ),
+                Entry::Alignment(a) => {
+                    let value = self.alignment(a.alignment);
+                    let (pair, meaning) = (format!("{}-{}", a.a, a.b), &a.meaning);
+                    let text = format!(
+                        "{pair}: {} → {} (alignment {value}): {meaning}.",
+                        a.from, a.to
+                    );
+                    wrap(&mut out, &year, YEAR + 2, &text);
+                }
                 Entry::Event(ev) => {
                     wrap(
                         &mut out,
@@ -440,15 +435,12 @@ impl Story {
                     }
                 }
                 Entry::Alignment(a) => {
+                    let value = self.alignment(a.alignment);
+                    let (pair, meaning) = (format!("{}-{}", a.a, a.b), &a.meaning);
+                    let (from, to) = (&a.from, &a.to);
                     let _ = writeln!(
                         out,
-                        "- **{}-{}**: {} → {} (alignment {}): {}.",
-                        a.a,
-                        a.b,
-                        a.from,
-                        a.to,
-                        self.alignment(a.alignment),
-                        a.meaning
+                        "- **{pair}**: {from} → {to} (alignment {value}): {meaning}."
                     );
                 }
                 Entry::Event(ev) => {
