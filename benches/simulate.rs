@@ -16,7 +16,7 @@
 //! `docs/performance.md` explains how to read the figures as ratios.
 
 use entente::engine::{self, Study};
-use entente::model::lanes::{LaneObserver, LaneWorld, Simd, W};
+use entente::model::lanes::{LaneObserver, LaneWorld, Simd64, W};
 use entente::model::{LaneSimulator, NoObserver, Simulator, VectorUnits};
 use entente::scenario::{self, FLAGSHIP_NAME, FLAGSHIP_TOML, Scenario};
 use entente::stats::{LaneRecorder, PENDING_SLOTS, StudyStats};
@@ -73,7 +73,7 @@ fn flagship_run(b: divan::Bencher) {
 struct Quiet;
 
 impl LaneObserver for Quiet {
-    fn observe<S: Simd>(&mut self, _: S, _: usize, _: &LaneWorld, _: usize) {}
+    fn observe<S: Simd64>(&mut self, _: S, _: usize, _: &LaneWorld, _: usize) {}
 }
 
 #[divan::bench(args = VectorUnits::available_names())]
@@ -88,7 +88,7 @@ fn flagship_lanes(b: divan::Bencher, units: &str) {
     });
 }
 
-/// What one engine worker does for 256 flagship runs (32 groups of eight): the lane
+/// What one engine worker does for 256 flagship runs (16 groups of sixteen): the lane
 /// simulator (widest units) with the engine's recorder, one flush of its pending histogram
 /// bins, and each run's end-of-run statistics. Many short samples, so the fastest is a
 /// steady figure; against `flagship_lanes` it shows what recording costs.

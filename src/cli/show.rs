@@ -26,7 +26,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn f(x: f64, digits: usize) -> String {
+fn f(x: impl Into<f64>, digits: usize) -> String {
+    let x: f64 = x.into();
     format!("{x:.digits$}")
 }
 
@@ -223,7 +224,7 @@ fn describe_target(s: &Scenario, t: scenario::Target) -> String {
 
 /// The threat matrix at the start, its components, and each state's principal threat.
 fn threats(s: &Scenario) -> String {
-    let p = &s.params;
+    let p = &entente::model::params::Params32::from(&s.params);
     let n = s.n();
     let mut w = World::new(s, p);
     w.derive(p);

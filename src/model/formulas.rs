@@ -4,11 +4,11 @@
 //! that tests can check them against hand-computed values; the step in
 //! [`super::world`] calls them inside its loops.
 
-use super::params::{Params, ThreatForm};
+use super::params::{Params32, ThreatForm};
 
 /// Relative power `Phat_j = P_j / max_k P_k`.
 #[inline]
-pub fn relative_power(power_j: f64, max_power: f64) -> f64 {
+pub fn relative_power(power_j: f32, max_power: f32) -> f32 {
     power_j / max_power
 }
 
@@ -35,13 +35,13 @@ pub fn interdependence(trade: f64, gdp_i: Option<f64>, gdp_j: Option<f64>, e0: f
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct ThreatSources {
     /// Relative power `Phat_j`.
-    pub power: f64,
+    pub power: f32,
     /// Proximity `prox_ij`.
-    pub proximity: f64,
+    pub proximity: f32,
     /// Offensive capability `O_j`.
-    pub offense: f64,
+    pub offense: f32,
     /// Perceived intent `I_ji`.
-    pub intent: f64,
+    pub intent: f32,
 }
 
 /// Threat `i` perceives from `j` (Walt's four sources).
@@ -52,19 +52,19 @@ pub struct ThreatSources {
 ///
 /// Sum form: `(wP·Phat + wD·prox + wO·O + wI·I) / (wP + wD + wO + wI) · (1 − λ·e_ij)`.
 #[inline]
-pub fn threat(s: ThreatSources, interdependence: f64, p: &Params) -> f64 {
+pub fn threat(s: ThreatSources, interdependence: f32, p: &Params32) -> f32 {
     threat_scaled(s, interdependence, p, reference_scale(p))
 }
 
 /// The reference level of the product form, `0.5^wD · 0.5^wO · 0.5^wI`.
 #[inline]
-pub fn reference_scale(p: &Params) -> f64 {
+pub fn reference_scale(p: &Params32) -> f32 {
     pow(0.5, p.w_d) * pow(0.5, p.w_o) * pow(0.5, p.w_i)
 }
 
 /// [`threat`] with the reference scale already computed (the hot loop computes it once).
 #[inline]
-pub fn threat_scaled(s: ThreatSources, interdependence: f64, p: &Params, scale: f64) -> f64 {
+pub fn threat_scaled(s: ThreatSources, interdependence: f32, p: &Params32, scale: f32) -> f32 {
     let damp = 1.0 - p.lambda * interdependence;
     match p.threat_form {
         ThreatForm::Product => {
@@ -87,26 +87,26 @@ pub fn threat_scaled(s: ThreatSources, interdependence: f64, p: &Params, scale: 
 
 /// `x^w` with `x^0 = 1` even for `x = 0` (a zero weight switches a source off).
 #[inline]
-pub fn pow(x: f64, w: f64) -> f64 {
+pub fn pow(x: f32, w: f32) -> f32 {
     if w == 0.0 {
         1.0
     } else if w == 1.0 {
         x
     } else {
-        libm::pow(x, w)
+        libm::pow(f64::from(x), f64::from(w)) as f32
     }
 }
 
 /// Camp threat: the threat from `j` together with `j`'s allies,
 /// `K_ij = Tx_ij + γ · Σ_{k ≠ i, j} a⁺_jk · Tx_ik`, given `allied_threat = Σ_k a⁺_jk · Tx_ik`.
 #[inline]
-pub fn camp_threat(tx_ij: f64, allied_threat: f64, gamma: f64) -> f64 {
+pub fn camp_threat(tx_ij: f32, allied_threat: f32, gamma: f32) -> f32 {
     tx_ij + gamma * allied_threat
 }
 
 /// Need to find partners: `need_i = min(1, κ_i / κ_ref)`.
 #[inline]
-pub fn need(kappa_i: f64, kappa_ref: f64) -> f64 {
+pub fn need(kappa_i: f32, kappa_ref: f32) -> f32 {
     (kappa_i / kappa_ref).min(1.0)
 }
 
@@ -114,50 +114,50 @@ pub fn need(kappa_i: f64, kappa_ref: f64) -> f64 {
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct PartnerInputs {
     /// `need_i`.
-    pub need: f64,
+    pub need: f32,
     /// `K_{k,h}`: the camp threat `k` itself perceives from `h`.
-    pub shared_threat: f64,
+    pub shared_threat: f32,
     /// `κ_k`: the size of `k`'s own principal threat.
-    pub kappa_k: f64,
+    pub kappa_k: f32,
     /// `P_i`.
-    pub power_i: f64,
+    pub power_i: f32,
     /// `P_k`.
-    pub power_k: f64,
+    pub power_k: f32,
     /// `e_ik`.
-    pub interdependence: f64,
+    pub interdependence: f32,
     /// `f_ik`.
-    pub affinity: f64,
+    pub affinity: f32,
     /// `T_ik`: the threat `k` itself poses to `i`.
-    pub threat: f64,
+    pub threat: f32,
     /// `m_ik`.
-    pub mistrust: f64,
+    pub mistrust: f32,
     /// `c_i`.
-    pub autonomy: f64,
+    pub autonomy: f32,
 }
 
 /// The terms of a partner value, for explanations (they sum to the value).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct PartnerTerms {
     /// `need_i · βs · K_{k,h} / max(κ_k, κ_ref)`: k fears the same threat.
-    pub shared: f64,
+    pub shared: f32,
     /// `need_i · βp · P_k / (P_i + P_k)`: what k brings.
-    pub brings: f64,
+    pub brings: f32,
     /// `βe · e_ik`: trade ties.
-    pub trade: f64,
+    pub trade: f32,
     /// `βf · f_ik`: affinity.
-    pub affinity: f64,
+    pub affinity: f32,
     /// `−βt · T_ik`: k itself threatens i.
-    pub threat: f64,
+    pub threat: f32,
     /// `−βm · m_ik`: historical mistrust.
-    pub mistrust: f64,
+    pub mistrust: f32,
     /// `−c_i`: the cost of commitment.
-    pub autonomy: f64,
+    pub autonomy: f32,
 }
 
 impl PartnerTerms {
     /// The partner value: the sum of the terms.
     #[inline]
-    pub fn value(&self) -> f64 {
+    pub fn value(&self) -> f32 {
         self.shared
             + self.brings
             + self.trade
@@ -173,13 +173,13 @@ impl PartnerTerms {
 /// `V_ik = need_i · (βs · K_{k,h} / max(κ_k, κ_ref) + βp · P_k / (P_i + P_k))
 ///        + βe · e_ik + βf · f_ik − βt · T_ik − βm · m_ik − c_i`
 #[inline]
-pub fn partner_value(x: &PartnerInputs, p: &Params) -> f64 {
+pub fn partner_value(x: &PartnerInputs, p: &Params32) -> f32 {
     partner_terms(x, p).value()
 }
 
 /// The terms of [`partner_value`], one by one.
 #[inline(always)]
-pub fn partner_terms(x: &PartnerInputs, p: &Params) -> PartnerTerms {
+pub fn partner_terms(x: &PartnerInputs, p: &Params32) -> PartnerTerms {
     // The two divisions are written as multiplications by reciprocals: the engine computes
     // 1 / max(κ_k, κ_ref) once per state and 1 / (P_i + P_k) once per pair and step, and
     // this reference must round exactly as it does.
@@ -196,19 +196,19 @@ pub fn partner_terms(x: &PartnerInputs, p: &Params) -> PartnerTerms {
 
 /// Availability of allies `α_i = max(0, max_k V_ik)`.
 #[inline]
-pub fn availability(values: impl IntoIterator<Item = f64>) -> f64 {
-    values.into_iter().fold(0.0, f64::max)
+pub fn availability(values: impl IntoIterator<Item = f32>) -> f32 {
+    values.into_iter().fold(0.0, f32::max)
 }
 
 /// Bandwagon value `B_i = βb · (P_h / (P_i + P_h)) · prox_ih · (1 − min(1, α_i))`.
 #[inline]
 pub fn bandwagon_value(
-    power_i: f64,
-    power_h: f64,
-    proximity_ih: f64,
-    availability: f64,
-    beta_b: f64,
-) -> f64 {
+    power_i: f32,
+    power_h: f32,
+    proximity_ih: f32,
+    availability: f32,
+    beta_b: f32,
+) -> f32 {
     beta_b * (power_h / (power_i + power_h)) * proximity_ih * (1.0 - availability.min(1.0))
 }
 
@@ -241,7 +241,7 @@ impl Strategy {
 /// Self-help value `S_i = βself · P_i / (P_i + P_h)`: what standing alone against the
 /// principal threat `h` offers (internal balancing). Not in MODEL.md; see `docs/model.md`.
 #[inline]
-pub fn self_help_value(power_i: f64, power_h: f64, beta_self: f64) -> f64 {
+pub fn self_help_value(power_i: f32, power_h: f32, beta_self: f32) -> f32 {
     beta_self * power_i / (power_i + power_h)
 }
 
@@ -249,11 +249,11 @@ pub fn self_help_value(power_i: f64, power_h: f64, beta_self: f64) -> f64 {
 /// else `balance` (with allies when `α_i > 0`, alone otherwise).
 #[inline]
 pub fn strategy(
-    kappa_i: f64,
-    bandwagon_value: f64,
-    availability: f64,
-    self_help: f64,
-    theta_secure: f64,
+    kappa_i: f32,
+    bandwagon_value: f32,
+    availability: f32,
+    self_help: f32,
+    theta_secure: f32,
 ) -> Strategy {
     if kappa_i < theta_secure {
         Strategy::Secure
@@ -291,7 +291,7 @@ impl PairClass {
 
 /// Classify an alignment value.
 #[inline]
-pub fn pair_class(a: f64, p: &Params) -> PairClass {
+pub fn pair_class(a: f32, p: &Params32) -> PairClass {
     classify(
         a,
         p.alliance_threshold,
@@ -302,7 +302,7 @@ pub fn pair_class(a: f64, p: &Params) -> PairClass {
 
 /// [`pair_class`] with the thresholds given one by one.
 #[inline]
-pub fn classify(a: f64, alliance: f64, aligned: f64, rivalry: f64) -> PairClass {
+pub fn classify(a: f32, alliance: f32, aligned: f32, rivalry: f32) -> PairClass {
     if a >= alliance {
         PairClass::Alliance
     } else if a >= aligned {
@@ -317,20 +317,34 @@ pub fn classify(a: f64, alliance: f64, aligned: f64, rivalry: f64) -> PairClass 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::params::Theory;
+    use crate::model::params::{Params, Theory};
 
-    const EPS: f64 = 1e-12;
-
-    fn close(got: f64, expected: f64) {
+    /// Double-precision formulas (the static ones) to 1e-12.
+    fn close64(got: f64, expected: f64) {
         assert!(
-            (got - expected).abs() < EPS * expected.abs().max(1.0),
+            (got - expected).abs() < 1e-12 * expected.abs().max(1.0),
             "got {got}, expected {expected}"
         );
     }
 
+    /// Single-precision formulas to a few units in the last place of `f32` (2⁻²³ ≈ 1.2e-7):
+    /// each computes a handful of correctly rounded operations.
+    fn close(got: f32, expected: f64) {
+        let got = f64::from(got);
+        assert!(
+            (got - expected).abs() < 1e-6 * expected.abs().max(1.0),
+            "got {got}, expected {expected}"
+        );
+    }
+
+    /// The parameters of a preset, as the step reads them.
+    fn p32(p: &Params) -> Params32 {
+        Params32::from(p)
+    }
+
     #[test]
     fn proximity_by_hand() {
-        let check = |border, d, d0, expected| close(proximity(border, d, d0), expected);
+        let check = |border, d, d0, expected| close64(proximity(border, d, d0), expected);
         check(true, 5000.0, 1000.0, 1.0); // a land border is maximal proximity
         check(false, 0.0, 1000.0, 1.0);
         check(false, 1000.0, 1000.0, 0.5); // halves at d0
@@ -340,14 +354,14 @@ mod tests {
 
     #[test]
     fn interdependence_by_hand() {
-        let check = |t, gi, gj, expected| close(interdependence(t, gi, gj, 0.05), expected);
+        let check = |t, gi, gj, expected| close64(interdependence(t, gi, gj, 0.05), expected);
         // trade 10 / min(100, 200) = 0.1; 1 − exp(−0.1 / 0.05) = 1 − e^−2
         check(10.0, Some(100.0), Some(200.0), 1.0 - (-2.0f64).exp());
         check(0.0, Some(100.0), Some(200.0), 0.0);
         check(10.0, None, Some(200.0), 0.0); // unknown GDP: no interdependence
     }
 
-    fn src(power: f64, proximity: f64, offense: f64, intent: f64) -> ThreatSources {
+    fn src(power: f32, proximity: f32, offense: f32, intent: f32) -> ThreatSources {
         ThreatSources {
             power,
             proximity,
@@ -359,7 +373,7 @@ mod tests {
     #[test]
     fn threat_by_hand() {
         let walt = Theory::Walt.params();
-        let check = |s, e, p: &Params, expected| close(threat(s, e, p), expected);
+        let check = |s, e, p: &Params, expected| close(threat(s, e, &p32(p)), expected);
         // The reference case: strongest state, d0 away, middling offence and intent -> 1.
         check(src(1.0, 0.5, 0.5, 0.5), 0.0, &walt, 1.0);
         // 0.5 · 1 · 0.8 · 0.6 / 0.125 = 1.92
@@ -390,7 +404,7 @@ mod tests {
 
     #[test]
     fn partner_value_by_hand() {
-        let p = Theory::Walt.params();
+        let p = p32(&Theory::Walt.params());
         let x = PartnerInputs {
             need: 1.0,
             shared_threat: 0.8,
@@ -404,7 +418,7 @@ mod tests {
             autonomy: 0.1,
         };
         // 1·(1.0·0.8/max(0.5,1) + 0.5·2/3) + 0.5·0.2 + 0.3·0.5 − 1.0·0.3 − 1.0·0.2 − 0.1
-        let expected = 0.8 + 1.0 / 3.0 + 0.1 + 0.15 - 0.3 - 0.2 - 0.1;
+        let expected: f64 = 0.8 + 1.0 / 3.0 + 0.1 + 0.15 - 0.3 - 0.2 - 0.1;
         close(partner_value(&x, &p), expected);
         let t = partner_terms(&x, &p);
         close(t.shared, 0.8);
@@ -448,7 +462,7 @@ mod tests {
 
     #[test]
     fn pair_classes_follow_the_thresholds() {
-        let p = Params::walt();
+        let p = p32(&Params::walt());
         let check = |a, expected| assert_eq!(pair_class(a, &p), expected);
         check(0.6, PairClass::Alliance);
         check(0.59, PairClass::Aligned);

@@ -1,7 +1,7 @@
 //! Several runs at once, one per SIMD lane: the Monte Carlo engine's simulator.
 //!
 //! A [`LaneWorld`] holds [`W`] = 8 worlds in lane-major form: every quantity of [`World`]
-//! becomes a [`Lanes`] (eight `f64`), lane `l` belonging to run `first + l`. The step is the
+//! becomes a [`Lanes`] (eight `f32`), lane `l` belonging to run `first + l`. The step is the
 //! same arithmetic for every run, so it is written once with the vector operations of
 //! [`super::simd`]; where runs take different branches (each state's principal threat, its
 //! strategy, an event firing) each lane selects its own value. Every lane computes exactly
@@ -19,12 +19,12 @@ use super::chacha_lanes::{ChaChaLanes, U64Lanes};
 use super::formulas::{
     Strategy, ThreatSources, interdependence, pow, reference_scale, threat_scaled,
 };
-use super::params::{Params, ThreatForm};
+use super::params::{Params, Params32, ThreatForm};
 use super::random::{Normals, ZigguratLanes, side_rng, uniform_from};
 use super::simd::Portable;
-pub use super::simd::Simd;
-pub use super::simd::{Lanes, W};
-use super::world::{FiredEvent, RunOutcome, World};
+pub use super::simd::{Lanes as Lanes64, Simd as Simd64, W as W64};
+pub use super::simd32::{Lanes32 as Lanes, Simd32 as Simd, W32 as W};
+use super::world::{FiredEvent, MIN_POWER, RunOutcome, World};
 use crate::scenario::{Effect, Scenario, Target, Trigger};
 
 /// Receives the lane worlds of a group of runs at each observation step.
@@ -32,7 +32,7 @@ pub trait LaneObserver {
     /// The worlds at `step` (`0..=steps`) after decisions were computed on them; only the
     /// first `active` lanes hold runs that count. `s` gives the vector operations of the
     /// build in use.
-    fn observe<S: Simd>(&mut self, s: S, step: usize, world: &LaneWorld, active: usize);
+    fn observe<S: Simd64>(&mut self, s: S, step: usize, world: &LaneWorld, active: usize);
 }
 
 /// [`W`] worlds side by side: `x[e].0[l]` is quantity `x`, element `e`, of lane `l`.
@@ -51,9 +51,9 @@ pub struct LaneWorld {
     autonomy: Vec<Lanes>,
     gdp: Vec<Option<f64>>,
     /// `prox_ij` (static, the same in every lane).
-    proximity: Vec<f64>,
+    proximity: Vec<f32>,
     /// `prox_ij^wD` (static).
-    proximity_w: Vec<f64>,
+    proximity_w: Vec<f32>,
     trade: Vec<Lanes>,
     mistrust: Vec<Lanes>,
     affinity: Vec<Lanes>,
@@ -90,12 +90,12 @@ pub struct LaneWorld {
     trade_changed: Vec<(usize, usize, usize)>,
 }
 
-fn splat(v: &[f64]) -> Vec<Lanes> {
+fn splat(v: &[f32]) -> Vec<Lanes> {
     v.iter().map(|&x| Lanes::splat(x)).collect()
 }
 
 /// `[i * n + j] = m[j * n + i]`, in every lane.
-fn transpose(m: &[f64], n: usize) -> Vec<Lanes> {
+fn transpose(m: &[f32], n: usize) -> Vec<Lanes> {
     (0..n * n)
         .map(|k| Lanes::splat(m[k % n * n + k / n]))
         .collect()
@@ -171,16 +171,16 @@ impl LaneWorld {
         self.trade_changed.clone_from(&initial.trade_changed);
     }
 
-    /// Lane `l`'s values of a lane vector.
+    /// Lane `l`'s values of a lane vector, in double precision (exactly).
     fn lane(v: &[Lanes], l: usize) -> Vec<f64> {
-        v.iter().map(|x| x.0[l]).collect()
+        v.iter().map(|x| f64::from(x.0[l])).collect()
     }
 
     /// Apply one event effect in lane `l` ([`World::apply_effect`]).
     fn apply_effect(&mut self, e: &Effect, l: usize) {
         let n = self.n;
         let range = e.target.range();
-        let apply = |x: &mut Lanes| x.0[l] = e.op.apply(x.0[l], e.value, range);
+        let apply = |x: &mut Lanes| x.0[l] = e.op.apply(f64::from(x.0[l]), e.value, range) as f32;
         match e.target {
             Target::State { i, field } => {
                 use crate::scenario::StateField::*;
@@ -213,10 +213,10 @@ impl LaneWorld {
 
     /// [`World::derive`] in every lane.
     #[inline(always)]
-    fn derive<S: Simd>(&mut self, s: S, p: &Params) {
+    fn derive<S: Simd>(&mut self, s: S, p: &Params32) {
         let n = self.n;
         // max_k P_k, folded from MIN_POSITIVE as `World::derive` does; Phat_j = P_j / max.
-        let mut max = s.splat(f64::MIN_POSITIVE);
+        let mut max = s.splat(f32::MIN_POSITIVE);
         for pw in &self.power {
             max = s.max(max, s.load(pw));
         }
@@ -229,7 +229,8 @@ impl LaneWorld {
             if i == j {
                 continue; // e_ii stays 0 (scenarios have no such pairs)
             }
-            let e = interdependence(self.trade[i * n + j].0[l], self.gdp[i], self.gdp[j], p.e0);
+            let (t, e0) = (f64::from(self.trade[i * n + j].0[l]), f64::from(p.e0));
+            let e = interdependence(t, self.gdp[i], self.gdp[j], e0) as f32;
             self.interdependence[i * n + j].0[l] = e;
             self.interdependence[j * n + i].0[l] = e;
         }
@@ -237,7 +238,7 @@ impl LaneWorld {
 
     /// `x^w` in every lane of `x` (vector when `w` is 0 or 1).
     #[inline(always)]
-    fn pow_lanes<S: Simd>(s: S, x: &Lanes, w: f64) -> S::V {
+    fn pow_lanes<S: Simd>(s: S, x: &Lanes, w: f32) -> S::V {
         if w == 0.0 {
             s.splat(1.0)
         } else if w == 1.0 {
@@ -249,7 +250,7 @@ impl LaneWorld {
 
     /// [`World::threats`] in every lane.
     #[inline(always)]
-    fn threats<S: Simd>(&mut self, s: S, p: &Params) {
+    fn threats<S: Simd>(&mut self, s: S, p: &Params32) {
         let n = self.n;
         let zero = s.splat(0.0);
         for (a, pos) in self.alignment.iter().zip(&mut self.pos) {
@@ -285,7 +286,7 @@ impl LaneWorld {
                 }
                 // The argmax over j ≠ i (ties: lowest index), κ_i = max(K_{i,h}, 0); K_ii is
                 // −∞ for the argmax (never chosen), then 0.
-                crow[i] = Lanes::splat(f64::NEG_INFINITY);
+                crow[i] = Lanes::splat(f32::NEG_INFINITY);
                 let (best, best_j) = argmax(s, crow);
                 crow[i] = Lanes::default();
                 s.store(&mut self.kappa[i], s.max(best, zero));
@@ -305,7 +306,7 @@ impl LaneWorld {
     /// Row `i` of [`World::threats`]: `T_ij` into `threat`, `Tx_ij = T_ij · (1 − a⁺_ij)`
     /// into row `slot` of `tx`.
     #[inline(always)]
-    fn threat_row<S: Simd>(&mut self, s: S, p: &Params, i: usize, slot: usize) {
+    fn threat_row<S: Simd>(&mut self, s: S, p: &Params32, i: usize, slot: usize) {
         let n = self.n;
         let r = i * n..(i + 1) * n;
         let (pos, intent, e) = (
@@ -380,7 +381,7 @@ impl LaneWorld {
     /// [`World::decide`] (without explanations) in every lane. A secure lane's partner
     /// values are computed and then ignored: its strategy and desires do not use them.
     #[inline(always)]
-    fn decide<S: Simd>(&mut self, s: S, p: &Params) {
+    fn decide<S: Simd>(&mut self, s: S, p: &Params32) {
         let n = self.n;
         // Slices up front: the loops below then keep their bases in registers.
         let (power, autonomy, proximity) =
@@ -419,7 +420,7 @@ impl LaneWorld {
         for i in 0..n {
             let h = self.principal[i];
             assert!(h.iter().all(|&x| x < n), "principal threats are states");
-            let hv = s.load(&Lanes(h.map(|x| x as f64)));
+            let hv = s.load(&Lanes(h.map(|x| x as f32)));
             let kappa = s.load(&kappas[i]);
             let (drow, arow) = (
                 &mut desire[i * n..(i + 1) * n],
@@ -457,7 +458,7 @@ impl LaneWorld {
             macro_rules! partners {
                 ($range:expr, $alpha:ident, |$k:ident, $pk:ident| $shared:expr, $inv:expr) => {
                     // `k` as a vector, counted up (exact) rather than converted each time.
-                    let mut kv = s.splat($range.start as f64 - 1.0);
+                    let mut kv = s.splat($range.start as f32 - 1.0);
                     for $k in $range {
                         kv = s.add(kv, one);
                         let shared = $shared;
@@ -551,7 +552,7 @@ impl LaneWorld {
     /// [`super::world::update_intent`] in every lane (from the snapshot `a⁺`, `a⁻`):
     /// `I_ji ← clamp(I_ji + dt·(ζ·(a⁻_ij + Σ_k a⁺_jk·a⁻_ik) − ξ·(I_ji − I0_ji)), 0, 1)`.
     #[inline(always)]
-    fn update_intent<S: Simd>(&mut self, s: S, dt: f64, p: &Params) {
+    fn update_intent<S: Simd>(&mut self, s: S, dt: f32, p: &Params32) {
         let n = self.n;
         let (zeta, xi, dt) = (s.splat(p.zeta), s.splat(p.xi), s.splat(dt));
         let (pos, alignment, intent0) = (&self.pos[..], &self.alignment[..], &self.intent0[..]);
@@ -593,12 +594,12 @@ impl LaneWorld {
     /// [`super::world::update_alignment`] in every lane; `z[q]` holds the normals of pair `q`:
     /// `a_ik ← clamp(a_ik + η·dt·(min(D_ik, D_ki) + σd·z) − ρ·dt·a_ik, −1, 1)`.
     #[inline(always)]
-    fn update_alignment<S: Simd>(&mut self, s: S, z: &[Lanes], dt: f64, p: &Params) {
+    fn update_alignment<S: Simd>(&mut self, s: S, z: [&[Lanes64]; 2], dt: f32, p: &Params32) {
         let n = self.n;
         let (eta_dt, rho_dt, sigma) =
             (s.splat(p.eta * dt), s.splat(p.rho * dt), s.splat(p.sigma_d));
         let desire = &self.desire[..n * n];
-        let mut z = &z[..n * (n - 1) / 2];
+        let [mut z0, mut z1] = z.map(|z| &z[..n * (n - 1) / 2]);
         for i in 0..n {
             // Row i (k > i) and, below it, rows k > i whose element i mirrors (k, i): iterators
             // rather than indices, so the loop has no bounds checks.
@@ -610,14 +611,20 @@ impl LaneWorld {
             let below = lower
                 .chunks_exact_mut(n)
                 .zip(desire[(i + 1) * n..].chunks_exact(n));
-            // The normals of pairs (i, k > i), in that order.
-            let (z_row, rest) = z.split_at(n - i - 1);
-            z = rest;
-            let row = a_row.iter_mut().zip(d_row).zip(below).zip(z_row);
-            for (((a_ik, d_ik), (a_k, d_k)), zq) in row {
+            // The normals of pairs (i, k > i), in that order (double precision as drawn,
+            // rounded to single as `world::update_alignment` does).
+            let ((z0_row, rest0), (z1_row, rest1)) =
+                (z0.split_at(n - i - 1), z1.split_at(n - i - 1));
+            (z0, z1) = (rest0, rest1);
+            let row = a_row
+                .iter_mut()
+                .zip(d_row)
+                .zip(below)
+                .zip(z0_row.iter().zip(z1_row));
+            for (((a_ik, d_ik), (a_k, d_k)), (zlo, zhi)) in row {
                 let d = s.min(s.load(d_ik), s.load(&d_k[i]));
                 let a = s.load(a_ik);
-                let push = s.mul(eta_dt, s.add(d, s.mul(sigma, s.load(zq))));
+                let push = s.mul(eta_dt, s.add(d, s.mul(sigma, s.narrow(zlo, zhi))));
                 let new = s.clamp(s.sub(s.add(a, push), s.mul(rho_dt, a)), -1.0, 1.0);
                 s.store(a_ik, new);
                 s.store(&mut a_k[i], new);
@@ -625,21 +632,36 @@ impl LaneWorld {
         }
     }
 
-    /// [`super::world::update_power`] in every lane ([`super::vexp::exp`] gives the bits of
-    /// `libm::exp`); `z[i]` holds the normals of state `i`.
+    /// [`super::world::update_power`] in every lane, in double precision as the scalar
+    /// update computes it (the state widened exactly, [`super::vexp::exp`] giving the bits of
+    /// `libm::exp`), eight lanes at a time, then rounded to single precision; `z[g][i]`
+    /// holds the normals of state `i` in lanes `8g .. 8g + 8`.
     #[inline(always)]
-    fn update_power<S: Simd>(&mut self, s: S, z: &[Lanes], dt: f64) {
+    fn update_power<S: Simd64>(&mut self, s: S, z: [&[Lanes64]; 2], dt: f64) {
         let (half, dt_v, sq) = (s.splat(0.5), s.splat(dt), s.splat(dt.sqrt()));
-        let floor = s.splat(1e-300);
+        let floor = s.splat(MIN_POWER);
         let (growth, volatility) = (&self.growth[..], &self.volatility[..]);
+        let part =
+            |x: &Lanes, g: usize| Lanes64(std::array::from_fn(|l| f64::from(x.0[g * W64 + l])));
         for (i, pw) in self.power.iter_mut().enumerate() {
-            // (μ − 0.5·σ·σ)·dt + σ·√dt·z, evaluated as the scalar update does.
-            let sigma = s.load(&volatility[i]);
-            let drift = s.sub(s.load(&growth[i]), s.mul(s.mul(half, sigma), sigma));
-            let shock = s.mul(s.mul(sigma, sq), s.load(&z[i]));
-            let x = s.add(s.mul(drift, dt_v), shock);
-            let grown = s.mul(s.load(pw), super::vexp::exp(s, x));
-            s.store(pw, s.max(grown, floor));
+            let mut out = Lanes::default();
+            for (g, z) in z.iter().enumerate() {
+                // (μ − 0.5·σ·σ)·dt + σ·√dt·z, evaluated as the scalar update does.
+                let sigma = s.load(&part(&volatility[i], g));
+                let drift = s.sub(
+                    s.load(&part(&growth[i], g)),
+                    s.mul(s.mul(half, sigma), sigma),
+                );
+                let shock = s.mul(s.mul(sigma, sq), s.load(&z[i]));
+                let x = s.add(s.mul(drift, dt_v), shock);
+                let grown = s.mul(s.load(&part(pw, g)), super::vexp::exp(s, x));
+                let mut wide = Lanes64::default();
+                s.store(&mut wide, s.max(grown, floor));
+                for (o, w) in out.0[g * W64..][..W64].iter_mut().zip(wide.0) {
+                    *o = w as f32;
+                }
+            }
+            *pw = out;
         }
     }
 }
@@ -658,10 +680,10 @@ fn argmax<S: Simd>(s: S, v: &[Lanes]) -> (S::V, S::V) {
     };
     let (first, second) = v.split_at(half);
     let one = s.splat(1.0);
-    let mut best = [s.splat(f64::NEG_INFINITY); 2];
+    let mut best = [s.splat(f32::NEG_INFINITY); 2];
     let mut best_j = [s.splat(0.0); 2];
     // The indices as vectors, counted up (exact) rather than converted each time.
-    let mut j = [s.splat(0.0), s.splat(half as f64)];
+    let mut j = [s.splat(0.0), s.splat(half as f32)];
     // (Loops and a macro, not closures: see `threat_row`.)
     macro_rules! scan {
         ($c:literal, $x:expr) => {
@@ -899,15 +921,17 @@ impl VectorUnits {
 #[derive(Debug, Clone)]
 pub struct LaneSimulator<'s> {
     scenario: &'s Scenario,
-    params: Params,
+    /// The parameters in single precision, as the step reads them.
+    params: Params32,
     initial: LaneWorld,
     world: LaneWorld,
     /// Per-step firing probability of each event (0 for scheduled ones).
     hazard_p: Vec<f64>,
-    /// Normals of one step, `[pair, then state]`.
-    z: Vec<Lanes>,
-    /// The main draws of the step's normals.
-    bits: Vec<U64Lanes>,
+    /// Normals of one step, `[pair, then state]`, in double precision as drawn: lanes
+    /// `0..8` in `z[0]`, lanes `8..16` in `z[1]` (one random-number group each).
+    z: [Vec<Lanes64>; 2],
+    /// The main draws of the step's normals, per half as `z`.
+    bits: [Vec<U64Lanes>; 2],
     units: VectorUnits,
 }
 
@@ -919,6 +943,7 @@ impl<'s> LaneSimulator<'s> {
 
     /// As [`LaneSimulator::new`] with the given units (one of [`VectorUnits::available`]).
     pub fn with_units(s: &'s Scenario, p: &Params, units: VectorUnits) -> Self {
+        let p = &Params32::from(p);
         let mut w = World::new(s, p);
         w.derive(p);
         let initial = LaneWorld::from_world(&w);
@@ -942,8 +967,8 @@ impl<'s> LaneSimulator<'s> {
             world: initial.clone(),
             initial,
             hazard_p,
-            z: vec![Lanes::default(); n * (n - 1) / 2 + n],
-            bits: vec![U64Lanes::default(); n * (n - 1) / 2 + n],
+            z: std::array::from_fn(|_| vec![Lanes64::default(); n * (n - 1) / 2 + n]),
+            bits: std::array::from_fn(|_| vec![U64Lanes::default(); n * (n - 1) / 2 + n]),
             units,
         }
     }
@@ -1011,7 +1036,7 @@ impl<'s> LaneSimulator<'s> {
 
     /// The run loop: the same order of draws and updates as [`super::Simulator::run`].
     #[inline(always)]
-    fn run_with<S: ZigguratLanes, O: LaneObserver>(
+    fn run_with<S: ZigguratLanes + Simd, O: LaneObserver>(
         &mut self,
         s: S,
         first: u64,
@@ -1024,9 +1049,15 @@ impl<'s> LaneSimulator<'s> {
         let n = sc.n();
         let pairs = n * (n - 1) / 2;
         let steps = sc.steps;
+        let dt = sc.dt as f32;
         let index = |l: usize| if l < active { first + l as u64 } else { first };
-        let mut main = ChaChaLanes::new(seed, std::array::from_fn(index));
-        let mut side: [ChaCha8Rng; W] = std::array::from_fn(|l| side_rng(seed, index(l)));
+        // Two groups of eight random streams (`chacha_lanes` computes eight at once): lanes
+        // `0..8` and `8..16`.
+        let mut main: [ChaChaLanes; 2] = std::array::from_fn(|g| {
+            ChaChaLanes::new(seed, std::array::from_fn(|l| index(g * W64 + l)))
+        });
+        let mut side: [[ChaCha8Rng; W64]; 2] =
+            std::array::from_fn(|g| std::array::from_fn(|l| side_rng(seed, index(g * W64 + l))));
         let mut normals = Normals::new();
         let w = &mut self.world;
         w.reset_from(&self.initial);
@@ -1034,7 +1065,7 @@ impl<'s> LaneSimulator<'s> {
         let mut first_alliance: Vec<[Option<u32>; W]> = vec![[None; W]; pairs];
         // Lanes already allied once, per pair (bit l = lane l).
         let mut allied = vec![0u32; pairs];
-        let threshold = s.splat(p.alliance_threshold);
+        let threshold = Simd::splat(s, p.alliance_threshold);
         let mut decisions = vec![[[0u32; 3]; W]; n];
         let mut fired = vec![[false; W]; sc.events.len()];
         let mut events: [Vec<FiredEvent>; W] = std::array::from_fn(|_| Vec::new());
@@ -1044,14 +1075,15 @@ impl<'s> LaneSimulator<'s> {
             if step < steps {
                 for (e, ev) in sc.events.iter().enumerate() {
                     let u = match ev.trigger {
-                        Trigger::Hazard(_) => main.next_u64s(),
-                        Trigger::At(_) => U64Lanes::default(),
+                        Trigger::Hazard(_) => main.each_mut().map(|m| m.next_u64s()),
+                        Trigger::At(_) => [U64Lanes::default(); 2],
                     };
                     for l in 0..W {
                         let fire = match ev.trigger {
                             Trigger::At(at) => !fired[e][l] && year >= at - 1e-9 * sc.dt,
                             Trigger::Hazard(_) => {
-                                uniform_from(u.0[l]) < self.hazard_p[e] && !(ev.once && fired[e][l])
+                                uniform_from(u[l / W64].0[l % W64]) < self.hazard_p[e]
+                                    && !(ev.once && fired[e][l])
                             }
                         };
                         if fire {
@@ -1070,7 +1102,7 @@ impl<'s> LaneSimulator<'s> {
             let mut q = 0;
             for i in 0..n {
                 for a in &w.alignment[i * n + i + 1..(i + 1) * n] {
-                    let new = s.bits(s.ge(s.load(a), threshold)) & !allied[q];
+                    let new = Simd::bits(s, Simd::ge(s, Simd::load(s, a), threshold)) & !allied[q];
                     if new != 0 {
                         allied[q] |= new;
                         for (l, f) in first_alliance[q].iter_mut().enumerate() {
@@ -1092,11 +1124,14 @@ impl<'s> LaneSimulator<'s> {
                 }
             }
             // Each run's normals of the step, as `Simulator::run` draws them.
-            main.fill(&mut self.bits);
-            normals.fill_lanes(s, &self.bits, &mut side, &mut self.z);
-            w.update_intent(s, sc.dt, p);
-            w.update_alignment(s, &self.z[..pairs], sc.dt, p);
-            w.update_power(s, &self.z[pairs..], sc.dt);
+            for g in 0..2 {
+                main[g].fill(&mut self.bits[g]);
+                normals.fill_lanes(s, &self.bits[g], &mut side[g], &mut self.z[g]);
+            }
+            w.update_intent(s, dt, p);
+            let [z0, z1] = &self.z;
+            w.update_alignment(s, [&z0[..pairs], &z1[..pairs]], dt, p);
+            w.update_power(s, [&z0[pairs..], &z1[pairs..]], sc.dt);
         }
         let mut out = Vec::with_capacity(active);
         for (l, events) in events.into_iter().enumerate().take(active) {
@@ -1107,7 +1142,7 @@ impl<'s> LaneSimulator<'s> {
                 camps: camps(&power, &alignment),
                 alignment,
                 intent: (0..n * n)
-                    .map(|k| w.intent[k % n * n + k / n].0[l])
+                    .map(|k| f64::from(w.intent[k % n * n + k / n].0[l]))
                     .collect(),
                 power,
                 first_alliance: first_alliance.iter().map(|f| f[l]).collect(),
@@ -1132,7 +1167,7 @@ mod tests {
         s.store(&mut got, best);
         s.store(&mut got_j, best_j);
         for l in 0..W {
-            let (mut want, mut want_j) = (f64::NEG_INFINITY, 0);
+            let (mut want, mut want_j) = (f32::NEG_INFINITY, 0);
             for (j, x) in v.iter().enumerate() {
                 if x.0[l] > want {
                     (want, want_j) = (x.0[l], j);
@@ -1140,7 +1175,7 @@ mod tests {
             }
             assert_eq!(
                 (got.0[l], got_j.0[l]),
-                (want, want_j as f64),
+                (want, want_j as f32),
                 "lane {l} of {v:?}"
             );
         }
@@ -1152,11 +1187,11 @@ mod tests {
     fn argmax_is_one_scan_in_index_order() {
         for len in 1..=11 {
             let v: Vec<Lanes> = (0..len)
-                .map(|j| Lanes(std::array::from_fn(|l| ((j * 7 + l * 3) % 4) as f64)))
+                .map(|j| Lanes(std::array::from_fn(|l| ((j * 7 + l * 3) % 4) as f32)))
                 .collect();
             for skip in 0..len {
                 let mut v = v.clone();
-                v[skip] = Lanes::splat(f64::NEG_INFINITY);
+                v[skip] = Lanes::splat(f32::NEG_INFINITY);
                 check_argmax(Portable, &v);
                 #[cfg(target_arch = "x86_64")]
                 {

@@ -16,6 +16,7 @@ pub mod lanes;
 pub mod params;
 pub mod random;
 pub mod simd;
+pub mod simd32;
 pub mod vexp;
 pub mod world;
 

@@ -61,6 +61,22 @@ macro_rules! params {
             pub threat_form: ThreatForm,
         }
 
+        /// The numeric parameters rounded to single precision, as the step uses them (the
+        /// engine computes in `f32`; see `docs/model.md`, "Precision"). Made from [`Params`]
+        /// with [`Params32::from`]; every comparison and formula of a run reads these.
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct Params32 {
+            $( #[doc = $meaning] pub $field: f32, )*
+            /// Product or sum form of threat.
+            pub threat_form: ThreatForm,
+        }
+
+        impl From<&Params> for Params32 {
+            fn from(p: &Params) -> Self {
+                Self { $( $field: p.$field as f32, )* threat_form: p.threat_form }
+            }
+        }
+
         /// Every numeric parameter, in documentation order.
         pub const PARAMS: &[ParamSpec] = &[
             $( ParamSpec { name: stringify!($field), default: $default, min: $min, max: $max,

@@ -10,12 +10,29 @@ use super::formulas::{
     camp_threat, interdependence, need, pair_class, partner_terms, pow, proximity, reference_scale,
     relative_power, self_help_value, strategy, threat_scaled,
 };
-use super::params::{Params, ThreatForm};
-use super::simd::fused;
+use super::params::{Params, Params32, ThreatForm};
+use super::simd32::fused32;
 use crate::scenario::{Effect, Event, Scenario, Target, Trigger};
 
 pub use super::random::run_rng;
 use super::random::{Normals, side_rng, uniform};
+
+/// The values rounded to single precision (the state of a run is `f32`).
+pub fn narrow(v: &[f64]) -> Vec<f32> {
+    v.iter().map(|&x| x as f32).collect()
+}
+
+/// The values in double precision (exact).
+pub fn widen(v: &[f32]) -> Vec<f64> {
+    v.iter().map(|&x| f64::from(x)).collect()
+}
+
+/// A single-precision value for people to read: the double nearest the shortest decimal
+/// that reads back as `x` (`0.3` for `0.3_f32`, where widening gives `0.30000001192092896`).
+/// For explanations and reports only; statistics use the exact value.
+pub fn tidy(x: f32) -> f64 {
+    format!("{x}").parse().unwrap_or(f64::from(x))
+}
 
 /// Up to this many best partners are reported to observers.
 pub const TOP_PARTNERS: usize = 3;
@@ -26,7 +43,7 @@ pub struct Partner {
     /// Partner index.
     pub k: usize,
     /// Its value `V_ik`.
-    pub value: f64,
+    pub value: f32,
     /// The terms of the value.
     pub terms: PartnerTerms,
 }
@@ -39,19 +56,19 @@ pub struct Decision {
     /// Its principal threat `h(i)`.
     pub principal: usize,
     /// `κ_i = K_{i,h}`: camp threat of the principal threat.
-    pub kappa: f64,
+    pub kappa: f32,
     /// `T_{i,h}`: the principal threat's own threat (before alliances).
-    pub threat: f64,
+    pub threat: f32,
     /// The four sources of `T_{i,h}`.
     pub sources: ThreatSources,
     /// `need_i`.
-    pub need: f64,
+    pub need: f32,
     /// `α_i`.
-    pub availability: f64,
+    pub availability: f32,
     /// `B_i`.
-    pub bandwagon: f64,
+    pub bandwagon: f32,
     /// `S_i`.
-    pub self_help: f64,
+    pub self_help: f32,
     /// The decision.
     pub strategy: Strategy,
     /// Best partners, highest value first (at most [`TOP_PARTNERS`], only positive values).
@@ -82,7 +99,7 @@ pub trait Observer {
         _k: usize,
         _from: PairClass,
         _to: PairClass,
-        _alignment: f64,
+        _alignment: f32,
     ) {
     }
 
@@ -110,7 +127,7 @@ pub struct FiredEvent {
 pub struct RunOutcome {
     /// Run index.
     pub run_index: u64,
-    /// Final alignment matrix.
+    /// Final alignment matrix (single-precision values, exactly).
     pub alignment: Vec<f64>,
     /// Final perceived intents, `intent[j * n + i] = I_ji`.
     pub intent: Vec<f64>,
@@ -136,84 +153,86 @@ pub struct World {
     /// Number of states.
     pub n: usize,
     /// `P_i`.
-    pub power: Vec<f64>,
+    pub power: Vec<f32>,
     /// `O_i`.
-    pub offense: Vec<f64>,
+    pub offense: Vec<f32>,
     /// `μ_i`.
-    pub growth: Vec<f64>,
+    pub growth: Vec<f32>,
     /// `σ_i`.
-    pub volatility: Vec<f64>,
+    pub volatility: Vec<f32>,
     /// `c_i`.
-    pub autonomy: Vec<f64>,
+    pub autonomy: Vec<f32>,
     /// GDP in USD bn (static).
     pub gdp: Vec<Option<f64>>,
     /// `prox_ij` (static).
-    pub proximity: Vec<f64>,
+    pub proximity: Vec<f32>,
     /// `trade_ij`.
-    pub trade: Vec<f64>,
+    pub trade: Vec<f32>,
     /// `m_ij`.
-    pub mistrust: Vec<f64>,
+    pub mistrust: Vec<f32>,
     /// `f_ij`.
-    pub affinity: Vec<f64>,
+    pub affinity: Vec<f32>,
     /// `a_ij`.
-    pub alignment: Vec<f64>,
+    pub alignment: Vec<f32>,
     /// `I_ji` at `[j * n + i]`.
-    pub intent: Vec<f64>,
+    pub intent: Vec<f32>,
     /// `I0_ji` at `[j * n + i]`.
-    pub intent0: Vec<f64>,
+    pub intent0: Vec<f32>,
     /// `e_ij` (derived).
-    pub interdependence: Vec<f64>,
+    pub interdependence: Vec<f32>,
     /// `Phat_j` (derived).
-    pub relative_power: Vec<f64>,
+    pub relative_power: Vec<f32>,
     /// `T_ij` (derived).
-    pub threat: Vec<f64>,
+    pub threat: Vec<f32>,
     /// `Tx_ij = T_ij (1 − a⁺_ij)` (derived).
-    pub threat_x: Vec<f64>,
+    pub threat_x: Vec<f32>,
     /// `K_ij` (derived).
-    pub camp_threat: Vec<f64>,
+    pub camp_threat: Vec<f32>,
     /// `h(i)` (derived).
     pub principal: Vec<usize>,
     /// `κ_i` (derived).
-    pub kappa: Vec<f64>,
+    pub kappa: Vec<f32>,
     /// `α_i` (derived).
-    pub availability: Vec<f64>,
+    pub availability: Vec<f32>,
     /// `B_i` (derived).
-    pub bandwagon: Vec<f64>,
+    pub bandwagon: Vec<f32>,
     /// `S_i` (derived).
-    pub self_help: Vec<f64>,
+    pub self_help: Vec<f32>,
     /// Strategy of each state (derived).
     pub strategy: Vec<Strategy>,
     /// `V_ik` (derived; 0 where undefined).
-    pub partner_value: Vec<f64>,
+    pub partner_value: Vec<f32>,
     /// `D_ik` (derived, directed).
-    pub desire: Vec<f64>,
+    pub desire: Vec<f32>,
     /// `a⁺_ij = max(a_ij, 0)` (derived).
-    pub alignment_pos: Vec<f64>,
+    pub alignment_pos: Vec<f32>,
     /// `a⁻_ij = max(−a_ij, 0)` (derived).
-    pub alignment_neg: Vec<f64>,
+    pub alignment_neg: Vec<f32>,
     /// `prox_ij^wD` (static).
-    pub(super) proximity_w: Vec<f64>,
+    pub(super) proximity_w: Vec<f32>,
     /// `Phat_j^wP · O_j^wO / reference scale` (derived, product form).
-    pub(super) source_factor: Vec<f64>,
+    pub(super) source_factor: Vec<f32>,
     /// Scratch for matrix products.
-    scratch: Vec<f64>,
+    scratch: Vec<f32>,
     pub(super) trade_dirty: bool,
 }
 
 impl World {
     /// The world at `t = 0` of a scenario.
-    pub fn new(s: &Scenario, p: &Params) -> Self {
+    pub fn new(s: &Scenario, p: &Params32) -> Self {
         let n = s.n();
         let mut prox = vec![0.0; n * n];
         for i in 0..n {
             for j in 0..n {
                 if i != j {
-                    prox[i * n + j] = proximity(s.border[i * n + j], s.distance[i * n + j], p.d0);
+                    let x = proximity(s.border[i * n + j], s.distance[i * n + j], f64::from(p.d0));
+                    prox[i * n + j] = x as f32;
                 }
             }
         }
-        let col =
-            |f: fn(&crate::scenario::State) -> f64| s.states.iter().map(f).collect::<Vec<_>>();
+        let col = |f: fn(&crate::scenario::State) -> f64| {
+            s.states.iter().map(|x| f(x) as f32).collect::<Vec<_>>()
+        };
         Self {
             n,
             power: col(|x| x.power),
@@ -223,12 +242,12 @@ impl World {
             autonomy: col(|x| x.autonomy),
             gdp: s.states.iter().map(|x| x.gdp).collect(),
             proximity: prox.clone(),
-            trade: s.trade.clone(),
-            mistrust: s.mistrust.clone(),
-            affinity: s.affinity.clone(),
-            alignment: s.alignment.clone(),
-            intent: s.intent.clone(),
-            intent0: s.intent.clone(),
+            trade: narrow(&s.trade),
+            mistrust: narrow(&s.mistrust),
+            affinity: narrow(&s.affinity),
+            alignment: narrow(&s.alignment),
+            intent: narrow(&s.intent),
+            intent0: narrow(&s.intent),
             interdependence: vec![0.0; n * n],
             relative_power: vec![0.0; n],
             threat: vec![0.0; n * n],
@@ -255,7 +274,7 @@ impl World {
     pub fn apply_effect(&mut self, e: &Effect) {
         let n = self.n;
         let range = e.target.range();
-        let apply = |x: &mut f64| *x = e.op.apply(*x, e.value, range);
+        let apply = |x: &mut f32| *x = e.op.apply(f64::from(*x), e.value, range) as f32;
         match e.target {
             Target::State { i, field } => {
                 use crate::scenario::StateField::*;
@@ -287,9 +306,9 @@ impl World {
     }
 
     /// Derived quantities: relative power and (when trade changed) interdependence.
-    pub fn derive(&mut self, p: &Params) {
+    pub fn derive(&mut self, p: &Params32) {
         let n = self.n;
-        let max = self.power.iter().copied().fold(f64::MIN_POSITIVE, f64::max);
+        let max = self.power.iter().copied().fold(f32::MIN_POSITIVE, f32::max);
         for j in 0..n {
             self.relative_power[j] = relative_power(self.power[j], max);
         }
@@ -299,7 +318,8 @@ impl World {
                     self.interdependence[i * n + j] = if i == j {
                         0.0
                     } else {
-                        interdependence(self.trade[i * n + j], self.gdp[i], self.gdp[j], p.e0)
+                        let (t, e0) = (f64::from(self.trade[i * n + j]), f64::from(p.e0));
+                        interdependence(t, self.gdp[i], self.gdp[j], e0) as f32
                     };
                 }
             }
@@ -321,7 +341,7 @@ impl World {
 
     /// Threats `T`, allied-discounted threats `Tx`, camp threats `K`, and each state's
     /// principal threat `h(i) = argmax_j K_ij` (ties: lowest index) with its size `κ_i`.
-    pub fn threats(&mut self, p: &Params) {
+    pub fn threats(&mut self, p: &Params32) {
         let n = self.n;
         for (k, &a) in self.alignment.iter().enumerate() {
             self.alignment_pos[k] = a.max(0.0);
@@ -396,7 +416,7 @@ impl World {
                 }
             }
             let mut best = 0;
-            let mut best_k = f64::NEG_INFINITY;
+            let mut best_k = f32::NEG_INFINITY;
             let k_row = &mut self.camp_threat[i * n..(i + 1) * n];
             for (j, (&allied, out)) in row.iter().zip(k_row.iter_mut()).enumerate() {
                 let kij = if i == j {
@@ -416,7 +436,7 @@ impl World {
     }
 
     #[inline(always)]
-    fn partner_inputs(&self, i: usize, k: usize, h: usize, need_i: f64) -> PartnerInputs {
+    fn partner_inputs(&self, i: usize, k: usize, h: usize, need_i: f32) -> PartnerInputs {
         let n = self.n;
         PartnerInputs {
             need: need_i,
@@ -438,7 +458,7 @@ impl World {
     /// With `explain` false, a secure state's partner values, availability, bandwagon and
     /// self-help values are not computed (left at 0): its strategy and desires do not depend on
     /// them. Observers that explain decisions (`Observer::DETAIL`) get them all.
-    pub fn decide(&mut self, p: &Params, explain: bool) {
+    pub fn decide(&mut self, p: &Params32, explain: bool) {
         let n = self.n;
         for i in 0..n {
             let h = self.principal[i];
@@ -524,7 +544,7 @@ impl World {
     }
 
     /// The explanation of state `i`'s current decision.
-    pub fn decision(&self, i: usize, p: &Params) -> Decision {
+    pub fn decision(&self, i: usize, p: &Params32) -> Decision {
         let n = self.n;
         let h = self.principal[i];
         let need_i = need(self.kappa[i], p.kappa_ref);
@@ -572,21 +592,21 @@ impl World {
 /// in every build). Each element accumulates in call order, so sums built from repeated
 /// calls have a fixed, data-independent order.
 #[inline]
-pub fn axpy(y: &mut [f64], t: f64, x: &[f64]) {
+pub fn axpy(y: &mut [f32], t: f32, x: &[f32]) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("fma") {
         // SAFETY: the CPU has FMA.
         return unsafe { axpy_fma(y, t, x) };
     }
     for (y, x) in y.iter_mut().zip(x) {
-        *y = fused(t, *x, *y);
+        *y = fused32(t, *x, *y);
     }
 }
 
 /// [`axpy`] with the FMA instruction.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "fma")]
-fn axpy_fma(y: &mut [f64], t: f64, x: &[f64]) {
+fn axpy_fma(y: &mut [f32], t: f32, x: &[f32]) {
     for (y, x) in y.iter_mut().zip(x) {
         *y = t.mul_add(*x, *y);
     }
@@ -598,15 +618,15 @@ fn axpy_fma(y: &mut [f64], t: f64, x: &[f64]) {
 /// - secure: `D_ik = (ρ/η) · a⁺_ik` (offsets the decay of existing alliances; 0 when `η = 0`).
 #[allow(clippy::too_many_arguments)]
 pub fn desires(
-    row: &mut [f64],
-    values: &[f64],
-    alignment: &[f64],
+    row: &mut [f32],
+    values: &[f32],
+    alignment: &[f32],
     i: usize,
     h: usize,
     st: Strategy,
-    kappa: f64,
-    b: f64,
-    p: &Params,
+    kappa: f32,
+    b: f32,
+    p: &Params32,
 ) {
     match st {
         Strategy::Balance => {
@@ -631,11 +651,11 @@ pub fn desires(
 /// Alignment update of every pair, `z[q]` the standard normal of pair `q` (upper-triangle
 /// order): `a_ik ← clamp(a_ik + η·dt·(min(D_ik, D_ki) + σd·z) − ρ·dt·a_ik, −1, 1)`.
 pub fn update_alignment(
-    alignment: &mut [f64],
-    desire: &[f64],
+    alignment: &mut [f32],
+    desire: &[f32],
     n: usize,
-    dt: f64,
-    p: &Params,
+    dt: f32,
+    p: &Params32,
     z: &[f64],
 ) {
     let mut q = 0;
@@ -643,7 +663,8 @@ pub fn update_alignment(
         for k in i + 1..n {
             let a = alignment[i * n + k];
             let d = desire[i * n + k].min(desire[k * n + i]);
-            let new = (a + p.eta * dt * (d + p.sigma_d * z[q]) - p.rho * dt * a).clamp(-1.0, 1.0);
+            let new = (a + p.eta * dt * (d + p.sigma_d * (z[q] as f32)) - p.rho * dt * a)
+                .clamp(-1.0, 1.0);
             alignment[i * n + k] = new;
             alignment[k * n + i] = new;
             q += 1;
@@ -659,14 +680,14 @@ pub fn update_alignment(
 /// order into `scratch` (a row of `n`).
 #[allow(clippy::too_many_arguments)]
 pub fn update_intent(
-    intent: &mut [f64],
-    intent0: &[f64],
-    pos: &[f64],
-    neg: &[f64],
-    scratch: &mut [f64],
+    intent: &mut [f32],
+    intent0: &[f32],
+    pos: &[f32],
+    neg: &[f32],
+    scratch: &mut [f32],
     n: usize,
-    dt: f64,
-    p: &Params,
+    dt: f32,
+    p: &Params32,
 ) {
     let row = &mut scratch[..n];
     for (i, neg_i) in neg.chunks_exact(n).enumerate() {
@@ -689,15 +710,24 @@ pub fn update_intent(
 }
 
 /// Power update, geometric Brownian motion, `z[i]` the standard normal of state `i`:
-/// `P_i ← P_i · exp((μ_i − σ_i²/2)·dt + σ_i·√dt·z)`.
-pub fn update_power(power: &mut [f64], growth: &[f64], volatility: &[f64], dt: f64, z: &[f64]) {
+/// `P_i ← P_i · exp((μ_i − σ_i²/2)·dt + σ_i·√dt·z)`, computed in double precision (from
+/// the single-precision state, exactly widened) and rounded to single precision, with a
+/// floor of [`MIN_POWER`].
+pub fn update_power(power: &mut [f32], growth: &[f32], volatility: &[f32], dt: f64, z: &[f64]) {
     let sq = dt.sqrt();
     for i in 0..power.len() {
-        let s = volatility[i];
-        power[i] =
-            (power[i] * libm::exp((growth[i] - 0.5 * s * s) * dt + s * sq * z[i])).max(1e-300);
+        let (s, g, pw) = (
+            f64::from(volatility[i]),
+            f64::from(growth[i]),
+            f64::from(power[i]),
+        );
+        power[i] = (pw * libm::exp((g - 0.5 * s * s) * dt + s * sq * z[i])).max(MIN_POWER) as f32;
     }
 }
+
+/// The smallest power a state can reach (a floor that keeps every ratio of powers finite in
+/// single precision).
+pub const MIN_POWER: f64 = 1e-30;
 
 /// Simulate one run. The random stream depends only on `(seed, run_index)`.
 pub fn simulate<O: Observer>(
@@ -715,6 +745,8 @@ pub fn simulate<O: Observer>(
 pub struct Simulator<'s> {
     scenario: &'s Scenario,
     params: Params,
+    /// `params` in single precision, as the step reads them.
+    p32: Params32,
     initial: World,
     world: World,
     /// Per-step firing probability `1 − exp(−hazard·dt)` of each event (0 for scheduled ones).
@@ -724,8 +756,9 @@ pub struct Simulator<'s> {
 impl<'s> Simulator<'s> {
     /// Prepare runs of `s` under `p`.
     pub fn new(s: &'s Scenario, p: &Params) -> Self {
-        let mut initial = World::new(s, p);
-        initial.derive(p);
+        let p32 = Params32::from(p);
+        let mut initial = World::new(s, &p32);
+        initial.derive(&p32);
         let hazard_p = s
             .events
             .iter()
@@ -737,6 +770,7 @@ impl<'s> Simulator<'s> {
         Self {
             scenario: s,
             params: p.clone(),
+            p32,
             world: initial.clone(),
             initial,
             hazard_p,
@@ -748,6 +782,11 @@ impl<'s> Simulator<'s> {
         &self.params
     }
 
+    /// The parameters in single precision, as the step reads them.
+    pub fn params32(&self) -> &Params32 {
+        &self.p32
+    }
+
     /// Run `run_index` with master `seed`.
     ///
     /// Draws per step, in this order: one uniform per hazard event (in event order, whether
@@ -756,7 +795,8 @@ impl<'s> Simulator<'s> {
     /// for power.
     pub fn run<O: Observer>(&mut self, run_index: u64, seed: u64, obs: &mut O) -> RunOutcome {
         let s = self.scenario;
-        let p = &self.params;
+        let p = &self.p32;
+        let dt = s.dt as f32;
         let n = s.n();
         let pairs = n * (n - 1) / 2;
         let steps = s.steps;
@@ -834,11 +874,11 @@ impl<'s> Simulator<'s> {
                 &w.alignment_neg,
                 &mut w.scratch,
                 n,
-                s.dt,
+                dt,
                 p,
             );
             normals.fill(&mut rng, &mut side, &mut z);
-            update_alignment(&mut w.alignment, &w.desire, n, s.dt, p, &z[..pairs]);
+            update_alignment(&mut w.alignment, &w.desire, n, dt, p, &z[..pairs]);
             update_power(&mut w.power, &w.growth, &w.volatility, s.dt, &z[pairs..]);
             if O::DETAIL {
                 for (q, (i, k)) in upper(n).enumerate() {
@@ -853,10 +893,10 @@ impl<'s> Simulator<'s> {
         }
         RunOutcome {
             run_index,
-            camps: camps(&w.power, &w.alignment),
-            alignment: w.alignment.clone(),
-            intent: w.intent.clone(),
-            power: w.power.clone(),
+            camps: camps(&widen(&w.power), &widen(&w.alignment)),
+            alignment: widen(&w.alignment),
+            intent: widen(&w.intent),
+            power: widen(&w.power),
             first_alliance,
             decisions,
             principal: w.principal.clone(),
@@ -924,14 +964,16 @@ alignment = 0.5
         scenario::parse(THREE, "three.toml").expect("valid")
     }
 
-    fn close(got: f64, expected: f64) {
+    /// Within a few units in the last place of `f32` (the step computes in single
+    /// precision; these values are at most 2 in magnitude).
+    fn close(got: f32, expected: f64) {
         assert!(
-            (got - expected).abs() < 1e-12,
+            (f64::from(got) - expected).abs() < 1e-6,
             "got {got}, expected {expected}"
         );
     }
 
-    fn check_matrix(got: &[f64], expected: &[f64]) {
+    fn check_matrix(got: &[f32], expected: &[f64]) {
         assert_eq!(got.len(), expected.len());
         for (g, e) in got.iter().zip(expected) {
             close(*g, *e);
@@ -943,7 +985,7 @@ alignment = 0.5
     #[test]
     fn threats_of_a_three_state_world_by_hand() {
         let s = three();
-        let p = s.params.clone();
+        let p = Params32::from(&s.params);
         let mut w = World::new(&s, &p);
         w.derive(&p);
         w.threats(&p);
@@ -977,7 +1019,7 @@ alignment = 0.5
     #[test]
     fn one_step_of_a_three_state_world_by_hand() {
         let s = three();
-        let p = s.params.clone();
+        let p = Params32::from(&s.params);
         let mut w = World::new(&s, &p);
         w.derive(&p);
         w.threats(&p);
@@ -997,9 +1039,9 @@ alignment = 0.5
             -2.0, 0.0, 1.0,
             -1.0, 1.0, 0.0,
         ]);
-        let out = simulate(&s, &p, 0, 1, &mut NoObserver);
+        let out = simulate(&s, &s.params, 0, 1, &mut NoObserver);
         #[rustfmt::skip]
-        check_matrix(&out.alignment, &[
+        check_matrix(&narrow(&out.alignment), &[
             0.0, -0.1, -0.05,
             -0.1, 0.0, 0.5375,
             -0.05, 0.5375, 0.0,
@@ -1027,14 +1069,15 @@ alignment = 0.5
             p.w_o = [1.0, 0.3, 0.0, 3.0][case / 16 % 4];
             p.w_i = [1.0, 2.0, 0.5, 0.0][case / 64 % 4];
             p.lambda = uniform(&mut rng);
+            let p = Params32::from(&p);
             let mut w = World::new(&s, &p);
             for x in w.power.iter_mut().chain(w.offense.iter_mut()) {
-                *x = 0.01 + uniform(&mut rng);
+                *x = 0.01 + uniform(&mut rng) as f32;
             }
             for k in 0..9 {
                 if k % 4 != 0 {
-                    w.intent[k] = uniform(&mut rng);
-                    w.trade[k] = 10.0 * uniform(&mut rng);
+                    w.intent[k] = uniform(&mut rng) as f32;
+                    w.trade[k] = 10.0 * uniform(&mut rng) as f32;
                 }
             }
             w.gdp = vec![Some(50.0), Some(80.0), Some(20.0)];
@@ -1050,8 +1093,10 @@ alignment = 0.5
                         threat(src, w.interdependence[i * 3 + j], &p)
                     };
                     let got = w.threat[i * 3 + j];
+                    // The same factors multiplied in another order: a few units in the
+                    // last place of f32 (2⁻²³ ≈ 1.2e-7) apart.
                     assert!(
-                        (got - expected).abs() <= 1e-12 * expected.abs().max(1e-300),
+                        (got - expected).abs() <= 2e-6 * expected.abs().max(1e-30),
                         "case {case} ({i},{j}): {got} vs {expected}"
                     );
                 }
@@ -1072,12 +1117,12 @@ alignment = 0.5
             -0.5, 0.0, 0.4,
             0.0, 0.4, 0.0,
         ];
-        let pos: Vec<f64> = a.iter().map(|x: &f64| x.max(0.0)).collect();
-        let neg: Vec<f64> = a.iter().map(|x: &f64| (-x).max(0.0)).collect();
+        let pos: Vec<f32> = a.iter().map(|x: &f32| x.max(0.0)).collect();
+        let neg: Vec<f32> = a.iter().map(|x: &f32| (-x).max(0.0)).collect();
         let mut intent = vec![0.5; 9];
         let intent0 = vec![0.5; 9];
         intent[2 * n] = 0.6; // I_CA
-        let p = Params::walt();
+        let p = Params32::from(&Params::walt());
         update_intent(&mut intent, &intent0, &pos, &neg, &mut [0.0; 3], n, 1.0, &p);
         close(intent[n], 0.5 + 0.025); // I_BA
         close(intent[2 * n], 0.6 + 0.01 - 0.02); // I_CA
@@ -1131,5 +1176,5 @@ alignment = 0.5
         0.26448367778545234,
         0.08209976655538993,
     ];
-    const STABLE_FLAGSHIP_RUN0: [f64; 2] = [0.5480312815983364, 0.33544138490349135];
+    const STABLE_FLAGSHIP_RUN0: [f64; 2] = [0.5480313897132874, 0.33544135093688965];
 }

@@ -17,7 +17,16 @@
 use super::study::StudyStats;
 use super::{ALIGNMENT_BINS, FIXED_SCALE, FixedSum, alignment_bin};
 use crate::model::LaneObserver;
-use crate::model::lanes::{LaneWorld, Lanes, Simd, W};
+use crate::model::lanes::LaneWorld;
+use crate::model::simd::{Lanes, Simd, W};
+use crate::model::simd32::Lanes32;
+
+/// Lanes `8g .. 8g + 8` of a lane world's sixteen, in double precision (exactly): the
+/// recorder handles a group of sixteen runs as two groups of eight.
+#[inline(always)]
+fn half(x: &Lanes32, g: usize) -> Lanes {
+    Lanes(std::array::from_fn(|l| f64::from(x.0[g * W + l])))
+}
 
 /// Runs whose pair observations the recorder holds before adding them to the statistics.
 pub const PENDING_SLOTS: usize = 256;
@@ -195,6 +204,7 @@ impl<'a> LaneRecorder<'a> {
         s: S,
         step: usize,
         w: &LaneWorld,
+        g: usize,
         active: usize,
     ) {
         let n = w.n;
@@ -218,7 +228,7 @@ impl<'a> LaneRecorder<'a> {
         );
         let (zero, one, minus_one) = (s.splat(0.0), s.splat(1.0), s.splat(-1.0));
         let (inf, neg_inf) = (s.splat(f64::INFINITY), s.splat(f64::NEG_INFINITY));
-        let bins_out = &mut self.bins[self.groups * self.stride..][..self.acc.len()];
+        let bins_out = &mut self.bins[(self.groups + g) * self.stride..][..self.acc.len()];
         let (accs, bins_out) = (
             &mut self.acc[step * pairs..(step + 1) * pairs],
             &mut bins_out[step * pairs..(step + 1) * pairs],
@@ -231,7 +241,7 @@ impl<'a> LaneRecorder<'a> {
             let (bins_row, bins_rest) = bins_out.split_at_mut(row.len());
             (accs, bins_out) = (acc_rest, bins_rest);
             for ((a, acc), bins_out) in row.iter().zip(acc_row).zip(bins_row) {
-                let a = s.load(a);
+                let a = s.load(&half(a, g));
                 // `alignment_bin` on every lane: 0 at −1, ALIGNMENT_BINS + 1 at +1, else
                 // 1 + min(⌊(a + 1)·0.5·ALIGNMENT_BINS⌋, ALIGNMENT_BINS − 1).
                 // (a + 1)·0.5 is exact, so multiplying by 0.5·ALIGNMENT_BINS at once rounds alike.
@@ -269,16 +279,17 @@ impl<'a> LaneRecorder<'a> {
         // States: Σ_i P_i in index order, as `Iterator::sum` does (from −0).
         let mut total = s.splat(-0.0);
         for pw in &w.power {
-            total = s.add(total, s.load(pw));
+            total = s.add(total, s.load(&half(pw, g)));
         }
         for i in 0..n {
             let idx = step * n + i;
-            let share = s.div(s.load(&w.power[i]), total);
+            let share = s.div(s.load(&half(&w.power[i], g)), total);
             st.power_share[idx].add_fixed(fixed_lanes(s, share, live), active);
-            let kappa = s.load(&w.kappa[i]);
+            let kappa = s.load(&half(&w.kappa[i], g));
             st.kappa[idx].add_fixed(fixed_lanes(s, kappa, live), active);
             // Counts by lane, or at once where every lane agrees (the common case).
-            let (strategy, principal) = (&w.strategy[i], &w.principal[i]);
+            let (strategy, principal) =
+                (&w.strategy[i][g * W..][..W], &w.principal[i][g * W..][..W]);
             if active == W && strategy.iter().all(|&x| x == strategy[0]) {
                 st.strategy[idx][strategy[0] as usize] += W as u64;
             } else {
@@ -307,16 +318,23 @@ impl Drop for LaneRecorder<'_> {
 impl LaneObserver for LaneRecorder<'_> {
     #[inline(always)]
     fn observe<S: Simd>(&mut self, s: S, step: usize, w: &LaneWorld, active: usize) {
-        if active == W {
-            self.observe_lanes::<S, true>(s, step, w, active);
-        } else {
-            self.observe_lanes::<S, false>(s, step, w, active);
+        // The lane world's sixteen runs as two groups of eight (the second may be empty).
+        let halves = [active.min(W), active.saturating_sub(W).min(W)];
+        for (g, &active) in halves.iter().enumerate() {
+            if active == W {
+                self.observe_lanes::<S, true>(s, step, w, g, active);
+            } else if active > 0 {
+                self.observe_lanes::<S, false>(s, step, w, g, active);
+            }
         }
         if step == self.stats.steps {
-            // The group of runs is complete.
-            self.active[self.groups] = active;
-            self.groups += 1;
-            if self.groups == PENDING_GROUPS {
+            // The runs are complete.
+            for active in halves.into_iter().filter(|&a| a > 0) {
+                self.active[self.groups] = active;
+                self.groups += 1;
+            }
+            // Room for the next two groups of eight, or flush.
+            if self.groups + 2 > PENDING_GROUPS {
                 self.flush();
             }
         }

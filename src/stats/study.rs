@@ -87,8 +87,9 @@ impl StudyStats {
             camps: Tally::default(),
             event_runs: vec![0; events],
             event_firings: vec![0; events],
-            alliance_threshold: p.alliance_threshold,
-            rivalry_threshold: p.rivalry_threshold,
+            // As the step compares (in single precision; widening is exact).
+            alliance_threshold: f64::from(p.alliance_threshold as f32),
+            rivalry_threshold: f64::from(p.rivalry_threshold as f32),
         }
     }
 
@@ -130,7 +131,7 @@ impl StudyStats {
         let n = self.n;
         let pairs = self.pairs();
         for (q, (i, k)) in upper(n).enumerate() {
-            let a = w.alignment[i * n + k];
+            let a = f64::from(w.alignment[i * n + k]);
             let idx = step * pairs + q;
             self.alignment_hist[idx * H + alignment_bin(a)] += 1;
             self.alignment_sum[idx].add(a);
@@ -142,11 +143,11 @@ impl StudyStats {
                 self.rivalry[idx] += 1;
             }
         }
-        let total: f64 = w.power.iter().sum();
+        let total: f64 = w.power.iter().map(|&x| f64::from(x)).sum();
         for i in 0..n {
             let idx = step * n + i;
-            self.power_share[idx].add(w.power[i] / total);
-            self.kappa[idx].add(w.kappa[i]);
+            self.power_share[idx].add(f64::from(w.power[i]) / total);
+            self.kappa[idx].add(f64::from(w.kappa[i]));
             self.strategy[idx][w.strategy[i] as usize] += 1;
             self.principal[idx * n + w.principal[i]] += 1;
         }

@@ -591,14 +591,15 @@ pub fn html(
     match scenario {
         Some(s) => {
             let p = &s.params;
-            let mut w = World::new(s, p);
-            w.derive(p);
-            w.threats(p);
+            let p32 = crate::model::params::Params32::from(p);
+            let mut w = World::new(s, &p32);
+            w.derive(&p32);
+            w.threats(&p32);
             let sids: Vec<String> = s.states.iter().map(|x| x.id.clone()).collect();
             let _ = writeln!(
                 o,
                 "<figure>{}<figcaption>T<sub>ij</sub>, the threat state i (row) perceives from state j (column) in {} under theory {}: relative power × proximity × offensive capability × perceived intent, scaled so that 1 is the strongest state {} km away with middling offence and intent. Framed: each state's principal threat (the largest camp threat, which also counts the allies of the source).</figcaption></figure>",
-                charts::heat_map(&sids, &w.threat, &w.principal)?,
+                charts::heat_map(&sids, &crate::model::world::widen(&w.threat), &w.principal)?,
                 format_year(s.start_year),
                 esc(s.theory.name()),
                 p.d0

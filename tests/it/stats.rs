@@ -208,16 +208,21 @@ struct Both<'a>(Recorder<'a>, &'a mut Direct);
 impl Observer for Both<'_> {
     fn observe(&mut self, step: usize, year: f64, w: &World) {
         self.0.observe(step, year, w);
-        let total: f64 = w.power.iter().sum();
+        let total: f64 = w.power.iter().map(|&p| f64::from(p)).sum();
         let d = &mut *self.1;
         assert_eq!(d.share.len(), step, "steps observed in order");
-        d.share.push(w.power.iter().map(|p| p / total).collect());
-        d.kappa.push(w.kappa.clone());
+        d.share
+            .push(w.power.iter().map(|&p| f64::from(p) / total).collect());
+        d.kappa
+            .push(w.kappa.iter().map(|&k| f64::from(k)).collect());
         d.strategy
             .push(w.strategy.iter().map(|&s| s as usize).collect());
         d.principal.push(w.principal.clone());
-        d.alignment
-            .push(upper(w.n).map(|(i, k)| w.alignment[i * w.n + k]).collect());
+        d.alignment.push(
+            upper(w.n)
+                .map(|(i, k)| f64::from(w.alignment[i * w.n + k]))
+                .collect(),
+        );
     }
 }
 

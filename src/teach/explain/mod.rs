@@ -11,9 +11,9 @@
 use serde::Serialize;
 
 use crate::model::Strategy;
-use crate::model::formulas::{PairClass, ThreatSources, pow};
+use crate::model::formulas::{PairClass, ThreatSources};
 use crate::model::params::{Params, ThreatForm};
-use crate::model::world::{Decision, Observer, Simulator, World};
+use crate::model::world::{Decision, Observer, Simulator, World, tidy};
 use crate::output::format_year;
 use crate::scenario::{Event, Scenario};
 
@@ -351,9 +351,9 @@ struct Recorder<'a> {
     /// (step, event index).
     events: Vec<(usize, usize)>,
     /// (step, i, k, from, to, alignment).
-    changes: Vec<(usize, usize, usize, PairClass, PairClass, f64)>,
+    changes: Vec<(usize, usize, usize, PairClass, PairClass, f32)>,
     /// Alignment matrix per step.
-    alignment: Vec<Vec<f64>>,
+    alignment: Vec<Vec<f32>>,
 }
 
 impl Observer for Recorder<'_> {
@@ -380,7 +380,7 @@ impl Observer for Recorder<'_> {
         k: usize,
         from: PairClass,
         to: PairClass,
-        a: f64,
+        a: f32,
     ) {
         if self.focus[i] || self.focus[k] {
             self.changes.push((step, i, k, from, to, a));
@@ -452,7 +452,9 @@ pub fn explain(s: &Scenario, opts: &ExplainOptions) -> Result<Story, ExplainErro
         changes: Vec::new(),
         alignment: Vec::new(),
     };
-    let outcome = Simulator::new(s, p).run(opts.run, opts.seed, &mut rec);
+    let mut sim = Simulator::new(s, p);
+    let outcome = sim.run(opts.run, opts.seed, &mut rec);
+    let p32 = sim.params32();
     let id = |i: usize| s.states[i].id.clone();
     let focused: Vec<usize> = (0..n).filter(|&i| focus[i]).collect();
     let focus_pairs: Vec<(usize, usize)> = focused
@@ -460,11 +462,11 @@ pub fn explain(s: &Scenario, opts: &ExplainOptions) -> Result<Story, ExplainErro
         .enumerate()
         .flat_map(|(x, &i)| focused[x + 1..].iter().map(move |&k| (i, k)))
         .collect();
-    let pair_line = |a: &[f64], i: usize, k: usize| PairLine {
+    let pair_line = |a: &[f32], i: usize, k: usize| PairLine {
         a: id(i),
         b: id(k),
-        alignment: a[i * n + k],
-        class: crate::model::formulas::pair_class(a[i * n + k], p)
+        alignment: tidy(a[i * n + k]),
+        class: crate::model::formulas::pair_class(a[i * n + k], p32)
             .name()
             .into(),
     };
@@ -472,8 +474,8 @@ pub fn explain(s: &Scenario, opts: &ExplainOptions) -> Result<Story, ExplainErro
         state: id(d.state),
         strategy: d.strategy.name().into(),
         principal: id(d.principal),
-        kappa: d.kappa,
-        intent: d.sources.intent,
+        kappa: tidy(d.kappa),
+        intent: tidy(d.sources.intent),
     };
 
     let mut entries = Vec::new();
@@ -490,7 +492,7 @@ pub fn explain(s: &Scenario, opts: &ExplainOptions) -> Result<Story, ExplainErro
                 b: id(k),
                 from: from.name().into(),
                 to: to.name().into(),
-                alignment: a,
+                alignment: tidy(a),
                 meaning: class_change_meaning(from, to).into(),
             }));
         }
@@ -536,9 +538,9 @@ pub fn explain(s: &Scenario, opts: &ExplainOptions) -> Result<Story, ExplainErro
             let mut rivalries = Vec::new();
             for (i, k) in all_pairs {
                 let a = alignment[i * n + k];
-                if a >= p.alliance_threshold {
+                if a >= p32.alliance_threshold {
                     alliances.push(pair_line(alignment, i, k));
-                } else if a <= p.rivalry_threshold {
+                } else if a <= p32.rivalry_threshold {
                     rivalries.push(pair_line(alignment, i, k));
                 }
             }
@@ -615,9 +617,25 @@ pub fn class_change_meaning(from: PairClass, to: PairClass) -> &'static str {
 }
 
 /// The factors of a threat and its biggest source.
-pub fn threat_factors(src: &ThreatSources, threat: f64, p: &Params) -> (Factors, &'static str) {
+pub fn threat_factors(src: &ThreatSources, threat: f32, p: &Params) -> (Factors, &'static str) {
     let weights = [p.w_p, p.w_d, p.w_o, p.w_i];
-    let values = [src.power, src.proximity, src.offense, src.intent];
+    let values = [src.power, src.proximity, src.offense, src.intent].map(tidy);
+    let src = Sources {
+        power: values[0],
+        proximity: values[1],
+        offense: values[2],
+        intent: values[3],
+    };
+    let threat = tidy(threat);
+    let pow = |x: f64, w: f64| {
+        if w == 0.0 {
+            1.0
+        } else if w == 1.0 {
+            x
+        } else {
+            libm::pow(x, w)
+        }
+    };
     let f: [f64; 4] = match p.threat_form {
         ThreatForm::Product => [
             pow(src.power, p.w_p),
@@ -683,14 +701,14 @@ fn decision_entry(
         .iter()
         .map(|q| PartnerEntry {
             state: id(q.k),
-            value: q.value,
-            shared_threat: q.terms.shared,
-            power_brought: q.terms.brings,
-            trade: q.terms.trade,
-            affinity: q.terms.affinity,
-            threat: q.terms.threat,
-            mistrust: q.terms.mistrust,
-            autonomy: q.terms.autonomy,
+            value: tidy(q.value),
+            shared_threat: tidy(q.terms.shared),
+            power_brought: tidy(q.terms.brings),
+            trade: tidy(q.terms.trade),
+            affinity: tidy(q.terms.affinity),
+            threat: tidy(q.terms.threat),
+            mistrust: tidy(q.terms.mistrust),
+            autonomy: tidy(q.terms.autonomy),
         })
         .collect();
     let h = &s.states[d.principal].id;
@@ -734,22 +752,22 @@ fn decision_entry(
         previous_principal: (reported != Reported::Start)
             .then(|| previous.map(|x| id(x.1)))
             .flatten(),
-        kappa: d.kappa,
-        threat: d.threat,
+        kappa: tidy(d.kappa),
+        threat: tidy(d.threat),
         sources: Sources {
-            power: d.sources.power,
-            proximity: d.sources.proximity,
-            offense: d.sources.offense,
-            intent: d.sources.intent,
+            power: tidy(d.sources.power),
+            proximity: tidy(d.sources.proximity),
+            offense: tidy(d.sources.offense),
+            intent: tidy(d.sources.intent),
         },
         distance_km: s.distance[d.state * n + d.principal],
         border: s.border[d.state * n + d.principal],
         factors,
         biggest_source: biggest.into(),
-        need: d.need,
-        availability: d.availability,
-        bandwagon: d.bandwagon,
-        self_help: d.self_help,
+        need: tidy(d.need),
+        availability: tidy(d.availability),
+        bandwagon: tidy(d.bandwagon),
+        self_help: tidy(d.self_help),
         theta_secure: p.theta_secure,
         why,
         partners,
@@ -764,9 +782,14 @@ pub const DEFAULT_EVERY: f64 = 1.0;
 mod tests {
     use super::render::{WIDTH, wrap};
     use super::*;
-    use crate::model::formulas::threat;
+    use crate::model::params::Params32;
 
-    fn src(power: f64, proximity: f64, offense: f64, intent: f64) -> ThreatSources {
+    /// `formulas::threat` under `p` (the step reads the parameters in single precision).
+    fn threat(s: ThreatSources, e: f32, p: &Params) -> f32 {
+        crate::model::formulas::threat(s, e, &Params32::from(p))
+    }
+
+    fn src(power: f32, proximity: f32, offense: f32, intent: f32) -> ThreatSources {
         ThreatSources {
             power,
             proximity,
@@ -782,7 +805,7 @@ mod tests {
         let s = src(0.5, 1.0, 0.6, 0.7);
         let t = threat(s, 0.0, &p);
         let (f, biggest) = threat_factors(&s, t, &p);
-        assert!((f.power * f.proximity * f.offense * f.intent - t).abs() < 1e-12);
+        assert!((f.power * f.proximity * f.offense * f.intent - f64::from(t)).abs() < 1e-6);
         assert_eq!((f.power, f.proximity), (0.5, 2.0));
         assert_eq!(biggest, "proximity");
         assert_eq!(f.dampening, 1.0);
@@ -791,7 +814,7 @@ mod tests {
         lib.lambda = 0.5;
         let t = threat(s, 0.4, &lib);
         let (f, _) = threat_factors(&s, t, &lib);
-        assert!((f.dampening - 0.8).abs() < 1e-12);
+        assert!((f.dampening - 0.8).abs() < 1e-6);
     }
 
     #[test]
@@ -810,7 +833,7 @@ mod tests {
         let s = src(0.5, 1.0, 0.8, 0.6);
         let t = threat(s, 0.0, &p);
         let (f, biggest) = threat_factors(&s, t, &p);
-        assert!((f.power + f.proximity + f.offense + f.intent - t).abs() < 1e-12);
+        assert!((f.power + f.proximity + f.offense + f.intent - f64::from(t)).abs() < 1e-6);
         assert_eq!(biggest, "proximity");
     }
 

@@ -200,7 +200,9 @@ fn states_text(states: &[StateLine]) -> String {
 /// number to fall in the value's own class under the thresholds `(alliance, aligned,
 /// rivalry)`: −0.1996 is neutral, but "-0.20" reads as a rivalry at the threshold −0.2.
 fn alignment_text(a: f64, (alliance, aligned, rivalry): (f64, f64, f64)) -> String {
-    let class = |x: f64| classify(x, alliance, aligned, rivalry);
+    // Classified as the engine does, in single precision (the printed number read back).
+    let (alliance, aligned, rivalry) = (alliance as f32, aligned as f32, rivalry as f32);
+    let class = |x: f64| classify(x as f32, alliance, aligned, rivalry);
     (2..=6)
         .map(|d| format!("{a:+.d$}"))
         .find(|t| t.parse::<f64>().is_ok_and(|x| class(x) == class(a)))
@@ -554,8 +556,9 @@ mod tests {
         ] {
             assert_eq!(alignment_text(a, t), want, "{a}");
         }
-        // Closer to a threshold than six decimals show: every digit Rust prints.
-        let close = -0.2 + 1e-9;
+        // Closer to a threshold than six decimals show (the single-precision number next to
+        // −0.2, as the story receives it): every digit Rust prints.
+        let close = crate::model::world::tidy((-0.2f32).next_up());
         assert_eq!(alignment_text(close, t), format!("{close:+}"));
     }
 }
