@@ -24,7 +24,7 @@ use super::random::{Normals, ZigguratLanes, side_rng, uniform_from};
 use super::simd::Portable;
 pub use super::simd::{Lanes as Lanes64, Simd as Simd64, W as W64};
 pub use super::simd32::{Lanes32 as Lanes, Simd32 as Simd, W32 as W};
-use super::world::{FiredEvent, MIN_POWER, RunOutcome, World};
+use super::world::{FiredEvent, MIN_POWER, RunOutcome, World, narrow_to};
 use crate::scenario::{Effect, Scenario, Target, Trigger};
 
 /// Receives the lane worlds of a group of runs at each observation step.
@@ -180,7 +180,9 @@ impl LaneWorld {
     fn apply_effect(&mut self, e: &Effect, l: usize) {
         let n = self.n;
         let range = e.target.range();
-        let apply = |x: &mut Lanes| x.0[l] = e.op.apply(f64::from(x.0[l]), e.value, range) as f32;
+        let apply = |x: &mut Lanes| {
+            x.0[l] = narrow_to(e.op.apply(f64::from(x.0[l]), e.value, range), range)
+        };
         match e.target {
             Target::State { i, field } => {
                 use crate::scenario::StateField::*;

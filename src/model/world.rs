@@ -22,6 +22,19 @@ pub fn narrow(v: &[f64]) -> Vec<f32> {
     v.iter().map(|&x| x as f32).collect()
 }
 
+/// `x`, a value in `range` (a field's range, `Target::range`), rounded to single precision
+/// and kept in the range as single precision can hold it: a positive lower bound (power,
+/// offense: `> 0`) becomes at least `f32::MIN_POSITIVE`, so such a value never rounds to 0;
+/// an upper bound beyond `f32::MAX` becomes `f32::MAX`, so none becomes infinite.
+pub fn narrow_to(x: f64, (lo, hi): (f64, f64)) -> f32 {
+    let lo = if lo > 0.0 {
+        (lo as f32).max(f32::MIN_POSITIVE)
+    } else {
+        lo as f32
+    };
+    (x as f32).clamp(lo, (hi as f32).min(f32::MAX))
+}
+
 /// The values in double precision (exact).
 pub fn widen(v: &[f32]) -> Vec<f64> {
     v.iter().map(|&x| f64::from(x)).collect()
@@ -230,24 +243,38 @@ impl World {
                 }
             }
         }
-        let col = |f: fn(&crate::scenario::State) -> f64| {
-            s.states.iter().map(|x| f(x) as f32).collect::<Vec<_>>()
+        use crate::scenario::{PairField as PF, StateField as SF};
+        let col = |f: fn(&crate::scenario::State) -> f64, field: SF| {
+            let range = field.range();
+            s.states
+                .iter()
+                .map(|x| narrow_to(f(x), range))
+                .collect::<Vec<_>>()
         };
+        let pairs = |m: &[f64], field: PF| {
+            let range = field.range();
+            m.iter().map(|&x| narrow_to(x, range)).collect::<Vec<_>>()
+        };
+        let intent = s
+            .intent
+            .iter()
+            .map(|&x| narrow_to(x, (0.0, 1.0)))
+            .collect::<Vec<_>>();
         Self {
             n,
-            power: col(|x| x.power),
-            offense: col(|x| x.offense),
-            growth: col(|x| x.growth),
-            volatility: col(|x| x.volatility),
-            autonomy: col(|x| x.autonomy),
+            power: col(|x| x.power, SF::Power),
+            offense: col(|x| x.offense, SF::Offense),
+            growth: col(|x| x.growth, SF::Growth),
+            volatility: col(|x| x.volatility, SF::Volatility),
+            autonomy: col(|x| x.autonomy, SF::Autonomy),
             gdp: s.states.iter().map(|x| x.gdp).collect(),
             proximity: prox.clone(),
-            trade: narrow(&s.trade),
-            mistrust: narrow(&s.mistrust),
-            affinity: narrow(&s.affinity),
-            alignment: narrow(&s.alignment),
-            intent: narrow(&s.intent),
-            intent0: narrow(&s.intent),
+            trade: pairs(&s.trade, PF::Trade),
+            mistrust: pairs(&s.mistrust, PF::Mistrust),
+            affinity: pairs(&s.affinity, PF::Affinity),
+            alignment: pairs(&s.alignment, PF::Alignment),
+            intent0: intent.clone(),
+            intent,
             interdependence: vec![0.0; n * n],
             relative_power: vec![0.0; n],
             threat: vec![0.0; n * n],
@@ -274,7 +301,7 @@ impl World {
     pub fn apply_effect(&mut self, e: &Effect) {
         let n = self.n;
         let range = e.target.range();
-        let apply = |x: &mut f32| *x = e.op.apply(f64::from(*x), e.value, range) as f32;
+        let apply = |x: &mut f32| *x = narrow_to(e.op.apply(f64::from(*x), e.value, range), range);
         match e.target {
             Target::State { i, field } => {
                 use crate::scenario::StateField::*;
@@ -1127,6 +1154,24 @@ alignment = 0.5
         close(intent[n], 0.5 + 0.025); // I_BA
         close(intent[2 * n], 0.6 + 0.01 - 0.02); // I_CA
         close(intent[1], 0.5 + 0.025); // I_AB: B sees A hostile too
+    }
+
+    /// Values outside what single precision holds stay in their field's range: a positive
+    /// power never rounds to 0, a huge trade never becomes infinite; others round to nearest.
+    #[test]
+    fn narrowing_keeps_values_in_their_range() {
+        use crate::scenario::{PairField, StateField};
+        let power = StateField::Power.range();
+        assert_eq!(narrow_to(1e-50, power), f32::MIN_POSITIVE);
+        assert_eq!(narrow_to(f64::MIN_POSITIVE, power), f32::MIN_POSITIVE);
+        assert_eq!(narrow_to(0.3, power), 0.3f32);
+        assert_eq!(narrow_to(1e12, power), 1e12f32);
+        let trade = PairField::Trade.range();
+        assert_eq!(narrow_to(1e300, trade), f32::MAX);
+        assert_eq!(narrow_to(0.0, trade), 0.0);
+        let alignment = PairField::Alignment.range();
+        assert_eq!(narrow_to(-1.0, alignment), -1.0);
+        assert_eq!(narrow_to(-0.2, alignment), -0.2f32);
     }
 
     #[test]
