@@ -643,20 +643,21 @@ impl LaneWorld {
         let (half, dt_v, sq) = (s.splat(0.5), s.splat(dt), s.splat(dt.sqrt()));
         let floor = s.splat(MIN_POWER);
         let (growth, volatility) = (&self.growth[..], &self.volatility[..]);
-        let part =
-            |x: &Lanes, g: usize| Lanes64(std::array::from_fn(|l| f64::from(x.0[g * W64 + l])));
+        // Lanes `8g .. 8g + 8` of `x`, widened in registers.
+        macro_rules! part {
+            ($x:expr, $g:expr) => {
+                s.load_f32(&($x).0.as_chunks::<W64>().0[$g])
+            };
+        }
         for (i, pw) in self.power.iter_mut().enumerate() {
             let mut out = Lanes::default();
             for (g, z) in z.iter().enumerate() {
                 // (μ − 0.5·σ·σ)·dt + σ·√dt·z, evaluated as the scalar update does.
-                let sigma = s.load(&part(&volatility[i], g));
-                let drift = s.sub(
-                    s.load(&part(&growth[i], g)),
-                    s.mul(s.mul(half, sigma), sigma),
-                );
+                let sigma = part!(volatility[i], g);
+                let drift = s.sub(part!(growth[i], g), s.mul(s.mul(half, sigma), sigma));
                 let shock = s.mul(s.mul(sigma, sq), s.load(&z[i]));
                 let x = s.add(s.mul(drift, dt_v), shock);
-                let grown = s.mul(s.load(&part(pw, g)), super::vexp::exp(s, x));
+                let grown = s.mul(part!(pw, g), super::vexp::exp(s, x));
                 let mut wide = Lanes64::default();
                 s.store(&mut wide, s.max(grown, floor));
                 for (o, w) in out.0[g * W64..][..W64].iter_mut().zip(wide.0) {

@@ -126,6 +126,9 @@ pub trait Simd: Copy {
     /// Any other lane gets a meaningless value (and nothing panics); for a number that is
     /// not NaN it is the bits of [`pow2i_bits`], in every backend.
     fn pow2i(self, k: Self::V) -> Self::V;
+    /// Eight single-precision numbers, widened (exactly) to eight lanes: how the recorder
+    /// and the power update read the single-precision state, in registers.
+    fn load_f32(self, x: &[f32; W]) -> Self::V;
 
     /// `−a`, exactly (`−0 − a`).
     #[inline(always)]
@@ -266,6 +269,10 @@ impl Simd for Portable {
     #[inline(always)]
     fn pow2i(self, k: Self::V) -> Self::V {
         k.map(pow2i_bits)
+    }
+    #[inline(always)]
+    fn load_f32(self, x: &[f32; W]) -> Self::V {
+        x.map(f64::from)
     }
 }
 
@@ -483,6 +490,17 @@ mod x86 {
                 [one(k[0]), one(k[1])]
             }
         }
+        #[inline(always)]
+        fn load_f32(self, x: &[f32; W]) -> Self::V {
+            // SAFETY: two loads of four f32 inside `x` (eight f32, unaligned access).
+            unsafe {
+                let p = x.as_ptr();
+                [
+                    _mm256_cvtps_pd(_mm_loadu_ps(p)),
+                    _mm256_cvtps_pd(_mm_loadu_ps(p.add(4))),
+                ]
+            }
+        }
     }
 
     /// One 512-bit register (x86-64 with AVX-512F).
@@ -626,6 +644,11 @@ mod x86 {
                 let t = _mm512_castpd_si512(_mm512_add_pd(k, _mm512_set1_pd(POW2I_MAGIC)));
                 _mm512_castsi512_pd(_mm512_slli_epi64::<52>(t))
             }
+        }
+        #[inline(always)]
+        fn load_f32(self, x: &[f32; W]) -> Self::V {
+            // SAFETY: one load of eight f32, `x` itself (unaligned access).
+            unsafe { _mm512_cvtps_pd(_mm256_loadu_ps(x.as_ptr())) }
         }
     }
 }
@@ -809,6 +832,13 @@ mod tests {
             );
         }
         assert_eq!(pow2i_bits(-0.0), 1.0);
+        // Widening single precision: exact, every lane in place (NaN aside).
+        let narrow: [f32; W] = [0.1, -0.3, 1e-40, -0.0, f32::MAX, f32::INFINITY, 3.0, f32::NAN];
+        s.store(&mut out, s.load_f32(&narrow));
+        for l in 0..W {
+            let want = f64::from(narrow[l]);
+            assert!(out.0[l].to_bits() == want.to_bits() || (want.is_nan() && out.0[l].is_nan()));
+        }
     }
 
     #[test]

@@ -24,8 +24,8 @@ use crate::model::simd32::Lanes32;
 /// Lanes `8g .. 8g + 8` of a lane world's sixteen, in double precision (exactly): the
 /// recorder handles a group of sixteen runs as two groups of eight.
 #[inline(always)]
-fn half(x: &Lanes32, g: usize) -> Lanes {
-    Lanes(std::array::from_fn(|l| f64::from(x.0[g * W + l])))
+fn half<S: Simd>(s: S, x: &Lanes32, g: usize) -> S::V {
+    s.load_f32(&x.0.as_chunks::<W>().0[g])
 }
 
 /// Runs whose pair observations the recorder holds before adding them to the statistics.
@@ -241,7 +241,7 @@ impl<'a> LaneRecorder<'a> {
             let (bins_row, bins_rest) = bins_out.split_at_mut(row.len());
             (accs, bins_out) = (acc_rest, bins_rest);
             for ((a, acc), bins_out) in row.iter().zip(acc_row).zip(bins_row) {
-                let a = s.load(&half(a, g));
+                let a = half(s, a, g);
                 // `alignment_bin` on every lane: 0 at −1, ALIGNMENT_BINS + 1 at +1, else
                 // 1 + min(⌊(a + 1)·0.5·ALIGNMENT_BINS⌋, ALIGNMENT_BINS − 1).
                 // (a + 1)·0.5 is exact, so multiplying by 0.5·ALIGNMENT_BINS at once rounds alike.
@@ -279,13 +279,13 @@ impl<'a> LaneRecorder<'a> {
         // States: Σ_i P_i in index order, as `Iterator::sum` does (from −0).
         let mut total = s.splat(-0.0);
         for pw in &w.power {
-            total = s.add(total, s.load(&half(pw, g)));
+            total = s.add(total, half(s, pw, g));
         }
         for i in 0..n {
             let idx = step * n + i;
-            let share = s.div(s.load(&half(&w.power[i], g)), total);
+            let share = s.div(half(s, &w.power[i], g), total);
             st.power_share[idx].add_fixed(fixed_lanes(s, share, live), active);
-            let kappa = s.load(&half(&w.kappa[i], g));
+            let kappa = half(s, &w.kappa[i], g);
             st.kappa[idx].add_fixed(fixed_lanes(s, kappa, live), active);
             // Counts by lane, or at once where every lane agrees (the common case).
             let (strategy, principal) =
