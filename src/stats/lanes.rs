@@ -195,8 +195,10 @@ impl<'a> LaneRecorder<'a> {
         self.flushes = 0;
     }
 
-    /// Record the first `active` lanes of `w` at `step`: what [`StudyStats::observe`] records
-    /// for each lane's world. `FULL` (`active == W`, all groups but a study's last one): the
+    /// Record the first `active` lanes (of sixteen) of `w` at `step`: what
+    /// [`StudyStats::observe`] records for each lane's world. The pairs' observations of both
+    /// groups of eight in one pass (each observation's accumulator is read once), then the
+    /// states' of each group. `FULL` (`active` = 16, all groups but a study's last one): the
     /// masks of live lanes are constants, so their selections compile away.
     #[inline(always)]
     fn observe_lanes<S: Simd, const FULL: bool>(
@@ -204,78 +206,134 @@ impl<'a> LaneRecorder<'a> {
         s: S,
         step: usize,
         w: &LaneWorld,
-        g: usize,
         active: usize,
     ) {
         let n = w.n;
-        let st = &mut *self.stats;
         let pairs = n * (n - 1) / 2;
-        let (lanes, active) = if FULL {
-            ((1u32 << W) - 1, W)
+        // Runs in each group of eight (the second may hold none: its lanes are not live).
+        let halves = if FULL {
+            [W, W]
         } else {
-            ((1u32 << active) - 1, active)
+            [active.min(W), active.saturating_sub(W).min(W)]
         };
-        let live = s.lt(s.splat(-1.0), s.splat(0.0));
-        let live = if FULL {
-            live
-        } else {
-            let lane_no = s.load(&Lanes(std::array::from_fn(|l| l as f64)));
-            s.lt(lane_no, s.splat(active as f64))
-        };
+        let lanes = halves.map(|a| (1u32 << a) - 1);
+        let live = halves.map(|a| {
+            if FULL {
+                s.lt(s.splat(-1.0), s.splat(0.0))
+            } else {
+                let lane_no = s.load(&Lanes(std::array::from_fn(|l| l as f64)));
+                s.lt(lane_no, s.splat(a as f64))
+            }
+        });
+        let st = &*self.stats;
         let (alliance, rivalry) = (
             s.splat(st.alliance_threshold),
             s.splat(st.rivalry_threshold),
         );
         let (zero, one, minus_one) = (s.splat(0.0), s.splat(1.0), s.splat(-1.0));
         let (inf, neg_inf) = (s.splat(f64::INFINITY), s.splat(f64::NEG_INFINITY));
-        let bins_out = &mut self.bins[(self.groups + g) * self.stride..][..self.acc.len()];
-        let (accs, bins_out) = (
-            &mut self.acc[step * pairs..(step + 1) * pairs],
-            &mut bins_out[step * pairs..(step + 1) * pairs],
+        let half_bins = s.splat(0.5 * ALIGNMENT_BINS as f64);
+        let (last, top) = (
+            s.splat((ALIGNMENT_BINS - 1) as f64),
+            s.splat((ALIGNMENT_BINS + 1) as f64),
         );
+        let no_bin = s.splat(f64::from(NO_BIN));
+        // The two groups' pending bins of this step: rows `groups` and `groups + 1`.
+        let (first, second) =
+            self.bins[self.groups * self.stride..].split_at_mut(self.stride);
+        let (bins0, bins1) = (
+            &mut first[step * pairs..(step + 1) * pairs],
+            &mut second[step * pairs..(step + 1) * pairs],
+        );
+        let accs = &mut self.acc[step * pairs..(step + 1) * pairs];
+        // `alignment_bin` on every lane: 0 at −1, ALIGNMENT_BINS + 1 at +1, else
+        // 1 + min(⌊(a + 1)·0.5·ALIGNMENT_BINS⌋, ALIGNMENT_BINS − 1); lanes without a run get
+        // a byte that is no bin (see `BinCounter`).
+        // ((a + 1)·0.5 is exact, so multiplying by 0.5·ALIGNMENT_BINS at once rounds alike.)
+        macro_rules! bins {
+            ($a:expr, $live:expr) => {{
+                let a = $a;
+                let regular = s.trunc(s.mul(s.add(a, one), half_bins));
+                let regular = s.add(s.min(regular, last), one);
+                let bin = s.select(s.le(a, minus_one), zero, s.select(s.ge(a, one), top, regular));
+                let bin = if FULL { bin } else { s.select($live, bin, no_bin) };
+                // Integers in 0..=ALIGNMENT_BINS + 1 or NO_BIN (< 256), as `to_u8s` requires.
+                s.to_u8s(bin)
+            }};
+        }
         // Row by row (pairs (i, k > i)), so that the loop over a row has no other bookkeeping.
-        let (mut accs, mut bins_out) = (accs, bins_out);
+        let (mut accs, mut bins0, mut bins1) = (accs, bins0, bins1);
         for i in 0..n {
             let row = &w.alignment[i * n + i + 1..(i + 1) * n];
-            let (acc_row, acc_rest) = accs.split_at_mut(row.len());
-            let (bins_row, bins_rest) = bins_out.split_at_mut(row.len());
-            (accs, bins_out) = (acc_rest, bins_rest);
-            for ((a, acc), bins_out) in row.iter().zip(acc_row).zip(bins_row) {
-                let a = half(s, a, g);
-                // `alignment_bin` on every lane: 0 at −1, ALIGNMENT_BINS + 1 at +1, else
-                // 1 + min(⌊(a + 1)·0.5·ALIGNMENT_BINS⌋, ALIGNMENT_BINS − 1).
-                // (a + 1)·0.5 is exact, so multiplying by 0.5·ALIGNMENT_BINS at once rounds alike.
-                let half_bins = s.splat(0.5 * ALIGNMENT_BINS as f64);
-                let regular = s.trunc(s.mul(s.add(a, one), half_bins));
-                let regular = s.add(s.min(regular, s.splat((ALIGNMENT_BINS - 1) as f64)), one);
-                let top = s.select(s.ge(a, one), s.splat((ALIGNMENT_BINS + 1) as f64), regular);
-                let bin = s.select(s.le(a, minus_one), zero, top);
-                // Lanes without a run: a byte that is no bin (see `BinCounter`).
-                let bin = if FULL {
-                    bin
-                } else {
-                    s.select(live, bin, s.splat(f64::from(NO_BIN)))
-                };
-                // Integers in 0..=ALIGNMENT_BINS + 1 or NO_BIN (< 256), as `to_u8s` requires.
-                *bins_out = s.to_u8s(bin);
+            let len = row.len();
+            let (acc_row, acc_rest) = accs.split_at_mut(len);
+            let (b0_row, b0_rest) = bins0.split_at_mut(len);
+            let (b1_row, b1_rest) = bins1.split_at_mut(len);
+            (accs, bins0, bins1) = (acc_rest, b0_rest, b1_rest);
+            let outs = b0_row.iter_mut().zip(b1_row);
+            for ((a, acc), (b0, b1)) in row.iter().zip(acc_row).zip(outs) {
+                let (a0, a1) = (half(s, a, 0), half(s, a, 1));
+                *b0 = bins!(a0, live[0]);
+                *b1 = bins!(a1, live[1]);
                 // The range changes rarely once a few groups are in: test before reducing (both
-                // ends at once: a minimum or maximum that does not change is rewritten as it is).
-                let (below, above) = (s.lt(a, s.splat(acc.lo)), s.gt(a, s.splat(acc.hi)));
-                if (s.bits(below) | s.bits(above)) & lanes != 0 {
-                    acc.lo = acc.lo.min(s.hmin(s.select(live, a, inf)));
-                    acc.hi = acc.hi.max(s.hmax(s.select(live, a, neg_inf)));
+                // ends and both groups at once: a minimum or maximum that does not change is
+                // rewritten as it is).
+                let (lo, hi) = (s.splat(acc.lo), s.splat(acc.hi));
+                let out0 = (s.bits(s.lt(a0, lo)) | s.bits(s.gt(a0, hi))) & lanes[0];
+                let out1 = (s.bits(s.lt(a1, lo)) | s.bits(s.gt(a1, hi))) & lanes[1];
+                if out0 | out1 != 0 {
+                    let lo = s.min(s.select(live[0], a0, inf), s.select(live[1], a1, inf));
+                    let hi = s.max(s.select(live[0], a0, neg_inf), s.select(live[1], a1, neg_inf));
+                    acc.lo = acc.lo.min(s.hmin(lo));
+                    acc.hi = acc.hi.max(s.hmax(hi));
                 }
-                // Σ `FixedSum::fixed(a)`: |each| ≤ 2^32 + 1 for an alignment in [−1, 1], so the
-                // four lanes' sums (64 values each) stay below 2^39, and 256 runs' sum fits an i64.
-                match fixed_vector(s, a, live, PAIR_FAST_LIMIT) {
-                    Some(t) => s.add_halves(&mut acc.lanes, t),
-                    None => acc.sum += fixed_lanes(s, a, live) as i64,
+                // Σ `FixedSum::fixed(a)`: |each| ≤ 2^32 + 1 for an alignment in [−1, 1], so
+                // each of the four lanes' sums (4 values per group of sixteen runs, 64 per
+                // 256 runs) stays below 2^39, and 256 runs' sum fits an i64.
+                let fast = (
+                    fixed_vector(s, a0, live[0], PAIR_FAST_LIMIT),
+                    fixed_vector(s, a1, live[1], PAIR_FAST_LIMIT),
+                );
+                match fast {
+                    (Some(t0), Some(t1)) => s.add_halves(&mut acc.lanes, s.add(t0, t1)),
+                    _ => {
+                        let sum = fixed_lanes(s, a0, live[0]) + fixed_lanes(s, a1, live[1]);
+                        acc.sum += sum as i64;
+                    }
                 }
-                let allied = s.bits(s.ge(a, alliance)) & lanes;
-                let rival = s.bits(s.le(a, rivalry)) & !allied & lanes;
+                let allied = [
+                    s.bits(s.ge(a0, alliance)) & lanes[0],
+                    s.bits(s.ge(a1, alliance)) & lanes[1],
+                ];
+                let rival = [
+                    s.bits(s.le(a0, rivalry)) & !allied[0] & lanes[0],
+                    s.bits(s.le(a1, rivalry)) & !allied[1] & lanes[1],
+                ];
+                let (allied, rival) = (allied[0] | allied[1] << W, rival[0] | rival[1] << W);
                 acc.classes += allied.count_ones() | rival.count_ones() << RIVAL_SHIFT;
             }
         }
+        for (g, &active) in halves.iter().enumerate() {
+            if active > 0 {
+                self.observe_states(s, step, w, g, active, live[g]);
+            }
+        }
+    }
+
+    /// The states' observations of group `g` (lanes `8g .. 8g + 8`) of `w`, of which the
+    /// first `active` hold runs (`live`).
+    #[inline(always)]
+    fn observe_states<S: Simd>(
+        &mut self,
+        s: S,
+        step: usize,
+        w: &LaneWorld,
+        g: usize,
+        active: usize,
+        live: S::M,
+    ) {
+        let n = w.n;
+        let st = &mut *self.stats;
         // States: Σ_i P_i in index order, as `Iterator::sum` does (from −0).
         let mut total = s.splat(-0.0);
         for pw in &w.power {
@@ -318,16 +376,14 @@ impl Drop for LaneRecorder<'_> {
 impl LaneObserver for LaneRecorder<'_> {
     #[inline(always)]
     fn observe<S: Simd>(&mut self, s: S, step: usize, w: &LaneWorld, active: usize) {
-        // The lane world's sixteen runs as two groups of eight (the second may be empty).
-        let halves = [active.min(W), active.saturating_sub(W).min(W)];
-        for (g, &active) in halves.iter().enumerate() {
-            if active == W {
-                self.observe_lanes::<S, true>(s, step, w, g, active);
-            } else if active > 0 {
-                self.observe_lanes::<S, false>(s, step, w, g, active);
-            }
+        if active == 2 * W {
+            self.observe_lanes::<S, true>(s, step, w, active);
+        } else {
+            self.observe_lanes::<S, false>(s, step, w, active);
         }
         if step == self.stats.steps {
+            // The lane world's sixteen runs as two groups of eight (the second may be empty).
+            let halves = [active.min(W), active.saturating_sub(W).min(W)];
             // The runs are complete.
             for active in halves.into_iter().filter(|&a| a > 0) {
                 self.active[self.groups] = active;
