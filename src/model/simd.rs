@@ -833,7 +833,16 @@ mod tests {
         }
         assert_eq!(pow2i_bits(-0.0), 1.0);
         // Widening single precision: exact, every lane in place (NaN aside).
-        let narrow: [f32; W] = [0.1, -0.3, 1e-40, -0.0, f32::MAX, f32::INFINITY, 3.0, f32::NAN];
+        let narrow: [f32; W] = [
+            0.1,
+            -0.3,
+            1e-40,
+            -0.0,
+            f32::MAX,
+            f32::INFINITY,
+            3.0,
+            f32::NAN,
+        ];
         s.store(&mut out, s.load_f32(&narrow));
         for l in 0..W {
             let want = f64::from(narrow[l]);

@@ -239,8 +239,7 @@ impl<'a> LaneRecorder<'a> {
         );
         let no_bin = s.splat(f64::from(NO_BIN));
         // The two groups' pending bins of this step: rows `groups` and `groups + 1`.
-        let (first, second) =
-            self.bins[self.groups * self.stride..].split_at_mut(self.stride);
+        let (first, second) = self.bins[self.groups * self.stride..].split_at_mut(self.stride);
         let (bins0, bins1) = (
             &mut first[step * pairs..(step + 1) * pairs],
             &mut second[step * pairs..(step + 1) * pairs],
@@ -255,8 +254,16 @@ impl<'a> LaneRecorder<'a> {
                 let a = $a;
                 let regular = s.trunc(s.mul(s.add(a, one), half_bins));
                 let regular = s.add(s.min(regular, last), one);
-                let bin = s.select(s.le(a, minus_one), zero, s.select(s.ge(a, one), top, regular));
-                let bin = if FULL { bin } else { s.select($live, bin, no_bin) };
+                let bin = s.select(
+                    s.le(a, minus_one),
+                    zero,
+                    s.select(s.ge(a, one), top, regular),
+                );
+                let bin = if FULL {
+                    bin
+                } else {
+                    s.select($live, bin, no_bin)
+                };
                 // Integers in 0..=ALIGNMENT_BINS + 1 or NO_BIN (< 256), as `to_u8s` requires.
                 s.to_u8s(bin)
             }};
@@ -283,7 +290,10 @@ impl<'a> LaneRecorder<'a> {
                 let out1 = (s.bits(s.lt(a1, lo)) | s.bits(s.gt(a1, hi))) & lanes[1];
                 if out0 | out1 != 0 {
                     let lo = s.min(s.select(live[0], a0, inf), s.select(live[1], a1, inf));
-                    let hi = s.max(s.select(live[0], a0, neg_inf), s.select(live[1], a1, neg_inf));
+                    let hi = s.max(
+                        s.select(live[0], a0, neg_inf),
+                        s.select(live[1], a1, neg_inf),
+                    );
                     acc.lo = acc.lo.min(s.hmin(lo));
                     acc.hi = acc.hi.max(s.hmax(hi));
                 }
