@@ -844,9 +844,10 @@ mod tests {
             f32::NAN,
         ];
         s.store(&mut out, s.load_f32(&narrow));
-        for l in 0..W {
-            let want = f64::from(narrow[l]);
-            assert!(out.0[l].to_bits() == want.to_bits() || (want.is_nan() && out.0[l].is_nan()));
+        for (l, (&got, &x)) in out.0.iter().zip(&narrow).enumerate() {
+            let want = f64::from(x);
+            let same = got.to_bits() == want.to_bits() || (want.is_nan() && got.is_nan());
+            assert!(same, "load_f32 lane {l}: {got} vs {want}");
         }
     }
 
