@@ -2,7 +2,9 @@
 //!
 //! Each doc comment states the formula. These functions are pure and small so
 //! that tests can check them against hand-computed values; the step in
-//! [`super::world`] calls them inside its loops.
+//! [`super::world`] calls them inside its loops. The formulas of the step are single
+//! precision (`f32`, parameters as [`Params32`]); proximity and interdependence, computed
+//! once per world or per trade change, are double precision.
 
 use super::params::{Params32, ThreatForm};
 

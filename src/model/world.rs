@@ -2,7 +2,10 @@
 //! decisions → intent and alignment updates (one snapshot) → power.
 //!
 //! State is kept in flat arrays (`n × n` matrices row-major in one `Vec`), allocated once
-//! per [`Simulator`]; a step allocates nothing.
+//! per [`Simulator`]; a step allocates nothing. The state and the step are single precision
+//! (`f32`, with the parameters as [`Params32`]); what is computed in double precision and
+//! rounded (scenario values and effects, static quantities, the power update, the random
+//! numbers) is listed in `docs/model.md` §12.
 
 use super::camps::{Camps, camps};
 use super::formulas::{
@@ -16,11 +19,6 @@ use crate::scenario::{Effect, Event, Scenario, Target, Trigger};
 
 pub use super::random::run_rng;
 use super::random::{Normals, side_rng, uniform};
-
-/// The values rounded to single precision (the state of a run is `f32`).
-pub fn narrow(v: &[f64]) -> Vec<f32> {
-    v.iter().map(|&x| x as f32).collect()
-}
 
 /// `x`, a value in `range` (a field's range, `Target::range`), rounded to single precision
 /// and kept in the range as single precision can hold it: a positive lower bound (power,
@@ -986,6 +984,11 @@ states = ["BBB", "CCC"]
 distance_km = 3000
 alignment = 0.5
 "#;
+
+    /// The values rounded to single precision.
+    fn narrow(v: &[f64]) -> Vec<f32> {
+        v.iter().map(|&x| x as f32).collect()
+    }
 
     fn three() -> scenario::Scenario {
         scenario::parse(THREE, "three.toml").expect("valid")
