@@ -25,7 +25,7 @@ use super::random::{Normals, ZigguratLanes, side_rng, uniform_from};
 use super::simd::Portable;
 pub use super::simd::{Lanes as Lanes64, Simd as Simd64, W as W64};
 pub use super::simd32::{Lanes32 as Lanes, Simd32 as Simd, W32 as W};
-use super::world::{FiredEvent, MIN_POWER, RunOutcome, World, narrow_to};
+use super::world::{FiredEvent, MAX_POWER, MIN_POWER, RunOutcome, World, narrow_to};
 use crate::scenario::{Effect, Scenario, Target, Trigger};
 
 /// Receives the lane worlds of a group of runs at each observation step.
@@ -642,7 +642,7 @@ impl LaneWorld {
     #[inline(always)]
     fn update_power<S: Simd64>(&mut self, s: S, z: [&[Lanes64]; 2], dt: f64) {
         let (half, dt_v, sq) = (s.splat(0.5), s.splat(dt), s.splat(dt.sqrt()));
-        let floor = s.splat(MIN_POWER);
+        let (floor, ceiling) = (s.splat(MIN_POWER), s.splat(MAX_POWER));
         let (growth, volatility) = (&self.growth[..], &self.volatility[..]);
         // Lanes `8g .. 8g + 8` of `x`, widened in registers.
         macro_rules! part {
@@ -660,7 +660,7 @@ impl LaneWorld {
                 let x = s.add(s.mul(drift, dt_v), shock);
                 let grown = s.mul(part!(pw, g), super::vexp::exp(s, x));
                 let mut wide = Lanes64::default();
-                s.store(&mut wide, s.max(grown, floor));
+                s.store(&mut wide, s.min(s.max(grown, floor), ceiling));
                 for (o, w) in out.0[g * W64..][..W64].iter_mut().zip(wide.0) {
                     *o = w as f32;
                 }

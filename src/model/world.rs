@@ -736,8 +736,8 @@ pub fn update_intent(
 
 /// Power update, geometric Brownian motion, `z[i]` the standard normal of state `i`:
 /// `P_i ← P_i · exp((μ_i − σ_i²/2)·dt + σ_i·√dt·z)`, computed in double precision (from
-/// the single-precision state, exactly widened) and rounded to single precision, with a
-/// floor of [`MIN_POWER`].
+/// the single-precision state, exactly widened) and rounded to single precision, kept
+/// within [`MIN_POWER`] and [`MAX_POWER`].
 pub fn update_power(power: &mut [f32], growth: &[f32], volatility: &[f32], dt: f64, z: &[f64]) {
     let sq = dt.sqrt();
     for i in 0..power.len() {
@@ -746,13 +746,18 @@ pub fn update_power(power: &mut [f32], growth: &[f32], volatility: &[f32], dt: f
             f64::from(growth[i]),
             f64::from(power[i]),
         );
-        power[i] = (pw * libm::exp((g - 0.5 * s * s) * dt + s * sq * z[i])).max(MIN_POWER) as f32;
+        let grown = pw * libm::exp((g - 0.5 * s * s) * dt + s * sq * z[i]);
+        power[i] = grown.max(MIN_POWER).min(MAX_POWER) as f32;
     }
 }
 
 /// The smallest power a state can reach (a floor that keeps every ratio of powers finite in
 /// single precision).
 pub const MIN_POWER: f64 = 1e-30;
+
+/// The largest power a state can reach through growth (a ceiling far above any data, which
+/// keeps powers, their sums and what multiplies them finite in single precision).
+pub const MAX_POWER: f64 = 1e30;
 
 /// Simulate one run. The random stream depends only on `(seed, run_index)`.
 pub fn simulate<O: Observer>(
@@ -1183,6 +1188,19 @@ alignment = 0.5
         update_power(&mut p, &[0.04, 0.0], &[0.0, 0.0], 0.25, &[1.5, -0.7]);
         close(p[0], 2.0 * libm::exp(0.01));
         close(p[1], 1.0);
+    }
+
+    /// Growth and shocks stop at the floor and the ceiling (so powers stay finite and
+    /// positive in single precision); in between, the exact update rounded once.
+    #[test]
+    fn power_stays_between_its_floor_and_ceiling() {
+        let mut p = vec![1e29, 1e-29, 1.0];
+        let (growth, vol) = ([1.0, -1.0, 0.0], [2.0, 2.0, 0.5]);
+        update_power(&mut p, &growth, &vol, 1.0, &[8.0, -8.0, 0.2]);
+        assert_eq!(p[0], MAX_POWER as f32);
+        assert_eq!(p[1], MIN_POWER as f32);
+        let want = (libm::exp((0.0 - 0.5 * 0.5 * 0.5) * 1.0 + 0.5 * 1.0 * 0.2)) as f32;
+        assert_eq!(p[2], want);
     }
 
     #[test]
