@@ -747,7 +747,7 @@ pub fn update_power(power: &mut [f32], growth: &[f32], volatility: &[f32], dt: f
             f64::from(power[i]),
         );
         let grown = pw * libm::exp((g - 0.5 * s * s) * dt + s * sq * z[i]);
-        power[i] = grown.max(MIN_POWER).min(MAX_POWER) as f32;
+        power[i] = grown.clamp(MIN_POWER, MAX_POWER) as f32;
     }
 }
 
