@@ -4,8 +4,9 @@
 //! becomes a [`Lanes`] (sixteen `f32`, single precision as in [`World`]), lane `l` belonging
 //! to run `first + l`. The step is the same arithmetic for every run, so it is written once
 //! with the vector operations of [`super::simd32`] (and those of [`super::simd`] for what
-//! stays in double precision: the random numbers and the power update); where runs take different branches (each state's principal threat, its
-//! strategy, an event firing) each lane selects its own value. Every lane computes exactly
+//! stays in double precision: the random numbers and the power update); where runs take
+//! different branches (each state's principal threat, its strategy, an event firing) each
+//! lane selects its own value. Every lane computes exactly
 //! the IEEE operations of [`World`]'s step, in the same order (checked bit for bit against
 //! [`super::Simulator`] in the tests), so a run's result depends neither on its lane nor on
 //! the instruction set: AVX-512, AVX2 and portable builds of the step are compiled and the

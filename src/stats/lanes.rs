@@ -217,14 +217,19 @@ impl<'a> LaneRecorder<'a> {
             [active.min(W), active.saturating_sub(W).min(W)]
         };
         let lanes = halves.map(|a| (1u32 << a) - 1);
-        let live = halves.map(|a| {
-            if FULL {
-                s.lt(s.splat(-1.0), s.splat(0.0))
-            } else {
-                let lane_no = s.load(&Lanes(std::array::from_fn(|l| l as f64)));
-                s.lt(lane_no, s.splat(a as f64))
-            }
-        });
+        // The live lanes of each group (a macro, not a closure: see ARCHITECTURE.md, vector
+        // values never pass through closures).
+        let lane_no = s.load(&Lanes(std::array::from_fn(|l| l as f64)));
+        macro_rules! live {
+            ($a:expr) => {
+                if FULL {
+                    s.lt(s.splat(-1.0), s.splat(0.0))
+                } else {
+                    s.lt(lane_no, s.splat($a as f64))
+                }
+            };
+        }
+        let live = [live!(halves[0]), live!(halves[1])];
         let st = &*self.stats;
         let (alliance, rivalry) = (
             s.splat(st.alliance_threshold),
