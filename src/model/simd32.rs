@@ -376,11 +376,18 @@ mod x86 {
             unsafe {
                 // Truncate to 32-bit integers, then halve the width twice with unsigned
                 // saturation (exact on 0..=255); the 128-bit packs keep the lanes in order.
+                // (A macro, not a closure: vector values never pass through closures, which
+                // the compiler may leave out of line, compiled without AVX2; ARCHITECTURE.md.)
                 let (i0, i1) = (_mm256_cvttps_epi32(a[0]), _mm256_cvttps_epi32(a[1]));
-                let halves = |i| {
-                    _mm_packus_epi32(_mm256_castsi256_si128(i), _mm256_extracti128_si256::<1>(i))
-                };
-                let bytes = _mm_packus_epi16(halves(i0), halves(i1));
+                macro_rules! halves {
+                    ($i:expr) => {
+                        _mm_packus_epi32(
+                            _mm256_castsi256_si128($i),
+                            _mm256_extracti128_si256::<1>($i),
+                        )
+                    };
+                }
+                let bytes = _mm_packus_epi16(halves!(i0), halves!(i1));
                 _mm_storeu_si128(out.as_mut_ptr().cast(), bytes);
             }
             out
@@ -432,12 +439,17 @@ mod x86 {
         fn narrow(self, lo: &Lanes, hi: &Lanes) -> Self::V {
             // Each conversion rounds four doubles under the MXCSR rounding mode, which Rust
             // code never changes from its default, round to nearest even (as `as f32`).
-            let four = |p: *const f64| unsafe { _mm256_cvtpd_ps(_mm256_loadu_pd(p)) };
+            // (A macro, not a closure: see `to_u8s`.)
+            macro_rules! four {
+                ($p:expr) => {
+                    _mm256_cvtpd_ps(_mm256_loadu_pd($p))
+                };
+            }
             let (l, h) = (lo.0.as_ptr(), hi.0.as_ptr());
             unsafe {
                 [
-                    _mm256_set_m128(four(l.add(4)), four(l)),
-                    _mm256_set_m128(four(h.add(4)), four(h)),
+                    _mm256_set_m128(four!(l.add(4)), four!(l)),
+                    _mm256_set_m128(four!(h.add(4)), four!(h)),
                 ]
             }
         }
