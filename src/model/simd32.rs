@@ -12,9 +12,9 @@
 //! `f32::min`/`f32::max` except, perhaps, on the sign of a zero result. Compares are
 //! ordered and quiet: false wherever a lane holds NaN, and no exception is signalled.
 //!
-//! Two conversions link the two widths: [`Simd32::narrow`] rounds sixteen doubles (two
-//! [`Lanes`]) to the nearest single (ties to even, what `as f32` does) and
-//! [`Simd32::widen`] turns sixteen singles back into two [`Lanes`], exactly.
+//! [`Simd32::narrow`] links the two widths: it rounds sixteen doubles (two [`Lanes`]) to the
+//! nearest single (ties to even, what `as f32` does). The other way, exact, is
+//! [`super::simd::Simd::load_f32`].
 //!
 //! The SIMD tokens come only from `detect`, after the CPU has been checked; holding one is
 //! the proof that makes the safe methods below sound.
@@ -104,19 +104,10 @@ pub trait Simd32: Copy {
     fn select(self, m: Self::M, a: Self::V, b: Self::V) -> Self::V;
     /// Whether every lane is a zero (`+0` or `−0`).
     fn all_zero(self, a: Self::V) -> bool;
-    /// `|a|` (`f32::abs`: the sign bit cleared, NaN included).
-    fn abs(self, a: Self::V) -> Self::V;
-    /// The smallest lane (numbers only).
-    fn hmin(self, a: Self::V) -> f32;
-    /// The largest lane (numbers only).
-    fn hmax(self, a: Self::V) -> f32;
     /// Lanes 0..8 are `lo.0[l] as f32`, lanes 8..16 `hi.0[l - 8] as f32` (IEEE round to
     /// nearest even, exactly Rust's `as f32`: overflow gives an infinity, underflow a
     /// subnormal or a signed zero).
     fn narrow(self, lo: &Lanes, hi: &Lanes) -> Self::V;
-    /// `lo.0[l] = f64::from(x.0[l])` for l < 8, `hi.0[l - 8] = f64::from(x.0[l])` for
-    /// l ≥ 8 (exact: every `f32` is an `f64`).
-    fn widen(self, x: &Lanes32, lo: &mut Lanes, hi: &mut Lanes);
 
     /// `−a`, exactly (`−0 − a`).
     #[inline(always)]
@@ -221,33 +212,11 @@ impl Simd32 for Portable {
         a.iter().all(|&x| x == 0.0)
     }
     #[inline(always)]
-    fn abs(self, a: Self::V) -> Self::V {
-        a.map(f32::abs)
-    }
-    #[inline(always)]
-    fn hmin(self, a: Self::V) -> f32 {
-        a.into_iter().fold(f32::INFINITY, f32::min)
-    }
-    #[inline(always)]
-    fn hmax(self, a: Self::V) -> f32 {
-        a.into_iter().fold(f32::NEG_INFINITY, f32::max)
-    }
-    #[inline(always)]
     fn narrow(self, lo: &Lanes, hi: &Lanes) -> Self::V {
         std::array::from_fn(|l| {
             let x = if l < 8 { lo.0[l] } else { hi.0[l - 8] };
             x as f32
         })
-    }
-    #[inline(always)]
-    fn widen(self, x: &Lanes32, lo: &mut Lanes, hi: &mut Lanes) {
-        let (first, second) = x.0.split_at(8);
-        for (d, &s) in lo.0.iter_mut().zip(first) {
-            *d = f64::from(s);
-        }
-        for (d, &s) in hi.0.iter_mut().zip(second) {
-            *d = f64::from(s);
-        }
     }
 }
 
@@ -411,31 +380,6 @@ mod x86 {
             }
         }
         #[inline(always)]
-        fn abs(self, a: Self::V) -> Self::V {
-            unsafe {
-                let sign = _mm256_set1_ps(-0.0);
-                [_mm256_andnot_ps(sign, a[0]), _mm256_andnot_ps(sign, a[1])]
-            }
-        }
-        #[inline(always)]
-        fn hmin(self, a: Self::V) -> f32 {
-            unsafe {
-                let v = _mm256_min_ps(a[0], a[1]);
-                let v = _mm_min_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps::<1>(v));
-                let v = _mm_min_ps(v, _mm_movehl_ps(v, v));
-                _mm_cvtss_f32(_mm_min_ss(v, _mm_shuffle_ps::<1>(v, v)))
-            }
-        }
-        #[inline(always)]
-        fn hmax(self, a: Self::V) -> f32 {
-            unsafe {
-                let v = _mm256_max_ps(a[0], a[1]);
-                let v = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps::<1>(v));
-                let v = _mm_max_ps(v, _mm_movehl_ps(v, v));
-                _mm_cvtss_f32(_mm_max_ss(v, _mm_shuffle_ps::<1>(v, v)))
-            }
-        }
-        #[inline(always)]
         fn narrow(self, lo: &Lanes, hi: &Lanes) -> Self::V {
             // Each conversion rounds four doubles under the MXCSR rounding mode, which Rust
             // code never changes from its default, round to nearest even (as `as f32`).
@@ -451,17 +395,6 @@ mod x86 {
                     _mm256_set_m128(four!(l.add(4)), four!(l)),
                     _mm256_set_m128(four!(h.add(4)), four!(h)),
                 ]
-            }
-        }
-        #[inline(always)]
-        fn widen(self, x: &Lanes32, lo: &mut Lanes, hi: &mut Lanes) {
-            let p = x.0.as_ptr();
-            let (l, h) = (lo.0.as_mut_ptr(), hi.0.as_mut_ptr());
-            unsafe {
-                _mm256_storeu_pd(l, _mm256_cvtps_pd(_mm_loadu_ps(p)));
-                _mm256_storeu_pd(l.add(4), _mm256_cvtps_pd(_mm_loadu_ps(p.add(4))));
-                _mm256_storeu_pd(h, _mm256_cvtps_pd(_mm_loadu_ps(p.add(8))));
-                _mm256_storeu_pd(h.add(4), _mm256_cvtps_pd(_mm_loadu_ps(p.add(12))));
             }
         }
     }
@@ -561,18 +494,6 @@ mod x86 {
             unsafe { _mm512_cmp_ps_mask::<_CMP_EQ_OQ>(a, _mm512_setzero_ps()) == 0xffff }
         }
         #[inline(always)]
-        fn abs(self, a: Self::V) -> Self::V {
-            unsafe { _mm512_abs_ps(a) }
-        }
-        #[inline(always)]
-        fn hmin(self, a: Self::V) -> f32 {
-            unsafe { _mm512_reduce_min_ps(a) }
-        }
-        #[inline(always)]
-        fn hmax(self, a: Self::V) -> f32 {
-            unsafe { _mm512_reduce_max_ps(a) }
-        }
-        #[inline(always)]
         fn narrow(self, lo: &Lanes, hi: &Lanes) -> Self::V {
             // Each conversion rounds eight doubles under the MXCSR rounding mode, which Rust
             // code never changes from its default, round to nearest even (as `as f32`). The
@@ -586,18 +507,6 @@ mod x86 {
                     _mm256_castps_pd(h),
                 );
                 _mm512_castpd_ps(joined)
-            }
-        }
-        #[inline(always)]
-        fn widen(self, x: &Lanes32, lo: &mut Lanes, hi: &mut Lanes) {
-            // Each half is read straight from memory, so no lane-crossing extract is needed.
-            let p = x.0.as_ptr();
-            unsafe {
-                _mm512_storeu_pd(lo.0.as_mut_ptr(), _mm512_cvtps_pd(_mm256_loadu_ps(p)));
-                _mm512_storeu_pd(
-                    hi.0.as_mut_ptr(),
-                    _mm512_cvtps_pd(_mm256_loadu_ps(p.add(8))),
-                );
             }
         }
     }
@@ -733,10 +642,6 @@ mod tests {
             for l in 0..W32 {
                 assert_eq!(out.0[l].to_bits(), (-a.0[l]).to_bits(), "neg lane {l}");
             }
-            s.store(&mut out, s.abs(va));
-            for l in 0..W32 {
-                assert_eq!(out.0[l].to_bits(), a.0[l].abs().to_bits(), "abs lane {l}");
-            }
             s.store(&mut out, s.clamp(va, -1.0, 1.0));
             for l in 0..W32 {
                 let e = a.0[l].clamp(-1.0, 1.0);
@@ -746,14 +651,6 @@ mod tests {
             let bytes = Lanes32(a.0.map(|x| (x.abs() * 10.0).trunc().min(255.0)));
             let want = bytes.0.map(|x| x as u8);
             assert_eq!(s.to_u8s(s.load(&bytes)), want);
-            assert_eq!(
-                s.hmin(va),
-                a.0.iter().copied().fold(f32::INFINITY, f32::min)
-            );
-            assert_eq!(
-                s.hmax(va),
-                a.0.iter().copied().fold(f32::NEG_INFINITY, f32::max)
-            );
         }
         // Every byte value, in every lane position (256 values, sixteen at a time).
         for k in 0..W32 {
@@ -828,7 +725,7 @@ mod tests {
         ]
     }
 
-    /// Singles whose widening must be exact: every kind of `f32`.
+    /// Singles that must survive a round trip through a double: every kind of `f32`.
     fn singles() -> Vec<f32> {
         let mut v: Vec<f32> = samples().iter().flat_map(|l| l.0).collect();
         v.extend([
@@ -852,8 +749,8 @@ mod tests {
         v
     }
 
-    /// `narrow` against `as f32` and `widen` against `f64::from`, every value in every lane
-    /// of both halves.
+    /// `narrow` against `as f32`, every value in every lane of both halves, and on doubles
+    /// widened from singles (which it must give back).
     fn check_conversions<S: Simd32>(s: S) {
         let ds = doubles();
         let mut out = Lanes32::default();
@@ -873,17 +770,11 @@ mod tests {
             }
         }
         let fs = singles();
-        let (mut lo, mut hi) = (Lanes::default(), Lanes::default());
         for shift in 0..fs.len() {
             let f = |l: usize| fs[(l + shift) % fs.len()];
             let x = Lanes32(std::array::from_fn(f));
-            s.widen(&x, &mut lo, &mut hi);
-            for l in 0..W32 {
-                let got = if l < 8 { lo.0[l] } else { hi.0[l - 8] };
-                let e = f64::from(f(l));
-                let same = got.to_bits() == e.to_bits() || (got.is_nan() && e.is_nan());
-                assert!(same, "widen({:e}) lane {l}: {got:e} vs {e:e}", f(l));
-            }
+            let lo = Lanes(std::array::from_fn(|l| f64::from(f(l))));
+            let hi = Lanes(std::array::from_fn(|l| f64::from(f(l + 8))));
             // Every single survives the round trip through a double.
             s.store(&mut out, s.narrow(&lo, &hi));
             for l in 0..W32 {

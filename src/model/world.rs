@@ -253,10 +253,11 @@ impl World {
             let range = field.range();
             m.iter().map(|&x| narrow_to(x, range)).collect::<Vec<_>>()
         };
+        let intent_range = Target::Intent { from: 0, to: 0 }.range();
         let intent = s
             .intent
             .iter()
-            .map(|&x| narrow_to(x, (0.0, 1.0)))
+            .map(|&x| narrow_to(x, intent_range))
             .collect::<Vec<_>>();
         Self {
             n,
