@@ -1,10 +1,13 @@
 //! Subcommands. Each file holds one command: an args struct and a `run` function.
 
+mod backtest;
 mod compare;
 mod explain;
+mod history;
 mod merge;
 mod report;
 mod run;
+mod score;
 mod show;
 mod slurm;
 mod table;
@@ -43,6 +46,9 @@ enum Command {
     Explain(explain::Args),
     Compare(compare::Args),
     Report(report::Args),
+    History(history::Args),
+    Backtest(backtest::Args),
+    Score(score::Args),
 }
 
 /// Run the command line; every error becomes a message on stderr and exit status 2.
@@ -67,6 +73,9 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Report(args) => report::run(args),
+        Command::History(args) => history::run(args),
+        Command::Backtest(args) => backtest::run(args),
+        Command::Score(args) => score::run(args),
     };
     match result {
         Ok(code) => code,

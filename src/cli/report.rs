@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use entente::output::OutputDir;
 use entente::scenario::Scenario;
+use entente::teach::backtest::{self, Backtest};
 use entente::teach::report::{self, ReportOptions, Results};
 
 /// The report's file name in a results folder.
@@ -25,14 +26,22 @@ camps; the threat matrix at the start as a heat map; balancing and bandwagoning 
 the scenario's assumptions and sources. The scenario is re-read from the file the manifest
 names (scenario_path, else scenario_file), with its theory and --set applied again.
 
+A folder written by `entente backtest` or `entente score` (its manifest.json has \"kind\":
+\"backtest\" or \"score\") gives another page: the overall scores of the model, persistence and
+climatology with a plain reading, the reliability diagram per horizon, the model's skill by
+start year, and the pairs that changed class with the model's probability for what happened.
+Its files are checked as they are read: a malformed row stops the report with the file, line
+and field (--pairs applies to run folders only).
+
 Examples:
   entente run scenarios/tutorial/far-strongest-near-weaker.toml --runs 1000
   entente report results/far-strongest-near-weaker
   entente report results/vostok-2018 --pairs CHN-RUS,USA-CHN,USA-RUS,USA-JPN --out chn-rus.html
-  entente run --report          (writes results/vostok-2018/report.html after the study)"
+  entente run --report          (writes results/vostok-2018/report.html after the study)
+  entente report results/backtest     (a folder written by `entente backtest`)"
 )]
 pub struct Args {
-    /// Results folder written by `entente run`.
+    /// Results folder written by `entente run`, `entente backtest` or `entente score`.
     #[arg(value_name = "RESULTS_DIR", default_value = "results/vostok-2018")]
     dir: PathBuf,
     /// Output file (default: RESULTS_DIR/report.html; `-` for stdout).
@@ -45,6 +54,17 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if let Some(kind) = backtest::folder_kind(&args.dir) {
+        if !args.pairs.is_empty() {
+            anyhow::bail!(
+                "--pairs: applies to the results of `entente run`; {} was written by `entente {}`",
+                args.dir.display(),
+                kind.name()
+            );
+        }
+        let html = backtest::html(&Backtest::read(&args.dir)?)?;
+        return emit(&args.dir, args.out, &html);
+    }
     if !args.dir.join("manifest.json").is_file() {
         anyhow::bail!(
             "{}: not a results folder (no manifest.json); write one first, e.g. `entente run --out {}`",
@@ -67,14 +87,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let opts = ReportOptions { pairs: args.pairs };
     let html = report::html(&results, scenario.as_ref(), warning.as_deref(), &opts)?;
-    let out = args.out.unwrap_or_else(|| args.dir.join(REPORT_HTML));
+    emit(&args.dir, args.out, &html)
+}
+
+/// Write the report to `out` (default: DIR/report.html; `-`: stdout).
+fn emit(dir: &Path, out: Option<PathBuf>, html: &str) -> anyhow::Result<ExitCode> {
+    let out = out.unwrap_or_else(|| dir.join(REPORT_HTML));
     if out == Path::new("-") {
         std::io::stdout()
             .write_all(html.as_bytes())
             .context("writing the report to stdout")?;
         return Ok(ExitCode::SUCCESS);
     }
-    let path = write_html(&out, &html)?;
+    let path = write_html(&out, html)?;
     println!("Report: {}", path.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -4,6 +4,7 @@
 //!
 //! Everything here builds text or bytes; the command-line layer prints and writes them.
 
+pub mod backtest;
 pub mod charts;
 pub mod compare;
 pub mod explain;

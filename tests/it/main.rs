@@ -6,12 +6,15 @@
 //! - [`derived`]: values validation derives (power shares, distances, proximity),
 //!   checked against numbers computed by hand.
 
+mod backtest_report;
 mod cluster;
 mod derived;
 mod lanes;
 mod malformed;
+mod history;
 mod model;
 mod run_cli;
+mod score_cli;
 mod shipped;
 mod stats;
 mod teach;

@@ -1,0 +1,660 @@
+//! `entente score RESULTS OUTCOMES.csv`: a study's forecasts scored against what happened.
+//!
+//! The study's class probabilities at the years an outcomes table codes (`timeseries.csv`:
+//! P(alliance), P(rivalry), and the rest neutral) are scored against the coded classes, next to
+//! two baselines: persistence (the class at the start year) and climatology (the base rates of
+//! the starting classes). Scores and files are those of `entente backtest`
+//! ([`entente::history::score`]).
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use entente::history::score::{
+    Class, Forecast, LOG_FLOOR, Probs, ScoreRow, Subset, forecasts_csv, reliability_csv,
+    reliability_table, score_table, scores_csv,
+};
+use entente::model::formulas::classify;
+use entente::model::world::upper;
+use entente::output::{OutputDir, format_year};
+use entente::scenario::{Scenario, closest};
+use entente::teach::report::{self as report, Results};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::table::Table;
+
+/// The columns an outcomes table must have.
+const COLUMNS: [&str; 4] = ["a", "b", "year", "outcome"];
+/// How many problems of an outcomes table are listed before the rest are counted.
+const MAX_PROBLEMS: usize = 20;
+/// The files written, in order.
+const FILES: [&str; 4] = [
+    "forecasts.csv",
+    "scores.csv",
+    "reliability.csv",
+    "manifest.json",
+];
+/// Slack when comparing years computed in floating point (a year step is at least days long).
+const YEAR_EPS: f64 = 1e-6;
+
+/// Score an existing study against a table of what happened.
+#[derive(clap::Args)]
+#[command(
+    after_help = "RESULTS is a folder written by `entente run` (it needs manifest.json and timeseries.csv;
+the scenario is re-read from the file the manifest names, with its theory and --set, as
+`entente report` does). OUTCOMES.csv is your coding of what happened, one row per pair and
+year:
+
+  a,b,year,outcome
+  CHN,RUS,2024,neutral
+  RUS,PRK,2024,ally
+  USA,CHN,2018,rival
+
+- a, b: two different state ids of the study, in either order;
+- year: the study's start year, or a later year that is a whole number of years after it, a
+  time step of the study and not past its horizon;
+- outcome: ally, neutral or rival (lower case).
+The four columns may come in any order; other columns (a note, a source) are ignored, and so
+are lines starting with `#`. Each (pair, year) may appear once. Every problem is reported
+with its file, line and column.
+
+The forecast for a row of year Y is the study's P(alliance) (ally), P(rivalry) (rival) and
+the rest (neutral) at Y, scored against the row's outcome at horizon Y - start. Baselines on
+the same pairs:
+  persistence  the pair's class at the start year: the file's row for the start year where
+               there is one, else the scenario's initial alignment classified with the study's
+               thresholds (>= alliance_threshold ally, <= rivalry_threshold rival, else neutral);
+  climatology  the shares of ally, neutral and rival among those starting classes, over the
+               distinct pairs scored.
+
+Writes to --out (default RESULTS/score/), all files together at the end:
+  forecasts.csv    one row per scored pair and year: p_ally, p_neutral, p_rival, observed,
+                   persistence
+  scores.csv       per horizon, for all pairs and for the pairs whose class changed: Brier
+                   score, log score (probabilities floored at 0.001), Brier skill against
+                   persistence and climatology, accuracy of the most likely class
+  reliability.csv  the model's probabilities in ten bins against the observed frequency
+  manifest.json    what was scored (paths, SHA-256 of the outcomes, thresholds, climatology)
+and prints the scores per horizon. The same inputs give the same bytes.
+
+Example (the flagship's 2018 forecast against a sample coding of 2018 and 2024):
+  entente run --out results/vostok-2018 && entente score results/vostok-2018 data/outcomes/vostok-2018-2024.csv"
+)]
+pub struct Args {
+    /// Results folder written by `entente run`.
+    #[arg(value_name = "RESULTS")]
+    results: PathBuf,
+    /// Outcomes table: a,b,year,outcome with outcome ally, neutral or rival.
+    #[arg(value_name = "OUTCOMES.csv")]
+    outcomes: PathBuf,
+    /// Output folder (default: RESULTS/score).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let dir = &args.results;
+    for name in ["manifest.json", "timeseries.csv"] {
+        if !dir.join(name).is_file() {
+            bail!(
+                "{}: not a results folder (no {name}); write one first, e.g. `entente run --out {}`",
+                dir.display(),
+                dir.display()
+            );
+        }
+    }
+    let outcomes_name = args.outcomes.display().to_string();
+    let bytes = std::fs::read(&args.outcomes)
+        .with_context(|| format!("{outcomes_name}: cannot read the outcomes table"))?;
+    let mut out = OutputDir::prepare(&args.out.clone().unwrap_or_else(|| dir.join("score")))?;
+
+    let results = Results::read(dir)?;
+    let (scenario, warning) = report::scenario_of(&results).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: cannot re-read the study's scenario: {e}",
+            dir.display()
+        )
+    })?;
+    if let Some(w) = &warning {
+        eprintln!("entente score: warning: {w}");
+    }
+    let study = Study::new(&scenario)?;
+    let outcomes = parse_outcomes(&bytes, &study)
+        .map_err(|problems| anyhow::anyhow!(problems_text(&outcomes_name, &problems)))?;
+    let series = read_series(&dir.join("timeseries.csv"))?;
+    let built = forecasts(&study, &outcomes, &series, &dir.join("timeseries.csv"))?;
+
+    let rows = score_table(&built.forecasts);
+    let reliability = reliability_table(&built.forecasts);
+    let horizons: BTreeSet<u32> = built.forecasts.iter().map(|f| f.horizon).collect();
+    let manifest = serde_json::json!({
+        "kind": "score",
+        "entente_version": env!("CARGO_PKG_VERSION"),
+        "results": dir.display().to_string(),
+        "outcomes": outcomes_name,
+        "outcomes_sha256": hex(&Sha256::digest(&bytes)),
+        "scenario": results.manifest.scenario,
+        "scenario_file": results.manifest.scenario_file,
+        "scenario_sha256": results.manifest.scenario_sha256,
+        "scenario_warning": warning,
+        "theory": results.manifest.theory,
+        "set": results.manifest.set,
+        "runs": results.manifest.runs,
+        "seed": results.manifest.seed,
+        "start_year": study.start,
+        "horizons": horizons,
+        "log_floor": LOG_FLOOR,
+        "alliance_threshold": scenario.params.alliance_threshold,
+        "rivalry_threshold": scenario.params.rivalry_threshold,
+        "climatology": {
+            "ally": built.climatology[0],
+            "neutral": built.climatology[1],
+            "rival": built.climatology[2],
+        },
+        "pairs_scored": built.pairs,
+        "forecasts": built.forecasts.len(),
+        "persistence_from_outcomes": built.persistence_from_outcomes,
+        "persistence_from_scenario": built.pairs - built.persistence_from_outcomes,
+        "files": FILES,
+    });
+    out.write(FILES[0], |w| forecasts_csv(&built.forecasts, w))?;
+    out.write(FILES[1], |w| scores_csv(&rows, w))?;
+    out.write(FILES[2], |w| reliability_csv(&reliability, w))?;
+    out.write(FILES[3], |w| {
+        serde_json::to_writer_pretty(&mut *w, &manifest)?;
+        w.write_all(b"\n")
+    })?;
+    let shown = out.path().display().to_string();
+    out.commit()?;
+    print!(
+        "{}",
+        summary_text(&study, &rows, &outcomes_name, &built, &shown)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What scoring needs from the study's scenario.
+struct Study {
+    ids: Vec<String>,
+    /// Start year, a whole year.
+    start: i64,
+    start_year: f64,
+    horizon: f64,
+    dt: f64,
+    /// Year of each step as `timeseries.csv` writes it.
+    step_years: Vec<String>,
+    /// Pair index (row-major upper triangle) of `(i, k)`, `i < k`.
+    pair: HashMap<(usize, usize), usize>,
+    /// The states `(i, k)` of each pair index.
+    pairs: Vec<(usize, usize)>,
+    /// Class of each pair's initial alignment.
+    initial: Vec<Class>,
+}
+
+impl Study {
+    fn new(s: &Scenario) -> anyhow::Result<Self> {
+        if s.start_year.fract() != 0.0 || !s.start_year.is_finite() {
+            bail!(
+                "scenario {}: start_year {} is not a whole year; `entente score` scores whole years after the start",
+                s.name,
+                s.start_year
+            );
+        }
+        let n = s.n();
+        let p = &s.params;
+        let initial = upper(n)
+            .map(|(i, k)| {
+                // As the model counts: in single precision (alignments are f32 in a run).
+                let class = classify(
+                    s.alignment[i * n + k] as f32,
+                    p.alliance_threshold as f32,
+                    p.alignment_threshold as f32,
+                    p.rivalry_threshold as f32,
+                );
+                match class {
+                    entente::model::PairClass::Alliance => Class::Ally,
+                    entente::model::PairClass::Rivalry => Class::Rival,
+                    _ => Class::Neutral,
+                }
+            })
+            .collect();
+        Ok(Self {
+            ids: s.states.iter().map(|x| x.id.clone()).collect(),
+            start: s.start_year as i64,
+            start_year: s.start_year,
+            horizon: s.horizon,
+            dt: s.dt,
+            step_years: (0..=s.steps).map(|k| format_year(s.year(k))).collect(),
+            pair: upper(n).enumerate().map(|(q, ik)| (ik, q)).collect(),
+            pairs: upper(n).collect(),
+            initial,
+        })
+    }
+
+    fn end_year(&self) -> String {
+        format_year(self.start_year + self.horizon)
+    }
+
+    fn pair_name(&self, q: usize) -> (String, String) {
+        let (i, k) = self.pairs[q];
+        (self.ids[i].clone(), self.ids[k].clone())
+    }
+
+    fn id_list(&self) -> String {
+        self.ids.join(", ")
+    }
+}
+
+/// One valid row of an outcomes table.
+#[derive(Debug, Clone)]
+struct Outcome {
+    line: u64,
+    /// Pair index.
+    q: usize,
+    /// Time step of the study.
+    step: usize,
+    /// Whole years after the start.
+    horizon: u32,
+    class: Class,
+}
+
+/// A problem with the outcomes table: line (0 for the whole file), field, message.
+type Problem = (u64, String, String);
+
+fn problems_text(file: &str, problems: &[Problem]) -> String {
+    let mut text = String::new();
+    if problems.len() > 1 {
+        let _ = writeln!(
+            text,
+            "{} problems in the outcomes table {file}:",
+            problems.len()
+        );
+    }
+    for (k, (line, field, msg)) in problems.iter().take(MAX_PROBLEMS).enumerate() {
+        if k > 0 {
+            text.push('\n');
+        }
+        if *line == 0 {
+            let _ = write!(text, "{file}: {field}: {msg}");
+        } else {
+            let _ = write!(text, "{file}:{line}: {field}: {msg}");
+        }
+    }
+    if problems.len() > MAX_PROBLEMS {
+        let _ = write!(text, "\n… and {} more", problems.len() - MAX_PROBLEMS);
+    }
+    text
+}
+
+/// Parse and check an outcomes table against the study. Every problem is returned, located.
+fn parse_outcomes(bytes: &[u8], study: &Study) -> Result<Vec<Outcome>, Vec<Problem>> {
+    let mut problems: Vec<Problem> = Vec::new();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .comment(Some(b'#'))
+        .from_reader(bytes);
+    let expected_header = "expected a header line with the columns a,b,year,outcome";
+    let header = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => return Err(vec![(line_of(&e), "header".into(), csv_message(&e))]),
+    };
+    if header.is_empty() || header.iter().all(str::is_empty) {
+        return Err(vec![(
+            0,
+            "header".into(),
+            format!("the file is empty; {expected_header}"),
+        )]);
+    }
+    let header_line = reader.position().line().max(1);
+    let mut column = [usize::MAX; 4];
+    for (c, name) in COLUMNS.iter().enumerate() {
+        let at: Vec<usize> = header
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h == name)
+            .map(|(k, _)| k)
+            .collect();
+        match at.as_slice() {
+            [k] => column[c] = *k,
+            [] => problems.push((
+                header_line,
+                "header".into(),
+                format!(
+                    "no column `{name}` (found: {}); {expected_header} (any order; other columns are ignored)",
+                    header.iter().collect::<Vec<_>>().join(",")
+                ),
+            )),
+            _ => problems.push((
+                header_line,
+                "header".into(),
+                format!("column `{name}` appears {} times; give it once", at.len()),
+            )),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut rows = Vec::new();
+    let mut seen: HashMap<(usize, usize), u64> = HashMap::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push((line_of(&e), "row".into(), csv_message(&e)));
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        if record.len() != header.len() {
+            problems.push((
+                line,
+                "row".into(),
+                format!(
+                    "{} fields, expected {} as in the header ({})",
+                    record.len(),
+                    header.len(),
+                    header.iter().collect::<Vec<_>>().join(",")
+                ),
+            ));
+            continue;
+        }
+        let field = |c: usize| &record[column[c]];
+        let state = |name: &str, value: &str, problems: &mut Vec<Problem>| {
+            let found = study.ids.iter().position(|id| id == value);
+            if found.is_none() {
+                let hint = closest(value, study.ids.iter().map(String::as_str))
+                    .map_or(String::new(), |c| format!(" (did you mean `{c}`?)"));
+                let what = if value.is_empty() {
+                    "empty".to_string()
+                } else {
+                    format!("unknown state `{value}`{hint}")
+                };
+                problems.push((
+                    line,
+                    name.into(),
+                    format!(
+                        "{what}; expected a state id of the study: {}",
+                        study.id_list()
+                    ),
+                ));
+            }
+            found
+        };
+        let a = state("a", field(0), &mut problems);
+        let b = state("b", field(1), &mut problems);
+        let mut q = None;
+        if let (Some(i), Some(k)) = (a, b) {
+            if i == k {
+                problems.push((
+                    line,
+                    "b".into(),
+                    format!(
+                        "same state as a (`{}`); a pair needs two different states",
+                        study.ids[i]
+                    ),
+                ));
+            } else {
+                q = Some(study.pair[&(i.min(k), i.max(k))]);
+            }
+        }
+        let step = parse_year(field(2), study).map_err(|msg| {
+            problems.push((line, "year".into(), msg));
+        });
+        let class = Class::parse(field(3));
+        if class.is_none() {
+            let v = field(3);
+            let hint = closest(v, Class::ALL.map(Class::name))
+                .map_or(String::new(), |c| format!(" (did you mean `{c}`?)"));
+            problems.push((
+                line,
+                "outcome".into(),
+                format!("found `{v}`{hint}; expected ally, neutral or rival (lower case)"),
+            ));
+        }
+        let (Some(q), Ok((step, horizon)), Some(class)) = (q, step, class) else {
+            continue;
+        };
+        if let Some(first) = seen.insert((q, step), line) {
+            let (x, y) = study.pair_name(q);
+            problems.push((
+                line,
+                "a,b,year".into(),
+                format!(
+                    "{x}-{y} in {} is already coded on line {first}; give each pair and year once",
+                    study.step_years[step]
+                ),
+            ));
+            continue;
+        }
+        rows.push(Outcome {
+            line,
+            q,
+            step,
+            horizon,
+            class,
+        });
+    }
+    if problems.is_empty() && !rows.iter().any(|r| r.horizon > 0) {
+        problems.push((
+            0,
+            "year".into(),
+            format!(
+                "no row after the study's start year {}: nothing to score; code pairs in whole years {}..={}",
+                study.start,
+                study.start + 1,
+                study.end_year()
+            ),
+        ));
+    }
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The step and whole-year horizon of a year field, or why it is not a scorable year.
+fn parse_year(v: &str, study: &Study) -> Result<(usize, u32), String> {
+    let range = format!("{}..={}", study.start, study.end_year());
+    let year: f64 = match v.parse::<f64>() {
+        Ok(y) if y.is_finite() => y,
+        _ => {
+            return Err(format!(
+                "found `{v}`; expected a year (a number) in the study's years {range}"
+            ));
+        }
+    };
+    let h = year - study.start_year;
+    if h < -YEAR_EPS || h > study.horizon + YEAR_EPS {
+        return Err(format!(
+            "{v} is outside the study's years {range} (start year to horizon)"
+        ));
+    }
+    if (h - h.round()).abs() > YEAR_EPS {
+        return Err(format!(
+            "{v} is not a whole number of years after the start year {}; expected a whole year in {range}",
+            study.start
+        ));
+    }
+    let steps = h / study.dt;
+    if (steps - steps.round()).abs() > YEAR_EPS * steps.max(1.0) {
+        return Err(format!(
+            "{v} is not a time step of the study (it observes every {} years from {}); expected a year in {range} on a step",
+            format_year(study.dt),
+            study.start
+        ));
+    }
+    Ok((steps.round() as usize, h.round() as u32))
+}
+
+fn line_of(e: &csv::Error) -> u64 {
+    e.position().map_or(0, csv::Position::line)
+}
+
+fn csv_message(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => "not valid UTF-8 text".to_string(),
+        csv::ErrorKind::Io(e) => format!("cannot read: {e}"),
+        _ => format!("not valid CSV: {e}"),
+    }
+}
+
+/// A row of `timeseries.csv`: what scoring reads.
+#[derive(Debug, Deserialize)]
+struct SeriesRow {
+    year: String,
+    a: String,
+    b: String,
+    p_alliance: f64,
+    p_rivalry: f64,
+}
+
+/// P(alliance) and P(rivalry) keyed by (year as written, a, b).
+type Series = HashMap<(String, String, String), (f64, f64)>;
+
+fn read_series(path: &Path) -> anyhow::Result<Series> {
+    let shown = path.display().to_string();
+    let mut r = csv::Reader::from_path(path).with_context(|| format!("{shown}: cannot read"))?;
+    let mut series = Series::new();
+    for row in r.deserialize::<SeriesRow>() {
+        let row = row.map_err(|e| {
+            anyhow::anyhow!(
+                "{shown}:{}: not a timeseries.csv written by `entente run` (year,a,b,…,p_alliance,p_rivalry): {e}",
+                line_of(&e)
+            )
+        })?;
+        series.insert((row.year, row.a, row.b), (row.p_alliance, row.p_rivalry));
+    }
+    Ok(series)
+}
+
+/// The forecasts of an outcomes table, with the climatology they share.
+struct Built {
+    forecasts: Vec<Forecast>,
+    climatology: Probs,
+    /// Distinct pairs scored.
+    pairs: usize,
+    /// Of those, pairs whose persistence class came from the outcomes table.
+    persistence_from_outcomes: usize,
+}
+
+fn forecasts(
+    study: &Study,
+    outcomes: &[Outcome],
+    series: &Series,
+    series_path: &Path,
+) -> anyhow::Result<Built> {
+    let mut persistence = study.initial.clone();
+    let mut from_outcomes = vec![false; persistence.len()];
+    for o in outcomes.iter().filter(|o| o.horizon == 0) {
+        persistence[o.q] = o.class;
+        from_outcomes[o.q] = true;
+    }
+    let mut scored: Vec<&Outcome> = outcomes.iter().filter(|o| o.horizon > 0).collect();
+    scored.sort_by_key(|o| (o.horizon, o.q));
+    let pairs: BTreeSet<usize> = scored.iter().map(|o| o.q).collect();
+    let mut counts = [0usize; 3];
+    for &q in &pairs {
+        counts[persistence[q].index()] += 1;
+    }
+    let climatology = counts.map(|c| c as f64 / pairs.len() as f64);
+    let mut forecasts = Vec::with_capacity(scored.len());
+    for o in scored {
+        let (a, b) = study.pair_name(o.q);
+        let year = &study.step_years[o.step];
+        let key = (year.clone(), a.clone(), b.clone());
+        let Some(&(p_ally, p_rival)) = series.get(&key) else {
+            bail!(
+                "{}: no row for {a}-{b} in {year} (needed by the outcomes row on line {}); the results folder does not match its scenario",
+                series_path.display(),
+                o.line
+            );
+        };
+        let ok = |p: f64| (0.0..=1.0).contains(&p);
+        if !ok(p_ally) || !ok(p_rival) || p_ally + p_rival > 1.0 + 1e-9 {
+            bail!(
+                "{}: {a}-{b} in {year}: p_alliance {p_ally} and p_rivalry {p_rival} are not probabilities of exclusive classes",
+                series_path.display()
+            );
+        }
+        forecasts.push(Forecast {
+            start_year: study.start,
+            horizon: o.horizon,
+            a,
+            b,
+            model: [p_ally, (1.0 - p_ally - p_rival).max(0.0), p_rival],
+            climatology,
+            observed: o.class,
+            persistence: persistence[o.q],
+        });
+    }
+    Ok(Built {
+        forecasts,
+        climatology,
+        pairs: pairs.len(),
+        persistence_from_outcomes: pairs.iter().filter(|&&q| from_outcomes[q]).count(),
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn summary_text(
+    study: &Study,
+    rows: &[ScoreRow],
+    outcomes: &str,
+    built: &Built,
+    dir: &str,
+) -> String {
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "Forecasts from {} scored against {outcomes}: {} forecasts of {} pairs (persistence from the outcomes table for {}, from the scenario for {}).",
+        study.start,
+        built.forecasts.len(),
+        built.pairs,
+        built.persistence_from_outcomes,
+        built.pairs - built.persistence_from_outcomes,
+    );
+    let _ = writeln!(
+        text,
+        "Climatology: ally {:.3}, neutral {:.3}, rival {:.3}. Brier: 0 perfect, 2 worst; log score floored at p = {LOG_FLOOR}; skill > 0 beats persistence.\n",
+        built.climatology[0], built.climatology[1], built.climatology[2]
+    );
+    let mut t = Table::new(&[
+        "horizon",
+        "<pairs",
+        "<method",
+        "brier",
+        "log score",
+        "skill vs persistence",
+        "accuracy",
+        "n",
+    ]);
+    let cell = |x: Option<f64>| x.map_or_else(|| "-".to_string(), |v| format!("{v:.3}"));
+    for r in rows.iter().filter(|r| r.start_year.is_none()) {
+        t.row(vec![
+            r.horizon.to_string(),
+            match r.subset {
+                Subset::All => "all".to_string(),
+                Subset::Changed => "changed class".to_string(),
+            },
+            r.method.name().to_string(),
+            cell(r.brier),
+            cell(r.log_score),
+            cell(r.skill_vs_persistence),
+            cell(r.accuracy),
+            r.pairs.to_string(),
+        ]);
+    }
+    text.push_str(&t.render());
+    let _ = writeln!(text, "\nFiles: {dir}/ ({})", FILES.join(", "));
+    text
+}
