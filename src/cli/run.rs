@@ -201,7 +201,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 pub const RUNS_CSV: &str = "runs.csv";
 
 /// A progress bar on stderr over `len` runs, unless quiet or stderr is not a terminal.
-fn progress_bar(quiet: bool, len: u64) -> Option<indicatif::ProgressBar> {
+pub fn progress_bar(quiet: bool, len: u64) -> Option<indicatif::ProgressBar> {
     (!quiet && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new(len);
         b.set_style(
@@ -221,7 +221,7 @@ pub fn rfc3339(t: SystemTime) -> String {
 }
 
 /// Seconds since `clock`, to the millisecond.
-fn seconds(clock: Instant) -> f64 {
+pub fn seconds(clock: Instant) -> f64 {
     (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0
 }
 

@@ -293,25 +293,18 @@ fn problems_text(file: &str, problems: &[Problem]) -> String {
 /// Parse and check an outcomes table against the study. Every problem is returned, located.
 fn parse_outcomes(bytes: &[u8], study: &Study) -> Result<Vec<Outcome>, Vec<Problem>> {
     let mut problems: Vec<Problem> = Vec::new();
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .comment(Some(b'#'))
-        .from_reader(bytes);
     let expected_header = "expected a header line with the columns a,b,year,outcome";
-    let header = match reader.headers() {
-        Ok(h) => h.clone(),
-        Err(e) => return Err(vec![(line_of(&e), "header".into(), csv_message(&e))]),
-    };
-    if header.is_empty() || header.iter().all(str::is_empty) {
+    let mut lines = table_lines(bytes);
+    let Some((header_line, header)) = lines.next() else {
         return Err(vec![(
             0,
             "header".into(),
-            format!("the file is empty; {expected_header}"),
+            format!(
+                "the file is empty (no line but blank lines and # comments); {expected_header}"
+            ),
         )]);
-    }
-    let header_line = reader.position().line().max(1);
+    };
+    let header = header.map_err(|msg| vec![(header_line, "header".to_string(), msg)])?;
     let mut column = [usize::MAX; 4];
     for (c, name) in COLUMNS.iter().enumerate() {
         let at: Vec<usize> = header
@@ -327,7 +320,7 @@ fn parse_outcomes(bytes: &[u8], study: &Study) -> Result<Vec<Outcome>, Vec<Probl
                 "header".into(),
                 format!(
                     "no column `{name}` (found: {}); {expected_header} (any order; other columns are ignored)",
-                    header.iter().collect::<Vec<_>>().join(",")
+                    header.join(",")
                 ),
             )),
             _ => problems.push((
@@ -342,15 +335,14 @@ fn parse_outcomes(bytes: &[u8], study: &Study) -> Result<Vec<Outcome>, Vec<Probl
     }
     let mut rows = Vec::new();
     let mut seen: HashMap<(usize, usize), u64> = HashMap::new();
-    for record in reader.records() {
+    for (line, record) in lines {
         let record = match record {
             Ok(r) => r,
-            Err(e) => {
-                problems.push((line_of(&e), "row".into(), csv_message(&e)));
+            Err(msg) => {
+                problems.push((line, "row".into(), msg));
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
         if record.len() != header.len() {
             problems.push((
                 line,
@@ -359,12 +351,12 @@ fn parse_outcomes(bytes: &[u8], study: &Study) -> Result<Vec<Outcome>, Vec<Probl
                     "{} fields, expected {} as in the header ({})",
                     record.len(),
                     header.len(),
-                    header.iter().collect::<Vec<_>>().join(",")
+                    header.join(",")
                 ),
             ));
             continue;
         }
-        let field = |c: usize| &record[column[c]];
+        let field = |c: usize| record[column[c]].as_str();
         let state = |name: &str, value: &str, problems: &mut Vec<Problem>| {
             let found = study.ids.iter().position(|id| id == value);
             if found.is_none() {
@@ -493,16 +485,38 @@ fn parse_year(v: &str, study: &Study) -> Result<(usize, u32), String> {
     Ok((steps.round() as usize, h.round() as u32))
 }
 
-fn line_of(e: &csv::Error) -> u64 {
-    e.position().map_or(0, csv::Position::line)
-}
-
-fn csv_message(e: &csv::Error) -> String {
-    match e.kind() {
-        csv::ErrorKind::Utf8 { .. } => "not valid UTF-8 text".to_string(),
-        csv::ErrorKind::Io(e) => format!("cannot read: {e}"),
-        _ => format!("not valid CSV: {e}"),
-    }
+/// The lines of a CSV table that hold data, with their 1-based line numbers and their fields
+/// (trimmed), or why a line cannot be read. Blank lines and lines starting with `#` are
+/// skipped; a UTF-8 byte-order mark and `\r\n` line ends are accepted. Each line is one
+/// record (a quoted field cannot span lines), so every problem has its exact line.
+fn table_lines(bytes: &[u8]) -> impl Iterator<Item = (u64, Result<Vec<String>, String>)> + '_ {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    bytes
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .filter_map(|(k, raw)| {
+            let line = k as u64 + 1;
+            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            let Ok(text) = std::str::from_utf8(raw) else {
+                return Some((line, Err("not valid UTF-8 text".to_string())));
+            };
+            let t = text.trim();
+            if t.is_empty() || t.starts_with('#') {
+                return None;
+            }
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .trim(csv::Trim::All)
+                .from_reader(text.as_bytes());
+            let mut record = csv::StringRecord::new();
+            let fields = match reader.read_record(&mut record) {
+                Ok(true) => Ok(record.iter().map(str::to_string).collect()),
+                Ok(false) => Ok(Vec::new()),
+                Err(e) => Err(format!("not valid CSV: {e}")),
+            };
+            Some((line, fields))
+        })
 }
 
 /// A row of `timeseries.csv`: what scoring reads.
@@ -525,8 +539,7 @@ fn read_series(path: &Path) -> anyhow::Result<Series> {
     for row in r.deserialize::<SeriesRow>() {
         let row = row.map_err(|e| {
             anyhow::anyhow!(
-                "{shown}:{}: not a timeseries.csv written by `entente run` (year,a,b,…,p_alliance,p_rivalry): {e}",
-                line_of(&e)
+                "{shown}: not a timeseries.csv written by `entente run` (year,a,b,…,p_alliance,p_rivalry): {e}"
             )
         })?;
         series.insert((row.year, row.a, row.b), (row.p_alliance, row.p_rivalry));

@@ -6,8 +6,11 @@
 //! - [`select`] resolves `--states` specs (`majors+top:12`) for a year;
 //! - [`build`] writes a validated scenario for a year, every judgement call a named default;
 //! - [`coding`] says what happened: the observed class (ally, neutral, rival) of a pair;
+//! - [`backtest`] runs the model from many start years and sets its forecasts beside what
+//!   happened, persistence and climatology;
 //! - [`score`] scores probability forecasts of those classes (Brier, log, skill, reliability).
 
+pub mod backtest;
 pub mod build;
 pub mod coding;
 pub mod data;

@@ -115,6 +115,22 @@ impl Spec {
     /// A named state that is unknown, or not a state-system member in `year`, is an error
     /// that says what is valid.
     pub fn resolve(&self, d: &HistoryData, year: i32) -> Result<Vec<Code>, SpecError> {
+        self.resolve_with(d, year, false)
+    }
+
+    /// As [`Spec::resolve`], but a named state that is not a member in `year` is left out
+    /// instead of being an error (an unknown abbreviation still is): for specs resolved
+    /// again in each year of a backtest.
+    pub fn resolve_lenient(&self, d: &HistoryData, year: i32) -> Result<Vec<Code>, SpecError> {
+        self.resolve_with(d, year, true)
+    }
+
+    fn resolve_with(
+        &self,
+        d: &HistoryData,
+        year: i32,
+        lenient: bool,
+    ) -> Result<Vec<Code>, SpecError> {
         let members = d.members_in(year);
         let mut out: Vec<Code> = Vec::new();
         for part in &self.parts {
@@ -150,6 +166,9 @@ impl Spec {
                             )));
                         };
                         if d.member(code, year).is_none() {
+                            if lenient {
+                                continue;
+                            }
                             let spells: Vec<String> = d
                                 .spells(code)
                                 .map(|m| format!("{}–{}", m.span.first, m.span.last))

@@ -915,10 +915,68 @@ fn e<E: std::fmt::Display>(x: E) -> String {
     x.to_string()
 }
 
-fn label_style(size: f64) -> TextStyle<'static> {
+fn label_style(size: f64, h: HPos, v: VPos) -> TextStyle<'static> {
     TextStyle::from((FONT, size).into_font())
         .color(&BLACK)
-        .pos(Pos::new(HPos::Left, VPos::Bottom))
+        .pos(Pos::new(h, v))
+}
+
+/// How a legend entry shows its series.
+#[derive(Debug, Clone, Copy)]
+enum Mark {
+    /// A solid line of this colour and width.
+    Line(RGBColor, u32),
+    /// A dashed line.
+    Dashed(RGBColor, u32),
+    /// A filled point.
+    Dot(RGBColor),
+    /// An open point.
+    Ring(RGBColor),
+}
+
+/// Legend entries in rows of `per_row` columns `column` pixels wide, above the plots (where
+/// they hide no data). Returns the height used.
+fn legend(root: &Area<'_>, entries: &[(String, Vec<Mark>)], column: i32) -> Result<i32, String> {
+    let (width, _) = root.dim_in_pixel();
+    let per_row = ((width as i32 - 20) / column).max(1) as usize;
+    let row_h = 22;
+    for (k, (label, marks)) in entries.iter().enumerate() {
+        let x = 20 + column * (k % per_row) as i32;
+        let y = 16 + row_h * (k / per_row) as i32;
+        for mark in marks {
+            match *mark {
+                Mark::Line(c, w) => root
+                    .draw(&PathElement::new(
+                        vec![(x, y), (x + 22, y)],
+                        c.stroke_width(w),
+                    ))
+                    .map_err(e)?,
+                Mark::Dashed(c, w) => {
+                    for (a, b) in [(x, x + 7), (x + 15, x + 22)] {
+                        root.draw(&PathElement::new(vec![(a, y), (b, y)], c.stroke_width(w)))
+                            .map_err(e)?;
+                    }
+                }
+                Mark::Dot(c) => root
+                    .draw(&Circle::new((x + 11, y), 4, c.filled()))
+                    .map_err(e)?,
+                Mark::Ring(c) => {
+                    root.draw(&Circle::new((x + 11, y), 4, WHITE.filled()))
+                        .map_err(e)?;
+                    root.draw(&Circle::new((x + 11, y), 4, c.stroke_width(2)))
+                        .map_err(e)?;
+                }
+            }
+        }
+        root.draw(&Text::new(
+            label.clone(),
+            (x + 30, y),
+            label_style(12.0, HPos::Left, VPos::Center),
+        ))
+        .map_err(e)?;
+    }
+    let rows = entries.len().div_ceil(per_row) as i32;
+    Ok(16 + row_h * rows)
 }
 
 /// The colour and legend of a reliability series (`None`: all classes pooled).
@@ -934,22 +992,45 @@ fn class_style(class: Option<Class>) -> (RGBColor, &'static str) {
 /// One point of a reliability diagram: mean forecast, observed frequency, forecasts.
 type ReliabilityPoint = (f64, f64, u64);
 
+/// The series of a reliability panel, in drawing order: the classes, then all pooled.
+const RELIABILITY_SERIES: [Option<Class>; 4] = [
+    Some(Class::Ally),
+    Some(Class::Neutral),
+    Some(Class::Rival),
+    None,
+];
+
 /// The reliability diagram: one panel per horizon (mean forecast probability on x, observed
 /// frequency on y, the diagonal of perfect reliability dashed), one series per class and one
-/// for all classes pooled; a point's area grows with its number of forecasts, and the pooled
-/// points are labelled with it. Empty bins are left out.
+/// for all classes pooled ([`RELIABILITY_SERIES`] order); a point's area grows with its number
+/// of forecasts, and the pooled points are labelled with it. Empty bins are left out.
 fn reliability_chart(
     panels: &[(String, [Vec<ReliabilityPoint>; 4])],
 ) -> Result<String, ChartError> {
     let cols = if panels.len() > 1 { 2 } else { 1 };
     let rows = panels.len().div_ceil(cols).max(1);
-    let (w, h) = if cols == 1 { (620, 560) } else { (450, 450) };
+    let (w, h) = if cols == 1 { (620, 540) } else { (450, 430) };
+    let mut entries = vec![(
+        "perfect reliability".to_string(),
+        vec![Mark::Dashed(DIAGONAL, 1)],
+    )];
+    for class in RELIABILITY_SERIES.into_iter().rev() {
+        let (colour, name) = class_style(class);
+        let width = if class.is_none() { 2 } else { 1 };
+        entries.push((
+            name.to_string(),
+            vec![Mark::Line(colour, width), Mark::Dot(colour)],
+        ));
+    }
+    let legend_h = 16 + 22 * entries.len().div_ceil((w * cols - 20) / 200) as u32;
     svg(
         "reliability",
         "Reliability diagram: mean forecast probability against observed frequency, per horizon",
-        ((w * cols) as u32, (h * rows) as u32),
+        ((w * cols) as u32, (h * rows) as u32 + legend_h),
         |root| {
-            let areas = root.split_evenly((rows, cols));
+            let used = legend(root, &entries, 200)?;
+            let (_, plots) = root.split_vertically(used);
+            let areas = plots.split_evenly((rows, cols));
             for ((title, series), area) in panels.iter().zip(areas.iter()) {
                 let biggest = series
                     .iter()
@@ -988,40 +1069,17 @@ fn reliability_chart(
                         4,
                         DIAGONAL.stroke_width(1),
                     ))
-                    .map_err(e)?
-                    .label("perfect reliability")
-                    .legend(|(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 18, y)], DIAGONAL.stroke_width(1))
-                    });
-                // Classes first, then all classes pooled on top.
-                for (k, class) in [
-                    Some(Class::Ally),
-                    Some(Class::Neutral),
-                    Some(Class::Rival),
-                    None,
-                ]
-                .into_iter()
-                .enumerate()
-                {
-                    let (colour, name) = class_style(class);
-                    let points = &series[k];
-                    let width = if class.is_none() { 2 } else { 1 };
+                    .map_err(e)?;
+                for (class, points) in RELIABILITY_SERIES.into_iter().zip(series.iter()) {
+                    let (colour, _) = class_style(class);
+                    let pooled = class.is_none();
                     chart
                         .draw_series(LineSeries::new(
                             points.iter().map(|p| (p.0, p.1)),
-                            colour.mix(0.8).stroke_width(width),
+                            colour.mix(0.8).stroke_width(if pooled { 2 } else { 1 }),
                         ))
-                        .map_err(e)?
-                        .label(name)
-                        .legend(move |(x, y)| {
-                            EmptyElement::at((x, y))
-                                + PathElement::new(
-                                    vec![(0, 0), (18, 0)],
-                                    colour.stroke_width(width),
-                                )
-                                + Circle::new((9, 0), 4, colour.filled())
-                        });
-                    let fill = if class.is_none() {
+                        .map_err(e)?;
+                    let fill = if pooled {
                         colour.filled()
                     } else {
                         colour.mix(0.55).filled()
@@ -1033,24 +1091,20 @@ fn reliability_chart(
                                 .map(|p| Circle::new((p.0, p.1), radius(p.2), fill)),
                         )
                         .map_err(e)?;
-                    if class.is_none() {
+                    if pooled {
                         chart
                             .draw_series(points.iter().map(|p| {
                                 let r = radius(p.2);
                                 EmptyElement::at((p.0, p.1))
-                                    + Text::new(p.2.to_string(), (r + 1, -r), label_style(11.0))
+                                    + Text::new(
+                                        p.2.to_string(),
+                                        (r + 1, -r),
+                                        label_style(11.0, HPos::Left, VPos::Bottom),
+                                    )
                             }))
                             .map_err(e)?;
                     }
                 }
-                chart
-                    .configure_series_labels()
-                    .position(SeriesLabelPosition::UpperLeft)
-                    .background_style(WHITE.mix(0.9))
-                    .border_style(GRID)
-                    .label_font((FONT, 12))
-                    .draw()
-                    .map_err(e)?;
             }
             Ok(())
         },
@@ -1095,12 +1149,31 @@ fn skill_chart(series: &[SkillSeries]) -> Result<String, ChartError> {
     let y_hi = values.iter().copied().fold(0.5, f64::max);
     let margin = 0.08 * (y_hi - y_lo);
     let (y_lo, y_hi) = (y_lo - margin, y_hi + margin);
+    let mut entries = vec![(
+        "0: no better than the baseline".to_string(),
+        vec![Mark::Line(BLACK, 1)],
+    )];
+    for (k, (h, _)) in series.iter().enumerate() {
+        let colour = PALETTE[k % PALETTE.len()];
+        entries.push((
+            format!("{}: against persistence", years(*h)),
+            vec![Mark::Line(colour, 2), Mark::Dot(colour)],
+        ));
+        entries.push((
+            format!("{}: against climatology", years(*h)),
+            vec![Mark::Dashed(colour, 2), Mark::Ring(colour)],
+        ));
+    }
+    let (width, column) = (900, 290);
+    let legend_h = 16 + 22 * entries.len().div_ceil((width - 20) / column as usize) as u32;
     svg(
         "skill",
         "Brier skill of the model by start year, against persistence and climatology",
-        (900, 420),
+        (width as u32, 400 + legend_h),
         |root| {
-            let mut chart = ChartBuilder::on(root)
+            let used = legend(root, &entries, column)?;
+            let (_, plot) = root.split_vertically(used);
+            let mut chart = ChartBuilder::on(&plot)
                 .margin(12)
                 .margin_right(24)
                 .x_label_area_size(40)
@@ -1126,35 +1199,11 @@ fn skill_chart(series: &[SkillSeries]) -> Result<String, ChartError> {
                     [(lo - pad, 0.0), (hi + pad, 0.0)],
                     BLACK.stroke_width(1),
                 ))
-                .map_err(e)?
-                .label("0: no better than the baseline")
-                .legend(|(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], BLACK.stroke_width(1))
-                });
-            for (k, (h, points)) in series.iter().enumerate() {
+                .map_err(e)?;
+            for (k, (_, points)) in series.iter().enumerate() {
                 let colour = PALETTE[k % PALETTE.len()];
                 let vs_p: Vec<(i32, Option<f64>)> = points.iter().map(|p| (p.0, p.1)).collect();
                 let vs_c: Vec<(i32, Option<f64>)> = points.iter().map(|p| (p.0, p.2)).collect();
-                // The legend entries, on series with no points.
-                chart
-                    .draw_series(LineSeries::new(std::iter::empty(), colour.stroke_width(2)))
-                    .map_err(e)?
-                    .label(format!("{}: against persistence", years(*h)))
-                    .legend(move |(x, y)| {
-                        EmptyElement::at((x, y))
-                            + PathElement::new(vec![(0, 0), (18, 0)], colour.stroke_width(2))
-                            + Circle::new((9, 0), 4, colour.filled())
-                    });
-                chart
-                    .draw_series(LineSeries::new(std::iter::empty(), colour.stroke_width(2)))
-                    .map_err(e)?
-                    .label(format!("{}: against climatology", years(*h)))
-                    .legend(move |(x, y)| {
-                        EmptyElement::at((x, y))
-                            + PathElement::new(vec![(0, 0), (6, 0)], colour.stroke_width(2))
-                            + PathElement::new(vec![(12, 0), (18, 0)], colour.stroke_width(2))
-                            + Circle::new((9, 0), 4, colour.stroke_width(2))
-                    });
                 for seg in segments(&vs_p) {
                     chart
                         .draw_series(LineSeries::new(seg.iter().copied(), colour.stroke_width(2)))
@@ -1183,14 +1232,6 @@ fn skill_chart(series: &[SkillSeries]) -> Result<String, ChartError> {
                         .map_err(e)?;
                 }
             }
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::LowerLeft)
-                .background_style(WHITE.mix(0.9))
-                .border_style(GRID)
-                .label_font((FONT, 12))
-                .draw()
-                .map_err(e)?;
             Ok(())
         },
     )
