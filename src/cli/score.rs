@@ -504,6 +504,10 @@ fn table_lines(bytes: &[u8]) -> impl Iterator<Item = (u64, Result<Vec<String>, S
             if t.is_empty() || t.starts_with('#') {
                 return None;
             }
+            if t.matches('"').count() % 2 == 1 {
+                let msg = "a quoted field is not closed on this line (a field cannot span lines)";
+                return Some((line, Err(msg.to_string())));
+            }
             let mut reader = csv::ReaderBuilder::new()
                 .has_headers(false)
                 .flexible(true)

@@ -184,7 +184,7 @@ impl Assumptions {
                 .map(|c| format!("did you mean `{c}`? "))
                 .unwrap_or_default();
             return Err(format!(
-                "--assume `{assignment}`: unknown assumption `{name}`; {hint}(expected one of {})",
+                "--assume `{assignment}`: unknown assumption `{name}`; {hint}expected one of {}",
                 names()
             ));
         };

@@ -756,16 +756,14 @@ impl Backtest {
     }
 
     /// The forecasts of pairs whose class changed between the start year and the horizon,
-    /// ordered by start year, horizon and pair.
+    /// ordered by start year and horizon, in file order within them.
     pub fn changed(&self) -> Vec<&ForecastRow> {
         let mut rows: Vec<&ForecastRow> = self
             .forecasts
             .iter()
             .filter(|r| r.observed != r.persistence)
             .collect();
-        rows.sort_by(|x, y| {
-            (x.start_year, x.horizon, &x.a, &x.b).cmp(&(y.start_year, y.horizon, &y.a, &y.b))
-        });
+        rows.sort_by_key(|r| (r.start_year, r.horizon));
         rows
     }
 }
@@ -849,8 +847,9 @@ fn climatology_words(kind: FolderKind) -> &'static str {
     }
 }
 
-/// A manifest value in a table cell: strings as they are, lists of plain values joined by
-/// commas, anything else as compact JSON; at most 160 characters.
+/// A manifest value in a table cell: strings as they are, lists and objects of plain values
+/// joined by commas (`key: value` for objects), larger structures counted; at most 160
+/// characters.
 fn manifest_value(v: &serde_json::Value) -> String {
     use serde_json::Value;
     let plain = |v: &Value| match v {
@@ -859,12 +858,25 @@ fn manifest_value(v: &serde_json::Value) -> String {
         _ => None,
     };
     let text = match v {
+        Value::Array(items) if items.is_empty() => "(none)".to_string(),
         Value::Array(items) => items
             .iter()
             .map(plain)
             .collect::<Option<Vec<_>>>()
-            .map_or_else(|| v.to_string(), |x| x.join(", ")),
-        other => plain(other).unwrap_or_else(|| other.to_string()),
+            .map_or_else(
+                || format!("{} entries (see manifest.json)", items.len()),
+                |x| x.join(", "),
+            ),
+        Value::Object(map) if map.is_empty() => "(none)".to_string(),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| plain(v).map(|v| format!("{k}: {v}")))
+            .collect::<Option<Vec<_>>>()
+            .map_or_else(
+                || format!("{} keys (see manifest.json)", map.len()),
+                |x| x.join(", "),
+            ),
+        other => plain(other).unwrap_or_default(),
     };
     let short: String = text.chars().take(160).collect();
     if short.len() < text.len() {
@@ -1014,7 +1026,12 @@ fn reliability_chart(
         "perfect reliability".to_string(),
         vec![Mark::Dashed(DIAGONAL, 1)],
     )];
-    for class in RELIABILITY_SERIES.into_iter().rev() {
+    for class in [
+        None,
+        Some(Class::Ally),
+        Some(Class::Neutral),
+        Some(Class::Rival),
+    ] {
         let (colour, name) = class_style(class);
         let width = if class.is_none() { 2 } else { 1 };
         entries.push((
@@ -1353,9 +1370,16 @@ pub fn html(b: &Backtest) -> Result<String, BacktestError> {
 
 /// The overall scores (start year `all`) and what they mean.
 fn headline(o: &mut String, b: &Backtest, horizons: &[u32]) {
+    let floor = b
+        .manifest
+        .get("log_floor")
+        .and_then(serde_json::Value::as_f64)
+        .map_or(String::new(), |f| {
+            format!(" (probabilities below {f} count as {f})")
+        });
     let _ = writeln!(
         o,
-        "<section id=\"headline\">\n<h2>Overall scores</h2>\n<p>All start years together. The <b>Brier score</b> adds, over the three classes, the squared gap between the probability forecast and what happened (1 for the class that happened, 0 for the others), averaged over pairs: 0 is perfect, 2 the worst. The <b>log score</b> is the logarithmic score of the probability given to what happened (<code>docs/history.md</code> gives its sign and floor). <b>Brier skill</b> against a baseline is 1 − Brier(model) / Brier(baseline): 1 is perfect, 0 no better than the baseline, below 0 worse. <b>Accuracy</b> is the share of pairs whose most likely class happened. <i>Changed</i>: only the pairs whose class at the horizon differs from that at the start, where persistence is always wrong.</p>"
+        "<section id=\"headline\">\n<h2>Overall scores</h2>\n<p>All start years together. The <b>Brier score</b> adds, over the three classes, the squared gap between the probability forecast and what happened (1 for the class that happened, 0 for the others), averaged over pairs: 0 is perfect, 2 the worst. The <b>log score</b> is −ln of the probability given to what happened, averaged over pairs{floor}: 0 is perfect, lower is better. <b>Brier skill</b> against a baseline is 1 − Brier(model) / Brier(baseline): 1 is perfect, 0 no better than the baseline, below 0 worse. <b>Accuracy</b> is the share of pairs whose most likely class happened. <i>Changed</i>: only the pairs whose class at the horizon differs from that at the start, where persistence is always wrong.</p>"
     );
     let overall: Vec<&ScoreRow> = {
         let mut rows: Vec<&ScoreRow> = b
@@ -1730,6 +1754,15 @@ mod tests {
     fn manifest_values_are_short_and_plain() {
         assert_eq!(manifest_value(&serde_json::json!([5, 10])), "5, 10");
         assert_eq!(manifest_value(&serde_json::json!("walt")), "walt");
+        assert_eq!(manifest_value(&serde_json::json!([])), "(none)");
+        assert_eq!(
+            manifest_value(&serde_json::json!({"window": 3, "precedence": "rival"})),
+            "precedence: rival, window: 3"
+        );
+        assert_eq!(
+            manifest_value(&serde_json::json!([{"a": 1}, {"a": 2}])),
+            "2 entries (see manifest.json)"
+        );
         let long = manifest_value(&serde_json::json!("x".repeat(500)));
         assert!(long.ends_with(" …") && long.chars().count() == 162);
     }

@@ -19,7 +19,8 @@ const MANIFEST: &str = r#"{
   "theory": "walt",
   "years": [1900, 1905],
   "horizons": [5, 10],
-  "states": "majors"
+  "states": "majors",
+  "log_floor": 0.001
 }
 "#;
 
@@ -171,6 +172,7 @@ fn backtest_page_is_self_contained_with_its_charts_and_numbers() {
     ] {
         assert!(head.contains(text), "the headline shows `{text}`");
     }
+    assert!(head.contains("(probabilities below 0.001 count as 0.001)"));
     // Ordered by horizon: 5 years first.
     assert!(head.find("<td>5 years</td>").unwrap() < head.find("<td>10 years</td>").unwrap());
 
@@ -203,8 +205,8 @@ fn backtest_page_is_self_contained_with_its_charts_and_numbers() {
     assert!(rel.contains("How to read a reliability diagram"));
     assert!(rel.contains("overconfident"));
     assert!(
-        !rel.contains("<td class=\"num\">1</td><td class=\"num\">0.1–0.2</td>"),
-        "the empty bin 1 is not in the table"
+        rel.contains("<td class=\"num\">1</td><td class=\"num\">0.1–0.2</td><td class=\"num\">0</td><td class=\"num\">—</td><td class=\"num\">—</td>"),
+        "the table shows the empty bin 1 as empty"
     );
     assert!(rel.contains("<td class=\"num\">0.553</td><td class=\"num\">0.357</td><td class=\"num\">\u{2212}0.196</td>"));
 
@@ -241,8 +243,8 @@ fn backtest_page_is_self_contained_with_its_charts_and_numbers() {
     );
     assert!(changed.contains("its most likely class 0 times"));
     let rows = [
-        "<td>FRN-UKG</td><td>neutral</td><td>ally in 1910</td><td class=\"num\">0.300</td><td class=\"num\">0.650</td>",
         "<td>GMY-UKG</td><td>neutral</td><td>rival in 1910</td><td class=\"num\">0.400</td><td class=\"num\">0.500</td>",
+        "<td>FRN-UKG</td><td>neutral</td><td>ally in 1910</td><td class=\"num\">0.300</td><td class=\"num\">0.650</td>",
         "<td>FRN-GMY</td><td>neutral</td><td>rival in 1915</td><td class=\"num\">0.400</td><td class=\"num\">0.550</td>",
     ];
     let at: Vec<usize> = rows
@@ -251,7 +253,7 @@ fn backtest_page_is_self_contained_with_its_charts_and_numbers() {
         .collect();
     assert!(
         at[0] < at[1] && at[1] < at[2],
-        "ordered by start year, then pair"
+        "ordered by start year, in file order within it"
     );
     assert!(
         !changed.contains("AUH-GMY"),

@@ -5,10 +5,10 @@ use std::process::Command;
 
 use super::repo;
 
-/// The `.toml` files of `scenarios/` and `scenarios/tutorial/`, sorted.
+/// The `.toml` files of `scenarios/`, `scenarios/tutorial/` and `scenarios/history/`, sorted.
 fn shipped_scenarios() -> Vec<PathBuf> {
     let mut files = Vec::new();
-    for dir in ["scenarios", "scenarios/tutorial"] {
+    for dir in ["scenarios", "scenarios/tutorial", "scenarios/history"] {
         for entry in std::fs::read_dir(repo(dir)).expect("read a scenarios folder") {
             let path = entry.expect("scenario entry").path();
             if path.extension().is_some_and(|e| e == "toml") {
