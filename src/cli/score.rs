@@ -59,8 +59,8 @@ year:
   time step of the study and not past its horizon;
 - outcome: ally, neutral or rival (lower case).
 The four columns may come in any order; other columns (a note, a source) are ignored, and so
-are lines starting with `#`. Each (pair, year) may appear once. Every problem is reported
-with its file, line and column.
+are lines starting with `#` and blank lines; a quoted field cannot span lines. Each (pair,
+year) may appear once. Every problem is reported with its file, line and field.
 
 The forecast for a row of year Y is the study's P(alliance) (ally), P(rivalry) (rival) and
 the rest (neutral) at Y, scored against the row's outcome at horizon Y - start. Baselines on
@@ -72,8 +72,8 @@ the same pairs:
                distinct pairs scored.
 
 Writes to --out (default RESULTS/score/), all files together at the end:
-  forecasts.csv    one row per scored pair and year: p_ally, p_neutral, p_rival, observed,
-                   persistence
+  forecasts.csv    one row per scored pair and year (by horizon, then pair in the study's
+                   order): p_ally, p_neutral, p_rival, observed, persistence
   scores.csv       per horizon, for all pairs and for the pairs whose class changed: Brier
                    score, log score (probabilities floored at 0.001), Brier skill against
                    persistence and climatology, accuracy of the most likely class
@@ -82,7 +82,8 @@ Writes to --out (default RESULTS/score/), all files together at the end:
 and prints the scores per horizon. The same inputs give the same bytes.
 
 Example (the flagship's 2018 forecast against a sample coding of 2018 and 2024):
-  entente run --out results/vostok-2018 && entente score results/vostok-2018 data/outcomes/vostok-2018-2024.csv"
+  entente run --out results/vostok-2018 && \\
+    entente score results/vostok-2018 data/outcomes/vostok-2018-2024.csv"
 )]
 pub struct Args {
     /// Results folder written by `entente run`.
@@ -96,6 +97,7 @@ pub struct Args {
     out: Option<PathBuf>,
 }
 
+/// Score the study in `args.results` against `args.outcomes`; write the files, print the scores.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let dir = &args.results;
     for name in ["manifest.json", "timeseries.csv"] {
@@ -593,8 +595,9 @@ fn forecasts(
                 o.line
             );
         };
+        // Each is printed to 6 decimals, so their sum may pass 1 by up to 1e-6.
         let ok = |p: f64| (0.0..=1.0).contains(&p);
-        if !ok(p_ally) || !ok(p_rival) || p_ally + p_rival > 1.0 + 1e-9 {
+        if !ok(p_ally) || !ok(p_rival) || p_ally + p_rival > 1.0 + 2e-6 {
             bail!(
                 "{}: {a}-{b} in {year}: p_alliance {p_ally} and p_rivalry {p_rival} are not probabilities of exclusive classes",
                 series_path.display()

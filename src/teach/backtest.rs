@@ -408,6 +408,17 @@ fn whole<T: std::str::FromStr>(s: &str) -> Option<T> {
     s.parse().ok()
 }
 
+/// The largest start year the files may hold (and the smallest, negated).
+const YEAR_LIMIT: i32 = 9999;
+
+/// Bound on the size of a log score or a skill. A Brier skill is at least `1 − 2 / B` for a
+/// baseline's score `B`, which the file writes with 6 decimals: at least about −2 × 10⁶.
+const BOUND: f64 = 1e7;
+
+fn year(s: &str) -> Option<i32> {
+    whole::<i32>(s).filter(|y| y.abs() <= YEAR_LIMIT)
+}
+
 fn horizon(r: &Row<'_>) -> Result<u32, BacktestError> {
     r.get("horizon", "a whole number of years, at least 1", |s| {
         whole::<u32>(s).filter(|h| *h >= 1)
@@ -507,13 +518,17 @@ fn duplicate(r: &Row<'_>, what: String, first: u64) -> BacktestError {
 }
 
 fn score_row(r: &Row<'_>) -> Result<ScoreRow, BacktestError> {
-    let start_year = r.get("start_year", "a whole year or `all`", |s| {
-        if s == "all" {
-            Some(StartYear::All)
-        } else {
-            whole::<i32>(s).map(StartYear::Year)
-        }
-    })?;
+    let start_year = r.get(
+        "start_year",
+        "a whole year from −9999 to 9999, or `all`",
+        |s| {
+            if s == "all" {
+                Some(StartYear::All)
+            } else {
+                year(s).map(StartYear::Year)
+            }
+        },
+    )?;
     let horizon = horizon(r)?;
     let subset = r.get("subset", "`all` or `changed`", |s| match s {
         "all" => Some(Subset::All),
@@ -533,18 +548,20 @@ fn score_row(r: &Row<'_>) -> Result<ScoreRow, BacktestError> {
         brier: r.get("brier", &format!("a number from 0 to 2{undefined}"), |s| {
             maybe(s, 0.0, 2.0)
         })?,
-        log_score: r.get("log_score", &format!("a number{undefined}"), |s| {
-            maybe(s, f64::MIN, f64::MAX)
-        })?,
+        log_score: r.get(
+            "log_score",
+            &format!("a number between −{BOUND:e} and {BOUND:e}{undefined}"),
+            |s| maybe(s, -BOUND, BOUND),
+        )?,
         skill_vs_persistence: r.get(
             "skill_vs_persistence",
-            &format!("a number at most 1{undefined}"),
-            |s| maybe(s, f64::MIN, 1.0),
+            &format!("a number from −{BOUND:e} to 1{undefined}"),
+            |s| maybe(s, -BOUND, 1.0),
         )?,
         skill_vs_climatology: r.get(
             "skill_vs_climatology",
-            &format!("a number at most 1{undefined}"),
-            |s| maybe(s, f64::MIN, 1.0),
+            &format!("a number from −{BOUND:e} to 1{undefined}"),
+            |s| maybe(s, -BOUND, 1.0),
         )?,
         accuracy: r.get(
             "accuracy",
@@ -599,7 +616,7 @@ fn reliability_row(r: &Row<'_>) -> Result<ReliabilityRow, BacktestError> {
 }
 
 fn forecast_row(r: &Row<'_>) -> Result<ForecastRow, BacktestError> {
-    let start_year = r.get("start_year", "a whole year", whole::<i32>)?;
+    let start_year = r.get("start_year", "a whole year from −9999 to 9999", year)?;
     let horizon = horizon(r)?;
     let id = |column: &str| {
         r.get(column, "a state id", |s| {

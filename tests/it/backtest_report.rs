@@ -339,6 +339,8 @@ fn malformed_backtest_files_exit_2_naming_file_line_and_field() {
     let bad_number = SCORES.replacen("0.612345", "0.61x", 1);
     let unknown_method = SCORES.replacen("all,10,all,persistence", "all,10,all,persistance", 1);
     let not_finite = SCORES.replacen("0.330500", "NaN", 1);
+    let far_year = SCORES.replacen("1900,10,all,model", "19000,10,all,model", 1);
+    let huge_skill = SCORES.replacen("-1.250000", "-1e300", 1);
     let duplicate = format!("{SCORES}all,5,all,model,0.4,0.9,0.1,0.1,0.5,20\n");
     let missing_column = SCORES.replacen(",accuracy,", ",acuracy,", 1);
     let short_row = RELIABILITY.replacen(
@@ -370,6 +372,20 @@ fn malformed_backtest_files_exit_2_naming_file_line_and_field() {
             RELIABILITY.into(),
             FORECASTS.into(),
             "scores.csv:3: brier: found `NaN`",
+        ),
+        (
+            "year out of range",
+            far_year,
+            RELIABILITY.into(),
+            FORECASTS.into(),
+            "scores.csv:11: start_year: found `19000`, expected a whole year from \u{2212}9999 to 9999, or `all`",
+        ),
+        (
+            "skill out of range",
+            huge_skill,
+            RELIABILITY.into(),
+            FORECASTS.into(),
+            "scores.csv:11: skill_vs_persistence: found `-1e300`, expected a number from \u{2212}1e7 to 1",
         ),
         (
             "duplicate",

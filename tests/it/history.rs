@@ -125,7 +125,7 @@ fn history_errors_exit_2_with_the_problem_and_write_nothing() {
             "middle-east",
         ),
         (
-            &["history", "1913", "--assume", "ally=0.5"],
+            &["history", "1913", "--assume", "ally_alignmnt=0.5"],
             "did you mean `ally_alignment`?",
         ),
         (

@@ -9,9 +9,9 @@
 mod backtest_report;
 mod cluster;
 mod derived;
+mod history;
 mod lanes;
 mod malformed;
-mod history;
 mod model;
 mod run_cli;
 mod score_cli;

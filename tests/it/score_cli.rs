@@ -181,6 +181,9 @@ fn scores_of(p: [f64; 3], o: usize) -> (f64, f64, bool) {
 // ---------------------------------------------------------------------------------------
 // A study scored against a table written by hand.
 
+/// A scored pair: a, b, observed class (0 ally, 1 neutral, 2 rival), whether it changed.
+type Scored<'s> = (&'s str, &'s str, usize, bool);
+
 /// Columns in another order, an extra column, a comment, a blank line, pairs in both
 /// orders. The start-year row makes WEAK-BULLY's persistence class rival (the scenario
 /// starts it at 0, neutral); WEAK-FAR (0.7) and FAR-TINY (−0.5) take theirs from the
@@ -305,7 +308,7 @@ fn a_study_is_scored_against_a_table_written_by_hand() {
 
     // The model's rows: recomputed from timeseries.csv and the table, pair by pair.
     // (pair at the horizon's year, observed class, changed?) per horizon.
-    let cases: [(u32, &[(&str, &str, usize, bool)]); 3] = [
+    let cases: [(u32, &[Scored]); 3] = [
         (3, &[("BULLY", "FAR", 2, true), ("BULLY", "TINY", 1, false)]),
         (
             10,
@@ -432,10 +435,11 @@ fn out_chooses_the_folder_and_the_file_can_code_only_later_years() {
     // WEAK-FAR starts at 0.7 ≥ 0.6: ally; WEAK-BULLY at 0: neutral.
     assert_eq!(got, ["WEAK BULLY neutral neutral", "WEAK FAR neutral ally"]);
     let (_, rows) = csv_rows(&out.join("scores.csv"));
-    // Climatology [0.5, 0.5, 0]: Brier with neutral observed 0.5² + 0.5² = 0.5; persistence
-    // (0 + 2) / 2 = 1.
+    // Climatology [0.5, 0.5, 0]: Brier with neutral observed 0.5² + 0.5² = 0.5; its most
+    // likely class is neutral (the ally–neutral tie goes to neutral): 2 hits of 2.
+    // Persistence: (0 + 2) / 2 = 1.
     let c = score_row(&rows, "all", 5, "all", "climatology");
-    check_row(c, 0.5, -(0.5f64.ln()), 0.5, 2);
+    check_row(c, 0.5, -(0.5f64.ln()), 1.0, 2);
     let p = score_row(&rows, "all", 5, "all", "persistence");
     check_row(p, 1.0, FLOORED / 2.0, 0.5, 2);
 }
