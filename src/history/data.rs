@@ -12,6 +12,10 @@ use std::path::{Path, PathBuf};
 /// Where the built-in data came from, as named in messages and manifests.
 pub const EMBEDDED_NAME: &str = "<built-in>/data/history";
 
+/// The price index file: a folder given with `--data` may leave it out (the data sets
+/// proper do not include it), and the built-in one is used.
+pub const CPI_FILE: &str = "us_cpi.csv";
+
 /// The files, by name, with their embedded text.
 const EMBEDDED: [(&str, &str); 12] = [
     ("states.csv", include_str!("../../data/history/states.csv")),
@@ -333,13 +337,14 @@ impl Row<'_> {
         }
     }
 
-    /// A non-negative number, or `None` for an empty field (missing in the data set).
+    /// A non-negative number, or `None` for an empty field or a negative number (COW data
+    /// sets code a missing value as -9).
     fn opt_amount(&self, k: usize) -> Result<Option<f64>, DataError> {
         if self.text(k).is_empty() {
-            Ok(None)
-        } else {
-            self.float(k, 0.0, 1e15).map(Some)
+            return Ok(None);
         }
+        let v = self.float(k, f64::MIN, 1e15)?;
+        Ok((v >= 0.0).then_some(v))
     }
 
     fn span(&self, k: usize) -> Result<Span, DataError> {
@@ -468,6 +473,10 @@ impl Files {
             }
             Files::Dir(dir) => {
                 let path = dir.join(name);
+                if name == CPI_FILE && !path.exists() {
+                    // Not one of the data sets: a folder without it uses the built-in index.
+                    return Files::Embedded.get(name);
+                }
                 let shown = path.display().to_string();
                 let bytes = std::fs::read(&path).map_err(|source| DataError::Io {
                     path: shown.clone(),
@@ -540,25 +549,6 @@ impl HistoryData {
             });
             Ok(())
         })?;
-        // One abbreviation, one code.
-        let mut by_abb: HashMap<&str, Code> = HashMap::new();
-        for m in &members {
-            if let Some(&c) = by_abb.get(m.abb.as_str())
-                && c != m.code
-            {
-                let (shown, _) = files.get("states.csv")?;
-                return Err(DataError::Invalid {
-                    file: shown,
-                    line: 0,
-                    field: "abb".into(),
-                    message: format!(
-                        "`{}` names two codes, {c} and {}: expected one abbreviation per code",
-                        m.abb, m.code
-                    ),
-                });
-            }
-            by_abb.insert(&m.abb, m.code);
-        }
         if members.is_empty() {
             let (shown, _) = files.get("states.csv")?;
             return Err(DataError::Invalid {
@@ -776,9 +766,15 @@ impl HistoryData {
             .find(|m| m.code == code && m.span.contains(year))
     }
 
-    /// The code of an abbreviation (any spell).
-    pub fn code_of(&self, abb: &str) -> Option<Code> {
-        self.members.iter().find(|m| m.abb == abb).map(|m| m.code)
+    /// The code of an abbreviation: the state that bears it in `year`, else any state that
+    /// ever bore it (COW abbreviations are unique per code, but a data set may reuse one).
+    pub fn code_of(&self, abb: &str, year: i32) -> Option<Code> {
+        let mut named = self.members.iter().filter(|m| m.abb == abb);
+        named
+            .clone()
+            .find(|m| m.span.contains(year))
+            .or_else(|| named.next())
+            .map(|m| m.code)
     }
 
     /// Every spell of `code`.
@@ -912,7 +908,7 @@ mod tests {
     fn embedded_data_reads_and_covers_1816_to_1989() {
         let d = HistoryData::embedded().unwrap();
         assert_eq!((d.first_year, d.last_year), (1816, 1989));
-        assert_eq!(d.code_of("UKG"), Some(200));
+        assert_eq!(d.code_of("UKG", 1913), Some(200));
         assert!(d.is_major(255, 1913) && !d.is_major(255, 1920));
         assert_eq!(d.capital(365, 1913).unwrap().city, "Saint Petersburg");
         assert_eq!(d.capital(365, 1950).unwrap().city, "Moscow");

@@ -150,7 +150,7 @@ impl Spec {
                 }
                 Part::List(ids) => {
                     for id in ids {
-                        let Some(code) = d.code_of(id) else {
+                        let Some(code) = d.code_of(id, year) else {
                             let all: Vec<&str> = d.members.iter().map(|m| m.abb.as_str()).collect();
                             let hint = crate::scenario::closest(id, all.iter().copied())
                                 .map(|c| format!("did you mean `{c}`? "))

@@ -14,11 +14,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::path::Path;
 
-use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::text_anchor::{HPos, VPos};
 
-use super::charts::{ChartError, PALETTE};
+use super::charts::{Area, ChartError, FONT, GRID, PALETTE, e, svg, text_style};
+use super::report::esc;
+use crate::history::score::{Class, Method, Probs, ReliabilityRow, ScoreRow, Subset};
 
 /// The charts the page draws, in order, by the `id` of their section.
 pub const CHARTS: [&str; 2] = ["reliability", "skill"];
@@ -116,142 +117,11 @@ pub fn folder_kind(dir: &Path) -> Option<FolderKind> {
     FolderKind::parse(v.get("kind")?.as_str()?)
 }
 
-/// An observed or forecast alignment class.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Class {
-    /// Allied.
-    Ally,
-    /// Neither allied nor rivals.
-    Neutral,
-    /// Rivals.
-    Rival,
-}
-
-impl Class {
-    /// The three classes in file order.
-    pub const ALL: [Class; 3] = [Class::Ally, Class::Neutral, Class::Rival];
-
-    /// The class as the files write it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Ally => "ally",
-            Self::Neutral => "neutral",
-            Self::Rival => "rival",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.name() == s)
-    }
-}
-
-/// The start year of a row of `scores.csv`: one year, or all start years pooled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum StartYear {
-    /// One start year.
-    Year(i32),
-    /// Every start year together (`all`).
-    All,
-}
-
-/// Which pairs a score covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Subset {
-    /// Every pair scored.
-    All,
-    /// The pairs whose observed class at the horizon differs from that at the start.
-    Changed,
-}
-
-impl Subset {
-    /// The subset as the files write it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::All => "all",
-            Self::Changed => "changed",
-        }
-    }
-}
-
-/// Who made the forecast.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Method {
-    /// The model's class probabilities.
-    Model,
-    /// The class at the start year, with certainty.
-    Persistence,
-    /// The base rates of the classes.
-    Climatology,
-}
-
-impl Method {
-    /// The three methods in the order the page lists them.
-    pub const ALL: [Method; 3] = [Method::Model, Method::Persistence, Method::Climatology];
-
-    /// The method as the files write it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Model => "model",
-            Self::Persistence => "persistence",
-            Self::Climatology => "climatology",
-        }
-    }
-}
-
-/// A row of `scores.csv`. Scores are `None` where the file leaves them empty (undefined).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScoreRow {
-    /// Line in the file.
-    pub line: u64,
-    /// Start year, or all of them.
-    pub start_year: StartYear,
-    /// Years ahead.
-    pub horizon: u32,
-    /// Which pairs.
-    pub subset: Subset,
-    /// Who forecast.
-    pub method: Method,
-    /// Multi-class Brier score (0 perfect, 2 worst).
-    pub brier: Option<f64>,
-    /// Logarithmic score.
-    pub log_score: Option<f64>,
-    /// Brier skill against persistence, `1 − brier / brier(persistence)`.
-    pub skill_vs_persistence: Option<f64>,
-    /// Brier skill against climatology.
-    pub skill_vs_climatology: Option<f64>,
-    /// Share of pairs whose most likely class happened.
-    pub accuracy: Option<f64>,
-    /// Number of pairs scored.
-    pub pairs: u64,
-}
-
-/// A row of `reliability.csv`: the model's forecasts of one class (or all classes pooled)
-/// whose probability fell in one bin.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ReliabilityRow {
-    /// Years ahead.
-    pub horizon: u32,
-    /// The class forecast; `None` for all classes pooled (`all`).
-    pub class: Option<Class>,
-    /// Bin, 0 to 9.
-    pub bin: u8,
-    /// Lower edge of the bin's probabilities.
-    pub p_lo: f64,
-    /// Upper edge.
-    pub p_hi: f64,
-    /// Number of forecast probabilities in the bin.
-    pub forecasts: u64,
-    /// Their mean (`None` when the bin is empty).
-    pub mean_forecast: Option<f64>,
-    /// How often the class forecast happened (`None` when the bin is empty).
-    pub observed_frequency: Option<f64>,
-}
-
 /// A row of `forecasts.csv`: one pair, start year and horizon.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ForecastRow {
     /// Start year.
-    pub start_year: i32,
+    pub start_year: i64,
     /// Years ahead.
     pub horizon: u32,
     /// First state.
@@ -259,7 +129,7 @@ pub struct ForecastRow {
     /// Second state.
     pub b: String,
     /// The model's probability of each class, in [`Class::ALL`] order.
-    pub p: [f64; 3],
+    pub p: Probs,
     /// What happened at start year + horizon.
     pub observed: Class,
     /// The class at the start year (persistence's forecast).
@@ -269,7 +139,7 @@ pub struct ForecastRow {
 impl ForecastRow {
     /// The model's probability of `class`.
     pub fn p_of(&self, class: Class) -> f64 {
-        self.p[class as usize]
+        self.p[class.index()]
     }
 }
 
@@ -280,7 +150,8 @@ pub struct Backtest {
     pub kind: FolderKind,
     /// `manifest.json`, as it is.
     pub manifest: serde_json::Map<String, serde_json::Value>,
-    /// `scores.csv`.
+    /// `scores.csv`; a `start_year` of `None` is all start years pooled (`all`), a score of
+    /// `None` a field the file leaves empty (undefined).
     pub scores: Vec<ScoreRow>,
     /// `reliability.csv`.
     pub reliability: Vec<ReliabilityRow>,
@@ -409,14 +280,19 @@ fn whole<T: std::str::FromStr>(s: &str) -> Option<T> {
 }
 
 /// The largest start year the files may hold (and the smallest, negated).
-const YEAR_LIMIT: i32 = 9999;
+const YEAR_LIMIT: i64 = 9999;
 
 /// Bound on the size of a log score or a skill. A Brier skill is at least `1 − 2 / B` for a
 /// baseline's score `B`, which the file writes with 6 decimals: at least about −2 × 10⁶.
 const BOUND: f64 = 1e7;
 
-fn year(s: &str) -> Option<i32> {
-    whole::<i32>(s).filter(|y| y.abs() <= YEAR_LIMIT)
+fn year(s: &str) -> Option<i64> {
+    whole::<i64>(s).filter(|y| y.abs() <= YEAR_LIMIT)
+}
+
+/// The value of `all` whose name is `s` (the subsets and methods as the files write them).
+fn named<T: Copy>(all: &[T], name: fn(T) -> &'static str, s: &str) -> Option<T> {
+    all.iter().copied().find(|x| name(*x) == s)
 }
 
 fn horizon(r: &Row<'_>) -> Result<u32, BacktestError> {
@@ -523,24 +399,21 @@ fn score_row(r: &Row<'_>) -> Result<ScoreRow, BacktestError> {
         "a whole year from −9999 to 9999, or `all`",
         |s| {
             if s == "all" {
-                Some(StartYear::All)
+                Some(None)
             } else {
-                year(s).map(StartYear::Year)
+                year(s).map(Some)
             }
         },
     )?;
     let horizon = horizon(r)?;
-    let subset = r.get("subset", "`all` or `changed`", |s| match s {
-        "all" => Some(Subset::All),
-        "changed" => Some(Subset::Changed),
-        _ => None,
+    let subset = r.get("subset", "`all` or `changed`", |s| {
+        named(&Subset::ALL, Subset::name, s)
     })?;
     let method = r.get("method", "`model`, `persistence` or `climatology`", |s| {
-        Method::ALL.into_iter().find(|m| m.name() == s)
+        named(&Method::ALL, Method::name, s)
     })?;
     let undefined = ", or an empty field when undefined";
     Ok(ScoreRow {
-        line: r.line,
         start_year,
         horizon,
         subset,
@@ -568,7 +441,7 @@ fn score_row(r: &Row<'_>) -> Result<ScoreRow, BacktestError> {
             &format!("a number from 0 to 1{undefined}"),
             |s| maybe(s, 0.0, 1.0),
         )?,
-        pairs: r.get("pairs", "a whole number", whole::<u64>)?,
+        pairs: r.get("pairs", "a whole number", whole::<usize>)?,
     })
 }
 
@@ -582,7 +455,7 @@ fn reliability_row(r: &Row<'_>) -> Result<ReliabilityRow, BacktestError> {
         }
     })?;
     let bin = r.get("bin", "a bin number from 0 to 9", |s| {
-        whole::<u8>(s).filter(|b| *b <= 9)
+        whole::<usize>(s).filter(|b| *b <= 9)
     })?;
     let p_lo = r.get("p_lo", "a number from 0 to 1", |s| number(s, 0.0, 1.0))?;
     let p_hi = r.get("p_hi", "a number from 0 to 1", |s| number(s, 0.0, 1.0))?;
@@ -685,11 +558,10 @@ impl Backtest {
         let scores = read_table(dir, "scores.csv", &SCORES_COLUMNS, |r| {
             let row = score_row(r)?;
             let key = (row.start_year, row.horizon, row.subset, row.method);
-            if let Some(first) = seen.insert(key, row.line) {
-                let year = match row.start_year {
-                    StartYear::Year(y) => y.to_string(),
-                    StartYear::All => "all".to_string(),
-                };
+            if let Some(first) = seen.insert(key, r.line) {
+                let year = row
+                    .start_year
+                    .map_or_else(|| "all".to_string(), |y| y.to_string());
                 return Err(duplicate(
                     r,
                     format!(
@@ -730,10 +602,11 @@ impl Backtest {
         })
     }
 
-    /// The score of `method` over `subset` for a start year and horizon, if the file has it.
+    /// The score of `method` over `subset` for a start year (`None`: all of them) and horizon,
+    /// if the file has it.
     pub fn score(
         &self,
-        start_year: StartYear,
+        start_year: Option<i64>,
         horizon: u32,
         subset: Subset,
         method: Method,
@@ -759,14 +632,11 @@ impl Backtest {
     }
 
     /// The start years of the scores and forecasts, in increasing order.
-    pub fn start_years(&self) -> Vec<i32> {
-        let set: BTreeSet<i32> = self
+    pub fn start_years(&self) -> Vec<i64> {
+        let set: BTreeSet<i64> = self
             .scores
             .iter()
-            .filter_map(|r| match r.start_year {
-                StartYear::Year(y) => Some(y),
-                StartYear::All => None,
-            })
+            .filter_map(|r| r.start_year)
             .chain(self.forecasts.iter().map(|r| r.start_year))
             .collect();
         set.into_iter().collect()
@@ -787,21 +657,6 @@ impl Backtest {
 
 // ------------------------------------------------------------------------------------------
 // Words and numbers
-
-fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
-}
 
 /// `x` with `decimals` decimals and a true minus sign; never `−0.00`.
 pub fn fmt_num(x: f64, decimals: usize) -> String {
@@ -906,49 +761,7 @@ fn manifest_value(v: &serde_json::Value) -> String {
 // ------------------------------------------------------------------------------------------
 // Charts
 
-const FONT: &str = "sans-serif";
-const GRID: RGBColor = RGBColor(225, 225, 225);
 const DIAGONAL: RGBColor = RGBColor(150, 150, 150);
-
-type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
-
-/// Draw on a `width × height` SVG and return it, ready to inline (as [`super::charts`] does:
-/// no `xmlns`, a class, `role="img"` and an `aria-label`).
-fn svg(
-    chart: &'static str,
-    label: &str,
-    (width, height): (u32, u32),
-    draw: impl FnOnce(&Area<'_>) -> Result<(), String>,
-) -> Result<String, ChartError> {
-    let err = |message: String| ChartError { chart, message };
-    let mut buf = String::new();
-    {
-        let root = SVGBackend::with_string(&mut buf, (width, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
-        draw(&root).map_err(err)?;
-        root.present().map_err(|e| err(e.to_string()))?;
-    }
-    Ok(buf
-        .replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
-        .replacen(
-            "<svg ",
-            &format!(
-                "<svg class=\"chart\" role=\"img\" aria-label=\"{}\" ",
-                esc(label)
-            ),
-            1,
-        ))
-}
-
-fn e<E: std::fmt::Display>(x: E) -> String {
-    x.to_string()
-}
-
-fn label_style(size: f64, h: HPos, v: VPos) -> TextStyle<'static> {
-    TextStyle::from((FONT, size).into_font())
-        .color(&BLACK)
-        .pos(Pos::new(h, v))
-}
 
 /// How a legend entry shows its series.
 #[derive(Debug, Clone, Copy)]
@@ -1000,7 +813,7 @@ fn legend(root: &Area<'_>, entries: &[(String, Vec<Mark>)], column: i32) -> Resu
         root.draw(&Text::new(
             label.clone(),
             (x + 30, y),
-            label_style(12.0, HPos::Left, VPos::Center),
+            text_style(12.0, HPos::Left, VPos::Center),
         ))
         .map_err(e)?;
     }
@@ -1133,7 +946,7 @@ fn reliability_chart(
                                     + Text::new(
                                         p.2.to_string(),
                                         (r + 1, -r),
-                                        label_style(11.0, HPos::Left, VPos::Bottom),
+                                        text_style(11.0, HPos::Left, VPos::Bottom),
                                     )
                             }))
                             .map_err(e)?;
@@ -1146,11 +959,11 @@ fn reliability_chart(
 }
 
 /// One horizon's skill by start year: (year, against persistence, against climatology).
-type SkillSeries = (u32, Vec<(i32, Option<f64>, Option<f64>)>);
+type SkillSeries = (u32, Vec<(i64, Option<f64>, Option<f64>)>);
 
 /// Runs of consecutive defined values, as lines break where a skill is undefined.
-fn segments(points: &[(i32, Option<f64>)]) -> Vec<Vec<(i32, f64)>> {
-    let mut out: Vec<Vec<(i32, f64)>> = vec![Vec::new()];
+fn segments(points: &[(i64, Option<f64>)]) -> Vec<Vec<(i64, f64)>> {
+    let mut out: Vec<Vec<(i64, f64)>> = vec![Vec::new()];
     for &(x, y) in points {
         match (y, out.last_mut()) {
             (Some(y), Some(last)) => last.push((x, y)),
@@ -1165,7 +978,7 @@ fn segments(points: &[(i32, Option<f64>)]) -> Vec<Vec<(i32, f64)>> {
 /// Skill by start year: per horizon, the model's Brier skill against persistence (solid,
 /// filled points) and against climatology (dashed, open points), with the zero line.
 fn skill_chart(series: &[SkillSeries]) -> Result<String, ChartError> {
-    let xs: Vec<i32> = series
+    let xs: Vec<i64> = series
         .iter()
         .flat_map(|s| s.1.iter().map(|p| p.0))
         .collect();
@@ -1236,8 +1049,8 @@ fn skill_chart(series: &[SkillSeries]) -> Result<String, ChartError> {
                 .map_err(e)?;
             for (k, (_, points)) in series.iter().enumerate() {
                 let colour = PALETTE[k % PALETTE.len()];
-                let vs_p: Vec<(i32, Option<f64>)> = points.iter().map(|p| (p.0, p.1)).collect();
-                let vs_c: Vec<(i32, Option<f64>)> = points.iter().map(|p| (p.0, p.2)).collect();
+                let vs_p: Vec<(i64, Option<f64>)> = points.iter().map(|p| (p.0, p.1)).collect();
+                let vs_c: Vec<(i64, Option<f64>)> = points.iter().map(|p| (p.0, p.2)).collect();
                 for seg in segments(&vs_p) {
                     chart
                         .draw_series(LineSeries::new(seg.iter().copied(), colour.stroke_width(2)))
@@ -1274,35 +1087,11 @@ fn skill_chart(series: &[SkillSeries]) -> Result<String, ChartError> {
 // ------------------------------------------------------------------------------------------
 // The page
 
-const STYLE: &str = r#"
-:root { color-scheme: light; }
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
-       max-width: 960px; margin: 0 auto; padding: 1.5rem; color: #1a1a1a; line-height: 1.45; }
-h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
-h2 { font-size: 1.25rem; border-bottom: 1px solid #ccc; padding-bottom: 0.2rem; margin-top: 2rem; }
-h3 { font-size: 1.05rem; }
-.meta { color: #555; font-size: 0.9rem; }
-svg.chart { display: block; max-width: 100%; height: auto; margin: 0.5rem 0; }
-table { border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0; }
-caption { text-align: left; font-weight: 600; padding: 0.2rem 0; }
-th, td { border-bottom: 1px solid #e2e2e2; padding: 0.2rem 0.5rem; text-align: left; vertical-align: top; }
-th { background: #f4f4f4; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+/// The page's own style rules, after the report's [`STYLE`](super::report::STYLE): table
+/// captions, the model's rows of the score table in bold, long manifest values wrapped.
+const STYLE: &str = r#"caption { text-align: left; font-weight: 600; padding: 0.2rem 0; }
 tr.model td { font-weight: 600; }
-nav ol { columns: 2; font-size: 0.9rem; }
-figure { margin: 0; }
-figcaption { font-size: 0.85rem; color: #444; }
-code { font-size: 0.85em; }
 #manifest td:last-child { word-break: break-word; }
-@page { size: A4; margin: 14mm; }
-@media print {
-  body { max-width: none; padding: 0; font-size: 10pt; }
-  nav { display: none; }
-  h2 { break-after: avoid; }
-  figure, .chart { break-inside: avoid; }
-  tr { break-inside: avoid; }
-  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-}
 "#;
 
 /// The page of a backtest or score folder, as one HTML document.
@@ -1316,8 +1105,9 @@ pub fn html(b: &Backtest) -> Result<String, BacktestError> {
     let mut o = String::new();
     let _ = write!(
         o,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"entente {}\">\n<title>{title} — entente report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
-        esc(env!("CARGO_PKG_VERSION"))
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"entente {}\">\n<title>{title} — entente report</title>\n<style>{}{STYLE}</style>\n</head>\n<body>\n",
+        esc(env!("CARGO_PKG_VERSION")),
+        super::report::STYLE
     );
     let _ = writeln!(o, "<header>\n<h1>{title}</h1>");
     let span = match (start_years.first(), start_years.last()) {
@@ -1399,11 +1189,7 @@ fn headline(o: &mut String, b: &Backtest, horizons: &[u32]) {
         "<section id=\"headline\">\n<h2>Overall scores</h2>\n<p>All start years together. The <b>Brier score</b> adds, over the three classes, the squared gap between the probability forecast and what happened (1 for the class that happened, 0 for the others), averaged over pairs: 0 is perfect, 2 the worst. The <b>log score</b> is −ln of the probability given to what happened, averaged over pairs{floor}: 0 is perfect, lower is better. <b>Brier skill</b> against a baseline is 1 − Brier(model) / Brier(baseline): 1 is perfect, 0 no better than the baseline, below 0 worse. <b>Accuracy</b> is the share of pairs whose most likely class happened. <i>Changed</i>: only the pairs whose class at the horizon differs from that at the start, where persistence is always wrong.</p>"
     );
     let overall: Vec<&ScoreRow> = {
-        let mut rows: Vec<&ScoreRow> = b
-            .scores
-            .iter()
-            .filter(|r| r.start_year == StartYear::All)
-            .collect();
+        let mut rows: Vec<&ScoreRow> = b.scores.iter().filter(|r| r.start_year.is_none()).collect();
         rows.sort_by_key(|r| (r.horizon, r.subset, r.method));
         rows
     };
@@ -1440,12 +1226,12 @@ fn headline(o: &mut String, b: &Backtest, horizons: &[u32]) {
     }
     let _ = writeln!(o, "</table>\n<h3>In plain words</h3>\n<ul>");
     for &h in horizons {
-        for subset in [Subset::All, Subset::Changed] {
-            let Some(m) = b.score(StartYear::All, h, subset, Method::Model) else {
+        for subset in Subset::ALL {
+            let Some(m) = b.score(None, h, subset, Method::Model) else {
                 continue;
             };
-            let p = b.score(StartYear::All, h, subset, Method::Persistence);
-            let c = b.score(StartYear::All, h, subset, Method::Climatology);
+            let p = b.score(None, h, subset, Method::Persistence);
+            let c = b.score(None, h, subset, Method::Climatology);
             let who = match subset {
                 Subset::All => format!("all {} pairs scored", m.pairs),
                 Subset::Changed => format!("the {} pairs whose class changed", m.pairs),
@@ -1482,16 +1268,10 @@ fn reliability(o: &mut String, b: &Backtest, horizons: &[u32]) -> Result<(), Bac
         .copied()
         .filter(|h| b.reliability.iter().any(|r| r.horizon == *h))
         .collect();
-    let classes = [
-        Some(Class::Ally),
-        Some(Class::Neutral),
-        Some(Class::Rival),
-        None,
-    ];
     let mut panels: Vec<(String, [Vec<ReliabilityPoint>; 4])> = rel_horizons
         .iter()
         .map(|&h| {
-            let series = classes.map(|class| {
+            let series = RELIABILITY_SERIES.map(|class| {
                 let mut rows: Vec<&ReliabilityRow> = b
                     .reliability
                     .iter()
@@ -1575,16 +1355,13 @@ fn skill(o: &mut String, b: &Backtest, horizons: &[u32]) -> Result<(), BacktestE
                 r.horizon == h
                     && r.subset == Subset::All
                     && r.method == method
-                    && matches!(r.start_year, StartYear::Year(_))
+                    && r.start_year.is_some()
             })
             .collect();
         rows.sort_by_key(|r| r.start_year);
         rows
     };
-    let year_of = |r: &ScoreRow| match r.start_year {
-        StartYear::Year(y) => y,
-        StartYear::All => 0,
-    };
+    let year_of = |r: &ScoreRow| r.start_year.unwrap_or_default();
     let series: Vec<SkillSeries> = horizons
         .iter()
         .map(|&h| {
@@ -1617,7 +1394,7 @@ fn skill(o: &mut String, b: &Backtest, horizons: &[u32]) -> Result<(), BacktestE
     for &h in horizons {
         let persistence = by_year(h, Method::Persistence);
         let climatology = by_year(h, Method::Climatology);
-        let brier_of = |rows: &[&ScoreRow], y: StartYear| {
+        let brier_of = |rows: &[&ScoreRow], y: Option<i64>| {
             rows.iter()
                 .find(|r| r.start_year == y)
                 .and_then(|r| r.brier)
@@ -1697,7 +1474,7 @@ fn changed(o: &mut String, b: &Backtest) {
             esc(&r.b),
             r.persistence.name(),
             r.observed.name(),
-            i64::from(r.start_year) + i64::from(r.horizon),
+            r.start_year + i64::from(r.horizon),
             fmt_num(r.p_of(r.observed), 3),
             fmt_num(r.p_of(r.persistence), 3)
         );

@@ -10,6 +10,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::report::esc;
+
 /// A chart could not be drawn (in practice only a bug: the backend writes to a string).
 #[derive(Debug, thiserror::Error)]
 #[error("cannot draw the chart `{chart}`: {message}")]
@@ -37,13 +39,19 @@ const BANDWAGON: RGBColor = RGBColor(213, 94, 0);
 const SECURE: RGBColor = RGBColor(200, 200, 200);
 const CAMP_A: RGBColor = RGBColor(0, 114, 178);
 const CAMP_B: RGBColor = RGBColor(230, 159, 0);
-const GRID: RGBColor = RGBColor(225, 225, 225);
-const FONT: &str = "sans-serif";
+/// The light grey of the charts' grid lines.
+pub(crate) const GRID: RGBColor = RGBColor(225, 225, 225);
+/// The font family of every chart's text (the browser's own sans-serif: the page loads no
+/// font).
+pub(crate) const FONT: &str = "sans-serif";
 
-type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+/// The drawing area of an SVG chart.
+pub(crate) type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
-/// Draw on a `width × height` SVG and return it, ready to inline.
-fn svg(
+/// Draw on a `width × height` SVG and return it, ready to inline: without the `xmlns`
+/// attribute, with `class="chart"`, `role="img"` and `label` (escaped) as its `aria-label`.
+/// `chart` names the chart in a [`ChartError`].
+pub(crate) fn svg(
     chart: &'static str,
     label: &str,
     (width, height): (u32, u32),
@@ -57,25 +65,25 @@ fn svg(
         draw(&root).map_err(err)?;
         root.present().map_err(|e| err(e.to_string()))?;
     }
-    let label = label
-        .replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
     Ok(buf
         .replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
         .replacen(
             "<svg ",
-            &format!("<svg class=\"chart\" role=\"img\" aria-label=\"{label}\" "),
+            &format!(
+                "<svg class=\"chart\" role=\"img\" aria-label=\"{}\" ",
+                esc(label)
+            ),
             1,
         ))
 }
 
-fn e<E: std::fmt::Display>(x: E) -> String {
+/// A drawing error as the text of a [`ChartError`] (for `map_err` inside [`svg`]'s closure).
+pub(crate) fn e<E: std::fmt::Display>(x: E) -> String {
     x.to_string()
 }
 
-fn text_style(size: f64, h: HPos, v: VPos) -> TextStyle<'static> {
+/// Black text of `size` pixels in [`FONT`], anchored at `(h, v)`.
+pub(crate) fn text_style(size: f64, h: HPos, v: VPos) -> TextStyle<'static> {
     TextStyle::from((FONT, size).into_font())
         .color(&BLACK)
         .pos(Pos::new(h, v))

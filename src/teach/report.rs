@@ -285,7 +285,9 @@ pub struct ReportOptions {
 /// The charts a report draws, in order, by the `id` of their section.
 pub const CHARTS: [&str; 5] = ["fan", "alliance", "camps", "threats", "strategies"];
 
-fn esc(s: &str) -> String {
+/// `s` escaped for HTML text and attribute values: `&`, `<`, `>`, `"` and `'` become
+/// character references.
+pub(crate) fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -300,7 +302,10 @@ fn esc(s: &str) -> String {
     o
 }
 
-const STYLE: &str = r#"
+/// The style sheet of the report, inlined in its `<style>` element: a plain, printable page
+/// (A4, no navigation when printed). The page of a backtest or score folder uses it too, with
+/// a few rules of its own after it.
+pub(crate) const STYLE: &str = r#"
 :root { color-scheme: light; }
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
        max-width: 960px; margin: 0 auto; padding: 1.5rem; color: #1a1a1a; line-height: 1.45; }

@@ -236,6 +236,23 @@ fn extend_to_2022(dir: &Path) {
         }
         fs::write(&path, text).unwrap();
     }
+    // COW's code for a missing value, -9: the United States' military expenditure in 2018.
+    let nmc = fs::read_to_string(dir.join("nmc.csv")).unwrap();
+    let nmc: Vec<String> = nmc
+        .lines()
+        .map(|l| {
+            if l.starts_with("2,2018,") {
+                let mut f: Vec<&str> = l.split(',').collect();
+                f[2] = "-9";
+                f.join(",")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    fs::write(dir.join("nmc.csv"), nmc.join("\n") + "\n").unwrap();
+    // The data sets proper have no price index: the built-in one is used.
+    fs::remove_file(dir.join("us_cpi.csv")).unwrap();
     // A dispute in 2020 between the United States and China: rivals that year.
     let mut mids = fs::read_to_string(dir.join("mid_dyad_years.csv")).unwrap();
     mids.push_str("2,710,2020,1,1,4\n");
@@ -256,6 +273,10 @@ fn extended_data_past_1989_works_unchanged() {
     let s = scenario::parse(&stdout(&o), "x.toml").unwrap();
     assert_eq!(s.start_year, 2018.0);
     assert!(s.index("USA").is_some() && s.index("CHN").is_some());
+    assert!(
+        stdout(&o).contains("Assumption: milex missing in 2018, taken from 2017."),
+        "the -9 of COW is a missing value"
+    );
     let o = entente(
         home.path(),
         &[
