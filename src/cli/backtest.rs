@@ -1,6 +1,5 @@
 //! `entente backtest`: the model's forecasts from many start years, scored against history.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Instant, SystemTime};
@@ -8,23 +7,12 @@ use std::time::{Instant, SystemTime};
 use anyhow::bail;
 use entente::history::backtest::{self, BacktestOptions, parse_horizons, parse_years};
 use entente::history::data::HistoryData;
-use entente::history::score::{
-    LOG_FLOOR, Method, ScoreRow, Subset, forecasts_csv, reliability_csv, reliability_table,
-    score_table, scores_csv,
-};
+use entente::history::score::{FILES, LOG_FLOOR, Method, ScoreRow, Subset, write_folder};
 use entente::history::select::{DEFAULT_SPEC, Spec};
 use entente::output::OutputDir;
 
 use super::history::{CodingArgs, assumptions, check_year, command_line};
 use super::run::{progress_bar, rfc3339, seconds};
-
-/// The files a backtest writes.
-const FILES: [&str; 4] = [
-    "forecasts.csv",
-    "scores.csv",
-    "reliability.csv",
-    "manifest.json",
-];
 
 /// Score the model's forecasts from many start years against what happened.
 #[derive(clap::Args)]
@@ -154,8 +142,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let rows = score_table(&result.forecasts);
-    let reliability = reliability_table(&result.forecasts);
     let starts: Vec<serde_json::Value> = result
         .starts
         .iter()
@@ -205,13 +191,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         "finished": rfc3339(SystemTime::now()),
         "wall_seconds": seconds(clock),
     });
-    out.write(FILES[0], |w| forecasts_csv(&result.forecasts, w))?;
-    out.write(FILES[1], |w| scores_csv(&rows, w))?;
-    out.write(FILES[2], |w| reliability_csv(&reliability, w))?;
-    out.write(FILES[3], |w| {
-        serde_json::to_writer_pretty(&mut *w, &manifest)?;
-        w.write_all(b"\n")
-    })?;
+    let rows = write_folder(&mut out, &result.forecasts, &manifest)?;
     let shown = out.path().display().to_string();
     out.commit()?;
     if !args.quiet {

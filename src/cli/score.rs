@@ -8,14 +8,12 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use entente::history::score::{
-    Class, Forecast, LOG_FLOOR, Probs, ScoreRow, Subset, forecasts_csv, reliability_csv,
-    reliability_table, score_table, scores_csv,
+    Class, FILES, Forecast, LOG_FLOOR, Probs, ScoreRow, Subset, write_folder,
 };
 use entente::model::formulas::classify;
 use entente::model::world::upper;
@@ -31,13 +29,6 @@ use super::table::Table;
 const COLUMNS: [&str; 4] = ["a", "b", "year", "outcome"];
 /// How many problems of an outcomes table are listed before the rest are counted.
 const MAX_PROBLEMS: usize = 20;
-/// The files written, in order.
-const FILES: [&str; 4] = [
-    "forecasts.csv",
-    "scores.csv",
-    "reliability.csv",
-    "manifest.json",
-];
 /// Slack when comparing years computed in floating point (a year step is at least days long).
 const YEAR_EPS: f64 = 1e-6;
 
@@ -130,8 +121,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let series = read_series(&dir.join("timeseries.csv"))?;
     let built = forecasts(&study, &outcomes, &series, &dir.join("timeseries.csv"))?;
 
-    let rows = score_table(&built.forecasts);
-    let reliability = reliability_table(&built.forecasts);
     let horizons: BTreeSet<u32> = built.forecasts.iter().map(|f| f.horizon).collect();
     let manifest = serde_json::json!({
         "kind": "score",
@@ -163,13 +152,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         "persistence_from_scenario": built.pairs - built.persistence_from_outcomes,
         "files": FILES,
     });
-    out.write(FILES[0], |w| forecasts_csv(&built.forecasts, w))?;
-    out.write(FILES[1], |w| scores_csv(&rows, w))?;
-    out.write(FILES[2], |w| reliability_csv(&reliability, w))?;
-    out.write(FILES[3], |w| {
-        serde_json::to_writer_pretty(&mut *w, &manifest)?;
-        w.write_all(b"\n")
-    })?;
+    let rows = write_folder(&mut out, &built.forecasts, &manifest)?;
     let shown = out.path().display().to_string();
     out.commit()?;
     print!(

@@ -21,7 +21,7 @@
 use std::collections::BTreeSet;
 use std::io::{self, Write};
 
-use crate::output::{csv_writer, io_err, num};
+use crate::output::{OutputDir, OutputError, csv_writer, io_err, num};
 
 /// Alignment class of a pair. Index order: ally 0, neutral 1, rival 2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -461,6 +461,34 @@ pub fn reliability_csv(rows: &[ReliabilityRow], w: impl Write) -> io::Result<()>
         .map_err(io_err)?;
     }
     c.flush()
+}
+
+/// The files of a backtest or score folder, in the order they are written.
+pub const FILES: [&str; 4] = [
+    "forecasts.csv",
+    "scores.csv",
+    "reliability.csv",
+    "manifest.json",
+];
+
+/// Write the four files of a scored folder into `out` (renamed into place only by
+/// [`OutputDir::commit`]): the forecasts, their scores and reliability table, and `manifest`.
+/// Returns the score rows, for a summary.
+pub fn write_folder(
+    out: &mut OutputDir,
+    forecasts: &[Forecast],
+    manifest: &serde_json::Value,
+) -> Result<Vec<ScoreRow>, OutputError> {
+    let rows = score_table(forecasts);
+    let reliability = reliability_table(forecasts);
+    out.write(FILES[0], |w| forecasts_csv(forecasts, w))?;
+    out.write(FILES[1], |w| scores_csv(&rows, w))?;
+    out.write(FILES[2], |w| reliability_csv(&reliability, w))?;
+    out.write(FILES[3], |w| {
+        serde_json::to_writer_pretty(&mut *w, manifest)?;
+        w.write_all(b"\n")
+    })?;
+    Ok(rows)
 }
 
 #[cfg(test)]

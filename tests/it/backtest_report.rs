@@ -118,6 +118,13 @@ fn section<'a>(html: &'a str, id: &str) -> &'a str {
     &html[at..at + end]
 }
 
+/// The chart of a section: its first `<svg>` element, to its closing tag.
+fn svg_of(section: &str) -> &str {
+    let at = section.find("<svg").expect("a chart");
+    let end = section[at..].find("</svg>").expect("the chart's end");
+    &section[at..at + end]
+}
+
 /// The texts of an SVG's `<text>` elements, trimmed.
 fn texts(svg: &str) -> Vec<String> {
     svg.split("<text")
@@ -127,6 +134,18 @@ fn texts(svg: &str) -> Vec<String> {
             Some(body[..body.find("</text>")?].trim().to_string())
         })
         .collect()
+}
+
+/// The texts of `svg`, after checking that each of `expected` is one of them.
+fn assert_texts(chart: &str, svg: &str, expected: &[&str]) -> Vec<String> {
+    let labels = texts(svg);
+    for text in expected {
+        assert!(
+            labels.iter().any(|t| t == text),
+            "the {chart} shows `{text}`: {labels:?}"
+        );
+    }
+    labels
 }
 
 #[test]
@@ -178,22 +197,20 @@ fn backtest_page_is_self_contained_with_its_charts_and_numbers() {
 
     // Reliability diagram: a panel per horizon, the pooled counts labelled, empty bin left out.
     let rel = section(&html, "reliability");
-    let svg = &rel[rel.find("<svg").unwrap()..rel.find("</svg>").unwrap()];
-    let labels = texts(svg);
-    for text in [
-        "horizon 10 years",
-        "horizon 5 years",
-        "37",
-        "14",
-        "13",
-        "perfect reliability",
-        "rival",
-    ] {
-        assert!(
-            labels.iter().any(|t| t == text),
-            "the reliability diagram shows `{text}`: {labels:?}"
-        );
-    }
+    let svg = svg_of(rel);
+    let labels = assert_texts(
+        "reliability diagram",
+        svg,
+        &[
+            "horizon 10 years",
+            "horizon 5 years",
+            "37",
+            "14",
+            "13",
+            "perfect reliability",
+            "rival",
+        ],
+    );
     assert!(
         !labels.iter().any(|t| t == "0"),
         "the empty bin is left out: {labels:?}"
@@ -212,20 +229,18 @@ fn backtest_page_is_self_contained_with_its_charts_and_numbers() {
 
     // Skill by start year: the chart with its legend and years, the table with a gap.
     let skill = section(&html, "skill");
-    let svg = &skill[skill.find("<svg").unwrap()..skill.find("</svg>").unwrap()];
-    let labels = texts(svg);
-    for text in [
-        "10 years: against persistence",
-        "5 years: against climatology",
-        "1900",
-        "1905",
-        "start year",
-    ] {
-        assert!(
-            labels.iter().any(|t| t == text),
-            "the skill chart shows `{text}`: {labels:?}"
-        );
-    }
+    let svg = svg_of(skill);
+    assert_texts(
+        "skill chart",
+        svg,
+        &[
+            "10 years: against persistence",
+            "5 years: against climatology",
+            "1900",
+            "1905",
+            "start year",
+        ],
+    );
     assert!(svg.contains("<circle"));
     for text in [
         "<td class=\"num\">1900</td><td>10 years</td><td class=\"num\">12</td><td class=\"num\">0.700</td><td class=\"num\">0.311</td><td class=\"num\">0.737</td><td class=\"num\">\u{2212}1.250</td><td class=\"num\">0.050</td>",
@@ -320,11 +335,8 @@ start_year,horizon,a,b,p_ally,p_neutral,p_rival,observed,persistence
     ));
     assert!(html.contains("with the frequencies of the starting classes"));
     let skill = section(&html, "skill");
-    let svg = &skill[skill.find("<svg").unwrap()..skill.find("</svg>").unwrap()];
-    assert!(
-        texts(svg).iter().any(|t| t == "2018"),
-        "the start year on the x axis"
-    );
+    let svg = svg_of(skill);
+    assert_texts("skill chart", svg, &["2018"]);
     assert!(
         svg.matches("<circle").count() >= 2,
         "one point against each baseline"

@@ -4,21 +4,12 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use entente::scenario;
 use tempfile::TempDir;
 
-use super::repo;
-
-/// `entente ARGS` with working directory `cwd`.
-fn entente(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_entente"))
-        .current_dir(cwd)
-        .args(args)
-        .output()
-        .expect("run entente")
-}
+use super::{entente, repo};
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

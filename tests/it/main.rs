@@ -20,8 +20,18 @@ mod stats;
 mod teach;
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 /// A path relative to the repository root.
 fn repo(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// `entente ARGS` with working directory `cwd`.
+fn entente(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_entente"))
+        .current_dir(cwd)
+        .args(args)
+        .output()
+        .expect("run entente")
 }

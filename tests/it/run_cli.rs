@@ -7,11 +7,10 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use tempfile::TempDir;
 
-use super::repo;
+use super::{entente, repo};
 
 const TUTORIAL: &str = "scenarios/tutorial/far-strongest-near-weaker.toml";
 const SECURITY_DILEMMA: &str = "scenarios/tutorial/security-dilemma.toml";
@@ -36,15 +35,6 @@ const HEADERS: [(&str, &str); 4] = [
 
 /// Manifest keys that record how and when a study ran, not what it computed.
 const CIRCUMSTANTIAL: [&str; 4] = ["started", "finished", "wall_seconds", "threads"];
-
-/// `entente ARGS` with working directory `cwd`.
-fn entente(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_entente"))
-        .current_dir(cwd)
-        .args(args)
-        .output()
-        .expect("run entente")
-}
 
 /// A finished study: its temporary home, results folder and stdout.
 struct Study {

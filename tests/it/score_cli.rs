@@ -5,12 +5,12 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
-use super::repo;
+use super::{entente, repo};
 
 const BANDWAGON: &str = "scenarios/tutorial/bandwagon.toml";
 const SAMPLE: &str = "data/outcomes/vostok-2018-2024.csv";
@@ -23,15 +23,6 @@ const FILES: [&str; 4] = [
     "reliability.csv",
     "scores.csv",
 ];
-
-/// `entente ARGS` with working directory `cwd`.
-fn entente(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_entente"))
-        .current_dir(cwd)
-        .args(args)
-        .output()
-        .expect("run entente")
-}
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
