@@ -364,21 +364,49 @@ fn opt(x: Option<f64>) -> String {
     x.map(num).unwrap_or_default()
 }
 
+/// The columns of `scores.csv`.
+pub const SCORES_COLUMNS: [&str; 10] = [
+    "start_year",
+    "horizon",
+    "subset",
+    "method",
+    "brier",
+    "log_score",
+    "skill_vs_persistence",
+    "skill_vs_climatology",
+    "accuracy",
+    "pairs",
+];
+
+/// The columns of `reliability.csv`.
+pub const RELIABILITY_COLUMNS: [&str; 8] = [
+    "horizon",
+    "class",
+    "bin",
+    "p_lo",
+    "p_hi",
+    "forecasts",
+    "mean_forecast",
+    "observed_frequency",
+];
+
+/// The columns of `forecasts.csv`.
+pub const FORECASTS_COLUMNS: [&str; 9] = [
+    "start_year",
+    "horizon",
+    "a",
+    "b",
+    "p_ally",
+    "p_neutral",
+    "p_rival",
+    "observed",
+    "persistence",
+];
+
 /// `forecasts.csv`: one row per forecast, in input order.
 pub fn forecasts_csv(forecasts: &[Forecast], w: impl Write) -> io::Result<()> {
     let mut c = csv_writer(w);
-    c.write_record([
-        "start_year",
-        "horizon",
-        "a",
-        "b",
-        "p_ally",
-        "p_neutral",
-        "p_rival",
-        "observed",
-        "persistence",
-    ])
-    .map_err(io_err)?;
+    c.write_record(FORECASTS_COLUMNS).map_err(io_err)?;
     for f in forecasts {
         c.write_record([
             f.start_year.to_string(),
@@ -400,19 +428,7 @@ pub fn forecasts_csv(forecasts: &[Forecast], w: impl Write) -> io::Result<()> {
 /// undefined scores.
 pub fn scores_csv(rows: &[ScoreRow], w: impl Write) -> io::Result<()> {
     let mut c = csv_writer(w);
-    c.write_record([
-        "start_year",
-        "horizon",
-        "subset",
-        "method",
-        "brier",
-        "log_score",
-        "skill_vs_persistence",
-        "skill_vs_climatology",
-        "accuracy",
-        "pairs",
-    ])
-    .map_err(io_err)?;
+    c.write_record(SCORES_COLUMNS).map_err(io_err)?;
     for r in rows {
         c.write_record([
             r.start_year
@@ -436,17 +452,7 @@ pub fn scores_csv(rows: &[ScoreRow], w: impl Write) -> io::Result<()> {
 /// fields for empty bins.
 pub fn reliability_csv(rows: &[ReliabilityRow], w: impl Write) -> io::Result<()> {
     let mut c = csv_writer(w);
-    c.write_record([
-        "horizon",
-        "class",
-        "bin",
-        "p_lo",
-        "p_hi",
-        "forecasts",
-        "mean_forecast",
-        "observed_frequency",
-    ])
-    .map_err(io_err)?;
+    c.write_record(RELIABILITY_COLUMNS).map_err(io_err)?;
     for r in rows {
         c.write_record([
             r.horizon.to_string(),

@@ -19,7 +19,10 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::charts::{Area, ChartError, FONT, GRID, PALETTE, e, svg, text_style};
 use super::report::esc;
-use crate::history::score::{Class, Method, Probs, ReliabilityRow, ScoreRow, Subset};
+use crate::history::score::{
+    Class, FORECASTS_COLUMNS, Method, Probs, RELIABILITY_COLUMNS, ReliabilityRow, SCORES_COLUMNS,
+    ScoreRow, Subset,
+};
 
 /// The charts the page draws, in order, by the `id` of their section.
 pub const CHARTS: [&str; 2] = ["reliability", "skill"];
@@ -158,45 +161,6 @@ pub struct Backtest {
     /// `forecasts.csv`.
     pub forecasts: Vec<ForecastRow>,
 }
-
-/// The columns of `scores.csv`.
-pub const SCORES_COLUMNS: [&str; 10] = [
-    "start_year",
-    "horizon",
-    "subset",
-    "method",
-    "brier",
-    "log_score",
-    "skill_vs_persistence",
-    "skill_vs_climatology",
-    "accuracy",
-    "pairs",
-];
-
-/// The columns of `reliability.csv`.
-pub const RELIABILITY_COLUMNS: [&str; 8] = [
-    "horizon",
-    "class",
-    "bin",
-    "p_lo",
-    "p_hi",
-    "forecasts",
-    "mean_forecast",
-    "observed_frequency",
-];
-
-/// The columns of `forecasts.csv`.
-pub const FORECASTS_COLUMNS: [&str; 9] = [
-    "start_year",
-    "horizon",
-    "a",
-    "b",
-    "p_ally",
-    "p_neutral",
-    "p_rival",
-    "observed",
-    "persistence",
-];
 
 // ------------------------------------------------------------------------------------------
 // Reading

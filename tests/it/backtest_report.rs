@@ -6,10 +6,9 @@
 //! installed.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
+use super::{chromium, chromium_available};
 
 const MANIFEST: &str = r#"{
   "kind": "backtest",
@@ -480,71 +479,18 @@ fn malformed_backtest_files_exit_2_naming_file_line_and_field() {
     assert!(!dir.join("report.html").exists());
 }
 
-/// Headless Chromium on `page` with `extra` flags, at most 90 s; its stdout. Output goes to
-/// files (a pipe nobody reads while it runs could fill up and block it).
-fn chromium(dir: &Path, name: &str, extra: &[&str], page: &Path) -> (String, String) {
-    let out = dir.join(format!("{name}.stdout"));
-    let err = dir.join(format!("{name}.stderr"));
-    let mut child = Command::new(CHROMIUM)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
-        .arg(format!(
-            "--user-data-dir={}",
-            dir.join(format!("{name}-profile")).display()
-        ))
-        .args(extra)
-        .arg(format!("file://{}", page.display()))
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&out).unwrap())
-        .stderr(std::fs::File::create(&err).unwrap())
-        .spawn()
-        .expect("start chromium");
-    let start = Instant::now();
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break,
-            Ok(None) if start.elapsed() < Duration::from_secs(90) => {
-                std::thread::sleep(Duration::from_millis(100))
-            }
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!(
-                    "chromium {name} did not finish within 90 s; stderr:\n{}",
-                    std::fs::read_to_string(&err).unwrap_or_default()
-                );
-            }
-        }
-    }
-    (
-        std::fs::read_to_string(&out).unwrap_or_default(),
-        std::fs::read_to_string(&err).unwrap_or_default(),
-    )
-}
-
 /// The page renders in a real browser: a screenshot well above a blank page's size, and a DOM
 /// with both charts and their text. Skipped, with a message, where Chromium is not installed.
 #[test]
 fn backtest_page_renders_in_headless_chromium() {
-    if !Path::new(CHROMIUM).exists() {
-        eprintln!(
-            "SKIPPED backtest_page_renders_in_headless_chromium: {CHROMIUM} not found (apt-get install chromium to run it)"
-        );
+    if !chromium_available("backtest_page_renders_in_headless_chromium") {
         return;
     }
     let (home, dir) = folder();
     report(&dir);
     let page = dir.join("report.html");
     let shot = home.path().join("shot.png");
-    let (_, stderr) = chromium(
+    let stderr = chromium(
         home.path(),
         "screenshot",
         &[
@@ -553,7 +499,8 @@ fn backtest_page_renders_in_headless_chromium() {
             "--hide-scrollbars",
         ],
         &page,
-    );
+    )
+    .stderr;
     let png = std::fs::read(&shot)
         .unwrap_or_else(|e| panic!("no screenshot ({e}); chromium stderr:\n{stderr}"));
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a PNG file");
@@ -564,7 +511,7 @@ fn backtest_page_renders_in_headless_chromium() {
         "the screenshot holds charts and text, not a blank page ({} bytes)",
         png.len()
     );
-    let (dom, _) = chromium(home.path(), "dom", &["--dump-dom"], &page);
+    let dom = chromium(home.path(), "dom", &["--dump-dom"], &page).stdout;
     assert_eq!(
         dom.matches("<svg").count(),
         entente::teach::backtest::CHARTS.len(),

@@ -8,16 +8,14 @@
 //! a few seconds, plus the browser when there is one.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
 
 use entente::output::format_year;
 
-use super::repo;
+use super::{chromium, chromium_available, repo};
 
 const TUTORIAL: &str = "scenarios/tutorial/far-strongest-near-weaker.toml";
 const BANDWAGON: &str = "scenarios/tutorial/bandwagon.toml";
-const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// `entente ARGS` run from the repository root (scenario paths are relative to it, so the
 /// output is the same on every machine).
@@ -562,71 +560,12 @@ fn report_warns_when_the_scenario_changed_since_the_study() {
     assert!(html.contains("class=\"warning\""));
 }
 
-/// What a browser run printed.
-struct Printed {
-    stdout: String,
-    stderr: String,
-}
-
-/// Run headless Chromium on `page` with `extra` flags, at most 90 s. Its output goes to files
-/// (a pipe that nobody reads while it runs could fill up and block it).
-fn chromium(dir: &Path, name: &str, extra: &[&str], page: &Path) -> Printed {
-    let out = dir.join(format!("{name}.stdout"));
-    let err = dir.join(format!("{name}.stderr"));
-    let mut child = Command::new(CHROMIUM)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
-        .arg(format!(
-            "--user-data-dir={}",
-            dir.join(format!("{name}-profile")).display()
-        ))
-        .args(extra)
-        .arg(format!("file://{}", page.display()))
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&out).unwrap())
-        .stderr(std::fs::File::create(&err).unwrap())
-        .spawn()
-        .expect("start chromium");
-    let start = Instant::now();
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break,
-            Ok(None) if start.elapsed() < Duration::from_secs(90) => {
-                std::thread::sleep(Duration::from_millis(100))
-            }
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!(
-                    "chromium {name} did not finish within 90 s; stderr:\n{}",
-                    std::fs::read_to_string(&err).unwrap_or_default()
-                );
-            }
-        }
-    }
-    Printed {
-        stdout: std::fs::read_to_string(&out).unwrap_or_default(),
-        stderr: std::fs::read_to_string(&err).unwrap_or_default(),
-    }
-}
-
 /// The report renders in a real browser: headless Chromium takes a screenshot (a PNG well
 /// above the size of a blank page) and its DOM holds every chart with its text. Skipped, with
 /// a message, where Chromium is not installed (CI installs Debian's `chromium`).
 #[test]
 fn report_renders_in_headless_chromium() {
-    if !Path::new(CHROMIUM).exists() {
-        eprintln!(
-            "SKIPPED report_renders_in_headless_chromium: {CHROMIUM} not found (apt-get install chromium to run it)"
-        );
+    if !chromium_available("report_renders_in_headless_chromium") {
         return;
     }
     let (home, out) = study_with_report(&repo(TUTORIAL), "200");
