@@ -1,6 +1,6 @@
 //! Geography: great-circle distances between capitals.
 
-/// Mean Earth radius used for distances, km (the value used in `shared/data`).
+/// Mean Earth radius used for distances, km (the value used in `data/`).
 pub const EARTH_RADIUS_KM: f64 = 6371.0;
 
 /// Great-circle distance in km between two points given in degrees (haversine formula).

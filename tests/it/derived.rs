@@ -15,7 +15,7 @@ fn check_close(what: &str, actual: f64, expected: f64, tol: f64) {
     );
 }
 
-/// Three states with S6 capital coordinates (shared/data/SOURCES.md §3), power from
+/// Three states with S6 capital coordinates (data/SOURCES.md §3), power from
 /// components, and a China-Russia land border.
 const THREE_STATES: &str = r#"
 [scenario]
