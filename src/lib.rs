@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod engine;
+pub mod experiment;
 pub mod history;
 pub mod model;
 pub mod output;

@@ -25,6 +25,10 @@ only those are rerun. The result is byte for byte what a single `entente run` wr
 (summary.csv, timeseries.csv, states.csv, camps.csv, runs.csv with --per-run, manifest.json),
 except the times and thread count in manifest.json, which also says how many shards were merged.
 
+A folder of sweep parts (sweep-part-K-of-N.csv, written by `entente sweep --shard K/N`) merges
+into the files of the whole sweep (design.csv, sweep.csv, sensitivity.csv, manifest.json); the
+default --out is then the folder above the parts.
+
 Examples:
   entente merge results/vostok-2018/parts
   entente merge parts/part-*.entente --out results/big-study"
@@ -42,6 +46,18 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    // A folder of sweep parts (`entente sweep --shard`) merges into a sweep folder.
+    if let [dir] = args.parts.as_slice()
+        && dir.is_dir()
+        && super::sweep::has_parts(dir)
+    {
+        let out = args.out.clone().unwrap_or_else(|| {
+            dir.parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or_else(|| PathBuf::from("sweep"), Path::to_path_buf)
+        });
+        return super::sweep::merge(dir, &out, args.quiet);
+    }
     let clock = Instant::now();
     let paths = expand(&args.parts)?;
     // Manifests first (each file closed again: a study may have a thousand shards).

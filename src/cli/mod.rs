@@ -10,6 +10,7 @@ mod run;
 mod score;
 mod show;
 mod slurm;
+mod sweep;
 mod table;
 mod validate;
 
@@ -49,6 +50,7 @@ enum Command {
     History(history::Args),
     Backtest(backtest::Args),
     Score(score::Args),
+    Sweep(sweep::Args),
 }
 
 /// Run the command line; every error becomes a message on stderr and exit status 2.
@@ -76,6 +78,7 @@ pub fn main() -> ExitCode {
         Command::History(args) => history::run(args),
         Command::Backtest(args) => backtest::run(args),
         Command::Score(args) => score::run(args),
+        Command::Sweep(args) => sweep::run(args),
     };
     match result {
         Ok(code) => code,

@@ -9,6 +9,7 @@ use entente::output::OutputDir;
 use entente::scenario::Scenario;
 use entente::teach::backtest::{self, Backtest};
 use entente::teach::report::{self, ReportOptions, Results};
+use entente::teach::sweep::{self, Study, Sweep, SweepOptions};
 
 /// The report's file name in a results folder.
 pub const REPORT_HTML: &str = "report.html";
@@ -33,15 +34,28 @@ start year, and the pairs that changed class with the model's probability for wh
 Its files are checked as they are read: a malformed row stops the report with the file, line
 and field (--pairs applies to run folders only).
 
+A folder written by `entente sweep` (\"kind\": \"sweep\") gives a page of how the outcomes
+move with the factors: line charts against the factor for one factor, heat maps for two on a
+grid, bar charts of the Morris or Sobol indices with their intervals, or scatters against each
+factor otherwise; each with a plain reading and the numbers behind it. --pairs chooses its
+pairs (default: the 6 whose P(alliance) varies most across the points).
+
+--sweep SWEEP_DIR adds a section \"What drives this result\" to the report of a study: the
+sweep's charts for the report's pairs and the factor that matters most. The sweep must be of
+the study's scenario.
+
 Examples:
   entente run scenarios/tutorial/far-strongest-near-weaker.toml --runs 1000
   entente report results/far-strongest-near-weaker
   entente report results/vostok-2018 --pairs CHN-RUS,USA-CHN,USA-RUS,USA-JPN --out chn-rus.html
   entente run --report          (writes results/vostok-2018/report.html after the study)
-  entente report results/backtest     (a folder written by `entente backtest`)"
+  entente report results/backtest     (a folder written by `entente backtest`)
+  entente report results/sweep-mistrust     (a folder written by `entente sweep`)
+  entente report results/vostok-2018 --sweep results/sweep-morris"
 )]
 pub struct Args {
-    /// Results folder written by `entente run`, `entente backtest` or `entente score`.
+    /// Results folder written by `entente run`, `entente backtest`, `entente score` or
+    /// `entente sweep`.
     #[arg(value_name = "RESULTS_DIR", default_value = "results/vostok-2018")]
     dir: PathBuf,
     /// Output file (default: RESULTS_DIR/report.html; `-` for stdout).
@@ -51,9 +65,27 @@ pub struct Args {
     /// is most uncertain across runs).
     #[arg(long, value_name = "PAIRS", value_delimiter = ',')]
     pairs: Vec<String>,
+    /// A folder written by `entente sweep` of the same scenario: adds "What drives this
+    /// result" to the report of a study.
+    #[arg(long, value_name = "SWEEP_DIR")]
+    sweep: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let is_sweep = sweep::is_sweep(&args.dir);
+    if args.sweep.is_some() && (is_sweep || backtest::folder_kind(&args.dir).is_some()) {
+        anyhow::bail!(
+            "--sweep: applies to the results of `entente run`; {} is not such a folder",
+            args.dir.display()
+        );
+    }
+    if is_sweep {
+        let page = sweep::html(
+            &Sweep::read(&args.dir)?,
+            &SweepOptions { pairs: args.pairs },
+        )?;
+        return emit(&args.dir, args.out, &page);
+    }
     if let Some(kind) = backtest::folder_kind(&args.dir) {
         if !args.pairs.is_empty() {
             anyhow::bail!(
@@ -85,8 +117,41 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(w) = &warning {
         eprintln!("entente report: warning: {w}");
     }
+    // Read and check the sweep before drawing anything.
+    let drivers = match &args.sweep {
+        Some(dir) => {
+            if !sweep::is_sweep(dir) {
+                anyhow::bail!(
+                    "--sweep {}: not a folder written by `entente sweep` (its manifest.json has no \"kind\": \"sweep\")",
+                    dir.display()
+                );
+            }
+            let s = Sweep::read(dir)?;
+            let m = &results.manifest;
+            s.check_scenario(dir, &m.scenario, &m.scenario_file)?;
+            let pairs: Vec<String> = if args.pairs.is_empty() {
+                results
+                    .key_pairs(report::KEY_PAIRS)
+                    .into_iter()
+                    .map(|q| format!("{}-{}", results.summary[q].a, results.summary[q].b))
+                    .collect()
+            } else {
+                args.pairs.clone()
+            };
+            let study = Study {
+                pairs,
+                theory: m.theory.clone(),
+                set: m.set.clone(),
+            };
+            Some(sweep::drivers(&s, &study)?)
+        }
+        None => None,
+    };
     let opts = ReportOptions { pairs: args.pairs };
-    let html = report::html(&results, scenario.as_ref(), warning.as_deref(), &opts)?;
+    let mut html = report::html(&results, scenario.as_ref(), warning.as_deref(), &opts)?;
+    if let Some(section) = drivers {
+        html = sweep::insert_drivers(&html, &section);
+    }
     emit(&args.dir, args.out, &html)
 }
 

@@ -290,7 +290,7 @@ pub fn write_manifest(out: &mut OutputDir, manifest: &Manifest) -> Result<(), Ou
 }
 
 /// The shard `--shard` asks for; `auto` says on stderr what it found.
-fn find_shard(spec: ShardSpec, runs: u64) -> anyhow::Result<Shard> {
+pub fn find_shard(spec: ShardSpec, runs: u64) -> anyhow::Result<Shard> {
     let shard = match spec {
         ShardSpec::Fixed(shard) => shard,
         ShardSpec::Auto { count } => {

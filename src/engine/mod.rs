@@ -212,9 +212,11 @@ pub fn run(
             })?;
         pool.broadcast(|_| worker())
     };
-    let mut all = empty();
-    for p in &parts {
-        all.merge(p);
+    // One part is the whole (merging it into empty statistics gives the same values).
+    let mut parts = parts.into_iter();
+    let mut all = parts.next().unwrap_or_else(empty);
+    for p in parts {
+        all.merge(&p);
     }
     Ok(all)
 }

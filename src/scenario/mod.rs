@@ -16,7 +16,7 @@ mod validate;
 
 use std::path::Path;
 
-pub use diag::{Diagnostic, Diagnostics, closest};
+pub use diag::{Collector, Diagnostic, Diagnostics, SourceMap, closest};
 pub use target::{Op, PairField, StateField, Target};
 
 use crate::model::params::{Params, Theory};

@@ -72,6 +72,65 @@ impl Scenario {
         Ok(())
     }
 
+    /// The current value at a `--set` path (or `theory`), as `--set` would write it: what a
+    /// sweep varies "around" (`entente sweep --design oat`).
+    pub fn value_at(&self, path: &str) -> Result<String, String> {
+        let ctx = |m: String| format!("{path}: {m}");
+        if path == "theory" {
+            return Ok(self.theory.name().to_string());
+        }
+        let n = self.n();
+        match parse_path(path).map_err(ctx)? {
+            PathRef::Param(name) => {
+                if name == "threat_form" {
+                    return Ok(self.params.threat_form.name().to_string());
+                }
+                let mut p = self.params.clone();
+                p.get_mut(name)
+                    .map(|x| format!("{x}"))
+                    .ok_or_else(|| ctx(format!("unknown parameter `{name}`")))
+            }
+            PathRef::State(id, field) => {
+                let st = &self.states[self.state_index(id).map_err(ctx)?];
+                let x = match field {
+                    "power" => st.power,
+                    "offense" => st.offense,
+                    "growth" => st.growth,
+                    "volatility" => st.volatility,
+                    "autonomy" => st.autonomy,
+                    "aggression" => st.aggression,
+                    "lat" => st.lat,
+                    "lon" => st.lon,
+                    "gdp" => st.gdp.unwrap_or(0.0),
+                    _ => return Err(ctx(format!("unknown state field `{field}`"))),
+                };
+                Ok(format!("{x}"))
+            }
+            PathRef::Pair(a, b, field) => {
+                let i = self.state_index(a).map_err(ctx)?;
+                let j = self.state_index(b).map_err(ctx)?;
+                let m = i * n + j;
+                Ok(match field {
+                    "trade" => format!("{}", self.trade[m]),
+                    "mistrust" => format!("{}", self.mistrust[m]),
+                    "affinity" => format!("{}", self.affinity[m]),
+                    "alignment" => format!("{}", self.alignment[m]),
+                    "distance_km" => format!("{}", self.distance[m]),
+                    "border" => format!("{}", self.border[m]),
+                    _ => return Err(ctx(format!("unknown pair field `{field}`"))),
+                })
+            }
+            PathRef::Intent(a, b) => {
+                let j = self.state_index(a).map_err(ctx)?;
+                let i = self.state_index(b).map_err(ctx)?;
+                Ok(format!("{}", self.intent[j * n + i]))
+            }
+            PathRef::Baseline(..) => Err(ctx(
+                "the baseline of an intent is its initial value: use `intent.<FROM>-<TO>`".into(),
+            )),
+        }
+    }
+
     /// Apply one `PATH=VALUE` assignment; the error says what was expected.
     pub fn apply_set(&mut self, assignment: &str) -> Result<(), String> {
         let (path, value) = assignment
@@ -279,6 +338,26 @@ fn positive(value: &str) -> Result<f64, String> {
 mod tests {
     use crate::model::Theory;
     use crate::scenario::{FLAGSHIP_NAME, FLAGSHIP_TOML, parse};
+
+    #[test]
+    fn value_at_reads_what_set_writes() {
+        let mut s = parse(FLAGSHIP_TOML, FLAGSHIP_NAME).unwrap();
+        for (path, value) in [
+            ("eta", "0.3"),
+            ("pair.RUS-CHN.mistrust", "0.6"),
+            ("pair.CHN-RUS.border", "false"),
+            ("intent.USA-CHN", "0.9"),
+            ("state.CHN.aggression", "0.25"),
+            ("state.JPN.gdp", "1234.5"),
+            ("threat_form", "sum"),
+        ] {
+            s.apply_set(&format!("{path}={value}")).unwrap();
+            assert_eq!(s.value_at(path).unwrap(), value, "{path}");
+        }
+        assert_eq!(s.value_at("theory").unwrap(), "walt");
+        assert!(s.value_at("state.XXX.power").is_err());
+        assert!(s.value_at("pair.CHN-RUS.colour").is_err());
+    }
 
     #[test]
     fn sets_change_exactly_their_target() {

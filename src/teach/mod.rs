@@ -9,6 +9,7 @@ pub mod charts;
 pub mod compare;
 pub mod explain;
 pub mod report;
+pub mod sweep;
 
 use crate::scenario::{self, Effect, Scenario, Target};
 

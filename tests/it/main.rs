@@ -17,6 +17,8 @@ mod run_cli;
 mod score_cli;
 mod shipped;
 mod stats;
+mod sweep_cli;
+mod sweep_report;
 mod teach;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,917 @@
+//! `entente sweep [SCENARIO | EXPERIMENT.toml]`: one study per design point, and the
+//! sensitivity of the outcomes to the factors.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Instant, SystemTime};
+
+use anyhow::{Context, bail};
+use entente::engine::{Shard, ShardSpec};
+use entente::experiment::design::{Design, DesignPoints, Factor, Layout, Levels, Value, generate};
+use entente::experiment::file::{self, Experiment};
+use entente::experiment::sweep::{
+    self, Evaluator, OutputRow, StudyEvaluator, design_csv, pairs_of, point_lines, sensitivity_csv,
+};
+use entente::output::{self, OutputDir};
+use entente::scenario::{self, FLAGSHIP_NAME, FLAGSHIP_TOML, Scenario};
+use sha2::{Digest, Sha256};
+
+use super::run::{
+    find_shard, progress_bar, rfc3339, scenario_file_shown, scenario_path_absolute, seconds,
+};
+
+/// The files of a sweep folder, in the order written.
+pub const FILES: [&str; 4] = [
+    "design.csv",
+    "sweep.csv",
+    "sensitivity.csv",
+    "manifest.json",
+];
+/// Where an unfinished sweep keeps its completed points, in the results folder.
+pub const PROGRESS: &str = ".sweep-progress.csv";
+/// What the unfinished sweep was: a resumed sweep must be the same one.
+pub const IDENTITY: &str = ".sweep-identity.json";
+/// The first bytes of a sweep part file.
+pub const PART_MAGIC: &str = "# entente sweep part ";
+
+/// Run many studies of one scenario, one per point of a design.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Factors: --vary PATH=LOW:HIGH (a range) or PATH=v1,v2,... (a list), with any --set path
+(parameters such as d0 or eta, state.X.field, pair.A-B.field, intent.A-B) or `theory`
+(theory=walt,waltz,bandwagon,liberal). Or write them in an experiment file (an [experiment]
+table and [[factor]] entries; docs/experiments.md, scenarios/experiments/).
+
+Designs (--design):
+  grid:K      K levels per range factor (lists: their values), full factorial
+  grid        every factor a list: all combinations
+  lhs:N       Latin hypercube of N points
+  sobol:N     Saltelli's design for Sobol indices: N (k + 2) points; writes S1 and ST
+  morris:R    R Morris trajectories of k + 1 points (morris:R:L: L levels, default 4);
+              writes mu, mu_star, sigma
+  oat         one factor at a time around the scenario's values (oat:K: K levels, default 5)
+
+Every point runs the same --runs runs with the same --seed: run r of every point draws the
+same random numbers (common random numbers), so points differ by their values only.
+
+Files written to --out (default results/<scenario>-sweep/):
+  design.csv       one row per point: the exact value of every factor
+  sweep.csv        one row per point and recorded pair: P(alliance), P(rivalry), alignment
+  sensitivity.csv  Morris or Sobol indices with bootstrap intervals, per output and pair
+  manifest.json    what produced it (entente report draws the folder)
+
+An interrupted sweep resumes: rerun the same command and the completed points (kept in
+--out/.sweep-progress.csv, with the sweep's identity in .sweep-identity.json) are not run
+again. --shard K/N runs only shard K of the points and writes --out/sweep-part-K-of-N.csv;
+`entente merge` combines the parts into the files of the whole sweep.
+
+Examples:
+  entente sweep --vary pair.CHN-RUS.mistrust=0.2:0.8 --design grid:7 --runs 2000 --out results/sweep-mistrust
+  entente sweep --vary d0=500:1500 --vary pair.CHN-RUS.mistrust=0.2:0.8 --design morris:10 --runs 500
+  entente sweep scenarios/experiments/china-russia.toml
+  entente report results/sweep-mistrust"
+)]
+pub struct Args {
+    /// A scenario, or an experiment file (default: the built-in flagship).
+    #[arg(value_name = "SCENARIO|EXPERIMENT")]
+    file: Option<PathBuf>,
+    /// A factor: PATH=LOW:HIGH or PATH=v1,v2,... (repeatable).
+    #[arg(long = "vary", value_name = "PATH=LEVELS")]
+    vary: Vec<String>,
+    /// The design: grid:K, grid, lhs:N, sobol:N, morris:R[:L], oat[:K].
+    #[arg(long, value_name = "DESIGN")]
+    design: Option<String>,
+    /// Runs per point (default: the experiment's, else the scenario's).
+    #[arg(long, value_name = "N")]
+    runs: Option<u64>,
+    /// Master seed of every point's runs and of the design's random draws.
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    /// Theory preset applied before the factors.
+    #[arg(long, value_name = "NAME")]
+    theory: Option<String>,
+    /// PATH=VALUE applied to every point before its factors (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    set: Vec<String>,
+    /// Pairs recorded, A-B,C-D (default: all).
+    #[arg(long, value_name = "PAIRS", value_delimiter = ',')]
+    pairs: Vec<String>,
+    /// Results folder (default: results/<scenario>-sweep/).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Worker threads per study (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
+    threads: Option<u32>,
+    /// Run only shard K of N of the points and write a part for `entente merge`.
+    #[arg(long, value_name = "K/N|auto|auto/N")]
+    shard: Option<ShardSpec>,
+    /// No progress bar and no summary on stdout.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Everything that decides a sweep's results: a resumed sweep, and every part of a sharded
+/// one, must have the same.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Identity {
+    /// entente's version.
+    pub entente_version: String,
+    /// Scenario name.
+    pub scenario: String,
+    /// Where the scenario came from, as given.
+    pub scenario_file: String,
+    /// Its absolute path, when a file.
+    pub scenario_path: Option<String>,
+    /// SHA-256 of the scenario with --theory and --set applied.
+    pub scenario_sha256: String,
+    /// --theory.
+    pub theory: Option<String>,
+    /// --set.
+    pub set: Vec<String>,
+    /// The design as written.
+    pub design: String,
+    /// The factors, as `--vary` would write them.
+    pub factors: Vec<String>,
+    /// Runs per point.
+    pub runs: u64,
+    /// Seed.
+    pub seed: u64,
+    /// Pairs recorded, `A-B`.
+    pub pairs: Vec<String>,
+    /// Number of points.
+    pub points: usize,
+    /// SHA-256 of design.csv.
+    pub design_sha256: String,
+    /// design.csv.
+    pub design_csv: String,
+    /// The unit-scaled design, for the estimators.
+    pub unit: Option<Vec<Vec<f64>>>,
+    /// The layout of the design.
+    pub layout: String,
+}
+
+/// A factor as `--vary` writes it.
+fn factor_text(f: &Factor) -> String {
+    match &f.levels {
+        Levels::Range { low, high } => format!("{}={low}:{high}", f.path),
+        Levels::List(v) => format!(
+            "{}={}",
+            f.path,
+            v.iter().map(Value::text).collect::<Vec<_>>().join(",")
+        ),
+    }
+}
+
+fn layout_text(l: &Layout) -> String {
+    match l {
+        Layout::Plain => "plain".into(),
+        Layout::Saltelli { n, k } => format!("saltelli:{n}:{k}"),
+        Layout::Morris { r, k, levels } => format!("morris:{r}:{k}:{levels}"),
+    }
+}
+
+fn layout_method(l: &str) -> Option<sweep::Method> {
+    let parts: Vec<usize> = l
+        .split(':')
+        .skip(1)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    match (l.split(':').next(), parts.as_slice()) {
+        (Some("saltelli"), [n, k]) => Some(sweep::Method::Sobol { n: *n, k: *k }),
+        (Some("morris"), [r, k, levels]) => Some(sweep::Method::Morris {
+            r: *r,
+            k: *k,
+            levels: *levels,
+        }),
+        _ => None,
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The sweep as planned: scenario, evaluator inputs, design, identity.
+struct Plan {
+    base: Scenario,
+    file: Option<PathBuf>,
+    factors: Vec<Factor>,
+    design: DesignPoints,
+    runs: u64,
+    seed: u64,
+    theory: Option<String>,
+    set: Vec<String>,
+    pairs: Vec<(usize, usize)>,
+    identity: Identity,
+}
+
+/// Read the inputs, check every factor against the scenario, and generate the design.
+fn plan(args: &Args) -> anyhow::Result<Plan> {
+    // An experiment file, or a scenario.
+    let (text, name) = match &args.file {
+        Some(p) => scenario::read(p)?,
+        None => (FLAGSHIP_TOML.to_string(), FLAGSHIP_NAME.to_string()),
+    };
+    let mut experiment: Option<Experiment> = None;
+    let mut scenario_file = args.file.clone();
+    if args.file.is_some() && file::is_experiment(&text) {
+        let dir = args
+            .file
+            .as_deref()
+            .and_then(Path::parent)
+            .unwrap_or(Path::new(""));
+        let x = file::parse(&text, &name, dir).map_err(|d| anyhow::anyhow!("{d}"))?;
+        if !args.vary.is_empty() {
+            bail!(
+                "{name}: the factors are in the experiment file; give them there or with --vary, not both"
+            );
+        }
+        scenario_file = x.scenario.clone();
+        experiment = Some(x);
+    }
+    let (stext, sname) = match &scenario_file {
+        Some(p) => scenario::read(p)?,
+        None => (FLAGSHIP_TOML.to_string(), FLAGSHIP_NAME.to_string()),
+    };
+    let base = scenario::parse(&stext, &sname)?;
+    let theory = args
+        .theory
+        .clone()
+        .or_else(|| experiment.as_ref().and_then(|x| x.theory.clone()));
+    let mut set = experiment.as_ref().map_or(Vec::new(), |x| x.set.clone());
+    set.extend(args.set.iter().cloned());
+    let mut resolved = base.clone();
+    resolved
+        .apply_choices(theory.as_deref(), &set)
+        .map_err(anyhow::Error::msg)?;
+
+    let factors: Vec<Factor> = match &experiment {
+        Some(x) => x.factors.clone(),
+        None => {
+            if args.vary.is_empty() {
+                bail!(
+                    "no factor: give at least one --vary PATH=LOW:HIGH (e.g. --vary pair.CHN-RUS.mistrust=0.2:0.8) or an experiment file"
+                );
+            }
+            args.vary
+                .iter()
+                .map(|v| Factor::parse(v))
+                .collect::<Result<_, _>>()
+                .map_err(anyhow::Error::msg)?
+        }
+    };
+    // Every factor's path and levels, checked against the scenario before any work.
+    for (k, f) in factors.iter().enumerate() {
+        if factors[..k].iter().any(|g| g.path == f.path) {
+            bail!("factor `{}` is given twice", f.path);
+        }
+        let levels: Vec<Value> = match &f.levels {
+            Levels::Range { low, high } => vec![Value::Number(*low), Value::Number(*high)],
+            Levels::List(v) => v.clone(),
+        };
+        for v in &levels {
+            if let Err(e) = sweep::apply_point(
+                &base,
+                theory.as_deref(),
+                &set,
+                std::slice::from_ref(f),
+                std::slice::from_ref(v),
+            ) {
+                let place = experiment
+                    .as_ref()
+                    .and_then(|x| x.factor_places.get(k))
+                    .map_or(String::new(), |(l, c)| format!("{name}:{l}:{c}: "));
+                bail!("{place}factor {}: {e}", factor_text(f));
+            }
+        }
+    }
+    let design_text = match (&args.design, &experiment) {
+        (Some(d), _) => d.clone(),
+        (None, Some(x)) => x.design_text.clone(),
+        (None, None) => bail!(
+            "no design: give --design (grid:K, grid, lhs:N, sobol:N, morris:R, oat), e.g. --design grid:7"
+        ),
+    };
+    let design = Design::parse(&design_text).map_err(anyhow::Error::msg)?;
+    let runs = args
+        .runs
+        .or_else(|| experiment.as_ref().and_then(|x| x.runs))
+        .unwrap_or(base.runs);
+    if runs == 0 {
+        bail!("--runs 0: expected at least one run per point");
+    }
+    let seed = args
+        .seed
+        .or_else(|| experiment.as_ref().and_then(|x| x.seed))
+        .unwrap_or(base.seed);
+    let base_values: Vec<Value> = factors
+        .iter()
+        .map(|f| {
+            let v = resolved.value_at(&f.path).map_err(anyhow::Error::msg)?;
+            Ok(v.parse::<f64>().map_or(Value::Text(v), Value::Number))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let points = generate(&design, &factors, &base_values, seed).map_err(anyhow::Error::msg)?;
+    let pair_spec: Vec<String> = if args.pairs.is_empty() {
+        experiment.as_ref().map_or(Vec::new(), |x| x.pairs.clone())
+    } else {
+        args.pairs.clone()
+    };
+    let pairs = pairs_of(&base, &pair_spec).map_err(anyhow::Error::msg)?;
+    let dcsv = design_csv(&factors, &points.points);
+    let identity = Identity {
+        entente_version: env!("CARGO_PKG_VERSION").into(),
+        scenario: base.name.clone(),
+        scenario_file: scenario_file_shown(scenario_file.as_deref()),
+        scenario_path: scenario_path_absolute(scenario_file.as_deref()),
+        scenario_sha256: output::scenario_sha256(&resolved),
+        theory: theory.clone(),
+        set: set.clone(),
+        design: design.name(),
+        factors: factors.iter().map(factor_text).collect(),
+        runs,
+        seed,
+        pairs: pairs
+            .iter()
+            .map(|&(i, k)| format!("{}-{}", base.states[i].id, base.states[k].id))
+            .collect(),
+        points: points.points.len(),
+        design_sha256: hex(&Sha256::digest(dcsv.as_bytes())),
+        design_csv: dcsv,
+        unit: points.unit.clone(),
+        layout: layout_text(&points.layout),
+    };
+    Ok(Plan {
+        base,
+        file: scenario_file,
+        factors,
+        design: points,
+        runs,
+        seed,
+        theory,
+        set,
+        pairs,
+        identity,
+    })
+}
+
+/// The rows of complete points in progress text: point → its lines, for points
+/// `first..` in order, each with exactly `per_point` well-formed lines. Stops at the first
+/// incomplete or out-of-order point (what an interruption leaves).
+fn complete_points(text: &str, first: usize, per_point: usize, columns: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut lines = text.split_inclusive('\n').peekable();
+    let mut expected = first;
+    'points: loop {
+        let mut block = String::new();
+        for _ in 0..per_point {
+            let Some(l) = lines.next() else {
+                break 'points;
+            };
+            let ok = l.ends_with('\n')
+                && l.split(',').count() == columns
+                && l.split(',').next() == Some(&expected.to_string());
+            if !ok {
+                break 'points;
+            }
+            block.push_str(l);
+        }
+        if per_point == 0 {
+            break;
+        }
+        out.push(block);
+        expected += 1;
+    }
+    out
+}
+
+/// Parse rows of sweep.csv lines back (the values as written: the estimators read the same
+/// numbers a user reads, so that SALib on design.csv and sweep.csv agrees with them).
+fn parse_rows(block: &str, keys: usize) -> Vec<OutputRow> {
+    block
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            OutputRow {
+                key: f[1..1 + keys].iter().map(|s| s.to_string()).collect(),
+                values: f[1 + keys..]
+                    .iter()
+                    .map(|s| s.parse::<f64>().unwrap_or(f64::NAN))
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// Run the points `range` of the plan, resuming from `progress` in `dir` when it holds the
+/// same sweep; returns the lines of every point of the range.
+fn run_points(
+    plan: &Plan,
+    range: std::ops::Range<usize>,
+    dir: &Path,
+    progress_name: &str,
+    identity_name: &str,
+    threads: usize,
+    quiet: bool,
+) -> anyhow::Result<(Vec<String>, usize)> {
+    let eval = StudyEvaluator {
+        base: &plan.base,
+        theory: plan.theory.clone(),
+        set: plan.set.clone(),
+        factors: &plan.factors,
+        runs: plan.runs,
+        seed: plan.seed,
+        threads,
+        pairs: plan.pairs.clone(),
+    };
+    let columns = 1 + eval.key_columns().len() + eval.output_columns().len();
+    let id_path = dir.join(identity_name);
+    let progress_path = dir.join(progress_name);
+    let id_json = serde_json::to_string_pretty(&plan.identity)?;
+    let same = std::fs::read_to_string(&id_path).is_ok_and(|t| t == id_json);
+    let mut done: Vec<String> = if same {
+        let text = std::fs::read_to_string(&progress_path).unwrap_or_default();
+        complete_points(&text, range.start, plan.pairs.len(), columns)
+    } else {
+        Vec::new()
+    };
+    done.truncate(range.len());
+    let resumed = done.len();
+    // Rewrite the progress file with what is kept, then append.
+    std::fs::write(&id_path, &id_json)
+        .with_context(|| format!("{}: cannot write", id_path.display()))?;
+    let mut progress_file = std::fs::File::create(&progress_path)
+        .with_context(|| format!("{}: cannot write", progress_path.display()))?;
+    for b in &done {
+        progress_file.write_all(b.as_bytes())?;
+    }
+    progress_file.flush()?;
+    if resumed > 0 && !quiet {
+        eprintln!(
+            "entente sweep: resuming: {resumed} of {} points already done (kept in {})",
+            range.len(),
+            progress_path.display()
+        );
+    }
+    let todo = (range.len() - resumed) as u64;
+    let bar = progress_bar(quiet, todo * plan.runs);
+    let total = range.len();
+    if let Some(b) = &bar {
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} points {msg} [{bar:40}] {percent}% eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        b.set_message(format!("{resumed}/{total}"));
+    }
+    let tick = |k: u64| {
+        if let Some(b) = &bar {
+            b.inc(k);
+        }
+    };
+    // With at least as many points left as threads, each worker runs whole points on one
+    // thread (no per-point thread pool or merge of accumulators); otherwise points run one
+    // after the other, each on every thread. The results are the same bytes either way.
+    let first = range.start + resumed;
+    let left = range.end - first;
+    let workers = if left >= threads { threads } else { 1 };
+    let eval_threads = if workers > 1 { 1 } else { threads };
+    let eval = StudyEvaluator {
+        threads: eval_threads,
+        ..eval
+    };
+    struct Shared {
+        pending: std::collections::BTreeMap<usize, String>,
+        next: usize,
+        done: Vec<String>,
+        error: Option<anyhow::Error>,
+        file: std::fs::File,
+    }
+    let shared = std::sync::Mutex::new(Shared {
+        pending: std::collections::BTreeMap::new(),
+        next: first,
+        done,
+        error: None,
+        file: progress_file,
+    });
+    let claim = std::sync::atomic::AtomicUsize::new(first);
+    let work = || {
+        loop {
+            let p = claim.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if p >= range.end {
+                break;
+            }
+            if shared.lock().map_or(true, |s| s.error.is_some()) {
+                break;
+            }
+            let result = eval.evaluate(&plan.design.points[p], &tick);
+            let mut s = shared.lock().unwrap_or_else(|e| e.into_inner());
+            match result {
+                Err(e) => {
+                    s.error.get_or_insert(anyhow::anyhow!("point {p}: {e}"));
+                    break;
+                }
+                Ok(rows) => {
+                    s.pending.insert(p, point_lines(p, &rows));
+                }
+            }
+            // Completed points go to the progress file in point order.
+            loop {
+                let next = s.next;
+                let Some(block) = s.pending.remove(&next) else {
+                    break;
+                };
+                let written = s
+                    .file
+                    .write_all(block.as_bytes())
+                    .and_then(|()| s.file.flush());
+                if let Err(e) = written {
+                    s.error.get_or_insert(anyhow::anyhow!(
+                        "{}: cannot write: {e}",
+                        progress_path.display()
+                    ));
+                }
+                s.done.push(block);
+                s.next += 1;
+            }
+            if let Some(b) = &bar {
+                b.set_message(format!("{}/{total}", s.done.len()));
+            }
+        }
+    };
+    if workers > 1 {
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                std::thread::Builder::new()
+                    .stack_size(32 << 20)
+                    .spawn_scoped(scope, work)
+                    .expect("start a sweep worker");
+            }
+        });
+    } else {
+        work();
+    }
+    let shared = shared.into_inner().unwrap_or_else(|e| e.into_inner());
+    if let Some(e) = shared.error {
+        return Err(e);
+    }
+    let done = shared.done;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    Ok((done, resumed))
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let plan = plan(&args)?;
+    let threads = match args.threads {
+        Some(t) => t as usize,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let points = plan.design.points.len();
+    if let Some(spec) = args.shard {
+        let shard = find_shard(spec, points as u64)?;
+        return run_shard(&args, &plan, shard, threads);
+    }
+    let out_path = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results").join(format!("{}-sweep", plan.base.name)));
+    let mut out = OutputDir::prepare(&out_path)?;
+    let (blocks, resumed) = run_points(
+        &plan,
+        0..points,
+        &out_path,
+        PROGRESS,
+        IDENTITY,
+        threads,
+        args.quiet,
+    )?;
+    let manifest = write_sweep(
+        &mut out,
+        &plan.identity,
+        &blocks,
+        serde_json::json!({
+            "resumed_points": resumed,
+            "threads": threads,
+            "started": rfc3339(started),
+            "finished": rfc3339(SystemTime::now()),
+            "wall_seconds": seconds(clock),
+        }),
+    )?;
+    let shown = out.path().display().to_string();
+    out.commit()?;
+    let _ = std::fs::remove_file(out_path.join(PROGRESS));
+    let _ = std::fs::remove_file(out_path.join(IDENTITY));
+    if !args.quiet {
+        print!("{}", summary_text(&plan, &blocks, &shown, &manifest));
+    }
+    let _ = &plan.file;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Write design.csv, sweep.csv, sensitivity.csv and manifest.json of a whole sweep from its
+/// points' lines; `extra` goes into the manifest (times, threads, shards).
+pub fn write_sweep(
+    out: &mut OutputDir,
+    id: &Identity,
+    blocks: &[String],
+    extra: serde_json::Value,
+) -> anyhow::Result<serde_json::Value> {
+    let keys = 2;
+    let header = format!("point,a,b,{}\n", sweep::OUTPUTS.join(","));
+    let rows: Vec<Vec<OutputRow>> = blocks.iter().map(|b| parse_rows(b, keys)).collect();
+    let factors: Vec<Factor> = id
+        .factors
+        .iter()
+        .map(|f| Factor::parse(f))
+        .collect::<Result<_, _>>()
+        .map_err(anyhow::Error::msg)?;
+    let outputs: Vec<String> = sweep::OUTPUTS.iter().map(|s| s.to_string()).collect();
+    let method = layout_method(&id.layout);
+    let mut files: Vec<&str> = vec![FILES[0], FILES[1]];
+    out.write(FILES[0], |w| w.write_all(id.design_csv.as_bytes()))?;
+    out.write(FILES[1], |w| {
+        w.write_all(header.as_bytes())?;
+        for b in blocks {
+            w.write_all(b.as_bytes())?;
+        }
+        Ok(())
+    })?;
+    if let Some(m) = method {
+        let text = sensitivity_csv(m, &factors, id.unit.as_deref(), &outputs, &rows, id.seed);
+        out.write(FILES[2], |w| w.write_all(text.as_bytes()))?;
+        files.push(FILES[2]);
+    }
+    files.push(FILES[3]);
+    let mut manifest = serde_json::json!({
+        "kind": "sweep",
+        "entente_version": id.entente_version,
+        "scenario": id.scenario,
+        "scenario_file": id.scenario_file,
+        "scenario_path": id.scenario_path,
+        "scenario_sha256": id.scenario_sha256,
+        "theory": id.theory,
+        "set": id.set,
+        "design": id.design,
+        "factors": factors.iter().map(|f| match &f.levels {
+            Levels::Range { low, high } => serde_json::json!({"path": f.path, "low": low, "high": high}),
+            Levels::List(v) => serde_json::json!({"path": f.path, "values": v.iter().map(Value::text).collect::<Vec<_>>()}),
+        }).collect::<Vec<_>>(),
+        "points": id.points,
+        "runs": id.runs,
+        "seed": id.seed,
+        "pairs": id.pairs,
+        "common_random_numbers": true,
+        "sensitivity": method.map(|m| match m {
+            sweep::Method::Morris { .. } => "morris",
+            sweep::Method::Sobol { .. } => "sobol",
+        }),
+        "bootstrap_resamples": sweep::RESAMPLES,
+        "files": files,
+    });
+    if let (Some(m), Some(e)) = (manifest.as_object_mut(), extra.as_object()) {
+        for (k, v) in e {
+            m.insert(k.clone(), v.clone());
+        }
+    }
+    out.write(FILES[3], |w| {
+        serde_json::to_writer_pretty(&mut *w, &manifest)?;
+        w.write_all(b"\n")
+    })?;
+    Ok(manifest)
+}
+
+/// `--shard`: run shard K of the points and write `sweep-part-K-of-N.csv`.
+fn run_shard(args: &Args, plan: &Plan, shard: Shard, threads: usize) -> anyhow::Result<ExitCode> {
+    let points = plan.design.points.len();
+    let r = shard.runs(points as u64);
+    let range = r.start as usize..r.end as usize;
+    let out_path = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from("results")
+            .join(format!("{}-sweep", plan.base.name))
+            .join("parts")
+    });
+    let mut out = OutputDir::prepare(&out_path)?;
+    let tag = format!("{}-of-{}", shard.index, shard.count);
+    let (blocks, _) = run_points(
+        plan,
+        range.clone(),
+        &out_path,
+        &format!(".sweep-progress-{tag}.csv"),
+        &format!(".sweep-identity-{tag}.json"),
+        threads,
+        args.quiet,
+    )?;
+    let name = format!("sweep-part-{tag}.csv");
+    let header = serde_json::json!({
+        "shard": shard.index,
+        "shards": shard.count,
+        "first_point": range.start,
+        "end_point": range.end,
+        "identity": plan.identity,
+    });
+    out.write(&name, |w| {
+        writeln!(w, "{PART_MAGIC}{}", serde_json::to_string(&header)?)?;
+        for b in &blocks {
+            w.write_all(b.as_bytes())?;
+        }
+        Ok(())
+    })?;
+    out.commit()?;
+    let _ = std::fs::remove_file(out_path.join(format!(".sweep-progress-{tag}.csv")));
+    let _ = std::fs::remove_file(out_path.join(format!(".sweep-identity-{tag}.json")));
+    if !args.quiet {
+        println!(
+            "sweep shard {} of {}: points {}..{} of {points}; part {}",
+            shard.index,
+            shard.count,
+            range.start,
+            range.end,
+            out_path.join(&name).display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Whether a folder holds sweep parts (`entente merge` then merges a sweep).
+pub fn has_parts(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|rd| {
+        rd.flatten().any(|e| {
+            let n = e.file_name().to_string_lossy().to_string();
+            n.starts_with("sweep-part-") && n.ends_with(".csv")
+        })
+    })
+}
+
+/// `entente merge PARTS --out DIR` for a sweep: the files of the whole sweep, byte for byte.
+pub fn merge(parts_dir: &Path, out_path: &Path, quiet: bool) -> anyhow::Result<ExitCode> {
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let mut parts: Vec<(u64, u64, usize, usize, Identity, String, PathBuf)> = Vec::new();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(parts_dir)
+        .with_context(|| format!("{}: cannot read the folder", parts_dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name().is_some_and(|n| {
+                let n = n.to_string_lossy();
+                n.starts_with("sweep-part-") && n.ends_with(".csv")
+            })
+        })
+        .collect();
+    entries.sort();
+    for path in entries {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("{shown}: cannot read the part"))?;
+        let Some((first, rest)) = text.split_once('\n') else {
+            bail!("{shown}:1: not a sweep part (no header line)");
+        };
+        let Some(json) = first.strip_prefix(PART_MAGIC) else {
+            bail!("{shown}:1: not a sweep part (expected a line starting `{PART_MAGIC}`)");
+        };
+        let h: serde_json::Value =
+            serde_json::from_str(json).with_context(|| format!("{shown}:1: damaged header"))?;
+        let get = |k: &str| h.get(k).and_then(serde_json::Value::as_u64);
+        let (Some(k), Some(n), Some(lo), Some(hi)) = (
+            get("shard"),
+            get("shards"),
+            get("first_point"),
+            get("end_point"),
+        ) else {
+            bail!("{shown}:1: damaged header (shard, shards, first_point, end_point expected)");
+        };
+        let id: Identity = serde_json::from_value(h["identity"].clone())
+            .with_context(|| format!("{shown}:1: damaged header (identity)"))?;
+        parts.push((k, n, lo as usize, hi as usize, id, rest.to_string(), path));
+    }
+    let Some(first) = parts.first() else {
+        bail!(
+            "{}: no sweep parts (sweep-part-K-of-N.csv) found",
+            parts_dir.display()
+        );
+    };
+    let (count, id) = (first.1, first.4.clone());
+    for p in &parts {
+        if p.4 != id || p.1 != count {
+            bail!(
+                "{}: this part is of another sweep than {} (design, factors, runs, seed, scenario or shard count differ)",
+                p.6.display(),
+                first.6.display()
+            );
+        }
+    }
+    let mut blocks = Vec::new();
+    for k in 0..count {
+        let Some(p) = parts.iter().find(|p| p.0 == k) else {
+            let missing: Vec<String> = (0..count)
+                .filter(|k| !parts.iter().any(|p| p.0 == *k))
+                .map(|k| k.to_string())
+                .collect();
+            bail!(
+                "{}: missing sweep shards {} of {count}: rerun them with --shard K/{count}",
+                parts_dir.display(),
+                missing.join(", ")
+            );
+        };
+        let shard = Shard::new(k, count).expect("k < count");
+        let r = shard.runs(id.points as u64);
+        if (p.2, p.3) != (r.start as usize, r.end as usize) {
+            bail!(
+                "{}: points {}..{}, expected {}..{} for shard {k} of {count}",
+                p.6.display(),
+                p.2,
+                p.3,
+                r.start,
+                r.end
+            );
+        }
+        let got = complete_points(&p.5, p.2, id.pairs.len(), 3 + sweep::OUTPUTS.len());
+        if got.len() != p.3 - p.2 || got.concat() != p.5 {
+            bail!(
+                "{}: damaged or incomplete part: expected {} points of {} rows each",
+                p.6.display(),
+                p.3 - p.2,
+                id.pairs.len()
+            );
+        }
+        blocks.extend(got);
+    }
+    let mut out = OutputDir::prepare(out_path)?;
+    write_sweep(
+        &mut out,
+        &id,
+        &blocks,
+        serde_json::json!({
+            "shards": count,
+            "resumed_points": 0,
+            "threads": 0,
+            "started": rfc3339(started),
+            "finished": rfc3339(SystemTime::now()),
+            "wall_seconds": seconds(clock),
+        }),
+    )?;
+    let shown = out.path().display().to_string();
+    out.commit()?;
+    if !quiet {
+        println!(
+            "merged {count} sweep shards: {} points into {shown}/ ({})",
+            id.points,
+            FILES.join(", ")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What a finished sweep prints.
+fn summary_text(plan: &Plan, blocks: &[String], dir: &str, manifest: &serde_json::Value) -> String {
+    use std::fmt::Write as _;
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "sweep of {}: design {}, {} points x {} runs (seed {}, common random numbers), {} pairs recorded",
+        plan.base.name,
+        plan.identity.design,
+        plan.design.points.len(),
+        plan.runs,
+        plan.seed,
+        plan.pairs.len()
+    );
+    // The pairs whose P(alliance) moves most across the points.
+    let rows: Vec<Vec<OutputRow>> = blocks.iter().map(|b| parse_rows(b, 2)).collect();
+    if let Some(first) = rows.first() {
+        let mut spread: Vec<(f64, f64, f64, String)> = (0..first.len())
+            .map(|q| {
+                let v: Vec<f64> = rows.iter().map(|r| r[q].values[0]).collect();
+                let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+                let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                (hi - lo, lo, hi, first[q].key.join("-"))
+            })
+            .collect();
+        spread.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.3.cmp(&b.3)));
+        let _ = writeln!(
+            t,
+            "\nP(alliance) at the horizon, lowest and highest over the points:"
+        );
+        for (d, lo, hi, pair) in spread.iter().take(8) {
+            let _ = writeln!(t, "  {pair:<10} {lo:.3} to {hi:.3}  (range {d:.3})");
+        }
+    }
+    let files = manifest["files"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    let _ = writeln!(t, "\nResults in {dir}/ ({files})");
+    t
+}

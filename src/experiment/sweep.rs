@@ -1,0 +1,345 @@
+//! Sweeps: one study per design point, and the rows of a sweep folder.
+//!
+//! A point is evaluated by an [`Evaluator`]: one function from a design point to rows of
+//! outputs. [`StudyEvaluator`] runs a Monte Carlo study of the scenario with the point's
+//! values and reports each recorded pair's statistics at the horizon; other evaluators (a
+//! backtest's scores, for calibration) plug in without touching designs or output.
+//!
+//! Every point runs the same run indices with the same seed, so run `r` of every point
+//! draws the same random stream (common random numbers): two points differ only by their
+//! values, not by sampling noise.
+
+use std::fmt::Write as _;
+
+use super::design::{Factor, Value};
+use super::sensitivity::{self, Index};
+use crate::engine::{self, Study};
+use crate::model::world::upper;
+use crate::output::num;
+use crate::scenario::Scenario;
+use crate::stats::StudyStats;
+
+/// The outputs a study evaluator reports for each pair, in column order.
+pub const OUTPUTS: [&str; 7] = [
+    "p_alliance_end",
+    "p_alliance_ever",
+    "p_rivalry_end",
+    "mean_alignment_end",
+    "q05_alignment_end",
+    "q50_alignment_end",
+    "q95_alignment_end",
+];
+
+/// The outputs whose sensitivity is estimated (indices of [`OUTPUTS`]).
+pub const SENSITIVITY_OUTPUTS: [usize; 3] = [0, 2, 3];
+
+/// One row of outputs: its key (for a study, the pair's two ids) and its values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputRow {
+    /// Key fields, one per key column.
+    pub key: Vec<String>,
+    /// Values, one per output column.
+    pub values: Vec<f64>,
+}
+
+/// What turns a design point into rows of outputs.
+pub trait Evaluator: Sync {
+    /// Names of the key columns (`a`, `b`).
+    fn key_columns(&self) -> Vec<String>;
+    /// Names of the output columns.
+    fn output_columns(&self) -> Vec<String>;
+    /// The rows of one point, always the same keys in the same order. `progress` is told of
+    /// work done (runs).
+    fn evaluate(
+        &self,
+        values: &[Value],
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<Vec<OutputRow>, String>;
+}
+
+/// The scenario of a design point: the base scenario, the theory (a `theory` factor, else
+/// `theory`), then the global `--set` assignments, then the point's values in factor order.
+pub fn apply_point(
+    base: &Scenario,
+    theory: Option<&str>,
+    set: &[String],
+    factors: &[Factor],
+    values: &[Value],
+) -> Result<Scenario, String> {
+    let mut s = base.clone();
+    let mut theory = theory.map(str::to_string);
+    let mut all: Vec<String> = set.to_vec();
+    for (f, v) in factors.iter().zip(values) {
+        if f.path == "theory" {
+            theory = Some(v.text());
+        } else {
+            all.push(format!("{}={}", f.path, v.text()));
+        }
+    }
+    s.apply_choices(theory.as_deref(), &all)?;
+    Ok(s)
+}
+
+/// A Monte Carlo study per point; one row per recorded pair.
+pub struct StudyEvaluator<'a> {
+    /// The scenario as read from its file.
+    pub base: &'a Scenario,
+    /// `--theory`.
+    pub theory: Option<String>,
+    /// `--set`, applied to every point before its own values.
+    pub set: Vec<String>,
+    /// The factors, in the design's order.
+    pub factors: &'a [Factor],
+    /// Runs per point.
+    pub runs: u64,
+    /// Master seed, the same for every point.
+    pub seed: u64,
+    /// Worker threads per study.
+    pub threads: usize,
+    /// Pairs recorded, as `(i, k)` state indices with `i < k`, in the scenario's pair order.
+    pub pairs: Vec<(usize, usize)>,
+}
+
+/// Statistics of pair `(i, k)` at the horizon, in the order of [`OUTPUTS`].
+pub fn pair_outputs(st: &StudyStats, n: usize, i: usize, k: usize) -> Vec<f64> {
+    let q = upper(n)
+        .position(|p| p == (i, k))
+        .expect("a pair of the scenario");
+    let end = st.steps;
+    let idx = end * st.pairs() + q;
+    let runs = st.runs.max(1) as f64;
+    vec![
+        st.alliance[idx] as f64 / runs,
+        st.ever_allied[q] as f64 / runs,
+        st.rivalry[idx] as f64 / runs,
+        st.alignment_sum[idx].mean(),
+        st.alignment_quantile(end, q, 0.05),
+        st.alignment_quantile(end, q, 0.50),
+        st.alignment_quantile(end, q, 0.95),
+    ]
+}
+
+impl Evaluator for StudyEvaluator<'_> {
+    fn key_columns(&self) -> Vec<String> {
+        vec!["a".into(), "b".into()]
+    }
+
+    fn output_columns(&self) -> Vec<String> {
+        OUTPUTS.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn evaluate(
+        &self,
+        values: &[Value],
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<Vec<OutputRow>, String> {
+        let s = apply_point(
+            self.base,
+            self.theory.as_deref(),
+            &self.set,
+            self.factors,
+            values,
+        )?;
+        let stats = engine::run(
+            &Study {
+                scenario: &s,
+                params: s.params.clone(),
+                seed: self.seed,
+                runs: 0..self.runs,
+                threads: self.threads,
+            },
+            progress,
+            None,
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(self
+            .pairs
+            .iter()
+            .map(|&(i, k)| OutputRow {
+                key: vec![s.states[i].id.clone(), s.states[k].id.clone()],
+                values: pair_outputs(&stats, s.n(), i, k),
+            })
+            .collect())
+    }
+}
+
+/// The CSV line(s) of one point's rows in `sweep.csv`: `point`, key fields, values with 6
+/// decimals (empty when undefined), `\n` line ends.
+pub fn point_lines(point: usize, rows: &[OutputRow]) -> String {
+    let mut t = String::new();
+    for r in rows {
+        let _ = write!(t, "{point}");
+        for k in &r.key {
+            t.push(',');
+            t.push_str(&csv_field(k));
+        }
+        for v in &r.values {
+            t.push(',');
+            t.push_str(&num(*v));
+        }
+        t.push('\n');
+    }
+    t
+}
+
+/// A CSV field, quoted when it needs to be.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// `design.csv`: `point`, then one column per factor path, the exact values used.
+pub fn design_csv(factors: &[Factor], points: &[Vec<Value>]) -> String {
+    let mut t = String::from("point");
+    for f in factors {
+        t.push(',');
+        t.push_str(&csv_field(&f.path));
+    }
+    t.push('\n');
+    for (p, values) in points.iter().enumerate() {
+        let _ = write!(t, "{p}");
+        for v in values {
+            t.push(',');
+            t.push_str(&csv_field(&v.text()));
+        }
+        t.push('\n');
+    }
+    t
+}
+
+/// How the sensitivity of the outputs is estimated, from the design's layout.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Method {
+    /// Morris elementary effects.
+    Morris {
+        /// Trajectories.
+        r: usize,
+        /// Factors.
+        k: usize,
+        /// Levels.
+        levels: usize,
+    },
+    /// Sobol indices from a Saltelli design.
+    Sobol {
+        /// Base samples.
+        n: usize,
+        /// Factors.
+        k: usize,
+    },
+}
+
+/// Bootstrap resamples of the sensitivity intervals.
+pub const RESAMPLES: usize = 1000;
+
+/// `sensitivity.csv`: for each sensitivity output and each key row, the indices of every
+/// factor; rows of outputs that do not vary are written empty with a note.
+///
+/// `rows[p]` are the rows of point `p` (the same keys for every point).
+pub fn sensitivity_csv(
+    method: Method,
+    factors: &[Factor],
+    unit: Option<&[Vec<f64>]>,
+    outputs: &[String],
+    rows: &[Vec<OutputRow>],
+    seed: u64,
+) -> String {
+    let mut t = String::from("output,a,b,factor,method,index,estimate,ci_low,ci_high,note\n");
+    let Some(first) = rows.first() else {
+        return t;
+    };
+    let (mname, names): (&str, &[&str]) = match method {
+        Method::Morris { .. } => ("morris", &["mu", "mu_star", "sigma"]),
+        Method::Sobol { .. } => ("sobol", &["S1", "ST"]),
+    };
+    for &o in &SENSITIVITY_OUTPUTS {
+        if o >= outputs.len() {
+            continue;
+        }
+        for (row, key) in first.iter().enumerate() {
+            let y: Vec<f64> = rows.iter().map(|r| r[row].values[o]).collect();
+            let result = match (method, unit) {
+                (Method::Morris { r, k, levels }, Some(u)) => {
+                    sensitivity::morris(u, &y, r, k, levels, RESAMPLES, seed)
+                }
+                (Method::Sobol { n, k }, _) => sensitivity::sobol(&y, n, k, RESAMPLES, seed),
+                (Method::Morris { .. }, None) => Err(sensitivity::NoIndices(
+                    "no unit-scaled design for Morris".into(),
+                )),
+            };
+            let keys: Vec<String> = key.key.iter().map(|k| csv_field(k)).collect();
+            let prefix = format!("{},{}", outputs[o], keys.join(","));
+            match result {
+                Ok(indices) => {
+                    for ix in &indices {
+                        let Index {
+                            factor,
+                            method: _,
+                            index,
+                            estimate,
+                            ci_low,
+                            ci_high,
+                        } = ix;
+                        let _ = writeln!(
+                            t,
+                            "{prefix},{},{mname},{index},{},{},{},",
+                            csv_field(&factors[*factor].path),
+                            num(*estimate),
+                            ci_low.map_or(String::new(), num),
+                            ci_high.map_or(String::new(), num),
+                        );
+                    }
+                }
+                Err(sensitivity::NoIndices(why)) => {
+                    for f in factors {
+                        for name in names {
+                            let _ = writeln!(
+                                t,
+                                "{prefix},{},{mname},{name},,,,{}",
+                                csv_field(&f.path),
+                                csv_field(&why)
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    t
+}
+
+/// The pairs a spec names (`A-B,C-D`), as `(i, k)` with `i < k` in the scenario's pair
+/// order; all pairs when `spec` is empty.
+pub fn pairs_of(s: &Scenario, spec: &[String]) -> Result<Vec<(usize, usize)>, String> {
+    if spec.is_empty() {
+        return Ok(upper(s.n()).collect());
+    }
+    let mut out = Vec::new();
+    for p in spec {
+        let Some((a, b)) = p.split_once('-') else {
+            return Err(format!(
+                "--pairs `{p}`: expected two state ids joined by `-` (CHN-RUS)"
+            ));
+        };
+        let find = |id: &str| {
+            s.index(id.trim()).ok_or_else(|| {
+                let ids: Vec<&str> = s.states.iter().map(|x| x.id.as_str()).collect();
+                format!(
+                    "--pairs `{p}`: unknown state `{}` (states: {})",
+                    id.trim(),
+                    ids.join(", ")
+                )
+            })
+        };
+        let (i, k) = (find(a)?, find(b)?);
+        if i == k {
+            return Err(format!("--pairs `{p}`: expected two different states"));
+        }
+        out.push((i.min(k), i.max(k)));
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}

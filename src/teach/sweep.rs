@@ -1,0 +1,3527 @@
+//! `entente report` on a folder written by `entente sweep`: one self-contained HTML page of
+//! how a scenario's outcomes move with the factors a sweep varied, and the "What drives this
+//! result" section that the report of a study gains from a sweep of its scenario.
+//!
+//! The page reads `manifest.json` (`kind` must be `sweep`; `design`, `scenario` and `factors`
+//! are required, every other key is shown as it is), `design.csv` (one row per point, one
+//! column per factor), `sweep.csv` (one row per point and pair) and, when it exists,
+//! `sensitivity.csv` (Morris or Sobol indices). Every row is checked as it is read: a
+//! malformed field is an error naming the file, the line, the column, what was found and what
+//! was expected ([`SweepError`]).
+//!
+//! What the page draws depends on the design ([`View`]): for one factor, line charts of
+//! P(alliance), P(rivalry) and the mean alignment with its 5–95 % band against the factor; for
+//! two factors on a full grid, heat maps of P(alliance) and P(rivalry) over the two factors'
+//! levels; for Morris and Sobol designs, bar charts of the sensitivity indices with their
+//! intervals, factors sorted by importance; otherwise a table of the factors' ranges and a
+//! scatter of P(alliance) against each factor. Each chart comes with a plain reading, a
+//! paragraph on how to read it and the numbers behind it. Charts are inline SVG drawn by
+//! `plotters` as in [`super::report`]; there is no script, no font, no image and no URL. The
+//! same folder gives the same bytes wherever it lies.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::Path;
+
+use plotters::prelude::*;
+use plotters::style::FontTransform;
+use plotters::style::text_anchor::{HPos, VPos};
+
+use super::backtest::fmt_num;
+use super::charts::{Area, ChartError, FONT, GRID, PALETTE, e, svg, text_style};
+use super::report::esc;
+
+/// How many pairs the page draws when `--pairs` does not choose them.
+pub const CHOSEN_PAIRS: usize = 6;
+
+/// The largest grid (levels of each factor) whose heat-map cells show their values.
+pub const CELL_VALUES_UP_TO: usize = 12;
+
+/// How many rows a table of points shows at most (`sweep.csv` has them all).
+pub const TABLE_ROWS: usize = 200;
+
+/// Bound on the size of a sensitivity index or its interval's ends.
+const BOUND: f64 = 1e7;
+
+/// Errors reading a sweep folder, or using it in a study's report.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SweepError {
+    /// A file is missing or unreadable.
+    #[error("{path}: cannot read: {message}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        message: String,
+    },
+    /// A file is wrong as a whole (`manifest.json`'s keys, a file without rows).
+    #[error("{path}: {message}")]
+    Content {
+        /// The file.
+        path: String,
+        /// What is wrong and what was expected.
+        message: String,
+    },
+    /// A line of a CSV file is malformed as a whole (its header, its number of fields, a
+    /// repeated row).
+    #[error("{path}:{line}: {message}")]
+    Line {
+        /// The file.
+        path: String,
+        /// Line number, from 1.
+        line: u64,
+        /// What is wrong and what was expected.
+        message: String,
+    },
+    /// A field of a CSV file is malformed.
+    #[error("{path}:{line}: {column}: found {found}, expected {expected}")]
+    Field {
+        /// The file.
+        path: String,
+        /// Line number, from 1.
+        line: u64,
+        /// The column's name.
+        column: String,
+        /// What the field holds, quoted (or "an empty field").
+        found: String,
+        /// What it should hold.
+        expected: String,
+    },
+    /// `--pairs` names a pair that is not in the sweep.
+    #[error("--pairs {0}: no such pair in sweep.csv (write pairs as A-B with state ids)")]
+    UnknownPair(String),
+    /// `--sweep` names a sweep of another scenario than the study's.
+    #[error(
+        "--sweep {dir}: the sweep is of scenario `{sweep}` (its manifest.json), the study of `{study}`; sweep the study's scenario, e.g. `entente sweep {study_file} --vary ... --out DIR`"
+    )]
+    OtherScenario {
+        /// The sweep folder.
+        dir: String,
+        /// The sweep's scenario.
+        sweep: String,
+        /// The study's scenario.
+        study: String,
+        /// The study's scenario file.
+        study_file: String,
+    },
+    /// A chart could not be drawn.
+    #[error(transparent)]
+    Chart(#[from] ChartError),
+}
+
+// ------------------------------------------------------------------------------------------
+// The folder's content
+
+/// An output of `sweep.csv`, in its column order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Output {
+    /// `p_alliance_end`: share of runs ending allied.
+    PAllianceEnd,
+    /// `p_alliance_ever`: share of runs allied at some time.
+    PAllianceEver,
+    /// `p_rivalry_end`: share of runs ending rivals.
+    PRivalryEnd,
+    /// `mean_alignment_end`: mean alignment at the horizon.
+    MeanAlignmentEnd,
+    /// `q05_alignment_end`: 5 % quantile of alignment at the horizon.
+    Q05AlignmentEnd,
+    /// `q50_alignment_end`: median alignment at the horizon.
+    Q50AlignmentEnd,
+    /// `q95_alignment_end`: 95 % quantile of alignment at the horizon.
+    Q95AlignmentEnd,
+}
+
+impl Output {
+    /// Every output, in `sweep.csv`'s column order.
+    pub const ALL: [Output; 7] = [
+        Self::PAllianceEnd,
+        Self::PAllianceEver,
+        Self::PRivalryEnd,
+        Self::MeanAlignmentEnd,
+        Self::Q05AlignmentEnd,
+        Self::Q50AlignmentEnd,
+        Self::Q95AlignmentEnd,
+    ];
+
+    /// The column's name.
+    pub fn column(self) -> &'static str {
+        match self {
+            Self::PAllianceEnd => "p_alliance_end",
+            Self::PAllianceEver => "p_alliance_ever",
+            Self::PRivalryEnd => "p_rivalry_end",
+            Self::MeanAlignmentEnd => "mean_alignment_end",
+            Self::Q05AlignmentEnd => "q05_alignment_end",
+            Self::Q50AlignmentEnd => "q50_alignment_end",
+            Self::Q95AlignmentEnd => "q95_alignment_end",
+        }
+    }
+
+    /// The output in words: `P(alliance)`, `mean alignment`, ….
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::PAllianceEnd => "P(alliance)",
+            Self::PAllianceEver => "P(ever allied)",
+            Self::PRivalryEnd => "P(rivalry)",
+            Self::MeanAlignmentEnd => "mean alignment",
+            Self::Q05AlignmentEnd => "5 % quantile of alignment",
+            Self::Q50AlignmentEnd => "median alignment",
+            Self::Q95AlignmentEnd => "95 % quantile of alignment",
+        }
+    }
+
+    /// The output of one pair in words: `P(CHN–RUS alliance)`, `mean CHN–RUS alignment`.
+    pub fn of_pair(self, pair: &str) -> String {
+        match self {
+            Self::PAllianceEnd => format!("P({pair} alliance)"),
+            Self::PAllianceEver => format!("P({pair} ever allied)"),
+            Self::PRivalryEnd => format!("P({pair} rivalry)"),
+            Self::MeanAlignmentEnd => format!("the mean {pair} alignment"),
+            Self::Q05AlignmentEnd => format!("the 5 % quantile of {pair} alignment"),
+            Self::Q50AlignmentEnd => format!("the median {pair} alignment"),
+            Self::Q95AlignmentEnd => format!("the 95 % quantile of {pair} alignment"),
+        }
+    }
+
+    /// Whether the output is a probability (from 0 to 1; else an alignment, from −1 to 1).
+    pub fn is_probability(self) -> bool {
+        matches!(
+            self,
+            Self::PAllianceEnd | Self::PAllianceEver | Self::PRivalryEnd
+        )
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.column() == s)
+    }
+}
+
+/// A factor's value at a design point, as `design.csv` writes it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Level {
+    /// A number.
+    Number(f64),
+    /// Text (a categorical factor's value, such as a theory's name).
+    Text(String),
+}
+
+impl Level {
+    /// The value as text: numbers in Rust's shortest round-trip form.
+    pub fn text(&self) -> String {
+        match self {
+            Self::Number(x) => format!("{x}"),
+            Self::Text(s) => s.clone(),
+        }
+    }
+
+    /// The value, when it is a number.
+    pub fn number(&self) -> Option<f64> {
+        match self {
+            Self::Number(x) => Some(*x),
+            Self::Text(_) => None,
+        }
+    }
+
+    /// Whether `field` (a field of `design.csv`) is this value: the same text, or the same
+    /// number.
+    fn matches(&self, field: &str) -> bool {
+        match self {
+            Self::Number(x) => field.parse::<f64>().is_ok_and(|y| y == *x),
+            Self::Text(s) => s == field,
+        }
+    }
+}
+
+/// The levels a factor may take, as the manifest states them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Levels {
+    /// Any number from `low` to `high`.
+    Range {
+        /// Lower bound.
+        low: f64,
+        /// Upper bound.
+        high: f64,
+    },
+    /// One of the listed values.
+    List(Vec<Level>),
+}
+
+/// A factor of the sweep: a `--set` path (or `theory`) and its levels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Factor {
+    /// The path, as in `--vary PATH=...`.
+    pub path: String,
+    /// Its bounds or values.
+    pub levels: Levels,
+}
+
+impl Factor {
+    /// Whether every level is a number (ranges always are).
+    pub fn is_numeric(&self) -> bool {
+        match &self.levels {
+            Levels::Range { .. } => true,
+            Levels::List(v) => v.iter().all(|l| l.number().is_some()),
+        }
+    }
+
+    /// The bounds or values in words: `0.2 to 0.8`, `walt, waltz`.
+    pub fn levels_text(&self) -> String {
+        match &self.levels {
+            Levels::Range { low, high } => format!("{} to {}", num(*low), num(*high)),
+            Levels::List(v) => v.iter().map(Level::text).collect::<Vec<_>>().join(", "),
+        }
+    }
+}
+
+/// The family of a design, from the manifest's `design` (`grid:7`, `morris:10:4`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// Full factorial.
+    Grid,
+    /// Latin hypercube.
+    Lhs,
+    /// Saltelli's design for Sobol indices.
+    Sobol,
+    /// Morris trajectories.
+    Morris,
+    /// One factor at a time around the base values.
+    Oat,
+}
+
+impl Family {
+    fn parse(design: &str) -> Option<Self> {
+        match design.split(':').next()? {
+            "grid" => Some(Self::Grid),
+            "lhs" => Some(Self::Lhs),
+            "sobol" => Some(Self::Sobol),
+            "morris" => Some(Self::Morris),
+            "oat" => Some(Self::Oat),
+            _ => None,
+        }
+    }
+}
+
+/// How sensitivity indices were estimated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Method {
+    /// Morris elementary effects: `mu`, `mu_star`, `sigma`.
+    Morris,
+    /// Sobol indices: `S1`, `ST`.
+    Sobol,
+}
+
+impl Method {
+    /// The name `sensitivity.csv` writes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Morris => "morris",
+            Self::Sobol => "sobol",
+        }
+    }
+
+    /// The indices of the method, as `sensitivity.csv` names them.
+    pub fn indices(self) -> &'static [&'static str] {
+        match self {
+            Self::Morris => &["mu", "mu_star", "sigma"],
+            Self::Sobol => &["S1", "ST"],
+        }
+    }
+
+    /// The index that ranks factors: `mu_star` for Morris, `ST` for Sobol.
+    pub fn ranking(self) -> &'static str {
+        match self {
+            Self::Morris => "mu_star",
+            Self::Sobol => "ST",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "morris" => Some(Self::Morris),
+            "sobol" => Some(Self::Sobol),
+            _ => None,
+        }
+    }
+}
+
+/// A row of `sweep.csv`: one pair at one point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepRow {
+    /// Index of the point in [`Sweep::points`].
+    pub point: usize,
+    /// Index of the pair in [`Sweep::pairs`].
+    pub pair: usize,
+    /// The outputs in [`Output::ALL`] order; `None` where the file leaves them empty.
+    pub values: [Option<f64>; 7],
+}
+
+/// A row of `sensitivity.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SensitivityRow {
+    /// Which output.
+    pub output: Output,
+    /// Index of the pair in [`Sweep::pairs`].
+    pub pair: usize,
+    /// Index of the factor in [`Sweep::factors`] (`None`: an empty field, with a note).
+    pub factor: Option<usize>,
+    /// How it was estimated (`None`: an empty field, with a note).
+    pub method: Option<Method>,
+    /// The index's name (`mu`, `mu_star`, `sigma`, `S1`, `ST`; `None`: empty, with a note).
+    pub index: Option<String>,
+    /// The estimate (`None`: empty, with a note saying why).
+    pub estimate: Option<f64>,
+    /// The interval, when the file gives one.
+    pub interval: Option<(f64, f64)>,
+    /// Why the row is empty (empty when it is not).
+    pub note: String,
+}
+
+/// A sweep folder, read and checked.
+#[derive(Debug, Clone)]
+pub struct Sweep {
+    /// `manifest.json`, as it is.
+    pub manifest: serde_json::Map<String, serde_json::Value>,
+    /// The design as the manifest names it (`grid:7`, `morris:10:4`, …).
+    pub design: String,
+    /// Its family.
+    pub family: Family,
+    /// The scenario's name.
+    pub scenario: String,
+    /// Runs per point, when the manifest says.
+    pub runs: Option<u64>,
+    /// The seed, when the manifest says.
+    pub seed: Option<u64>,
+    /// The factors, in `design.csv`'s column order.
+    pub factors: Vec<Factor>,
+    /// The point numbers of `design.csv`, ascending.
+    pub points: Vec<u64>,
+    /// Each point's value of each factor (`values[point][factor]`).
+    pub values: Vec<Vec<Level>>,
+    /// The pairs of `sweep.csv` in order of first appearance, as `(a, b)`.
+    pub pairs: Vec<(String, String)>,
+    /// `sweep.csv`'s rows, in file order.
+    pub rows: Vec<SweepRow>,
+    /// `sensitivity.csv`'s rows, in file order (none when the file is absent).
+    pub sensitivity: Vec<SensitivityRow>,
+    /// `cell[pair][point]`: the index into `rows`, if any.
+    cell: Vec<Vec<Option<usize>>>,
+}
+
+/// Whether `dir` holds a sweep: its `manifest.json` is a JSON object whose `kind` is `sweep`.
+pub fn is_sweep(dir: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(dir.join("manifest.json")) else {
+        return false;
+    };
+    serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v.get("kind")?.as_str().map(|k| k == "sweep"))
+        .unwrap_or(false)
+}
+
+/// A field as an error message shows it.
+fn found(s: &str) -> String {
+    if s.is_empty() {
+        return "an empty field".to_string();
+    }
+    let short: String = s.chars().take(40).collect();
+    if short.len() < s.len() {
+        format!("`{short}…`")
+    } else {
+        format!("`{s}`")
+    }
+}
+
+/// A CSV file, read whole: its shown path, header and records with their line numbers.
+struct Table {
+    path: String,
+    header: csv::StringRecord,
+    records: Vec<(u64, csv::StringRecord)>,
+}
+
+impl Table {
+    fn read(dir: &Path, name: &str) -> Result<Self, SweepError> {
+        let path = dir.join(name);
+        let shown = path.display().to_string();
+        let file = std::fs::File::open(&path).map_err(|e| SweepError::Read {
+            path: shown.clone(),
+            message: e.to_string(),
+        })?;
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .trim(csv::Trim::All)
+            .from_reader(std::io::BufReader::new(file));
+        let header = reader.headers().map_err(|e| csv_error(&shown, e))?.clone();
+        let mut records = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| csv_error(&shown, e))?;
+            records.push((record.position().map_or(1, |p| p.line()), record));
+        }
+        Ok(Self {
+            path: shown,
+            header,
+            records,
+        })
+    }
+
+    /// The positions of `columns` in the header (others are ignored).
+    fn columns(&self, columns: &[&str]) -> Result<Vec<usize>, SweepError> {
+        columns
+            .iter()
+            .map(|c| {
+                self.header.iter().position(|h| h == *c).ok_or_else(|| {
+                    self.line_error(
+                        1,
+                        format!(
+                            "header: found `{}`, expected `{}`",
+                            self.header.iter().collect::<Vec<_>>().join(","),
+                            columns.join(",")
+                        ),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    fn line_error(&self, line: u64, message: String) -> SweepError {
+        SweepError::Line {
+            path: self.path.clone(),
+            line,
+            message,
+        }
+    }
+
+    fn field_error(&self, line: u64, column: &str, text: &str, expected: &str) -> SweepError {
+        SweepError::Field {
+            path: self.path.clone(),
+            line,
+            column: column.to_string(),
+            found: found(text),
+            expected: expected.to_string(),
+        }
+    }
+}
+
+fn csv_error(path: &str, e: csv::Error) -> SweepError {
+    let line_of = |pos: &Option<csv::Position>| pos.as_ref().map_or(1, |p| p.line());
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            pos,
+            expected_len,
+            len,
+        } => SweepError::Line {
+            path: path.to_string(),
+            line: line_of(pos),
+            message: format!("found {len} fields, expected {expected_len} (as in the header)"),
+        },
+        csv::ErrorKind::Utf8 { pos, err } => SweepError::Line {
+            path: path.to_string(),
+            line: line_of(pos),
+            message: format!(
+                "field {}: found bytes that are not UTF-8, expected text",
+                err.field() + 1
+            ),
+        },
+        _ => SweepError::Read {
+            path: path.to_string(),
+            message: e.to_string(),
+        },
+    }
+}
+
+/// A finite number from `lo` to `hi`.
+fn number(s: &str, lo: f64, hi: f64) -> Option<f64> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|x| x.is_finite() && *x >= lo && *x <= hi)
+}
+
+/// An optional number: `Some(None)` for an empty field.
+fn maybe(s: &str, lo: f64, hi: f64) -> Option<Option<f64>> {
+    if s.is_empty() {
+        Some(None)
+    } else {
+        number(s, lo, hi).map(Some)
+    }
+}
+
+/// A manifest value that must be a whole number, if present.
+fn manifest_whole(
+    m: &serde_json::Map<String, serde_json::Value>,
+    key: &str,
+    bad: &impl Fn(String) -> SweepError,
+) -> Result<Option<u64>, SweepError> {
+    match m.get(key) {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .map(Some)
+            .ok_or_else(|| bad(format!("{key}: found {v}, expected a whole number"))),
+    }
+}
+
+/// The factors of the manifest: a non-empty list of `{path, low, high}` or `{path, values}`.
+fn manifest_factors(
+    v: Option<&serde_json::Value>,
+    bad: &impl Fn(String) -> SweepError,
+) -> Result<Vec<Factor>, SweepError> {
+    let expected = "expected a list of {\"path\", \"low\", \"high\"} or {\"path\", \"values\"}";
+    let Some(list) = v.and_then(serde_json::Value::as_array) else {
+        return Err(bad(match v {
+            None => format!("factors: found no such key, {expected}"),
+            Some(v) => format!("factors: found {}, {expected}", short_json(v)),
+        }));
+    };
+    if list.is_empty() {
+        return Err(bad(format!("factors: found an empty list, {expected}")));
+    }
+    let mut factors: Vec<Factor> = Vec::new();
+    for (k, item) in list.iter().enumerate() {
+        let at = format!("factors[{k}]");
+        let path = item
+            .get("path")
+            .and_then(serde_json::Value::as_str)
+            .filter(|p| !p.is_empty())
+            .ok_or_else(|| {
+                bad(format!(
+                    "{at}: found {}, expected an object with a \"path\" (text)",
+                    short_json(item)
+                ))
+            })?;
+        if factors.iter().any(|f| f.path == path) {
+            return Err(bad(format!(
+                "{at}: found `{path}` a second time, expected each factor once"
+            )));
+        }
+        let levels = match (item.get("low"), item.get("high"), item.get("values")) {
+            (Some(low), Some(high), None) => {
+                let (Some(low), Some(high)) = (low.as_f64(), high.as_f64()) else {
+                    return Err(bad(format!(
+                        "{at} ({path}): found low {low} and high {high}, expected two numbers"
+                    )));
+                };
+                if low > high {
+                    return Err(bad(format!(
+                        "{at} ({path}): found low {low} above high {high}, expected low ≤ high"
+                    )));
+                }
+                Levels::Range { low, high }
+            }
+            (None, None, Some(serde_json::Value::Array(values))) if !values.is_empty() => {
+                let mut out = Vec::new();
+                for v in values {
+                    out.push(match v {
+                        serde_json::Value::Number(n) => Level::Number(
+                            n.as_f64().filter(|x| x.is_finite()).ok_or_else(|| {
+                                bad(format!(
+                                    "{at} ({path}): found the value {n}, expected a finite number"
+                                ))
+                            })?,
+                        ),
+                        serde_json::Value::String(s) => match s.parse::<f64>() {
+                            Ok(x) if x.is_finite() => Level::Number(x),
+                            _ => Level::Text(s.clone()),
+                        },
+                        other => {
+                            return Err(bad(format!(
+                                "{at} ({path}): found the value {}, expected a number or text",
+                                short_json(other)
+                            )));
+                        }
+                    });
+                }
+                Levels::List(out)
+            }
+            _ => {
+                return Err(bad(format!(
+                    "{at} ({path}): found {}, expected \"low\" and \"high\" (numbers) or \"values\" (a non-empty list)",
+                    short_json(item)
+                )));
+            }
+        };
+        factors.push(Factor {
+            path: path.to_string(),
+            levels,
+        });
+    }
+    Ok(factors)
+}
+
+fn short_json(v: &serde_json::Value) -> String {
+    let s = v.to_string();
+    let short: String = s.chars().take(60).collect();
+    if short.len() < s.len() {
+        format!("{short}…")
+    } else {
+        s
+    }
+}
+
+impl Sweep {
+    /// Read and check the files of a sweep folder.
+    pub fn read(dir: &Path) -> Result<Self, SweepError> {
+        // manifest.json
+        let path = dir.join("manifest.json");
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(&path).map_err(|e| SweepError::Read {
+            path: shown.clone(),
+            message: e.to_string(),
+        })?;
+        let bad = |message: String| SweepError::Content {
+            path: shown.clone(),
+            message,
+        };
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| bad(format!("not JSON ({e}), expected a JSON object")))?;
+        let serde_json::Value::Object(manifest) = value else {
+            return Err(bad(
+                "found a JSON value that is not an object, expected an object with \"kind\": \"sweep\""
+                    .into(),
+            ));
+        };
+        match manifest.get("kind") {
+            Some(serde_json::Value::String(k)) if k == "sweep" => {}
+            Some(k) => return Err(bad(format!("kind: found {k}, expected \"sweep\""))),
+            None => return Err(bad("kind: found no such key, expected \"sweep\"".into())),
+        }
+        let text_key = |key: &str, expected: &str| -> Result<String, SweepError> {
+            match manifest.get(key) {
+                Some(serde_json::Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+                Some(v) => Err(bad(format!("{key}: found {}, {expected}", short_json(v)))),
+                None => Err(bad(format!("{key}: found no such key, {expected}"))),
+            }
+        };
+        let design = text_key(
+            "design",
+            "expected the design as text (grid:K, lhs:N, sobol:N, morris:R, oat, …)",
+        )?;
+        let family = Family::parse(&design).ok_or_else(|| {
+            bad(format!(
+                "design: found \"{design}\", expected grid, lhs, sobol, morris or oat (with their numbers)"
+            ))
+        })?;
+        let scenario = text_key("scenario", "expected the scenario's name (text)")?;
+        let runs = manifest_whole(&manifest, "runs", &bad)?;
+        let seed = manifest_whole(&manifest, "seed", &bad)?;
+        let declared_points = manifest_whole(&manifest, "points", &bad)?;
+        let factors = manifest_factors(manifest.get("factors"), &bad)?;
+
+        // design.csv
+        let table = Table::read(dir, "design.csv")?;
+        let expected_header: Vec<&str> = std::iter::once("point")
+            .chain(factors.iter().map(|f| f.path.as_str()))
+            .collect();
+        if !table.header.iter().eq(expected_header.iter().copied()) {
+            return Err(table.line_error(
+                1,
+                format!(
+                    "header: found `{}`, expected `{}` (point, then the factors of manifest.json)",
+                    table.header.iter().collect::<Vec<_>>().join(","),
+                    expected_header.join(",")
+                ),
+            ));
+        }
+        let mut points: Vec<u64> = Vec::with_capacity(table.records.len());
+        let mut values = Vec::with_capacity(table.records.len());
+        for (line, record) in &table.records {
+            let field = |i: usize| record.get(i).unwrap_or("");
+            let p = field(0);
+            let point = if p.starts_with('+') {
+                None
+            } else {
+                p.parse::<u64>().ok()
+            };
+            let point = match (point, points.last()) {
+                (Some(x), Some(&prev)) if x <= prev => {
+                    return Err(table.field_error(
+                        *line,
+                        "point",
+                        p,
+                        &format!("a point number above the previous one ({prev}): points ascending, each once"),
+                    ));
+                }
+                (Some(x), _) => x,
+                (None, _) => {
+                    return Err(table.field_error(*line, "point", p, "a whole number"));
+                }
+            };
+            let mut row = Vec::with_capacity(factors.len());
+            for (k, f) in factors.iter().enumerate() {
+                let s = field(k + 1);
+                let level = match &f.levels {
+                    Levels::Range { low, high } => {
+                        let tol = 1e-9 * (1.0 + low.abs() + high.abs());
+                        number(s, low - tol, high + tol)
+                            .map(Level::Number)
+                            .ok_or_else(|| {
+                                table.field_error(
+                                    *line,
+                                    &f.path,
+                                    s,
+                                    &format!(
+                                        "a number from {} to {} (the factor's bounds in manifest.json)",
+                                        num(*low),
+                                        num(*high)
+                                    ),
+                                )
+                            })?
+                    }
+                    Levels::List(list) => {
+                        list.iter().find(|l| l.matches(s)).cloned().ok_or_else(|| {
+                            table.field_error(
+                                *line,
+                                &f.path,
+                                s,
+                                &format!(
+                                    "one of {} (the factor's values in manifest.json)",
+                                    list.iter()
+                                        .map(|l| format!("`{}`", l.text()))
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                ),
+                            )
+                        })?
+                    }
+                };
+                row.push(level);
+            }
+            points.push(point);
+            values.push(row);
+        }
+        if points.is_empty() {
+            return Err(SweepError::Content {
+                path: table.path,
+                message: "found no points, expected a row per design point after the header".into(),
+            });
+        }
+        if let Some(n) = declared_points
+            && n != points.len() as u64
+        {
+            return Err(bad(format!(
+                "points: found {n}, expected {} (the rows of design.csv)",
+                points.len()
+            )));
+        }
+
+        // sweep.csv
+        let table = Table::read(dir, "sweep.csv")?;
+        let mut columns = vec!["point", "a", "b"];
+        columns.extend(Output::ALL.iter().map(|o| o.column()));
+        let index = table.columns(&columns)?;
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        let mut rows = Vec::with_capacity(table.records.len());
+        let mut first_line: BTreeMap<(usize, usize), u64> = BTreeMap::new();
+        for (line, record) in &table.records {
+            let field = |k: usize| index.get(k).and_then(|&i| record.get(i)).unwrap_or("");
+            let p = field(0);
+            let point = p
+                .parse::<u64>()
+                .ok()
+                .filter(|_| !p.starts_with('+'))
+                .and_then(|x| points.binary_search(&x).ok())
+                .ok_or_else(|| {
+                    table.field_error(*line, "point", p, "a point number of design.csv")
+                })?;
+            let (a, b) = (field(1), field(2));
+            for (column, id) in [("a", a), ("b", b)] {
+                if id.is_empty() {
+                    return Err(table.field_error(*line, column, id, "a state id"));
+                }
+            }
+            if a == b {
+                return Err(table.field_error(*line, "b", b, "a state other than a"));
+            }
+            let pair = match pairs.iter().position(|(x, y)| x == a && y == b) {
+                Some(q) => q,
+                None => {
+                    pairs.push((a.to_string(), b.to_string()));
+                    pairs.len() - 1
+                }
+            };
+            if let Some(first) = first_line.insert((point, pair), *line) {
+                return Err(table.line_error(
+                    *line,
+                    format!(
+                        "found a second row for point {}, pair {a}-{b}, expected one (the first is line {first})",
+                        points[point]
+                    ),
+                ));
+            }
+            let mut values = [None; 7];
+            for (k, o) in Output::ALL.iter().enumerate() {
+                let s = field(3 + k);
+                let (lo, hi, expected) = if o.is_probability() {
+                    (
+                        0.0,
+                        1.0,
+                        "a probability from 0 to 1, or an empty field when undefined",
+                    )
+                } else {
+                    (
+                        -1.0,
+                        1.0,
+                        "an alignment from −1 to 1, or an empty field when undefined",
+                    )
+                };
+                values[k] = maybe(s, lo, hi)
+                    .ok_or_else(|| table.field_error(*line, o.column(), s, expected))?;
+            }
+            rows.push(SweepRow {
+                point,
+                pair,
+                values,
+            });
+        }
+        if rows.is_empty() {
+            return Err(SweepError::Content {
+                path: table.path,
+                message: "found no rows, expected a row per point and pair after the header".into(),
+            });
+        }
+        let mut cell = vec![vec![None; points.len()]; pairs.len()];
+        for (k, r) in rows.iter().enumerate() {
+            cell[r.pair][r.point] = Some(k);
+        }
+
+        // sensitivity.csv (optional)
+        let sensitivity = if dir.join("sensitivity.csv").exists() {
+            read_sensitivity(dir, &factors, &pairs)?
+        } else {
+            Vec::new()
+        };
+
+        Ok(Self {
+            manifest,
+            design,
+            family,
+            scenario,
+            runs,
+            seed,
+            factors,
+            points,
+            values,
+            pairs,
+            rows,
+            sensitivity,
+            cell,
+        })
+    }
+
+    /// The value of `output` for `pair` at `point` (indices), if `sweep.csv` gives it.
+    pub fn value(&self, pair: usize, point: usize, output: Output) -> Option<f64> {
+        let k = (*self.cell.get(pair)?.get(point)?)?;
+        let o = Output::ALL.iter().position(|x| *x == output)?;
+        self.rows[k].values[o]
+    }
+
+    /// The pair written `A-B` (either order), as an index into [`Sweep::pairs`].
+    pub fn find_pair(&self, name: &str) -> Option<usize> {
+        self.pairs
+            .iter()
+            .position(|(a, b)| name == format!("{a}-{b}") || name == format!("{b}-{a}"))
+    }
+
+    /// A pair's name as `A-B`.
+    pub fn pair_name(&self, pair: usize) -> String {
+        let (a, b) = &self.pairs[pair];
+        format!("{a}-{b}")
+    }
+
+    /// How much a pair's P(alliance) varies across the points: its largest minus its
+    /// smallest value (0 when it is undefined everywhere).
+    pub fn variation(&self, pair: usize) -> f64 {
+        let v: Vec<f64> = (0..self.points.len())
+            .filter_map(|p| self.value(pair, p, Output::PAllianceEnd))
+            .collect();
+        let hi = v.iter().copied().fold(f64::MIN, f64::max);
+        let lo = v.iter().copied().fold(f64::MAX, f64::min);
+        if v.is_empty() { 0.0 } else { hi - lo }
+    }
+
+    /// The pairs to draw: those of `requested` (names `A-B`, either order, each once), or
+    /// when it is empty, up to [`CHOSEN_PAIRS`] pairs whose P(alliance) varies most across the
+    /// points (ties in file order; pairs that do not vary only when none does).
+    pub fn chosen_pairs(&self, requested: &[String]) -> Result<Vec<usize>, SweepError> {
+        if !requested.is_empty() {
+            let mut out = Vec::new();
+            for name in requested {
+                let q = self
+                    .find_pair(name.trim())
+                    .ok_or_else(|| SweepError::UnknownPair(name.clone()))?;
+                if !out.contains(&q) {
+                    out.push(q);
+                }
+            }
+            return Ok(out);
+        }
+        let mut scored: Vec<(usize, f64)> = (0..self.pairs.len())
+            .map(|q| (q, self.variation(q)))
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let varying: Vec<usize> = scored
+            .iter()
+            .filter(|x| x.1 > 0.0)
+            .take(CHOSEN_PAIRS)
+            .map(|x| x.0)
+            .collect();
+        Ok(if varying.is_empty() {
+            (0..self.pairs.len().min(CHOSEN_PAIRS)).collect()
+        } else {
+            varying
+        })
+    }
+
+    /// The method of the indices in `sensitivity.csv` (the design's, else the first named).
+    pub fn method(&self) -> Option<Method> {
+        let named: Vec<Method> = self.sensitivity.iter().filter_map(|r| r.method).collect();
+        let own = match self.family {
+            Family::Morris => Some(Method::Morris),
+            Family::Sobol => Some(Method::Sobol),
+            _ => None,
+        };
+        own.filter(|m| named.contains(m) || !self.sensitivity.is_empty())
+            .or_else(|| named.first().copied())
+    }
+
+    /// What the page draws for this sweep.
+    pub fn view(&self) -> View {
+        let k = self.factors.len();
+        if matches!(self.family, Family::Morris | Family::Sobol)
+            && !self.sensitivity.is_empty()
+            && let Some(m) = self.method()
+        {
+            return View::Indices(m);
+        }
+        if k == 1 {
+            View::OneFactor
+        } else if k == 2 && self.is_full_grid() {
+            View::Grid
+        } else {
+            View::Scatter
+        }
+    }
+
+    /// The distinct levels of a factor in `design.csv`: numbers ascending, text in order of
+    /// first appearance.
+    pub fn levels(&self, factor: usize) -> Vec<Level> {
+        let mut out: Vec<Level> = Vec::new();
+        for row in &self.values {
+            if !out.contains(&row[factor]) {
+                out.push(row[factor].clone());
+            }
+        }
+        if out.iter().all(|l| l.number().is_some()) {
+            out.sort_by(|a, b| {
+                a.number()
+                    .unwrap_or_default()
+                    .total_cmp(&b.number().unwrap_or_default())
+            });
+        }
+        out
+    }
+
+    /// Whether the points are every combination of the two factors' levels, each once.
+    fn is_full_grid(&self) -> bool {
+        if self.factors.len() != 2 {
+            return false;
+        }
+        let (l0, l1) = (self.levels(0), self.levels(1));
+        if l0.len() * l1.len() != self.points.len() || l0.len() < 2 || l1.len() < 2 {
+            return false;
+        }
+        let mut seen = vec![false; l0.len() * l1.len()];
+        for row in &self.values {
+            let (Some(i), Some(j)) = (
+                l0.iter().position(|l| *l == row[0]),
+                l1.iter().position(|l| *l == row[1]),
+            ) else {
+                return false;
+            };
+            if std::mem::replace(&mut seen[j * l0.len() + i], true) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The x axis of a factor: its numbers, or its levels as categories.
+    fn axis(&self, factor: usize) -> Axis {
+        let levels = self.levels(factor);
+        let numbers: Option<Vec<f64>> = levels.iter().map(Level::number).collect();
+        match numbers {
+            Some(v) if !v.is_empty() => Axis::Numeric {
+                low: v.iter().copied().fold(f64::MAX, f64::min),
+                high: v.iter().copied().fold(f64::MIN, f64::max),
+            },
+            _ => Axis::Categories(levels.iter().map(Level::text).collect()),
+        }
+    }
+
+    /// A point's position on a factor's axis.
+    fn x_of(&self, factor: usize, point: usize, axis: &Axis) -> f64 {
+        match (&self.values[point][factor], axis) {
+            (Level::Number(x), Axis::Numeric { .. }) => *x,
+            (l, Axis::Categories(c)) => {
+                let t = l.text();
+                c.iter().position(|x| *x == t).unwrap_or_default() as f64
+            }
+            (Level::Text(_), Axis::Numeric { .. }) => 0.0,
+        }
+    }
+
+    /// Check that the sweep is of the study's scenario (`dir` is the sweep folder as given).
+    pub fn check_scenario(
+        &self,
+        dir: &Path,
+        study: &str,
+        study_file: &str,
+    ) -> Result<(), SweepError> {
+        if self.scenario == study {
+            return Ok(());
+        }
+        Err(SweepError::OtherScenario {
+            dir: dir.display().to_string(),
+            sweep: self.scenario.clone(),
+            study: study.to_string(),
+            study_file: study_file.to_string(),
+        })
+    }
+}
+
+fn read_sensitivity(
+    dir: &Path,
+    factors: &[Factor],
+    pairs: &[(String, String)],
+) -> Result<Vec<SensitivityRow>, SweepError> {
+    let table = Table::read(dir, "sensitivity.csv")?;
+    let columns = [
+        "output", "a", "b", "factor", "method", "index", "estimate", "ci_low", "ci_high", "note",
+    ];
+    let index = table.columns(&columns)?;
+    let mut out = Vec::new();
+    let mut first_line: BTreeMap<(Output, usize, usize, Method, String), u64> = BTreeMap::new();
+    for (line, record) in &table.records {
+        let line = *line;
+        let field = |k: usize| index.get(k).and_then(|&i| record.get(i)).unwrap_or("");
+        let note = field(9).to_string();
+        let noted = !note.is_empty();
+        let s = field(0);
+        let output = Output::parse(s).ok_or_else(|| {
+            table.field_error(
+                line,
+                "output",
+                s,
+                "an output of sweep.csv (p_alliance_end, p_rivalry_end, mean_alignment_end, …)",
+            )
+        })?;
+        let (a, b) = (field(1), field(2));
+        let pair = pairs
+            .iter()
+            .position(|(x, y)| x == a && y == b)
+            .ok_or_else(|| {
+                table.field_error(
+                    line,
+                    "a,b",
+                    &format!("{a},{b}"),
+                    "a pair of sweep.csv (its a and b)",
+                )
+            })?;
+        let with_note = |what: &str| {
+            if noted {
+                format!("{what}, or an empty field")
+            } else {
+                format!("{what} (empty only with a note)")
+            }
+        };
+        let s = field(3);
+        let factor = if s.is_empty() && noted {
+            None
+        } else {
+            Some(factors.iter().position(|f| f.path == s).ok_or_else(|| {
+                table.field_error(
+                    line,
+                    "factor",
+                    s,
+                    &with_note("a factor of manifest.json and design.csv"),
+                )
+            })?)
+        };
+        let s = field(4);
+        let method = if s.is_empty() && noted {
+            None
+        } else {
+            Some(Method::parse(s).ok_or_else(|| {
+                table.field_error(line, "method", s, &with_note("`morris` or `sobol`"))
+            })?)
+        };
+        let s = field(5);
+        let index_name = if s.is_empty() && noted {
+            None
+        } else {
+            let ok = match method {
+                Some(m) => m.indices().contains(&s),
+                None => {
+                    Method::Morris.indices().contains(&s) || Method::Sobol.indices().contains(&s)
+                }
+            };
+            if !ok {
+                let names = match method {
+                    Some(Method::Morris) => "`mu`, `mu_star` or `sigma` (Morris)",
+                    Some(Method::Sobol) => "`S1` or `ST` (Sobol)",
+                    None => "`mu`, `mu_star`, `sigma`, `S1` or `ST`",
+                };
+                return Err(table.field_error(line, "index", s, &with_note(names)));
+            }
+            Some(s.to_string())
+        };
+        let bounded = format!("a number between −{BOUND:e} and {BOUND:e}");
+        let s = field(6);
+        let estimate = if noted {
+            if !s.is_empty() {
+                return Err(table.field_error(
+                    line,
+                    "estimate",
+                    s,
+                    "an empty field (the row has a note saying why it has no estimate)",
+                ));
+            }
+            None
+        } else {
+            if factor.is_none() || method.is_none() || index_name.is_none() {
+                return Err(table.field_error(line, "note", "", "a note"));
+            }
+            Some(number(s, -BOUND, BOUND).ok_or_else(|| {
+                table.field_error(
+                    line,
+                    "estimate",
+                    s,
+                    &format!("{bounded}, or an empty field with a note saying why"),
+                )
+            })?)
+        };
+        let (lo_s, hi_s) = (field(7), field(8));
+        let lo = maybe(lo_s, -BOUND, BOUND).ok_or_else(|| {
+            table.field_error(
+                line,
+                "ci_low",
+                lo_s,
+                &format!("{bounded}, or an empty field"),
+            )
+        })?;
+        let hi = maybe(hi_s, -BOUND, BOUND).ok_or_else(|| {
+            table.field_error(
+                line,
+                "ci_high",
+                hi_s,
+                &format!("{bounded}, or an empty field"),
+            )
+        })?;
+        let interval = match (lo, hi) {
+            (None, None) => None,
+            (Some(l), Some(h)) if l <= h && estimate.is_some() => Some((l, h)),
+            (Some(l), Some(_)) if estimate.is_some() => {
+                return Err(table.field_error(
+                    line,
+                    "ci_high",
+                    hi_s,
+                    &format!("a number at least ci_low ({})", num(l)),
+                ));
+            }
+            (Some(_), Some(_)) => {
+                return Err(table.field_error(
+                    line,
+                    "ci_low",
+                    lo_s,
+                    "an empty field (the row has no estimate)",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(table.field_error(line, "ci_low", lo_s, "a number (ci_high has one)"));
+            }
+            (Some(_), None) => {
+                return Err(table.field_error(line, "ci_high", hi_s, "a number (ci_low has one)"));
+            }
+        };
+        if let (Some(f), Some(m), Some(i)) = (factor, method, &index_name)
+            && let Some(first) = first_line.insert((output, pair, f, m, i.clone()), line)
+        {
+            return Err(table.line_error(
+                line,
+                format!(
+                    "found a second row for output {}, pair {a}-{b}, factor {}, {} index {i}, expected one (the first is line {first})",
+                    output.column(),
+                    factors[f].path,
+                    m.name()
+                ),
+            ));
+        }
+        out.push(SensitivityRow {
+            output,
+            pair,
+            factor,
+            method,
+            index: index_name,
+            estimate,
+            interval,
+            note,
+        });
+    }
+    Ok(out)
+}
+
+/// What the page draws for a sweep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// One factor: line charts against it.
+    OneFactor,
+    /// Two factors on a full grid: heat maps.
+    Grid,
+    /// Morris or Sobol indices from `sensitivity.csv`: bar charts.
+    Indices(Method),
+    /// Anything else: a scatter against each factor.
+    Scatter,
+}
+
+impl View {
+    /// The `id`s of the sections holding the page's charts, in order (one chart each, except
+    /// `indices`, which holds one per output with indices).
+    pub fn chart_sections(self) -> &'static [&'static str] {
+        match self {
+            Self::OneFactor => &["lines"],
+            Self::Grid => &["heat-alliance", "heat-rivalry"],
+            Self::Indices(_) => &["indices"],
+            Self::Scatter => &["scatter"],
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Words and numbers
+
+/// A number in the fewest digits that show it (at most 4 significant, 6 decimals), with a
+/// true minus sign: axis ticks, factor values and bounds.
+fn num(x: f64) -> String {
+    if !x.is_finite() {
+        return "—".to_string();
+    }
+    if x == x.round() && x.abs() < 1e9 {
+        return fmt_num(x, 0);
+    }
+    let magnitude = if x == 0.0 {
+        0
+    } else {
+        x.abs().log10().floor() as i32
+    };
+    let decimals = (3 - magnitude).clamp(0, 6) as usize;
+    let s = fmt_num(x, decimals);
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+fn opt(x: Option<f64>, decimals: usize) -> String {
+    x.map_or_else(|| "—".to_string(), |v| fmt_num(v, decimals))
+}
+
+/// A pair in prose: `CHN–RUS` (an en dash).
+fn pair_words(s: &Sweep, pair: usize) -> String {
+    let (a, b) = &s.pairs[pair];
+    format!("{}–{}", esc(a), esc(b))
+}
+
+fn code(s: &str) -> String {
+    format!("<code>{}</code>", esc(s))
+}
+
+fn percent(x: f64) -> String {
+    format!("{} %", fmt_num(100.0 * x, 0))
+}
+
+/// A manifest value in a table cell: strings as they are, lists and objects of plain values
+/// joined by commas, larger structures counted; at most 160 characters.
+fn manifest_text(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    fn plain(v: &Value) -> Option<String> {
+        match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(_) | Value::Bool(_) | Value::Null => Some(v.to_string()),
+            Value::Object(map) => {
+                let parts: Option<Vec<String>> = map
+                    .iter()
+                    .map(|(k, x)| match x {
+                        Value::Array(_) | Value::Object(_) => None,
+                        x => plain(x).map(|t| format!("{k}: {t}")),
+                    })
+                    .collect();
+                parts.map(|p| format!("{{{}}}", p.join(", ")))
+            }
+            Value::Array(items) => {
+                let parts: Option<Vec<String>> = items
+                    .iter()
+                    .map(|x| match x {
+                        Value::Array(_) | Value::Object(_) => None,
+                        x => plain(x),
+                    })
+                    .collect();
+                parts.map(|p| format!("[{}]", p.join(", ")))
+            }
+        }
+    }
+    let text = match v {
+        Value::Array(items) if items.is_empty() => "(none)".to_string(),
+        Value::Array(items) => items
+            .iter()
+            .map(plain)
+            .collect::<Option<Vec<_>>>()
+            .map_or_else(
+                || format!("{} entries (see manifest.json)", items.len()),
+                |x| x.join(", "),
+            ),
+        Value::Object(map) if map.is_empty() => "(none)".to_string(),
+        other => plain(other).unwrap_or_default(),
+    };
+    let short: String = text.chars().take(160).collect();
+    if short.len() < text.len() {
+        format!("{short} …")
+    } else {
+        text
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Charts
+
+const ALLIANCE: RGBColor = PALETTE[2];
+const RIVALRY: RGBColor = PALETTE[5];
+const ALIGNMENT: RGBColor = PALETTE[0];
+/// The dark end of the heat maps' colour scales.
+const ALLIANCE_DARK: RGBColor = RGBColor(0, 90, 60);
+const RIVALRY_DARK: RGBColor = RGBColor(165, 15, 21);
+const UNDEFINED: RGBColor = RGBColor(225, 225, 225);
+/// The lines between heat-map cells (visible on white cells too).
+const CELL_EDGE: RGBColor = RGBColor(210, 210, 210);
+
+/// The x axis of a factor.
+#[derive(Debug, Clone, PartialEq)]
+enum Axis {
+    /// Numbers from `low` to `high`.
+    Numeric { low: f64, high: f64 },
+    /// Categories at 0, 1, 2, …
+    Categories(Vec<String>),
+}
+
+impl Axis {
+    fn range(&self) -> (f64, f64) {
+        match self {
+            Self::Numeric { low, high } if high > low => {
+                let pad = 0.04 * (high - low);
+                (low - pad, high + pad)
+            }
+            Self::Numeric { low, .. } => (low - 0.5, low + 0.5),
+            Self::Categories(c) => (-0.5, c.len().max(1) as f64 - 0.5),
+        }
+    }
+
+    fn label(&self, x: f64) -> String {
+        match self {
+            Self::Numeric { .. } => num(x),
+            Self::Categories(c) => {
+                let k = x.round();
+                if (x - k).abs() < 1e-6 && k >= 0.0 {
+                    c.get(k as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            }
+        }
+    }
+
+    fn ticks(&self) -> usize {
+        match self {
+            Self::Numeric { .. } => 6,
+            Self::Categories(c) => c.len() + 1,
+        }
+    }
+
+    fn is_numeric(&self) -> bool {
+        matches!(self, Self::Numeric { .. })
+    }
+}
+
+/// How a legend entry shows its series.
+#[derive(Debug, Clone, Copy)]
+enum Key {
+    Line(RGBColor),
+    Dot(RGBColor),
+    Block(RGBColor),
+    Whisker,
+}
+
+/// Legend entries in rows of columns `column` pixels wide, from the top of `root`. Returns the
+/// height used.
+fn legend(root: &Area<'_>, entries: &[(String, Vec<Key>)], column: i32) -> Result<i32, String> {
+    let (width, _) = root.dim_in_pixel();
+    let per_row = ((width as i32 - 20) / column).max(1) as usize;
+    let row_h = 22;
+    for (k, (label, keys)) in entries.iter().enumerate() {
+        let x = 20 + column * (k % per_row) as i32;
+        let y = 16 + row_h * (k / per_row) as i32;
+        for key in keys {
+            match *key {
+                Key::Line(c) => root
+                    .draw(&PathElement::new(
+                        vec![(x, y), (x + 22, y)],
+                        c.stroke_width(2),
+                    ))
+                    .map_err(e)?,
+                Key::Dot(c) => root
+                    .draw(&Circle::new((x + 11, y), 4, c.filled()))
+                    .map_err(e)?,
+                Key::Block(c) => root
+                    .draw(&Rectangle::new([(x, y - 6), (x + 22, y + 6)], c.filled()))
+                    .map_err(e)?,
+                Key::Whisker => {
+                    root.draw(&PathElement::new(
+                        vec![(x, y), (x + 22, y)],
+                        BLACK.stroke_width(1),
+                    ))
+                    .map_err(e)?;
+                    for end in [x, x + 22] {
+                        root.draw(&PathElement::new(
+                            vec![(end, y - 4), (end, y + 4)],
+                            BLACK.stroke_width(1),
+                        ))
+                        .map_err(e)?;
+                    }
+                }
+            }
+        }
+        root.draw(&Text::new(
+            label.clone(),
+            (x + 30, y),
+            text_style(12.0, HPos::Left, VPos::Center),
+        ))
+        .map_err(e)?;
+    }
+    Ok(16 + row_h * entries.len().div_ceil(per_row) as i32)
+}
+
+fn legend_height(entries: usize, width: u32, column: u32) -> u32 {
+    let per_row = ((width - 20) / column).max(1) as usize;
+    16 + 22 * entries.div_ceil(per_row) as u32
+}
+
+/// Runs of consecutive defined values (lines break where a value is undefined).
+fn segments(points: &[(f64, Option<f64>)]) -> Vec<Vec<(f64, f64)>> {
+    let mut out: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+    for &(x, y) in points {
+        match (y, out.last_mut()) {
+            (Some(y), Some(last)) => last.push((x, y)),
+            (None, Some(last)) if !last.is_empty() => out.push(Vec::new()),
+            _ => {}
+        }
+    }
+    out.retain(|s| !s.is_empty());
+    out
+}
+
+/// One point of a line chart: the factor's value and the pair's outputs there.
+#[derive(Debug, Clone, PartialEq)]
+struct LinePoint {
+    x: f64,
+    alliance: Option<f64>,
+    rivalry: Option<f64>,
+    mean: Option<f64>,
+    q05: Option<f64>,
+    q95: Option<f64>,
+}
+
+/// One pair's row of the line chart.
+#[derive(Debug, Clone, PartialEq)]
+struct LinePanel {
+    label: String,
+    points: Vec<LinePoint>,
+}
+
+/// Line charts against one factor: per pair, P(alliance) and P(rivalry) (left) and the mean
+/// alignment with its 5–95 % band (right). Categories are drawn as points, not joined.
+fn line_chart(panels: &[LinePanel], axis: &Axis, x_desc: &str) -> Result<String, ChartError> {
+    let width = 900;
+    let entries = vec![
+        (
+            "P(alliance)".to_string(),
+            vec![Key::Line(ALLIANCE), Key::Dot(ALLIANCE)],
+        ),
+        (
+            "P(rivalry)".to_string(),
+            vec![Key::Line(RIVALRY), Key::Dot(RIVALRY)],
+        ),
+        (
+            "mean alignment".to_string(),
+            vec![Key::Line(ALIGNMENT), Key::Dot(ALIGNMENT)],
+        ),
+        (
+            "5–95 % of runs".to_string(),
+            vec![Key::Block(ramp(ALIGNMENT, 0.22))],
+        ),
+    ];
+    let legend_h = legend_height(entries.len(), width, 200);
+    let rows = panels.len().max(1) as u32;
+    let join = axis.is_numeric();
+    let (x0, x1) = axis.range();
+    svg(
+        "sweep-lines",
+        &format!("P(alliance), P(rivalry) and alignment against {x_desc}, per pair"),
+        (width, legend_h + 260 * rows),
+        |root| {
+            let used = legend(root, &entries, 200)?;
+            let (_, plots) = root.split_vertically(used);
+            let areas = plots.split_evenly((rows as usize, 2));
+            for (k, panel) in panels.iter().enumerate() {
+                let (Some(left), Some(right)) = (areas.get(2 * k), areas.get(2 * k + 1)) else {
+                    break;
+                };
+                let mut chart = ChartBuilder::on(left)
+                    .caption(format!("{}: probabilities", panel.label), (FONT, 15))
+                    .margin(8)
+                    .margin_right(20)
+                    .x_label_area_size(40)
+                    .y_label_area_size(44)
+                    .build_cartesian_2d(x0..x1, 0.0..1.0)
+                    .map_err(e)?;
+                chart
+                    .configure_mesh()
+                    .light_line_style(WHITE)
+                    .bold_line_style(GRID)
+                    .x_labels(axis.ticks())
+                    .y_labels(6)
+                    .x_desc(x_desc)
+                    .x_label_formatter(&|x| axis.label(*x))
+                    .y_label_formatter(&|p| format!("{p:.1}"))
+                    .label_style((FONT, 12))
+                    .axis_desc_style((FONT, 12))
+                    .draw()
+                    .map_err(e)?;
+                for (colour, get) in [
+                    (
+                        ALLIANCE,
+                        (|p: &LinePoint| p.alliance) as fn(&LinePoint) -> Option<f64>,
+                    ),
+                    (RIVALRY, |p: &LinePoint| p.rivalry),
+                ] {
+                    let pts: Vec<(f64, Option<f64>)> =
+                        panel.points.iter().map(|p| (p.x, get(p))).collect();
+                    for seg in segments(&pts) {
+                        if join {
+                            chart
+                                .draw_series(LineSeries::new(
+                                    seg.iter().copied(),
+                                    colour.stroke_width(2),
+                                ))
+                                .map_err(e)?;
+                        }
+                        chart
+                            .draw_series(seg.iter().map(|&p| Circle::new(p, 3, colour.filled())))
+                            .map_err(e)?;
+                    }
+                }
+                let mut chart = ChartBuilder::on(right)
+                    .caption(
+                        format!("{}: alignment at the horizon", panel.label),
+                        (FONT, 15),
+                    )
+                    .margin(8)
+                    .margin_right(20)
+                    .x_label_area_size(40)
+                    .y_label_area_size(44)
+                    .build_cartesian_2d(x0..x1, -1.0..1.0)
+                    .map_err(e)?;
+                chart
+                    .configure_mesh()
+                    .light_line_style(WHITE)
+                    .bold_line_style(GRID)
+                    .x_labels(axis.ticks())
+                    .y_labels(5)
+                    .x_desc(x_desc)
+                    .x_label_formatter(&|x| axis.label(*x))
+                    .y_label_formatter(&|a| format!("{a:+.1}"))
+                    .label_style((FONT, 12))
+                    .axis_desc_style((FONT, 12))
+                    .draw()
+                    .map_err(e)?;
+                chart
+                    .draw_series(LineSeries::new(
+                        [(x0, 0.0), (x1, 0.0)],
+                        RGBColor(150, 150, 150).stroke_width(1),
+                    ))
+                    .map_err(e)?;
+                let banded: Vec<(f64, f64, f64)> = panel
+                    .points
+                    .iter()
+                    .filter_map(|p| Some((p.x, p.q05?, p.q95?)))
+                    .collect();
+                if join && banded.len() > 1 {
+                    let band: Vec<(f64, f64)> = banded
+                        .iter()
+                        .map(|b| (b.0, b.2))
+                        .chain(banded.iter().rev().map(|b| (b.0, b.1)))
+                        .collect();
+                    chart
+                        .draw_series(std::iter::once(Polygon::new(
+                            band,
+                            ALIGNMENT.mix(0.22).filled(),
+                        )))
+                        .map_err(e)?;
+                } else {
+                    for &(x, lo, hi) in &banded {
+                        chart
+                            .draw_series(std::iter::once(Rectangle::new(
+                                [(x - 0.15, lo), (x + 0.15, hi)],
+                                ALIGNMENT.mix(0.22).filled(),
+                            )))
+                            .map_err(e)?;
+                    }
+                }
+                let pts: Vec<(f64, Option<f64>)> =
+                    panel.points.iter().map(|p| (p.x, p.mean)).collect();
+                for seg in segments(&pts) {
+                    if join {
+                        chart
+                            .draw_series(LineSeries::new(
+                                seg.iter().copied(),
+                                ALIGNMENT.stroke_width(2),
+                            ))
+                            .map_err(e)?;
+                    }
+                    chart
+                        .draw_series(seg.iter().map(|&p| Circle::new(p, 3, ALIGNMENT.filled())))
+                        .map_err(e)?;
+                }
+            }
+            Ok(())
+        },
+    )
+}
+
+/// White to `dark` as `x` goes from 0 to 1.
+fn ramp(dark: RGBColor, x: f64) -> RGBColor {
+    let x = x.clamp(0.0, 1.0);
+    let mix = |a: u8| (255.0 + (f64::from(a) - 255.0) * x).round() as u8;
+    RGBColor(mix(dark.0), mix(dark.1), mix(dark.2))
+}
+
+/// One pair's heat map: `values[row][column]`, rows the second factor's levels (the first
+/// at the bottom), columns the first factor's.
+#[derive(Debug, Clone, PartialEq)]
+struct HeatPanel {
+    label: String,
+    values: Vec<Vec<Option<f64>>>,
+}
+
+/// Heat maps of a probability over two factors' levels, one panel per pair, with a colour
+/// scale from 0 (white) to 1 (`dark`); cell values printed when the grid is at most
+/// [`CELL_VALUES_UP_TO`] levels on each side.
+#[allow(clippy::too_many_arguments)]
+fn heat_chart(
+    chart: &'static str,
+    what: &str,
+    panels: &[HeatPanel],
+    xs: &[String],
+    ys: &[String],
+    (x_desc, y_desc): (&str, &str),
+    dark: RGBColor,
+) -> Result<String, ChartError> {
+    let cols = if panels.len() > 1 { 2 } else { 1 };
+    let rows = panels.len().div_ceil(cols).max(1);
+    let panel_w: i32 = if cols == 2 { 450 } else { 620 };
+    let (nx, ny) = (xs.len().max(1) as i32, ys.len().max(1) as i32);
+    let longest_y = ys.iter().map(|s| s.chars().count()).max().unwrap_or(1) as i32;
+    let left = 30 + (7 * longest_y + 10).clamp(30, 110);
+    let cell_w = ((panel_w - left - 16) / nx).max(4);
+    let cell_h = cell_w.min(360 / ny).max(4);
+    let (caption, bottom) = (28, 54);
+    let panel_h = caption + cell_h * ny + bottom;
+    let scale_h = 50;
+    let width = panel_w * cols as i32;
+    let height = scale_h + panel_h * rows as i32;
+    let show_values = xs.len() <= CELL_VALUES_UP_TO && ys.len() <= CELL_VALUES_UP_TO;
+    let font = (f64::from(cell_w.min(cell_h)) * 0.34).clamp(8.0, 12.0);
+    let x_every = xs.len().div_ceil(CELL_VALUES_UP_TO).max(1);
+    let y_every = ys.len().div_ceil(CELL_VALUES_UP_TO * 2).max(1);
+    svg(chart, what, (width as u32, height as u32), |root| {
+        // Colour scale.
+        let (sx, sy, sw) = (20, 14, 240);
+        root.draw(&Text::new(
+            format!("{what}:"),
+            (sx, sy + 6),
+            text_style(12.0, HPos::Left, VPos::Center),
+        ))
+        .map_err(e)?;
+        let bar_x = sx + 130;
+        let steps = 40;
+        for k in 0..steps {
+            root.draw(&Rectangle::new(
+                [
+                    (bar_x + sw * k / steps, sy),
+                    (bar_x + sw * (k + 1) / steps, sy + 12),
+                ],
+                ramp(dark, f64::from(k) / f64::from(steps - 1)).filled(),
+            ))
+            .map_err(e)?;
+        }
+        root.draw(&Rectangle::new(
+            [(bar_x, sy), (bar_x + sw, sy + 12)],
+            GRID.stroke_width(1),
+        ))
+        .map_err(e)?;
+        for (k, label) in ["0", "0.25", "0.5", "0.75", "1"].iter().enumerate() {
+            let x = bar_x + sw * k as i32 / 4;
+            root.draw(&PathElement::new(
+                vec![(x, sy + 12), (x, sy + 16)],
+                BLACK.stroke_width(1),
+            ))
+            .map_err(e)?;
+            root.draw(&Text::new(
+                label.to_string(),
+                (x, sy + 18),
+                text_style(11.0, HPos::Center, VPos::Top),
+            ))
+            .map_err(e)?;
+        }
+        root.draw(&Rectangle::new(
+            [(bar_x + sw + 24, sy), (bar_x + sw + 36, sy + 12)],
+            UNDEFINED.filled(),
+        ))
+        .map_err(e)?;
+        root.draw(&Text::new(
+            "undefined",
+            (bar_x + sw + 42, sy + 6),
+            text_style(11.0, HPos::Left, VPos::Center),
+        ))
+        .map_err(e)?;
+
+        for (k, panel) in panels.iter().enumerate() {
+            let ox = panel_w * (k % cols) as i32;
+            let oy = scale_h + panel_h * (k / cols) as i32;
+            let gx = ox + left;
+            let gy = oy + caption;
+            root.draw(&Text::new(
+                panel.label.clone(),
+                (gx + cell_w * nx / 2, oy + 12),
+                text_style(15.0, HPos::Center, VPos::Center),
+            ))
+            .map_err(e)?;
+            for r in 0..ny {
+                // Row r of the values is drawn from the bottom up.
+                let y = gy + cell_h * (ny - 1 - r);
+                for c in 0..nx {
+                    let x = gx + cell_w * c;
+                    let v = panel
+                        .values
+                        .get(r as usize)
+                        .and_then(|row| row.get(c as usize))
+                        .copied()
+                        .flatten();
+                    let fill = v.map_or(UNDEFINED, |v| ramp(dark, v));
+                    root.draw(&Rectangle::new(
+                        [(x, y), (x + cell_w, y + cell_h)],
+                        fill.filled(),
+                    ))
+                    .map_err(e)?;
+                    if show_values {
+                        let ink = if v.is_some_and(|v| v > 0.55) {
+                            WHITE
+                        } else {
+                            BLACK
+                        };
+                        root.draw(&Text::new(
+                            v.map_or("—".to_string(), |v| format!("{v:.2}")),
+                            (x + cell_w / 2, y + cell_h / 2),
+                            text_style(font, HPos::Center, VPos::Center).color(&ink),
+                        ))
+                        .map_err(e)?;
+                    }
+                }
+            }
+            for c in 0..=nx {
+                root.draw(&PathElement::new(
+                    vec![(gx + cell_w * c, gy), (gx + cell_w * c, gy + cell_h * ny)],
+                    CELL_EDGE.stroke_width(1),
+                ))
+                .map_err(e)?;
+            }
+            for r in 0..=ny {
+                root.draw(&PathElement::new(
+                    vec![(gx, gy + cell_h * r), (gx + cell_w * nx, gy + cell_h * r)],
+                    CELL_EDGE.stroke_width(1),
+                ))
+                .map_err(e)?;
+            }
+            for (c, label) in xs.iter().enumerate() {
+                if c % x_every != 0 {
+                    continue;
+                }
+                root.draw(&Text::new(
+                    label.clone(),
+                    (gx + cell_w * c as i32 + cell_w / 2, gy + cell_h * ny + 5),
+                    text_style(11.0, HPos::Center, VPos::Top),
+                ))
+                .map_err(e)?;
+            }
+            root.draw(&Text::new(
+                x_desc.to_string(),
+                (gx + cell_w * nx / 2, gy + cell_h * ny + 30),
+                text_style(12.0, HPos::Center, VPos::Top),
+            ))
+            .map_err(e)?;
+            for (r, label) in ys.iter().enumerate() {
+                if r % y_every != 0 {
+                    continue;
+                }
+                let y = gy + cell_h * (ny - 1 - r as i32) + cell_h / 2;
+                root.draw(&Text::new(
+                    label.clone(),
+                    (gx - 5, y),
+                    text_style(11.0, HPos::Right, VPos::Center),
+                ))
+                .map_err(e)?;
+            }
+            root.draw(&Text::new(
+                y_desc.to_string(),
+                (ox + 12, gy + cell_h * ny / 2),
+                text_style(12.0, HPos::Center, VPos::Center).transform(FontTransform::Rotate270),
+            ))
+            .map_err(e)?;
+        }
+        Ok(())
+    })
+}
+
+/// An estimate and its interval, when known.
+type Estimate = (Option<f64>, Option<(f64, f64)>);
+
+/// One factor's bars in an index chart: per series, the estimate and its interval.
+#[derive(Debug, Clone, PartialEq)]
+struct IndexBars {
+    factor: String,
+    values: Vec<Estimate>,
+}
+
+/// One panel of an index chart: a pair and output, factors most important first.
+#[derive(Debug, Clone, PartialEq)]
+struct IndexPanel {
+    label: String,
+    bars: Vec<IndexBars>,
+}
+
+/// "Nice" ticks covering `lo..hi`, about `n` of them.
+fn ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+    let span = (hi - lo).max(1e-12);
+    let raw = span / n.max(1) as f64;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag);
+    let first = (lo / step).ceil() as i64;
+    let last = (hi / step).floor() as i64;
+    (first..=last).map(|k| k as f64 * step).collect()
+}
+
+/// Horizontal bar charts of sensitivity indices ("tornado"): one panel per pair, one row per
+/// factor (the most important at the top), one thin bar per series (`series`: name and
+/// colour) with its interval as a whisker and its value at the end.
+fn index_chart(
+    chart: &'static str,
+    what: &str,
+    panels: &[IndexPanel],
+    series: &[(&str, RGBColor)],
+    x_desc: &str,
+) -> Result<String, ChartError> {
+    let width: i32 = 900;
+    let longest = panels
+        .iter()
+        .flat_map(|p| p.bars.iter().map(|b| b.factor.chars().count()))
+        .max()
+        .unwrap_or(8) as i32;
+    let left = (7 * longest + 20).clamp(100, 320);
+    let right = 70;
+    let bar_h = 11;
+    let row_h = 10 + bar_h * series.len().max(1) as i32;
+    let (caption, axis_h, gap) = (26, 50, 14);
+    let panel_h = |p: &IndexPanel| caption + row_h * p.bars.len().max(1) as i32 + axis_h + gap;
+    let mut entries: Vec<(String, Vec<Key>)> = series
+        .iter()
+        .map(|(name, c)| (name.to_string(), vec![Key::Block(*c)]))
+        .collect();
+    entries.push(("95 % interval (bootstrap)".to_string(), vec![Key::Whisker]));
+    let legend_h = legend_height(entries.len(), width as u32, 220) as i32;
+    let height = legend_h + panels.iter().map(panel_h).sum::<i32>();
+    svg(chart, what, (width as u32, height.max(60) as u32), |root| {
+        legend(root, &entries, 220)?;
+        let mut oy = legend_h;
+        for panel in panels {
+            let values: Vec<f64> = panel
+                .bars
+                .iter()
+                .flat_map(|b| {
+                    b.values.iter().flat_map(|(v, ci)| {
+                        v.iter()
+                            .copied()
+                            .chain(ci.iter().flat_map(|(l, h)| [*l, *h]))
+                    })
+                })
+                .collect();
+            let lo = values.iter().copied().fold(0.0, f64::min);
+            let mut hi = values.iter().copied().fold(0.0, f64::max);
+            if hi - lo < 1e-12 {
+                hi = lo + 1.0;
+            }
+            let pad = 0.04 * (hi - lo);
+            let (lo, hi) = (if lo < 0.0 { lo - pad } else { lo }, hi + pad);
+            let x0 = left;
+            let x1 = width - right;
+            let px = |v: f64| x0 + ((v - lo) / (hi - lo) * f64::from(x1 - x0)).round() as i32;
+            root.draw(&Text::new(
+                panel.label.clone(),
+                (x0, oy + 12),
+                text_style(15.0, HPos::Left, VPos::Center),
+            ))
+            .map_err(e)?;
+            let top = oy + caption;
+            let bottom = top + row_h * panel.bars.len().max(1) as i32;
+            let marks = ticks(lo, hi, 6);
+            for &t in &marks {
+                let x = px(t);
+                root.draw(&PathElement::new(
+                    vec![(x, top), (x, bottom)],
+                    GRID.stroke_width(1),
+                ))
+                .map_err(e)?;
+                root.draw(&PathElement::new(
+                    vec![(x, bottom), (x, bottom + 4)],
+                    BLACK.stroke_width(1),
+                ))
+                .map_err(e)?;
+                root.draw(&Text::new(
+                    num(t),
+                    (x, bottom + 6),
+                    text_style(11.0, HPos::Center, VPos::Top),
+                ))
+                .map_err(e)?;
+            }
+            root.draw(&PathElement::new(
+                vec![(x0, bottom), (x1, bottom)],
+                BLACK.stroke_width(1),
+            ))
+            .map_err(e)?;
+            root.draw(&Text::new(
+                x_desc.to_string(),
+                ((x0 + x1) / 2, bottom + 24),
+                text_style(12.0, HPos::Center, VPos::Top),
+            ))
+            .map_err(e)?;
+            root.draw(&PathElement::new(
+                vec![(px(0.0), top), (px(0.0), bottom)],
+                BLACK.stroke_width(1),
+            ))
+            .map_err(e)?;
+            for (r, bars) in panel.bars.iter().enumerate() {
+                let y = top + row_h * r as i32;
+                root.draw(&Text::new(
+                    bars.factor.clone(),
+                    (x0 - 8, y + row_h / 2),
+                    text_style(12.0, HPos::Right, VPos::Center),
+                ))
+                .map_err(e)?;
+                for (k, ((v, ci), (_, colour))) in bars.values.iter().zip(series).enumerate() {
+                    let (by, bh) = (y + 5 + bar_h * k as i32, bar_h - 2);
+                    let Some(v) = *v else { continue };
+                    let (a, b) = (px(0.0).min(px(v)), px(0.0).max(px(v)));
+                    root.draw(&Rectangle::new(
+                        [(a, by), (b.max(a + 1), by + bh)],
+                        colour.filled(),
+                    ))
+                    .map_err(e)?;
+                    let mut end = b;
+                    if let Some((l, h)) = *ci {
+                        let (l, h, mid) = (px(l), px(h), by + bh / 2);
+                        root.draw(&PathElement::new(
+                            vec![(l, mid), (h, mid)],
+                            BLACK.stroke_width(1),
+                        ))
+                        .map_err(e)?;
+                        for x in [l, h] {
+                            root.draw(&PathElement::new(
+                                vec![(x, by), (x, by + bh)],
+                                BLACK.stroke_width(1),
+                            ))
+                            .map_err(e)?;
+                        }
+                        end = end.max(h);
+                    }
+                    root.draw(&Text::new(
+                        fmt_num(v, 2),
+                        (end + 4, by + bh / 2),
+                        text_style(10.0, HPos::Left, VPos::Center),
+                    ))
+                    .map_err(e)?;
+                }
+            }
+            oy += panel_h(panel);
+        }
+        Ok(())
+    })
+}
+
+/// One factor's scatter: per pair, (x, y) points.
+#[derive(Debug, Clone, PartialEq)]
+struct ScatterPanel {
+    factor: String,
+    axis: Axis,
+    series: Vec<Vec<(f64, f64)>>,
+}
+
+/// Small scatter charts of an output against each factor, one colour per pair.
+fn scatter_chart(
+    panels: &[ScatterPanel],
+    pairs: &[String],
+    output: Output,
+) -> Result<String, ChartError> {
+    let width: u32 = 900;
+    let cols = panels.len().clamp(1, 3);
+    let rows = panels.len().div_ceil(cols).max(1);
+    let entries: Vec<(String, Vec<Key>)> = pairs
+        .iter()
+        .enumerate()
+        .map(|(k, p)| (p.clone(), vec![Key::Dot(PALETTE[k % PALETTE.len()])]))
+        .collect();
+    let legend_h = legend_height(entries.len(), width, 140);
+    let y_range = if output.is_probability() {
+        0.0..1.0
+    } else {
+        -1.0..1.0
+    };
+    svg(
+        "sweep-scatter",
+        &format!("{} of the chosen pairs against each factor", output.words()),
+        (width, legend_h + 280 * rows as u32),
+        |root| {
+            let used = legend(root, &entries, 140)?;
+            let (_, plots) = root.split_vertically(used);
+            let areas = plots.split_evenly((rows, cols));
+            for (panel, area) in panels.iter().zip(areas.iter()) {
+                let (x0, x1) = panel.axis.range();
+                let mut chart = ChartBuilder::on(area)
+                    .caption(&panel.factor, (FONT, 14))
+                    .margin(8)
+                    .margin_right(16)
+                    .x_label_area_size(30)
+                    .y_label_area_size(40)
+                    .build_cartesian_2d(x0..x1, y_range.clone())
+                    .map_err(e)?;
+                chart
+                    .configure_mesh()
+                    .light_line_style(WHITE)
+                    .bold_line_style(GRID)
+                    .x_labels(panel.axis.ticks().min(5))
+                    .y_labels(5)
+                    .x_label_formatter(&|x| panel.axis.label(*x))
+                    .y_label_formatter(&|p| format!("{p:.1}"))
+                    .label_style((FONT, 11))
+                    .draw()
+                    .map_err(e)?;
+                for (k, pts) in panel.series.iter().enumerate() {
+                    let colour = PALETTE[k % PALETTE.len()];
+                    chart
+                        .draw_series(
+                            pts.iter()
+                                .map(|&p| Circle::new(p, 3, colour.mix(0.75).filled())),
+                        )
+                        .map_err(e)?;
+                }
+            }
+            Ok(())
+        },
+    )
+}
+
+// ------------------------------------------------------------------------------------------
+// The analyses: charts, readings and tables shared by the page and the study's report
+
+/// The points of a one-factor sweep in the factor's order, each value once.
+fn ordered_points(s: &Sweep, axis: &Axis) -> Vec<usize> {
+    let mut order: Vec<(f64, usize)> = (0..s.points.len())
+        .map(|p| (s.x_of(0, p, axis), p))
+        .collect();
+    order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    order.dedup_by(|b, a| a.0 == b.0);
+    order.into_iter().map(|x| x.1).collect()
+}
+
+fn line_panels(s: &Sweep, pairs: &[usize], axis: &Axis, order: &[usize]) -> Vec<LinePanel> {
+    pairs
+        .iter()
+        .map(|&q| LinePanel {
+            label: s.pair_name(q),
+            points: order
+                .iter()
+                .map(|&p| LinePoint {
+                    x: s.x_of(0, p, axis),
+                    alliance: s.value(q, p, Output::PAllianceEnd),
+                    rivalry: s.value(q, p, Output::PRivalryEnd),
+                    mean: s.value(q, p, Output::MeanAlignmentEnd),
+                    q05: s.value(q, p, Output::Q05AlignmentEnd),
+                    q95: s.value(q, p, Output::Q95AlignmentEnd),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// "`f` from A to B takes P(X alliance) from 0.99 to 0.00 …": a one-factor reading of a pair.
+fn one_factor_reading(s: &Sweep, q: usize, order: &[usize]) -> String {
+    let f = &s.factors[0];
+    let pw = pair_words(s, q);
+    let series = |o: Output| -> Vec<(usize, f64)> {
+        order
+            .iter()
+            .filter_map(|&p| Some((p, s.value(q, p, o)?)))
+            .collect()
+    };
+    let alliance = series(Output::PAllianceEnd);
+    let rivalry = series(Output::PRivalryEnd);
+    if !f.is_numeric() {
+        let parts: Vec<String> = order
+            .iter()
+            .map(|&p| {
+                format!(
+                    "{} {}",
+                    code(&s.values[p][0].text()),
+                    opt(s.value(q, p, Output::PAllianceEnd), 2)
+                )
+            })
+            .collect();
+        return format!(
+            "{} by {}: {}.",
+            Output::PAllianceEnd.of_pair(&pw),
+            code(&f.path),
+            parts.join(", ")
+        );
+    }
+    let (Some(first), Some(last)) = (alliance.first(), alliance.last()) else {
+        return format!(
+            "{} is undefined at every point.",
+            Output::PAllianceEnd.of_pair(&pw)
+        );
+    };
+    let x = |p: usize| num(s.values[p][0].number().unwrap_or_default());
+    let mut text = format!(
+        "{} from {} to {} takes {} from {} to {}",
+        code(&f.path),
+        x(first.0),
+        x(last.0),
+        Output::PAllianceEnd.of_pair(&pw),
+        fmt_num(first.1, 2),
+        fmt_num(last.1, 2)
+    );
+    if let (Some(a), Some(b)) = (rivalry.first(), rivalry.last()) {
+        let _ = write!(
+            text,
+            " and {} from {} to {}",
+            Output::PRivalryEnd.of_pair(&pw),
+            fmt_num(a.1, 2),
+            fmt_num(b.1, 2)
+        );
+    }
+    text.push('.');
+    if let Some(w) = alliance
+        .windows(2)
+        .find(|w| (w[0].1 - 0.5) * (w[1].1 - 0.5) < 0.0)
+    {
+        let _ = write!(
+            text,
+            " P(alliance) crosses one half between {} and {}.",
+            x(w[0].0),
+            x(w[1].0)
+        );
+    }
+    let (hi, lo) = alliance
+        .iter()
+        .fold((alliance[0], alliance[0]), |(h, l), &v| {
+            (if v.1 > h.1 { v } else { h }, if v.1 < l.1 { v } else { l })
+        });
+    let ends = |v: (usize, f64)| v.0 == first.0 || v.0 == last.0;
+    if !ends(hi) && hi.1 > first.1.max(last.1) + 0.02 {
+        let _ = write!(
+            text,
+            " It is highest in between: {} at {}.",
+            fmt_num(hi.1, 2),
+            x(hi.0)
+        );
+    } else if !ends(lo) && lo.1 < first.1.min(last.1) - 0.02 {
+        let _ = write!(
+            text,
+            " It is lowest in between: {} at {}.",
+            fmt_num(lo.1, 2),
+            x(lo.0)
+        );
+    }
+    text
+}
+
+/// The one-factor analysis: chart, readings, how to read it, and (on the page) the table.
+fn one_factor(o: &mut String, s: &Sweep, pairs: &[usize], full: bool) -> Result<(), SweepError> {
+    let axis = s.axis(0);
+    let order = ordered_points(s, &axis);
+    let f = &s.factors[0].path;
+    let chart = line_chart(&line_panels(s, pairs, &axis, &order), &axis, f)?;
+    let id = if full { "lines" } else { "drivers-lines" };
+    let _ = writeln!(
+        o,
+        "<figure id=\"{id}\">{chart}<figcaption>Per pair, against {} ({} values{}): left, the probability of alliance (green) and of rivalry (red) at the horizon; right, the mean alignment at the horizon (blue line) and the band holding 90 % of the runs (5 % to 95 %).</figcaption></figure>",
+        code(f),
+        order.len(),
+        if axis.is_numeric() {
+            ""
+        } else {
+            ", categories"
+        }
+    );
+    if !full {
+        return Ok(());
+    }
+    let _ = writeln!(
+        o,
+        "<h3>How to read these charts</h3>\n<p>Each point is one study of {} runs with the factor set to the value on the x axis and everything else as in the scenario. The runs use the same random numbers at every point, so a change from one point to the next is the factor's doing, not sampling noise. A steep stretch of a line is where the factor decides the outcome; a flat line means it does not matter in this range. Probabilities are threshold statistics and can jump while the alignment moves gently: read them with the mean alignment and its band on the right.</p>",
+        s.runs
+            .map_or("the same number of".to_string(), |r| r.to_string())
+    );
+    let _ = writeln!(
+        o,
+        "<table><caption>The numbers behind the charts</caption><tr><th>{}</th><th>pair</th><th>P(alliance)</th><th>P(ever allied)</th><th>P(rivalry)</th><th>mean alignment</th><th>5 %</th><th>median</th><th>95 %</th></tr>",
+        esc(f)
+    );
+    for &q in pairs {
+        for &p in &order {
+            let v = |out: Output, d: usize| opt(s.value(q, p, out), d);
+            let _ = writeln!(
+                o,
+                "<tr><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                esc(&s.values[p][0].text()),
+                esc(&s.pair_name(q)),
+                v(Output::PAllianceEnd, 3),
+                v(Output::PAllianceEver, 3),
+                v(Output::PRivalryEnd, 3),
+                v(Output::MeanAlignmentEnd, 3),
+                v(Output::Q05AlignmentEnd, 3),
+                v(Output::Q50AlignmentEnd, 3),
+                v(Output::Q95AlignmentEnd, 3)
+            );
+        }
+    }
+    let _ = writeln!(o, "</table>");
+    Ok(())
+}
+
+/// The grid of a two-factor sweep: `index[row][col]` = the point at (level col of the first
+/// factor, level row of the second).
+fn grid_points(s: &Sweep) -> (Vec<Level>, Vec<Level>, Vec<Vec<Option<usize>>>) {
+    let (l0, l1) = (s.levels(0), s.levels(1));
+    let mut index = vec![vec![None; l0.len()]; l1.len()];
+    for (p, row) in s.values.iter().enumerate() {
+        if let (Some(c), Some(r)) = (
+            l0.iter().position(|l| *l == row[0]),
+            l1.iter().position(|l| *l == row[1]),
+        ) {
+            index[r][c] = Some(p);
+        }
+    }
+    (l0, l1, index)
+}
+
+/// The range of an output's means over each level of each factor (averaged over the other):
+/// how far each factor alone moves it.
+fn main_effects(s: &Sweep, q: usize, output: Output, index: &[Vec<Option<usize>>]) -> [f64; 2] {
+    let mean = |v: Vec<f64>| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
+    let range = |m: Vec<Option<f64>>| {
+        let m: Vec<f64> = m.into_iter().flatten().collect();
+        if m.is_empty() {
+            0.0
+        } else {
+            m.iter().copied().fold(f64::MIN, f64::max) - m.iter().copied().fold(f64::MAX, f64::min)
+        }
+    };
+    let cols = index.first().map_or(0, Vec::len);
+    let by_col = (0..cols)
+        .map(|c| {
+            mean(
+                index
+                    .iter()
+                    .filter_map(|row| s.value(q, row[c]?, output))
+                    .collect(),
+            )
+        })
+        .collect();
+    let by_row = index
+        .iter()
+        .map(|row| {
+            mean(
+                row.iter()
+                    .filter_map(|p| s.value(q, (*p)?, output))
+                    .collect(),
+            )
+        })
+        .collect();
+    [range(by_col), range(by_row)]
+}
+
+fn grid_reading(s: &Sweep, q: usize, index: &[Vec<Option<usize>>]) -> String {
+    let pw = pair_words(s, q);
+    let what = Output::PAllianceEnd.of_pair(&pw);
+    let cells: Vec<(usize, f64)> = index
+        .iter()
+        .flatten()
+        .filter_map(|p| *p)
+        .filter_map(|p| Some((p, s.value(q, p, Output::PAllianceEnd)?)))
+        .collect();
+    let Some(&first) = cells.first() else {
+        return format!("{what} is undefined at every point.");
+    };
+    let (lo, hi) = cells.iter().fold((first, first), |(l, h), &v| {
+        (if v.1 < l.1 { v } else { l }, if v.1 > h.1 { v } else { h })
+    });
+    let at = |p: usize| {
+        format!(
+            "{} = {}, {} = {}",
+            code(&s.factors[0].path),
+            esc(&s.values[p][0].text()),
+            code(&s.factors[1].path),
+            esc(&s.values[p][1].text())
+        )
+    };
+    let [m0, m1] = main_effects(s, q, Output::PAllianceEnd, index);
+    let mut text = format!(
+        "{what} ranges from {} ({}) to {} ({}).",
+        fmt_num(lo.1, 2),
+        at(lo.0),
+        fmt_num(hi.1, 2),
+        at(hi.0)
+    );
+    if hi.1 - lo.1 > 0.0 {
+        let (big, small) = if m0 >= m1 { (0, 1) } else { (1, 0) };
+        let _ = write!(
+            text,
+            " Averaged over the other factor, {} moves it by {} and {} by {}",
+            code(&s.factors[0].path),
+            fmt_num(m0, 2),
+            code(&s.factors[1].path),
+            fmt_num(m1, 2)
+        );
+        if (m0 - m1).abs() >= 0.01 {
+            let _ = write!(text, ": {} matters more.", code(&s.factors[big].path));
+        } else {
+            let _ = write!(
+                text,
+                ": {} and {} matter about as much.",
+                code(&s.factors[big].path),
+                code(&s.factors[small].path)
+            );
+        }
+    }
+    text
+}
+
+fn grid(o: &mut String, s: &Sweep, pairs: &[usize], full: bool) -> Result<(), SweepError> {
+    let (l0, l1, index) = grid_points(s);
+    let xs: Vec<String> = l0.iter().map(level_label).collect();
+    let ys: Vec<String> = l1.iter().map(level_label).collect();
+    let descs = (s.factors[0].path.as_str(), s.factors[1].path.as_str());
+    for (output, id, dark) in [
+        (Output::PAllianceEnd, "heat-alliance", ALLIANCE_DARK),
+        (Output::PRivalryEnd, "heat-rivalry", RIVALRY_DARK),
+    ] {
+        let panels: Vec<HeatPanel> = pairs
+            .iter()
+            .map(|&q| HeatPanel {
+                label: s.pair_name(q),
+                values: index
+                    .iter()
+                    .map(|row| row.iter().map(|p| s.value(q, (*p)?, output)).collect())
+                    .collect(),
+            })
+            .collect();
+        let chart = heat_chart(
+            if output == Output::PAllianceEnd {
+                "sweep-heat-alliance"
+            } else {
+                "sweep-heat-rivalry"
+            },
+            output.words(),
+            &panels,
+            &xs,
+            &ys,
+            descs,
+            dark,
+        )?;
+        let (open, close) = if full {
+            (
+                format!(
+                    "<section id=\"{id}\">\n<h2>{} over the two factors</h2>\n",
+                    output.words()
+                ),
+                "</section>\n",
+            )
+        } else {
+            (String::new(), "")
+        };
+        let _ = writeln!(
+            o,
+            "{open}<figure id=\"{}{id}\">{chart}<figcaption>{} at the horizon for each combination of {} (columns, {} levels) and {} (rows, {} levels, the lowest at the bottom){}. Darker is more likely; grey cells are undefined.</figcaption></figure>{close}",
+            if full { "figure-" } else { "drivers-" },
+            output.words(),
+            code(descs.0),
+            xs.len(),
+            code(descs.1),
+            ys.len(),
+            if xs.len() <= CELL_VALUES_UP_TO && ys.len() <= CELL_VALUES_UP_TO {
+                ", the value in each cell"
+            } else {
+                ""
+            }
+        );
+    }
+    if !full {
+        return Ok(());
+    }
+    let _ = writeln!(
+        o,
+        "<section id=\"grid-numbers\">\n<h2>How to read the heat maps, and their numbers</h2>\n<p>Each cell is one study of {} runs with the two factors at the cell's levels and everything else as in the scenario; the runs use the same random numbers in every cell. Follow a row to see what the first factor does with the second held fixed, a column for the second factor. Colour bands that run parallel to one axis mean only the other factor matters; diagonal bands mean the two factors trade off, and a change of colour along one axis that differs from row to row means they interact.</p>",
+        s.runs
+            .map_or("the same number of".to_string(), |r| r.to_string())
+    );
+    let _ = write!(
+        o,
+        "<table><caption>The numbers behind the heat maps</caption><tr><th>{}</th><th>{}</th>",
+        esc(descs.0),
+        esc(descs.1)
+    );
+    for &q in pairs {
+        let _ = write!(
+            o,
+            "<th>{0} P(alliance)</th><th>{0} P(rivalry)</th>",
+            esc(&s.pair_name(q))
+        );
+    }
+    let _ = writeln!(o, "</tr>");
+    for row in &index {
+        for p in row.iter().flatten() {
+            let _ = write!(
+                o,
+                "<tr><td class=\"num\">{}</td><td class=\"num\">{}</td>",
+                esc(&s.values[*p][0].text()),
+                esc(&s.values[*p][1].text())
+            );
+            for &q in pairs {
+                let _ = write!(
+                    o,
+                    "<td class=\"num\">{}</td><td class=\"num\">{}</td>",
+                    opt(s.value(q, *p, Output::PAllianceEnd), 3),
+                    opt(s.value(q, *p, Output::PRivalryEnd), 3)
+                );
+            }
+            let _ = writeln!(o, "</tr>");
+        }
+    }
+    let _ = writeln!(o, "</table>\n</section>");
+    Ok(())
+}
+
+fn level_label(l: &Level) -> String {
+    match l {
+        Level::Number(x) => num(*x),
+        Level::Text(t) => t.clone(),
+    }
+}
+
+/// One factor's indices for a pair and output.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct FactorIndices {
+    /// By index name: estimate and interval.
+    by_name: BTreeMap<String, (f64, Option<(f64, f64)>)>,
+}
+
+impl FactorIndices {
+    fn get(&self, name: &str) -> Option<(f64, Option<(f64, f64)>)> {
+        self.by_name.get(name).copied()
+    }
+}
+
+/// The indices of a pair and output: per factor (in the factors' order), and the notes of
+/// empty rows.
+fn indices_of(
+    s: &Sweep,
+    method: Method,
+    q: usize,
+    output: Output,
+) -> (Vec<Option<FactorIndices>>, Vec<String>) {
+    let mut per: Vec<Option<FactorIndices>> = vec![None; s.factors.len()];
+    let mut notes: Vec<String> = Vec::new();
+    for r in s
+        .sensitivity
+        .iter()
+        .filter(|r| r.pair == q && r.output == output)
+    {
+        if !r.note.is_empty() {
+            if r.method.is_none_or(|m| m == method) && !notes.contains(&r.note) {
+                notes.push(r.note.clone());
+            }
+            continue;
+        }
+        if r.method != Some(method) {
+            continue;
+        }
+        if let (Some(f), Some(i), Some(v)) = (r.factor, &r.index, r.estimate) {
+            per[f]
+                .get_or_insert_with(FactorIndices::default)
+                .by_name
+                .insert(i.clone(), (v, r.interval));
+        }
+    }
+    (per, notes)
+}
+
+/// Factors with indices, most important first (by [`Method::ranking`], ties in factor order).
+fn ranked(method: Method, per: &[Option<FactorIndices>]) -> Vec<(usize, FactorIndices)> {
+    let mut v: Vec<(usize, FactorIndices)> = per
+        .iter()
+        .enumerate()
+        .filter_map(|(f, x)| Some((f, x.clone()?)))
+        .collect();
+    let key = |x: &FactorIndices| x.get(method.ranking()).map_or(f64::MIN, |v| v.0);
+    v.sort_by(|a, b| key(&b.1).total_cmp(&key(&a.1)).then(a.0.cmp(&b.0)));
+    v
+}
+
+/// The outputs with indices, `p_alliance_end` first, then in `sweep.csv`'s order.
+fn index_outputs(s: &Sweep) -> Vec<Output> {
+    Output::ALL
+        .into_iter()
+        .filter(|o| s.sensitivity.iter().any(|r| r.output == *o))
+        .collect()
+}
+
+fn series_of(method: Method) -> Vec<(&'static str, RGBColor)> {
+    match method {
+        Method::Morris => vec![
+            ("μ* (mean absolute effect)", PALETTE[0]),
+            ("σ (spread of the effects)", PALETTE[6]),
+        ],
+        Method::Sobol => vec![("S1 (first order)", PALETTE[0]), ("ST (total)", PALETTE[1])],
+    }
+}
+
+fn series_names(method: Method) -> [&'static str; 2] {
+    match method {
+        Method::Morris => ["mu_star", "sigma"],
+        Method::Sobol => ["S1", "ST"],
+    }
+}
+
+/// The reading of one pair's indices for an output: the most important factors, in words.
+fn index_reading(s: &Sweep, method: Method, q: usize, output: Output) -> String {
+    let (per, notes) = indices_of(s, method, q, output);
+    let what = output.of_pair(&pair_words(s, q));
+    let ranked = ranked(method, &per);
+    let Some((top, ix)) = ranked.first() else {
+        return if notes.is_empty() {
+            format!("{what}: no indices in sensitivity.csv.")
+        } else {
+            format!("{what} has no indices: {}.", esc(&notes.join("; ")))
+        };
+    };
+    let interval = |ci: Option<(f64, f64)>| {
+        ci.map_or(String::new(), |(l, h)| {
+            format!(", interval {} to {}", fmt_num(l, 2), fmt_num(h, 2))
+        })
+    };
+    let mut text = match method {
+        Method::Morris => {
+            let (ms, ci) = ix.get("mu_star").unwrap_or((0.0, None));
+            let direction = match ix.get("mu") {
+                Some((mu, _)) if ms > 0.0 && mu >= 0.8 * ms => "; raising it raises the output",
+                Some((mu, _)) if ms > 0.0 && mu <= -0.8 * ms => "; raising it lowers the output",
+                Some(_) if ms > 0.0 => "; its effect changes sign across the design",
+                _ => "",
+            };
+            format!(
+                "For {what}, {} has the largest effect (μ* = {}{}{direction})",
+                code(&s.factors[*top].path),
+                fmt_num(ms, 2),
+                interval(ci)
+            )
+        }
+        Method::Sobol => {
+            let (s1, _) = ix.get("S1").unwrap_or((0.0, None));
+            let (st, ci) = ix.get("ST").unwrap_or((0.0, None));
+            format!(
+                "{} accounts for about {} of the variance of {what} on its own (S1 = {}) and {} with its interactions (ST = {}{})",
+                code(&s.factors[*top].path),
+                percent(s1.clamp(0.0, 1.0)),
+                fmt_num(s1, 2),
+                percent(st.clamp(0.0, 1.0)),
+                fmt_num(st, 2),
+                interval(ci)
+            )
+        }
+    };
+    let rest: Vec<String> = ranked
+        .iter()
+        .skip(1)
+        .take(2)
+        .map(|(f, x)| {
+            format!(
+                "{} ({} = {})",
+                code(&s.factors[*f].path),
+                if method == Method::Morris {
+                    "μ*"
+                } else {
+                    "ST"
+                },
+                fmt_num(x.get(method.ranking()).map_or(0.0, |v| v.0), 2)
+            )
+        })
+        .collect();
+    if !rest.is_empty() {
+        let _ = write!(text, "; then {}", rest.join(", "));
+    }
+    text.push('.');
+    text
+}
+
+/// The index charts of `outputs` for `pairs`; outputs and pairs without indices are listed in
+/// `not_drawn`.
+fn indices(
+    o: &mut String,
+    s: &Sweep,
+    method: Method,
+    pairs: &[usize],
+    outputs: &[Output],
+    full: bool,
+) -> Result<(), SweepError> {
+    let series = series_of(method);
+    let names = series_names(method);
+    let mut not_drawn: Vec<String> = Vec::new();
+    for &output in outputs {
+        let mut panels = Vec::new();
+        for &q in pairs {
+            let (per, notes) = indices_of(s, method, q, output);
+            let ranked = ranked(method, &per);
+            if ranked.is_empty() {
+                not_drawn.push(format!(
+                    "{}: {}",
+                    output.of_pair(&pair_words(s, q)),
+                    if notes.is_empty() {
+                        "no indices in sensitivity.csv".to_string()
+                    } else {
+                        esc(&notes.join("; "))
+                    }
+                ));
+                continue;
+            }
+            panels.push(IndexPanel {
+                label: format!("{}: {}", s.pair_name(q), output.words()),
+                bars: ranked
+                    .iter()
+                    .map(|(f, x)| IndexBars {
+                        factor: s.factors[*f].path.clone(),
+                        values: names
+                            .iter()
+                            .map(|n| x.get(n).map_or((None, None), |(v, ci)| (Some(v), ci)))
+                            .collect(),
+                    })
+                    .collect(),
+            });
+        }
+        if panels.is_empty() {
+            continue;
+        }
+        let chart = index_chart(
+            "sweep-indices",
+            &format!(
+                "{} indices of {} per pair, factors by importance",
+                if method == Method::Morris {
+                    "Morris"
+                } else {
+                    "Sobol"
+                },
+                output.words()
+            ),
+            &panels,
+            &series,
+            match method {
+                Method::Morris => {
+                    "change in the output as a factor moves across its whole range (elementary effect)"
+                }
+                Method::Sobol => "share of the output's variance over the design",
+            },
+        )?;
+        let _ = writeln!(
+            o,
+            "<figure id=\"{}indices-{}\">{chart}<figcaption>{} of the chosen pairs at the horizon: {}, factors sorted by {} (the most important at the top); whiskers: 95 % bootstrap intervals.</figcaption></figure>",
+            if full { "" } else { "drivers-" },
+            output.column(),
+            esc(output.words()),
+            match method {
+                Method::Morris =>
+                    "per factor, μ* (the mean size of its elementary effects, blue) and σ (their spread, grey)",
+                Method::Sobol =>
+                    "per factor, S1 (the share of the variance it causes alone, blue) and ST (with its interactions, orange)",
+            },
+            if method == Method::Morris {
+                "μ*"
+            } else {
+                "ST"
+            }
+        );
+    }
+    if !not_drawn.is_empty() {
+        let _ = writeln!(
+            o,
+            "<p>Not drawn, as they have no indices:</p>\n<ul class=\"not-drawn\">{}</ul>",
+            not_drawn
+                .iter()
+                .map(|x| format!("<li>{x}</li>"))
+                .collect::<String>()
+        );
+    }
+    if !full {
+        return Ok(());
+    }
+    let how = match method {
+        Method::Morris => {
+            "<p>The Morris method moves one factor at a time along random trajectories through the factors' ranges and records each move's effect on the output (an <i>elementary effect</i>, per unit of the factor's range scaled to 0–1). <b>μ*</b> is the mean size of these effects: the larger, the more the factor matters. <b>σ</b> is their spread: a large σ next to μ* means the factor's effect depends on where the other factors are (interactions) or is not a straight line. <b>μ</b>, the signed mean (in the table), says the direction: close to +μ*, raising the factor always raises the output; close to −μ*, it always lowers it. Factors with μ* near zero can be fixed at any value in their range without changing the result. Morris ranks factors; it does not split the variance.</p>"
+        }
+        Method::Sobol => {
+            "<p>Sobol indices split the variance of the output over the design into the factors' shares. <b>S1</b>, the first-order index, is the share a factor causes on its own; <b>ST</b>, the total index, adds every interaction it takes part in. ST near zero means the factor can be fixed anywhere in its range; ST well above S1 means the factor matters through interactions with others. The S1 sum to at most 1; what is left is interactions. Estimates from a finite design are noisy: small negative values mean zero, and wide whiskers call for a larger design (sobol:N with a larger N).</p>"
+        }
+    };
+    let _ = writeln!(o, "<h3>How to read these charts</h3>\n{how}");
+    // An interval column only for the indices that have intervals in the file.
+    let with_interval: Vec<bool> = method
+        .indices()
+        .iter()
+        .map(|i| {
+            s.sensitivity.iter().any(|r| {
+                r.method == Some(method) && r.index.as_deref() == Some(*i) && r.interval.is_some()
+            })
+        })
+        .collect();
+    let columns = method.indices().len() + with_interval.iter().filter(|x| **x).count();
+    for &output in outputs {
+        let _ = writeln!(
+            o,
+            "<table><caption>The numbers behind the chart of {}</caption><tr><th>pair</th><th>factor</th>{}</tr>",
+            esc(output.words()),
+            method
+                .indices()
+                .iter()
+                .zip(&with_interval)
+                .map(|(i, ci)| if *ci {
+                    format!("<th>{i}</th><th>interval</th>")
+                } else {
+                    format!("<th>{i}</th>")
+                })
+                .collect::<String>()
+        );
+        for &q in pairs {
+            let (per, notes) = indices_of(s, method, q, output);
+            let ranked = ranked(method, &per);
+            if ranked.is_empty() {
+                let _ = writeln!(
+                    o,
+                    "<tr><td>{}</td><td colspan=\"{}\">{}</td></tr>",
+                    esc(&s.pair_name(q)),
+                    1 + columns,
+                    if notes.is_empty() {
+                        "no indices".to_string()
+                    } else {
+                        esc(&notes.join("; "))
+                    }
+                );
+            }
+            for (f, x) in &ranked {
+                let _ = write!(
+                    o,
+                    "<tr><td>{}</td><td><code>{}</code></td>",
+                    esc(&s.pair_name(q)),
+                    esc(&s.factors[*f].path)
+                );
+                for (i, with) in method.indices().iter().zip(&with_interval) {
+                    let (v, ci) = x.get(i).map_or((None, None), |(v, ci)| (Some(v), ci));
+                    let _ = write!(o, "<td class=\"num\">{}</td>", opt(v, 3));
+                    if *with {
+                        let _ = write!(
+                            o,
+                            "<td class=\"num\">{}</td>",
+                            ci.map_or("—".to_string(), |(l, h)| format!(
+                                "{} … {}",
+                                fmt_num(l, 3),
+                                fmt_num(h, 3)
+                            ))
+                        );
+                    }
+                }
+                let _ = writeln!(o, "</tr>");
+            }
+        }
+        let _ = writeln!(o, "</table>");
+    }
+    Ok(())
+}
+
+/// Pearson's correlation of `(x, y)` points; `None` when either does not vary.
+fn correlation(points: &[(f64, f64)]) -> Option<f64> {
+    let n = points.len() as f64;
+    if points.len() < 2 {
+        return None;
+    }
+    let (mx, my) = points
+        .iter()
+        .fold((0.0, 0.0), |(a, b), p| (a + p.0 / n, b + p.1 / n));
+    let (sxy, sxx, syy) = points.iter().fold((0.0, 0.0, 0.0), |(a, b, c), p| {
+        let (dx, dy) = (p.0 - mx, p.1 - my);
+        (a + dx * dy, b + dx * dx, c + dy * dy)
+    });
+    (sxx > 1e-300 && syy > 1e-300).then(|| (sxy / (sxx * syy).sqrt()).clamp(-1.0, 1.0))
+}
+
+fn scatter_points(s: &Sweep, q: usize, f: usize, axis: &Axis) -> Vec<(f64, f64)> {
+    (0..s.points.len())
+        .filter_map(|p| Some((s.x_of(f, p, axis), s.value(q, p, Output::PAllianceEnd)?)))
+        .collect()
+}
+
+fn scatter_reading(s: &Sweep, q: usize) -> String {
+    let what = Output::PAllianceEnd.of_pair(&pair_words(s, q));
+    let v: Vec<f64> = (0..s.points.len())
+        .filter_map(|p| s.value(q, p, Output::PAllianceEnd))
+        .collect();
+    if v.is_empty() {
+        return format!("{what} is undefined at every point.");
+    }
+    let lo = v.iter().copied().fold(f64::MAX, f64::min);
+    let hi = v.iter().copied().fold(f64::MIN, f64::max);
+    let mut text = format!(
+        "Over the {} points, {what} ranges from {} to {}",
+        s.points.len(),
+        fmt_num(lo, 2),
+        fmt_num(hi, 2)
+    );
+    let best = (0..s.factors.len())
+        .filter(|&f| s.factors[f].is_numeric())
+        .filter_map(|f| {
+            let axis = s.axis(f);
+            Some((f, correlation(&scatter_points(s, q, f, &axis))?))
+        })
+        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()).then(b.0.cmp(&a.0)));
+    if let Some((f, r)) = best {
+        let _ = write!(
+            text,
+            "; it moves most with {} (correlation {} over the points: {})",
+            code(&s.factors[f].path),
+            fmt_num(r, 2),
+            if r > 0.0 {
+                "higher values, more alliance"
+            } else {
+                "higher values, less alliance"
+            }
+        );
+    }
+    text.push('.');
+    text
+}
+
+fn scatter(o: &mut String, s: &Sweep, pairs: &[usize], full: bool) -> Result<(), SweepError> {
+    if full {
+        let _ = writeln!(
+            o,
+            "<table><caption>The factors over the design</caption><tr><th>factor</th><th>bounds or values (manifest.json)</th><th>smallest in design.csv</th><th>largest</th><th>distinct values</th></tr>"
+        );
+        for (f, factor) in s.factors.iter().enumerate() {
+            let levels = s.levels(f);
+            let (lo, hi) = match (levels.first(), levels.last()) {
+                (Some(a), Some(b)) if factor.is_numeric() => (level_label(a), level_label(b)),
+                _ => ("—".to_string(), "—".to_string()),
+            };
+            let _ = writeln!(
+                o,
+                "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                esc(&factor.path),
+                esc(&factor.levels_text()),
+                esc(&lo),
+                esc(&hi),
+                levels.len()
+            );
+        }
+        let _ = writeln!(o, "</table>");
+    }
+    let panels: Vec<ScatterPanel> = (0..s.factors.len())
+        .map(|f| {
+            let axis = s.axis(f);
+            ScatterPanel {
+                factor: s.factors[f].path.clone(),
+                series: pairs
+                    .iter()
+                    .map(|&q| scatter_points(s, q, f, &axis))
+                    .collect(),
+                axis,
+            }
+        })
+        .collect();
+    let names: Vec<String> = pairs.iter().map(|&q| s.pair_name(q)).collect();
+    let chart = scatter_chart(&panels, &names, Output::PAllianceEnd)?;
+    let _ = writeln!(
+        o,
+        "<figure id=\"{}scatter\">{chart}<figcaption>P(alliance) at the horizon at every design point, against each factor in turn (one chart per factor, one colour per pair).</figcaption></figure>",
+        if full { "figure-" } else { "drivers-" }
+    );
+    if !full {
+        return Ok(());
+    }
+    let _ = writeln!(
+        o,
+        "<h3>How to read these charts</h3>\n<p>Every point is one study of {} runs, placed by the value of one factor; the other factors vary too, so the scatter around a trend is what they do. A clear slope or step means the factor matters; a cloud with no shape means it matters little on its own, or only together with others. The correlation in the reading above measures a straight-line trend only. For indices that separate the factors, use a Morris or Sobol design.</p>",
+        s.runs
+            .map_or("the same number of".to_string(), |r| r.to_string())
+    );
+    let shown = s.points.len().min(TABLE_ROWS);
+    let _ = write!(
+        o,
+        "<table><caption>The numbers behind the charts{}</caption><tr><th>point</th>",
+        if shown < s.points.len() {
+            format!(
+                " (the first {shown} of {} points; sweep.csv has them all)",
+                s.points.len()
+            )
+        } else {
+            String::new()
+        }
+    );
+    for f in &s.factors {
+        let _ = write!(o, "<th><code>{}</code></th>", esc(&f.path));
+    }
+    for &q in pairs {
+        let _ = write!(o, "<th>{} P(alliance)</th>", esc(&s.pair_name(q)));
+    }
+    let _ = writeln!(o, "</tr>");
+    for p in 0..shown {
+        let _ = write!(o, "<tr><td class=\"num\">{}</td>", s.points[p]);
+        for v in &s.values[p] {
+            let _ = write!(o, "<td class=\"num\">{}</td>", esc(&v.text()));
+        }
+        for &q in pairs {
+            let _ = write!(
+                o,
+                "<td class=\"num\">{}</td>",
+                opt(s.value(q, p, Output::PAllianceEnd), 3)
+            );
+        }
+        let _ = writeln!(o, "</tr>");
+    }
+    let _ = writeln!(o, "</table>");
+    Ok(())
+}
+
+/// The plain reading of each chosen pair under a view.
+fn readings(s: &Sweep, view: View, pairs: &[usize]) -> Vec<String> {
+    match view {
+        View::OneFactor => {
+            let order = ordered_points(s, &s.axis(0));
+            pairs
+                .iter()
+                .map(|&q| one_factor_reading(s, q, &order))
+                .collect()
+        }
+        View::Grid => {
+            let (_, _, index) = grid_points(s);
+            pairs.iter().map(|&q| grid_reading(s, q, &index)).collect()
+        }
+        View::Indices(m) => pairs
+            .iter()
+            .map(|&q| index_reading(s, m, q, Output::PAllianceEnd))
+            .collect(),
+        View::Scatter => pairs.iter().map(|&q| scatter_reading(s, q)).collect(),
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// The page
+
+/// Options of the sweep page.
+#[derive(Debug, Clone, Default)]
+pub struct SweepOptions {
+    /// Pairs to draw, as `A-B`; empty: [`Sweep::chosen_pairs`].
+    pub pairs: Vec<String>,
+}
+
+const STYLE: &str = r#"caption { text-align: left; font-weight: 600; padding: 0.2rem 0; }
+#manifest td:last-child { word-break: break-word; }
+ul.readings li { margin-bottom: 0.3rem; }
+"#;
+
+/// The page of a sweep folder, as one HTML document.
+pub fn html(s: &Sweep, opts: &SweepOptions) -> Result<String, SweepError> {
+    let pairs = s.chosen_pairs(&opts.pairs)?;
+    let view = s.view();
+    let title = format!("Sweep of {}", s.scenario);
+    let mut o = String::new();
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"entente {}\">\n<title>{} — entente report</title>\n<style>{}{STYLE}</style>\n</head>\n<body>\n",
+        esc(env!("CARGO_PKG_VERSION")),
+        esc(&title),
+        super::report::STYLE
+    );
+    let _ = writeln!(o, "<header>\n<h1>{}</h1>", esc(&title));
+    let text = |key: &str| s.manifest.get(key).and_then(serde_json::Value::as_str);
+    let _ = writeln!(
+        o,
+        "<p class=\"meta\">Written by <code>entente sweep</code> · design <code>{}</code> · {} {} · {} points{}{}{}{}</p>",
+        esc(&s.design),
+        s.factors.len(),
+        if s.factors.len() == 1 {
+            "factor"
+        } else {
+            "factors"
+        },
+        s.points.len(),
+        s.runs.map_or(String::new(), |r| format!(" × {r} runs")),
+        s.seed.map_or(String::new(), |r| format!(" · seed {r}")),
+        text("theory").map_or(String::new(), |t| format!(" · theory <b>{}</b>", esc(t))),
+        text("entente_version").map_or(String::new(), |v| format!(" · entente {}", esc(v)))
+    );
+    let _ = writeln!(
+        o,
+        "<p><code>entente sweep</code> ran one study of the scenario <code>{}</code> at each point of a design, each point setting the factors below to its values (as <code>--set</code> would) and leaving everything else as in the scenario. Run <i>r</i> of every point draws the same random numbers (common random numbers), so differences between points come from the factors, not from sampling noise.</p>\n</header>",
+        esc(&s.scenario)
+    );
+    let sections: Vec<(&str, String)> = match view {
+        View::OneFactor => vec![(
+            "lines",
+            format!("{} against {}", "Outcomes", s.factors[0].path),
+        )],
+        View::Grid => vec![
+            ("heat-alliance", "P(alliance) over the two factors".into()),
+            ("heat-rivalry", "P(rivalry) over the two factors".into()),
+            ("grid-numbers", "Reading the heat maps".into()),
+        ],
+        View::Indices(m) => vec![(
+            "indices",
+            format!(
+                "{} sensitivity indices",
+                if m == Method::Morris {
+                    "Morris"
+                } else {
+                    "Sobol"
+                }
+            ),
+        )],
+        View::Scatter => vec![("scatter", "Outcomes against each factor".into())],
+    };
+    let _ = write!(
+        o,
+        "<nav><ol><li><a href=\"#design\">The design</a></li><li><a href=\"#reading\">In plain words</a></li>"
+    );
+    for (id, name) in &sections {
+        let _ = write!(o, "<li><a href=\"#{id}\">{}</a></li>", esc(name));
+    }
+    let _ = writeln!(
+        o,
+        "<li><a href=\"#manifest\">What produced this folder</a></li></ol></nav>"
+    );
+
+    // The design.
+    let _ = writeln!(
+        o,
+        "<section id=\"design\">\n<h2>The design</h2>\n<table><tr><th>design</th><td><code>{}</code></td></tr><tr><th>points</th><td class=\"num\">{}</td></tr><tr><th>runs per point</th><td class=\"num\">{}</td></tr><tr><th>seed</th><td class=\"num\">{}</td></tr><tr><th>pairs recorded</th><td class=\"num\">{}</td></tr></table>",
+        esc(&s.design),
+        s.points.len(),
+        s.runs.map_or("—".to_string(), |r| r.to_string()),
+        s.seed.map_or("—".to_string(), |r| r.to_string()),
+        s.pairs.len()
+    );
+    let _ = writeln!(
+        o,
+        "<table><caption>Factors</caption><tr><th>factor</th><th>bounds or values</th><th>distinct values in design.csv</th></tr>"
+    );
+    for (f, factor) in s.factors.iter().enumerate() {
+        let _ = writeln!(
+            o,
+            "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td></tr>",
+            esc(&factor.path),
+            esc(&factor.levels_text()),
+            s.levels(f).len()
+        );
+    }
+    let _ = writeln!(o, "</table>");
+    if matches!(s.family, Family::Morris | Family::Sobol) && !matches!(view, View::Indices(_)) {
+        let _ = writeln!(
+            o,
+            "<p class=\"warning\">This is a {} design, but sensitivity.csv is absent or has no rows: the points are drawn without indices.</p>",
+            if s.family == Family::Morris {
+                "Morris"
+            } else {
+                "Sobol"
+            }
+        );
+    }
+    let _ = writeln!(o, "</section>");
+
+    // Readings.
+    let _ = writeln!(
+        o,
+        "<section id=\"reading\">\n<h2>In plain words</h2>\n<p>Pairs shown: {} ({}).</p>\n<ul class=\"readings\">",
+        pairs
+            .iter()
+            .map(|&q| esc(&s.pair_name(q)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        if opts.pairs.is_empty() {
+            "those whose P(alliance) varies most across the points; choose others with --pairs"
+        } else {
+            "chosen with --pairs"
+        }
+    );
+    for r in readings(s, view, &pairs) {
+        let _ = writeln!(o, "<li>{r}</li>");
+    }
+    let _ = writeln!(o, "</ul>\n</section>");
+
+    // The charts.
+    match view {
+        View::OneFactor => {
+            let _ = writeln!(
+                o,
+                "<section id=\"lines\">\n<h2>Outcomes against <code>{}</code></h2>",
+                esc(&s.factors[0].path)
+            );
+            one_factor(&mut o, s, &pairs, true)?;
+            let _ = writeln!(o, "</section>");
+        }
+        View::Grid => grid(&mut o, s, &pairs, true)?,
+        View::Indices(m) => {
+            let _ = writeln!(
+                o,
+                "<section id=\"indices\">\n<h2>{} sensitivity indices</h2>",
+                if m == Method::Morris {
+                    "Morris"
+                } else {
+                    "Sobol"
+                }
+            );
+            indices(&mut o, s, m, &pairs, &index_outputs(s), true)?;
+            let _ = writeln!(o, "</section>");
+        }
+        View::Scatter => {
+            let _ = writeln!(
+                o,
+                "<section id=\"scatter\">\n<h2>Outcomes against each factor</h2>"
+            );
+            scatter(&mut o, s, &pairs, true)?;
+            let _ = writeln!(o, "</section>");
+        }
+    }
+
+    // Manifest.
+    let _ = writeln!(
+        o,
+        "<section id=\"manifest\">\n<h2>What produced this folder</h2>\n<p>The keys of <code>manifest.json</code>, as written:</p>\n<table><tr><th>key</th><th>value</th></tr>"
+    );
+    for (k, v) in &s.manifest {
+        let _ = writeln!(
+            o,
+            "<tr><td><code>{}</code></td><td>{}</td></tr>",
+            esc(k),
+            esc(&manifest_text(v))
+        );
+    }
+    let _ = writeln!(o, "</table>\n</section>\n</body>\n</html>");
+    Ok(o)
+}
+
+// ------------------------------------------------------------------------------------------
+// "What drives this result": the section a study's report gains from a sweep
+
+/// The study a "What drives this result" section is added to: its pairs (as `A-B`, the
+/// report's key pairs or those of `--pairs`), theory and `--set` assignments.
+#[derive(Debug, Clone, Default)]
+pub struct Study {
+    /// The report's pairs, as `A-B`.
+    pub pairs: Vec<String>,
+    /// The study's theory.
+    pub theory: String,
+    /// The study's `--set` assignments.
+    pub set: Vec<String>,
+}
+
+/// The `<section id="drivers">` that a study's report gains from a sweep of its scenario:
+/// the charts of the sweep (index charts of P(alliance) and P(rivalry) for Morris and Sobol
+/// sweeps, line charts for one factor, heat maps for two, scatters otherwise) for the
+/// report's pairs that the sweep recorded, with a sentence naming the factor that matters
+/// most. When the sweep recorded none of them, its own most varying pairs are drawn, and the
+/// section says so.
+pub fn drivers(s: &Sweep, study: &Study) -> Result<String, SweepError> {
+    let mut pairs: Vec<usize> = Vec::new();
+    for name in &study.pairs {
+        if let Some(q) = s.find_pair(name.trim())
+            && !pairs.contains(&q)
+        {
+            pairs.push(q);
+        }
+    }
+    let fallback = pairs.is_empty();
+    if fallback {
+        pairs = s.chosen_pairs(&[])?;
+    }
+    let view = s.view();
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "<section id=\"drivers\">\n<h2>What drives this result</h2>\n<p>From a sweep of this scenario (<code>entente sweep</code>, design <code>{}</code>, {} points{}) that varied {}.</p>",
+        esc(&s.design),
+        s.points.len(),
+        s.runs.map_or(String::new(), |r| format!(" × {r} runs")),
+        s.factors
+            .iter()
+            .map(|f| format!("{} ({})", code(&f.path), esc(&f.levels_text())))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let theory = s.manifest.get("theory").and_then(serde_json::Value::as_str);
+    let set: Vec<&str> = s
+        .manifest
+        .get("set")
+        .and_then(serde_json::Value::as_array)
+        .map(|v| v.iter().filter_map(serde_json::Value::as_str).collect())
+        .unwrap_or_default();
+    let study_set: Vec<&str> = study.set.iter().map(String::as_str).collect();
+    if theory.is_some_and(|t| t != study.theory)
+        || (s.manifest.contains_key("set") && set != study_set)
+    {
+        let _ = writeln!(
+            o,
+            "<p class=\"warning\">The sweep ran under theory {}{}, this study under {}{}: the sweep describes a neighbouring model, not exactly this one.</p>",
+            esc(theory.unwrap_or("(not recorded)")),
+            if set.is_empty() {
+                String::new()
+            } else {
+                format!(" with <code>{}</code>", esc(&set.join(" ")))
+            },
+            esc(&study.theory),
+            if study_set.is_empty() {
+                String::new()
+            } else {
+                format!(" with <code>{}</code>", esc(&study_set.join(" ")))
+            }
+        );
+    }
+    if fallback {
+        let _ = writeln!(
+            o,
+            "<p>The sweep recorded none of this report's key pairs ({}); shown instead: its pairs whose P(alliance) varies most.</p>",
+            esc(&study.pairs.join(", "))
+        );
+    }
+    let _ = writeln!(o, "<p>{}</p>", headline(s, view, &pairs));
+    let _ = writeln!(o, "<ul class=\"readings\">");
+    for r in readings(s, view, &pairs) {
+        let _ = writeln!(o, "<li>{r}</li>");
+    }
+    let _ = writeln!(o, "</ul>");
+    match view {
+        View::OneFactor => one_factor(&mut o, s, &pairs, false)?,
+        View::Grid => grid(&mut o, s, &pairs, false)?,
+        View::Indices(m) => {
+            let outputs: Vec<Output> = index_outputs(s)
+                .into_iter()
+                .filter(|x| matches!(x, Output::PAllianceEnd | Output::PRivalryEnd))
+                .collect();
+            indices(&mut o, s, m, &pairs, &outputs, false)?;
+            let _ = writeln!(
+                o,
+                "<p>{}</p>",
+                match m {
+                    Method::Morris =>
+                        "μ* is the mean size of a factor's effects as it moves across its range (larger: it matters more); σ their spread (large: the effect depends on the other factors).",
+                    Method::Sobol =>
+                        "S1 is the share of the variance a factor causes alone, ST the share with its interactions.",
+                }
+            );
+        }
+        View::Scatter => scatter(&mut o, s, &pairs, false)?,
+    }
+    let _ = writeln!(
+        o,
+        "<p class=\"meta\"><code>entente report</code> on the sweep folder draws all of it, with the numbers behind each chart.</p>\n</section>"
+    );
+    Ok(o)
+}
+
+/// The sentence naming the factor that matters most for `pairs`' P(alliance).
+fn headline(s: &Sweep, view: View, pairs: &[usize]) -> String {
+    match view {
+        View::Indices(m) => {
+            let mut best: Option<(usize, usize, f64)> = None;
+            for &q in pairs {
+                let (per, _) = indices_of(s, m, q, Output::PAllianceEnd);
+                if let Some((f, x)) = ranked(m, &per).first()
+                    && let Some((v, _)) = x.get(m.ranking())
+                    && best.is_none_or(|b| v > b.2)
+                {
+                    best = Some((q, *f, v));
+                }
+            }
+            match best {
+                Some((q, f, v)) => format!(
+                    "Of the {} factors, {} has the largest index: {} = {} for {}.",
+                    s.factors.len(),
+                    code(&s.factors[f].path),
+                    if m == Method::Morris { "μ*" } else { "ST" },
+                    fmt_num(v, 2),
+                    Output::PAllianceEnd.of_pair(&pair_words(s, q))
+                ),
+                None => "None of these pairs' P(alliance) varies over the sweep: no factor in it moves them.".to_string(),
+            }
+        }
+        View::OneFactor => {
+            let span = pairs
+                .iter()
+                .map(|&q| (q, s.variation(q)))
+                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+            match span {
+                Some((q, v)) if v > 0.0 => format!(
+                    "The sweep varies one factor, {}: over its range it moves {} by up to {}.",
+                    code(&s.factors[0].path),
+                    Output::PAllianceEnd.of_pair(&pair_words(s, q)),
+                    fmt_num(v, 2)
+                ),
+                _ => format!(
+                    "The sweep varies one factor, {}: over its range, none of these pairs' P(alliance) moves.",
+                    code(&s.factors[0].path)
+                ),
+            }
+        }
+        View::Grid => {
+            let (_, _, index) = grid_points(s);
+            let mut best: Option<(usize, usize, f64)> = None;
+            for &q in pairs {
+                let m = main_effects(s, q, Output::PAllianceEnd, &index);
+                for (f, v) in m.into_iter().enumerate() {
+                    if v > 0.0 && best.is_none_or(|b| v > b.2) {
+                        best = Some((q, f, v));
+                    }
+                }
+            }
+            match best {
+                Some((q, f, v)) => format!(
+                    "Of the two factors, {} moves P(alliance) most: by {} for {}, averaged over the other factor.",
+                    code(&s.factors[f].path),
+                    fmt_num(v, 2),
+                    pair_words(s, q)
+                ),
+                None => "Neither factor moves these pairs' P(alliance).".to_string(),
+            }
+        }
+        View::Scatter => "This design gives no sensitivity indices; the readings below give, per pair, the factor P(alliance) follows most closely (a Morris or Sobol design ranks the factors properly).".to_string(),
+    }
+}
+
+/// `page` (a study's report) with `section` added after its P(alliance) chart (before the
+/// final camps; at the end when the page has no such section), and a link to it in the
+/// page's navigation.
+pub fn insert_drivers(page: &str, section: &str) -> String {
+    let at = page
+        .find("<section id=\"camps\">")
+        .or_else(|| page.rfind("</body>"))
+        .unwrap_or(page.len());
+    let mut out = String::with_capacity(page.len() + section.len() + 80);
+    out.push_str(&page[..at]);
+    out.push_str(section);
+    out.push_str(&page[at..]);
+    let link = "<li><a href=\"#drivers\">What drives this result</a></li>";
+    if let Some(nav) = out.find("<li><a href=\"#camps\">") {
+        out.insert_str(nav, link);
+    } else if let Some(nav) = out.find("</ol></nav>") {
+        out.insert_str(nav, link);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_short_with_a_true_minus() {
+        assert_eq!(num(0.30000000000000004), "0.3");
+        assert_eq!(num(0.2), "0.2");
+        assert_eq!(num(2.0), "2");
+        assert_eq!(num(-0.125), "\u{2212}0.125");
+        assert_eq!(num(1234.5678), "1235");
+        assert_eq!(num(0.000123456), "0.000123");
+    }
+
+    #[test]
+    fn ticks_are_round_and_cover_the_range() {
+        assert_eq!(
+            ticks(0.0, 1.0, 5),
+            vec![0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]
+        );
+        let t = ticks(-0.13, 0.9, 6);
+        assert!(t.first().is_some_and(|x| *x >= -0.13) && t.last().is_some_and(|x| *x <= 0.9));
+        assert!(t.contains(&0.0));
+    }
+
+    #[test]
+    fn correlation_is_signed_and_undefined_without_variation() {
+        let up = [(0.0, 0.0), (1.0, 0.5), (2.0, 1.0)];
+        assert!((correlation(&up).unwrap() - 1.0).abs() < 1e-12);
+        let down = [(0.0, 1.0), (1.0, 0.5), (2.0, 0.0)];
+        assert!((correlation(&down).unwrap() + 1.0).abs() < 1e-12);
+        assert_eq!(correlation(&[(0.0, 1.0), (1.0, 1.0)]), None);
+    }
+
+    #[test]
+    fn segments_break_at_undefined_values() {
+        let s = segments(&[
+            (0.0, Some(1.0)),
+            (1.0, None),
+            (2.0, Some(0.5)),
+            (3.0, Some(0.4)),
+        ]);
+        assert_eq!(s, vec![vec![(0.0, 1.0)], vec![(2.0, 0.5), (3.0, 0.4)]]);
+    }
+
+    #[test]
+    fn ramp_runs_from_white_to_the_dark_end() {
+        assert_eq!(ramp(RIVALRY_DARK, 0.0), RGBColor(255, 255, 255));
+        assert_eq!(ramp(RIVALRY_DARK, 1.0), RIVALRY_DARK);
+        assert_eq!(ramp(RIVALRY_DARK, 3.0), RIVALRY_DARK);
+    }
+
+    #[test]
+    fn drivers_go_before_the_camps_and_into_the_navigation() {
+        let page = "<nav><ol><li><a href=\"#alliance\">A</a></li><li><a href=\"#camps\">C</a></li></ol></nav>\n<section id=\"alliance\"></section>\n<section id=\"camps\"></section>\n</body>";
+        let out = insert_drivers(page, "<section id=\"drivers\"></section>\n");
+        assert!(out.find("id=\"drivers\"").unwrap() < out.find("<section id=\"camps\"").unwrap());
+        assert!(out.find("id=\"alliance\"").unwrap() < out.find("id=\"drivers\"").unwrap());
+        assert!(out.contains(
+            "<li><a href=\"#drivers\">What drives this result</a></li><li><a href=\"#camps\">"
+        ));
+        let bare = insert_drivers("<body>\n</body>", "<section id=\"drivers\"></section>");
+        assert_eq!(bare, "<body>\n<section id=\"drivers\"></section></body>");
+    }
+}
