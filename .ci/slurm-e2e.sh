@@ -188,3 +188,16 @@ for f in summary.csv timeseries.csv states.csv camps.csv; do
     cmp "$work/single/$f" "$work/srun-merged/$f" || fail "srun: $f differs from the single run"
 done
 say "OK: 2 srun tasks with --shard auto merged equal the single run"
+
+# --- a sweep through entente slurm: its design points split among the array tasks ------------
+sweep="$work/sweep"
+sweep_args=("$scenario" --vary pair.CHN-RUS.mistrust=0.2:0.8 --vary d0=800:1200 --design morris:3 --runs 50)
+"$ENTENTE" slurm --tasks 3 --cpus-per-task 1 --time 00:05:00 --out "$sweep" -- "${sweep_args[@]}"
+sh "$sweep/submit.sh"
+wait_for_queue
+[ -f "$sweep/results/manifest.json" ] || { cat "$sweep"/logs/*.out; fail "no merged sweep"; }
+"$ENTENTE" sweep "${sweep_args[@]}" --quiet --out "$work/sweep-single"
+for f in design.csv sweep.csv sensitivity.csv; do
+    cmp "$work/sweep-single/$f" "$sweep/results/$f" || fail "sweep: $f differs from the single sweep"
+done
+say "OK: a sweep's 9 design points in 3 Slurm array tasks merged equal the single sweep"

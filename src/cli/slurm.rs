@@ -32,17 +32,22 @@ and creates parts/ (partial results), logs/ (Slurm output) and, after the merge,
 The scripts use absolute paths to this entente and to the scenario: both must be visible
 from the compute nodes (a shared file system). See docs/cluster.md.
 
+A sweep (`entente sweep`, docs/experiments.md) runs the same way, its design points split
+among the tasks: give the sweep's arguments after `--`; the jobs run in the folder where
+`entente slurm` was run (#SBATCH --chdir), so relative paths in them work.
+
 Examples:
   entente slurm --runs 100000 --tasks 100 --cpus-per-task 4 --time 00:30:00
+  entente slurm --tasks 20 --cpus-per-task 4 -- --vary d0=500:1500 --vary pair.CHN-RUS.mistrust=0.2:0.8 --design sobol:512 --runs 1000
   entente slurm scenarios/latest.toml --runs 20000 --tasks 20 --partition short"
 )]
 pub struct Args {
     /// Scenario file (default: the built-in flagship).
     #[arg(value_name = "SCENARIO")]
     scenario: Option<PathBuf>,
-    /// Number of Monte Carlo runs of the whole study.
+    /// Number of Monte Carlo runs of the whole study (a sweep: runs per point, optional).
     #[arg(long, value_name = "R")]
-    runs: u64,
+    runs: Option<u64>,
     /// Number of array tasks (shards); each runs about R/N runs.
     #[arg(long, value_name = "N")]
     tasks: u64,
@@ -73,24 +78,77 @@ pub struct Args {
     /// Also write runs.csv with one row per run.
     #[arg(long)]
     per_run: bool,
+    /// A sweep instead of a study: `entente sweep`'s arguments after `--` (the tasks share
+    /// its design points).
+    #[arg(last = true, value_name = "SWEEP ARGS")]
+    sweep: Vec<String>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    // Check everything a task would check, now rather than on the cluster.
-    let s = resolve(args.scenario.as_deref(), args.theory.as_deref(), &args.set)?;
-    let (runs, tasks) = (args.runs, args.tasks);
-    if runs == 0 {
-        bail!("--runs 0: expected at least one run");
-    }
+    let tasks = args.tasks;
     if tasks == 0 {
         bail!("--tasks 0: expected at least one task");
     }
-    if tasks > runs {
-        bail!(
-            "--tasks {tasks} is more than --runs {runs}: some tasks would have no run; use at \
-             most {runs} tasks (and preferably many runs per task)"
-        );
-    }
+    // Check everything a task would check, now rather than on the cluster.
+    let (name, runs, seed, work) = if args.sweep.is_empty() {
+        let s = resolve(args.scenario.as_deref(), args.theory.as_deref(), &args.set)?;
+        let Some(runs) = args.runs else {
+            bail!("--runs: expected the number of runs of the study (e.g. --runs 100000)");
+        };
+        if runs == 0 {
+            bail!("--runs 0: expected at least one run");
+        }
+        if tasks > runs {
+            bail!(
+                "--tasks {tasks} is more than --runs {runs}: some tasks would have no run; use at \
+                 most {runs} tasks (and preferably many runs per task)"
+            );
+        }
+        let scenario = match &args.scenario {
+            Some(p) => Some(
+                std::path::absolute(p)
+                    .with_context(|| format!("{}: cannot make this path absolute", p.display()))?,
+            ),
+            None => None,
+        };
+        (
+            s.name.clone(),
+            runs,
+            args.seed.unwrap_or(s.seed),
+            Work::Run { scenario },
+        )
+    } else {
+        if args.scenario.is_some()
+            || args.runs.is_some()
+            || args.seed.is_some()
+            || args.theory.is_some()
+            || !args.set.is_empty()
+            || args.per_run
+        {
+            bail!(
+                "with a sweep (arguments after --), give the scenario, --runs, --seed, --theory and --set after -- as `entente sweep` takes them"
+            );
+        }
+        let summary = super::sweep::check_for_slurm(&args.sweep)?;
+        if tasks > summary.points as u64 {
+            bail!(
+                "--tasks {tasks} is more than the sweep's {} points: some tasks would have no point; use at most {} tasks",
+                summary.points,
+                summary.points
+            );
+        }
+        let cwd = std::env::current_dir().context("cannot read the current folder")?;
+        (
+            format!("{}-sweep", summary.scenario),
+            summary.runs,
+            summary.seed,
+            Work::Sweep {
+                args: args.sweep.clone(),
+                cwd,
+                points: summary.points,
+            },
+        )
+    };
     if tasks > DEFAULT_MAX_ARRAY_SIZE {
         eprintln!(
             "warning: --tasks {tasks}: Slurm's default MaxArraySize is {DEFAULT_MAX_ARRAY_SIZE} \
@@ -117,19 +175,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     {
         bail!("--partition {p:?}: expected a partition name (letters, digits, _ - . ,)");
     }
-    let seed = args.seed.unwrap_or(s.seed);
     let exe = std::env::current_exe().context("cannot find the path of this entente")?;
-    let scenario = match &args.scenario {
-        Some(p) => Some(
-            std::path::absolute(p)
-                .with_context(|| format!("{}: cannot make this path absolute", p.display()))?,
-        ),
-        None => None,
-    };
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("results").join(format!("{}-slurm", s.name)));
+        .unwrap_or_else(|| PathBuf::from("results").join(format!("{name}-slurm")));
     let dir = std::path::absolute(&out)
         .with_context(|| format!("{}: cannot make this path absolute", out.display()))?;
     let mut folder = OutputDir::prepare(&dir)?;
@@ -146,9 +196,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .unwrap_or(0);
 
     let job = Job {
-        name: job_name(&s.name),
+        name: job_name(&name),
         exe: &exe,
-        scenario: scenario.as_deref(),
+        work: &work,
         dir: &dir,
         runs,
         tasks,
@@ -172,14 +222,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 
     let q = |p: &Path| shell_quote(&p.display().to_string());
-    let per_task = runs.div_ceil(tasks);
-    println!(
-        "Wrote a Slurm job for {}: {runs} runs in {tasks} array tasks (at most {per_task} runs \
-         each), {} CPU{} per task, seed {seed}:",
-        s.name,
+    let cpus = format!(
+        "{} CPU{} per task",
         args.cpus_per_task,
         if args.cpus_per_task == 1 { "" } else { "s" }
     );
+    match &work {
+        Work::Run { .. } => println!(
+            "Wrote a Slurm job for {name}: {runs} runs in {tasks} array tasks (at most {} runs \
+             each), {cpus}, seed {seed}:",
+            runs.div_ceil(tasks)
+        ),
+        Work::Sweep { points, .. } => println!(
+            "Wrote a Slurm job for {name}: {points} design points of {runs} runs in {tasks} array \
+             tasks (at most {} points each), {cpus}, seed {seed}:",
+            (*points as u64).div_ceil(tasks)
+        ),
+    }
     println!(
         "  {}  the job array, one shard per task",
         q(&dir.join(SHARDS_SCRIPT))
@@ -217,11 +276,29 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 use std::io::Write as _;
 
+/// What the array tasks run.
+enum Work {
+    /// Shards of a study's runs.
+    Run {
+        /// The scenario's absolute path (none: the built-in flagship).
+        scenario: Option<PathBuf>,
+    },
+    /// Shards of a sweep's design points.
+    Sweep {
+        /// `entente sweep`'s arguments, as given.
+        args: Vec<String>,
+        /// Where the jobs run (relative paths in the arguments are from there).
+        cwd: PathBuf,
+        /// Design points.
+        points: usize,
+    },
+}
+
 /// What the scripts run.
 struct Job<'a> {
     name: String,
     exe: &'a Path,
-    scenario: Option<&'a Path>,
+    work: &'a Work,
     dir: &'a Path,
     runs: u64,
     tasks: u64,
@@ -241,6 +318,9 @@ impl Job<'_> {
 
     /// `#SBATCH` lines shared by both jobs.
     fn common(&self, out: &mut String) {
+        if let Work::Sweep { cwd, .. } = self.work {
+            out.push_str(&format!("#SBATCH --chdir={}\n", cwd.display()));
+        }
         if let Some(p) = self.partition {
             out.push_str(&format!("#SBATCH --partition={p}\n"));
         }
@@ -263,9 +343,14 @@ impl Job<'_> {
             self.dir.display()
         ));
         o.push_str(&format!(
-            "#\n# Written by `entente slurm` (entente {}): {} runs of {} in {} shards.\n",
+            "#\n# Written by `entente slurm` (entente {}): {} runs{} of {} in {} shards.\n",
             env!("CARGO_PKG_VERSION"),
             self.runs,
+            if matches!(self.work, Work::Sweep { .. }) {
+                " per design point"
+            } else {
+                ""
+            },
             self.name.trim_start_matches("entente-"),
             self.tasks
         ));
@@ -276,24 +361,34 @@ impl Job<'_> {
             n = self.tasks,
             script = self.path(&self.dir.join(SHARDS_SCRIPT))
         ));
-        let mut cmd = vec![self.path(self.exe), "run".into()];
-        if let Some(s) = self.scenario {
-            cmd.push(self.path(s));
-        }
-        cmd.extend([
-            "--runs".into(),
-            self.runs.to_string(),
-            "--seed".into(),
-            self.seed.to_string(),
-        ]);
-        if let Some(t) = self.theory {
-            cmd.extend(["--theory".into(), shell_quote(t)]);
-        }
-        for a in self.set {
-            cmd.extend(["--set".into(), shell_quote(a)]);
-        }
-        if self.per_run {
-            cmd.push("--per-run".into());
+        let mut cmd = vec![self.path(self.exe)];
+        match self.work {
+            Work::Run { scenario } => {
+                cmd.push("run".into());
+                if let Some(s) = scenario {
+                    cmd.push(self.path(s));
+                }
+                cmd.extend([
+                    "--runs".into(),
+                    self.runs.to_string(),
+                    "--seed".into(),
+                    self.seed.to_string(),
+                ]);
+                if let Some(t) = self.theory {
+                    cmd.extend(["--theory".into(), shell_quote(t)]);
+                }
+                for a in self.set {
+                    cmd.extend(["--set".into(), shell_quote(a)]);
+                }
+                if self.per_run {
+                    cmd.push("--per-run".into());
+                }
+            }
+            Work::Sweep { args, .. } => {
+                cmd.push("sweep".into());
+                cmd.extend(args.iter().map(|a| shell_quote(a)));
+                cmd.push("--quiet".into());
+            }
         }
         cmd.extend([
             "--shard".into(),
@@ -422,11 +517,11 @@ mod tests {
         assert_eq!(job_name("a b/c"), "entente-a_b_c");
     }
 
-    fn job<'a>(dir: &'a Path, set: &'a [String]) -> Job<'a> {
+    fn job<'a>(dir: &'a Path, set: &'a [String], work: &'a Work) -> Job<'a> {
         Job {
             name: "entente-x".into(),
             exe: Path::new("/opt/entente"),
-            scenario: Some(Path::new("/s/x y.toml")),
+            work,
             dir,
             runs: 400,
             tasks: 4,
@@ -443,7 +538,10 @@ mod tests {
     #[test]
     fn the_array_runs_one_shard_per_task() {
         let set = ["eta=0.3".to_string()];
-        let j = job(Path::new("/w/study"), &set);
+        let work = Work::Run {
+            scenario: Some(PathBuf::from("/s/x y.toml")),
+        };
+        let j = job(Path::new("/w/study"), &set, &work);
         let s = j.shards_script();
         for line in [
             "#SBATCH --array=0-3\n",
@@ -465,5 +563,34 @@ mod tests {
         let sub = j.submit_script();
         assert!(sub.contains("array=${1:-0-3}\n"), "{sub}");
         assert!(sub.contains("--dependency=afterok:\"$jid\""), "{sub}");
+    }
+
+    #[test]
+    fn a_sweep_array_runs_the_sweep_from_where_slurm_was_run() {
+        let work = Work::Sweep {
+            args: vec![
+                "--vary".into(),
+                "pair.CHN-RUS.mistrust=0.2:0.8".into(),
+                "--design".into(),
+                "grid:7".into(),
+                "my experiment.toml".into(),
+            ],
+            cwd: PathBuf::from("/home/me/project"),
+            points: 7,
+        };
+        let j = job(Path::new("/w/sw"), &[], &work);
+        let s = j.shards_script();
+        for line in [
+            "#SBATCH --chdir=/home/me/project\n",
+            "exec /opt/entente sweep --vary pair.CHN-RUS.mistrust=0.2:0.8 --design grid:7 \
+             'my experiment.toml' --quiet --shard auto/4 --threads \"${SLURM_CPUS_PER_TASK:-2}\" \
+             --out /w/sw/parts\n",
+        ] {
+            assert!(s.contains(line), "{line:?} not in\n{s}");
+        }
+        assert!(
+            j.merge_script()
+                .contains("merge /w/sw/parts --out /w/sw/results\n")
+        );
     }
 }

@@ -545,10 +545,14 @@ fn run_points(
     if workers > 1 {
         std::thread::scope(|scope| {
             for _ in 0..workers {
-                std::thread::Builder::new()
+                let started = std::thread::Builder::new()
                     .stack_size(32 << 20)
-                    .spawn_scoped(scope, work)
-                    .expect("start a sweep worker");
+                    .spawn_scoped(scope, work);
+                if let Err(e) = started {
+                    let mut s = shared.lock().unwrap_or_else(|e| e.into_inner());
+                    s.error
+                        .get_or_insert(anyhow::anyhow!("cannot start a sweep worker thread: {e}"));
+                }
             }
         });
     } else {
@@ -914,4 +918,45 @@ fn summary_text(plan: &Plan, blocks: &[String], dir: &str, manifest: &serde_json
         .unwrap_or_default();
     let _ = writeln!(t, "\nResults in {dir}/ ({files})");
     t
+}
+
+/// `entente sweep`'s arguments as `entente slurm` takes them after `--`.
+#[derive(clap::Parser)]
+#[command(name = "entente sweep", no_binary_name = true)]
+struct SweepLine {
+    #[command(flatten)]
+    args: Args,
+}
+
+/// What `entente slurm` needs to know of a sweep.
+pub struct SweepSummary {
+    /// Scenario name.
+    pub scenario: String,
+    /// Runs per point.
+    pub runs: u64,
+    /// Seed.
+    pub seed: u64,
+    /// Design points.
+    pub points: usize,
+}
+
+/// Check a sweep's arguments (given to `entente slurm` after `--`) as the tasks will see
+/// them: the factors, the design and the scenario, now rather than on the cluster.
+pub fn check_for_slurm(raw: &[String]) -> anyhow::Result<SweepSummary> {
+    use clap::Parser as _;
+    let line = SweepLine::try_parse_from(raw)
+        .map_err(|e| anyhow::anyhow!("the sweep's arguments (after --): {e}"))?;
+    let a = &line.args;
+    if a.shard.is_some() || a.out.is_some() || a.threads.is_some() {
+        bail!(
+            "the sweep's arguments (after --): leave out --shard, --out and --threads: entente slurm sets them"
+        );
+    }
+    let plan = plan(a)?;
+    Ok(SweepSummary {
+        scenario: plan.base.name.clone(),
+        runs: plan.runs,
+        seed: plan.seed,
+        points: plan.design.points.len(),
+    })
 }

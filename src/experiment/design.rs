@@ -783,9 +783,15 @@ fn spaced(low: f64, high: f64, k: usize) -> Vec<(Value, Option<f64>)> {
             } else {
                 i as f64 / (k - 1) as f64
             };
-            (Value::Number(scale(u, low, high)), Some(u))
+            (Value::Number(tidy(scale(u, low, high))), Some(u))
         })
         .collect()
+}
+
+/// A level rounded to 12 significant digits, so that evenly spaced levels of decimal bounds
+/// read as written (0.3, not 0.30000000000000004); the rounded value is the one used.
+fn tidy(x: f64) -> f64 {
+    format!("{x:.11e}").parse().unwrap_or(x)
 }
 
 /// A list factor's values, with their unit coordinates if it is numeric.

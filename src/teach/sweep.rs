@@ -1930,6 +1930,30 @@ fn ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
     (first..=last).map(|k| k as f64 * step).collect()
 }
 
+/// The x range of an index panel: every estimate and 0, and the intervals as far as half the
+/// estimates' span beyond them (a wider interval is cut at the edge), with a margin.
+fn index_axis(panel: &IndexPanel) -> (f64, f64) {
+    let all = || panel.bars.iter().flat_map(|b| b.values.iter());
+    let estimates: Vec<f64> = all().filter_map(|v| v.0).collect();
+    let emin = estimates.iter().copied().fold(0.0, f64::min);
+    let emax = estimates.iter().copied().fold(0.0, f64::max);
+    let span = (emax - emin).max(1e-9);
+    let low = all()
+        .filter_map(|v| v.1.map(|c| c.0))
+        .fold(emin, f64::min)
+        .max(emin - 0.5 * span);
+    let high = all()
+        .filter_map(|v| v.1.map(|c| c.1))
+        .fold(emax, f64::max)
+        .min(emax + 0.5 * span);
+    let (low, mut high) = (low.min(0.0), high.max(0.0));
+    if high - low < 1e-9 {
+        high = low + 1.0;
+    }
+    let pad = 0.04 * (high - low);
+    (if low < 0.0 { low - pad } else { low }, high + pad)
+}
+
 /// Horizontal bar charts of sensitivity indices ("tornado"): one panel per pair, one row per
 /// factor (the most important at the top), one thin bar per series (`series`: name and
 /// colour) with its interval as a whisker and its value at the end.
@@ -1963,24 +1987,7 @@ fn index_chart(
         legend(root, &entries, 220)?;
         let mut oy = legend_h;
         for panel in panels {
-            let values: Vec<f64> = panel
-                .bars
-                .iter()
-                .flat_map(|b| {
-                    b.values.iter().flat_map(|(v, ci)| {
-                        v.iter()
-                            .copied()
-                            .chain(ci.iter().flat_map(|(l, h)| [*l, *h]))
-                    })
-                })
-                .collect();
-            let lo = values.iter().copied().fold(0.0, f64::min);
-            let mut hi = values.iter().copied().fold(0.0, f64::max);
-            if hi - lo < 1e-12 {
-                hi = lo + 1.0;
-            }
-            let pad = 0.04 * (hi - lo);
-            let (lo, hi) = (if lo < 0.0 { lo - pad } else { lo }, hi + pad);
+            let (lo, hi) = index_axis(panel);
             let x0 = left;
             let x1 = width - right;
             let px = |v: f64| x0 + ((v - lo) / (hi - lo) * f64::from(x1 - x0)).round() as i32;
@@ -2047,20 +2054,30 @@ fn index_chart(
                     .map_err(e)?;
                     let mut end = b;
                     if let Some((l, h)) = *ci {
-                        let (l, h, mid) = (px(l), px(h), by + bh / 2);
+                        // Ends beyond the axis are cut at its edge and drawn as arrowheads.
+                        let mid = by + bh / 2;
+                        let (pl, ph) = (px(l.max(lo)), px(h.min(hi)));
                         root.draw(&PathElement::new(
-                            vec![(l, mid), (h, mid)],
+                            vec![(pl, mid), (ph, mid)],
                             BLACK.stroke_width(1),
                         ))
                         .map_err(e)?;
-                        for x in [l, h] {
-                            root.draw(&PathElement::new(
-                                vec![(x, by), (x, by + bh)],
-                                BLACK.stroke_width(1),
-                            ))
-                            .map_err(e)?;
+                        for (x, cut, out) in [(pl, l < lo, -1), (ph, h > hi, 1)] {
+                            if cut {
+                                root.draw(&Polygon::new(
+                                    vec![(x + 5 * out, mid), (x, mid - 4), (x, mid + 4)],
+                                    BLACK.filled(),
+                                ))
+                                .map_err(e)?;
+                            } else {
+                                root.draw(&PathElement::new(
+                                    vec![(x, by), (x, by + bh)],
+                                    BLACK.stroke_width(1),
+                                ))
+                                .map_err(e)?;
+                            }
                         }
-                        end = end.max(h);
+                        end = end.max(ph + if h > hi { 5 } else { 0 });
                     }
                     root.draw(&Text::new(
                         fmt_num(v, 2),
@@ -2227,7 +2244,9 @@ fn one_factor_reading(s: &Sweep, q: usize, order: &[usize]) -> String {
         fmt_num(first.1, 2),
         fmt_num(last.1, 2)
     );
-    if let (Some(a), Some(b)) = (rivalry.first(), rivalry.last()) {
+    if let (Some(a), Some(b)) = (rivalry.first(), rivalry.last())
+        && fmt_num(a.1, 2) != fmt_num(b.1, 2)
+    {
         let _ = write!(
             text,
             " and {} from {} to {}",
@@ -2666,6 +2685,14 @@ fn index_reading(s: &Sweep, method: Method, q: usize, output: Output) -> String 
         Method::Sobol => {
             let (s1, _) = ix.get("S1").unwrap_or((0.0, None));
             let (st, ci) = ix.get("ST").unwrap_or((0.0, None));
+            if st > 1.0 || ci.is_some_and(|(l, h)| h - l > 1.0) {
+                return format!(
+                    "The Sobol indices of {what} are too uncertain to read: {} has the largest, ST = {}{}, on a scale from 0 to 1. A larger design (sobol:N with a larger N) would narrow the intervals.",
+                    code(&s.factors[*top].path),
+                    fmt_num(st, 2),
+                    interval(ci)
+                );
+            }
             format!(
                 "{} accounts for about {} of the variance of {what} on its own (S1 = {}) and {} with its interactions (ST = {}{})",
                 code(&s.factors[*top].path),
@@ -2770,7 +2797,7 @@ fn indices(
         )?;
         let _ = writeln!(
             o,
-            "<figure id=\"{}indices-{}\">{chart}<figcaption>{} of the chosen pairs at the horizon: {}, factors sorted by {} (the most important at the top); whiskers: 95 % bootstrap intervals.</figcaption></figure>",
+            "<figure id=\"{}indices-{}\">{chart}<figcaption>Indices of {} at the horizon, for the chosen pairs: {}, factors sorted by {} (the most important at the top); whiskers: 95 % bootstrap intervals.</figcaption></figure>",
             if full { "" } else { "drivers-" },
             output.column(),
             esc(output.words()),
@@ -3198,7 +3225,17 @@ pub fn html(s: &Sweep, opts: &SweepOptions) -> Result<String, SweepError> {
     for r in readings(s, view, &pairs) {
         let _ = writeln!(o, "<li>{r}</li>");
     }
-    let _ = writeln!(o, "</ul>\n</section>");
+    let varying = (0..s.pairs.len()).filter(|&q| s.variation(q) > 0.0).count();
+    let _ = writeln!(
+        o,
+        "</ul>\n<p>Of the {} pairs recorded, {varying} have a P(alliance) that varies across the points{}.</p>\n</section>",
+        s.pairs.len(),
+        if varying < s.pairs.len() {
+            "; the others keep the same probability at every point"
+        } else {
+            ""
+        }
+    );
 
     // The charts.
     match view {
