@@ -11,7 +11,7 @@ use entente::engine::{Shard, ShardSpec};
 use entente::experiment::design::{Design, DesignPoints, Factor, Layout, Levels, Value, generate};
 use entente::experiment::file::{self, Experiment};
 use entente::experiment::sweep::{
-    self, Evaluator, OutputRow, StudyEvaluator, design_csv, pairs_of, point_lines, sensitivity_csv,
+    self, Evaluator, OutputRow, StudyEvaluator, design_csv, pairs_of, sensitivity_csv,
 };
 use entente::output::{self, OutputDir};
 use entente::scenario::{self, FLAGSHIP_NAME, FLAGSHIP_TOML, Scenario};
@@ -472,97 +472,32 @@ fn run_points(
             b.inc(k);
         }
     };
-    // With at least as many points left as threads, each worker runs whole points on one
-    // thread (no per-point thread pool or merge of accumulators); otherwise points run one
-    // after the other, each on every thread. The results are the same bytes either way.
     let first = range.start + resumed;
-    let left = range.end - first;
-    let workers = if left >= threads { threads } else { 1 };
-    let eval_threads = if workers > 1 { 1 } else { threads };
+    let (workers, eval_threads) = sweep::workers_for(range.end - first, threads);
     let eval = StudyEvaluator {
         threads: eval_threads,
         ..eval
     };
-    struct Shared {
-        pending: std::collections::BTreeMap<usize, String>,
-        next: usize,
-        done: Vec<String>,
-        error: Option<anyhow::Error>,
-        file: std::fs::File,
-    }
-    let shared = std::sync::Mutex::new(Shared {
-        pending: std::collections::BTreeMap::new(),
-        next: first,
-        done,
-        error: None,
-        file: progress_file,
-    });
-    let claim = std::sync::atomic::AtomicUsize::new(first);
-    let work = || {
-        loop {
-            let p = claim.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            if p >= range.end {
-                break;
-            }
-            if shared.lock().map_or(true, |s| s.error.is_some()) {
-                break;
-            }
-            let result = eval.evaluate(&plan.design.points[p], &tick);
-            let mut s = shared.lock().unwrap_or_else(|e| e.into_inner());
-            match result {
-                Err(e) => {
-                    s.error.get_or_insert(anyhow::anyhow!("point {p}: {e}"));
-                    break;
-                }
-                Ok(rows) => {
-                    s.pending.insert(p, point_lines(p, &rows));
-                }
-            }
-            // Completed points go to the progress file in point order.
-            loop {
-                let next = s.next;
-                let Some(block) = s.pending.remove(&next) else {
-                    break;
-                };
-                let written = s
-                    .file
-                    .write_all(block.as_bytes())
-                    .and_then(|()| s.file.flush());
-                if let Err(e) = written {
-                    s.error.get_or_insert(anyhow::anyhow!(
-                        "{}: cannot write: {e}",
-                        progress_path.display()
-                    ));
-                }
-                s.done.push(block);
-                s.next += 1;
-            }
-            if let Some(b) = &bar {
-                b.set_message(format!("{}/{total}", s.done.len()));
-            }
+    let mut file = progress_file;
+    let mut on_done = |_p: usize, block: String| -> Result<(), String> {
+        file.write_all(block.as_bytes())
+            .and_then(|()| file.flush())
+            .map_err(|e| format!("{}: cannot write: {e}", progress_path.display()))?;
+        done.push(block);
+        if let Some(b) = &bar {
+            b.set_message(format!("{}/{total}", done.len()));
         }
+        Ok(())
     };
-    if workers > 1 {
-        std::thread::scope(|scope| {
-            for _ in 0..workers {
-                let started = std::thread::Builder::new()
-                    .stack_size(32 << 20)
-                    .spawn_scoped(scope, work);
-                if let Err(e) = started {
-                    let mut s = shared.lock().unwrap_or_else(|e| e.into_inner());
-                    s.error
-                        .get_or_insert(anyhow::anyhow!("cannot start a sweep worker thread: {e}"));
-                }
-            }
-        });
-    } else {
-        work();
-    }
-    let shared = shared.into_inner().unwrap_or_else(|e| e.into_inner());
-    if let Some(e) = shared.error {
-        return Err(e);
-    }
-    let done = shared.done;
+    sweep::evaluate_points(
+        &eval,
+        &plan.design.points,
+        first..range.end,
+        workers,
+        &tick,
+        &mut on_done,
+    )
+    .map_err(anyhow::Error::msg)?;
     if let Some(b) = &bar {
         b.finish_and_clear();
     }

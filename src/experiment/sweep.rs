@@ -343,3 +343,109 @@ pub fn pairs_of(s: &Scenario, spec: &[String]) -> Result<Vec<(usize, usize)>, St
     out.dedup();
     Ok(out)
 }
+
+/// How to spread `points` points over `threads` threads: `(workers, threads per point)`.
+/// With at least as many points as threads, each worker runs whole points on one thread (no
+/// per-point thread pool, no merge of accumulators); otherwise the points run one after the
+/// other, each on every thread. The results are the same bytes either way.
+pub fn workers_for(points: usize, threads: usize) -> (usize, usize) {
+    let threads = threads.max(1);
+    if points >= threads && threads > 1 {
+        (threads, 1)
+    } else {
+        (1, threads)
+    }
+}
+
+/// Evaluate the points `range` of `points` with `workers` threads, each evaluating whole
+/// points, and hand each point's `sweep.csv` lines to `on_done` in point order (whatever order
+/// the points finish in). The first error stops the work and is returned.
+pub fn evaluate_points<E: Evaluator>(
+    eval: &E,
+    points: &[Vec<Value>],
+    range: std::ops::Range<usize>,
+    workers: usize,
+    tick: &(dyn Fn(u64) + Sync),
+    on_done: &mut (dyn FnMut(usize, String) -> Result<(), String> + Send),
+) -> Result<(), String> {
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    struct Shared<'f> {
+        pending: BTreeMap<usize, String>,
+        next: usize,
+        error: Option<String>,
+        on_done: &'f mut (dyn FnMut(usize, String) -> Result<(), String> + Send),
+    }
+    if range.end > points.len() {
+        return Err(format!(
+            "points {}..{} asked of a design of {} points",
+            range.start,
+            range.end,
+            points.len()
+        ));
+    }
+    let shared = Mutex::new(Shared {
+        pending: BTreeMap::new(),
+        next: range.start,
+        error: None,
+        on_done,
+    });
+    let claim = AtomicUsize::new(range.start);
+    let work = || {
+        loop {
+            let p = claim.fetch_add(1, Ordering::Relaxed);
+            if p >= range.end {
+                break;
+            }
+            if shared.lock().map_or(true, |s| s.error.is_some()) {
+                break;
+            }
+            let result = eval.evaluate(&points[p], tick);
+            let mut s = shared.lock().unwrap_or_else(|e| e.into_inner());
+            match result {
+                Err(e) => {
+                    s.error.get_or_insert(format!("point {p}: {e}"));
+                    break;
+                }
+                Ok(rows) => {
+                    s.pending.insert(p, point_lines(p, &rows));
+                }
+            }
+            loop {
+                let next = s.next;
+                let Some(block) = s.pending.remove(&next) else {
+                    break;
+                };
+                if let Err(e) = (s.on_done)(next, block) {
+                    s.error.get_or_insert(e);
+                }
+                s.next += 1;
+            }
+        }
+    };
+    if workers > 1 {
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                // The engine's single-thread path runs on this thread: give it the stack the
+                // engine gives its workers (an unoptimized build needs more than 2 MiB).
+                let started = std::thread::Builder::new()
+                    .stack_size(32 << 20)
+                    .spawn_scoped(scope, work);
+                if let Err(e) = started {
+                    let mut s = shared.lock().unwrap_or_else(|e| e.into_inner());
+                    s.error
+                        .get_or_insert(format!("cannot start a sweep worker thread: {e}"));
+                }
+            }
+        });
+    } else {
+        work();
+    }
+    let s = shared.into_inner().unwrap_or_else(|e| e.into_inner());
+    match s.error {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}

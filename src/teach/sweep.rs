@@ -1930,10 +1930,15 @@ fn ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
     (first..=last).map(|k| k as f64 * step).collect()
 }
 
-/// The x range of an index panel: every estimate and 0, and the intervals as far as half the
-/// estimates' span beyond them (a wider interval is cut at the edge), with a margin.
-fn index_axis(panel: &IndexPanel) -> (f64, f64) {
-    let all = || panel.bars.iter().flat_map(|b| b.values.iter());
+/// The x range of an index chart, the same for all its panels (one output, so that pairs
+/// compare): every estimate and 0, and the intervals as far as half the estimates' span beyond
+/// them (a wider interval is cut at the edge), with a margin.
+fn index_axis(panels: &[IndexPanel]) -> (f64, f64) {
+    let all = || {
+        panels
+            .iter()
+            .flat_map(|p| p.bars.iter().flat_map(|b| b.values.iter()))
+    };
     let estimates: Vec<f64> = all().filter_map(|v| v.0).collect();
     let emin = estimates.iter().copied().fold(0.0, f64::min);
     let emax = estimates.iter().copied().fold(0.0, f64::max);
@@ -1956,7 +1961,8 @@ fn index_axis(panel: &IndexPanel) -> (f64, f64) {
 
 /// Horizontal bar charts of sensitivity indices ("tornado"): one panel per pair, one row per
 /// factor (the most important at the top), one thin bar per series (`series`: name and
-/// colour) with its interval as a whisker and its value at the end.
+/// colour) with its interval as a whisker and its value at the end, on one x axis for all
+/// panels ([`index_axis`]) described by `x_desc`.
 fn index_chart(
     chart: &'static str,
     what: &str,
@@ -1985,9 +1991,9 @@ fn index_chart(
     let height = legend_h + panels.iter().map(panel_h).sum::<i32>();
     svg(chart, what, (width as u32, height.max(60) as u32), |root| {
         legend(root, &entries, 220)?;
+        let (lo, hi) = index_axis(panels);
         let mut oy = legend_h;
         for panel in panels {
-            let (lo, hi) = index_axis(panel);
             let x0 = left;
             let x1 = width - right;
             let px = |v: f64| x0 + ((v - lo) / (hi - lo) * f64::from(x1 - x0)).round() as i32;

@@ -173,7 +173,11 @@ fn grid_sweep() -> String {
                 *pa, "0.990000", *pr, "0.500000", "0.100000", "0.500000", "0.900000",
             ],
         ));
-        let pr_usa = if p % 2 == 0 { "0.900000" } else { "0.850000" };
+        let pr_usa = if p.is_multiple_of(2) {
+            "0.900000"
+        } else {
+            "0.850000"
+        };
         rows.push((
             p,
             "USA-CHN",
@@ -187,7 +191,11 @@ fn grid_sweep() -> String {
                 "-0.300000",
             ],
         ));
-        let pa_jpn = if p % 2 == 0 { "0.900000" } else { "0.700000" };
+        let pa_jpn = if p.is_multiple_of(2) {
+            "0.900000"
+        } else {
+            "0.700000"
+        };
         rows.push((
             p,
             "USA-JPN",
@@ -274,7 +282,10 @@ fn morris_sweep() -> String {
 const SENSITIVITY_HEADER: &str = "output,a,b,factor,method,index,estimate,ci_low,ci_high,note\n";
 
 /// Morris rows: `(output, pair, factor, mu, mu_star, ci_low, ci_high, sigma)`.
-fn morris_rows(rows: &[(&str, &str, &str, f64, f64, f64, f64, f64)]) -> String {
+/// A Morris row of the fixtures: output, pair, factor, mu, mu_star, its interval, sigma.
+type MorrisRow<'a> = (&'a str, &'a str, &'a str, f64, f64, f64, f64, f64);
+
+fn morris_rows(rows: &[MorrisRow<'_>]) -> String {
     let mut t = String::new();
     for (output, pair, factor, mu, mu_star, lo, hi, sigma) in rows {
         let (a, b) = pair.split_once('-').unwrap();
@@ -957,6 +968,33 @@ fn sobol_page_lists_an_output_that_does_not_vary_and_draws_the_others() {
         indices.contains("<td class=\"num\">\u{2212}0.050 … 0.250</td>"),
         "S1 of d0's interval"
     );
+    assert!(!charts[0].contains("<polygon"), "no interval is cut");
+
+    // An interval far wider than the scale is cut at the chart's edge (an arrowhead), and the
+    // reading says the indices are too uncertain to read.
+    let wide = sobol_sensitivity().replacen(
+        "ST,0.750000,0.600000,0.900000",
+        "ST,1.210000,-30.160000,32.580000",
+        1,
+    );
+    std::fs::write(dir.join("sensitivity.csv"), wide).unwrap();
+    let html = report(&dir, &[]);
+    let chart = svgs(section(&html, "indices"))[0];
+    assert_eq!(
+        chart.matches("<polygon").count(),
+        2,
+        "an arrowhead at each end"
+    );
+    let labels = texts(chart);
+    assert!(
+        !labels
+            .iter()
+            .any(|t| t == "30" || t == "20" || t == "\u{2212}20"),
+        "the axis stays near the estimates: {labels:?}"
+    );
+    assert!(section(&html, "reading").contains(
+        "The Sobol indices of P(CHN–RUS alliance) are too uncertain to read: <code>pair.CHN-RUS.mistrust</code> has the largest, ST = 1.21, interval \u{2212}30.16 to 32.58, on a scale from 0 to 1."
+    ));
 }
 
 #[test]
