@@ -43,6 +43,14 @@ pub const TABLE_ROWS: usize = 200;
 /// Bound on the size of a sensitivity index or its interval's ends.
 const BOUND: f64 = 1e7;
 
+/// Bound on the size of a factor's numbers (bounds and values): far beyond any model value,
+/// and small enough for the charts' arithmetic to stay finite.
+pub const VALUE_LIMIT: f64 = 1e15;
+
+fn within(x: f64) -> bool {
+    x.is_finite() && x.abs() <= VALUE_LIMIT
+}
+
 /// Errors reading a sweep folder, or using it in a study's report.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -593,15 +601,22 @@ fn manifest_factors(
             )));
         }
         let levels = match (item.get("low"), item.get("high"), item.get("values")) {
-            (Some(low), Some(high), None) => {
-                let (Some(low), Some(high)) = (low.as_f64(), high.as_f64()) else {
+            (Some(low_v), Some(high_v), None) => {
+                let (Some(low), Some(high)) = (low_v.as_f64(), high_v.as_f64()) else {
                     return Err(bad(format!(
-                        "{at} ({path}): found low {low} and high {high}, expected two numbers"
+                        "{at} ({path}): found low {} and high {}, expected two numbers",
+                        short_json(low_v),
+                        short_json(high_v)
                     )));
                 };
+                if !(within(low) && within(high)) {
+                    return Err(bad(format!(
+                        "{at} ({path}): found low {low_v} and high {high_v}, expected numbers from −{VALUE_LIMIT:e} to {VALUE_LIMIT:e}"
+                    )));
+                }
                 if low > high {
                     return Err(bad(format!(
-                        "{at} ({path}): found low {low} above high {high}, expected low ≤ high"
+                        "{at} ({path}): found low {low_v} above high {high_v}, expected low ≤ high"
                     )));
                 }
                 Levels::Range { low, high }
@@ -611,15 +626,20 @@ fn manifest_factors(
                 for v in values {
                     out.push(match v {
                         serde_json::Value::Number(n) => Level::Number(
-                            n.as_f64().filter(|x| x.is_finite()).ok_or_else(|| {
+                            n.as_f64().filter(|x| within(*x)).ok_or_else(|| {
                                 bad(format!(
-                                    "{at} ({path}): found the value {n}, expected a finite number"
+                                    "{at} ({path}): found the value {n}, expected a number from −{VALUE_LIMIT:e} to {VALUE_LIMIT:e}"
                                 ))
                             })?,
                         ),
                         serde_json::Value::String(s) => match s.parse::<f64>() {
-                            Ok(x) if x.is_finite() => Level::Number(x),
-                            _ => Level::Text(s.clone()),
+                            Ok(x) if within(x) => Level::Number(x),
+                            Ok(_) => {
+                                return Err(bad(format!(
+                                    "{at} ({path}): found the value \"{s}\", expected a number from −{VALUE_LIMIT:e} to {VALUE_LIMIT:e}, or text"
+                                )));
+                            }
+                            Err(_) => Level::Text(s.clone()),
                         },
                         other => {
                             return Err(bad(format!(
@@ -1674,11 +1694,12 @@ fn line_chart(panels: &[LinePanel], axis: &Axis, x_desc: &str) -> Result<String,
                         )))
                         .map_err(e)?;
                 } else {
+                    // Unjoined points (categories, or a single point): a band 12 pixels wide.
                     for &(x, lo, hi) in &banded {
                         chart
-                            .draw_series(std::iter::once(Rectangle::new(
-                                [(x - 0.15, lo), (x + 0.15, hi)],
-                                ALIGNMENT.mix(0.22).filled(),
+                            .draw_series(std::iter::once(PathElement::new(
+                                vec![(x, lo), (x, hi)],
+                                ALIGNMENT.mix(0.22).stroke_width(12),
                             )))
                             .map_err(e)?;
                     }
@@ -1942,7 +1963,7 @@ fn index_axis(panels: &[IndexPanel]) -> (f64, f64) {
     let estimates: Vec<f64> = all().filter_map(|v| v.0).collect();
     let emin = estimates.iter().copied().fold(0.0, f64::min);
     let emax = estimates.iter().copied().fold(0.0, f64::max);
-    let span = (emax - emin).max(1e-9);
+    let span = (emax - emin).max(1e-6);
     let low = all()
         .filter_map(|v| v.1.map(|c| c.0))
         .fold(emin, f64::min)
@@ -1952,7 +1973,7 @@ fn index_axis(panels: &[IndexPanel]) -> (f64, f64) {
         .fold(emax, f64::max)
         .min(emax + 0.5 * span);
     let (low, mut high) = (low.min(0.0), high.max(0.0));
-    if high - low < 1e-9 {
+    if high - low < 1e-6 {
         high = low + 1.0;
     }
     let pad = 0.04 * (high - low);
@@ -1996,7 +2017,11 @@ fn index_chart(
         for panel in panels {
             let x0 = left;
             let x1 = width - right;
-            let px = |v: f64| x0 + ((v - lo) / (hi - lo) * f64::from(x1 - x0)).round() as i32;
+            let px = |v: f64| {
+                (f64::from(x0) + (v - lo) / (hi - lo) * f64::from(x1 - x0))
+                    .round()
+                    .clamp(-1e6, 1e6) as i32
+            };
             root.draw(&Text::new(
                 panel.label.clone(),
                 (x0, oy + 12),
@@ -3506,6 +3531,139 @@ pub fn insert_drivers(page: &str, section: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// A factor of a generated folder: its path, its bounds or values, and each point's value.
+    fn factor_strategy(points: usize) -> impl Strategy<Value = (String, Vec<String>)> {
+        let edges = prop::sample::select(vec![
+            -1e15,
+            -1.0,
+            -1e-300,
+            0.0,
+            1e-300,
+            0.1,
+            0.10000000000000002,
+            0.2,
+            0.8,
+            3000.0,
+            1e15,
+        ]);
+        let range = (
+            edges.clone(),
+            edges,
+            prop::collection::vec(0.0..=1.0f64, points),
+        )
+            .prop_map(|(a, b, ts): (f64, f64, Vec<f64>)| {
+                let (low, high) = (a.min(b), a.max(b));
+                let values = ts
+                    .iter()
+                    .map(|t| format!("{}", (low + t * (high - low)).clamp(low, high)))
+                    .collect();
+                (format!("\"low\": {low:e}, \"high\": {high:e}"), values)
+            });
+        let names = ["walt", "waltz", "<b>&", "2"];
+        let list = prop::collection::vec(0..names.len(), points).prop_map(move |ks| {
+            (
+                format!(
+                    "\"values\": [{}]",
+                    names.map(|n| format!("\"{n}\"")).join(", ")
+                ),
+                ks.iter().map(|&k| names[k].to_string()).collect(),
+            )
+        });
+        prop_oneof![range, list]
+    }
+
+    /// A generated sweep folder: (manifest, design.csv, sweep.csv, sensitivity.csv).
+    fn folder_strategy() -> impl Strategy<Value = [String; 4]> {
+        (1usize..=3, 1usize..=8, 1usize..=3, 0usize..5).prop_flat_map(|(k, n, pairs, family)| {
+            (
+                prop::collection::vec(factor_strategy(n), k),
+                prop::collection::vec(
+                    prop::collection::vec(prop::option::of(0.0..=1.0f64), 7),
+                    n * pairs,
+                ),
+                prop::collection::vec(
+                    (prop::option::of(-2.0..2.0f64), -1e7..1e7f64, 0.0..1e7f64),
+                    2 * pairs * k * 3,
+                ),
+                Just((n, pairs, family)),
+            )
+                .prop_map(|(factors, outputs, indices, (n, pairs, family))| {
+                    let design = ["grid:3", "lhs:5", "morris:2", "sobol:2", "oat"][family];
+                    let method = ["morris", "sobol"][family % 2];
+                    let paths: Vec<String> = (0..factors.len()).map(|f| format!("f{f}")).collect();
+                    let manifest = format!(
+                        "{{\"kind\": \"sweep\", \"scenario\": \"s\", \"design\": \"{design}\", \"factors\": [{}]}}",
+                        factors
+                            .iter()
+                            .zip(&paths)
+                            .map(|((levels, _), p)| format!("{{\"path\": \"{p}\", {levels}}}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                    let mut d = format!("point,{}\n", paths.join(","));
+                    for p in 0..n {
+                        let row: Vec<&str> = factors.iter().map(|f| f.1[p].as_str()).collect();
+                        d += &format!("{p},{}\n", row.join(","));
+                    }
+                    let mut w = String::from("point,a,b,p_alliance_end,p_alliance_ever,p_rivalry_end,mean_alignment_end,q05_alignment_end,q50_alignment_end,q95_alignment_end\n");
+                    for p in 0..n {
+                        for q in 0..pairs {
+                            let v: Vec<String> = outputs[p * pairs + q]
+                                .iter()
+                                .map(|x| x.map_or(String::new(), |x| format!("{x:.6}")))
+                                .collect();
+                            w += &format!("{p},S{q},T{q},{}\n", v.join(","));
+                        }
+                    }
+                    let mut t = String::from("output,a,b,factor,method,index,estimate,ci_low,ci_high,note\n");
+                    let mut next = indices.iter();
+                    for output in ["p_alliance_end", "p_rivalry_end"] {
+                        for q in 0..pairs {
+                            for f in &paths {
+                                for index in Method::parse(method).map_or(&[][..], Method::indices) {
+                                    let Some((v, lo, width)) = next.next() else { continue };
+                                    t += &match v {
+                                        Some(v) => format!(
+                                            "{output},S{q},T{q},{f},{method},{index},{v},{lo},{},\n",
+                                            (lo + width).min(1e7)
+                                        ),
+                                        None => format!(
+                                            "{output},S{q},T{q},{f},{method},{index},,,,does not vary\n"
+                                        ),
+                                    };
+                                }
+                            }
+                        }
+                    }
+                    [manifest, d, w, t]
+                })
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Any well-formed folder, however extreme its numbers, gives a page and a section
+        /// (no panic, no hang, no chart error).
+        #[test]
+        fn every_well_formed_folder_gives_a_page(files in folder_strategy()) {
+            let dir = tempfile::tempdir().unwrap();
+            for (name, text) in ["manifest.json", "design.csv", "sweep.csv", "sensitivity.csv"]
+                .iter()
+                .zip(&files)
+            {
+                std::fs::write(dir.path().join(name), text).unwrap();
+            }
+            let s = Sweep::read(dir.path()).map_err(|e| TestCaseError::fail(format!("{e}\n{files:?}")))?;
+            let page = html(&s, &SweepOptions::default()).unwrap();
+            prop_assert!(page.ends_with("</html>\n"));
+            let study = Study { pairs: vec!["S0-T0".into()], theory: "walt".into(), set: vec![] };
+            let section = drivers(&s, &study).unwrap();
+            prop_assert!(section.starts_with("<section id=\"drivers\">"));
+        }
+    }
 
     #[test]
     fn numbers_are_short_with_a_true_minus() {

@@ -1041,13 +1041,21 @@ fn other_designs_get_a_range_table_and_a_scatter_per_factor() {
 fn pairs_option_chooses_the_pairs_and_the_bytes_depend_only_on_the_files() {
     let files = one_files();
     let (home, dir) = folder(&refs(&files));
-    let html = report(&dir, &["--pairs", "RUS-USA"]);
+    let html = report(&dir, &["--pairs", "RUS-USA,USA-CHN"]);
     let reading = section(&html, "reading");
     assert!(
-        reading.contains("Pairs shown: USA-RUS (chosen with --pairs)"),
+        reading.contains("Pairs shown: USA-RUS, USA-CHN (chosen with --pairs)"),
         "{reading}"
     );
-    assert!(!section(&html, "lines").contains("CHN-RUS:"));
+    assert!(
+        reading.contains(
+            "<li><code>pair.CHN-RUS.mistrust</code> from 0.2 to 0.8 takes P(USA–CHN alliance) from 0.00 to 0.00.</li>"
+        ),
+        "a P(rivalry) that does not move is not read out: {reading}"
+    );
+    assert!(reading.contains("Of the 3 pairs recorded, 2 have a P(alliance) that varies"));
+    let lines = section(&html, "lines");
+    assert!(lines.contains("USA-CHN: probabilities") && !lines.contains("CHN-RUS:"));
 
     let first = report(&dir, &[]);
     let o = entente(&["report", &dir.display().to_string(), "--out", "-"]);
@@ -1591,9 +1599,6 @@ fn sweep_pages_render_in_headless_chromium() {
         let (home, dir) = folder(&files);
         let html = report(&dir, &[]);
         let page = dir.join("report.html");
-        if let Some(d) = std::env::var_os("TMPKEEP") {
-            std::fs::copy(&page, Path::new(&d).join(format!("{name}.html"))).unwrap();
-        }
         let shot = home.path().join("shot.png");
         let stderr = chromium(
             home.path(),
