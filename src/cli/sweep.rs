@@ -10,9 +10,7 @@ use anyhow::{Context, bail};
 use entente::engine::{Shard, ShardSpec};
 use entente::experiment::design::{Design, DesignPoints, Factor, Layout, Levels, Value, generate};
 use entente::experiment::file::{self, Experiment};
-use entente::experiment::sweep::{
-    self, Evaluator, OutputRow, StudyEvaluator, design_csv, pairs_of, sensitivity_csv,
-};
+use entente::experiment::sweep::{self, StudyEvaluator, design_csv, pairs_of, sensitivity_csv};
 use entente::output::{self, OutputDir};
 use entente::scenario::{self, FLAGSHIP_NAME, FLAGSHIP_TOML, Scenario};
 use sha2::{Digest, Sha256};
@@ -195,7 +193,6 @@ fn hex(bytes: &[u8]) -> String {
 /// The sweep as planned: scenario, evaluator inputs, design, identity.
 struct Plan {
     base: Scenario,
-    file: Option<PathBuf>,
     factors: Vec<Factor>,
     design: DesignPoints,
     runs: u64,
@@ -344,7 +341,6 @@ fn plan(args: &Args) -> anyhow::Result<Plan> {
     };
     Ok(Plan {
         base,
-        file: scenario_file,
         factors,
         design: points,
         runs,
@@ -356,56 +352,166 @@ fn plan(args: &Args) -> anyhow::Result<Plan> {
     })
 }
 
-/// The rows of complete points in progress text: point → its lines, for points
-/// `first..` in order, each with exactly `per_point` well-formed lines. Stops at the first
-/// incomplete or out-of-order point (what an interruption leaves).
-fn complete_points(text: &str, first: usize, per_point: usize, columns: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut lines = text.split_inclusive('\n').peekable();
-    let mut expected = first;
-    'points: loop {
-        let mut block = String::new();
-        for _ in 0..per_point {
-            let Some(l) = lines.next() else {
-                break 'points;
-            };
-            let ok = l.ends_with('\n')
-                && l.split(',').count() == columns
-                && l.split(',').next() == Some(&expected.to_string());
-            if !ok {
-                break 'points;
-            }
-            block.push_str(l);
+/// A point's rows as read back from `sweep.csv`-style lines (no header).
+struct Scanner {
+    /// Keys of the rows of each point, `a,b`, in order.
+    keys: Vec<String>,
+    /// Fields per line.
+    columns: usize,
+}
+
+/// Where a scan stopped.
+struct Scanned {
+    /// Complete points read.
+    points: usize,
+    /// Bytes of those points.
+    bytes: u64,
+}
+
+impl Scanner {
+    fn new(id: &Identity) -> Self {
+        Self {
+            keys: id.pairs.iter().map(|p| p.replacen('-', ",", 1)).collect(),
+            columns: 3 + sweep::OUTPUTS.len(),
         }
-        if per_point == 0 {
-            break;
-        }
-        out.push(block);
-        expected += 1;
     }
-    out
-}
 
-/// Parse rows of sweep.csv lines back (the values as written: the estimators read the same
-/// numbers a user reads, so that SALib on design.csv and sweep.csv agrees with them).
-fn parse_rows(block: &str, keys: usize) -> Vec<OutputRow> {
-    block
-        .lines()
-        .map(|l| {
-            let f: Vec<&str> = l.split(',').collect();
-            OutputRow {
-                key: f[1..1 + keys].iter().map(|s| s.to_string()).collect(),
-                values: f[1 + keys..]
-                    .iter()
-                    .map(|s| s.parse::<f64>().unwrap_or(f64::NAN))
-                    .collect(),
+    /// Read points `first, first + 1, …` (at most `max`) from `r`, each `keys.len()` lines with
+    /// the expected point number, keys and field count and numeric values. `strict`: a bad
+    /// line is an error naming `name` and the line; else the scan stops at the first bad or
+    /// incomplete point (what an interruption leaves) and reports the complete prefix.
+    /// `on_point` gets each complete point's lines and values.
+    fn scan(
+        &self,
+        mut r: impl std::io::BufRead,
+        first: usize,
+        max: usize,
+        strict: Option<(&str, usize)>,
+        mut on_point: impl FnMut(usize, &str, &[Vec<f64>]) -> anyhow::Result<()>,
+    ) -> anyhow::Result<Scanned> {
+        let mut buf = Vec::new();
+        let mut done = Scanned {
+            points: 0,
+            bytes: 0,
+        };
+        let mut line_no = strict.map_or(0, |(_, l)| l);
+        'points: while done.points < max {
+            let p = first + done.points;
+            let mut block = String::new();
+            let mut values = Vec::with_capacity(self.keys.len());
+            for key in &self.keys {
+                line_no += 1;
+                let fail = |what: String| -> anyhow::Result<()> {
+                    match strict {
+                        Some((name, _)) => bail!("{name}:{line_no}: {what}"),
+                        None => Ok(()),
+                    }
+                };
+                buf.clear();
+                r.read_until(b'\n', &mut buf)?;
+                // A line counts only with its newline: an interruption can cut the last one.
+                if buf.pop() != Some(b'\n') {
+                    fail(format!(
+                        "the rows end before point {p} is complete (expected {max} points of {} rows, each line ending with a newline)",
+                        self.keys.len()
+                    ))?;
+                    break 'points;
+                }
+                let Ok(text) = std::str::from_utf8(&buf) else {
+                    fail("not UTF-8 text".into())?;
+                    break 'points;
+                };
+                let f: Vec<&str> = text.split(',').collect();
+                let expected_key = format!("{p},{key},");
+                // Probabilities in [0, 1], alignments in [-1, 1] (the order of OUTPUTS).
+                let nums: Option<Vec<f64>> = f
+                    .get(3..)
+                    .map(|v| {
+                        v.iter()
+                            .enumerate()
+                            .map(|(o, x)| {
+                                let lo = if o < 3 { 0.0 } else { -1.0 };
+                                number(x).filter(|y| y.is_nan() || (lo..=1.0).contains(y))
+                            })
+                            .collect::<Option<Vec<f64>>>()
+                    })
+                    .unwrap_or(None);
+                let ok = f.len() == self.columns && text.starts_with(&expected_key);
+                match (ok, nums) {
+                    (true, Some(v)) => {
+                        block.push_str(text);
+                        block.push('\n');
+                        values.push(v);
+                    }
+                    _ => {
+                        fail(format!(
+                            "expected a row `{expected_key}…` with {} fields of numbers (probabilities in [0, 1], alignments in [-1, 1], or empty), found `{}`",
+                            self.columns,
+                            text.chars().take(80).collect::<String>()
+                        ))?;
+                        break 'points;
+                    }
+                }
             }
-        })
-        .collect()
+            on_point(p, &block, &values)?;
+            done.points += 1;
+            done.bytes += block.len() as u64;
+        }
+        Ok(done)
+    }
 }
 
-/// Run the points `range` of the plan, resuming from `progress` in `dir` when it holds the
-/// same sweep; returns the lines of every point of the range.
+/// A field of sweep.csv: a number, or empty (undefined, NaN); anything else is `None`.
+fn number(x: &str) -> Option<f64> {
+    if x.is_empty() {
+        Some(f64::NAN)
+    } else {
+        x.parse::<f64>().ok().filter(|v| v.is_finite())
+    }
+}
+
+/// What the summary and the estimators keep of the rows: for each pair, the lowest and
+/// highest P(alliance), and with an estimator the outputs it reads at every point.
+struct Collected {
+    series: Vec<sweep::Series>,
+    range: Vec<(f64, f64)>,
+    keep: bool,
+}
+
+impl Collected {
+    fn new(id: &Identity, keep: bool) -> Self {
+        Self {
+            series: id
+                .pairs
+                .iter()
+                .map(|p| sweep::Series {
+                    key: p.splitn(2, '-').map(String::from).collect(),
+                    values: vec![Vec::new(); sweep::OUTPUTS.len()],
+                })
+                .collect(),
+            range: vec![(f64::INFINITY, f64::NEG_INFINITY); id.pairs.len()],
+            keep,
+        }
+    }
+
+    fn add(&mut self, values: &[Vec<f64>]) {
+        for (q, v) in values.iter().enumerate() {
+            let r = &mut self.range[q];
+            if v[0].is_finite() {
+                *r = (r.0.min(v[0]), r.1.max(v[0]));
+            }
+            if self.keep {
+                for &o in &sweep::SENSITIVITY_OUTPUTS {
+                    self.series[q].values[o].push(v[o]);
+                }
+            }
+        }
+    }
+}
+
+/// Run the points `range` of the plan, resuming from the progress file in `dir` when the
+/// identity file there says it is the same sweep. Completed points are appended to the
+/// progress file (nothing is kept in memory); returns how many were resumed.
 fn run_points(
     plan: &Plan,
     range: std::ops::Range<usize>,
@@ -414,39 +520,38 @@ fn run_points(
     identity_name: &str,
     threads: usize,
     quiet: bool,
-) -> anyhow::Result<(Vec<String>, usize)> {
-    let eval = StudyEvaluator {
-        base: &plan.base,
-        theory: plan.theory.clone(),
-        set: plan.set.clone(),
-        factors: &plan.factors,
-        runs: plan.runs,
-        seed: plan.seed,
-        threads,
-        pairs: plan.pairs.clone(),
-    };
-    let columns = 1 + eval.key_columns().len() + eval.output_columns().len();
+) -> anyhow::Result<usize> {
     let id_path = dir.join(identity_name);
     let progress_path = dir.join(progress_name);
     let id_json = serde_json::to_string_pretty(&plan.identity)?;
     let same = std::fs::read_to_string(&id_path).is_ok_and(|t| t == id_json);
-    let mut done: Vec<String> = if same {
-        let text = std::fs::read_to_string(&progress_path).unwrap_or_default();
-        complete_points(&text, range.start, plan.pairs.len(), columns)
-    } else {
-        Vec::new()
-    };
-    done.truncate(range.len());
-    let resumed = done.len();
-    // Rewrite the progress file with what is kept, then append.
+    let mut resumed = 0;
+    let mut keep_bytes = 0;
+    if same && let Ok(f) = std::fs::File::open(&progress_path) {
+        let s = Scanner::new(&plan.identity).scan(
+            std::io::BufReader::new(f),
+            range.start,
+            range.len(),
+            None,
+            |_, _, _| Ok(()),
+        )?;
+        resumed = s.points;
+        keep_bytes = s.bytes;
+    }
     std::fs::write(&id_path, &id_json)
         .with_context(|| format!("{}: cannot write", id_path.display()))?;
-    let mut progress_file = std::fs::File::create(&progress_path)
+    // Keep the complete points, drop what an interruption cut short, then append.
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(false)
+        .open(&progress_path)
+        .and_then(|mut f| {
+            f.set_len(keep_bytes)?;
+            std::io::Seek::seek(&mut f, std::io::SeekFrom::End(0))?;
+            Ok(f)
+        })
         .with_context(|| format!("{}: cannot write", progress_path.display()))?;
-    for b in &done {
-        progress_file.write_all(b.as_bytes())?;
-    }
-    progress_file.flush()?;
     if resumed > 0 && !quiet {
         eprintln!(
             "entente sweep: resuming: {resumed} of {} points already done (kept in {})",
@@ -475,17 +580,23 @@ fn run_points(
     let first = range.start + resumed;
     let (workers, eval_threads) = sweep::workers_for(range.end - first, threads);
     let eval = StudyEvaluator {
+        base: &plan.base,
+        theory: plan.theory.clone(),
+        set: plan.set.clone(),
+        factors: &plan.factors,
+        runs: plan.runs,
+        seed: plan.seed,
         threads: eval_threads,
-        ..eval
+        pairs: plan.pairs.clone(),
     };
-    let mut file = progress_file;
+    let mut finished = resumed;
     let mut on_done = |_p: usize, block: String| -> Result<(), String> {
         file.write_all(block.as_bytes())
             .and_then(|()| file.flush())
             .map_err(|e| format!("{}: cannot write: {e}", progress_path.display()))?;
-        done.push(block);
+        finished += 1;
         if let Some(b) = &bar {
-            b.set_message(format!("{}/{total}", done.len()));
+            b.set_message(format!("{finished}/{total}"));
         }
         Ok(())
     };
@@ -501,7 +612,7 @@ fn run_points(
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    Ok((done, resumed))
+    Ok(resumed)
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -522,7 +633,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(format!("{}-sweep", plan.base.name)));
     let mut out = OutputDir::prepare(&out_path)?;
-    let (blocks, resumed) = run_points(
+    let resumed = run_points(
         &plan,
         0..points,
         &out_path,
@@ -531,10 +642,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         threads,
         args.quiet,
     )?;
-    let manifest = write_sweep(
+    let progress = out_path.join(PROGRESS);
+    let source = Source {
+        path: progress.clone(),
+        skip_lines: 0,
+        first: 0,
+        points,
+    };
+    let (manifest, collected) = write_sweep(
         &mut out,
         &plan.identity,
-        &blocks,
+        &[source],
         serde_json::json!({
             "resumed_points": resumed,
             "threads": threads,
@@ -545,26 +663,35 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     )?;
     let shown = out.path().display().to_string();
     out.commit()?;
-    let _ = std::fs::remove_file(out_path.join(PROGRESS));
+    let _ = std::fs::remove_file(&progress);
     let _ = std::fs::remove_file(out_path.join(IDENTITY));
     if !args.quiet {
-        print!("{}", summary_text(&plan, &blocks, &shown, &manifest));
+        print!("{}", summary_text(&plan, &collected, &shown, &manifest));
     }
-    let _ = &plan.file;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Write design.csv, sweep.csv, sensitivity.csv and manifest.json of a whole sweep from its
-/// points' lines; `extra` goes into the manifest (times, threads, shards).
-pub fn write_sweep(
+/// A file of sweep rows: the progress file of a sweep, or a part.
+struct Source {
+    path: PathBuf,
+    /// Header lines to skip.
+    skip_lines: usize,
+    /// Its first point.
+    first: usize,
+    /// Its number of points.
+    points: usize,
+}
+
+/// Write design.csv, sweep.csv, sensitivity.csv and manifest.json of a whole sweep from the
+/// rows in `sources` (read line by line, each checked; memory does not grow with the points
+/// except for the outputs the estimators need); `extra` goes into the manifest.
+fn write_sweep(
     out: &mut OutputDir,
     id: &Identity,
-    blocks: &[String],
+    sources: &[Source],
     extra: serde_json::Value,
-) -> anyhow::Result<serde_json::Value> {
-    let keys = 2;
+) -> anyhow::Result<(serde_json::Value, Collected)> {
     let header = format!("point,a,b,{}\n", sweep::OUTPUTS.join(","));
-    let rows: Vec<Vec<OutputRow>> = blocks.iter().map(|b| parse_rows(b, keys)).collect();
     let factors: Vec<Factor> = id
         .factors
         .iter()
@@ -573,17 +700,67 @@ pub fn write_sweep(
         .map_err(anyhow::Error::msg)?;
     let outputs: Vec<String> = sweep::OUTPUTS.iter().map(|s| s.to_string()).collect();
     let method = layout_method(&id.layout);
+    let mut collected = Collected::new(id, method.is_some());
+    let scanner = Scanner::new(id);
     let mut files: Vec<&str> = vec![FILES[0], FILES[1]];
     out.write(FILES[0], |w| w.write_all(id.design_csv.as_bytes()))?;
+    let mut failure: Option<anyhow::Error> = None;
     out.write(FILES[1], |w| {
         w.write_all(header.as_bytes())?;
-        for b in blocks {
-            w.write_all(b.as_bytes())?;
+        for s in sources {
+            let shown = s.path.display().to_string();
+            let result = std::fs::File::open(&s.path)
+                .with_context(|| format!("{shown}: cannot read"))
+                .and_then(|f| {
+                    let mut r = std::io::BufReader::new(f);
+                    for _ in 0..s.skip_lines {
+                        let mut skip = Vec::new();
+                        std::io::BufRead::read_until(&mut r, b'\n', &mut skip)?;
+                    }
+                    let scanned = scanner.scan(
+                        &mut r,
+                        s.first,
+                        s.points,
+                        Some((&shown, s.skip_lines)),
+                        |_, block, values| {
+                            w.write_all(block.as_bytes())?;
+                            collected.add(values);
+                            Ok(())
+                        },
+                    )?;
+                    if scanned.points != s.points {
+                        bail!("{shown}: expected {} points", s.points);
+                    }
+                    let mut more = [0u8; 1];
+                    if std::io::Read::read(&mut r, &mut more)? > 0 {
+                        bail!(
+                            "{shown}: more rows than its {} points of {} pairs",
+                            s.points,
+                            id.pairs.len()
+                        );
+                    }
+                    Ok(())
+                });
+            if let Err(e) = result {
+                failure = Some(e);
+                return Err(std::io::Error::other("a damaged source"));
+            }
         }
         Ok(())
+    })
+    .or_else(|e| match failure.take() {
+        Some(f) => Err(f),
+        None => Err(e.into()),
     })?;
     if let Some(m) = method {
-        let text = sensitivity_csv(m, &factors, id.unit.as_deref(), &outputs, &rows, id.seed);
+        let text = sensitivity_csv(
+            m,
+            &factors,
+            id.unit.as_deref(),
+            &outputs,
+            &collected.series,
+            id.seed,
+        );
         out.write(FILES[2], |w| w.write_all(text.as_bytes()))?;
         files.push(FILES[2]);
     }
@@ -623,7 +800,7 @@ pub fn write_sweep(
         serde_json::to_writer_pretty(&mut *w, &manifest)?;
         w.write_all(b"\n")
     })?;
-    Ok(manifest)
+    Ok((manifest, collected))
 }
 
 /// `--shard`: run shard K of the points and write `sweep-part-K-of-N.csv`.
@@ -638,7 +815,7 @@ fn run_shard(args: &Args, plan: &Plan, shard: Shard, threads: usize) -> anyhow::
     });
     let mut out = OutputDir::prepare(&out_path)?;
     let tag = format!("{}-of-{}", shard.index, shard.count);
-    let (blocks, _) = run_points(
+    run_points(
         plan,
         range.clone(),
         &out_path,
@@ -655,11 +832,11 @@ fn run_shard(args: &Args, plan: &Plan, shard: Shard, threads: usize) -> anyhow::
         "end_point": range.end,
         "identity": plan.identity,
     });
+    let progress = out_path.join(format!(".sweep-progress-{tag}.csv"));
     out.write(&name, |w| {
         writeln!(w, "{PART_MAGIC}{}", serde_json::to_string(&header)?)?;
-        for b in &blocks {
-            w.write_all(b.as_bytes())?;
-        }
+        let mut f = std::fs::File::open(&progress)?;
+        std::io::copy(&mut f, w)?;
         Ok(())
     })?;
     out.commit()?;
@@ -692,7 +869,7 @@ pub fn has_parts(dir: &Path) -> bool {
 pub fn merge(parts_dir: &Path, out_path: &Path, quiet: bool) -> anyhow::Result<ExitCode> {
     let started = SystemTime::now();
     let clock = Instant::now();
-    let mut parts: Vec<(u64, u64, usize, usize, Identity, String, PathBuf)> = Vec::new();
+    let mut parts: Vec<(u64, u64, usize, usize, Identity, PathBuf)> = Vec::new();
     let mut entries: Vec<PathBuf> = std::fs::read_dir(parts_dir)
         .with_context(|| format!("{}: cannot read the folder", parts_dir.display()))?
         .flatten()
@@ -707,9 +884,17 @@ pub fn merge(parts_dir: &Path, out_path: &Path, quiet: bool) -> anyhow::Result<E
     entries.sort();
     for path in entries {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("{shown}: cannot read the part"))?;
-        let Some((first, rest)) = text.split_once('\n') else {
+        let mut first = String::new();
+        {
+            use std::io::Read as _;
+            let f = std::fs::File::open(&path)
+                .with_context(|| format!("{shown}: cannot read the part"))?;
+            // The header line only (an identity holds the design: allow a few MiB).
+            let mut r = std::io::BufReader::new(f).take(64 << 20);
+            std::io::BufRead::read_line(&mut r, &mut first)
+                .with_context(|| format!("{shown}:1: cannot read the header"))?;
+        }
+        let Some(first) = first.strip_suffix('\n') else {
             bail!("{shown}:1: not a sweep part (no header line)");
         };
         let Some(json) = first.strip_prefix(PART_MAGIC) else {
@@ -728,7 +913,7 @@ pub fn merge(parts_dir: &Path, out_path: &Path, quiet: bool) -> anyhow::Result<E
         };
         let id: Identity = serde_json::from_value(h["identity"].clone())
             .with_context(|| format!("{shown}:1: damaged header (identity)"))?;
-        parts.push((k, n, lo as usize, hi as usize, id, rest.to_string(), path));
+        parts.push((k, n, lo as usize, hi as usize, id, path));
     }
     let Some(first) = parts.first() else {
         bail!(
@@ -741,12 +926,12 @@ pub fn merge(parts_dir: &Path, out_path: &Path, quiet: bool) -> anyhow::Result<E
         if p.4 != id || p.1 != count {
             bail!(
                 "{}: this part is of another sweep than {} (design, factors, runs, seed, scenario or shard count differ)",
-                p.6.display(),
-                first.6.display()
+                p.5.display(),
+                first.5.display()
             );
         }
     }
-    let mut blocks = Vec::new();
+    let mut sources = Vec::new();
     for k in 0..count {
         let Some(p) = parts.iter().find(|p| p.0 == k) else {
             let missing: Vec<String> = (0..count)
@@ -759,34 +944,32 @@ pub fn merge(parts_dir: &Path, out_path: &Path, quiet: bool) -> anyhow::Result<E
                 missing.join(", ")
             );
         };
-        let shard = Shard::new(k, count).expect("k < count");
+        let Some(shard) = Shard::new(k, count) else {
+            bail!("{}: shard {k} of {count} is not a shard", p.5.display());
+        };
         let r = shard.runs(id.points as u64);
         if (p.2, p.3) != (r.start as usize, r.end as usize) {
             bail!(
                 "{}: points {}..{}, expected {}..{} for shard {k} of {count}",
-                p.6.display(),
+                p.5.display(),
                 p.2,
                 p.3,
                 r.start,
                 r.end
             );
         }
-        let got = complete_points(&p.5, p.2, id.pairs.len(), 3 + sweep::OUTPUTS.len());
-        if got.len() != p.3 - p.2 || got.concat() != p.5 {
-            bail!(
-                "{}: damaged or incomplete part: expected {} points of {} rows each",
-                p.6.display(),
-                p.3 - p.2,
-                id.pairs.len()
-            );
-        }
-        blocks.extend(got);
+        sources.push(Source {
+            path: p.5.clone(),
+            skip_lines: 1,
+            first: p.2,
+            points: p.3 - p.2,
+        });
     }
     let mut out = OutputDir::prepare(out_path)?;
     write_sweep(
         &mut out,
         &id,
-        &blocks,
+        &sources,
         serde_json::json!({
             "shards": count,
             "resumed_points": 0,
@@ -809,7 +992,12 @@ pub fn merge(parts_dir: &Path, out_path: &Path, quiet: bool) -> anyhow::Result<E
 }
 
 /// What a finished sweep prints.
-fn summary_text(plan: &Plan, blocks: &[String], dir: &str, manifest: &serde_json::Value) -> String {
+fn summary_text(
+    plan: &Plan,
+    collected: &Collected,
+    dir: &str,
+    manifest: &serde_json::Value,
+) -> String {
     use std::fmt::Write as _;
     let mut t = String::new();
     let _ = writeln!(
@@ -823,17 +1011,15 @@ fn summary_text(plan: &Plan, blocks: &[String], dir: &str, manifest: &serde_json
         plan.pairs.len()
     );
     // The pairs whose P(alliance) moves most across the points.
-    let rows: Vec<Vec<OutputRow>> = blocks.iter().map(|b| parse_rows(b, 2)).collect();
-    if let Some(first) = rows.first() {
-        let mut spread: Vec<(f64, f64, f64, String)> = (0..first.len())
-            .map(|q| {
-                let v: Vec<f64> = rows.iter().map(|r| r[q].values[0]).collect();
-                let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
-                let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                (hi - lo, lo, hi, first[q].key.join("-"))
-            })
-            .collect();
-        spread.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.3.cmp(&b.3)));
+    let mut spread: Vec<(f64, f64, f64, String)> = collected
+        .range
+        .iter()
+        .zip(&collected.series)
+        .filter(|((lo, hi), _)| lo <= hi)
+        .map(|(&(lo, hi), s)| (hi - lo, lo, hi, s.key.join("-")))
+        .collect();
+    spread.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.3.cmp(&b.3)));
+    if !spread.is_empty() {
         let _ = writeln!(
             t,
             "\nP(alliance) at the horizon, lowest and highest over the points:"

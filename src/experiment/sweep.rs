@@ -234,22 +234,27 @@ pub enum Method {
 /// Bootstrap resamples of the sensitivity intervals.
 pub const RESAMPLES: usize = 1000;
 
+/// One key row's outputs over the points of a sweep: what the estimators read.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Series {
+    /// The row's key (for a study, the pair's two ids).
+    pub key: Vec<String>,
+    /// Per output column, the value at every point in point order (empty for an output
+    /// that was not kept).
+    pub values: Vec<Vec<f64>>,
+}
+
 /// `sensitivity.csv`: for each sensitivity output and each key row, the indices of every
 /// factor; rows of outputs that do not vary are written empty with a note.
-///
-/// `rows[p]` are the rows of point `p` (the same keys for every point).
 pub fn sensitivity_csv(
     method: Method,
     factors: &[Factor],
     unit: Option<&[Vec<f64>]>,
     outputs: &[String],
-    rows: &[Vec<OutputRow>],
+    series: &[Series],
     seed: u64,
 ) -> String {
     let mut t = String::from("output,a,b,factor,method,index,estimate,ci_low,ci_high,note\n");
-    let Some(first) = rows.first() else {
-        return t;
-    };
     let (mname, names): (&str, &[&str]) = match method {
         Method::Morris { .. } => ("morris", &["mu", "mu_star", "sigma"]),
         Method::Sobol { .. } => ("sobol", &["S1", "ST"]),
@@ -258,13 +263,13 @@ pub fn sensitivity_csv(
         if o >= outputs.len() {
             continue;
         }
-        for (row, key) in first.iter().enumerate() {
-            let y: Vec<f64> = rows.iter().map(|r| r[row].values[o]).collect();
+        for key in series {
+            let y: &[f64] = key.values.get(o).map_or(&[], Vec::as_slice);
             let result = match (method, unit) {
                 (Method::Morris { r, k, levels }, Some(u)) => {
-                    sensitivity::morris(u, &y, r, k, levels, RESAMPLES, seed)
+                    sensitivity::morris(u, y, r, k, levels, RESAMPLES, seed)
                 }
-                (Method::Sobol { n, k }, _) => sensitivity::sobol(&y, n, k, RESAMPLES, seed),
+                (Method::Sobol { n, k }, _) => sensitivity::sobol(y, n, k, RESAMPLES, seed),
                 (Method::Morris { .. }, None) => Err(sensitivity::NoIndices(
                     "no unit-scaled design for Morris".into(),
                 )),

@@ -180,14 +180,29 @@ fn threads_shards_and_merge_give_the_same_bytes() {
         "{}",
         stderr(&o)
     );
-    // A damaged part is refused.
-    let p0 = home.path().join("parts/sweep-part-0-of-3.csv");
-    let text = fs::read_to_string(&p0).unwrap();
-    fs::write(&p0, text.replacen(",0.", ",9.", 1)).unwrap();
+    // Damaged parts are refused: a probability out of range, a row cut short, a row too many.
     run(&["--shard", "1/3", "--out", "parts"]);
-    let o = entente(home.path(), &["merge", "parts", "--out", "merged3"]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(!home.path().join("merged3").exists());
+    let p0 = home.path().join("parts/sweep-part-0-of-3.csv");
+    let good = fs::read_to_string(&p0).unwrap();
+    let (head, rows) = good.split_once('\n').unwrap();
+    let last = rows.lines().last().unwrap().to_string();
+    for (bad, expected) in [
+        (
+            format!("{head}\n{}", rows.replacen(",0.", ",9.", 1)),
+            ":2: expected a row",
+        ),
+        (
+            format!("{head}\n{}", &rows[..rows.len() - 3]),
+            "before point",
+        ),
+        (format!("{head}\n{rows}{last}\n"), "more rows"),
+    ] {
+        fs::write(&p0, bad).unwrap();
+        let o = entente(home.path(), &["merge", "parts", "--out", "merged3"]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains(expected), "{expected}: {}", stderr(&o));
+        assert!(!home.path().join("merged3").exists());
+    }
 }
 
 /// Wait until `path` holds at least `lines` lines, at most 60 s.
