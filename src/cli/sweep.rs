@@ -748,9 +748,9 @@ fn write_sweep(
         }
         Ok(())
     })
-    .or_else(|e| match failure.take() {
-        Some(f) => Err(f),
-        None => Err(e.into()),
+    .map_err(|e| match failure.take() {
+        Some(f) => f,
+        None => e.into(),
     })?;
     if let Some(m) = method {
         let text = sensitivity_csv(
