@@ -17,8 +17,13 @@ use std::path::Path;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::charts::{Area, ChartError, FONT, GRID, PALETTE, e, svg, text_style};
-use super::report::esc;
+use super::charts::{
+    ChartError, FONT, GRID, Key, PALETTE, e, legend, legend_height, segments, svg, text_style,
+};
+use super::csvread::{
+    FileError, Row, json_object, manifest_kind, maybe, number, read_table, whole,
+};
+use super::report::{esc, manifest_section, page_start};
 use crate::history::score::{
     Class, FORECASTS_COLUMNS, Method, Probs, RELIABILITY_COLUMNS, ReliabilityRow, SCORES_COLUMNS,
     ScoreRow, Subset,
@@ -38,14 +43,9 @@ pub const SUM_TOLERANCE: f64 = 1e-3;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BacktestError {
-    /// A file is missing or unreadable.
-    #[error("{path}: cannot read: {message}")]
-    Read {
-        /// The file.
-        path: String,
-        /// Why.
-        message: String,
-    },
+    /// A file is missing or unreadable, or a line or field of a CSV file is malformed.
+    #[error(transparent)]
+    File(#[from] FileError),
     /// `manifest.json` is not a JSON object with a `kind` of `backtest` or `score`.
     #[error("{path}: {message}")]
     Manifest {
@@ -53,31 +53,6 @@ pub enum BacktestError {
         path: String,
         /// What is wrong.
         message: String,
-    },
-    /// A line of a CSV file is malformed as a whole (its header, its number of fields, a
-    /// repeated row).
-    #[error("{path}:{line}: {message}")]
-    Line {
-        /// The file.
-        path: String,
-        /// Line number, from 1.
-        line: u64,
-        /// What is wrong and what was expected.
-        message: String,
-    },
-    /// A field of a CSV file is malformed.
-    #[error("{path}:{line}: {column}: found {found}, expected {expected}")]
-    Field {
-        /// The file.
-        path: String,
-        /// Line number, from 1.
-        line: u64,
-        /// The column's name.
-        column: String,
-        /// What the field holds, quoted (or "an empty field").
-        found: String,
-        /// What it should hold.
-        expected: String,
     },
     /// A chart could not be drawn.
     #[error(transparent)]
@@ -115,9 +90,7 @@ impl FolderKind {
 /// `backtest` or `score`; `None` otherwise (no manifest, another kind, or not JSON: the folder
 /// is then read as the results of `entente run`).
 pub fn folder_kind(dir: &Path) -> Option<FolderKind> {
-    let text = std::fs::read_to_string(dir.join("manifest.json")).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    FolderKind::parse(v.get("kind")?.as_str()?)
+    FolderKind::parse(&manifest_kind(dir)?)
 }
 
 /// A row of `forecasts.csv`: one pair, start year and horizon.
@@ -165,84 +138,6 @@ pub struct Backtest {
 // ------------------------------------------------------------------------------------------
 // Reading
 
-/// One record of a CSV file, its fields found by column name.
-struct Row<'a> {
-    path: &'a str,
-    line: u64,
-    record: &'a csv::StringRecord,
-    columns: &'a [&'static str],
-    index: &'a [usize],
-}
-
-impl Row<'_> {
-    fn text(&self, column: &str) -> &str {
-        self.columns
-            .iter()
-            .position(|c| *c == column)
-            .and_then(|k| self.index.get(k))
-            .and_then(|&i| self.record.get(i))
-            .unwrap_or("")
-    }
-
-    fn error(&self, column: &str, found: String, expected: &str) -> BacktestError {
-        BacktestError::Field {
-            path: self.path.to_string(),
-            line: self.line,
-            column: column.to_string(),
-            found,
-            expected: expected.to_string(),
-        }
-    }
-
-    fn fail(&self, column: &str, expected: &str) -> BacktestError {
-        self.error(column, found(self.text(column)), expected)
-    }
-
-    fn get<T>(
-        &self,
-        column: &str,
-        expected: &str,
-        parse: impl FnOnce(&str) -> Option<T>,
-    ) -> Result<T, BacktestError> {
-        parse(self.text(column)).ok_or_else(|| self.fail(column, expected))
-    }
-}
-
-/// A field as an error message shows it.
-fn found(s: &str) -> String {
-    if s.is_empty() {
-        return "an empty field".to_string();
-    }
-    let short: String = s.chars().take(40).collect();
-    if short.len() < s.len() {
-        format!("`{short}…`")
-    } else {
-        format!("`{s}`")
-    }
-}
-
-fn number(s: &str, lo: f64, hi: f64) -> Option<f64> {
-    s.parse::<f64>()
-        .ok()
-        .filter(|x| x.is_finite() && *x >= lo && *x <= hi)
-}
-
-/// An optional number: `Some(None)` for an empty field.
-fn maybe(s: &str, lo: f64, hi: f64) -> Option<Option<f64>> {
-    if s.is_empty() {
-        Some(None)
-    } else {
-        number(s, lo, hi).map(Some)
-    }
-}
-
-fn whole<T: std::str::FromStr>(s: &str) -> Option<T> {
-    if s.starts_with('+') {
-        return None;
-    }
-    s.parse().ok()
-}
-
 /// The largest start year the files may hold (and the smallest, negated).
 const YEAR_LIMIT: i64 = 9999;
 
@@ -259,105 +154,17 @@ fn named<T: Copy>(all: &[T], name: fn(T) -> &'static str, s: &str) -> Option<T> 
     all.iter().copied().find(|x| name(*x) == s)
 }
 
-fn horizon(r: &Row<'_>) -> Result<u32, BacktestError> {
+fn horizon(r: &Row<'_>) -> Result<u32, FileError> {
     r.get("horizon", "a whole number of years, at least 1", |s| {
         whole::<u32>(s).filter(|h| *h >= 1)
     })
 }
 
-fn class(r: &Row<'_>, column: &str) -> Result<Class, BacktestError> {
+fn class(r: &Row<'_>, column: &str) -> Result<Class, FileError> {
     r.get(column, "`ally`, `neutral` or `rival`", Class::parse)
 }
 
-fn csv_error(path: &str, e: csv::Error) -> BacktestError {
-    let line_of = |pos: &Option<csv::Position>| pos.as_ref().map_or(1, |p| p.line());
-    match e.kind() {
-        csv::ErrorKind::UnequalLengths {
-            pos,
-            expected_len,
-            len,
-        } => BacktestError::Line {
-            path: path.to_string(),
-            line: line_of(pos),
-            message: format!("found {len} fields, expected {expected_len} (as in the header)"),
-        },
-        csv::ErrorKind::Utf8 { pos, err } => BacktestError::Line {
-            path: path.to_string(),
-            line: line_of(pos),
-            message: format!(
-                "field {}: found bytes that are not UTF-8, expected text",
-                err.field() + 1
-            ),
-        },
-        _ => BacktestError::Read {
-            path: path.to_string(),
-            message: e.to_string(),
-        },
-    }
-}
-
-/// Read `dir/name`, find `columns` in its header (others are ignored) and turn each record
-/// into a `T`.
-fn read_table<T>(
-    dir: &Path,
-    name: &str,
-    columns: &[&'static str],
-    mut parse: impl FnMut(&Row<'_>) -> Result<T, BacktestError>,
-) -> Result<Vec<T>, BacktestError> {
-    let path = dir.join(name);
-    let shown = path.display().to_string();
-    let file = std::fs::File::open(&path).map_err(|e| BacktestError::Read {
-        path: shown.clone(),
-        message: e.to_string(),
-    })?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .trim(csv::Trim::All)
-        .from_reader(std::io::BufReader::new(file));
-    let header = reader.headers().map_err(|e| csv_error(&shown, e))?.clone();
-    let header_line = || BacktestError::Line {
-        path: shown.clone(),
-        line: 1,
-        message: format!(
-            "header: found `{}`, expected `{}`",
-            header.iter().collect::<Vec<_>>().join(","),
-            columns.join(",")
-        ),
-    };
-    let mut index = Vec::with_capacity(columns.len());
-    for c in columns {
-        index.push(
-            header
-                .iter()
-                .position(|h| h == *c)
-                .ok_or_else(header_line)?,
-        );
-    }
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| csv_error(&shown, e))?;
-        let row = Row {
-            path: &shown,
-            line: record.position().map_or(1, |p| p.line()),
-            record: &record,
-            columns,
-            index: &index,
-        };
-        rows.push(parse(&row)?);
-    }
-    Ok(rows)
-}
-
-/// A second row with the same key as an earlier one.
-fn duplicate(r: &Row<'_>, what: String, first: u64) -> BacktestError {
-    BacktestError::Line {
-        path: r.path.to_string(),
-        line: r.line,
-        message: format!("found a second row for {what}, expected one (the first is line {first})"),
-    }
-}
-
-fn score_row(r: &Row<'_>) -> Result<ScoreRow, BacktestError> {
+fn score_row(r: &Row<'_>) -> Result<ScoreRow, FileError> {
     let start_year = r.get(
         "start_year",
         "a whole year from −9999 to 9999, or `all`",
@@ -409,7 +216,7 @@ fn score_row(r: &Row<'_>) -> Result<ScoreRow, BacktestError> {
     })
 }
 
-fn reliability_row(r: &Row<'_>) -> Result<ReliabilityRow, BacktestError> {
+fn reliability_row(r: &Row<'_>) -> Result<ReliabilityRow, FileError> {
     let horizon = horizon(r)?;
     let class = r.get("class", "`all`, `ally`, `neutral` or `rival`", |s| {
         if s == "all" {
@@ -424,7 +231,7 @@ fn reliability_row(r: &Row<'_>) -> Result<ReliabilityRow, BacktestError> {
     let p_lo = r.get("p_lo", "a number from 0 to 1", |s| number(s, 0.0, 1.0))?;
     let p_hi = r.get("p_hi", "a number from 0 to 1", |s| number(s, 0.0, 1.0))?;
     let forecasts = r.get("forecasts", "a whole number", whole::<u64>)?;
-    let value = |column: &str| -> Result<Option<f64>, BacktestError> {
+    let value = |column: &str| -> Result<Option<f64>, FileError> {
         let v = r.get(
             column,
             "a number from 0 to 1, or an empty field when the bin has no forecasts",
@@ -452,7 +259,7 @@ fn reliability_row(r: &Row<'_>) -> Result<ReliabilityRow, BacktestError> {
     })
 }
 
-fn forecast_row(r: &Row<'_>) -> Result<ForecastRow, BacktestError> {
+fn forecast_row(r: &Row<'_>) -> Result<ForecastRow, FileError> {
     let start_year = r.get("start_year", "a whole year from −9999 to 9999", year)?;
     let horizon = horizon(r)?;
     let id = |column: &str| {
@@ -488,23 +295,11 @@ impl Backtest {
     /// Read and check the four files of a backtest or score folder.
     pub fn read(dir: &Path) -> Result<Self, BacktestError> {
         let path = dir.join("manifest.json");
-        let shown = path.display().to_string();
-        let text = std::fs::read_to_string(&path).map_err(|e| BacktestError::Read {
-            path: shown.clone(),
-            message: e.to_string(),
-        })?;
         let bad = |message: String| BacktestError::Manifest {
-            path: shown.clone(),
+            path: path.display().to_string(),
             message,
         };
-        let value: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| bad(format!("not JSON ({e}), expected a JSON object")))?;
-        let serde_json::Value::Object(manifest) = value else {
-            return Err(bad(
-                "found a JSON value that is not an object, expected an object with a `kind` key"
-                    .into(),
-            ));
-        };
+        let manifest = json_object(&path, bad, "an object with a `kind` key")?;
         let kind = match manifest.get("kind") {
             None => {
                 return Err(bad(
@@ -526,9 +321,8 @@ impl Backtest {
                 let year = row
                     .start_year
                     .map_or_else(|| "all".to_string(), |y| y.to_string());
-                return Err(duplicate(
-                    r,
-                    format!(
+                return Err(r.duplicate(
+                    &format!(
                         "start_year {year}, horizon {}, subset {}, method {}",
                         row.horizon,
                         row.subset.name(),
@@ -543,9 +337,8 @@ impl Backtest {
         let reliability = read_table(dir, "reliability.csv", &RELIABILITY_COLUMNS, |r| {
             let row = reliability_row(r)?;
             if let Some(first) = seen.insert((row.horizon, row.class, row.bin), r.line) {
-                return Err(duplicate(
-                    r,
-                    format!(
+                return Err(r.duplicate(
+                    &format!(
                         "horizon {}, class {}, bin {}",
                         row.horizon,
                         row.class.map_or("all", Class::name),
@@ -632,7 +425,8 @@ pub fn fmt_num(x: f64, decimals: usize) -> String {
     }
 }
 
-fn opt_num(x: Option<f64>, decimals: usize) -> String {
+/// `x` as [`fmt_num`] writes it, or `—` when it is `None`.
+pub(crate) fn opt_num(x: Option<f64>, decimals: usize) -> String {
     x.map_or_else(|| "—".to_string(), |v| fmt_num(v, decimals))
 }
 
@@ -727,64 +521,6 @@ fn manifest_value(v: &serde_json::Value) -> String {
 
 const DIAGONAL: RGBColor = RGBColor(150, 150, 150);
 
-/// How a legend entry shows its series.
-#[derive(Debug, Clone, Copy)]
-enum Mark {
-    /// A solid line of this colour and width.
-    Line(RGBColor, u32),
-    /// A dashed line.
-    Dashed(RGBColor, u32),
-    /// A filled point.
-    Dot(RGBColor),
-    /// An open point.
-    Ring(RGBColor),
-}
-
-/// Legend entries in rows of `per_row` columns `column` pixels wide, above the plots (where
-/// they hide no data). Returns the height used.
-fn legend(root: &Area<'_>, entries: &[(String, Vec<Mark>)], column: i32) -> Result<i32, String> {
-    let (width, _) = root.dim_in_pixel();
-    let per_row = ((width as i32 - 20) / column).max(1) as usize;
-    let row_h = 22;
-    for (k, (label, marks)) in entries.iter().enumerate() {
-        let x = 20 + column * (k % per_row) as i32;
-        let y = 16 + row_h * (k / per_row) as i32;
-        for mark in marks {
-            match *mark {
-                Mark::Line(c, w) => root
-                    .draw(&PathElement::new(
-                        vec![(x, y), (x + 22, y)],
-                        c.stroke_width(w),
-                    ))
-                    .map_err(e)?,
-                Mark::Dashed(c, w) => {
-                    for (a, b) in [(x, x + 7), (x + 15, x + 22)] {
-                        root.draw(&PathElement::new(vec![(a, y), (b, y)], c.stroke_width(w)))
-                            .map_err(e)?;
-                    }
-                }
-                Mark::Dot(c) => root
-                    .draw(&Circle::new((x + 11, y), 4, c.filled()))
-                    .map_err(e)?,
-                Mark::Ring(c) => {
-                    root.draw(&Circle::new((x + 11, y), 4, WHITE.filled()))
-                        .map_err(e)?;
-                    root.draw(&Circle::new((x + 11, y), 4, c.stroke_width(2)))
-                        .map_err(e)?;
-                }
-            }
-        }
-        root.draw(&Text::new(
-            label.clone(),
-            (x + 30, y),
-            text_style(12.0, HPos::Left, VPos::Center),
-        ))
-        .map_err(e)?;
-    }
-    let rows = entries.len().div_ceil(per_row) as i32;
-    Ok(16 + row_h * rows)
-}
-
 /// The colour and legend of a reliability series (`None`: all classes pooled).
 fn class_style(class: Option<Class>) -> (RGBColor, &'static str) {
     match class {
@@ -818,7 +554,7 @@ fn reliability_chart(
     let (w, h) = if cols == 1 { (620, 540) } else { (450, 430) };
     let mut entries = vec![(
         "perfect reliability".to_string(),
-        vec![Mark::Dashed(DIAGONAL, 1)],
+        vec![Key::Dashed(DIAGONAL, 1)],
     )];
     for class in [
         None,
@@ -830,10 +566,10 @@ fn reliability_chart(
         let width = if class.is_none() { 2 } else { 1 };
         entries.push((
             name.to_string(),
-            vec![Mark::Line(colour, width), Mark::Dot(colour)],
+            vec![Key::Line(colour, width), Key::Dot(colour)],
         ));
     }
-    let legend_h = 16 + 22 * entries.len().div_ceil((w * cols - 20) / 200) as u32;
+    let legend_h = legend_height(entries.len(), (w * cols) as u32, 200);
     svg(
         "reliability",
         "Reliability diagram: mean forecast probability against observed frequency, per horizon",
@@ -925,20 +661,6 @@ fn reliability_chart(
 /// One horizon's skill by start year: (year, against persistence, against climatology).
 type SkillSeries = (u32, Vec<(i64, Option<f64>, Option<f64>)>);
 
-/// Runs of consecutive defined values, as lines break where a skill is undefined.
-fn segments(points: &[(i64, Option<f64>)]) -> Vec<Vec<(i64, f64)>> {
-    let mut out: Vec<Vec<(i64, f64)>> = vec![Vec::new()];
-    for &(x, y) in points {
-        match (y, out.last_mut()) {
-            (Some(y), Some(last)) => last.push((x, y)),
-            (None, Some(last)) if !last.is_empty() => out.push(Vec::new()),
-            _ => {}
-        }
-    }
-    out.retain(|s| !s.is_empty());
-    out
-}
-
 /// Skill by start year: per horizon, the model's Brier skill against persistence (solid,
 /// filled points) and against climatology (dashed, open points), with the zero line.
 fn skill_chart(series: &[SkillSeries]) -> Result<String, ChartError> {
@@ -962,21 +684,21 @@ fn skill_chart(series: &[SkillSeries]) -> Result<String, ChartError> {
     let (y_lo, y_hi) = (y_lo - margin, y_hi + margin);
     let mut entries = vec![(
         "0: no better than the baseline".to_string(),
-        vec![Mark::Line(BLACK, 1)],
+        vec![Key::Line(BLACK, 1)],
     )];
     for (k, (h, _)) in series.iter().enumerate() {
         let colour = PALETTE[k % PALETTE.len()];
         entries.push((
             format!("{}: against persistence", years(*h)),
-            vec![Mark::Line(colour, 2), Mark::Dot(colour)],
+            vec![Key::Line(colour, 2), Key::Dot(colour)],
         ));
         entries.push((
             format!("{}: against climatology", years(*h)),
-            vec![Mark::Dashed(colour, 2), Mark::Ring(colour)],
+            vec![Key::Dashed(colour, 2), Key::Ring(colour)],
         ));
     }
     let (width, column) = (900, 290);
-    let legend_h = 16 + 22 * entries.len().div_ceil((width - 20) / column as usize) as u32;
+    let legend_h = legend_height(entries.len(), width as u32, column as u32);
     svg(
         "skill",
         "Brier skill of the model by start year, against persistence and climatology",
@@ -1067,13 +789,7 @@ pub fn html(b: &Backtest) -> Result<String, BacktestError> {
         FolderKind::Score => "Score: a study's forecasts against what happened",
     };
     let mut o = String::new();
-    let _ = write!(
-        o,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"entente {}\">\n<title>{title} — entente report</title>\n<style>{}{STYLE}</style>\n</head>\n<body>\n",
-        esc(env!("CARGO_PKG_VERSION")),
-        super::report::STYLE
-    );
-    let _ = writeln!(o, "<header>\n<h1>{title}</h1>");
+    page_start(&mut o, title, STYLE);
     let span = match (start_years.first(), start_years.last()) {
         (Some(a), Some(z)) if a == z => format!("start year {a}"),
         (Some(a), Some(z)) => format!("{} start years, {a} to {z}", start_years.len()),
@@ -1122,20 +838,7 @@ pub fn html(b: &Backtest) -> Result<String, BacktestError> {
     skill(&mut o, b, &horizons)?;
     changed(&mut o, b);
 
-    // Manifest.
-    let _ = writeln!(
-        o,
-        "<section id=\"manifest\">\n<h2>What produced this folder</h2>\n<p>The keys of <code>manifest.json</code>, as written:</p>\n<table><tr><th>key</th><th>value</th></tr>"
-    );
-    for (k, v) in &b.manifest {
-        let _ = writeln!(
-            o,
-            "<tr><td><code>{}</code></td><td>{}</td></tr>",
-            esc(k),
-            esc(&manifest_value(v))
-        );
-    }
-    let _ = writeln!(o, "</table>\n</section>\n</body>\n</html>");
+    manifest_section(&mut o, &b.manifest, manifest_value);
     Ok(o)
 }
 
@@ -1468,19 +1171,6 @@ mod tests {
         assert!(skill_reading(Some(0.2), "x").ends_with("better than x"));
         assert!(skill_reading(Some(0.004), "x").contains("no better and no worse than x"));
         assert!(skill_reading(None, "x").starts_with("undefined"));
-    }
-
-    #[test]
-    fn segments_break_at_undefined_values() {
-        let s = segments(&[
-            (1, Some(0.1)),
-            (2, None),
-            (3, Some(0.3)),
-            (4, Some(0.4)),
-            (5, None),
-        ]);
-        assert_eq!(s, vec![vec![(1, 0.1)], vec![(3, 0.3), (4, 0.4)]]);
-        assert!(segments(&[(1, None)]).is_empty());
     }
 
     #[test]

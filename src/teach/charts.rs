@@ -39,6 +39,8 @@ const BANDWAGON: RGBColor = RGBColor(213, 94, 0);
 const SECURE: RGBColor = RGBColor(200, 200, 200);
 const CAMP_A: RGBColor = RGBColor(0, 114, 178);
 const CAMP_B: RGBColor = RGBColor(230, 159, 0);
+/// The dark end of the threat heat map's colour scale.
+const THREAT: RGBColor = RGBColor(165, 15, 21);
 /// The light grey of the charts' grid lines.
 pub(crate) const GRID: RGBColor = RGBColor(225, 225, 225);
 /// The font family of every chart's text (the browser's own sans-serif: the page loads no
@@ -87,6 +89,144 @@ pub(crate) fn text_style(size: f64, h: HPos, v: VPos) -> TextStyle<'static> {
     TextStyle::from((FONT, size).into_font())
         .color(&BLACK)
         .pos(Pos::new(h, v))
+}
+
+/// How a legend entry shows its series.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Key {
+    /// A solid line of this colour and width.
+    Line(RGBColor, u32),
+    /// A dashed line of this colour and width.
+    Dashed(RGBColor, u32),
+    /// A filled point.
+    Dot(RGBColor),
+    /// An open point.
+    Ring(RGBColor),
+    /// A filled block (a band or a bar).
+    Block(RGBColor),
+    /// An interval: a black line with a tick at each end.
+    Whisker,
+}
+
+/// Legend entries (a label and the keys drawn before it) in rows of columns `column` pixels
+/// wide, from the top of `root` (above the plots, where they hide no data). Returns the height
+/// used, as [`legend_height`] computes it.
+pub(crate) fn legend(
+    root: &Area<'_>,
+    entries: &[(String, Vec<Key>)],
+    column: i32,
+) -> Result<i32, String> {
+    let (width, _) = root.dim_in_pixel();
+    let per_row = ((width as i32 - 20) / column).max(1) as usize;
+    let row_h = 22;
+    for (k, (label, keys)) in entries.iter().enumerate() {
+        let x = 20 + column * (k % per_row) as i32;
+        let y = 16 + row_h * (k / per_row) as i32;
+        for key in keys {
+            match *key {
+                Key::Line(c, w) => root
+                    .draw(&PathElement::new(
+                        vec![(x, y), (x + 22, y)],
+                        c.stroke_width(w),
+                    ))
+                    .map_err(e)?,
+                Key::Dashed(c, w) => {
+                    for (a, b) in [(x, x + 7), (x + 15, x + 22)] {
+                        root.draw(&PathElement::new(vec![(a, y), (b, y)], c.stroke_width(w)))
+                            .map_err(e)?;
+                    }
+                }
+                Key::Dot(c) => root
+                    .draw(&Circle::new((x + 11, y), 4, c.filled()))
+                    .map_err(e)?,
+                Key::Ring(c) => {
+                    root.draw(&Circle::new((x + 11, y), 4, WHITE.filled()))
+                        .map_err(e)?;
+                    root.draw(&Circle::new((x + 11, y), 4, c.stroke_width(2)))
+                        .map_err(e)?;
+                }
+                Key::Block(c) => root
+                    .draw(&Rectangle::new([(x, y - 6), (x + 22, y + 6)], c.filled()))
+                    .map_err(e)?,
+                Key::Whisker => {
+                    root.draw(&PathElement::new(
+                        vec![(x, y), (x + 22, y)],
+                        BLACK.stroke_width(1),
+                    ))
+                    .map_err(e)?;
+                    for end in [x, x + 22] {
+                        root.draw(&PathElement::new(
+                            vec![(end, y - 4), (end, y + 4)],
+                            BLACK.stroke_width(1),
+                        ))
+                        .map_err(e)?;
+                    }
+                }
+            }
+        }
+        root.draw(&Text::new(
+            label.clone(),
+            (x + 30, y),
+            text_style(12.0, HPos::Left, VPos::Center),
+        ))
+        .map_err(e)?;
+    }
+    Ok(16 + row_h * entries.len().div_ceil(per_row) as i32)
+}
+
+/// The height [`legend`] uses for `entries` entries in columns `column` pixels wide on a chart
+/// `width` pixels wide.
+pub(crate) fn legend_height(entries: usize, width: u32, column: u32) -> u32 {
+    let per_row = ((width - 20) / column).max(1) as usize;
+    16 + 22 * entries.div_ceil(per_row) as u32
+}
+
+/// Runs of consecutive defined values, for lines that break where a value is undefined.
+pub(crate) fn segments<X: Copy>(points: &[(X, Option<f64>)]) -> Vec<Vec<(X, f64)>> {
+    let mut out: Vec<Vec<(X, f64)>> = vec![Vec::new()];
+    for &(x, y) in points {
+        match (y, out.last_mut()) {
+            (Some(y), Some(last)) => last.push((x, y)),
+            (None, Some(last)) if !last.is_empty() => out.push(Vec::new()),
+            _ => {}
+        }
+    }
+    out.retain(|s| !s.is_empty());
+    out
+}
+
+/// White to `dark` as `x` goes from 0 to 1 (clamped): the colour scales of heat maps.
+pub(crate) fn ramp(dark: RGBColor, x: f64) -> RGBColor {
+    let x = x.clamp(0.0, 1.0);
+    let mix = |a: u8| (255.0 + (f64::from(a) - 255.0) * x).round() as u8;
+    RGBColor(mix(dark.0), mix(dark.1), mix(dark.2))
+}
+
+/// A heat map's colour scale: a bar `width` × 12 pixels from `(x, y)` in 40 steps of
+/// `colour` from 0 to 1, framed in [`GRID`].
+pub(crate) fn colour_bar(
+    root: &Area<'_>,
+    (x, y): (i32, i32),
+    width: i32,
+    colour: impl Fn(f64) -> RGBColor,
+) -> Result<(), String> {
+    let steps = 40;
+    for k in 0..steps {
+        root.draw(&Rectangle::new(
+            [
+                (x + width * k / steps, y),
+                (x + width * (k + 1) / steps, y + 12),
+            ],
+            colour(f64::from(k) / f64::from(steps - 1)).filled(),
+        ))
+        .map_err(e)?;
+    }
+    root.draw(&Rectangle::new(
+        [(x, y), (x + width, y + 12)],
+        GRID.stroke_width(1),
+    ))
+    .map_err(e)?;
+    Ok(())
 }
 
 /// One year's quantiles of a pair's alignment.
@@ -333,13 +473,6 @@ pub fn camps_chart(ids: &[String], rows: &[CampRow]) -> Result<String, ChartErro
     )
 }
 
-/// White to dark red as `x` goes from 0 to 1.
-fn heat(x: f64) -> RGBColor {
-    let x = x.clamp(0.0, 1.0);
-    let mix = |a: f64, b: f64| (a + (b - a) * x).round() as u8;
-    RGBColor(mix(255.0, 165.0), mix(255.0, 15.0), mix(255.0, 21.0))
-}
-
 /// The threat matrix as a heat map: row `i` (the perceiving state), column `j` (the source),
 /// colour and value `T_ij`; the principal threat of each row is framed.
 pub fn heat_map(ids: &[String], threat: &[f64], principal: &[usize]) -> Result<String, ChartError> {
@@ -387,7 +520,7 @@ pub fn heat_map(ids: &[String], threat: &[f64], principal: &[usize]) -> Result<S
                     }
                     let t = threat[i * n + j];
                     let x01 = t / max;
-                    root.draw(&Rectangle::new(corners, heat(x01).filled()))
+                    root.draw(&Rectangle::new(corners, ramp(THREAT, x01).filled()))
                         .map_err(e)?;
                     let ink = if x01 > 0.55 { WHITE } else { BLACK };
                     root.draw(&Text::new(
@@ -422,21 +555,8 @@ pub fn heat_map(ids: &[String], threat: &[f64], principal: &[usize]) -> Result<S
             }
             // Colour scale.
             let y = top + cell * n as i32 + 22;
-            let steps = 40;
             let w = 240;
-            for k in 0..steps {
-                let x = left + w * k / steps;
-                root.draw(&Rectangle::new(
-                    [(x, y), (left + w * (k + 1) / steps, y + 12)],
-                    heat(k as f64 / (steps - 1) as f64).filled(),
-                ))
-                .map_err(e)?;
-            }
-            root.draw(&Rectangle::new(
-                [(left, y), (left + w, y + 12)],
-                GRID.stroke_width(1),
-            ))
-            .map_err(e)?;
+            colour_bar(root, (left, y), w, |x| ramp(THREAT, x))?;
             root.draw(&Text::new(
                 "0",
                 (left, y + 16),
@@ -626,9 +746,30 @@ mod tests {
     }
 
     #[test]
-    fn heat_runs_from_white_to_dark_red() {
-        assert_eq!(heat(0.0), RGBColor(255, 255, 255));
-        assert_eq!(heat(1.0), RGBColor(165, 15, 21));
-        assert_eq!(heat(7.0), heat(1.0));
+    fn ramp_runs_from_white_to_the_dark_end() {
+        assert_eq!(ramp(THREAT, 0.0), RGBColor(255, 255, 255));
+        assert_eq!(ramp(THREAT, 1.0), RGBColor(165, 15, 21));
+        assert_eq!(ramp(THREAT, 7.0), ramp(THREAT, 1.0));
+        assert_eq!(ramp(PALETTE[0], -1.0), WHITE);
+    }
+
+    #[test]
+    fn segments_break_at_undefined_values() {
+        let s = segments(&[
+            (0.0, Some(1.0)),
+            (1.0, None),
+            (2.0, Some(0.5)),
+            (3.0, Some(0.4)),
+        ]);
+        assert_eq!(s, vec![vec![(0.0, 1.0)], vec![(2.0, 0.5), (3.0, 0.4)]]);
+        let s = segments(&[
+            (1, Some(0.1)),
+            (2, None),
+            (3, Some(0.3)),
+            (4, Some(0.4)),
+            (5, None),
+        ]);
+        assert_eq!(s, vec![vec![(1, 0.1)], vec![(3, 0.3), (4, 0.4)]]);
+        assert!(segments(&[(1, None)]).is_empty());
     }
 }

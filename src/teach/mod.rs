@@ -1,12 +1,15 @@
 //! Teaching tools: the story of one run in plain language ([`explain`]), the same runs
 //! under several theories side by side ([`compare`]), and a self-contained HTML report of a
-//! results folder with its charts ([`report`], drawn by [`charts`]).
+//! results folder with its charts ([`report`], drawn by [`charts`]; backtest, score and sweep
+//! folders get pages of their own, [`backtest`] and [`sweep`], which read their files with
+//! [`csvread`]).
 //!
 //! Everything here builds text or bytes; the command-line layer prints and writes them.
 
 pub mod backtest;
 pub mod charts;
 pub mod compare;
+pub mod csvread;
 pub mod explain;
 pub mod report;
 pub mod sweep;

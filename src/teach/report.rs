@@ -303,8 +303,8 @@ pub(crate) fn esc(s: &str) -> String {
 }
 
 /// The style sheet of the report, inlined in its `<style>` element: a plain, printable page
-/// (A4, no navigation when printed). The page of a backtest or score folder uses it too, with
-/// a few rules of its own after it.
+/// (A4, no navigation when printed). The pages of backtest, score and sweep folders use it
+/// too, with a few rules of their own after it ([`page_start`]).
 pub(crate) const STYLE: &str = r#"
 :root { color-scheme: light; }
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
@@ -339,6 +339,40 @@ code { font-size: 0.85em; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 "#;
+
+/// The start of a page, to its `<h1>`: the document's head (its title, the generator and
+/// [`STYLE`] followed by `style`, the page's own rules) and the opening of its `<header>` with
+/// the title. `title` is HTML (escaped by the caller).
+pub(crate) fn page_start(o: &mut String, title: &str, style: &str) {
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"entente {}\">\n<title>{title} — entente report</title>\n<style>{STYLE}{style}</style>\n</head>\n<body>\n",
+        esc(env!("CARGO_PKG_VERSION"))
+    );
+    let _ = writeln!(o, "<header>\n<h1>{title}</h1>");
+}
+
+/// The end of the page of a backtest, score or sweep folder: the section listing the keys of
+/// its `manifest.json` as written, each value as `value` shows it, and the document's end.
+pub(crate) fn manifest_section(
+    o: &mut String,
+    manifest: &serde_json::Map<String, serde_json::Value>,
+    value: fn(&serde_json::Value) -> String,
+) {
+    let _ = writeln!(
+        o,
+        "<section id=\"manifest\">\n<h2>What produced this folder</h2>\n<p>The keys of <code>manifest.json</code>, as written:</p>\n<table><tr><th>key</th><th>value</th></tr>"
+    );
+    for (k, v) in manifest {
+        let _ = writeln!(
+            o,
+            "<tr><td><code>{}</code></td><td>{}</td></tr>",
+            esc(k),
+            esc(&value(v))
+        );
+    }
+    let _ = writeln!(o, "</table>\n</section>\n</body>\n</html>");
+}
 
 /// The report as one HTML document. `scenario` is the study's scenario when known (it gives
 /// the threat heat map and the assumptions); `warning` is shown at the top when set.
@@ -385,13 +419,7 @@ pub fn html(
     let rivalry_t = m.param("rivalry_threshold", -0.2);
 
     let mut o = String::new();
-    let _ = write!(
-        o,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"entente {}\">\n<title>{} — entente report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
-        esc(env!("CARGO_PKG_VERSION")),
-        esc(&title)
-    );
-    let _ = writeln!(o, "<header>\n<h1>{}</h1>", esc(&title));
+    page_start(&mut o, &esc(&title), "");
     let _ = writeln!(
         o,
         "<p class=\"meta\">Scenario <code>{}</code> ({}) · theory <b>{}</b>{} · {} runs, seed {} · {} to {} · entente {}{}</p>",

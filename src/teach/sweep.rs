@@ -23,13 +23,18 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::FontTransform;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::backtest::fmt_num;
-use super::charts::{Area, ChartError, FONT, GRID, PALETTE, e, svg, text_style};
-use super::report::esc;
+use super::backtest::{fmt_num, opt_num};
+use super::charts::{
+    Area, ChartError, FONT, GRID, Key, PALETTE, colour_bar, e, legend, legend_height, ramp,
+    segments, svg, text_style,
+};
+use super::csvread::{CsvFile, FileError, Row, json_object, manifest_kind, maybe, number, whole};
+use super::report::{esc, manifest_section, page_start};
 
 /// How many pairs the page draws when `--pairs` does not choose them.
 pub const CHOSEN_PAIRS: usize = 6;
@@ -55,14 +60,9 @@ fn within(x: f64) -> bool {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SweepError {
-    /// A file is missing or unreadable.
-    #[error("{path}: cannot read: {message}")]
-    Read {
-        /// The file.
-        path: String,
-        /// Why.
-        message: String,
-    },
+    /// A file is missing or unreadable, or a line or field of a CSV file is malformed.
+    #[error(transparent)]
+    File(#[from] FileError),
     /// A file is wrong as a whole (`manifest.json`'s keys, a file without rows).
     #[error("{path}: {message}")]
     Content {
@@ -70,31 +70,6 @@ pub enum SweepError {
         path: String,
         /// What is wrong and what was expected.
         message: String,
-    },
-    /// A line of a CSV file is malformed as a whole (its header, its number of fields, a
-    /// repeated row).
-    #[error("{path}:{line}: {message}")]
-    Line {
-        /// The file.
-        path: String,
-        /// Line number, from 1.
-        line: u64,
-        /// What is wrong and what was expected.
-        message: String,
-    },
-    /// A field of a CSV file is malformed.
-    #[error("{path}:{line}: {column}: found {found}, expected {expected}")]
-    Field {
-        /// The file.
-        path: String,
-        /// Line number, from 1.
-        line: u64,
-        /// The column's name.
-        column: String,
-        /// What the field holds, quoted (or "an empty field").
-        found: String,
-        /// What it should hold.
-        expected: String,
     },
     /// `--pairs` names a pair that is not in the sweep.
     #[error("--pairs {0}: no such pair in sweep.csv (write pairs as A-B with state ids)")]
@@ -343,6 +318,22 @@ impl Method {
         }
     }
 
+    /// The method's name in prose: `Morris` or `Sobol`.
+    fn title(self) -> &'static str {
+        match self {
+            Self::Morris => "Morris",
+            Self::Sobol => "Sobol",
+        }
+    }
+
+    /// The symbol of the index that ranks factors, as the page writes it: `μ*` or `ST`.
+    fn symbol(self) -> &'static str {
+        match self {
+            Self::Morris => "μ*",
+            Self::Sobol => "ST",
+        }
+    }
+
     fn parse(s: &str) -> Option<Self> {
         match s {
             "morris" => Some(Self::Morris),
@@ -417,139 +408,7 @@ pub struct Sweep {
 
 /// Whether `dir` holds a sweep: its `manifest.json` is a JSON object whose `kind` is `sweep`.
 pub fn is_sweep(dir: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(dir.join("manifest.json")) else {
-        return false;
-    };
-    serde_json::from_str::<serde_json::Value>(&text)
-        .ok()
-        .and_then(|v| v.get("kind")?.as_str().map(|k| k == "sweep"))
-        .unwrap_or(false)
-}
-
-/// A field as an error message shows it.
-fn found(s: &str) -> String {
-    if s.is_empty() {
-        return "an empty field".to_string();
-    }
-    let short: String = s.chars().take(40).collect();
-    if short.len() < s.len() {
-        format!("`{short}…`")
-    } else {
-        format!("`{s}`")
-    }
-}
-
-/// A CSV file, read whole: its shown path, header and records with their line numbers.
-struct Table {
-    path: String,
-    header: csv::StringRecord,
-    records: Vec<(u64, csv::StringRecord)>,
-}
-
-impl Table {
-    fn read(dir: &Path, name: &str) -> Result<Self, SweepError> {
-        let path = dir.join(name);
-        let shown = path.display().to_string();
-        let file = std::fs::File::open(&path).map_err(|e| SweepError::Read {
-            path: shown.clone(),
-            message: e.to_string(),
-        })?;
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .trim(csv::Trim::All)
-            .from_reader(std::io::BufReader::new(file));
-        let header = reader.headers().map_err(|e| csv_error(&shown, e))?.clone();
-        let mut records = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(|e| csv_error(&shown, e))?;
-            records.push((record.position().map_or(1, |p| p.line()), record));
-        }
-        Ok(Self {
-            path: shown,
-            header,
-            records,
-        })
-    }
-
-    /// The positions of `columns` in the header (others are ignored).
-    fn columns(&self, columns: &[&str]) -> Result<Vec<usize>, SweepError> {
-        columns
-            .iter()
-            .map(|c| {
-                self.header.iter().position(|h| h == *c).ok_or_else(|| {
-                    self.line_error(
-                        1,
-                        format!(
-                            "header: found `{}`, expected `{}`",
-                            self.header.iter().collect::<Vec<_>>().join(","),
-                            columns.join(",")
-                        ),
-                    )
-                })
-            })
-            .collect()
-    }
-
-    fn line_error(&self, line: u64, message: String) -> SweepError {
-        SweepError::Line {
-            path: self.path.clone(),
-            line,
-            message,
-        }
-    }
-
-    fn field_error(&self, line: u64, column: &str, text: &str, expected: &str) -> SweepError {
-        SweepError::Field {
-            path: self.path.clone(),
-            line,
-            column: column.to_string(),
-            found: found(text),
-            expected: expected.to_string(),
-        }
-    }
-}
-
-fn csv_error(path: &str, e: csv::Error) -> SweepError {
-    let line_of = |pos: &Option<csv::Position>| pos.as_ref().map_or(1, |p| p.line());
-    match e.kind() {
-        csv::ErrorKind::UnequalLengths {
-            pos,
-            expected_len,
-            len,
-        } => SweepError::Line {
-            path: path.to_string(),
-            line: line_of(pos),
-            message: format!("found {len} fields, expected {expected_len} (as in the header)"),
-        },
-        csv::ErrorKind::Utf8 { pos, err } => SweepError::Line {
-            path: path.to_string(),
-            line: line_of(pos),
-            message: format!(
-                "field {}: found bytes that are not UTF-8, expected text",
-                err.field() + 1
-            ),
-        },
-        _ => SweepError::Read {
-            path: path.to_string(),
-            message: e.to_string(),
-        },
-    }
-}
-
-/// A finite number from `lo` to `hi`.
-fn number(s: &str, lo: f64, hi: f64) -> Option<f64> {
-    s.parse::<f64>()
-        .ok()
-        .filter(|x| x.is_finite() && *x >= lo && *x <= hi)
-}
-
-/// An optional number: `Some(None)` for an empty field.
-fn maybe(s: &str, lo: f64, hi: f64) -> Option<Option<f64>> {
-    if s.is_empty() {
-        Some(None)
-    } else {
-        number(s, lo, hi).map(Some)
-    }
+    manifest_kind(dir).is_some_and(|k| k == "sweep")
 }
 
 /// A manifest value that must be a whole number, if present.
@@ -681,23 +540,11 @@ impl Sweep {
     pub fn read(dir: &Path) -> Result<Self, SweepError> {
         // manifest.json
         let path = dir.join("manifest.json");
-        let shown = path.display().to_string();
-        let text = std::fs::read_to_string(&path).map_err(|e| SweepError::Read {
-            path: shown.clone(),
-            message: e.to_string(),
-        })?;
         let bad = |message: String| SweepError::Content {
-            path: shown.clone(),
+            path: path.display().to_string(),
             message,
         };
-        let value: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| bad(format!("not JSON ({e}), expected a JSON object")))?;
-        let serde_json::Value::Object(manifest) = value else {
-            return Err(bad(
-                "found a JSON value that is not an object, expected an object with \"kind\": \"sweep\""
-                    .into(),
-            ));
-        };
+        let manifest = json_object(&path, bad, "an object with \"kind\": \"sweep\"")?;
         match manifest.get("kind") {
             Some(serde_json::Value::String(k)) if k == "sweep" => {}
             Some(k) => return Err(bad(format!("kind: found {k}, expected \"sweep\""))),
@@ -726,42 +573,39 @@ impl Sweep {
         let factors = manifest_factors(manifest.get("factors"), &bad)?;
 
         // design.csv
-        let table = Table::read(dir, "design.csv")?;
+        let (table, records) = CsvFile::read_all(dir, "design.csv")?;
         let expected_header: Vec<&str> = std::iter::once("point")
             .chain(factors.iter().map(|f| f.path.as_str()))
             .collect();
         if !table.header.iter().eq(expected_header.iter().copied()) {
-            return Err(table.line_error(
-                1,
-                format!(
-                    "header: found `{}`, expected `{}` (point, then the factors of manifest.json)",
-                    table.header.iter().collect::<Vec<_>>().join(","),
-                    expected_header.join(",")
-                ),
-            ));
+            return Err(table
+                .header_error(
+                    &expected_header,
+                    " (point, then the factors of manifest.json)",
+                )
+                .into());
         }
-        let mut points: Vec<u64> = Vec::with_capacity(table.records.len());
-        let mut values = Vec::with_capacity(table.records.len());
-        for (line, record) in &table.records {
+        let mut points: Vec<u64> = Vec::with_capacity(records.len());
+        let mut values = Vec::with_capacity(records.len());
+        for (line, record) in &records {
             let field = |i: usize| record.get(i).unwrap_or("");
             let p = field(0);
-            let point = if p.starts_with('+') {
-                None
-            } else {
-                p.parse::<u64>().ok()
-            };
-            let point = match (point, points.last()) {
+            let point = match (whole::<u64>(p), points.last()) {
                 (Some(x), Some(&prev)) if x <= prev => {
-                    return Err(table.field_error(
-                        *line,
-                        "point",
-                        p,
-                        &format!("a point number above the previous one ({prev}): points ascending, each once"),
-                    ));
+                    return Err(table
+                        .field_error(
+                            *line,
+                            "point",
+                            p,
+                            &format!("a point number above the previous one ({prev}): points ascending, each once"),
+                        )
+                        .into());
                 }
                 (Some(x), _) => x,
                 (None, _) => {
-                    return Err(table.field_error(*line, "point", p, "a whole number"));
+                    return Err(table
+                        .field_error(*line, "point", p, "a whole number")
+                        .into());
                 }
             };
             let mut row = Vec::with_capacity(factors.len());
@@ -823,32 +667,26 @@ impl Sweep {
         }
 
         // sweep.csv
-        let table = Table::read(dir, "sweep.csv")?;
+        let (table, records) = CsvFile::read_all(dir, "sweep.csv")?;
         let mut columns = vec!["point", "a", "b"];
         columns.extend(Output::ALL.iter().map(|o| o.column()));
         let index = table.columns(&columns)?;
         let mut pairs: Vec<(String, String)> = Vec::new();
-        let mut rows = Vec::with_capacity(table.records.len());
+        let mut rows = Vec::with_capacity(records.len());
         let mut first_line: BTreeMap<(usize, usize), u64> = BTreeMap::new();
-        for (line, record) in &table.records {
-            let field = |k: usize| index.get(k).and_then(|&i| record.get(i)).unwrap_or("");
-            let p = field(0);
-            let point = p
-                .parse::<u64>()
-                .ok()
-                .filter(|_| !p.starts_with('+'))
-                .and_then(|x| points.binary_search(&x).ok())
-                .ok_or_else(|| {
-                    table.field_error(*line, "point", p, "a point number of design.csv")
-                })?;
-            let (a, b) = (field(1), field(2));
-            for (column, id) in [("a", a), ("b", b)] {
-                if id.is_empty() {
-                    return Err(table.field_error(*line, column, id, "a state id"));
+        for (line, record) in &records {
+            let r = Row::new(&table, *line, record, &columns, &index);
+            let point = r.get("point", "a point number of design.csv", |p| {
+                whole::<u64>(p).and_then(|x| points.binary_search(&x).ok())
+            })?;
+            let (a, b) = (r.text("a"), r.text("b"));
+            for column in ["a", "b"] {
+                if r.text(column).is_empty() {
+                    return Err(r.fail(column, "a state id").into());
                 }
             }
             if a == b {
-                return Err(table.field_error(*line, "b", b, "a state other than a"));
+                return Err(r.fail("b", "a state other than a").into());
             }
             let pair = match pairs.iter().position(|(x, y)| x == a && y == b) {
                 Some(q) => q,
@@ -858,17 +696,11 @@ impl Sweep {
                 }
             };
             if let Some(first) = first_line.insert((point, pair), *line) {
-                return Err(table.line_error(
-                    *line,
-                    format!(
-                        "found a second row for point {}, pair {a}-{b}, expected one (the first is line {first})",
-                        points[point]
-                    ),
-                ));
+                let what = format!("point {}, pair {a}-{b}", points[point]);
+                return Err(r.duplicate(&what, first).into());
             }
             let mut values = [None; 7];
             for (k, o) in Output::ALL.iter().enumerate() {
-                let s = field(3 + k);
                 let (lo, hi, expected) = if o.is_probability() {
                     (
                         0.0,
@@ -882,8 +714,7 @@ impl Sweep {
                         "an alignment from −1 to 1, or an empty field when undefined",
                     )
                 };
-                values[k] = maybe(s, lo, hi)
-                    .ok_or_else(|| table.field_error(*line, o.column(), s, expected))?;
+                values[k] = r.get(o.column(), expected, |s| maybe(s, lo, hi))?;
             }
             rows.push(SweepRow {
                 point,
@@ -931,6 +762,13 @@ impl Sweep {
         let k = (*self.cell.get(pair)?.get(point)?)?;
         let o = Output::ALL.iter().position(|x| *x == output)?;
         self.rows[k].values[o]
+    }
+
+    /// The runs per point in a sentence ("one study of {} runs"): the number, or "the same
+    /// number of" when the manifest does not say.
+    fn runs_text(&self) -> String {
+        self.runs
+            .map_or("the same number of".to_string(), |r| r.to_string())
     }
 
     /// The pair written `A-B` (either order), as an index into [`Sweep::pairs`].
@@ -1111,35 +949,29 @@ fn read_sensitivity(
     dir: &Path,
     factors: &[Factor],
     pairs: &[(String, String)],
-) -> Result<Vec<SensitivityRow>, SweepError> {
-    let table = Table::read(dir, "sensitivity.csv")?;
+) -> Result<Vec<SensitivityRow>, FileError> {
+    let (table, records) = CsvFile::read_all(dir, "sensitivity.csv")?;
     let columns = [
         "output", "a", "b", "factor", "method", "index", "estimate", "ci_low", "ci_high", "note",
     ];
     let index = table.columns(&columns)?;
     let mut out = Vec::new();
     let mut first_line: BTreeMap<(Output, usize, usize, Method, String), u64> = BTreeMap::new();
-    for (line, record) in &table.records {
-        let line = *line;
-        let field = |k: usize| index.get(k).and_then(|&i| record.get(i)).unwrap_or("");
-        let note = field(9).to_string();
+    for (line, record) in &records {
+        let r = Row::new(&table, *line, record, &columns, &index);
+        let note = r.text("note").to_string();
         let noted = !note.is_empty();
-        let s = field(0);
-        let output = Output::parse(s).ok_or_else(|| {
-            table.field_error(
-                line,
-                "output",
-                s,
-                "an output of sweep.csv (p_alliance_end, p_rivalry_end, mean_alignment_end, …)",
-            )
-        })?;
-        let (a, b) = (field(1), field(2));
+        let output = r.get(
+            "output",
+            "an output of sweep.csv (p_alliance_end, p_rivalry_end, mean_alignment_end, …)",
+            Output::parse,
+        )?;
+        let (a, b) = (r.text("a"), r.text("b"));
         let pair = pairs
             .iter()
             .position(|(x, y)| x == a && y == b)
             .ok_or_else(|| {
-                table.field_error(
-                    line,
+                r.field_error(
                     "a,b",
                     &format!("{a},{b}"),
                     "a pair of sweep.csv (its a and b)",
@@ -1152,31 +984,26 @@ fn read_sensitivity(
                 format!("{what} (empty only with a note)")
             }
         };
-        let s = field(3);
-        let factor = if s.is_empty() && noted {
+        // Empty, as a row with a note may leave it.
+        let blank = |column: &str| noted && r.text(column).is_empty();
+        let factor = if blank("factor") {
             None
         } else {
-            Some(factors.iter().position(|f| f.path == s).ok_or_else(|| {
-                table.field_error(
-                    line,
-                    "factor",
-                    s,
-                    &with_note("a factor of manifest.json and design.csv"),
-                )
-            })?)
+            Some(r.get(
+                "factor",
+                &with_note("a factor of manifest.json and design.csv"),
+                |s| factors.iter().position(|f| f.path == s),
+            )?)
         };
-        let s = field(4);
-        let method = if s.is_empty() && noted {
+        let method = if blank("method") {
             None
         } else {
-            Some(Method::parse(s).ok_or_else(|| {
-                table.field_error(line, "method", s, &with_note("`morris` or `sobol`"))
-            })?)
+            Some(r.get("method", &with_note("`morris` or `sobol`"), Method::parse)?)
         };
-        let s = field(5);
-        let index_name = if s.is_empty() && noted {
+        let index_name = if blank("index") {
             None
         } else {
+            let s = r.text("index");
             let ok = match method {
                 Some(m) => m.indices().contains(&s),
                 None => {
@@ -1189,90 +1016,57 @@ fn read_sensitivity(
                     Some(Method::Sobol) => "`S1` or `ST` (Sobol)",
                     None => "`mu`, `mu_star`, `sigma`, `S1` or `ST`",
                 };
-                return Err(table.field_error(line, "index", s, &with_note(names)));
+                return Err(r.fail("index", &with_note(names)));
             }
             Some(s.to_string())
         };
         let bounded = format!("a number between −{BOUND:e} and {BOUND:e}");
-        let s = field(6);
         let estimate = if noted {
-            if !s.is_empty() {
-                return Err(table.field_error(
-                    line,
+            if !r.text("estimate").is_empty() {
+                return Err(r.fail(
                     "estimate",
-                    s,
                     "an empty field (the row has a note saying why it has no estimate)",
                 ));
             }
             None
         } else {
             if factor.is_none() || method.is_none() || index_name.is_none() {
-                return Err(table.field_error(line, "note", "", "a note"));
+                return Err(r.field_error("note", "", "a note"));
             }
-            Some(number(s, -BOUND, BOUND).ok_or_else(|| {
-                table.field_error(
-                    line,
-                    "estimate",
-                    s,
-                    &format!("{bounded}, or an empty field with a note saying why"),
-                )
-            })?)
+            Some(r.get(
+                "estimate",
+                &format!("{bounded}, or an empty field with a note saying why"),
+                |s| number(s, -BOUND, BOUND),
+            )?)
         };
-        let (lo_s, hi_s) = (field(7), field(8));
-        let lo = maybe(lo_s, -BOUND, BOUND).ok_or_else(|| {
-            table.field_error(
-                line,
-                "ci_low",
-                lo_s,
-                &format!("{bounded}, or an empty field"),
-            )
-        })?;
-        let hi = maybe(hi_s, -BOUND, BOUND).ok_or_else(|| {
-            table.field_error(
-                line,
-                "ci_high",
-                hi_s,
-                &format!("{bounded}, or an empty field"),
-            )
-        })?;
+        let bound = |column: &str| {
+            r.get(column, &format!("{bounded}, or an empty field"), |s| {
+                maybe(s, -BOUND, BOUND)
+            })
+        };
+        let (lo, hi) = (bound("ci_low")?, bound("ci_high")?);
         let interval = match (lo, hi) {
             (None, None) => None,
             (Some(l), Some(h)) if l <= h && estimate.is_some() => Some((l, h)),
             (Some(l), Some(_)) if estimate.is_some() => {
-                return Err(table.field_error(
-                    line,
-                    "ci_high",
-                    hi_s,
-                    &format!("a number at least ci_low ({})", num(l)),
-                ));
+                return Err(r.fail("ci_high", &format!("a number at least ci_low ({})", num(l))));
             }
             (Some(_), Some(_)) => {
-                return Err(table.field_error(
-                    line,
-                    "ci_low",
-                    lo_s,
-                    "an empty field (the row has no estimate)",
-                ));
+                return Err(r.fail("ci_low", "an empty field (the row has no estimate)"));
             }
-            (None, Some(_)) => {
-                return Err(table.field_error(line, "ci_low", lo_s, "a number (ci_high has one)"));
-            }
-            (Some(_), None) => {
-                return Err(table.field_error(line, "ci_high", hi_s, "a number (ci_low has one)"));
-            }
+            (None, Some(_)) => return Err(r.fail("ci_low", "a number (ci_high has one)")),
+            (Some(_), None) => return Err(r.fail("ci_high", "a number (ci_low has one)")),
         };
         if let (Some(f), Some(m), Some(i)) = (factor, method, &index_name)
-            && let Some(first) = first_line.insert((output, pair, f, m, i.clone()), line)
+            && let Some(first) = first_line.insert((output, pair, f, m, i.clone()), *line)
         {
-            return Err(table.line_error(
-                line,
-                format!(
-                    "found a second row for output {}, pair {a}-{b}, factor {}, {} index {i}, expected one (the first is line {first})",
-                    output.column(),
-                    factors[f].path,
-                    m.name()
-                ),
-            ));
+            let what = format!(
+                "output {}, pair {a}-{b}, factor {}, {} index {i}",
+                output.column(),
+                factors[f].path,
+                m.name()
+            );
+            return Err(r.duplicate(&what, first));
         }
         out.push(SensitivityRow {
             output,
@@ -1338,10 +1132,6 @@ fn num(x: f64) -> String {
     } else {
         s
     }
-}
-
-fn opt(x: Option<f64>, decimals: usize) -> String {
-    x.map_or_else(|| "—".to_string(), |v| fmt_num(v, decimals))
 }
 
 /// A pair in prose: `CHN–RUS` (an en dash).
@@ -1469,83 +1259,6 @@ impl Axis {
     }
 }
 
-/// How a legend entry shows its series.
-#[derive(Debug, Clone, Copy)]
-enum Key {
-    Line(RGBColor),
-    Dot(RGBColor),
-    Block(RGBColor),
-    Whisker,
-}
-
-/// Legend entries in rows of columns `column` pixels wide, from the top of `root`. Returns the
-/// height used.
-fn legend(root: &Area<'_>, entries: &[(String, Vec<Key>)], column: i32) -> Result<i32, String> {
-    let (width, _) = root.dim_in_pixel();
-    let per_row = ((width as i32 - 20) / column).max(1) as usize;
-    let row_h = 22;
-    for (k, (label, keys)) in entries.iter().enumerate() {
-        let x = 20 + column * (k % per_row) as i32;
-        let y = 16 + row_h * (k / per_row) as i32;
-        for key in keys {
-            match *key {
-                Key::Line(c) => root
-                    .draw(&PathElement::new(
-                        vec![(x, y), (x + 22, y)],
-                        c.stroke_width(2),
-                    ))
-                    .map_err(e)?,
-                Key::Dot(c) => root
-                    .draw(&Circle::new((x + 11, y), 4, c.filled()))
-                    .map_err(e)?,
-                Key::Block(c) => root
-                    .draw(&Rectangle::new([(x, y - 6), (x + 22, y + 6)], c.filled()))
-                    .map_err(e)?,
-                Key::Whisker => {
-                    root.draw(&PathElement::new(
-                        vec![(x, y), (x + 22, y)],
-                        BLACK.stroke_width(1),
-                    ))
-                    .map_err(e)?;
-                    for end in [x, x + 22] {
-                        root.draw(&PathElement::new(
-                            vec![(end, y - 4), (end, y + 4)],
-                            BLACK.stroke_width(1),
-                        ))
-                        .map_err(e)?;
-                    }
-                }
-            }
-        }
-        root.draw(&Text::new(
-            label.clone(),
-            (x + 30, y),
-            text_style(12.0, HPos::Left, VPos::Center),
-        ))
-        .map_err(e)?;
-    }
-    Ok(16 + row_h * entries.len().div_ceil(per_row) as i32)
-}
-
-fn legend_height(entries: usize, width: u32, column: u32) -> u32 {
-    let per_row = ((width - 20) / column).max(1) as usize;
-    16 + 22 * entries.div_ceil(per_row) as u32
-}
-
-/// Runs of consecutive defined values (lines break where a value is undefined).
-fn segments(points: &[(f64, Option<f64>)]) -> Vec<Vec<(f64, f64)>> {
-    let mut out: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
-    for &(x, y) in points {
-        match (y, out.last_mut()) {
-            (Some(y), Some(last)) => last.push((x, y)),
-            (None, Some(last)) if !last.is_empty() => out.push(Vec::new()),
-            _ => {}
-        }
-    }
-    out.retain(|s| !s.is_empty());
-    out
-}
-
 /// One point of a line chart: the factor's value and the pair's outputs there.
 #[derive(Debug, Clone, PartialEq)]
 struct LinePoint {
@@ -1564,6 +1277,64 @@ struct LinePanel {
     points: Vec<LinePoint>,
 }
 
+/// A panel of the line charts, on `area`.
+type Panel<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A panel of the line charts on `area`, with its caption and mesh: the factor on x (`axis`,
+/// described by `x_desc`), y from `y0` to `y1` with `y_labels` labels written by `y_label`.
+fn line_panel<'a, 'b>(
+    area: &'a Area<'b>,
+    caption: String,
+    (axis, x_desc): (&Axis, &str),
+    (y0, y1, y_labels): (f64, f64, usize),
+    y_label: &dyn Fn(&f64) -> String,
+) -> Result<Panel<'a, 'b>, String> {
+    let (x0, x1) = axis.range();
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, (FONT, 15))
+        .margin(8)
+        .margin_right(20)
+        .x_label_area_size(40)
+        .y_label_area_size(44)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .light_line_style(WHITE)
+        .bold_line_style(GRID)
+        .x_labels(axis.ticks())
+        .y_labels(y_labels)
+        .x_desc(x_desc)
+        .x_label_formatter(&|x| axis.label(*x))
+        .y_label_formatter(y_label)
+        .label_style((FONT, 12))
+        .axis_desc_style((FONT, 12))
+        .draw()
+        .map_err(e)?;
+    Ok(chart)
+}
+
+/// A series of a line chart panel: a dot per defined value, the dots joined by lines when
+/// `join` (a numeric factor) and the line broken where a value is undefined.
+fn dots_and_lines(
+    chart: &mut Panel<'_, '_>,
+    points: &[(f64, Option<f64>)],
+    colour: RGBColor,
+    join: bool,
+) -> Result<(), String> {
+    for seg in segments(points) {
+        if join {
+            chart
+                .draw_series(LineSeries::new(seg.iter().copied(), colour.stroke_width(2)))
+                .map_err(e)?;
+        }
+        chart
+            .draw_series(seg.iter().map(|&p| Circle::new(p, 3, colour.filled())))
+            .map_err(e)?;
+    }
+    Ok(())
+}
+
 /// Line charts against one factor: per pair, P(alliance) and P(rivalry) (left) and the mean
 /// alignment with its 5–95 % band (right). Categories are drawn as points, not joined.
 fn line_chart(panels: &[LinePanel], axis: &Axis, x_desc: &str) -> Result<String, ChartError> {
@@ -1571,15 +1342,15 @@ fn line_chart(panels: &[LinePanel], axis: &Axis, x_desc: &str) -> Result<String,
     let entries = vec![
         (
             "P(alliance)".to_string(),
-            vec![Key::Line(ALLIANCE), Key::Dot(ALLIANCE)],
+            vec![Key::Line(ALLIANCE, 2), Key::Dot(ALLIANCE)],
         ),
         (
             "P(rivalry)".to_string(),
-            vec![Key::Line(RIVALRY), Key::Dot(RIVALRY)],
+            vec![Key::Line(RIVALRY, 2), Key::Dot(RIVALRY)],
         ),
         (
             "mean alignment".to_string(),
-            vec![Key::Line(ALIGNMENT), Key::Dot(ALIGNMENT)],
+            vec![Key::Line(ALIGNMENT, 2), Key::Dot(ALIGNMENT)],
         ),
         (
             "5–95 % of runs".to_string(),
@@ -1602,27 +1373,13 @@ fn line_chart(panels: &[LinePanel], axis: &Axis, x_desc: &str) -> Result<String,
                 let (Some(left), Some(right)) = (areas.get(2 * k), areas.get(2 * k + 1)) else {
                     break;
                 };
-                let mut chart = ChartBuilder::on(left)
-                    .caption(format!("{}: probabilities", panel.label), (FONT, 15))
-                    .margin(8)
-                    .margin_right(20)
-                    .x_label_area_size(40)
-                    .y_label_area_size(44)
-                    .build_cartesian_2d(x0..x1, 0.0..1.0)
-                    .map_err(e)?;
-                chart
-                    .configure_mesh()
-                    .light_line_style(WHITE)
-                    .bold_line_style(GRID)
-                    .x_labels(axis.ticks())
-                    .y_labels(6)
-                    .x_desc(x_desc)
-                    .x_label_formatter(&|x| axis.label(*x))
-                    .y_label_formatter(&|p| format!("{p:.1}"))
-                    .label_style((FONT, 12))
-                    .axis_desc_style((FONT, 12))
-                    .draw()
-                    .map_err(e)?;
+                let mut chart = line_panel(
+                    left,
+                    format!("{}: probabilities", panel.label),
+                    (axis, x_desc),
+                    (0.0, 1.0, 6),
+                    &|p| format!("{p:.1}"),
+                )?;
                 for (colour, get) in [
                     (
                         ALLIANCE,
@@ -1632,44 +1389,15 @@ fn line_chart(panels: &[LinePanel], axis: &Axis, x_desc: &str) -> Result<String,
                 ] {
                     let pts: Vec<(f64, Option<f64>)> =
                         panel.points.iter().map(|p| (p.x, get(p))).collect();
-                    for seg in segments(&pts) {
-                        if join {
-                            chart
-                                .draw_series(LineSeries::new(
-                                    seg.iter().copied(),
-                                    colour.stroke_width(2),
-                                ))
-                                .map_err(e)?;
-                        }
-                        chart
-                            .draw_series(seg.iter().map(|&p| Circle::new(p, 3, colour.filled())))
-                            .map_err(e)?;
-                    }
+                    dots_and_lines(&mut chart, &pts, colour, join)?;
                 }
-                let mut chart = ChartBuilder::on(right)
-                    .caption(
-                        format!("{}: alignment at the horizon", panel.label),
-                        (FONT, 15),
-                    )
-                    .margin(8)
-                    .margin_right(20)
-                    .x_label_area_size(40)
-                    .y_label_area_size(44)
-                    .build_cartesian_2d(x0..x1, -1.0..1.0)
-                    .map_err(e)?;
-                chart
-                    .configure_mesh()
-                    .light_line_style(WHITE)
-                    .bold_line_style(GRID)
-                    .x_labels(axis.ticks())
-                    .y_labels(5)
-                    .x_desc(x_desc)
-                    .x_label_formatter(&|x| axis.label(*x))
-                    .y_label_formatter(&|a| format!("{a:+.1}"))
-                    .label_style((FONT, 12))
-                    .axis_desc_style((FONT, 12))
-                    .draw()
-                    .map_err(e)?;
+                let mut chart = line_panel(
+                    right,
+                    format!("{}: alignment at the horizon", panel.label),
+                    (axis, x_desc),
+                    (-1.0, 1.0, 5),
+                    &|a| format!("{a:+.1}"),
+                )?;
                 chart
                     .draw_series(LineSeries::new(
                         [(x0, 0.0), (x1, 0.0)],
@@ -1706,30 +1434,11 @@ fn line_chart(panels: &[LinePanel], axis: &Axis, x_desc: &str) -> Result<String,
                 }
                 let pts: Vec<(f64, Option<f64>)> =
                     panel.points.iter().map(|p| (p.x, p.mean)).collect();
-                for seg in segments(&pts) {
-                    if join {
-                        chart
-                            .draw_series(LineSeries::new(
-                                seg.iter().copied(),
-                                ALIGNMENT.stroke_width(2),
-                            ))
-                            .map_err(e)?;
-                    }
-                    chart
-                        .draw_series(seg.iter().map(|&p| Circle::new(p, 3, ALIGNMENT.filled())))
-                        .map_err(e)?;
-                }
+                dots_and_lines(&mut chart, &pts, ALIGNMENT, join)?;
             }
             Ok(())
         },
     )
-}
-
-/// White to `dark` as `x` goes from 0 to 1.
-fn ramp(dark: RGBColor, x: f64) -> RGBColor {
-    let x = x.clamp(0.0, 1.0);
-    let mix = |a: u8| (255.0 + (f64::from(a) - 255.0) * x).round() as u8;
-    RGBColor(mix(dark.0), mix(dark.1), mix(dark.2))
 }
 
 /// One pair's heat map: `values[row][column]`, rows the second factor's levels (the first
@@ -1780,22 +1489,7 @@ fn heat_chart(
         ))
         .map_err(e)?;
         let bar_x = sx + 130;
-        let steps = 40;
-        for k in 0..steps {
-            root.draw(&Rectangle::new(
-                [
-                    (bar_x + sw * k / steps, sy),
-                    (bar_x + sw * (k + 1) / steps, sy + 12),
-                ],
-                ramp(dark, f64::from(k) / f64::from(steps - 1)).filled(),
-            ))
-            .map_err(e)?;
-        }
-        root.draw(&Rectangle::new(
-            [(bar_x, sy), (bar_x + sw, sy + 12)],
-            GRID.stroke_width(1),
-        ))
-        .map_err(e)?;
+        colour_bar(root, (bar_x, sy), sw, |x| ramp(dark, x))?;
         for (k, label) in ["0", "0.25", "0.5", "0.75", "1"].iter().enumerate() {
             let x = bar_x + sw * k as i32 / 4;
             root.draw(&PathElement::new(
@@ -2248,7 +1942,7 @@ fn one_factor_reading(s: &Sweep, q: usize, order: &[usize]) -> String {
                 format!(
                     "{} {}",
                     code(&s.values[p][0].text()),
-                    opt(s.value(q, p, Output::PAllianceEnd), 2)
+                    opt_num(s.value(q, p, Output::PAllianceEnd), 2)
                 )
             })
             .collect();
@@ -2346,8 +2040,7 @@ fn one_factor(o: &mut String, s: &Sweep, pairs: &[usize], full: bool) -> Result<
     let _ = writeln!(
         o,
         "<h3>How to read these charts</h3>\n<p>Each point is one study of {} runs with the factor set to the value on the x axis and everything else as in the scenario. The runs use the same random numbers at every point, so a change from one point to the next is the factor's doing, not sampling noise. A steep stretch of a line is where the factor decides the outcome; a flat line means it does not matter in this range. Probabilities are threshold statistics and can jump while the alignment moves gently: read them with the mean alignment and its band on the right.</p>",
-        s.runs
-            .map_or("the same number of".to_string(), |r| r.to_string())
+        s.runs_text()
     );
     let _ = writeln!(
         o,
@@ -2356,7 +2049,7 @@ fn one_factor(o: &mut String, s: &Sweep, pairs: &[usize], full: bool) -> Result<
     );
     for &q in pairs {
         for &p in &order {
-            let v = |out: Output, d: usize| opt(s.value(q, p, out), d);
+            let v = |out: Output, d: usize| opt_num(s.value(q, p, out), d);
             let _ = writeln!(
                 o,
                 "<tr><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
@@ -2549,8 +2242,7 @@ fn grid(o: &mut String, s: &Sweep, pairs: &[usize], full: bool) -> Result<(), Sw
     let _ = writeln!(
         o,
         "<section id=\"grid-numbers\">\n<h2>How to read the heat maps, and their numbers</h2>\n<p>Each cell is one study of {} runs with the two factors at the cell's levels and everything else as in the scenario; the runs use the same random numbers in every cell. Follow a row to see what the first factor does with the second held fixed, a column for the second factor. Colour bands that run parallel to one axis mean only the other factor matters; diagonal bands mean the two factors trade off, and a change of colour along one axis that differs from row to row means they interact.</p>",
-        s.runs
-            .map_or("the same number of".to_string(), |r| r.to_string())
+        s.runs_text()
     );
     let _ = write!(
         o,
@@ -2578,8 +2270,8 @@ fn grid(o: &mut String, s: &Sweep, pairs: &[usize], full: bool) -> Result<(), Sw
                 let _ = write!(
                     o,
                     "<td class=\"num\">{}</td><td class=\"num\">{}</td>",
-                    opt(s.value(q, *p, Output::PAllianceEnd), 3),
-                    opt(s.value(q, *p, Output::PRivalryEnd), 3)
+                    opt_num(s.value(q, *p, Output::PAllianceEnd), 3),
+                    opt_num(s.value(q, *p, Output::PRivalryEnd), 3)
                 );
             }
             let _ = writeln!(o, "</tr>");
@@ -2743,11 +2435,7 @@ fn index_reading(s: &Sweep, method: Method, q: usize, output: Output) -> String 
             format!(
                 "{} ({} = {})",
                 code(&s.factors[*f].path),
-                if method == Method::Morris {
-                    "μ*"
-                } else {
-                    "ST"
-                },
+                method.symbol(),
                 fmt_num(x.get(method.ranking()).map_or(0.0, |v| v.0), 2)
             )
         })
@@ -2810,11 +2498,7 @@ fn indices(
             "sweep-indices",
             &format!(
                 "{} indices of {} per pair, factors by importance",
-                if method == Method::Morris {
-                    "Morris"
-                } else {
-                    "Sobol"
-                },
+                method.title(),
                 output.words()
             ),
             &panels,
@@ -2838,11 +2522,7 @@ fn indices(
                 Method::Sobol =>
                     "per factor, S1 (the share of the variance it causes alone, blue) and ST (with its interactions, orange)",
             },
-            if method == Method::Morris {
-                "μ*"
-            } else {
-                "ST"
-            }
+            method.symbol()
         );
     }
     if !not_drawn.is_empty() {
@@ -2919,7 +2599,7 @@ fn indices(
                 );
                 for (i, with) in method.indices().iter().zip(&with_interval) {
                     let (v, ci) = x.get(i).map_or((None, None), |(v, ci)| (Some(v), ci));
-                    let _ = write!(o, "<td class=\"num\">{}</td>", opt(v, 3));
+                    let _ = write!(o, "<td class=\"num\">{}</td>", opt_num(v, 3));
                     if *with {
                         let _ = write!(
                             o,
@@ -3052,8 +2732,7 @@ fn scatter(o: &mut String, s: &Sweep, pairs: &[usize], full: bool) -> Result<(),
     let _ = writeln!(
         o,
         "<h3>How to read these charts</h3>\n<p>Every point is one study of {} runs, placed by the value of one factor; the other factors vary too, so the scatter around a trend is what they do. A clear slope or step means the factor matters; a cloud with no shape means it matters little on its own, or only together with others. The correlation in the reading above measures a straight-line trend only. For indices that separate the factors, use a Morris or Sobol design.</p>",
-        s.runs
-            .map_or("the same number of".to_string(), |r| r.to_string())
+        s.runs_text()
     );
     let shown = s.points.len().min(TABLE_ROWS);
     let _ = write!(
@@ -3084,7 +2763,7 @@ fn scatter(o: &mut String, s: &Sweep, pairs: &[usize], full: bool) -> Result<(),
             let _ = write!(
                 o,
                 "<td class=\"num\">{}</td>",
-                opt(s.value(q, p, Output::PAllianceEnd), 3)
+                opt_num(s.value(q, p, Output::PAllianceEnd), 3)
             );
         }
         let _ = writeln!(o, "</tr>");
@@ -3136,14 +2815,7 @@ pub fn html(s: &Sweep, opts: &SweepOptions) -> Result<String, SweepError> {
     let view = s.view();
     let title = format!("Sweep of {}", s.scenario);
     let mut o = String::new();
-    let _ = write!(
-        o,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"entente {}\">\n<title>{} — entente report</title>\n<style>{}{STYLE}</style>\n</head>\n<body>\n",
-        esc(env!("CARGO_PKG_VERSION")),
-        esc(&title),
-        super::report::STYLE
-    );
-    let _ = writeln!(o, "<header>\n<h1>{}</h1>", esc(&title));
+    page_start(&mut o, &esc(&title), STYLE);
     let text = |key: &str| s.manifest.get(key).and_then(serde_json::Value::as_str);
     let _ = writeln!(
         o,
@@ -3176,17 +2848,7 @@ pub fn html(s: &Sweep, opts: &SweepOptions) -> Result<String, SweepError> {
             ("heat-rivalry", "P(rivalry) over the two factors".into()),
             ("grid-numbers", "Reading the heat maps".into()),
         ],
-        View::Indices(m) => vec![(
-            "indices",
-            format!(
-                "{} sensitivity indices",
-                if m == Method::Morris {
-                    "Morris"
-                } else {
-                    "Sobol"
-                }
-            ),
-        )],
+        View::Indices(m) => vec![("indices", format!("{} sensitivity indices", m.title()))],
         View::Scatter => vec![("scatter", "Outcomes against each factor".into())],
     };
     let _ = write!(
@@ -3284,11 +2946,7 @@ pub fn html(s: &Sweep, opts: &SweepOptions) -> Result<String, SweepError> {
             let _ = writeln!(
                 o,
                 "<section id=\"indices\">\n<h2>{} sensitivity indices</h2>",
-                if m == Method::Morris {
-                    "Morris"
-                } else {
-                    "Sobol"
-                }
+                m.title()
             );
             indices(&mut o, s, m, &pairs, &index_outputs(s), true)?;
             let _ = writeln!(o, "</section>");
@@ -3303,20 +2961,7 @@ pub fn html(s: &Sweep, opts: &SweepOptions) -> Result<String, SweepError> {
         }
     }
 
-    // Manifest.
-    let _ = writeln!(
-        o,
-        "<section id=\"manifest\">\n<h2>What produced this folder</h2>\n<p>The keys of <code>manifest.json</code>, as written:</p>\n<table><tr><th>key</th><th>value</th></tr>"
-    );
-    for (k, v) in &s.manifest {
-        let _ = writeln!(
-            o,
-            "<tr><td><code>{}</code></td><td>{}</td></tr>",
-            esc(k),
-            esc(&manifest_text(v))
-        );
-    }
-    let _ = writeln!(o, "</table>\n</section>\n</body>\n</html>");
+    manifest_section(&mut o, &s.manifest, manifest_text);
     Ok(o)
 }
 
@@ -3457,7 +3102,7 @@ fn headline(s: &Sweep, view: View, pairs: &[usize]) -> String {
                     "Of the {} factors, {} has the largest index: {} = {} for {}.",
                     s.factors.len(),
                     code(&s.factors[f].path),
-                    if m == Method::Morris { "μ*" } else { "ST" },
+                    m.symbol(),
                     fmt_num(v, 2),
                     Output::PAllianceEnd.of_pair(&pair_words(s, q))
                 ),
@@ -3693,24 +3338,6 @@ mod tests {
         let down = [(0.0, 1.0), (1.0, 0.5), (2.0, 0.0)];
         assert!((correlation(&down).unwrap() + 1.0).abs() < 1e-12);
         assert_eq!(correlation(&[(0.0, 1.0), (1.0, 1.0)]), None);
-    }
-
-    #[test]
-    fn segments_break_at_undefined_values() {
-        let s = segments(&[
-            (0.0, Some(1.0)),
-            (1.0, None),
-            (2.0, Some(0.5)),
-            (3.0, Some(0.4)),
-        ]);
-        assert_eq!(s, vec![vec![(0.0, 1.0)], vec![(2.0, 0.5), (3.0, 0.4)]]);
-    }
-
-    #[test]
-    fn ramp_runs_from_white_to_the_dark_end() {
-        assert_eq!(ramp(RIVALRY_DARK, 0.0), RGBColor(255, 255, 255));
-        assert_eq!(ramp(RIVALRY_DARK, 1.0), RIVALRY_DARK);
-        assert_eq!(ramp(RIVALRY_DARK, 3.0), RIVALRY_DARK);
     }
 
     #[test]

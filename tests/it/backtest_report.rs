@@ -6,9 +6,9 @@
 //! installed.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-use super::{chromium, chromium_available};
+use super::{assert_texts, chromium_available, fails, report, screenshot_and_dom, section};
 
 const MANIFEST: &str = r#"{
   "kind": "backtest",
@@ -89,32 +89,7 @@ fn write_folder(dir: &Path, manifest: &str, scores: &str, reliability: &str, for
 }
 
 fn entente(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_entente"))
-        .args(args)
-        .output()
-        .expect("run entente")
-}
-
-/// `entente report DIR` succeeds and writes DIR/report.html; its text.
-fn report(dir: &Path) -> String {
-    let o = entente(&["report", &dir.display().to_string()]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "entente report failed\nstderr:\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(String::from_utf8_lossy(&o.stdout).contains("Report: "));
-    std::fs::read_to_string(dir.join("report.html")).expect("report.html written")
-}
-
-/// The text of the section `id` (from its opening tag to its end).
-fn section<'a>(html: &'a str, id: &str) -> &'a str {
-    let at = html
-        .find(&format!("<section id=\"{id}\">"))
-        .unwrap_or_else(|| panic!("section {id}"));
-    let end = html[at..].find("</section>").expect("section end");
-    &html[at..at + end]
+    super::entente(&super::repo(""), args)
 }
 
 /// The chart of a section: its first `<svg>` element, to its closing tag.
@@ -124,33 +99,10 @@ fn svg_of(section: &str) -> &str {
     &section[at..at + end]
 }
 
-/// The texts of an SVG's `<text>` elements, trimmed.
-fn texts(svg: &str) -> Vec<String> {
-    svg.split("<text")
-        .skip(1)
-        .filter_map(|t| {
-            let body = &t[t.find('>')? + 1..];
-            Some(body[..body.find("</text>")?].trim().to_string())
-        })
-        .collect()
-}
-
-/// The texts of `svg`, after checking that each of `expected` is one of them.
-fn assert_texts(chart: &str, svg: &str, expected: &[&str]) -> Vec<String> {
-    let labels = texts(svg);
-    for text in expected {
-        assert!(
-            labels.iter().any(|t| t == text),
-            "the {chart} shows `{text}`: {labels:?}"
-        );
-    }
-    labels
-}
-
 #[test]
 fn backtest_page_is_self_contained_with_its_charts_and_numbers() {
     let (_home, dir) = folder();
-    let html = report(&dir);
+    let html = report(&dir, &[]);
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(!html.contains("http"), "no URL: the page opens offline");
     for forbidden in ["<script", "<link", "<img", "@import", "url(", "src="] {
@@ -278,14 +230,14 @@ fn backtest_page_is_self_contained_with_its_charts_and_numbers() {
 #[test]
 fn backtest_page_bytes_depend_only_on_the_files() {
     let (home, dir) = folder();
-    let first = report(&dir);
+    let first = report(&dir, &[]);
     // Stdout gives the same page; a copy of the folder elsewhere too.
     let o = entente(&["report", &dir.display().to_string(), "--out", "-"]);
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(String::from_utf8(o.stdout).unwrap(), first);
     let copy = home.path().join("elsewhere").join("copy");
     write_folder(&copy, MANIFEST, SCORES, RELIABILITY, FORECASTS);
-    assert_eq!(report(&copy), first);
+    assert_eq!(report(&copy, &[]), first);
     // --out FILE writes there, not in the folder.
     let out = home.path().join("page.html");
     let o = entente(&[
@@ -326,7 +278,7 @@ start_year,horizon,a,b,p_ally,p_neutral,p_rival,observed,persistence
         reliability,
         forecasts,
     );
-    let html = report(&dir);
+    let html = report(&dir, &[]);
     assert!(html.contains("Score: a study's forecasts against what happened"));
     assert!(html.contains("start year 2018"));
     assert!(html.contains(
@@ -445,13 +397,8 @@ fn malformed_backtest_files_exit_2_naming_file_line_and_field() {
         let home = tempfile::tempdir().unwrap();
         let dir = home.path().join("backtest");
         write_folder(&dir, MANIFEST, &scores, &reliability, &forecasts);
-        let o = entente(&["report", &dir.display().to_string()]);
+        let o = fails(what, &["report", &dir.display().to_string()], message);
         let stderr = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "{what}: {stderr}");
-        assert!(
-            stderr.contains(message),
-            "{what}: expected `{message}` in stderr:\n{stderr}"
-        );
         assert!(
             stderr.contains(&dir.display().to_string()),
             "{what}: the path of the file: {stderr}"
@@ -466,16 +413,17 @@ fn malformed_backtest_files_exit_2_naming_file_line_and_field() {
     // A missing file, and --pairs (which belongs to run folders).
     let (_home, dir) = folder();
     let dir_s = dir.display().to_string();
-    let o = entente(&["report", &dir_s, "--pairs", "GMY-UKG"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&o.stderr)
-            .contains("--pairs: applies to the results of `entente run`")
+    fails(
+        "--pairs",
+        &["report", &dir_s, "--pairs", "GMY-UKG"],
+        "--pairs: applies to the results of `entente run`",
     );
     std::fs::remove_file(dir.join("forecasts.csv")).unwrap();
-    let o = entente(&["report", &dir_s]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("forecasts.csv: cannot read"));
+    fails(
+        "missing file",
+        &["report", &dir_s],
+        "forecasts.csv: cannot read",
+    );
     assert!(!dir.join("report.html").exists());
 }
 
@@ -487,31 +435,13 @@ fn backtest_page_renders_in_headless_chromium() {
         return;
     }
     let (home, dir) = folder();
-    report(&dir);
-    let page = dir.join("report.html");
-    let shot = home.path().join("shot.png");
-    let stderr = chromium(
+    report(&dir, &[]);
+    let (_, dom) = screenshot_and_dom(
+        "backtest",
         home.path(),
-        "screenshot",
-        &[
-            &format!("--screenshot={}", shot.display()),
-            "--window-size=1200,2000",
-            "--hide-scrollbars",
-        ],
-        &page,
-    )
-    .stderr;
-    let png = std::fs::read(&shot)
-        .unwrap_or_else(|e| panic!("no screenshot ({e}); chromium stderr:\n{stderr}"));
-    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a PNG file");
-    let dim = |k: usize| u32::from_be_bytes([png[k], png[k + 1], png[k + 2], png[k + 3]]);
-    assert_eq!((dim(16), dim(20)), (1200, 2000));
-    assert!(
-        png.len() > 60_000,
-        "the screenshot holds charts and text, not a blank page ({} bytes)",
-        png.len()
+        &dir.join("report.html"),
+        (1200, 2000),
     );
-    let dom = chromium(home.path(), "dom", &["--dump-dom"], &page).stdout;
     assert_eq!(
         dom.matches("<svg").count(),
         entente::teach::backtest::CHARTS.len(),

@@ -39,6 +39,67 @@ fn entente(cwd: &Path, args: &[&str]) -> Output {
         .expect("run entente")
 }
 
+/// `entente report DIR ARGS` succeeds and writes DIR/report.html; its text.
+fn report(dir: &Path, args: &[&str]) -> String {
+    let d = dir.display().to_string();
+    let mut all = vec!["report", d.as_str()];
+    all.extend_from_slice(args);
+    let o = entente(&repo(""), &all);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "entente report failed\nstderr:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Report: "));
+    std::fs::read_to_string(dir.join("report.html")).expect("report.html written")
+}
+
+/// `entente ARGS` (in the repository root) fails with exit status 2 and `message` on stderr;
+/// its output. `what` names the case in failures.
+fn fails(what: &str, args: &[&str], message: &str) -> Output {
+    let o = entente(&repo(""), args);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{what}: {stderr}");
+    assert!(
+        stderr.contains(message),
+        "{what}: expected `{message}` in stderr:\n{stderr}"
+    );
+    o
+}
+
+/// The text of the section `id` (from its opening tag to its end).
+fn section<'a>(html: &'a str, id: &str) -> &'a str {
+    let at = html
+        .find(&format!("<section id=\"{id}\">"))
+        .unwrap_or_else(|| panic!("section {id}"));
+    let end = html[at..].find("</section>").expect("section end");
+    &html[at..at + end]
+}
+
+/// The texts of an SVG's `<text>` elements, trimmed.
+fn texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| {
+            let body = &t[t.find('>')? + 1..];
+            Some(body[..body.find("</text>")?].trim().to_string())
+        })
+        .collect()
+}
+
+/// The texts of `svg`, after checking that each of `expected` is one of them.
+fn assert_texts(chart: &str, svg: &str, expected: &[&str]) -> Vec<String> {
+    let labels = texts(svg);
+    for text in expected {
+        assert!(
+            labels.iter().any(|t| t == text),
+            "the {chart} shows `{text}`: {labels:?}"
+        );
+    }
+    labels
+}
+
 /// Debian's Chromium, for the tests that render pages in a real browser.
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -111,4 +172,44 @@ fn chromium(dir: &Path, name: &str, extra: &[&str], page: &Path) -> Printed {
         stdout: std::fs::read_to_string(&out).unwrap_or_default(),
         stderr: std::fs::read_to_string(&err).unwrap_or_default(),
     }
+}
+
+/// Render `page` in headless Chromium at `width × height` pixels: its screenshot (a PNG of
+/// that size, checked to hold more than a blank page: charts and text) and its DOM as the
+/// browser parsed it. Chromium's files go to `home`; `what` names the page in failures.
+fn screenshot_and_dom(
+    what: &str,
+    home: &Path,
+    page: &Path,
+    (width, height): (u32, u32),
+) -> (Vec<u8>, String) {
+    let shot = home.join("shot.png");
+    let stderr = chromium(
+        home,
+        "screenshot",
+        &[
+            &format!("--screenshot={}", shot.display()),
+            &format!("--window-size={width},{height}"),
+            "--hide-scrollbars",
+        ],
+        page,
+    )
+    .stderr;
+    let png = std::fs::read(&shot)
+        .unwrap_or_else(|e| panic!("{what}: no screenshot ({e}); chromium stderr:\n{stderr}"));
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{what}: a PNG file");
+    // Width and height from the IHDR chunk.
+    let dim = |k: usize| u32::from_be_bytes([png[k], png[k + 1], png[k + 2], png[k + 3]]);
+    assert_eq!(
+        (dim(16), dim(20)),
+        (width, height),
+        "{what}: the window's size"
+    );
+    assert!(
+        png.len() > 60_000,
+        "{what}: the screenshot holds charts and text, not a blank page ({} bytes)",
+        png.len()
+    );
+    let dom = chromium(home, "dom", &["--dump-dom"], page).stdout;
+    (png, dom)
 }

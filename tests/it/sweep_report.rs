@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use super::{chromium, chromium_available};
+use super::{assert_texts, chromium_available, fails, report, screenshot_and_dom, section, texts};
 
 // ------------------------------------------------------------------------------------------
 // Folders
@@ -50,6 +50,36 @@ fn sweep_csv(rows: &[(u32, &str, [&str; 7])]) -> String {
         t.push_str(&format!("{point},{a},{b},{}\n", values.join(",")));
     }
     t
+}
+
+/// The range factor of most fixtures, as the manifest writes it.
+const MISTRUST: &str = r#"{"path": "pair.CHN-RUS.mistrust", "low": 0.2, "high": 0.8}"#;
+
+/// The range of `d0` in the Morris and Sobol fixtures.
+const D0: &str = r#"{"path": "d0", "low": 2000, "high": 4000}"#;
+
+/// A manifest.json of a sweep of vostok-2018: `keys` (JSON members, each on its line with
+/// its comma) after the scenario, then the design, the factors (JSON objects), and the
+/// numbers of points, runs per point and the seed.
+fn manifest(keys: &str, design: &str, factors: &[&str], [points, runs, seed]: [u32; 3]) -> String {
+    format!(
+        "{{\n  \"kind\": \"sweep\",\n  \"scenario\": \"vostok-2018\",\n{keys}  \"design\": \"{design}\",\n  \"factors\": [\n    {}\n  ],\n  \"points\": {points},\n  \"runs\": {runs},\n  \"seed\": {seed}\n}}\n",
+        factors.join(",\n    ")
+    )
+}
+
+/// A sweep.csv of the pair CHN-RUS alone: at point `p`, P(alliance) `p_alliance[p]` and the
+/// six other outputs `others`.
+fn chn_rus_sweep(p_alliance: &[&str], others: [&str; 6]) -> String {
+    let rows: Vec<(u32, &str, [&str; 7])> = p_alliance
+        .iter()
+        .enumerate()
+        .map(|(p, pa)| {
+            let [a, b, c, d, e, f] = others;
+            (p as u32, "CHN-RUS", [*pa, a, b, c, d, e, f])
+        })
+        .collect();
+    sweep_csv(&rows)
 }
 
 fn one_sweep() -> String {
@@ -130,20 +160,6 @@ fn one_sweep() -> String {
     sweep_csv(&rows)
 }
 
-const GRID_MANIFEST: &str = r#"{
-  "kind": "sweep",
-  "scenario": "vostok-2018",
-  "design": "grid:3",
-  "factors": [
-    {"path": "pair.CHN-RUS.mistrust", "low": 0.2, "high": 0.8},
-    {"path": "d0", "values": ["2000", "3000"]}
-  ],
-  "points": 6,
-  "runs": 200,
-  "seed": 3
-}
-"#;
-
 const GRID_DESIGN: &str = "\
 point,pair.CHN-RUS.mistrust,d0
 0,0.2,2000
@@ -206,23 +222,6 @@ fn grid_sweep() -> String {
     }
     sweep_csv(&rows)
 }
-
-const MORRIS_MANIFEST: &str = r#"{
-  "kind": "sweep",
-  "scenario": "vostok-2018",
-  "theory": "walt",
-  "design": "morris:2:4",
-  "factors": [
-    {"path": "pair.CHN-RUS.mistrust", "low": 0.2, "high": 0.8},
-    {"path": "d0", "low": 2000, "high": 4000},
-    {"path": "state.USA.aggression", "low": 0.2, "high": 0.8}
-  ],
-  "points": 8,
-  "runs": 100,
-  "seed": 5,
-  "sensitivity": "morris"
-}
-"#;
 
 const MORRIS_DESIGN: &str = "\
 point,pair.CHN-RUS.mistrust,d0,state.USA.aggression
@@ -464,20 +463,6 @@ fn morris_sensitivity() -> String {
     t
 }
 
-const SOBOL_MANIFEST: &str = r#"{
-  "kind": "sweep",
-  "scenario": "vostok-2018",
-  "design": "sobol:2",
-  "factors": [
-    {"path": "pair.CHN-RUS.mistrust", "low": 0.2, "high": 0.8},
-    {"path": "d0", "low": 2000, "high": 4000}
-  ],
-  "points": 8,
-  "runs": 100,
-  "seed": 9
-}
-"#;
-
 const SOBOL_DESIGN: &str = "\
 point,pair.CHN-RUS.mistrust,d0
 0,0.25,2100
@@ -489,25 +474,6 @@ point,pair.CHN-RUS.mistrust,d0
 6,0.55,2500
 7,0.35,2500
 ";
-
-fn sobol_sweep() -> String {
-    let pa = [
-        "0.980000", "0.100000", "0.900000", "0.050000", "0.300000", "0.800000", "0.350000",
-        "0.850000",
-    ];
-    let rows: Vec<(u32, &str, [&str; 7])> = (0..8)
-        .map(|p| {
-            (
-                p as u32,
-                "CHN-RUS",
-                [
-                    pa[p], "0.990000", "0.000000", "0.400000", "0.100000", "0.400000", "0.800000",
-                ],
-            )
-        })
-        .collect();
-    sweep_csv(&rows)
-}
 
 fn sobol_sensitivity() -> String {
     let mut t = SENSITIVITY_HEADER.to_string();
@@ -538,20 +504,6 @@ fn sobol_sensitivity() -> String {
     t
 }
 
-const OAT_MANIFEST: &str = r#"{
-  "kind": "sweep",
-  "scenario": "vostok-2018",
-  "design": "oat:3",
-  "factors": [
-    {"path": "pair.CHN-RUS.mistrust", "low": 0.2, "high": 0.8},
-    {"path": "theory", "values": ["walt", "waltz"]}
-  ],
-  "points": 4,
-  "runs": 100,
-  "seed": 1
-}
-"#;
-
 const OAT_DESIGN: &str = "\
 point,pair.CHN-RUS.mistrust,theory
 0,0.5,walt
@@ -560,34 +512,18 @@ point,pair.CHN-RUS.mistrust,theory
 3,0.5,waltz
 ";
 
-fn oat_sweep() -> String {
-    let pa = ["0.450000", "0.990000", "0.000000", "0.150000"];
-    let rows: Vec<(u32, &str, [&str; 7])> = (0..4)
-        .map(|p| {
-            (
-                p as u32,
-                "CHN-RUS",
-                [
-                    pa[p], "0.990000", "0.050000", "0.400000", "0.100000", "0.400000", "0.800000",
-                ],
-            )
-        })
-        .collect();
-    sweep_csv(&rows)
-}
-
 /// A folder holding `files` (name, text), in a temporary folder.
-fn folder(files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
+fn folder(files: &[(&str, impl AsRef<str>)]) -> (tempfile::TempDir, PathBuf) {
     let home = tempfile::tempdir().unwrap();
     let dir = home.path().join("sweep");
     write_files(&dir, files);
     (home, dir)
 }
 
-fn write_files(dir: &Path, files: &[(&str, &str)]) {
+fn write_files(dir: &Path, files: &[(&str, impl AsRef<str>)]) {
     std::fs::create_dir_all(dir).unwrap();
     for (name, text) in files {
-        std::fs::write(dir.join(name), text).unwrap();
+        std::fs::write(dir.join(name), text.as_ref()).unwrap();
     }
 }
 
@@ -601,46 +537,69 @@ fn one_files() -> Vec<(&'static str, String)> {
     ]
 }
 
-fn morris_files() -> Vec<(&'static str, String)> {
+fn grid_files() -> Vec<(&'static str, String)> {
+    let d0 = r#"{"path": "d0", "values": ["2000", "3000"]}"#;
     vec![
-        ("manifest.json", MORRIS_MANIFEST.to_string()),
+        (
+            "manifest.json",
+            manifest("", "grid:3", &[MISTRUST, d0], [6, 200, 3]),
+        ),
+        ("design.csv", GRID_DESIGN.to_string()),
+        ("sweep.csv", grid_sweep()),
+    ]
+}
+
+fn morris_files() -> Vec<(&'static str, String)> {
+    let aggression = r#"{"path": "state.USA.aggression", "low": 0.2, "high": 0.8}"#;
+    let keys = "  \"theory\": \"walt\",\n  \"sensitivity\": \"morris\",\n";
+    vec![
+        (
+            "manifest.json",
+            manifest(keys, "morris:2:4", &[MISTRUST, D0, aggression], [8, 100, 5]),
+        ),
         ("design.csv", MORRIS_DESIGN.to_string()),
         ("sweep.csv", morris_sweep()),
         ("sensitivity.csv", morris_sensitivity()),
     ]
 }
 
-fn refs<'a>(files: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    files.iter().map(|(n, t)| (*n, t.as_str())).collect()
+fn sobol_files() -> Vec<(&'static str, String)> {
+    let p_alliance = [
+        "0.980000", "0.100000", "0.900000", "0.050000", "0.300000", "0.800000", "0.350000",
+        "0.850000",
+    ];
+    let others = [
+        "0.990000", "0.000000", "0.400000", "0.100000", "0.400000", "0.800000",
+    ];
+    vec![
+        (
+            "manifest.json",
+            manifest("", "sobol:2", &[MISTRUST, D0], [8, 100, 9]),
+        ),
+        ("design.csv", SOBOL_DESIGN.to_string()),
+        ("sweep.csv", chn_rus_sweep(&p_alliance, others)),
+        ("sensitivity.csv", sobol_sensitivity()),
+    ]
+}
+
+fn oat_files() -> Vec<(&'static str, String)> {
+    let theory = r#"{"path": "theory", "values": ["walt", "waltz"]}"#;
+    let p_alliance = ["0.450000", "0.990000", "0.000000", "0.150000"];
+    let others = [
+        "0.990000", "0.050000", "0.400000", "0.100000", "0.400000", "0.800000",
+    ];
+    vec![
+        (
+            "manifest.json",
+            manifest("", "oat:3", &[MISTRUST, theory], [4, 100, 1]),
+        ),
+        ("design.csv", OAT_DESIGN.to_string()),
+        ("sweep.csv", chn_rus_sweep(&p_alliance, others)),
+    ]
 }
 
 fn entente(args: &[&str]) -> Output {
     super::entente(&super::repo(""), args)
-}
-
-/// `entente report DIR ARGS` succeeds and writes DIR/report.html; its text.
-fn report(dir: &Path, args: &[&str]) -> String {
-    let d = dir.display().to_string();
-    let mut all = vec!["report", d.as_str()];
-    all.extend_from_slice(args);
-    let o = entente(&all);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "entente report failed\nstderr:\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(String::from_utf8_lossy(&o.stdout).contains("Report: "));
-    std::fs::read_to_string(dir.join("report.html")).expect("report.html written")
-}
-
-/// The text of the section `id` (from its opening tag to its end).
-fn section<'a>(html: &'a str, id: &str) -> &'a str {
-    let at = html
-        .find(&format!("<section id=\"{id}\">"))
-        .unwrap_or_else(|| panic!("section {id}"));
-    let end = html[at..].find("</section>").expect("section end");
-    &html[at..at + end]
 }
 
 /// The charts of a piece of page: each `<svg>` element, to its closing tag.
@@ -651,29 +610,6 @@ fn svgs(html: &str) -> Vec<&str> {
             &html[at..at + end]
         })
         .collect()
-}
-
-/// The texts of an SVG's `<text>` elements, trimmed.
-fn texts(svg: &str) -> Vec<String> {
-    svg.split("<text")
-        .skip(1)
-        .filter_map(|t| {
-            let body = &t[t.find('>')? + 1..];
-            Some(body[..body.find("</text>")?].trim().to_string())
-        })
-        .collect()
-}
-
-/// The texts of `svg`, after checking that each of `expected` is one of them.
-fn assert_texts(chart: &str, svg: &str, expected: &[&str]) -> Vec<String> {
-    let labels = texts(svg);
-    for text in expected {
-        assert!(
-            labels.iter().any(|t| t == text),
-            "the {chart} shows `{text}`: {labels:?}"
-        );
-    }
-    labels
 }
 
 /// What every page is: one HTML document with no script, no URL, nothing fetched.
@@ -692,7 +628,7 @@ fn assert_self_contained(html: &str) {
 #[test]
 fn one_factor_page_draws_lines_with_bands_and_reads_the_factor() {
     let files = one_files();
-    let (_home, dir) = folder(&refs(&files));
+    let (_home, dir) = folder(&files);
     let html = report(&dir, &[]);
     assert_self_contained(&html);
     assert!(html.contains("<h1>Sweep of vostok-2018</h1>"));
@@ -775,11 +711,7 @@ fn one_factor_page_draws_lines_with_bands_and_reads_the_factor() {
 
 #[test]
 fn two_factor_grid_page_draws_heat_maps_with_values_and_a_scale() {
-    let (_home, dir) = folder(&[
-        ("manifest.json", GRID_MANIFEST),
-        ("design.csv", GRID_DESIGN),
-        ("sweep.csv", &grid_sweep()),
-    ]);
+    let (_home, dir) = folder(&grid_files());
     let html = report(&dir, &[]);
     assert_self_contained(&html);
     assert_eq!(html.matches("<svg").count(), 2, "a heat map per output");
@@ -851,7 +783,7 @@ fn two_factor_grid_page_draws_heat_maps_with_values_and_a_scale() {
 #[test]
 fn morris_page_draws_indices_by_importance_with_intervals_and_lists_the_rest() {
     let files = morris_files();
-    let (_home, dir) = folder(&refs(&files));
+    let (_home, dir) = folder(&files);
     let html = report(&dir, &[]);
     assert_self_contained(&html);
     let indices = section(&html, "indices");
@@ -930,12 +862,7 @@ fn morris_page_draws_indices_by_importance_with_intervals_and_lists_the_rest() {
 
 #[test]
 fn sobol_page_lists_an_output_that_does_not_vary_and_draws_the_others() {
-    let (_home, dir) = folder(&[
-        ("manifest.json", SOBOL_MANIFEST),
-        ("design.csv", SOBOL_DESIGN),
-        ("sweep.csv", &sobol_sweep()),
-        ("sensitivity.csv", &sobol_sensitivity()),
-    ]);
+    let (_home, dir) = folder(&sobol_files());
     let html = report(&dir, &[]);
     assert_self_contained(&html);
     let indices = section(&html, "indices");
@@ -999,11 +926,7 @@ fn sobol_page_lists_an_output_that_does_not_vary_and_draws_the_others() {
 
 #[test]
 fn other_designs_get_a_range_table_and_a_scatter_per_factor() {
-    let (_home, dir) = folder(&[
-        ("manifest.json", OAT_MANIFEST),
-        ("design.csv", OAT_DESIGN),
-        ("sweep.csv", &oat_sweep()),
-    ]);
+    let (_home, dir) = folder(&oat_files());
     let html = report(&dir, &[]);
     assert_self_contained(&html);
     let scatter = section(&html, "scatter");
@@ -1040,7 +963,7 @@ fn other_designs_get_a_range_table_and_a_scatter_per_factor() {
 #[test]
 fn pairs_option_chooses_the_pairs_and_the_bytes_depend_only_on_the_files() {
     let files = one_files();
-    let (home, dir) = folder(&refs(&files));
+    let (home, dir) = folder(&files);
     let html = report(&dir, &["--pairs", "RUS-USA,USA-CHN"]);
     let reading = section(&html, "reading");
     assert!(
@@ -1066,17 +989,17 @@ fn pairs_option_chooses_the_pairs_and_the_bytes_depend_only_on_the_files() {
         "stdout gives the same page"
     );
     let copy = home.path().join("elsewhere").join("copy");
-    write_files(&copy, &refs(&files));
+    write_files(&copy, &files);
     assert_eq!(
         report(&copy, &[]),
         first,
         "a copy elsewhere gives the same bytes"
     );
 
-    let o = entente(&["report", &dir.display().to_string(), "--pairs", "CHN-JPN"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("--pairs CHN-JPN: no such pair in sweep.csv")
+    fails(
+        "unknown pair",
+        &["report", &dir.display().to_string(), "--pairs", "CHN-JPN"],
+        "--pairs CHN-JPN: no such pair in sweep.csv",
     );
 }
 
@@ -1246,14 +1169,9 @@ fn malformed_sweep_files_exit_2_naming_file_line_and_column() {
                 f.1 = text.clone();
             }
         }
-        let (_home, dir) = folder(&refs(&files));
-        let o = entente(&["report", &dir.display().to_string()]);
+        let (_home, dir) = folder(&files);
+        let o = fails(what, &["report", &dir.display().to_string()], message);
         let stderr = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "{what}: {stderr}");
-        assert!(
-            stderr.contains(message),
-            "{what}: expected `{message}` in stderr:\n{stderr}"
-        );
         assert!(
             stderr.contains(&dir.join(file).display().to_string()),
             "{what}: the path of the file: {stderr}"
@@ -1267,11 +1185,13 @@ fn malformed_sweep_files_exit_2_naming_file_line_and_column() {
 
     // A missing file.
     let files = one_files();
-    let (_home, dir) = folder(&refs(&files));
+    let (_home, dir) = folder(&files);
     std::fs::remove_file(dir.join("sweep.csv")).unwrap();
-    let o = entente(&["report", &dir.display().to_string()]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("sweep.csv: cannot read"));
+    fails(
+        "missing file",
+        &["report", &dir.display().to_string()],
+        "sweep.csv: cannot read",
+    );
     assert!(!dir.join("report.html").exists());
 }
 
@@ -1448,7 +1368,7 @@ fn study_report_gains_what_drives_this_result_from_a_sweep_of_its_scenario() {
 
     // A Morris sweep: index charts of the report's pairs and the factor that matters most.
     let sweep = home.path().join("morris");
-    write_files(&sweep, &refs(&tutorial_morris()));
+    write_files(&sweep, &tutorial_morris());
     let sweep_s = sweep.display().to_string();
     let html = report(&run, &["--sweep", &sweep_s]);
     assert_self_contained(&html);
@@ -1538,38 +1458,42 @@ fn study_report_gains_what_drives_this_result_from_a_sweep_of_its_scenario() {
 
     // A sweep of another scenario, a sweep under another theory, a folder that is no sweep.
     let other = home.path().join("other");
-    write_files(&other, &refs(&morris_files()));
-    let o = entente(&["report", &run_s, "--sweep", &other.display().to_string()]);
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains(&format!(
-        "--sweep {}: the sweep is of scenario `vostok-2018` (its manifest.json), the study of `far-strongest-near-weaker`",
-        other.display()
-    )), "{stderr}");
+    write_files(&other, &morris_files());
+    let other_s = other.display().to_string();
+    let o = fails(
+        "another scenario",
+        &["report", &run_s, "--sweep", &other_s],
+        &format!(
+            "--sweep {other_s}: the sweep is of scenario `vostok-2018` (its manifest.json), the study of `far-strongest-near-weaker`"
+        ),
+    );
     assert!(o.stdout.is_empty());
     let waltz = home.path().join("waltz");
     let mut files = tutorial_morris();
     files[0].1 = files[0].1.replace("\"walt\"", "\"waltz\"");
-    write_files(&waltz, &refs(&files));
+    write_files(&waltz, &files);
     let html = report(&run, &["--sweep", &waltz.display().to_string()]);
     assert!(section(&html, "drivers").contains(
         "The sweep ran under theory waltz, this study under walt: the sweep describes a neighbouring model"
     ));
-    let o = entente(&["report", &run_s, "--sweep", &run_s]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("not a folder written by `entente sweep`"));
-    let o = entente(&["report", &sweep_s, "--sweep", &sweep_s]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&o.stderr)
-            .contains("--sweep: applies to the results of `entente run`")
+    fails(
+        "no sweep",
+        &["report", &run_s, "--sweep", &run_s],
+        "not a folder written by `entente sweep`",
+    );
+    fails(
+        "--sweep on a sweep",
+        &["report", &sweep_s, "--sweep", &sweep_s],
+        "--sweep: applies to the results of `entente run`",
     );
     // A malformed sweep stops the report and writes nothing.
     std::fs::remove_file(run.join("report.html")).unwrap();
     std::fs::write(sweep.join("design.csv"), "point,x\n0,1\n").unwrap();
-    let o = entente(&["report", &run_s, "--sweep", &sweep_s]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("design.csv:1: header: found `point,x`"));
+    fails(
+        "malformed sweep",
+        &["report", &run_s, "--sweep", &sweep_s],
+        "design.csv:1: header: found `point,x`",
+    );
     assert!(!run.join("report.html").exists());
 }
 
@@ -1583,45 +1507,15 @@ fn sweep_pages_render_in_headless_chromium() {
     if !chromium_available("sweep_pages_render_in_headless_chromium") {
         return;
     }
-    let one = one_files();
-    let morris = morris_files();
-    let grid_sweep = grid_sweep();
-    let grid: Vec<(&str, &str)> = vec![
-        ("manifest.json", GRID_MANIFEST),
-        ("design.csv", GRID_DESIGN),
-        ("sweep.csv", &grid_sweep),
-    ];
     for (name, files) in [
-        ("one", refs(&one)),
-        ("morris", refs(&morris)),
-        ("grid", grid),
+        ("one", one_files()),
+        ("morris", morris_files()),
+        ("grid", grid_files()),
     ] {
         let (home, dir) = folder(&files);
         let html = report(&dir, &[]);
-        let page = dir.join("report.html");
-        let shot = home.path().join("shot.png");
-        let stderr = chromium(
-            home.path(),
-            "screenshot",
-            &[
-                &format!("--screenshot={}", shot.display()),
-                "--window-size=1200,2400",
-                "--hide-scrollbars",
-            ],
-            &page,
-        )
-        .stderr;
-        let png = std::fs::read(&shot)
-            .unwrap_or_else(|e| panic!("{name}: no screenshot ({e}); chromium stderr:\n{stderr}"));
-        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{name}: a PNG file");
-        let dim = |k: usize| u32::from_be_bytes([png[k], png[k + 1], png[k + 2], png[k + 3]]);
-        assert_eq!((dim(16), dim(20)), (1200, 2400));
-        assert!(
-            png.len() > 60_000,
-            "{name}: the screenshot holds charts and text, not a blank page ({} bytes)",
-            png.len()
-        );
-        let dom = chromium(home.path(), "dom", &["--dump-dom"], &page).stdout;
+        let (_, dom) =
+            screenshot_and_dom(name, home.path(), &dir.join("report.html"), (1200, 2400));
         let charts = html.matches("<svg").count();
         assert!(charts >= 1);
         assert_eq!(
