@@ -12,7 +12,7 @@ use std::process::{Command, Output};
 
 use entente::output::format_year;
 
-use super::{chromium, chromium_available, repo};
+use super::{chromium_available, repo};
 
 const TUTORIAL: &str = "scenarios/tutorial/far-strongest-near-weaker.toml";
 const BANDWAGON: &str = "scenarios/tutorial/bandwagon.toml";
@@ -570,30 +570,7 @@ fn report_renders_in_headless_chromium() {
     }
     let (home, out) = study_with_report(&repo(TUTORIAL), "200");
     let page = out.join("report.html");
-    let shot = home.path().join("shot.png");
-    let o = chromium(
-        home.path(),
-        "screenshot",
-        &[
-            &format!("--screenshot={}", shot.display()),
-            "--window-size=1200,2000",
-            "--hide-scrollbars",
-        ],
-        &page,
-    );
-    let png = std::fs::read(&shot)
-        .unwrap_or_else(|e| panic!("no screenshot ({e}); chromium stderr:\n{}", o.stderr));
-    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a PNG file");
-    // Width and height from the IHDR chunk.
-    let dim = |k: usize| u32::from_be_bytes([png[k], png[k + 1], png[k + 2], png[k + 3]]);
-    assert_eq!((dim(16), dim(20)), (1200, 2000));
-    assert!(
-        png.len() > 60_000,
-        "the screenshot holds charts and text, not a blank page ({} bytes)",
-        png.len()
-    );
-    let o = chromium(home.path(), "dom", &["--dump-dom"], &page);
-    let dom = &o.stdout;
+    let (_, dom) = super::screenshot_and_dom("report", home.path(), &page, (1200, 2000));
     assert_eq!(
         dom.matches("<svg").count(),
         entente::teach::report::CHARTS.len(),
