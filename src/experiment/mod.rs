@@ -3,7 +3,7 @@
 //!
 //! - [`design`] parses factors (`--vary PATH=LOW:HIGH`, `PATH=v1,v2`) and designs (grid,
 //!   Latin hypercube, Saltelli/Sobol, Morris, one at a time) and generates the points;
-//! - [`file`] reads experiment files (the same, written down);
+//! - [`file`](mod@file) reads experiment files (the same, written down);
 //! - [`sensitivity`] estimates Morris and Sobol indices with bootstrap intervals;
 //! - [`sweep`] evaluates a point (one study) and writes the rows of a sweep folder.
 

@@ -226,7 +226,7 @@ fn pairs_text(story: &Story, pairs: &[PairLine]) -> String {
 }
 
 impl Story {
-    /// An alignment as the story prints it ([`alignment_text`] with its thresholds).
+    /// An alignment as the story prints it (`alignment_text` with its thresholds).
     pub fn alignment(&self, a: f64) -> String {
         let t = (
             self.alliance_threshold,
