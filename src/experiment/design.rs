@@ -863,8 +863,10 @@ fn one_at_a_time(
     split(rows)
 }
 
-/// A uniform integer in `0..n` (`n ≥ 1`), unbiased (Lemire's multiply-and-reject).
-fn below(rng: &mut ChaCha8Rng, n: usize) -> usize {
+/// A uniform integer in `0..n` (`n ≥ 1`), unbiased (Lemire's multiply-and-reject on
+/// `next_u64`, so the sequence depends only on ChaCha8's, not on `rand`'s sampling). Also
+/// the bootstrap's draw ([`super::sensitivity`]).
+pub(crate) fn below(rng: &mut ChaCha8Rng, n: usize) -> usize {
     let n = n as u64;
     let threshold = n.wrapping_neg() % n;
     loop {

@@ -257,12 +257,12 @@ pub fn parse(text: &str, file: &str, dir: &Path) -> Result<Experiment, Diagnosti
             ),
         );
     }
-    if !c.is_empty() {
+    let Some(design) = design.filter(|_| c.is_empty()) else {
         return Err(c.finish(file));
-    }
+    };
     Ok(Experiment {
         scenario,
-        design: design.expect("checked above"),
+        design,
         design_text,
         runs,
         seed,

@@ -53,8 +53,10 @@
 //! trajectory is not one (a step changes no factor or several, a factor changes twice, a
 //! step is not ±Δ), or the output does not vary ([`DOES_NOT_VARY`]). They never panic.
 
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+
+use super::design::below;
 
 /// The 0.975 quantile of the standard normal distribution (`scipy.stats.norm.ppf(0.975)`):
 /// the half-width of a 95 % normal interval in standard deviations, as SALib uses it.
@@ -402,19 +404,6 @@ fn total_order(a: &[f64], ab: &[f64], rows: &[usize], v: f64) -> f64 {
     0.5 * mean(rows.iter().map(|&j| d(j) * d(j))) / v
 }
 
-/// A uniform integer in `0..bound` (`bound > 0`), unbiased: Lemire's multiply-and-reject
-/// on `next_u64` (so the sequence depends only on ChaCha8's, not on `rand`'s sampling).
-fn below(rng: &mut ChaCha8Rng, bound: usize) -> usize {
-    let bound = bound as u64;
-    let threshold = bound.wrapping_neg() % bound;
-    loop {
-        let product = u128::from(rng.next_u64()) * u128::from(bound);
-        if (product as u64) >= threshold {
-            return (product >> 64) as usize;
-        }
-    }
-}
-
 /// Running mean and sum of squared deviations (Welford), for the standard deviation of
 /// the resampled estimates without keeping them.
 #[derive(Debug, Clone, Copy, Default)]
@@ -441,6 +430,7 @@ impl Spread {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::Rng;
     use std::f64::consts::PI;
 
     /// A uniform number in [0, 1) from the top 53 bits of `next_u64`.

@@ -17,18 +17,10 @@ use crate::engine::{self, Study};
 use crate::model::world::upper;
 use crate::output::num;
 use crate::scenario::Scenario;
-use crate::stats::StudyStats;
 
-/// The outputs a study evaluator reports for each pair, in column order.
-pub const OUTPUTS: [&str; 7] = [
-    "p_alliance_end",
-    "p_alliance_ever",
-    "p_rivalry_end",
-    "mean_alignment_end",
-    "q05_alignment_end",
-    "q50_alignment_end",
-    "q95_alignment_end",
-];
+/// The outputs a study evaluator reports for each pair, in column order: those of
+/// `summary.csv`.
+pub const OUTPUTS: [&str; 7] = crate::output::PAIR_END_STATS;
 
 /// The outputs whose sensitivity is estimated (indices of [`OUTPUTS`]).
 pub const SENSITIVITY_OUTPUTS: [usize; 3] = [0, 2, 3];
@@ -100,23 +92,10 @@ pub struct StudyEvaluator<'a> {
     pub pairs: Vec<(usize, usize)>,
 }
 
-/// Statistics of pair `(i, k)` at the horizon, in the order of [`OUTPUTS`].
-pub fn pair_outputs(st: &StudyStats, n: usize, i: usize, k: usize) -> Vec<f64> {
-    let q = upper(n)
-        .position(|p| p == (i, k))
-        .expect("a pair of the scenario");
-    let end = st.steps;
-    let idx = end * st.pairs() + q;
-    let runs = st.runs.max(1) as f64;
-    vec![
-        st.alliance[idx] as f64 / runs,
-        st.ever_allied[q] as f64 / runs,
-        st.rivalry[idx] as f64 / runs,
-        st.alignment_sum[idx].mean(),
-        st.alignment_quantile(end, q, 0.05),
-        st.alignment_quantile(end, q, 0.50),
-        st.alignment_quantile(end, q, 0.95),
-    ]
+/// The index of pair `(i, k)` (`i < k < n`) in `upper(n)` order: the pairs of rows `0..i`,
+/// then `k`'s place in row `i`.
+pub fn pair_index(n: usize, i: usize, k: usize) -> usize {
+    i * n - i * (i + 1) / 2 + (k - i - 1)
 }
 
 impl Evaluator for StudyEvaluator<'_> {
@@ -133,6 +112,12 @@ impl Evaluator for StudyEvaluator<'_> {
         values: &[Value],
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<Vec<OutputRow>, String> {
+        let n = self.base.n();
+        if let Some(&(i, k)) = self.pairs.iter().find(|&&(i, k)| !(i < k && k < n)) {
+            return Err(format!(
+                "pair ({i}, {k}) is not a pair of the scenario's {n} states (expected i < k < {n})"
+            ));
+        }
         let s = apply_point(
             self.base,
             self.theory.as_deref(),
@@ -157,7 +142,7 @@ impl Evaluator for StudyEvaluator<'_> {
             .iter()
             .map(|&(i, k)| OutputRow {
                 key: vec![s.states[i].id.clone(), s.states[k].id.clone()],
-                values: pair_outputs(&stats, s.n(), i, k),
+                values: crate::output::pair_end_stats(&stats, pair_index(s.n(), i, k)).to_vec(),
             })
             .collect())
     }
@@ -452,5 +437,19 @@ pub fn evaluate_points<E: Evaluator>(
     match s.error {
         Some(e) => Err(e),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pair_index_is_the_position_in_upper_order() {
+        for n in 2..9 {
+            for (q, (i, k)) in upper(n).enumerate() {
+                assert_eq!(pair_index(n, i, k), q, "n {n}, pair ({i}, {k})");
+            }
+        }
     }
 }

@@ -145,7 +145,12 @@ impl Spec {
                     out.extend(by.iter().take(*n).map(|x| x.1));
                 }
                 Part::Region(r) => {
-                    let &(_, lo, hi) = REGIONS.iter().find(|x| x.0 == r).expect("parsed");
+                    let Some(&(_, lo, hi)) = REGIONS.iter().find(|x| x.0 == r) else {
+                        return Err(SpecError(format!(
+                            "--states: unknown region `{r}`; expected one of {}",
+                            region_names()
+                        )));
+                    };
                     out.extend(members.iter().filter(|&&c| (lo..=hi).contains(&c)));
                 }
                 Part::List(ids) => {

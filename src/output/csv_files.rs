@@ -52,43 +52,55 @@ fn ratio(k: u64, n: u64) -> f64 {
     }
 }
 
+/// The statistics of a pair at the horizon, in the column order of `summary.csv` (and of a
+/// sweep's `sweep.csv`).
+pub const PAIR_END_STATS: [&str; 7] = [
+    "p_alliance_end",
+    "p_alliance_ever",
+    "p_rivalry_end",
+    "mean_alignment_end",
+    "q05_alignment_end",
+    "q50_alignment_end",
+    "q95_alignment_end",
+];
+
+/// The [`PAIR_END_STATS`] of pair `q` (its index in `upper(n)` order); NaN where undefined.
+pub fn pair_end_stats(st: &StudyStats, q: usize) -> [f64; 7] {
+    let end = st.steps;
+    let idx = end * st.pairs() + q;
+    [
+        ratio(st.alliance[idx], st.runs),
+        ratio(st.ever_allied[q], st.runs),
+        ratio(st.rivalry[idx], st.runs),
+        st.alignment_sum[idx].mean(),
+        st.alignment_quantile(end, q, 0.05),
+        st.alignment_quantile(end, q, 0.50),
+        st.alignment_quantile(end, q, 0.95),
+    ]
+}
+
 /// `summary.csv`: one row per pair, at the horizon.
 pub fn summary_csv(s: &Scenario, st: &StudyStats, w: impl Write) -> io::Result<()> {
     let mut c = csv_writer(w);
-    c.write_record([
-        "a",
-        "b",
-        "p_alliance_end",
-        "p_alliance_ever",
-        "p_rivalry_end",
-        "mean_alignment_end",
-        "q05_alignment_end",
-        "q50_alignment_end",
-        "q95_alignment_end",
-        "mean_first_alliance_year",
-    ])
+    c.write_record(
+        ["a", "b"]
+            .into_iter()
+            .chain(PAIR_END_STATS)
+            .chain(["mean_first_alliance_year"]),
+    )
     .map_err(io_err)?;
-    let pairs = st.pairs();
-    let end = st.steps;
     for (q, (i, k)) in upper(s.n()).enumerate() {
-        let idx = end * pairs + q;
         let first = if st.ever_allied[q] == 0 {
             f64::NAN
         } else {
             s.start_year + s.dt * st.first_alliance_step_sum[q] as f64 / st.ever_allied[q] as f64
         };
-        c.write_record([
-            s.states[i].id.clone(),
-            s.states[k].id.clone(),
-            num(ratio(st.alliance[idx], st.runs)),
-            num(ratio(st.ever_allied[q], st.runs)),
-            num(ratio(st.rivalry[idx], st.runs)),
-            num(st.alignment_sum[idx].mean()),
-            num(st.alignment_quantile(end, q, 0.05)),
-            num(st.alignment_quantile(end, q, 0.50)),
-            num(st.alignment_quantile(end, q, 0.95)),
-            num(first),
-        ])
+        c.write_record(
+            [s.states[i].id.clone(), s.states[k].id.clone()]
+                .into_iter()
+                .chain(pair_end_stats(st, q).map(num))
+                .chain([num(first)]),
+        )
         .map_err(io_err)?;
     }
     c.flush()

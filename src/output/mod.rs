@@ -9,8 +9,9 @@ mod manifest;
 mod part;
 
 pub use csv_files::{
-    RUNS_HEADER_PREFIX, camp_members, camps_csv, camps_text, csv_writer, format_year, io_err, num,
-    runs_header, runs_row, states_csv, summary_csv, timeseries_csv,
+    PAIR_END_STATS, RUNS_HEADER_PREFIX, camp_members, camps_csv, camps_text, csv_writer,
+    format_year, io_err, num, pair_end_stats, runs_header, runs_row, states_csv, summary_csv,
+    timeseries_csv,
 };
 pub use dir::{OutputDir, OutputError};
 pub use manifest::{Manifest, scenario_sha256};
