@@ -226,10 +226,7 @@ fn describe_target(s: &Scenario, t: scenario::Target) -> String {
 fn threats(s: &Scenario) -> String {
     let p = &entente::model::params::Params32::from(&s.params);
     let n = s.n();
-    let mut w = World::new(s, p);
-    w.derive(p);
-    w.threats(p);
-    w.decide(p, true);
+    let w = World::start(s, p);
     let ids: Vec<&str> = s.states.iter().map(|x| x.id.as_str()).collect();
     let mut out = String::new();
     let _ = writeln!(

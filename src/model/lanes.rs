@@ -31,10 +31,20 @@ use crate::scenario::{Effect, Scenario, Target, Trigger};
 
 /// Receives the lane worlds of a group of runs at each observation step.
 pub trait LaneObserver {
+    /// Whether the step keeps what explains each decision (partner values, availability,
+    /// bandwagon and self-help values; [`LaneWorld::snapshot`] then copies them).
+    const DETAIL: bool = false;
+
+    /// Event `index` fired in lane `lane` at the start of `step`.
+    fn event(&mut self, _lane: usize, _step: usize, _index: usize) {}
+
     /// The worlds at `step` (`0..=steps`) after decisions were computed on them; only the
     /// first `active` lanes hold runs that count. `s` gives the vector operations of the
     /// build in use.
     fn observe<S: Simd64>(&mut self, s: S, step: usize, world: &LaneWorld, active: usize);
+
+    /// The worlds after the updates that end at `step` (before that step's events).
+    fn updated(&mut self, _step: usize, _world: &LaneWorld) {}
 }
 
 /// [`W`] worlds side by side: `x[e].0[l]` is quantity `x`, element `e`, of lane `l`.
@@ -77,6 +87,12 @@ pub struct LaneWorld {
     /// Strategy of each state in each lane.
     pub strategy: Vec<[Strategy; W]>,
     desire: Vec<Lanes>,
+    /// `V_ik`, `α_i`, `B_i`, `S_i`: kept only for observers that explain decisions
+    /// ([`LaneObserver::DETAIL`]); empty otherwise.
+    partner_value: Vec<Lanes>,
+    availability: Vec<Lanes>,
+    bandwagon: Vec<Lanes>,
+    self_help: Vec<Lanes>,
     pos: Vec<Lanes>,
     /// Two rows of `n` (matrix products; the first for partner values).
     row: Vec<Lanes>,
@@ -92,61 +108,153 @@ pub struct LaneWorld {
     trade_changed: Vec<(usize, usize, usize)>,
 }
 
-fn splat(v: &[f32]) -> Vec<Lanes> {
-    v.iter().map(|&x| Lanes::splat(x)).collect()
-}
-
-/// `[i * n + j] = m[j * n + i]`, in every lane.
-fn transpose(m: &[f32], n: usize) -> Vec<Lanes> {
-    (0..n * n)
-        .map(|k| Lanes::splat(m[k % n * n + k / n]))
-        .collect()
-}
-
 impl LaneWorld {
-    /// [`W`] copies of a scalar world.
-    pub fn from_world(w: &World) -> Self {
-        let n = w.n;
-        Self {
-            n,
-            power: splat(&w.power),
-            offense: splat(&w.offense),
-            growth: splat(&w.growth),
-            volatility: splat(&w.volatility),
-            autonomy: splat(&w.autonomy),
-            gdp: w.gdp.clone(),
-            proximity: w.proximity.clone(),
-            proximity_w: w.proximity_w.clone(),
-            trade: splat(&w.trade),
-            mistrust: splat(&w.mistrust),
-            affinity: splat(&w.affinity),
-            alignment: splat(&w.alignment),
-            intent: transpose(&w.intent, n),
-            intent0: transpose(&w.intent0, n),
-            interdependence: splat(&w.interdependence),
-            relative_power: splat(&w.relative_power),
-            source_factor: splat(&w.source_factor),
-            threat: splat(&w.threat),
-            tx: vec![Lanes::default(); 2 * n],
-            camp_threat: splat(&w.camp_threat),
-            principal: w.principal.iter().map(|&x| [x; W]).collect(),
-            kappa: splat(&w.kappa),
-            strategy: w.strategy.iter().map(|&x| [x; W]).collect(),
-            desire: splat(&w.desire),
-            pos: splat(&w.alignment_pos),
-            row: vec![Lanes::default(); 2 * n],
-            ks: vec![0; n],
-            inv_kappa: vec![Lanes::default(); n],
-            inv_power_sum: vec![Lanes::default(); n * n],
-            valued: vec![false; n],
-            trade_changed: if w.trade_dirty {
-                (0..n)
-                    .flat_map(|i| (i + 1..n).flat_map(move |j| (0..W).map(move |l| (i, j, l))))
-                    .collect()
-            } else {
-                Vec::new()
-            },
+    /// [`W`] copies of the world at `t = 0` of `s` under `p`: every scenario value rounded
+    /// to single precision within its field's range ([`narrow_to`]), static quantities
+    /// computed, and interdependence derived (relative power, threats and decisions are
+    /// computed by each step before they are read).
+    pub fn new(s: &Scenario, p: &Params32) -> Self {
+        use crate::scenario::{PairField as PF, StateField as SF};
+        let n = s.n();
+        let mut proximity = vec![0.0; n * n];
+        for (q, (i, j)) in (0..n).flat_map(|i| (0..n).map(move |j| (i, j))).enumerate() {
+            if i != j {
+                proximity[q] =
+                    super::formulas::proximity(s.border[q], s.distance[q], f64::from(p.d0)) as f32;
+            }
         }
+        let col = |f: fn(&crate::scenario::State) -> f64, field: SF| -> Vec<Lanes> {
+            let range = field.range();
+            s.states
+                .iter()
+                .map(|x| Lanes::splat(narrow_to(f(x), range)))
+                .collect()
+        };
+        let pairs = |m: &[f64], field: PF| -> Vec<Lanes> {
+            let range = field.range();
+            m.iter()
+                .map(|&x| Lanes::splat(narrow_to(x, range)))
+                .collect()
+        };
+        // Intents transposed: `intent[i * n + j] = I_ji`, the scenario's `intent[j * n + i]`.
+        let range = Target::Intent { from: 0, to: 0 }.range();
+        let intent: Vec<Lanes> = (0..n * n)
+            .map(|k| Lanes::splat(narrow_to(s.intent[k % n * n + k / n], range)))
+            .collect();
+        let zeros = |len: usize| vec![Lanes::default(); len];
+        let mut w = Self {
+            n,
+            power: col(|x| x.power, SF::Power),
+            offense: col(|x| x.offense, SF::Offense),
+            growth: col(|x| x.growth, SF::Growth),
+            volatility: col(|x| x.volatility, SF::Volatility),
+            autonomy: col(|x| x.autonomy, SF::Autonomy),
+            gdp: s.states.iter().map(|x| x.gdp).collect(),
+            proximity_w: proximity.iter().map(|&x| pow(x, p.w_d)).collect(),
+            proximity,
+            trade: pairs(&s.trade, PF::Trade),
+            mistrust: pairs(&s.mistrust, PF::Mistrust),
+            affinity: pairs(&s.affinity, PF::Affinity),
+            alignment: pairs(&s.alignment, PF::Alignment),
+            intent0: intent.clone(),
+            intent,
+            interdependence: zeros(n * n),
+            relative_power: zeros(n),
+            source_factor: zeros(n),
+            threat: zeros(n * n),
+            tx: zeros(2 * n),
+            camp_threat: zeros(n * n),
+            principal: vec![[0; W]; n],
+            kappa: zeros(n),
+            strategy: vec![[Strategy::Secure; W]; n],
+            desire: zeros(n * n),
+            partner_value: Vec::new(),
+            availability: Vec::new(),
+            bandwagon: Vec::new(),
+            self_help: Vec::new(),
+            pos: zeros(n * n),
+            row: zeros(2 * n),
+            ks: vec![0; n],
+            inv_kappa: zeros(n),
+            inv_power_sum: zeros(n * n),
+            valued: vec![false; n],
+            // Every pair's interdependence, computed by the first `derive` (below).
+            trade_changed: (0..n)
+                .flat_map(|i| (i + 1..n).flat_map(move |j| (0..W).map(move |l| (i, j, l))))
+                .collect(),
+        };
+        w.derive(Portable, p);
+        w
+    }
+
+    /// The threats and decisions of the world as it is, with what explains them (for
+    /// [`World::start`]).
+    pub(super) fn first_decisions(&mut self, p: &Params32) {
+        self.keep_detail();
+        self.derive(Portable, p);
+        self.threats(Portable, p);
+        self.decide(Portable, p, true);
+    }
+
+    /// Keep what explains decisions from now on (see [`LaneObserver::DETAIL`]).
+    fn keep_detail(&mut self) {
+        let n = self.n;
+        self.partner_value = vec![Lanes::default(); n * n];
+        self.availability = vec![Lanes::default(); n];
+        self.bandwagon = vec![Lanes::default(); n];
+        self.self_help = vec![Lanes::default(); n];
+    }
+
+    /// Lane `l` as a [`World`] (`out` is resized to fit): the state and what the step
+    /// derived from it. Partner values, availability, bandwagon and self-help values are
+    /// those of the last step only for observers with [`LaneObserver::DETAIL`] (zero
+    /// otherwise).
+    pub fn snapshot(&self, l: usize, out: &mut World) {
+        let n = self.n;
+        let lane = |v: &[Lanes], to: &mut Vec<f32>| {
+            to.clear();
+            to.extend(v.iter().map(|x| x.0[l]));
+        };
+        out.n = n;
+        lane(&self.power, &mut out.power);
+        lane(&self.offense, &mut out.offense);
+        lane(&self.growth, &mut out.growth);
+        lane(&self.volatility, &mut out.volatility);
+        lane(&self.autonomy, &mut out.autonomy);
+        out.gdp.clone_from(&self.gdp);
+        out.proximity.clone_from(&self.proximity);
+        lane(&self.trade, &mut out.trade);
+        lane(&self.mistrust, &mut out.mistrust);
+        lane(&self.affinity, &mut out.affinity);
+        lane(&self.alignment, &mut out.alignment);
+        let transposed = |v: &[Lanes], to: &mut Vec<f32>| {
+            to.clear();
+            to.extend((0..n * n).map(|k| v[k % n * n + k / n].0[l]));
+        };
+        transposed(&self.intent, &mut out.intent);
+        transposed(&self.intent0, &mut out.intent0);
+        lane(&self.interdependence, &mut out.interdependence);
+        lane(&self.relative_power, &mut out.relative_power);
+        lane(&self.threat, &mut out.threat);
+        lane(&self.camp_threat, &mut out.camp_threat);
+        out.principal.clear();
+        out.principal.extend(self.principal.iter().map(|h| h[l]));
+        lane(&self.kappa, &mut out.kappa);
+        out.strategy.clear();
+        out.strategy.extend(self.strategy.iter().map(|st| st[l]));
+        lane(&self.desire, &mut out.desire);
+        let detail = |v: &[Lanes], len: usize, to: &mut Vec<f32>| {
+            if v.is_empty() {
+                to.clear();
+                to.resize(len, 0.0);
+            } else {
+                lane(v, to);
+            }
+        };
+        detail(&self.partner_value, n * n, &mut out.partner_value);
+        detail(&self.availability, n, &mut out.availability);
+        detail(&self.bandwagon, n, &mut out.bandwagon);
+        detail(&self.self_help, n, &mut out.self_help);
     }
 
     /// Back to `initial`'s state. Only what the step reads before writing is copied: the
@@ -382,10 +490,13 @@ impl LaneWorld {
         }
     }
 
-    /// [`World::decide`] (without explanations) in every lane. A secure lane's partner
-    /// values are computed and then ignored: its strategy and desires do not use them.
+    /// Partner values, availability, bandwagon values, strategies and desires of every
+    /// state, all from the same snapshot, in every lane. A secure lane's partner values are
+    /// computed and then ignored: its strategy and desires do not use them. With `detail`
+    /// (constant where inlined), what explains each decision is kept, and a state secure in
+    /// every lane is valued too.
     #[inline(always)]
-    fn decide<S: Simd>(&mut self, s: S, p: &Params32) {
+    fn decide<S: Simd>(&mut self, s: S, p: &Params32, detail: bool) {
         let n = self.n;
         // Slices up front: the loops below then keep their bases in registers.
         let (power, autonomy, proximity) =
@@ -430,7 +541,7 @@ impl LaneWorld {
                 &mut desire[i * n..(i + 1) * n],
                 &alignment[i * n..(i + 1) * n],
             );
-            if s.bits(s.lt(kappa, s.splat(p.theta_secure))) == (1 << W) - 1 {
+            if !detail && s.bits(s.lt(kappa, s.splat(p.theta_secure))) == (1 << W) - 1 {
                 // Secure in every lane: no partner values needed.
                 self.strategy[i] = [Strategy::Secure; W];
                 for (d, a) in drow.iter_mut().zip(arow) {
@@ -529,6 +640,12 @@ impl LaneWorld {
             let alpha = s.max(alpha_lo, alpha_hi);
             let b = s.mul(b, s.sub(one, s.min(alpha, one)));
             let sh = s.div(s.mul(bself, power_i), sum);
+            if detail {
+                self.partner_value[i * n..][..n].copy_from_slice(row);
+                s.store(&mut self.availability[i], alpha);
+                s.store(&mut self.bandwagon[i], b);
+                s.store(&mut self.self_help[i], sh);
+            }
             // Strategy codes (`Strategy as usize`): secure 0, balance 1, bandwagon 2.
             let band = s.select(s.gt(b, s.max(alpha, sh)), s.splat(2.0), one);
             let code = s.select(s.lt(kappa, s.splat(p.theta_secure)), zero, band);
@@ -949,9 +1066,7 @@ impl<'s> LaneSimulator<'s> {
     /// As [`LaneSimulator::new`] with the given units (one of [`VectorUnits::available`]).
     pub fn with_units(s: &'s Scenario, p: &Params, units: VectorUnits) -> Self {
         let p = &Params32::from(p);
-        let mut w = World::new(s, p);
-        w.derive(p);
-        let initial = LaneWorld::from_world(&w);
+        let initial = LaneWorld::new(s, p);
         let hazard_p = s
             .events
             .iter()
@@ -981,6 +1096,16 @@ impl<'s> LaneSimulator<'s> {
     /// The build of the step in use.
     pub fn units(&self) -> VectorUnits {
         self.units
+    }
+
+    /// The parameters in single precision, as the step reads them.
+    pub fn params32(&self) -> &Params32 {
+        &self.params
+    }
+
+    /// The worlds at `t = 0`, before any event.
+    pub fn initial(&self) -> &LaneWorld {
+        &self.initial
     }
 
     /// Simulate runs `first .. first + active` (`1 ≤ active ≤ W`) with master `seed`; lanes
@@ -1066,6 +1191,9 @@ impl<'s> LaneSimulator<'s> {
         let mut normals = Normals::new();
         let w = &mut self.world;
         w.reset_from(&self.initial);
+        if O::DETAIL && w.partner_value.is_empty() {
+            w.keep_detail();
+        }
 
         let mut first_alliance: Vec<[Option<u32>; W]> = vec![[None; W]; pairs];
         // Lanes already allied once, per pair (bit l = lane l).
@@ -1097,13 +1225,14 @@ impl<'s> LaneSimulator<'s> {
                                 w.apply_effect(eff, l);
                             }
                             events[l].push(FiredEvent { step, event: e });
+                            obs.event(l, step, e);
                         }
                     }
                 }
             }
             w.derive(s, p);
             w.threats(s, p);
-            w.decide(s, p);
+            w.decide(s, p, O::DETAIL);
             let mut q = 0;
             for i in 0..n {
                 for a in &w.alignment[i * n + i + 1..(i + 1) * n] {
@@ -1137,6 +1266,7 @@ impl<'s> LaneSimulator<'s> {
             let [z0, z1] = &self.z;
             w.update_alignment(s, [&z0[..pairs], &z1[..pairs]], dt, p);
             w.update_power(s, [&z0[pairs..], &z1[pairs..]], sc.dt);
+            obs.updated(step + 1, w);
         }
         let mut out = Vec::with_capacity(active);
         for (l, events) in events.into_iter().enumerate().take(active) {
@@ -1164,6 +1294,122 @@ impl<'s> LaneSimulator<'s> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn close(got: f32, expected: f64) {
+        assert!(
+            (f64::from(got) - expected).abs() < 1e-6,
+            "got {got}, expected {expected}"
+        );
+    }
+
+    /// A world of three states (the scenario's values do not matter: the tests set them).
+    fn three() -> LaneWorld {
+        let toml = r#"
+[scenario]
+name = "three"
+start_year = 2000
+horizon = 1
+dt = 1
+[[state]]
+id = "AAA"
+power = 1
+offense = 0.5
+aggression = 0.5
+lat = 0
+lon = 0
+[[state]]
+id = "BBB"
+power = 1
+offense = 0.5
+aggression = 0.5
+lat = 0
+lon = 1
+[[state]]
+id = "CCC"
+power = 1
+offense = 0.5
+aggression = 0.5
+lat = 0
+lon = 2
+"#;
+        let s = crate::scenario::parse(toml, "three.toml").expect("valid");
+        LaneWorld::new(&s, &Params32::from(&s.params))
+    }
+
+    #[test]
+    fn intent_spiral_by_hand() {
+        // a_AB = −.5 (A and B hostile), a_BC = +.4 (B allied with C); ζ = .05, ξ = .2, dt = 1.
+        // I_BA: A sees B hostile: a⁻_AB = .5; Σ_k a⁺_Bk a⁻_Ak = a⁺_BC·a⁻_AC = 0 -> +.05·.5 = +.025.
+        // I_CA: C is allied with A's enemy B: a⁺_CB·a⁻_AB = .4·.5 = .2 -> +.05·.2 = +.01.
+        // Relaxation: I = .6 over a baseline of .5 loses .2·.1 = .02.
+        let n = 3;
+        let mut w = three();
+        #[rustfmt::skip]
+        let a = [
+            0.0, -0.5, 0.0,
+            -0.5, 0.0, 0.4,
+            0.0, 0.4, 0.0,
+        ];
+        for (k, &a) in a.iter().enumerate() {
+            w.alignment[k] = Lanes::splat(a);
+            w.pos[k] = Lanes::splat(a.max(0.0));
+            w.intent[k] = Lanes::splat(if k % 4 == 0 { 0.0 } else { 0.5 });
+            w.intent0[k] = w.intent[k];
+        }
+        // Lane layout: `intent[i * n + j] = I_ji`.
+        w.intent[2] = Lanes::splat(0.6); // I_CA
+        let p = Params32::from(&Params::walt());
+        w.update_intent(Portable, 1.0, &p);
+        close(w.intent[1].0[0], 0.5 + 0.025); // I_BA
+        close(w.intent[2].0[5], 0.6 + 0.01 - 0.02); // I_CA
+        close(w.intent[n].0[15], 0.5 + 0.025); // I_AB: B sees A hostile too
+    }
+
+    /// The power update on lanes of states `[2, 1, 1]` with normals `z` (the same in every
+    /// lane), growth `growth` and volatility `vol`, over `dt`.
+    fn grow(power: [f32; 3], growth: [f32; 3], vol: [f32; 3], dt: f64, z: [f64; 3]) -> [f32; 3] {
+        let mut w = three();
+        for i in 0..3 {
+            (w.power[i], w.growth[i]) = (Lanes::splat(power[i]), Lanes::splat(growth[i]));
+            w.volatility[i] = Lanes::splat(vol[i]);
+        }
+        let z: Vec<Lanes64> = z.iter().map(|&x| Lanes64::splat(x)).collect();
+        w.update_power(Portable, [&z, &z], dt);
+        std::array::from_fn(|i| {
+            assert!(w.power[i].0.iter().all(|&x| x == w.power[i].0[0]));
+            w.power[i].0[0]
+        })
+    }
+
+    #[test]
+    fn power_grows_deterministically_without_volatility() {
+        let p = grow(
+            [2.0, 1.0, 1.0],
+            [0.04, 0.0, 0.0],
+            [0.0; 3],
+            0.25,
+            [1.5, -0.7, 0.0],
+        );
+        close(p[0], 2.0 * libm::exp(0.01));
+        close(p[1], 1.0);
+    }
+
+    /// Growth and shocks stop at the floor and the ceiling (so powers stay finite and
+    /// positive in single precision); in between, the exact update rounded once.
+    #[test]
+    fn power_stays_between_its_floor_and_ceiling() {
+        let p = grow(
+            [1e29, 1e-29, 1.0],
+            [1.0, -1.0, 0.0],
+            [2.0, 2.0, 0.5],
+            1.0,
+            [8.0, -8.0, 0.2],
+        );
+        assert_eq!(p[0], MAX_POWER as f32);
+        assert_eq!(p[1], MIN_POWER as f32);
+        let want = (libm::exp((0.0 - 0.5 * 0.5 * 0.5) * 1.0 + 0.5 * 1.0 * 0.2)) as f32;
+        assert_eq!(p[2], want);
+    }
 
     /// `argmax` of `v` on backend `s` against one scan in index order, lane by lane.
     fn check_argmax<S: Simd>(s: S, v: &[Lanes]) {

@@ -625,9 +625,7 @@ pub fn html(
         Some(s) => {
             let p = &s.params;
             let p32 = crate::model::params::Params32::from(p);
-            let mut w = World::new(s, &p32);
-            w.derive(&p32);
-            w.threats(&p32);
+            let w = World::start(s, &p32);
             let sids: Vec<String> = s.states.iter().map(|x| x.id.clone()).collect();
             let _ = writeln!(
                 o,
