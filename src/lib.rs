@@ -11,6 +11,7 @@ pub mod experiment;
 pub mod history;
 pub mod model;
 pub mod output;
+pub mod params;
 pub mod scenario;
 pub mod stats;
 pub mod teach;

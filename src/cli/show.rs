@@ -224,7 +224,7 @@ fn describe_target(s: &Scenario, t: scenario::Target) -> String {
 
 /// The threat matrix at the start, its components, and each state's principal threat.
 fn threats(s: &Scenario) -> String {
-    let p = &entente::model::params::Params32::from(&s.params);
+    let p = &entente::params::Params32::from(&s.params);
     let n = s.n();
     let w = World::start(s, p);
     let ids: Vec<&str> = s.states.iter().map(|x| x.id.as_str()).collect();

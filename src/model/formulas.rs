@@ -6,7 +6,7 @@
 //! precision (`f32`, parameters as [`Params32`]); proximity and interdependence, computed
 //! once per world or per trade change, are double precision.
 
-use super::params::{Params32, ThreatForm};
+use crate::params::{Params32, ThreatForm};
 
 /// Relative power `Phat_j = P_j / max_k P_k`.
 #[inline]
@@ -319,7 +319,7 @@ pub fn classify(a: f32, alliance: f32, aligned: f32, rivalry: f32) -> PairClass 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::params::{Params, Theory};
+    use crate::params::{Params, Theory};
 
     /// Double-precision formulas (the static ones) to 1e-12.
     fn close64(got: f64, expected: f64) {

@@ -21,12 +21,12 @@ use super::chacha_lanes::{ChaChaLanes, U64Lanes};
 use super::formulas::{
     Strategy, ThreatSources, interdependence, pow, reference_scale, threat_scaled,
 };
-use super::params::{Params, Params32, ThreatForm};
 use super::random::{Normals, ZigguratLanes, side_rng, uniform_from};
 use super::simd::Portable;
 pub use super::simd::{Lanes as Lanes64, Simd as Simd64, W as W64};
 pub use super::simd32::{Lanes32 as Lanes, Simd32 as Simd, W32 as W};
 use super::world::{FiredEvent, MAX_POWER, MIN_POWER, RunOutcome, World, narrow_to};
+use crate::params::{Params, Params32, ThreatForm};
 use crate::scenario::{Effect, Scenario, Target, Trigger};
 
 /// Receives the lane worlds of a group of runs at each observation step.

@@ -13,14 +13,16 @@ pub mod camps;
 pub mod chacha_lanes;
 pub mod formulas;
 pub mod lanes;
-pub mod params;
+
 pub mod random;
+pub mod run;
 pub mod simd;
 pub mod simd32;
 pub mod vexp;
 pub mod world;
 
+pub use crate::params::{self, Params, Theory};
 pub use formulas::{PairClass, Strategy, interdependence, proximity, relative_power, threat};
 pub use lanes::{LaneObserver, LaneSimulator, LaneWorld, VectorUnits};
-pub use params::{Params, Theory};
-pub use world::{Decision, NoObserver, Observer, RunOutcome, Simulator, World, simulate};
+pub use run::{Simulator, simulate};
+pub use world::{Decision, NoObserver, Observer, RunOutcome, World};

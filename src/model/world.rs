@@ -12,12 +12,11 @@
 
 use super::camps::Camps;
 use super::formulas::{
-    PairClass, PartnerInputs, PartnerTerms, Strategy, ThreatSources, need, pair_class,
-    partner_terms,
+    PairClass, PartnerInputs, PartnerTerms, Strategy, ThreatSources, need, partner_terms,
 };
-use super::lanes::{LaneObserver, LaneSimulator, LaneWorld, Simd64};
-use super::params::{Params, Params32};
-use crate::scenario::{Event, Scenario};
+use crate::params::Params32;
+use crate::scenario::Event;
+pub use crate::scenario::upper;
 
 pub use super::random::run_rng;
 
@@ -218,16 +217,6 @@ pub struct World {
 }
 
 impl World {
-    /// The world at `t = 0` of `s` under `p` (before any event), with the threats and
-    /// decisions of the first step and what explains them.
-    pub fn start(s: &Scenario, p: &Params32) -> Self {
-        let mut w = LaneWorld::new(s, p);
-        w.first_decisions(p);
-        let mut out = Self::default();
-        w.snapshot(0, &mut out);
-        out
-    }
-
     /// The four threat sources `i` perceives from `j`.
     #[inline]
     pub fn threat_sources(&self, i: usize, j: usize) -> ThreatSources {
@@ -308,135 +297,13 @@ pub const MIN_POWER: f64 = 1e-30;
 /// keeps powers, their sums and what multiplies them finite in single precision).
 pub const MAX_POWER: f64 = 1e30;
 
-/// Simulate one run. The random stream depends only on `(seed, run_index)`.
-pub fn simulate<O: Observer>(
-    s: &Scenario,
-    p: &Params,
-    run_index: u64,
-    seed: u64,
-    observer: &mut O,
-) -> RunOutcome {
-    Simulator::new(s, p).run(run_index, seed, observer)
-}
-
-/// A reusable simulator of single runs: the engine's [`LaneSimulator`] with one active lane,
-/// whose observations it hands to an [`Observer`] as [`World`]s.
-#[derive(Debug, Clone)]
-pub struct Simulator<'s> {
-    scenario: &'s Scenario,
-    params: Params,
-    lanes: LaneSimulator<'s>,
-}
-
-impl<'s> Simulator<'s> {
-    /// Prepare runs of `s` under `p`.
-    pub fn new(s: &'s Scenario, p: &Params) -> Self {
-        Self {
-            scenario: s,
-            params: p.clone(),
-            lanes: LaneSimulator::new(s, p),
-        }
-    }
-
-    /// The parameters.
-    pub fn params(&self) -> &Params {
-        &self.params
-    }
-
-    /// The parameters in single precision, as the step reads them.
-    pub fn params32(&self) -> &Params32 {
-        self.lanes.params32()
-    }
-
-    /// Run `run_index` with master `seed`.
-    ///
-    /// Draws per step, in this order: one uniform per hazard event (in event order, whether
-    /// or not it can still fire), then the standard normals of the step
-    /// ([`super::random::Normals`]): one per pair (upper triangle, row-major) for the
-    /// alignment noise, then one per state for power.
-    pub fn run<O: Observer>(&mut self, run_index: u64, seed: u64, obs: &mut O) -> RunOutcome {
-        let n = self.scenario.n();
-        let p = self.lanes.params32().clone();
-        let mut one = OneRun {
-            scenario: self.scenario,
-            p,
-            obs,
-            world: World::default(),
-            classes: Vec::new(),
-        };
-        if O::DETAIL {
-            let a = &self.lanes.initial().alignment;
-            one.classes = upper(n)
-                .map(|(i, k)| pair_class(a[i * n + k].0[0], &one.p))
-                .collect();
-        }
-        let mut out = self.lanes.run(run_index, 1, seed, &mut one);
-        out.swap_remove(0)
-    }
-}
-
-/// The [`LaneObserver`] of [`Simulator::run`]: lane 0's observations, handed on to an
-/// [`Observer`].
-struct OneRun<'a, O> {
-    scenario: &'a Scenario,
-    p: Params32,
-    obs: &'a mut O,
-    /// Lane 0 at the current step.
-    world: World,
-    /// The class of each pair (upper triangle) after the last update (with `O::DETAIL`).
-    classes: Vec<PairClass>,
-}
-
-impl<O: Observer> LaneObserver for OneRun<'_, O> {
-    const DETAIL: bool = O::DETAIL;
-
-    fn event(&mut self, lane: usize, step: usize, index: usize) {
-        if lane == 0 {
-            let s = self.scenario;
-            self.obs.event(step, s.year(step), index, &s.events[index]);
-        }
-    }
-
-    fn observe<S: Simd64>(&mut self, _: S, step: usize, w: &LaneWorld, _active: usize) {
-        let year = self.scenario.year(step);
-        w.snapshot(0, &mut self.world);
-        if O::DETAIL {
-            for i in 0..w.n {
-                self.obs
-                    .decision(step, year, &self.world.decision(i, &self.p));
-            }
-        }
-        self.obs.observe(step, year, &self.world);
-    }
-
-    fn updated(&mut self, step: usize, w: &LaneWorld) {
-        if !O::DETAIL {
-            return;
-        }
-        let (n, year) = (w.n, self.scenario.year(step));
-        for (q, (i, k)) in upper(n).enumerate() {
-            let a = w.alignment[i * n + k].0[0];
-            let c = pair_class(a, &self.p);
-            if c != self.classes[q] {
-                self.obs
-                    .alignment_change(step, year, i, k, self.classes[q], c, a);
-                self.classes[q] = c;
-            }
-        }
-    }
-}
-
-/// The unordered pairs `(i, k)`, `i < k`, in row-major order.
-pub fn upper(n: usize) -> impl Iterator<Item = (usize, usize)> {
-    (0..n).flat_map(move |i| (i + 1..n).map(move |k| (i, k)))
-}
-
 #[cfg(test)]
 mod tests {
     use rand::Rng;
 
     use super::*;
     use crate::model::random::{Normals, uniform};
+    use crate::model::run::simulate;
     use crate::scenario;
 
     const THREE: &str = r#"

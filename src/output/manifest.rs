@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::model::params::PARAMS;
+use crate::params::PARAMS;
 use crate::scenario::Scenario;
 
 /// The manifest of a study. Everything except `started`, `finished`, `wall_seconds`,

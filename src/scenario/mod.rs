@@ -19,7 +19,7 @@ use std::path::Path;
 pub use diag::{Collector, Diagnostic, Diagnostics, SourceMap, closest};
 pub use target::{Op, PairField, StateField, Target};
 
-use crate::model::params::{Params, Theory};
+use crate::params::{Params, Theory};
 
 /// The flagship scenario (Vostok-2018), embedded in the binary.
 pub const FLAGSHIP_TOML: &str = include_str!("../../scenarios/vostok-2018.toml");
@@ -259,4 +259,9 @@ pub fn load_or_flagship(path: Option<&Path>) -> Result<Scenario, ScenarioError> 
         Some(p) => load(p),
         None => parse(FLAGSHIP_TOML, FLAGSHIP_NAME),
     }
+}
+
+/// The unordered pairs `(i, k)`, `i < k`, in row-major order.
+pub fn upper(n: usize) -> impl Iterator<Item = (usize, usize)> {
+    (0..n).flat_map(move |i| (i + 1..n).map(move |k| (i, k)))
 }

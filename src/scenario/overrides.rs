@@ -7,7 +7,7 @@
 use super::diag::suggestion;
 use super::target::{PATH_SHAPES, PairField, PathRef, StateField, parse_path};
 use super::{Scenario, geo};
-use crate::model::params::{self, Params, Theory, ThreatForm};
+use crate::params::{self, Params, Theory, ThreatForm};
 
 /// State fields `--set` accepts.
 pub const STATE_FIELDS: [&str; 9] = [
@@ -378,7 +378,7 @@ mod tests {
             (0.6, 0.6)
         );
         assert_eq!(s.intent[usa * n + chn], 0.9);
-        assert_eq!(s.params.threat_form, crate::model::params::ThreatForm::Sum);
+        assert_eq!(s.params.threat_form, crate::params::ThreatForm::Sum);
         // A theory switch keeps file overrides and resets --set parameters to the preset.
         s.set_theory(Theory::Waltz);
         assert_eq!((s.params.w_d, s.params.eta), (0.0, 0.2));

@@ -8,7 +8,7 @@ use super::parse::parse_raw;
 use super::raw::{RawEffect, RawEvent, RawMeta, RawPower, RawScenario, RawState, S};
 use super::target::{Op, PATH_SHAPES, PairField, PathRef, StateField, Target, parse_path};
 use super::{Doc, Effect, Event, PairDoc, PowerSpec, Scenario, State, Trigger, geo};
-use crate::model::params::{self, Params, Theory};
+use crate::params::{self, Params, Theory};
 
 /// Largest number of steps a scenario may ask for.
 const MAX_STEPS: f64 = 100_000.0;

@@ -14,7 +14,7 @@
 //! sums, minima and maxima, so the statistics are exactly those of
 //! [`StudyStats::observe`](super::StudyStats::observe) run by run (tested).
 
-use super::study::StudyStats;
+use super::study::{PENDING_SLOTS, StudyStats};
 use super::{ALIGNMENT_BINS, FIXED_SCALE, FixedSum, alignment_bin};
 use crate::model::LaneObserver;
 use crate::model::lanes::LaneWorld;
@@ -27,9 +27,6 @@ use crate::model::simd32::Lanes32;
 fn half<S: Simd>(s: S, x: &Lanes32, g: usize) -> S::V {
     s.load_f32(&x.0.as_chunks::<W>().0[g])
 }
-
-/// Runs whose pair observations the recorder holds before adding them to the statistics.
-pub const PENDING_SLOTS: usize = 256;
 
 /// Groups of [`W`] runs pending at most.
 const PENDING_GROUPS: usize = PENDING_SLOTS / W;

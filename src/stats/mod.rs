@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 mod lanes;
 mod serial;
 pub mod study;
-pub use lanes::{LaneRecorder, PENDING_SLOTS, RUNS_PER_TRANSFER};
-pub use study::{Recorder, StudyStats};
+pub use lanes::{LaneRecorder, RUNS_PER_TRANSFER};
+pub use study::{PENDING_SLOTS, Recorder, StudyStats};
 
 /// Fixed-point scale of [`FixedSum`]: values are stored as `round(x · 2^32)`.
 pub const FIXED_SCALE: f64 = 4_294_967_296.0;

@@ -3,11 +3,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::lanes::PENDING_SLOTS;
 use super::{ALIGNMENT_BINS, FixedSum, Tally, add_counts, alignment_bin, histogram_quantile};
 use crate::model::camps::Camps;
 use crate::model::world::upper;
 use crate::model::{Observer, Params, RunOutcome, World};
+
+/// Runs whose pair observations the engine's recorder ([`super::LaneRecorder`]) holds before
+/// adding them to the statistics.
+pub const PENDING_SLOTS: usize = 256;
 
 const H: usize = ALIGNMENT_BINS + 2;
 

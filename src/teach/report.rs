@@ -624,7 +624,7 @@ pub fn html(
     match scenario {
         Some(s) => {
             let p = &s.params;
-            let p32 = crate::model::params::Params32::from(p);
+            let p32 = crate::params::Params32::from(p);
             let w = World::start(s, &p32);
             let sids: Vec<String> = s.states.iter().map(|x| x.id.clone()).collect();
             let _ = writeln!(

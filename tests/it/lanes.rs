@@ -4,8 +4,8 @@
 //! (portable, AVX2, AVX-512: every build this CPU can run is checked).
 
 use entente::model::lanes::{LaneObserver, LaneWorld, Simd64, W};
-use entente::model::params::ThreatForm;
 use entente::model::{LaneSimulator, NoObserver, Params, Simulator, Theory, VectorUnits};
+use entente::params::ThreatForm;
 use entente::scenario::{self, Scenario};
 use proptest::prelude::*;
 

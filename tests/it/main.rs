@@ -6,6 +6,7 @@
 //! - [`derived`]: values validation derives (power shares, distances, proximity),
 //!   checked against numbers computed by hand.
 
+mod architecture;
 mod backtest_report;
 mod cluster;
 mod derived;

@@ -10,11 +10,12 @@
 
 use serde::Serialize;
 
+use crate::model::Simulator;
 use crate::model::Strategy;
 use crate::model::formulas::{PairClass, ThreatSources};
-use crate::model::params::{Params, ThreatForm};
-use crate::model::world::{Decision, Observer, Simulator, World, tidy};
+use crate::model::world::{Decision, Observer, World, tidy};
 use crate::output::format_year;
+use crate::params::{Params, ThreatForm};
 use crate::scenario::{Event, Scenario};
 
 mod render;
@@ -782,7 +783,7 @@ pub const DEFAULT_EVERY: f64 = 1.0;
 mod tests {
     use super::render::{WIDTH, wrap};
     use super::*;
-    use crate::model::params::Params32;
+    use crate::params::Params32;
 
     /// `formulas::threat` under `p` (the step reads the parameters in single precision).
     fn threat(s: ThreatSources, e: f32, p: &Params) -> f32 {
