@@ -1,17 +1,17 @@
 //! Benchmarks of the model and the Monte Carlo engine (run with `cargo bench`).
 //!
-//! - `flagship_run`: one run of the flagship scenario (17 states, 48 steps) by the scalar
-//!   reference simulator;
-//! - `flagship_lanes`: eight flagship runs at once by the engine's lane simulator, with each
-//!   build of the step this CPU can run (portable, AVX2, AVX-512): divide by 8 and compare
-//!   with `flagship_run`;
+//! - `flagship_run`: one run of the flagship scenario (17 states, 48 steps) alone, as
+//!   `explain` simulates it (the engine's step with one active lane of sixteen);
+//! - `flagship_lanes`: sixteen flagship runs at once by the engine's lane simulator, with each
+//!   build of the step this CPU can run (portable, AVX2, AVX-512): divide by 16 for the cost
+//!   of a run in a study;
 //! - `flagship_recorded`: 256 flagship runs as an engine worker simulates and records them
 //!   (lane simulator, recorder with one flush, end-of-run statistics): against
-//!   `flagship_lanes` (× 32), what recording costs;
+//!   `flagship_lanes` (× 16), what recording costs;
 //! - `flagship_study`: 10^4 flagship runs through the engine, 1 and 2 threads;
-//! - `synthetic_run` / `synthetic_lanes`: one run (scalar) / eight runs (lanes, widest
-//!   units) of a synthetic scenario of n = 10, 20, 40, 80 states, to show how cost grows
-//!   with n (the camp-threat and intent sums are O(n³) per step).
+//! - `synthetic_run` / `synthetic_lanes`: one run alone / sixteen runs (widest units) of a
+//!   synthetic scenario of n = 10, 20, 40, 80 states, to show how cost grows with n (the
+//!   camp-threat and intent sums are O(n³) per step).
 //!
 //! `docs/performance.md` explains how to read the figures as ratios.
 
