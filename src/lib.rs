@@ -13,4 +13,5 @@ pub mod model;
 pub mod output;
 pub mod scenario;
 pub mod stats;
+pub mod study;
 pub mod teach;

@@ -12,7 +12,7 @@ use entente::history::select::{DEFAULT_SPEC, Spec};
 use entente::output::OutputDir;
 
 use super::history::{CodingArgs, assumptions, check_year, command_line};
-use super::run::{progress_bar, rfc3339, seconds};
+use super::study::{progress_bar, rfc3339, seconds, threads_or_all};
 
 /// Score the model's forecasts from many start years against what happened.
 #[derive(clap::Args)]
@@ -113,10 +113,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    let threads = match args.threads {
-        Some(t) => t as usize,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
+    let threads = threads_or_all(args.threads);
     let mut out = OutputDir::prepare(&args.out)?;
     let started = SystemTime::now();
     let clock = Instant::now();

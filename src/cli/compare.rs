@@ -7,10 +7,11 @@ use anyhow::{Context, bail};
 use entente::model::Theory;
 use entente::model::world::upper;
 use entente::output::{OutputDir, camps_text, format_year};
+use entente::study;
 use entente::teach::compare::{self, Comparison};
 use entente::teach::pair_index;
 
-use super::run::{resolve_text, scenario_text};
+use super::study::{RunArgs, StudyArgs};
 use super::table::Table;
 
 /// How many pairs the table on stdout shows.
@@ -33,12 +34,16 @@ theories, balancing and bandwagoning, the most frequent final camps) and writes 
 Examples:
   entente compare scenarios/tutorial/far-strongest-near-weaker.toml
   entente compare --theories walt,waltz --runs 2000
-  entente compare --theories walt,liberal --set pair.CHN-RUS.mistrust=0.6"
+  entente compare --theories walt,liberal --set pair.CHN-RUS.mistrust=0.6",
+    mut_arg("runs", |a| a.help("Runs per theory (default: the scenario's `runs`)")),
+    mut_arg("set", |a| a.help(
+        "Override a parameter or scenario value under every theory, PATH=VALUE (repeatable)"
+    )),
+    mut_arg("out", |a| a.help("Results folder (default: results/<scenario name>-compare/)")),
 )]
 pub struct Args {
-    /// Scenario file (default: the built-in flagship).
-    #[arg(value_name = "SCENARIO")]
-    scenario: Option<PathBuf>,
+    #[command(flatten)]
+    study: StudyArgs,
     /// Theories to compare, comma-separated.
     #[arg(
         long,
@@ -47,21 +52,8 @@ pub struct Args {
         default_value = "walt,waltz,bandwagon,liberal"
     )]
     theories: Vec<String>,
-    /// Runs per theory (default: the scenario's `runs`).
-    #[arg(long, value_name = "N")]
-    runs: Option<u64>,
-    /// Master seed (default: the scenario's `seed`).
-    #[arg(long, value_name = "S")]
-    seed: Option<u64>,
-    /// Override a parameter or scenario value under every theory, PATH=VALUE (repeatable).
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    set: Vec<String>,
-    /// Results folder (default: results/<scenario name>-compare/).
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
-    threads: Option<u32>,
+    #[command(flatten)]
+    run: RunArgs,
     /// Pairs for the table, comma-separated as A-B (default: the 10 pairs whose P(alliance)
     /// differs most across theories). compare.csv always has every pair.
     #[arg(long, value_name = "PAIRS", value_delimiter = ',')]
@@ -69,7 +61,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let (text, name) = scenario_text(args.scenario.as_deref())?;
+    let (text, name) = args.study.text()?;
     if args.theories.is_empty() {
         bail!("--theories: expected at least one theory");
     }
@@ -85,7 +77,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         scenarios.push((
             t.to_string(),
-            resolve_text(&text, &name, Some(t), &args.set)?,
+            study::resolve_text(&text, &name, Some(t), &args.study.set)?,
         ));
     }
     let first = &scenarios[0].1;
@@ -99,19 +91,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .context("pair index")?;
         chosen.push(q);
     }
-    let runs = args.runs.unwrap_or(first.runs);
-    if runs == 0 {
-        bail!("--runs 0: expected at least one run");
-    }
-    let seed = args.seed.unwrap_or(first.seed);
-    let threads = match args.threads {
-        Some(t) => t as usize,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
+    let runs = args.run.runs(first)?;
+    let seed = args.study.seed(first);
+    let threads = args.run.threads();
     let out_path = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("results").join(format!("{}-compare", first.name)));
+        .run
+        .out_or(|| PathBuf::from("results").join(format!("{}-compare", first.name)));
     // Check the destination before any work.
     let mut out = OutputDir::prepare(&out_path)?;
     let clock = std::time::Instant::now();

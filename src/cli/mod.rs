@@ -10,6 +10,7 @@ mod run;
 mod score;
 mod show;
 mod slurm;
+mod study;
 mod sweep;
 mod table;
 mod validate;
