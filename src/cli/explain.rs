@@ -40,9 +40,9 @@ Examples:
 )]
 pub struct Args {
     #[command(flatten)]
-    study: StudyArgs,
+    pub study: StudyArgs,
     #[command(flatten)]
-    theory: TheoryArg,
+    pub theory: TheoryArg,
     /// Run index (the run's random stream, as in `entente run`).
     #[arg(long, value_name = "K", default_value_t = 0)]
     run: u64,

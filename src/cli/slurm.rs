@@ -43,9 +43,9 @@ Examples:
 )]
 pub struct Args {
     #[command(flatten)]
-    study: StudyArgs,
+    pub study: StudyArgs,
     #[command(flatten)]
-    theory: TheoryArg,
+    pub theory: TheoryArg,
     /// Number of Monte Carlo runs of the whole study (a sweep: runs per point, optional).
     #[arg(long, value_name = "R")]
     runs: Option<u64>,
