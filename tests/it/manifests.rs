@@ -109,7 +109,7 @@ fn old_manifests_without_kind_are_read_as_runs() {
     refused(
         entente(
             &repo(""),
-            &["report", s(&tmp.path().join("none")), "--sweep", s(&dir)],
+            &["report", s(&dir), "--sweep", s(&dir), "--out", s(&html)],
         ),
         &["not a folder written by `entente sweep`"],
     );
@@ -240,7 +240,10 @@ fn merge_refuses_a_sweep_part_of_a_newer_format_and_a_mix_of_kinds() {
     std::fs::write(&part, text.replacen("\"format\":1", "\"format\":7", 1)).unwrap();
     refused(
         entente(home, &["merge", "parts", "--out", "merged"]),
-        &[s(&part), "format 7 of kind \"sweep-part\""],
+        &[
+            "parts/sweep-part-0-of-2.csv: format 7 of kind \"sweep-part\"",
+            "reads format 1 at most",
+        ],
     );
     std::fs::write(&part, &text).unwrap();
     // A study's part among a sweep's: one kind at a time.
