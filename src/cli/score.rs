@@ -17,7 +17,7 @@ use entente::history::score::{
 };
 use entente::model::formulas::classify;
 use entente::model::world::upper;
-use entente::output::{Kind, OutputDir, format_year};
+use entente::output::{Head, Kind, OutputDir, format_year};
 use entente::scenario::{Scenario, closest};
 use entente::teach::report::{self as report, Results};
 use serde::Deserialize;
@@ -100,6 +100,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
         }
     }
+    // A study's folder: another kind, or a newer format, is refused naming the manifest.
+    Head::of_folder(dir, &[Kind::Run])?;
     let outcomes_name = args.outcomes.display().to_string();
     let bytes = std::fs::read(&args.outcomes)
         .with_context(|| format!("{outcomes_name}: cannot read the outcomes table"))?;

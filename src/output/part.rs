@@ -5,7 +5,7 @@
 //! made of:
 //!
 //! 1. one line of JSON, the [`PartManifest`] (it begins `{"format":"entente-part/1"`, so
-//!    `head -n1 FILE` shows it);
+//!    `head -n1 FILE` shows it; then `"kind":"part"` and the study's [`StudyId`]);
 //! 2. one line of JSON, the shard's [`StudyStats`] in exact form (integers as they are,
 //!    floats as IEEE-754 bit patterns);
 //! 3. with `--per-run` only: the shard's rows of `runs.csv`, without the header, exactly

@@ -168,6 +168,18 @@ fn report_refuses_an_unknown_kind_or_a_newer_format_naming_the_file() {
         m.insert("format".into(), 1.into());
     });
     refused(report(), &[s(&manifest), "kind \"part\" (a partial result"]);
+    // `entente score` takes a study's folder only.
+    let outcomes = repo("data/outcomes/vostok-2018-2024.csv");
+    edit_manifest(&dir, |m| {
+        m.insert("kind".into(), "sweep".into());
+    });
+    refused(
+        entente(&repo(""), &["score", s(&dir), s(&outcomes)]),
+        &[
+            s(&manifest),
+            "kind \"sweep\" (the results of `entente sweep`), expected kind \"run\"",
+        ],
+    );
     assert!(!out.exists(), "a refused report writes nothing");
 }
 
