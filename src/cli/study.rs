@@ -13,7 +13,7 @@
 //! file's defaults, runs per point or per start year, a fixed default seed) and keep their
 //! own.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::path::PathBuf;
 use std::time::{Instant, SystemTime};
 
@@ -227,8 +227,6 @@ pub fn find_shard(spec: ShardSpec, runs: u64) -> anyhow::Result<Shard> {
     };
     Ok(shard)
 }
-
-use std::io::Write as _;
 
 /// The short summary printed after a study.
 pub fn summary_text(s: &Scenario, st: &StudyStats, seed: u64, seconds: f64, dir: &str) -> String {
