@@ -14,4 +14,5 @@ pub mod output;
 pub mod params;
 pub mod scenario;
 pub mod stats;
+pub mod study;
 pub mod teach;

@@ -9,10 +9,10 @@ use entente::history::backtest::{self, BacktestOptions, parse_horizons, parse_ye
 use entente::history::data::HistoryData;
 use entente::history::score::{FILES, LOG_FLOOR, Method, ScoreRow, Subset, write_folder};
 use entente::history::select::{DEFAULT_SPEC, Spec};
-use entente::output::OutputDir;
+use entente::output::{Kind, OutputDir};
 
 use super::history::{CodingArgs, assumptions, check_year, command_line};
-use super::run::{progress_bar, rfc3339, seconds};
+use super::study::{progress_bar, rfc3339, seconds, threads_or_all};
 
 /// Score the model's forecasts from many start years against what happened.
 #[derive(clap::Args)]
@@ -90,33 +90,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         bail!("--runs 0: expected at least one run");
     }
     let d = HistoryData::load(args.data.as_deref())?;
-    let hmax = *horizons.iter().max().unwrap_or(&1);
-    for &y in &years {
-        check_year(&d, y, "start year")?;
-        if y + hmax as i32 > d.last_year {
-            bail!(
-                "start year {y} + horizon {hmax} = {} is after the data's last year {} ({}): what happened is not known; use start years up to {}, or --data DIR with longer files",
-                y + hmax as i32,
-                d.last_year,
-                d.origin,
-                d.last_year - hmax as i32
-            );
-        }
-    }
-    // Check every start year's states before any simulation.
-    for &y in &years {
-        let codes = spec.resolve_lenient(&d, y)?;
-        if codes.len() < 2 {
-            bail!(
-                "--states `{spec}` gives {} state(s) in start year {y}: a backtest needs at least 2",
-                codes.len()
-            );
-        }
-    }
-    let threads = match args.threads {
-        Some(t) => t as usize,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
+    check_start_years(&d, &years, &horizons, &spec)?;
+    let threads = threads_or_all(args.threads);
     let mut out = OutputDir::prepare(&args.out)?;
     let started = SystemTime::now();
     let clock = Instant::now();
@@ -142,28 +117,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let starts: Vec<serde_json::Value> = result
-        .starts
-        .iter()
-        .map(|s| {
-            serde_json::json!({
-                "year": s.year,
-                "states": s.states,
-                "dropped_pairs": horizons.iter().zip(&s.dropped)
-                    .map(|(h, k)| (h.to_string(), serde_json::json!(k)))
-                    .collect::<serde_json::Map<_, _>>(),
-                "climatology": { "ally": s.climatology[0], "neutral": s.climatology[1], "rival": s.climatology[2] },
-                "climatology_pair_years": s.climatology_pairs,
-            })
-        })
-        .collect();
+    let starts = start_years_json(&result, &horizons);
     let assumed: serde_json::Map<String, serde_json::Value> = assumptions
         .list()
         .map(|(k, v, _)| (k.to_string(), serde_json::json!(v)))
         .collect();
     let dropped: usize = result.starts.iter().flat_map(|s| &s.dropped).sum();
     let manifest = serde_json::json!({
-        "kind": "backtest",
+        "kind": Kind::Backtest,
+        "format": Kind::Backtest.format(),
         "entente_version": env!("CARGO_PKG_VERSION"),
         "command": command_line(),
         "data": d.origin,
@@ -209,6 +171,59 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("files in {shown}/: {}", FILES.join(", "));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Every start year in the data, with what happened by its last horizon known; and --states
+/// giving at least two states in each, checked before any simulation.
+fn check_start_years(
+    d: &HistoryData,
+    years: &[i32],
+    horizons: &[u32],
+    spec: &Spec,
+) -> anyhow::Result<()> {
+    let hmax = *horizons.iter().max().unwrap_or(&1);
+    for &y in years {
+        check_year(d, y, "start year")?;
+        if y + hmax as i32 > d.last_year {
+            bail!(
+                "start year {y} + horizon {hmax} = {} is after the data's last year {} ({}): what happened is not known; use start years up to {}, or --data DIR with longer files",
+                y + hmax as i32,
+                d.last_year,
+                d.origin,
+                d.last_year - hmax as i32
+            );
+        }
+    }
+    for &y in years {
+        let codes = spec.resolve_lenient(d, y)?;
+        if codes.len() < 2 {
+            bail!(
+                "--states `{spec}` gives {} state(s) in start year {y}: a backtest needs at least 2",
+                codes.len()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The manifest's `start_years`: each start year's states, dropped pairs per horizon and
+/// climatology.
+fn start_years_json(result: &backtest::Backtest, horizons: &[u32]) -> Vec<serde_json::Value> {
+    result
+        .starts
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "year": s.year,
+                "states": s.states,
+                "dropped_pairs": horizons.iter().zip(&s.dropped)
+                    .map(|(h, k)| (h.to_string(), serde_json::json!(k)))
+                    .collect::<serde_json::Map<_, _>>(),
+                "climatology": { "ally": s.climatology[0], "neutral": s.climatology[1], "rival": s.climatology[2] },
+                "climatology_pair_years": s.climatology_pairs,
+            })
+        })
+        .collect()
 }
 
 /// The overall scores (all start years) as a text table, per horizon and subset.

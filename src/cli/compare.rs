@@ -7,10 +7,12 @@ use anyhow::{Context, bail};
 use entente::model::Theory;
 use entente::model::world::upper;
 use entente::output::{OutputDir, camps_text, format_year};
+use entente::scenario::Scenario;
+use entente::study;
 use entente::teach::compare::{self, Comparison};
 use entente::teach::pair_index;
 
-use super::run::{resolve_text, scenario_text};
+use super::study::{RunArgs, StudyArgs};
 use super::table::Table;
 
 /// How many pairs the table on stdout shows.
@@ -33,12 +35,16 @@ theories, balancing and bandwagoning, the most frequent final camps) and writes 
 Examples:
   entente compare scenarios/tutorial/far-strongest-near-weaker.toml
   entente compare --theories walt,waltz --runs 2000
-  entente compare --theories walt,liberal --set pair.CHN-RUS.mistrust=0.6"
+  entente compare --theories walt,liberal --set pair.CHN-RUS.mistrust=0.6",
+    mut_arg("runs", |a| a.help("Runs per theory (default: the scenario's `runs`)")),
+    mut_arg("set", |a| a.help(
+        "Override a parameter or scenario value under every theory, PATH=VALUE (repeatable)"
+    )),
+    mut_arg("out", |a| a.help("Results folder (default: results/<scenario name>-compare/)")),
 )]
 pub struct Args {
-    /// Scenario file (default: the built-in flagship).
-    #[arg(value_name = "SCENARIO")]
-    scenario: Option<PathBuf>,
+    #[command(flatten)]
+    pub study: StudyArgs,
     /// Theories to compare, comma-separated.
     #[arg(
         long,
@@ -47,21 +53,8 @@ pub struct Args {
         default_value = "walt,waltz,bandwagon,liberal"
     )]
     theories: Vec<String>,
-    /// Runs per theory (default: the scenario's `runs`).
-    #[arg(long, value_name = "N")]
-    runs: Option<u64>,
-    /// Master seed (default: the scenario's `seed`).
-    #[arg(long, value_name = "S")]
-    seed: Option<u64>,
-    /// Override a parameter or scenario value under every theory, PATH=VALUE (repeatable).
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    set: Vec<String>,
-    /// Results folder (default: results/<scenario name>-compare/).
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
-    threads: Option<u32>,
+    #[command(flatten)]
+    pub run: RunArgs,
     /// Pairs for the table, comma-separated as A-B (default: the 10 pairs whose P(alliance)
     /// differs most across theories). compare.csv always has every pair.
     #[arg(long, value_name = "PAIRS", value_delimiter = ',')]
@@ -69,7 +62,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let (text, name) = scenario_text(args.scenario.as_deref())?;
+    let (text, name) = args.study.text()?;
     if args.theories.is_empty() {
         bail!("--theories: expected at least one theory");
     }
@@ -85,7 +78,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         scenarios.push((
             t.to_string(),
-            resolve_text(&text, &name, Some(t), &args.set)?,
+            study::resolve_text(&text, &name, Some(t), &args.study.set)?,
         ));
     }
     let first = &scenarios[0].1;
@@ -99,19 +92,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .context("pair index")?;
         chosen.push(q);
     }
-    let runs = args.runs.unwrap_or(first.runs);
-    if runs == 0 {
-        bail!("--runs 0: expected at least one run");
-    }
-    let seed = args.seed.unwrap_or(first.seed);
-    let threads = match args.threads {
-        Some(t) => t as usize,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
+    let runs = args.run.runs(first)?;
+    let seed = args.study.seed(first);
+    let threads = args.run.threads();
     let out_path = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("results").join(format!("{}-compare", first.name)));
+        .run
+        .out_or(|| PathBuf::from("results").join(format!("{}-compare", first.name)));
     // Check the destination before any work.
     let mut out = OutputDir::prepare(&out_path)?;
     let clock = std::time::Instant::now();
@@ -133,20 +119,44 @@ fn table_text(cmp: &Comparison, chosen: &[usize], seconds: f64, dir: &str) -> St
     let Some(s) = cmp.scenario() else {
         return String::new();
     };
-    let n = s.n();
-    let year = format_year(s.year(s.steps));
-    let labels: Vec<&str> = cmp.studies.iter().map(|t| t.label.as_str()).collect();
     let mut o = String::new();
+    heading(&mut o, cmp, s, seconds);
+    pair_tables(&mut o, cmp, s, chosen);
+    decisions_table(&mut o, cmp);
+    let _ = writeln!(o, "\nMost frequent final camps:");
+    for st in &cmp.studies {
+        if let Some((camps, f)) = st.top_camps() {
+            let share = 100.0 * f;
+            let _ = writeln!(
+                o,
+                "  {:<10} {share:>5.1}%  {}",
+                st.label,
+                camps_text(s, camps)
+            );
+        }
+    }
+    let _ = writeln!(o, "\nResults in {dir}/ (compare.csv, compare-states.csv)");
+    o
+}
+
+/// A table with a first column `first` (left-aligned) and one column per theory.
+fn theory_table(cmp: &Comparison, first: &str) -> Table {
+    let mut cols = vec![format!("<{first}")];
+    cols.extend(cmp.studies.iter().map(|t| t.label.clone()));
+    Table::new(&cols.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// What was compared, and each theory in a line.
+fn heading(o: &mut String, cmp: &Comparison, s: &Scenario, seconds: f64) {
+    use std::fmt::Write;
+    let year = format_year(s.year(s.steps));
+    let theories = cmp.studies.len();
     let _ = writeln!(
         o,
         "{}: {} {} x {} runs, seed {}, {} to {year} ({seconds:.1} s)",
         s.name,
-        labels.len(),
-        if labels.len() == 1 {
-            "theory"
-        } else {
-            "theories"
-        },
+        theories,
+        if theories == 1 { "theory" } else { "theories" },
         cmp.runs,
         cmp.seed,
         format_year(s.start_year)
@@ -160,20 +170,19 @@ fn table_text(cmp: &Comparison, chosen: &[usize], seconds: f64, dir: &str) -> St
             let _ = writeln!(o, "  {:<10} {}", th.name(), th.summary());
         }
     }
+}
 
-    let head = |first: &str| {
-        let mut cols = vec![format!("<{first}")];
-        cols.extend(labels.iter().map(|l| l.to_string()));
-        cols
-    };
-    let table = |cols: &[String]| Table::new(&cols.iter().map(String::as_str).collect::<Vec<_>>());
-
+/// P(alliance) with the mean alignment, then P(rivalry), of the pairs `chosen` (default: those
+/// that differ most across theories).
+fn pair_tables(o: &mut String, cmp: &Comparison, s: &Scenario, chosen: &[usize]) {
+    use std::fmt::Write;
+    let year = format_year(s.year(s.steps));
     let pairs = if chosen.is_empty() {
         cmp.interesting_pairs(TABLE_PAIRS)
     } else {
         chosen.to_vec()
     };
-    let ids: Vec<(usize, usize)> = upper(n).collect();
+    let ids: Vec<(usize, usize)> = upper(s.n()).collect();
     let name = |q: usize| format!("{}-{}", s.states[ids[q].0].id, s.states[ids[q].1].id);
     let _ = writeln!(
         o,
@@ -184,7 +193,7 @@ fn table_text(cmp: &Comparison, chosen: &[usize], seconds: f64, dir: &str) -> St
             "the pairs chosen with --pairs"
         }
     );
-    let mut t = table(&head("pair"));
+    let mut t = theory_table(cmp, "pair");
     for &q in &pairs {
         let mut row = vec![name(q)];
         row.extend(cmp.studies.iter().map(|st| {
@@ -196,7 +205,7 @@ fn table_text(cmp: &Comparison, chosen: &[usize], seconds: f64, dir: &str) -> St
     o.push_str(&t.render());
 
     let _ = writeln!(o, "\nP(rivalry) in {year}, same pairs:");
-    let mut t = table(&head("pair"));
+    let mut t = theory_table(cmp, "pair");
     for &q in &pairs {
         let mut row = vec![name(q)];
         row.extend(
@@ -207,9 +216,13 @@ fn table_text(cmp: &Comparison, chosen: &[usize], seconds: f64, dir: &str) -> St
         t.row(row);
     }
     o.push_str(&t.render());
+}
 
+/// Shares of balancing, bandwagoning and securing, and their ratio, per theory.
+fn decisions_table(o: &mut String, cmp: &Comparison) {
+    use std::fmt::Write;
     let _ = writeln!(o, "\nDecisions (share of state-steps, all states):");
-    let mut t = table(&head("decision"));
+    let mut t = theory_table(cmp, "decision");
     let shares: Vec<_> = cmp.studies.iter().map(|st| st.decision_shares()).collect();
     for (label, f) in [
         (
@@ -233,19 +246,4 @@ fn table_text(cmp: &Comparison, chosen: &[usize], seconds: f64, dir: &str) -> St
     }));
     t.row(row);
     o.push_str(&t.render());
-
-    let _ = writeln!(o, "\nMost frequent final camps:");
-    for st in &cmp.studies {
-        if let Some((camps, f)) = st.top_camps() {
-            let share = 100.0 * f;
-            let _ = writeln!(
-                o,
-                "  {:<10} {share:>5.1}%  {}",
-                st.label,
-                camps_text(s, camps)
-            );
-        }
-    }
-    let _ = writeln!(o, "\nResults in {dir}/ (compare.csv, compare-states.csv)");
-    o
 }

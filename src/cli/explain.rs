@@ -1,11 +1,10 @@
 //! `entente explain [SCENARIO]`: the story of one run, year by year, in plain language.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use entente::teach::explain::{self, DEFAULT_EVERY, ExplainOptions};
 
-use super::run::resolve;
+use super::study::{StudyArgs, TheoryArg};
 
 /// Output format of `explain`.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -40,21 +39,13 @@ Examples:
   entente explain scenarios/tutorial/bandwagon.toml --format json > story.json"
 )]
 pub struct Args {
-    /// Scenario file (default: the built-in flagship).
-    #[arg(value_name = "SCENARIO")]
-    scenario: Option<PathBuf>,
+    #[command(flatten)]
+    pub study: StudyArgs,
+    #[command(flatten)]
+    pub theory: TheoryArg,
     /// Run index (the run's random stream, as in `entente run`).
     #[arg(long, value_name = "K", default_value_t = 0)]
     run: u64,
-    /// Master seed (default: the scenario's `seed`).
-    #[arg(long, value_name = "S")]
-    seed: Option<u64>,
-    /// Theory preset: walt, waltz, bandwagon or liberal (default: the scenario's).
-    #[arg(long, value_name = "NAME")]
-    theory: Option<String>,
-    /// Override a parameter or scenario value, PATH=VALUE (repeatable).
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    set: Vec<String>,
     /// States to follow, comma-separated (default: every state when there are at most 5,
     /// else the 3 most powerful).
     #[arg(long, value_name = "IDS", value_delimiter = ',')]
@@ -68,10 +59,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let s = resolve(args.scenario.as_deref(), args.theory.as_deref(), &args.set)?;
+    let s = args.study.resolve(args.theory.theory.as_deref())?;
     let opts = ExplainOptions {
         run: args.run,
-        seed: args.seed.unwrap_or(s.seed),
+        seed: args.study.seed(&s),
         focus: (!args.focus.is_empty()).then_some(args.focus),
         every: args.every,
     };

@@ -2,18 +2,26 @@
 //! a single `entente run` writes.
 
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
 use entente::engine::Shard;
-use entente::output::{self, Manifest, OutputDir, PART_EXTENSION, PartManifest, PartReader};
+use entente::output::{
+    self, Head, Kind, Manifest, OutputDir, PART_EXTENSION, PART_MAGIC, PartError, PartManifest,
+    PartReader, StudyId,
+};
+use entente::scenario::Scenario;
 use entente::stats::StudyStats;
+use entente::study;
 
-use super::run::{RUNS_CSV, commit_study, resolve_text, result_files, write_tables};
 use super::slurm::shell_quote;
+use super::study::{RUNS_CSV, commit_study, result_files, write_tables};
+
+/// Longest first line read to tell what a file is (a sweep part's header holds its design).
+const MAX_HEADER_BYTES: u64 = 64 << 20;
 
 /// Combine the partial results of a study's shards into its results.
 #[derive(clap::Args)]
@@ -46,20 +54,18 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    // A folder of sweep parts (`entente sweep --shard`) merges into a sweep folder.
-    if let [dir] = args.parts.as_slice()
-        && dir.is_dir()
-        && super::sweep::has_parts(dir)
-    {
-        let out = args.out.clone().unwrap_or_else(|| {
-            dir.parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .map_or_else(|| PathBuf::from("sweep"), Path::to_path_buf)
-        });
-        return super::sweep::merge(dir, &out, args.quiet);
-    }
-    let clock = Instant::now();
     let paths = expand(&args.parts)?;
+    // The parts' kind decides the merge: a study's shards, or a sweep's.
+    match kind_of_parts(&paths)? {
+        Kind::SweepPart => super::sweep::merge(&paths, args.out.as_deref(), args.quiet),
+        _ => merge_study(paths, args.out, args.quiet),
+    }
+}
+
+/// Merge the partial results `paths` of a study into the results folder `out` (default:
+/// results/<scenario name>/).
+fn merge_study(paths: Vec<PathBuf>, out: Option<PathBuf>, quiet: bool) -> anyhow::Result<ExitCode> {
+    let clock = Instant::now();
     // Manifests first (each file closed again: a study may have a thousand shards).
     let mut parts = Vec::with_capacity(paths.len());
     for p in paths {
@@ -68,39 +74,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     check_agreement(&parts)?;
     let by_shard = check_complete(parts)?;
+    let s = scenario_of_parts(&by_shard[0])?;
     let first = &by_shard[0].manifest;
-    let version = env!("CARGO_PKG_VERSION");
-    if first.entente_version != version {
-        bail!(
-            "the parts were written by entente {}, this is entente {version}: merge them with \
-             the entente that wrote them (results may differ between versions)",
-            first.entente_version
-        );
-    }
-    let s = resolve_text(
-        &first.scenario_source,
-        &first.scenario_file,
-        first.theory_option.as_deref(),
-        &first.set,
-    )
-    .with_context(|| format!("{}: the scenario it holds", by_shard[0].path().display()))?;
-    if output::scenario_sha256(&s) != first.scenario_sha256 {
-        bail!(
-            "{}: the scenario it holds does not resolve to its recorded hash {}; the part is \
-             damaged",
-            by_shard[0].path().display(),
-            first.scenario_sha256
-        );
-    }
-
     let (runs, seed, per_run, shards) = (first.runs, first.seed, first.per_run, first.shards);
-    let scenario_file = first.scenario_file.clone();
-    let scenario_path = first.scenario_path.clone();
+    let (scenario_file, scenario_path) = (first.scenario_file.clone(), first.scenario_path.clone());
     let set = first.set.clone();
-    let out_path = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("results").join(&s.name));
+    let out_path = out.unwrap_or_else(|| PathBuf::from("results").join(&s.name));
     let mut out = OutputDir::prepare(&out_path)?;
 
     let mut rows = if per_run {
@@ -111,9 +90,139 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
+    let (stats, times) = gather(by_shard, &s, rows.as_mut())?;
+    if let Some(mut w) = rows {
+        w.flush()
+            .with_context(|| format!("{}: cannot write runs.csv", out.path().display()))?;
+    }
+
+    write_tables(&mut out, &s, &stats)?;
+    let manifest = Manifest {
+        kind: Kind::Run,
+        format: Kind::Run.format(),
+        study: StudyId::new(&s, scenario_file, scenario_path, seed, runs, set),
+        files: result_files(per_run),
+        shards: Some(shards),
+        threads: times.threads,
+        started: times.started.unwrap_or_default(),
+        finished: times.finished.unwrap_or_default(),
+        wall_seconds: (times.wall_seconds * 1000.0).round() / 1000.0,
+    };
+    commit_study(out, &manifest, &s, &stats, clock, quiet)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The kind of every file in `paths` (all the same): [`Kind::Part`] for partial results of a
+/// study, [`Kind::SweepPart`] for a sweep's. A file of another kind, of an unknown kind or a
+/// newer format, or not a partial result at all, is refused by name.
+fn kind_of_parts(paths: &[PathBuf]) -> anyhow::Result<Kind> {
+    let mut first: Option<(Kind, &Path)> = None;
+    for p in paths {
+        let kind = part_kind(p)?;
+        match first {
+            None => first = Some((kind, p)),
+            Some((k, q)) if k != kind => bail!(
+                "{} is {} and {} is {}: merge the parts of one study or one sweep at a time",
+                q.display(),
+                k.describe(),
+                p.display(),
+                kind.describe()
+            ),
+            Some(_) => {}
+        }
+    }
+    first
+        .map(|(k, _)| k)
+        .ok_or_else(|| anyhow::anyhow!("no partial results given"))
+}
+
+/// What kind of file `path` is, from its first line: a partial result of a study (checked
+/// when it is read), a sweep's part (its header's kind and format checked now), or a
+/// manifest of another kind (refused, saying what it is).
+fn part_kind(path: &Path) -> anyhow::Result<Kind> {
+    let shown = path.display().to_string();
+    let mut line = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            std::io::BufReader::new(f)
+                .take(MAX_HEADER_BYTES)
+                .read_until(b'\n', &mut line)
+        })
+        .with_context(|| format!("{shown}: cannot read"))?;
+    if line.starts_with(PART_MAGIC) {
+        return Ok(Kind::Part);
+    }
+    if let Some(json) = line.strip_prefix(super::sweep::PART_MAGIC.as_bytes()) {
+        let header: serde_json::Value =
+            serde_json::from_slice(json).with_context(|| format!("{shown}:1: damaged header"))?;
+        if let Some(h) = header.as_object() {
+            Head::of_object(h, &shown, Kind::SweepPart, &[Kind::SweepPart])?;
+        }
+        return Ok(Kind::SweepPart);
+    }
+    // A manifest given for a part: say what it is. Anything else is not a partial result.
+    if line.first() == Some(&b'{') {
+        let mut text = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_HEADER_BYTES).read_to_end(&mut text))
+            .with_context(|| format!("{shown}: cannot read"))?;
+        if let Ok(serde_json::Value::Object(m)) = serde_json::from_slice(&text)
+            && (m.contains_key("kind") || m.contains_key("entente_version"))
+        {
+            Head::of_object(&m, &shown, Kind::Run, &[Kind::Part, Kind::SweepPart])?;
+        }
+    }
+    Err(PartError::NotAPart { path: shown }.into())
+}
+
+/// The scenario the parts hold, resolved as the shards resolved it and checked against its
+/// recorded hash, by the entente version that wrote them.
+fn scenario_of_parts(part: &Part) -> anyhow::Result<Scenario> {
+    let first = &part.manifest;
+    let version = env!("CARGO_PKG_VERSION");
+    if first.entente_version != version {
+        bail!(
+            "the parts were written by entente {}, this is entente {version}: merge them with \
+             the entente that wrote them (results may differ between versions)",
+            first.entente_version
+        );
+    }
+    let s = study::resolve_text(
+        &first.scenario_source,
+        &first.scenario_file,
+        first.theory_option.as_deref(),
+        &first.set,
+    )
+    .with_context(|| format!("{}: the scenario it holds", part.path().display()))?;
+    if output::scenario_sha256(&s) != first.scenario_sha256 {
+        bail!(
+            "{}: the scenario it holds does not resolve to its recorded hash {}; the part is \
+             damaged",
+            part.path().display(),
+            first.scenario_sha256
+        );
+    }
+    Ok(s)
+}
+
+/// How the shards ran, summed: threads and seconds added, the earliest start and latest end.
+#[derive(Default)]
+struct Times {
+    threads: usize,
+    wall_seconds: f64,
+    started: Option<String>,
+    finished: Option<String>,
+}
+
+/// The statistics of the shards in shard order, merged, with their per-run rows copied to
+/// `rows`; and how they ran.
+fn gather(
+    by_shard: Vec<Part>,
+    s: &Scenario,
+    mut rows: Option<&mut impl Write>,
+) -> anyhow::Result<(StudyStats, Times)> {
     let mut stats = StudyStats::new(s.n(), s.steps, s.events.len(), &s.params);
-    let (mut threads, mut wall_seconds) = (0usize, 0.0f64);
-    let (mut started, mut finished): (Option<String>, Option<String>) = (None, None);
+    let mut times = Times::default();
     for part in by_shard {
         let shown = part.path().display().to_string();
         let mut reader = PartReader::open(part.path())?;
@@ -134,42 +243,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         if let Some(w) = &mut rows {
             reader.copy_rows(w)?;
         }
-        threads += m.threads;
-        wall_seconds += m.wall_seconds;
+        times.threads += m.threads;
+        times.wall_seconds += m.wall_seconds;
         // RFC 3339 UTC times of one format sort as text.
-        if started.as_ref().is_none_or(|t| m.started < *t) {
-            started = Some(m.started);
+        if times.started.as_ref().is_none_or(|t| m.started < *t) {
+            times.started = Some(m.started);
         }
-        if finished.as_ref().is_none_or(|t| m.finished > *t) {
-            finished = Some(m.finished);
+        if times.finished.as_ref().is_none_or(|t| m.finished > *t) {
+            times.finished = Some(m.finished);
         }
     }
-    if let Some(mut w) = rows {
-        w.flush()
-            .with_context(|| format!("{}: cannot write runs.csv", out.path().display()))?;
-    }
-
-    write_tables(&mut out, &s, &stats)?;
-    let manifest = Manifest {
-        entente_version: version.into(),
-        scenario: s.name.clone(),
-        scenario_file,
-        scenario_path,
-        scenario_sha256: output::scenario_sha256(&s),
-        seed,
-        runs,
-        theory: s.theory.name().into(),
-        params: Manifest::params_of(&s),
-        set,
-        files: result_files(per_run),
-        shards: Some(shards),
-        threads,
-        started: started.unwrap_or_default(),
-        finished: finished.unwrap_or_default(),
-        wall_seconds: (wall_seconds * 1000.0).round() / 1000.0,
-    };
-    commit_study(out, &manifest, &s, &stats, clock, args.quiet)?;
-    Ok(ExitCode::SUCCESS)
+    Ok((stats, times))
 }
 
 /// A partial result's file and manifest.
@@ -184,8 +268,19 @@ impl Part {
     }
 }
 
-/// The part files named by the arguments: files as given, folders replaced by the
-/// `*.entente` files they hold (in name order).
+/// Whether `p` is a file a folder of parts is searched for: `*.entente` (a study's shards)
+/// or `sweep-part-*.csv` (a sweep's), not hidden.
+fn is_part_file(p: &Path) -> bool {
+    let Some(name) = p.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return false;
+    };
+    p.is_file()
+        && !name.starts_with('.')
+        && (p.extension().is_some_and(|x| x == PART_EXTENSION) || super::sweep::is_part_name(&name))
+}
+
+/// The part files named by the arguments: files as given, folders replaced by the part files
+/// they hold (in name order).
 fn expand(args: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut paths = Vec::new();
     for a in args {
@@ -193,17 +288,12 @@ fn expand(args: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
             let mut found: Vec<PathBuf> = std::fs::read_dir(a)
                 .with_context(|| format!("{}: cannot read this folder", a.display()))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.is_file()
-                        && p.extension().is_some_and(|x| x == PART_EXTENSION)
-                        && !p
-                            .file_name()
-                            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-                })
+                .filter(|p| is_part_file(p))
                 .collect();
             if found.is_empty() {
                 bail!(
-                    "{}: no partial results (part-K-of-N.{PART_EXTENSION}) in this folder",
+                    "{}: no partial results (part-K-of-N.{PART_EXTENSION}, or \
+                     sweep-part-K-of-N.csv of a sweep) in this folder",
                     a.display()
                 );
             }

@@ -10,6 +10,7 @@ mod run;
 mod score;
 mod show;
 mod slurm;
+mod study;
 mod sweep;
 mod table;
 mod validate;
@@ -101,4 +102,160 @@ fn error_text(e: &anyhow::Error) -> String {
         }
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{Arg, CommandFactory, Parser};
+
+    use super::study::{RunArgs, StudyArgs, TheoryArg};
+    use super::{Cli, Command};
+
+    /// The commands that flatten each shared group of flags.
+    const STUDY: [&str; 4] = ["run", "compare", "explain", "slurm"];
+    const THEORY: [&str; 3] = ["run", "explain", "slurm"];
+    const RUN: [&str; 2] = ["run", "compare"];
+
+    /// What makes a flag the same flag: its id, name, value name, value count and parser.
+    fn shape(a: &Arg) -> String {
+        format!(
+            "{} {:?} {:?} {:?} {:?} {:?} {:?}",
+            a.get_id(),
+            a.get_long(),
+            a.get_short(),
+            a.get_value_names(),
+            a.get_num_args(),
+            a.get_action(),
+            a.get_value_parser().type_id(),
+        )
+    }
+
+    /// Every flag of `group` appears in each of `commands` with the same shape; its help too,
+    /// except where a command words it for itself (`compare`'s `--runs`, `--set`, `--out`).
+    fn shared(group: clap::Command, commands: &[&str]) {
+        let cli = Cli::command();
+        for flag in group.get_arguments() {
+            for name in commands {
+                let cmd = cli.find_subcommand(name).expect("a subcommand");
+                let found = cmd
+                    .get_arguments()
+                    .find(|a| a.get_id() == flag.get_id())
+                    .unwrap_or_else(|| panic!("`entente {name}` lacks {}", flag.get_id()));
+                assert_eq!(shape(found), shape(flag), "`entente {name}`");
+                let reworded =
+                    *name == "compare" && ["runs", "set", "out"].contains(&flag.get_id().as_str());
+                if !reworded {
+                    assert_eq!(
+                        found.get_help().map(ToString::to_string),
+                        flag.get_help().map(ToString::to_string),
+                        "`entente {name} --{}`'s help",
+                        flag.get_id()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn study_commands_share_one_shape_of_flags() {
+        use clap::Args as _;
+        shared(StudyArgs::augment_args(clap::Command::new("x")), &STUDY);
+        shared(TheoryArg::augment_args(clap::Command::new("x")), &THEORY);
+        shared(RunArgs::augment_args(clap::Command::new("x")), &RUN);
+        // `compare` takes a list of theories, not one.
+        let cli = Cli::command();
+        let compare = cli.find_subcommand("compare").unwrap();
+        assert!(compare.get_arguments().all(|a| a.get_id() != "theory"));
+    }
+
+    /// `entente ARGS`, parsed.
+    fn parse(args: &[&str]) -> Command {
+        let mut all = vec!["entente"];
+        all.extend(args);
+        Cli::try_parse_from(all)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+            .command
+    }
+
+    #[test]
+    fn each_study_command_reads_the_shared_flags_alike() {
+        let common = [
+            "s.toml", "--seed", "7", "--set", "eta=0.3", "--set", "d0=900",
+        ];
+        let expected = StudyArgs {
+            scenario: Some("s.toml".into()),
+            seed: Some(7),
+            set: vec!["eta=0.3".into(), "d0=900".into()],
+        };
+        let with = |cmd: &str, extra: &[&str]| {
+            let mut a = vec![cmd];
+            a.extend(common);
+            a.extend(extra);
+            parse(&a)
+        };
+        let theory = TheoryArg {
+            theory: Some("waltz".into()),
+        };
+        let runs = RunArgs {
+            runs: Some(100),
+            threads: Some(2),
+            out: Some("o".into()),
+        };
+        let run_flags = ["--runs", "100", "--threads", "2", "--out", "o"];
+        match with("run", &[&["--theory", "waltz"][..], &run_flags].concat()) {
+            Command::Run(a) => {
+                assert_eq!(
+                    (a.study, a.theory, a.run),
+                    (expected.clone(), theory.clone(), runs.clone())
+                )
+            }
+            _ => panic!("run"),
+        }
+        match with("compare", &run_flags) {
+            Command::Compare(a) => assert_eq!((a.study, a.run), (expected.clone(), runs)),
+            _ => panic!("compare"),
+        }
+        match with("explain", &["--theory", "waltz"]) {
+            Command::Explain(a) => {
+                assert_eq!((a.study, a.theory), (expected.clone(), theory.clone()))
+            }
+            _ => panic!("explain"),
+        }
+        match with(
+            "slurm",
+            &["--theory", "waltz", "--tasks", "2", "--runs", "10"],
+        ) {
+            Command::Slurm(a) => assert_eq!((a.study, a.theory), (expected, theory)),
+            _ => panic!("slurm"),
+        }
+        // Without them: the scenario's (None), in every command.
+        match parse(&["explain"]) {
+            Command::Explain(a) => assert_eq!(a.study, StudyArgs::default()),
+            _ => panic!("explain"),
+        }
+    }
+
+    #[test]
+    fn shared_flags_are_refused_alike() {
+        for cmd in ["run", "compare"] {
+            let e = Cli::try_parse_from(["entente", cmd, "--threads", "0"])
+                .err()
+                .expect("--threads 0 is refused");
+            assert!(e.to_string().contains("0 is not in 1..=4096"), "{cmd}: {e}");
+        }
+        for cmd in STUDY {
+            let e = Cli::try_parse_from(["entente", cmd, "--seed", "x"])
+                .err()
+                .expect("--seed x is refused");
+            assert!(
+                e.to_string().contains("invalid value 'x' for '--seed <S>'"),
+                "{cmd}: {e}"
+            );
+        }
+    }
 }

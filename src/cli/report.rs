@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use entente::output::OutputDir;
+use entente::output::{Head, Kind, ManifestError, OutputDir};
 use entente::scenario::Scenario;
 use entente::teach::backtest::{self, Backtest};
 use entente::teach::report::{self, ReportOptions, Results};
@@ -71,32 +71,45 @@ pub struct Args {
     sweep: Option<PathBuf>,
 }
 
+/// The kinds of folder `entente report` draws.
+const REPORTED: [Kind; 4] = [Kind::Run, Kind::Sweep, Kind::Backtest, Kind::Score];
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let is_sweep = sweep::is_sweep(&args.dir);
-    if args.sweep.is_some() && (is_sweep || backtest::folder_kind(&args.dir).is_some()) {
+    // The manifest's kind chooses the page. A folder whose manifest.json is missing or not a
+    // JSON object is taken for a study's, whose reader says what is wrong.
+    let kind = Head::of_folder(&args.dir, &REPORTED)?.map_or(Kind::Run, |h| h.kind);
+    if args.sweep.is_some() && kind != Kind::Run {
         anyhow::bail!(
             "--sweep: applies to the results of `entente run`; {} is not such a folder",
             args.dir.display()
         );
     }
-    if is_sweep {
-        let page = sweep::html(
-            &Sweep::read(&args.dir)?,
-            &SweepOptions { pairs: args.pairs },
-        )?;
-        return emit(&args.dir, args.out, &page);
-    }
-    if let Some(kind) = backtest::folder_kind(&args.dir) {
-        if !args.pairs.is_empty() {
-            anyhow::bail!(
-                "--pairs: applies to the results of `entente run`; {} was written by `entente {}`",
-                args.dir.display(),
-                kind.name()
-            );
+    match kind {
+        Kind::Sweep => {
+            let page = sweep::html(
+                &Sweep::read(&args.dir)?,
+                &SweepOptions { pairs: args.pairs },
+            )?;
+            emit(&args.dir, args.out, &page)
         }
-        let html = backtest::html(&Backtest::read(&args.dir)?)?;
-        return emit(&args.dir, args.out, &html);
+        Kind::Backtest | Kind::Score => {
+            if !args.pairs.is_empty() {
+                anyhow::bail!(
+                    "--pairs: applies to the results of `entente run`; {} was written by `entente {}`",
+                    args.dir.display(),
+                    kind.name()
+                );
+            }
+            let html = backtest::html(&Backtest::read(&args.dir)?)?;
+            emit(&args.dir, args.out, &html)
+        }
+        _ => study_page(args),
     }
+}
+
+/// The report of a study's results folder (`entente run`, `entente merge`), with "What drives
+/// this result" from `--sweep`.
+fn study_page(args: Args) -> anyhow::Result<ExitCode> {
     if !args.dir.join("manifest.json").is_file() {
         anyhow::bail!(
             "{}: not a results folder (no manifest.json); write one first, e.g. `entente run --out {}`",
@@ -120,11 +133,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // Read and check the sweep before drawing anything.
     let drivers = match &args.sweep {
         Some(dir) => {
-            if !sweep::is_sweep(dir) {
-                anyhow::bail!(
+            match Head::of_folder(dir, &Kind::ALL) {
+                Ok(Some(h)) if h.kind == Kind::Sweep => {}
+                Err(e @ ManifestError::NewerFormat { .. }) => return Err(e.into()),
+                _ => anyhow::bail!(
                     "--sweep {}: not a folder written by `entente sweep` (its manifest.json has no \"kind\": \"sweep\")",
                     dir.display()
-                );
+                ),
             }
             let s = Sweep::read(dir)?;
             let m = &results.manifest;

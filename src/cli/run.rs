@@ -1,16 +1,20 @@
 //! `entente run [SCENARIO]`: the Monte Carlo study, its files and its summary.
 
-use std::io::{IsTerminal, Seek};
+use std::io::Seek;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Instant, SystemTime};
 
-use anyhow::{Context, bail};
-use entente::engine::{self, OrderedSink, Shard, ShardSpec, Study, shard};
-use entente::model::world::upper;
-use entente::output::{self, Manifest, OutputDir, OutputError, PartManifest, format_year};
-use entente::scenario::{self, FLAGSHIP_NAME, FLAGSHIP_TOML, Scenario};
-use entente::stats::{StudyStats, wilson95};
+use anyhow::Context;
+use entente::engine::{self, OrderedSink, Shard, ShardSpec, Study};
+use entente::output::{self, Kind, Manifest, OutputDir, PartManifest};
+use entente::scenario::Scenario;
+use entente::study;
+
+use super::study::{
+    RUNS_CSV, RunArgs, StudyArgs, TheoryArg, commit_study, find_shard, progress_bar, result_files,
+    rfc3339, seconds, write_tables,
+};
 
 /// Run a Monte Carlo study and write its results as CSV files.
 #[derive(clap::Args)]
@@ -42,27 +46,12 @@ Examples:
   entente run --runs 100000 --shard 3/20 --out parts && entente merge parts"
 )]
 pub struct Args {
-    /// Scenario file (default: the built-in flagship).
-    #[arg(value_name = "SCENARIO")]
-    scenario: Option<PathBuf>,
-    /// Number of Monte Carlo runs (default: the scenario's `runs`).
-    #[arg(long, value_name = "N")]
-    runs: Option<u64>,
-    /// Master seed (default: the scenario's `seed`).
-    #[arg(long, value_name = "S")]
-    seed: Option<u64>,
-    /// Theory preset: walt, waltz, bandwagon or liberal (default: the scenario's).
-    #[arg(long, value_name = "NAME")]
-    theory: Option<String>,
-    /// Override a parameter or scenario value, PATH=VALUE (repeatable).
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    set: Vec<String>,
-    /// Results folder (default: results/<scenario name>/).
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
-    threads: Option<u32>,
+    #[command(flatten)]
+    pub study: StudyArgs,
+    #[command(flatten)]
+    pub theory: TheoryArg,
+    #[command(flatten)]
+    pub run: RunArgs,
     /// Also write runs.csv with one row per run.
     #[arg(long)]
     per_run: bool,
@@ -80,56 +69,17 @@ pub struct Args {
     report: bool,
 }
 
-/// Load the scenario and apply `--theory` and `--set`, in that order.
-pub fn resolve(
-    file: Option<&std::path::Path>,
-    theory: Option<&str>,
-    set: &[String],
-) -> anyhow::Result<Scenario> {
-    let (text, name) = scenario_text(file)?;
-    resolve_text(&text, &name, theory, set)
-}
-
-/// The text of the scenario file, or of the built-in flagship, with its name for messages.
-pub fn scenario_text(file: Option<&Path>) -> anyhow::Result<(String, String)> {
-    Ok(match file {
-        Some(p) => scenario::read(p)?,
-        None => (FLAGSHIP_TOML.to_string(), FLAGSHIP_NAME.to_string()),
-    })
-}
-
-/// Parse scenario text (named `name` in messages) and apply `--theory` and `--set`.
-pub fn resolve_text(
-    text: &str,
-    name: &str,
-    theory: Option<&str>,
-    set: &[String],
-) -> anyhow::Result<Scenario> {
-    let mut s = scenario::parse(text, name)?;
-    s.apply_choices(theory, set).map_err(anyhow::Error::msg)?;
-    Ok(s)
-}
-
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let (text, name) = scenario_text(args.scenario.as_deref())?;
-    let s = resolve_text(&text, &name, args.theory.as_deref(), &args.set)?;
-    let runs = args.runs.unwrap_or(s.runs);
-    if runs == 0 {
-        bail!("--runs 0: expected at least one run");
-    }
-    let seed = args.seed.unwrap_or(s.seed);
-    let threads = match args.threads {
-        Some(t) => t as usize,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
+    let (text, name) = args.study.text()?;
+    let s = study::resolve_text(&text, &name, args.theory.theory.as_deref(), &args.study.set)?;
+    let runs = args.run.runs(&s)?;
+    let seed = args.study.seed(&s);
+    let threads = args.run.threads();
     if let Some(spec) = args.shard {
         let shard = find_shard(spec, runs)?;
         return run_shard(&args, &s, text, shard, runs, seed, threads);
     }
-    let out_path = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("results").join(&s.name));
+    let out_path = args.run.out_or(|| PathBuf::from("results").join(&s.name));
     // Check the destination before any work.
     let mut out = OutputDir::prepare(&out_path)?;
 
@@ -169,16 +119,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     write_tables(&mut out, &s, &stats)?;
     let manifest = Manifest {
-        entente_version: env!("CARGO_PKG_VERSION").into(),
-        scenario: s.name.clone(),
-        scenario_file: scenario_file_shown(args.scenario.as_deref()),
-        scenario_path: scenario_path_absolute(args.scenario.as_deref()),
-        scenario_sha256: output::scenario_sha256(&s),
-        seed,
-        runs,
-        theory: s.theory.name().into(),
-        params: Manifest::params_of(&s),
-        set: args.set.clone(),
+        kind: Kind::Run,
+        format: Kind::Run.format(),
+        study: args.study.identity(&s, seed, runs),
         files: result_files(args.per_run),
         shards: None,
         threads,
@@ -197,120 +140,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The name of `runs.csv`.
-pub const RUNS_CSV: &str = "runs.csv";
-
-/// A progress bar on stderr over `len` runs, unless quiet or stderr is not a terminal.
-pub fn progress_bar(quiet: bool, len: u64) -> Option<indicatif::ProgressBar> {
-    (!quiet && std::io::stderr().is_terminal()).then(|| {
-        let b = indicatif::ProgressBar::new(len);
-        b.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} {pos}/{len} runs [{bar:40}] {percent}% eta {eta}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        b
-    })
-}
-
-/// A time as RFC 3339 UTC, to the second.
-pub fn rfc3339(t: SystemTime) -> String {
-    humantime::format_rfc3339_seconds(t).to_string()
-}
-
-/// Seconds since `clock`, to the millisecond.
-pub fn seconds(clock: Instant) -> f64 {
-    (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0
-}
-
-/// How the scenario appears in manifests: the path as given, or the built-in flagship.
-pub fn scenario_file_shown(file: Option<&Path>) -> String {
-    file.map_or(FLAGSHIP_NAME.to_string(), |p| p.display().to_string())
-}
-
-/// The scenario file's absolute path, for manifests (none for the built-in flagship, or when
-/// the path cannot be resolved: the manifest then has the path as given only).
-pub fn scenario_path_absolute(file: Option<&Path>) -> Option<String> {
-    file.and_then(|p| std::fs::canonicalize(p).ok())
-        .map(|p| p.display().to_string())
-}
-
-/// The files of a results folder, as listed in its manifest.
-pub fn result_files(per_run: bool) -> Vec<String> {
-    let mut files: Vec<String> = ["summary.csv", "timeseries.csv", "states.csv", "camps.csv"]
-        .map(String::from)
-        .to_vec();
-    if per_run {
-        files.push(RUNS_CSV.into());
-    }
-    files.push("manifest.json".into());
-    files
-}
-
-/// Write the four summary tables of a study.
-pub fn write_tables(
-    out: &mut OutputDir,
-    s: &Scenario,
-    stats: &StudyStats,
-) -> Result<(), OutputError> {
-    out.write("summary.csv", |w| output::summary_csv(s, stats, w))?;
-    out.write("timeseries.csv", |w| output::timeseries_csv(s, stats, w))?;
-    out.write("states.csv", |w| output::states_csv(s, stats, w))?;
-    out.write("camps.csv", |w| output::camps_csv(s, stats, w))
-}
-
-/// Write `manifest.json`.
-/// Write `manifest.json`, rename every file into place, and print the summary unless
-/// `quiet`. Returns the results folder as shown to the user.
-pub fn commit_study(
-    mut out: OutputDir,
-    manifest: &Manifest,
-    s: &Scenario,
-    stats: &StudyStats,
-    clock: Instant,
-    quiet: bool,
-) -> anyhow::Result<String> {
-    write_manifest(&mut out, manifest)?;
-    let dir = out.path().display().to_string();
-    out.commit()?;
-    if !quiet {
-        let seconds = clock.elapsed().as_secs_f64();
-        print!("{}", summary_text(s, stats, manifest.seed, seconds, &dir));
-    }
-    Ok(dir)
-}
-
-pub fn write_manifest(out: &mut OutputDir, manifest: &Manifest) -> Result<(), OutputError> {
-    out.write("manifest.json", |w| {
-        serde_json::to_writer_pretty(&mut *w, manifest)?;
-        w.write_all(b"\n")
-    })
-}
-
-/// The shard `--shard` asks for; `auto` says on stderr what it found.
-pub fn find_shard(spec: ShardSpec, runs: u64) -> anyhow::Result<Shard> {
-    let shard = match spec {
-        ShardSpec::Fixed(shard) => shard,
-        ShardSpec::Auto { count } => {
-            let found = shard::detect(|name| std::env::var(name).ok(), count)?;
-            let r = found.shard.runs(runs);
-            eprintln!(
-                "entente: --shard auto: found {}, {}: shard {} of {}, runs {}..{} of {runs}",
-                found.launcher,
-                found.variables,
-                found.shard.index,
-                found.shard.count,
-                r.start,
-                r.end
-            );
-            found.shard
-        }
-    };
-    Ok(shard)
-}
-
 /// `--shard`: run one shard and write its partial result.
 fn run_shard(
     args: &Args,
@@ -323,9 +152,8 @@ fn run_shard(
 ) -> anyhow::Result<ExitCode> {
     let range = shard.runs(runs);
     let out_path = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("results").join(&s.name).join("parts"));
+        .run
+        .out_or(|| PathBuf::from("results").join(&s.name).join("parts"));
     let mut out = OutputDir::prepare(&out_path)?;
     let name = output::part_file_name(shard);
 
@@ -372,21 +200,13 @@ fn run_shard(
 
     let manifest = PartManifest {
         format: output::PART_FORMAT.into(),
-        entente_version: env!("CARGO_PKG_VERSION").into(),
-        scenario: s.name.clone(),
-        scenario_file: scenario_file_shown(args.scenario.as_deref()),
-        scenario_path: scenario_path_absolute(args.scenario.as_deref()),
-        scenario_sha256: output::scenario_sha256(s),
-        seed,
-        runs,
+        kind: Kind::Part,
+        study: args.study.identity(s, seed, runs),
         shard: shard.index,
         shards: shard.count,
         first_run: range.start,
         end_run: range.end,
-        theory: s.theory.name().into(),
-        theory_option: args.theory.clone(),
-        params: Manifest::params_of(s),
-        set: args.set.clone(),
+        theory_option: args.theory.theory.clone(),
         per_run: args.per_run,
         runs_csv_bytes,
         threads,
@@ -418,76 +238,4 @@ fn run_shard(
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-use std::io::Write as _;
-
-/// The short summary printed after a study.
-pub fn summary_text(s: &Scenario, st: &StudyStats, seed: u64, seconds: f64, dir: &str) -> String {
-    use std::fmt::Write;
-    let n = s.n();
-    let pairs = st.pairs();
-    let end = st.steps;
-    let year = format_year(s.year(end));
-    let mut o = String::new();
-    let _ = writeln!(
-        o,
-        "{}: {} runs, seed {seed}, theory {}, {} to {year} ({seconds:.1} s)",
-        s.name,
-        st.runs,
-        s.theory,
-        format_year(s.start_year)
-    );
-    let ids = |q: usize| {
-        let (i, k) = upper(n).nth(q).unwrap_or((0, 0));
-        format!("{}-{}", s.states[i].id, s.states[k].id)
-    };
-    let mut rows: Vec<(usize, u64, u64)> = (0..pairs)
-        .map(|q| (q, st.alliance[end * pairs + q], st.rivalry[end * pairs + q]))
-        .collect();
-    let line = |o: &mut String, q: usize, k: u64| {
-        let (lo, hi) = wilson95(k, st.runs);
-        let _ = writeln!(
-            o,
-            "  {:<9} {:>6.3}  [{:.3}, {:.3}]  mean alignment {:+.2}",
-            ids(q),
-            k as f64 / st.runs as f64,
-            lo,
-            hi,
-            st.alignment_sum[end * pairs + q].mean()
-        );
-    };
-    let _ = writeln!(o, "\nMost likely alliances in {year} (P, 95% interval):");
-    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    for &(q, k, _) in rows.iter().take(8).filter(|r| r.1 > 0) {
-        line(&mut o, q, k);
-    }
-    let _ = writeln!(o, "\nMost likely rivalries in {year} (P, 95% interval):");
-    rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
-    for &(q, _, k) in rows.iter().take(5).filter(|r| r.2 > 0) {
-        line(&mut o, q, k);
-    }
-    let _ = writeln!(o, "\nMost frequent final camps:");
-    for (camps, count) in st.camps.most_frequent().into_iter().take(3) {
-        let share = 100.0 * count as f64 / st.runs as f64;
-        let _ = writeln!(o, "  {share:>5.1}%  {}", output::camps_text(s, camps));
-    }
-    let [secure, balance, bandwagon] = st.decision_totals();
-    let _ = writeln!(
-        o,
-        "\nDecisions (state-steps): {balance} balance, {bandwagon} bandwagon, {secure} secure{}",
-        if bandwagon > 0 {
-            format!(
-                " (balance : bandwagon = {:.0} : 1)",
-                balance as f64 / bandwagon as f64
-            )
-        } else {
-            String::new()
-        }
-    );
-    let _ = writeln!(
-        o,
-        "\nResults in {dir}/ (summary.csv, timeseries.csv, states.csv, camps.csv, manifest.json)"
-    );
-    o
 }

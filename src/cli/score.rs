@@ -17,7 +17,7 @@ use entente::history::score::{
 };
 use entente::model::formulas::classify;
 use entente::model::world::upper;
-use entente::output::{OutputDir, format_year};
+use entente::output::{Head, Kind, OutputDir, format_year};
 use entente::scenario::{Scenario, closest};
 use entente::teach::report::{self as report, Results};
 use serde::Deserialize;
@@ -100,6 +100,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
         }
     }
+    // A study's folder: another kind, or a newer format, is refused naming the manifest.
+    Head::of_folder(dir, &[Kind::Run])?;
     let outcomes_name = args.outcomes.display().to_string();
     let bytes = std::fs::read(&args.outcomes)
         .with_context(|| format!("{outcomes_name}: cannot read the outcomes table"))?;
@@ -123,7 +125,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     let horizons: BTreeSet<u32> = built.forecasts.iter().map(|f| f.horizon).collect();
     let manifest = serde_json::json!({
-        "kind": "score",
+        "kind": Kind::Score,
+        "format": Kind::Score.format(),
         "entente_version": env!("CARGO_PKG_VERSION"),
         "results": dir.display().to_string(),
         "outcomes": outcomes_name,
@@ -277,9 +280,74 @@ fn problems_text(file: &str, problems: &[Problem]) -> String {
 
 /// Parse and check an outcomes table against the study. Every problem is returned, located.
 fn parse_outcomes(bytes: &[u8], study: &Study) -> Result<Vec<Outcome>, Vec<Problem>> {
-    let mut problems: Vec<Problem> = Vec::new();
-    let expected_header = "expected a header line with the columns a,b,year,outcome";
     let mut lines = table_lines(bytes);
+    let (header, column) = read_header(&mut lines)?;
+    let mut problems: Vec<Problem> = Vec::new();
+    let mut rows = Vec::new();
+    let mut seen: HashMap<(usize, usize), u64> = HashMap::new();
+    for (line, record) in lines {
+        let record = match record {
+            Ok(r) => r,
+            Err(msg) => {
+                problems.push((line, "row".into(), msg));
+                continue;
+            }
+        };
+        if record.len() != header.len() {
+            problems.push((
+                line,
+                "row".into(),
+                format!(
+                    "{} fields, expected {} as in the header ({})",
+                    record.len(),
+                    header.len(),
+                    header.join(",")
+                ),
+            ));
+            continue;
+        }
+        let fields = column.map(|c| record[c].as_str());
+        let Some(row) = parse_row(line, fields, study, &mut problems) else {
+            continue;
+        };
+        if let Some(first) = seen.insert((row.q, row.step), line) {
+            let (x, y) = study.pair_name(row.q);
+            problems.push((
+                line,
+                "a,b,year".into(),
+                format!(
+                    "{x}-{y} in {} is already coded on line {first}; give each pair and year once",
+                    study.step_years[row.step]
+                ),
+            ));
+            continue;
+        }
+        rows.push(row);
+    }
+    if problems.is_empty() && !rows.iter().any(|r| r.horizon > 0) {
+        problems.push((
+            0,
+            "year".into(),
+            format!(
+                "no row after the study's start year {}: nothing to score; code pairs in whole years {}..={}",
+                study.start,
+                study.start + 1,
+                study.end_year()
+            ),
+        ));
+    }
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The header's fields and where each of [`COLUMNS`] is among them.
+fn read_header(
+    lines: &mut impl Iterator<Item = (u64, Result<Vec<String>, String>)>,
+) -> Result<(Vec<String>, [usize; 4]), Vec<Problem>> {
+    let expected_header = "expected a header line with the columns a,b,year,outcome";
     let Some((header_line, header)) = lines.next() else {
         return Err(vec![(
             0,
@@ -290,6 +358,7 @@ fn parse_outcomes(bytes: &[u8], study: &Study) -> Result<Vec<Outcome>, Vec<Probl
         )]);
     };
     let header = header.map_err(|msg| vec![(header_line, "header".to_string(), msg)])?;
+    let mut problems: Vec<Problem> = Vec::new();
     let mut column = [usize::MAX; 4];
     for (c, name) in COLUMNS.iter().enumerate() {
         let at: Vec<usize> = header
@@ -315,125 +384,90 @@ fn parse_outcomes(bytes: &[u8], study: &Study) -> Result<Vec<Outcome>, Vec<Probl
             )),
         }
     }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let mut rows = Vec::new();
-    let mut seen: HashMap<(usize, usize), u64> = HashMap::new();
-    for (line, record) in lines {
-        let record = match record {
-            Ok(r) => r,
-            Err(msg) => {
-                problems.push((line, "row".into(), msg));
-                continue;
-            }
-        };
-        if record.len() != header.len() {
-            problems.push((
-                line,
-                "row".into(),
-                format!(
-                    "{} fields, expected {} as in the header ({})",
-                    record.len(),
-                    header.len(),
-                    header.join(",")
-                ),
-            ));
-            continue;
-        }
-        let field = |c: usize| record[column[c]].as_str();
-        let state = |name: &str, value: &str, problems: &mut Vec<Problem>| {
-            let found = study.ids.iter().position(|id| id == value);
-            if found.is_none() {
-                let hint = closest(value, study.ids.iter().map(String::as_str))
-                    .map_or(String::new(), |c| format!(" (did you mean `{c}`?)"));
-                let what = if value.is_empty() {
-                    "empty".to_string()
-                } else {
-                    format!("unknown state `{value}`{hint}")
-                };
-                problems.push((
-                    line,
-                    name.into(),
-                    format!(
-                        "{what}; expected a state id of the study: {}",
-                        study.id_list()
-                    ),
-                ));
-            }
-            found
-        };
-        let a = state("a", field(0), &mut problems);
-        let b = state("b", field(1), &mut problems);
-        let mut q = None;
-        if let (Some(i), Some(k)) = (a, b) {
-            if i == k {
-                problems.push((
-                    line,
-                    "b".into(),
-                    format!(
-                        "same state as a (`{}`); a pair needs two different states",
-                        study.ids[i]
-                    ),
-                ));
-            } else {
-                q = Some(study.pair[&(i.min(k), i.max(k))]);
-            }
-        }
-        let step = parse_year(field(2), study).map_err(|msg| {
-            problems.push((line, "year".into(), msg));
-        });
-        let class = Class::parse(field(3));
-        if class.is_none() {
-            let v = field(3);
-            let hint = closest(v, Class::ALL.map(Class::name))
-                .map_or(String::new(), |c| format!(" (did you mean `{c}`?)"));
-            problems.push((
-                line,
-                "outcome".into(),
-                format!("found `{v}`{hint}; expected ally, neutral or rival (lower case)"),
-            ));
-        }
-        let (Some(q), Ok((step, horizon)), Some(class)) = (q, step, class) else {
-            continue;
-        };
-        if let Some(first) = seen.insert((q, step), line) {
-            let (x, y) = study.pair_name(q);
-            problems.push((
-                line,
-                "a,b,year".into(),
-                format!(
-                    "{x}-{y} in {} is already coded on line {first}; give each pair and year once",
-                    study.step_years[step]
-                ),
-            ));
-            continue;
-        }
-        rows.push(Outcome {
-            line,
-            q,
-            step,
-            horizon,
-            class,
-        });
-    }
-    if problems.is_empty() && !rows.iter().any(|r| r.horizon > 0) {
-        problems.push((
-            0,
-            "year".into(),
-            format!(
-                "no row after the study's start year {}: nothing to score; code pairs in whole years {}..={}",
-                study.start,
-                study.start + 1,
-                study.end_year()
-            ),
-        ));
-    }
     if problems.is_empty() {
-        Ok(rows)
+        Ok((header, column))
     } else {
         Err(problems)
     }
+}
+
+/// One row's fields `[a, b, year, outcome]` checked against the study: the outcome, or
+/// `None` with every problem of the row added to `problems`.
+fn parse_row(
+    line: u64,
+    [a, b, year, outcome]: [&str; 4],
+    study: &Study,
+    problems: &mut Vec<Problem>,
+) -> Option<Outcome> {
+    let a = state_of(line, "a", a, study, problems);
+    let b = state_of(line, "b", b, study, problems);
+    let mut q = None;
+    if let (Some(i), Some(k)) = (a, b) {
+        if i == k {
+            problems.push((
+                line,
+                "b".into(),
+                format!(
+                    "same state as a (`{}`); a pair needs two different states",
+                    study.ids[i]
+                ),
+            ));
+        } else {
+            q = Some(study.pair[&(i.min(k), i.max(k))]);
+        }
+    }
+    let step = parse_year(year, study).map_err(|msg| {
+        problems.push((line, "year".into(), msg));
+    });
+    let class = Class::parse(outcome);
+    if class.is_none() {
+        let hint = closest(outcome, Class::ALL.map(Class::name))
+            .map_or(String::new(), |c| format!(" (did you mean `{c}`?)"));
+        problems.push((
+            line,
+            "outcome".into(),
+            format!("found `{outcome}`{hint}; expected ally, neutral or rival (lower case)"),
+        ));
+    }
+    let (Some(q), Ok((step, horizon)), Some(class)) = (q, step, class) else {
+        return None;
+    };
+    Some(Outcome {
+        line,
+        q,
+        step,
+        horizon,
+        class,
+    })
+}
+
+/// The index of the state `value` of the field `name`, or `None` with a problem added.
+fn state_of(
+    line: u64,
+    name: &str,
+    value: &str,
+    study: &Study,
+    problems: &mut Vec<Problem>,
+) -> Option<usize> {
+    let found = study.ids.iter().position(|id| id == value);
+    if found.is_none() {
+        let hint = closest(value, study.ids.iter().map(String::as_str))
+            .map_or(String::new(), |c| format!(" (did you mean `{c}`?)"));
+        let what = if value.is_empty() {
+            "empty".to_string()
+        } else {
+            format!("unknown state `{value}`{hint}")
+        };
+        problems.push((
+            line,
+            name.into(),
+            format!(
+                "{what}; expected a state id of the study: {}",
+                study.id_list()
+            ),
+        ));
+    }
+    found
 }
 
 /// The step and whole-year horizon of a year field, or why it is not a scorable year.

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use entente::model::{World, interdependence, proximity};
 use entente::scenario::{self, PowerSpec, Scenario, Trigger};
+use entente::teach::effect_text;
 
 use super::table::Table;
 
@@ -31,11 +32,21 @@ fn f(x: impl Into<f64>, digits: usize) -> String {
     format!("{x:.digits$}")
 }
 
-/// The whole report as text.
+/// The whole report as text: the scenario's header, its states, pairs, threats at the start,
+/// intents and events.
 pub fn render(s: &Scenario) -> String {
     let mut out = String::new();
-    let n = s.n();
-    let p = &s.params;
+    header(&mut out, s);
+    states_table(&mut out, s);
+    pairs_table(&mut out, s);
+    out.push_str(&threats(s));
+    intents_table(&mut out, s);
+    events_list(&mut out, s);
+    out
+}
+
+/// Title, description, time frame, theory, seed and runs, overrides and how power is given.
+fn header(out: &mut String, s: &Scenario) {
     let title = if s.title.is_empty() {
         &s.name
     } else {
@@ -84,8 +95,11 @@ pub fn render(s: &Scenario) -> String {
             );
         }
     }
+}
 
-    let _ = writeln!(out, "\nStates ({n})");
+/// One row per state.
+fn states_table(out: &mut String, s: &Scenario) {
+    let _ = writeln!(out, "\nStates ({})", s.n());
     let mut t = Table::new(&[
         "<id",
         "<name",
@@ -118,7 +132,13 @@ pub fn render(s: &Scenario) -> String {
         ]);
     }
     out.push_str(&t.render());
+}
 
+/// One row per pair: distance, border, proximity, trade, interdependence, mistrust, affinity
+/// and alignment.
+fn pairs_table(out: &mut String, s: &Scenario) {
+    let n = s.n();
+    let p = &s.params;
     let _ = writeln!(
         out,
         "\nPairs ({}; distance* = from capital coordinates; proximity with d0 = {} km)",
@@ -164,8 +184,11 @@ pub fn render(s: &Scenario) -> String {
         }
     }
     out.push_str(&t.render());
-    out.push_str(&threats(s));
+}
 
+/// The intents the scenario lists, with their notes.
+fn intents_table(out: &mut String, s: &Scenario) {
+    let n = s.n();
     let _ = writeln!(
         out,
         "\nIntents (how aggressive FROM looks to TO; unlisted pairs use FROM's aggression)"
@@ -184,7 +207,10 @@ pub fn render(s: &Scenario) -> String {
         }
         out.push_str(&t.render());
     }
+}
 
+/// The events: when each fires and its effects.
+fn events_list(out: &mut String, s: &Scenario) {
     let _ = writeln!(out, "\nEvents ({})", s.events.len());
     if s.events.is_empty() {
         let _ = writeln!(out, "(none)");
@@ -199,26 +225,8 @@ pub fn render(s: &Scenario) -> String {
         };
         let _ = writeln!(out, "- {} ({when})", e.name);
         for eff in &e.effects {
-            let _ = writeln!(
-                out,
-                "    {} {} {}",
-                eff.op,
-                describe_target(s, eff.target),
-                eff.value
-            );
+            let _ = writeln!(out, "    {}", effect_text(s, eff));
         }
-    }
-    out
-}
-
-fn describe_target(s: &Scenario, t: scenario::Target) -> String {
-    use scenario::Target::*;
-    let id = |i: usize| s.states[i].id.as_str();
-    match t {
-        State { i, field } => format!("state.{}.{}", id(i), field.name()),
-        Pair { i, j, field } => format!("pair.{}-{}.{}", id(i), id(j), field.name()),
-        Intent { from, to } => format!("intent.{}-{}", id(from), id(to)),
-        Baseline { from, to } => format!("baseline.{}-{}", id(from), id(to)),
     }
 }
 

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use entente::output::{OutputDir, PART_EXTENSION};
 
-use super::run::resolve;
+use super::study::{StudyArgs, TheoryArg, runs_at_least_one};
 
 /// The job array script.
 pub const SHARDS_SCRIPT: &str = "shards.sbatch";
@@ -42,9 +42,10 @@ Examples:
   entente slurm scenarios/latest.toml --runs 20000 --tasks 20 --partition short"
 )]
 pub struct Args {
-    /// Scenario file (default: the built-in flagship).
-    #[arg(value_name = "SCENARIO")]
-    scenario: Option<PathBuf>,
+    #[command(flatten)]
+    pub study: StudyArgs,
+    #[command(flatten)]
+    pub theory: TheoryArg,
     /// Number of Monte Carlo runs of the whole study (a sweep: runs per point, optional).
     #[arg(long, value_name = "R")]
     runs: Option<u64>,
@@ -66,15 +67,6 @@ pub struct Args {
     /// (default: results/<scenario name>-slurm/).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Master seed (default: the scenario's `seed`).
-    #[arg(long, value_name = "S")]
-    seed: Option<u64>,
-    /// Theory preset: walt, waltz, bandwagon or liberal (default: the scenario's).
-    #[arg(long, value_name = "NAME")]
-    theory: Option<String>,
-    /// Override a parameter or scenario value, PATH=VALUE (repeatable).
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    set: Vec<String>,
     /// Also write runs.csv with one row per run.
     #[arg(long)]
     per_run: bool,
@@ -84,70 +76,30 @@ pub struct Args {
     sweep: Vec<String>,
 }
 
+/// What the job runs, checked as a task would check it: a name, runs (per point for a
+/// sweep), seed and the work.
+struct Planned {
+    name: String,
+    runs: u64,
+    seed: u64,
+    work: Work,
+}
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let tasks = args.tasks;
     if tasks == 0 {
         bail!("--tasks 0: expected at least one task");
     }
     // Check everything a task would check, now rather than on the cluster.
-    let (name, runs, seed, work) = if args.sweep.is_empty() {
-        let s = resolve(args.scenario.as_deref(), args.theory.as_deref(), &args.set)?;
-        let Some(runs) = args.runs else {
-            bail!("--runs: expected the number of runs of the study (e.g. --runs 100000)");
-        };
-        if runs == 0 {
-            bail!("--runs 0: expected at least one run");
-        }
-        if tasks > runs {
-            bail!(
-                "--tasks {tasks} is more than --runs {runs}: some tasks would have no run; use at \
-                 most {runs} tasks (and preferably many runs per task)"
-            );
-        }
-        let scenario = match &args.scenario {
-            Some(p) => Some(
-                std::path::absolute(p)
-                    .with_context(|| format!("{}: cannot make this path absolute", p.display()))?,
-            ),
-            None => None,
-        };
-        (
-            s.name.clone(),
-            runs,
-            args.seed.unwrap_or(s.seed),
-            Work::Run { scenario },
-        )
+    let Planned {
+        name,
+        runs,
+        seed,
+        work,
+    } = if args.sweep.is_empty() {
+        plan_study(&args)?
     } else {
-        if args.scenario.is_some()
-            || args.runs.is_some()
-            || args.seed.is_some()
-            || args.theory.is_some()
-            || !args.set.is_empty()
-            || args.per_run
-        {
-            bail!(
-                "with a sweep (arguments after --), give the scenario, --runs, --seed, --theory and --set after -- as `entente sweep` takes them"
-            );
-        }
-        let summary = super::sweep::check_for_slurm(&args.sweep)?;
-        if tasks > summary.points as u64 {
-            bail!(
-                "--tasks {tasks} is more than the sweep's {} points: some tasks would have no point; use at most {} tasks",
-                summary.points,
-                summary.points
-            );
-        }
-        let cwd = std::env::current_dir().context("cannot read the current folder")?;
-        (
-            format!("{}-sweep", summary.scenario),
-            summary.runs,
-            summary.seed,
-            Work::Sweep {
-                args: args.sweep.clone(),
-                cwd,
-                points: summary.points,
-            },
-        )
+        plan_sweep(&args)?
     };
     if tasks > DEFAULT_MAX_ARRAY_SIZE {
         eprintln!(
@@ -156,6 +108,100 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
              config | grep -i MaxArraySize`, or use fewer tasks with more runs each"
         );
     }
+    check_limits(&args)?;
+    let exe = std::env::current_exe().context("cannot find the path of this entente")?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results").join(format!("{name}-slurm")));
+    let dir = std::path::absolute(&out)
+        .with_context(|| format!("{}: cannot make this path absolute", out.display()))?;
+    let (folder, old_parts) = prepare_folder(&dir)?;
+
+    let job = Job {
+        name: job_name(&name),
+        exe: &exe,
+        work: &work,
+        dir: &dir,
+        runs,
+        tasks,
+        seed,
+        cpus: args.cpus_per_task,
+        partition: args.partition.as_deref(),
+        time: args.time.as_deref(),
+        theory: args.theory.theory.as_deref(),
+        set: &args.study.set,
+        per_run: args.per_run,
+    };
+    write_scripts(folder, &job)?;
+    print_next_steps(&job, &name, old_parts);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A study's job: the scenario and choices checked, `--runs` given and enough for the tasks.
+fn plan_study(args: &Args) -> anyhow::Result<Planned> {
+    let s = args.study.resolve(args.theory.theory.as_deref())?;
+    let Some(runs) = args.runs else {
+        bail!("--runs: expected the number of runs of the study (e.g. --runs 100000)");
+    };
+    let runs = runs_at_least_one(runs)?;
+    let tasks = args.tasks;
+    if tasks > runs {
+        bail!(
+            "--tasks {tasks} is more than --runs {runs}: some tasks would have no run; use at \
+             most {runs} tasks (and preferably many runs per task)"
+        );
+    }
+    let scenario = match &args.study.scenario {
+        Some(p) => Some(
+            std::path::absolute(p)
+                .with_context(|| format!("{}: cannot make this path absolute", p.display()))?,
+        ),
+        None => None,
+    };
+    Ok(Planned {
+        name: s.name.clone(),
+        runs,
+        seed: args.study.seed(&s),
+        work: Work::Run { scenario },
+    })
+}
+
+/// A sweep's job: the sweep's arguments (after `--`) checked, enough points for the tasks.
+fn plan_sweep(args: &Args) -> anyhow::Result<Planned> {
+    if args.study != StudyArgs::default()
+        || args.runs.is_some()
+        || args.theory.theory.is_some()
+        || args.per_run
+    {
+        bail!(
+            "with a sweep (arguments after --), give the scenario, --runs, --seed, --theory and --set after -- as `entente sweep` takes them"
+        );
+    }
+    let tasks = args.tasks;
+    let summary = super::sweep::check_for_slurm(&args.sweep)?;
+    if tasks > summary.points as u64 {
+        bail!(
+            "--tasks {tasks} is more than the sweep's {} points: some tasks would have no point; use at most {} tasks",
+            summary.points,
+            summary.points
+        );
+    }
+    let cwd = std::env::current_dir().context("cannot read the current folder")?;
+    Ok(Planned {
+        name: format!("{}-sweep", summary.scenario),
+        runs: summary.runs,
+        seed: summary.seed,
+        work: Work::Sweep {
+            args: args.sweep.clone(),
+            cwd,
+            points: summary.points,
+        },
+    })
+}
+
+/// `--time` and `--partition` as Slurm takes them.
+fn check_limits(args: &Args) -> anyhow::Result<()> {
     if let Some(t) = &args.time
         && (t.is_empty()
             || !t
@@ -175,14 +221,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     {
         bail!("--partition {p:?}: expected a partition name (letters, digits, _ - . ,)");
     }
-    let exe = std::env::current_exe().context("cannot find the path of this entente")?;
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("results").join(format!("{name}-slurm")));
-    let dir = std::path::absolute(&out)
-        .with_context(|| format!("{}: cannot make this path absolute", out.display()))?;
-    let mut folder = OutputDir::prepare(&dir)?;
+    Ok(())
+}
+
+/// The job's folder, checked, with `parts/` and `logs/` created; and how many partial
+/// results `parts/` already holds.
+fn prepare_folder(dir: &Path) -> anyhow::Result<(OutputDir, usize)> {
+    let folder = OutputDir::prepare(dir)?;
     for sub in ["parts", "logs"] {
         std::fs::create_dir_all(dir.join(sub))
             .with_context(|| format!("{}: cannot create this folder", dir.join(sub).display()))?;
@@ -194,22 +239,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .count()
         })
         .unwrap_or(0);
+    Ok((folder, old_parts))
+}
 
-    let job = Job {
-        name: job_name(&name),
-        exe: &exe,
-        work: &work,
-        dir: &dir,
-        runs,
-        tasks,
-        seed,
-        cpus: args.cpus_per_task,
-        partition: args.partition.as_deref(),
-        time: args.time.as_deref(),
-        theory: args.theory.as_deref(),
-        set: &args.set,
-        per_run: args.per_run,
-    };
+/// Write the three scripts, executable.
+fn write_scripts(mut folder: OutputDir, job: &Job) -> anyhow::Result<()> {
     folder.write(SHARDS_SCRIPT, |w| {
         w.write_all(job.shards_script().as_bytes())
     })?;
@@ -220,14 +254,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for f in folder.commit()? {
         make_executable(&f)?;
     }
+    Ok(())
+}
 
+/// What was written and how to submit it.
+fn print_next_steps(job: &Job, name: &str, old_parts: usize) {
+    let (dir, runs, tasks, seed) = (job.dir, job.runs, job.tasks, job.seed);
     let q = |p: &Path| shell_quote(&p.display().to_string());
     let cpus = format!(
         "{} CPU{} per task",
-        args.cpus_per_task,
-        if args.cpus_per_task == 1 { "" } else { "s" }
+        job.cpus,
+        if job.cpus == 1 { "" } else { "s" }
     );
-    match &work {
+    match job.work {
         Work::Run { .. } => println!(
             "Wrote a Slurm job for {name}: {runs} runs in {tasks} array tasks (at most {} runs \
              each), {cpus}, seed {seed}:",
@@ -271,7 +310,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             if old_parts == 1 { "" } else { "s" }
         );
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 use std::io::Write as _;

@@ -11,13 +11,12 @@ use entente::engine::{Shard, ShardSpec};
 use entente::experiment::design::{Design, DesignPoints, Factor, Layout, Levels, Value, generate};
 use entente::experiment::file::{self, Experiment};
 use entente::experiment::sweep::{self, StudyEvaluator, design_csv, pairs_of, sensitivity_csv};
-use entente::output::{self, OutputDir};
-use entente::scenario::{self, FLAGSHIP_NAME, FLAGSHIP_TOML, Scenario};
+use entente::output::{self, Head, Kind, OutputDir};
+use entente::scenario::{self, Scenario};
+use entente::study;
 use sha2::{Digest, Sha256};
 
-use super::run::{
-    find_shard, progress_bar, rfc3339, scenario_file_shown, scenario_path_absolute, seconds,
-};
+use super::study::{find_shard, progress_bar, rfc3339, seconds, threads_or_all};
 
 /// The files of a sweep folder, in the order written.
 pub const FILES: [&str; 4] = [
@@ -203,87 +202,40 @@ struct Plan {
     identity: Identity,
 }
 
+/// The sweep's file as given: an experiment file (its scenario named inside) or a scenario.
+struct Input {
+    /// The experiment, if the file is one.
+    experiment: Option<Experiment>,
+    /// The scenario file (none: the built-in flagship).
+    scenario_file: Option<PathBuf>,
+    /// The name of the file given, for messages.
+    name: String,
+}
+
 /// Read the inputs, check every factor against the scenario, and generate the design.
 fn plan(args: &Args) -> anyhow::Result<Plan> {
-    // An experiment file, or a scenario.
-    let (text, name) = match &args.file {
-        Some(p) => scenario::read(p)?,
-        None => (FLAGSHIP_TOML.to_string(), FLAGSHIP_NAME.to_string()),
-    };
-    let mut experiment: Option<Experiment> = None;
-    let mut scenario_file = args.file.clone();
-    if args.file.is_some() && file::is_experiment(&text) {
-        let dir = args
-            .file
-            .as_deref()
-            .and_then(Path::parent)
-            .unwrap_or(Path::new(""));
-        let x = file::parse(&text, &name, dir).map_err(|d| anyhow::anyhow!("{d}"))?;
-        if !args.vary.is_empty() {
-            bail!(
-                "{name}: the factors are in the experiment file; give them there or with --vary, not both"
-            );
-        }
-        scenario_file = x.scenario.clone();
-        experiment = Some(x);
-    }
-    let (stext, sname) = match &scenario_file {
-        Some(p) => scenario::read(p)?,
-        None => (FLAGSHIP_TOML.to_string(), FLAGSHIP_NAME.to_string()),
-    };
+    let Input {
+        experiment,
+        scenario_file,
+        name,
+    } = read_input(args)?;
+    let x = experiment.as_ref();
+    let (stext, sname) = study::scenario_text(scenario_file.as_deref())?;
     let base = scenario::parse(&stext, &sname)?;
     let theory = args
         .theory
         .clone()
-        .or_else(|| experiment.as_ref().and_then(|x| x.theory.clone()));
-    let mut set = experiment.as_ref().map_or(Vec::new(), |x| x.set.clone());
+        .or_else(|| x.and_then(|x| x.theory.clone()));
+    let mut set = x.map_or(Vec::new(), |x| x.set.clone());
     set.extend(args.set.iter().cloned());
     let mut resolved = base.clone();
     resolved
         .apply_choices(theory.as_deref(), &set)
         .map_err(anyhow::Error::msg)?;
 
-    let factors: Vec<Factor> = match &experiment {
-        Some(x) => x.factors.clone(),
-        None => {
-            if args.vary.is_empty() {
-                bail!(
-                    "no factor: give at least one --vary PATH=LOW:HIGH (e.g. --vary pair.CHN-RUS.mistrust=0.2:0.8) or an experiment file"
-                );
-            }
-            args.vary
-                .iter()
-                .map(|v| Factor::parse(v))
-                .collect::<Result<_, _>>()
-                .map_err(anyhow::Error::msg)?
-        }
-    };
-    // Every factor's path and levels, checked against the scenario before any work.
-    for (k, f) in factors.iter().enumerate() {
-        if factors[..k].iter().any(|g| g.path == f.path) {
-            bail!("factor `{}` is given twice", f.path);
-        }
-        let levels: Vec<Value> = match &f.levels {
-            Levels::Range { low, high } => vec![Value::Number(*low), Value::Number(*high)],
-            Levels::List(v) => v.clone(),
-        };
-        for v in &levels {
-            if let Err(e) = sweep::apply_point(
-                &base,
-                theory.as_deref(),
-                &set,
-                std::slice::from_ref(f),
-                std::slice::from_ref(v),
-            ) {
-                let place = experiment
-                    .as_ref()
-                    .and_then(|x| x.factor_places.get(k))
-                    .map_or(String::new(), |(l, c)| format!("{name}:{l}:{c}: "));
-                bail!("{place}factor {}: {e}", factor_text(f));
-            }
-        }
-    }
-    let design_text = match (&args.design, &experiment) {
+    let factors = factors_of(args, x)?;
+    check_factors(&base, theory.as_deref(), &set, &factors, x, &name)?;
+    let design_text = match (&args.design, x) {
         (Some(d), _) => d.clone(),
         (None, Some(x)) => x.design_text.clone(),
         (None, None) => bail!(
@@ -293,14 +245,14 @@ fn plan(args: &Args) -> anyhow::Result<Plan> {
     let design = Design::parse(&design_text).map_err(anyhow::Error::msg)?;
     let runs = args
         .runs
-        .or_else(|| experiment.as_ref().and_then(|x| x.runs))
+        .or_else(|| x.and_then(|x| x.runs))
         .unwrap_or(base.runs);
     if runs == 0 {
         bail!("--runs 0: expected at least one run per point");
     }
     let seed = args
         .seed
-        .or_else(|| experiment.as_ref().and_then(|x| x.seed))
+        .or_else(|| x.and_then(|x| x.seed))
         .unwrap_or(base.seed);
     let base_values: Vec<Value> = factors
         .iter()
@@ -311,7 +263,7 @@ fn plan(args: &Args) -> anyhow::Result<Plan> {
         .collect::<anyhow::Result<_>>()?;
     let points = generate(&design, &factors, &base_values, seed).map_err(anyhow::Error::msg)?;
     let pair_spec: Vec<String> = if args.pairs.is_empty() {
-        experiment.as_ref().map_or(Vec::new(), |x| x.pairs.clone())
+        x.map_or(Vec::new(), |x| x.pairs.clone())
     } else {
         args.pairs.clone()
     };
@@ -320,8 +272,8 @@ fn plan(args: &Args) -> anyhow::Result<Plan> {
     let identity = Identity {
         entente_version: env!("CARGO_PKG_VERSION").into(),
         scenario: base.name.clone(),
-        scenario_file: scenario_file_shown(scenario_file.as_deref()),
-        scenario_path: scenario_path_absolute(scenario_file.as_deref()),
+        scenario_file: study::scenario_file_shown(scenario_file.as_deref()),
+        scenario_path: study::scenario_path_absolute(scenario_file.as_deref()),
         scenario_sha256: output::scenario_sha256(&resolved),
         theory: theory.clone(),
         set: set.clone(),
@@ -350,6 +302,90 @@ fn plan(args: &Args) -> anyhow::Result<Plan> {
         pairs,
         identity,
     })
+}
+
+/// The file given: an experiment file, or a scenario (the built-in flagship without one).
+fn read_input(args: &Args) -> anyhow::Result<Input> {
+    let (text, name) = study::scenario_text(args.file.as_deref())?;
+    if args.file.is_some() && file::is_experiment(&text) {
+        let dir = args
+            .file
+            .as_deref()
+            .and_then(Path::parent)
+            .unwrap_or(Path::new(""));
+        let x = file::parse(&text, &name, dir).map_err(|d| anyhow::anyhow!("{d}"))?;
+        if !args.vary.is_empty() {
+            bail!(
+                "{name}: the factors are in the experiment file; give them there or with --vary, not both"
+            );
+        }
+        return Ok(Input {
+            scenario_file: x.scenario.clone(),
+            experiment: Some(x),
+            name,
+        });
+    }
+    Ok(Input {
+        experiment: None,
+        scenario_file: args.file.clone(),
+        name,
+    })
+}
+
+/// The factors: the experiment file's, else `--vary`'s.
+fn factors_of(args: &Args, experiment: Option<&Experiment>) -> anyhow::Result<Vec<Factor>> {
+    Ok(match experiment {
+        Some(x) => x.factors.clone(),
+        None => {
+            if args.vary.is_empty() {
+                bail!(
+                    "no factor: give at least one --vary PATH=LOW:HIGH (e.g. --vary pair.CHN-RUS.mistrust=0.2:0.8) or an experiment file"
+                );
+            }
+            args.vary
+                .iter()
+                .map(|v| Factor::parse(v))
+                .collect::<Result<_, _>>()
+                .map_err(anyhow::Error::msg)?
+        }
+    })
+}
+
+/// Every factor's path and levels, checked against the scenario before any work: each
+/// factor once, and each of its levels (a range's bounds) applicable to `base` after the
+/// theory and `set`. `name`: the experiment file, whose factors' places messages give.
+fn check_factors(
+    base: &Scenario,
+    theory: Option<&str>,
+    set: &[String],
+    factors: &[Factor],
+    experiment: Option<&Experiment>,
+    name: &str,
+) -> anyhow::Result<()> {
+    for (k, f) in factors.iter().enumerate() {
+        if factors[..k].iter().any(|g| g.path == f.path) {
+            bail!("factor `{}` is given twice", f.path);
+        }
+        let levels: Vec<Value> = match &f.levels {
+            Levels::Range { low, high } => vec![Value::Number(*low), Value::Number(*high)],
+            Levels::List(v) => v.clone(),
+        };
+        for v in &levels {
+            if let Err(e) = sweep::apply_point(
+                base,
+                theory,
+                set,
+                std::slice::from_ref(f),
+                std::slice::from_ref(v),
+            ) {
+                let place = experiment
+                    .and_then(|x| x.factor_places.get(k))
+                    .map_or(String::new(), |(l, c)| format!("{name}:{l}:{c}: "));
+                bail!("{place}factor {}: {e}", factor_text(f));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A point's rows as read back from `sweep.csv`-style lines (no header).
@@ -617,10 +653,7 @@ fn run_points(
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let plan = plan(&args)?;
-    let threads = match args.threads {
-        Some(t) => t as usize,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
+    let threads = threads_or_all(args.threads);
     let started = SystemTime::now();
     let clock = Instant::now();
     let points = plan.design.points.len();
@@ -765,8 +798,29 @@ fn write_sweep(
         files.push(FILES[2]);
     }
     files.push(FILES[3]);
-    let mut manifest = serde_json::json!({
-        "kind": "sweep",
+    let mut manifest = manifest_of(id, &factors, method, &files);
+    if let (Some(m), Some(e)) = (manifest.as_object_mut(), extra.as_object()) {
+        for (k, v) in e {
+            m.insert(k.clone(), v.clone());
+        }
+    }
+    out.write(FILES[3], |w| {
+        serde_json::to_writer_pretty(&mut *w, &manifest)?;
+        w.write_all(b"\n")
+    })?;
+    Ok((manifest, collected))
+}
+
+/// The manifest of a sweep folder (kind `sweep`), without the times.
+fn manifest_of(
+    id: &Identity,
+    factors: &[Factor],
+    method: Option<sweep::Method>,
+    files: &[&str],
+) -> serde_json::Value {
+    serde_json::json!({
+        "kind": Kind::Sweep,
+        "format": Kind::Sweep.format(),
         "entente_version": id.entente_version,
         "scenario": id.scenario,
         "scenario_file": id.scenario_file,
@@ -790,17 +844,7 @@ fn write_sweep(
         }),
         "bootstrap_resamples": sweep::RESAMPLES,
         "files": files,
-    });
-    if let (Some(m), Some(e)) = (manifest.as_object_mut(), extra.as_object()) {
-        for (k, v) in e {
-            m.insert(k.clone(), v.clone());
-        }
-    }
-    out.write(FILES[3], |w| {
-        serde_json::to_writer_pretty(&mut *w, &manifest)?;
-        w.write_all(b"\n")
-    })?;
-    Ok((manifest, collected))
+    })
 }
 
 /// `--shard`: run shard K of the points and write `sweep-part-K-of-N.csv`.
@@ -826,6 +870,8 @@ fn run_shard(args: &Args, plan: &Plan, shard: Shard, threads: usize) -> anyhow::
     )?;
     let name = format!("sweep-part-{tag}.csv");
     let header = serde_json::json!({
+        "kind": Kind::SweepPart,
+        "format": Kind::SweepPart.format(),
         "shard": shard.index,
         "shards": shard.count,
         "first_point": range.start,
@@ -855,117 +901,53 @@ fn run_shard(args: &Args, plan: &Plan, shard: Shard, threads: usize) -> anyhow::
     Ok(ExitCode::SUCCESS)
 }
 
-/// Whether a folder holds sweep parts (`entente merge` then merges a sweep).
-pub fn has_parts(dir: &Path) -> bool {
-    std::fs::read_dir(dir).is_ok_and(|rd| {
-        rd.flatten().any(|e| {
-            let n = e.file_name().to_string_lossy().to_string();
-            n.starts_with("sweep-part-") && n.ends_with(".csv")
-        })
-    })
+/// Whether `name` is a sweep part's file name, `sweep-part-K-of-N.csv`.
+pub fn is_part_name(name: &str) -> bool {
+    name.starts_with("sweep-part-") && name.ends_with(".csv")
 }
 
-/// `entente merge PARTS --out DIR` for a sweep: the files of the whole sweep, byte for byte.
-pub fn merge(parts_dir: &Path, out_path: &Path, quiet: bool) -> anyhow::Result<ExitCode> {
+/// A sweep part's header: its shard, its points and the sweep's identity.
+struct PartHeader {
+    shard: u64,
+    shards: u64,
+    first_point: usize,
+    end_point: usize,
+    identity: Identity,
+    path: PathBuf,
+}
+
+/// `entente merge PARTS [--out DIR]` for a sweep: the files of the whole sweep, byte for byte,
+/// from its parts `paths` (in name order). The default `out` is the folder above the parts'.
+pub fn merge(paths: &[PathBuf], out: Option<&Path>, quiet: bool) -> anyhow::Result<ExitCode> {
     let started = SystemTime::now();
     let clock = Instant::now();
-    let mut parts: Vec<(u64, u64, usize, usize, Identity, PathBuf)> = Vec::new();
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(parts_dir)
-        .with_context(|| format!("{}: cannot read the folder", parts_dir.display()))?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name().is_some_and(|n| {
-                let n = n.to_string_lossy();
-                n.starts_with("sweep-part-") && n.ends_with(".csv")
-            })
-        })
-        .collect();
-    entries.sort();
-    for path in entries {
-        let shown = path.display().to_string();
-        let mut first = String::new();
-        {
-            use std::io::Read as _;
-            let f = std::fs::File::open(&path)
-                .with_context(|| format!("{shown}: cannot read the part"))?;
-            // The header line only (an identity holds the design: allow a few MiB).
-            let mut r = std::io::BufReader::new(f).take(64 << 20);
-            std::io::BufRead::read_line(&mut r, &mut first)
-                .with_context(|| format!("{shown}:1: cannot read the header"))?;
-        }
-        let Some(first) = first.strip_suffix('\n') else {
-            bail!("{shown}:1: not a sweep part (no header line)");
-        };
-        let Some(json) = first.strip_prefix(PART_MAGIC) else {
-            bail!("{shown}:1: not a sweep part (expected a line starting `{PART_MAGIC}`)");
-        };
-        let h: serde_json::Value =
-            serde_json::from_str(json).with_context(|| format!("{shown}:1: damaged header"))?;
-        let get = |k: &str| h.get(k).and_then(serde_json::Value::as_u64);
-        let (Some(k), Some(n), Some(lo), Some(hi)) = (
-            get("shard"),
-            get("shards"),
-            get("first_point"),
-            get("end_point"),
-        ) else {
-            bail!("{shown}:1: damaged header (shard, shards, first_point, end_point expected)");
-        };
-        let id: Identity = serde_json::from_value(h["identity"].clone())
-            .with_context(|| format!("{shown}:1: damaged header (identity)"))?;
-        parts.push((k, n, lo as usize, hi as usize, id, path));
-    }
+    let parts_dir = paths
+        .first()
+        .and_then(|p| p.parent())
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let out_path = out.map_or_else(
+        || {
+            parts_dir
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or_else(|| PathBuf::from("sweep"), Path::to_path_buf)
+        },
+        Path::to_path_buf,
+    );
+    let parts = paths
+        .iter()
+        .map(|p| read_part_header(p))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let Some(first) = parts.first() else {
         bail!(
             "{}: no sweep parts (sweep-part-K-of-N.csv) found",
             parts_dir.display()
         );
     };
-    let (count, id) = (first.1, first.4.clone());
-    for p in &parts {
-        if p.4 != id || p.1 != count {
-            bail!(
-                "{}: this part is of another sweep than {} (design, factors, runs, seed, scenario or shard count differ)",
-                p.5.display(),
-                first.5.display()
-            );
-        }
-    }
-    let mut sources = Vec::new();
-    for k in 0..count {
-        let Some(p) = parts.iter().find(|p| p.0 == k) else {
-            let missing: Vec<String> = (0..count)
-                .filter(|k| !parts.iter().any(|p| p.0 == *k))
-                .map(|k| k.to_string())
-                .collect();
-            bail!(
-                "{}: missing sweep shards {} of {count}: rerun them with --shard K/{count}",
-                parts_dir.display(),
-                missing.join(", ")
-            );
-        };
-        let Some(shard) = Shard::new(k, count) else {
-            bail!("{}: shard {k} of {count} is not a shard", p.5.display());
-        };
-        let r = shard.runs(id.points as u64);
-        if (p.2, p.3) != (r.start as usize, r.end as usize) {
-            bail!(
-                "{}: points {}..{}, expected {}..{} for shard {k} of {count}",
-                p.5.display(),
-                p.2,
-                p.3,
-                r.start,
-                r.end
-            );
-        }
-        sources.push(Source {
-            path: p.5.clone(),
-            skip_lines: 1,
-            first: p.2,
-            points: p.3 - p.2,
-        });
-    }
-    let mut out = OutputDir::prepare(out_path)?;
+    let (count, id) = (first.shards, first.identity.clone());
+    let sources = sources_of(&parts, parts_dir)?;
+    let mut out = OutputDir::prepare(&out_path)?;
     write_sweep(
         &mut out,
         &id,
@@ -989,6 +971,105 @@ pub fn merge(parts_dir: &Path, out_path: &Path, quiet: bool) -> anyhow::Result<E
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The header line of the sweep part `path`, checked: its kind and format, its shard and
+/// points, the sweep's identity.
+fn read_part_header(path: &Path) -> anyhow::Result<PartHeader> {
+    let shown = path.display().to_string();
+    let mut first = String::new();
+    {
+        use std::io::Read as _;
+        let f =
+            std::fs::File::open(path).with_context(|| format!("{shown}: cannot read the part"))?;
+        // The header line only (an identity holds the design: allow a few MiB).
+        let mut r = std::io::BufReader::new(f).take(64 << 20);
+        std::io::BufRead::read_line(&mut r, &mut first)
+            .with_context(|| format!("{shown}:1: cannot read the header"))?;
+    }
+    let Some(first) = first.strip_suffix('\n') else {
+        bail!("{shown}:1: not a sweep part (no header line)");
+    };
+    let Some(json) = first.strip_prefix(PART_MAGIC) else {
+        bail!("{shown}:1: not a sweep part (expected a line starting `{PART_MAGIC}`)");
+    };
+    let h: serde_json::Value =
+        serde_json::from_str(json).with_context(|| format!("{shown}:1: damaged header"))?;
+    if let Some(m) = h.as_object() {
+        Head::of_object(m, &shown, Kind::SweepPart, &[Kind::SweepPart])?;
+    }
+    let get = |k: &str| h.get(k).and_then(serde_json::Value::as_u64);
+    let (Some(k), Some(n), Some(lo), Some(hi)) = (
+        get("shard"),
+        get("shards"),
+        get("first_point"),
+        get("end_point"),
+    ) else {
+        bail!("{shown}:1: damaged header (shard, shards, first_point, end_point expected)");
+    };
+    let identity: Identity = serde_json::from_value(h["identity"].clone())
+        .with_context(|| format!("{shown}:1: damaged header (identity)"))?;
+    Ok(PartHeader {
+        shard: k,
+        shards: n,
+        first_point: lo as usize,
+        end_point: hi as usize,
+        identity,
+        path: path.to_path_buf(),
+    })
+}
+
+/// The parts as sources of rows, in shard order: all of one sweep, every shard once, each
+/// holding the points it should. `parts_dir` is named when shards are missing.
+fn sources_of(parts: &[PartHeader], parts_dir: &Path) -> anyhow::Result<Vec<Source>> {
+    let Some(first) = parts.first() else {
+        return Ok(Vec::new());
+    };
+    let (count, id) = (first.shards, &first.identity);
+    for p in parts {
+        if p.identity != *id || p.shards != count {
+            bail!(
+                "{}: this part is of another sweep than {} (design, factors, runs, seed, scenario or shard count differ)",
+                p.path.display(),
+                first.path.display()
+            );
+        }
+    }
+    let mut sources = Vec::new();
+    for k in 0..count {
+        let Some(p) = parts.iter().find(|p| p.shard == k) else {
+            let missing: Vec<String> = (0..count)
+                .filter(|k| !parts.iter().any(|p| p.shard == *k))
+                .map(|k| k.to_string())
+                .collect();
+            bail!(
+                "{}: missing sweep shards {} of {count}: rerun them with --shard K/{count}",
+                parts_dir.display(),
+                missing.join(", ")
+            );
+        };
+        let Some(shard) = Shard::new(k, count) else {
+            bail!("{}: shard {k} of {count} is not a shard", p.path.display());
+        };
+        let r = shard.runs(id.points as u64);
+        if (p.first_point, p.end_point) != (r.start as usize, r.end as usize) {
+            bail!(
+                "{}: points {}..{}, expected {}..{} for shard {k} of {count}",
+                p.path.display(),
+                p.first_point,
+                p.end_point,
+                r.start,
+                r.end
+            );
+        }
+        sources.push(Source {
+            path: p.path.clone(),
+            skip_lines: 1,
+            first: p.first_point,
+            points: p.end_point - p.first_point,
+        });
+    }
+    Ok(sources)
 }
 
 /// What a finished sweep prints.

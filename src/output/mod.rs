@@ -2,6 +2,8 @@
 //! [`OutputDir`] that checks the destination before work starts and makes every file appear
 //! only when complete (written under a temporary name, renamed at the end). A shard of a
 //! study writes a partial result instead ([`PartManifest`], [`write_part`], [`PartReader`]).
+//! Every manifest has a [`Kind`] and a format version, which readers check ([`Head`]); a
+//! study's manifest and a partial result's share the study's identity ([`StudyId`]).
 
 mod csv_files;
 mod dir;
@@ -14,7 +16,8 @@ pub use csv_files::{
     timeseries_csv,
 };
 pub use dir::{OutputDir, OutputError};
-pub use manifest::{Manifest, scenario_sha256};
+pub use manifest::{Head, Kind, Manifest, ManifestError, StudyId, scenario_sha256};
 pub use part::{
-    PART_EXTENSION, PART_FORMAT, PartError, PartManifest, PartReader, part_file_name, write_part,
+    PART_EXTENSION, PART_FORMAT, PART_MAGIC, PartError, PartManifest, PartReader, part_file_name,
+    write_part,
 };

@@ -5,7 +5,7 @@
 //! made of:
 //!
 //! 1. one line of JSON, the [`PartManifest`] (it begins `{"format":"entente-part/1"`, so
-//!    `head -n1 FILE` shows it);
+//!    `head -n1 FILE` shows it; then `"kind":"part"` and the study's [`StudyId`]);
 //! 2. one line of JSON, the shard's [`StudyStats`] in exact form (integers as they are,
 //!    floats as IEEE-754 bit patterns);
 //! 3. with `--per-run` only: the shard's rows of `runs.csv`, without the header, exactly
@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::manifest::{Head, Kind, ManifestError, StudyId};
 use crate::engine::Shard;
 use crate::stats::StudyStats;
 
@@ -30,7 +31,7 @@ pub const PART_FORMAT: &str = "entente-part/1";
 pub const PART_EXTENSION: &str = "entente";
 
 /// The beginning every partial result shares, whatever its format version.
-const PART_MAGIC: &[u8] = b"{\"format\":\"entente-part/";
+pub const PART_MAGIC: &[u8] = b"{\"format\":\"entente-part/";
 
 /// Longest manifest line read before deciding a file is not a partial result.
 const MAX_MANIFEST_BYTES: u64 = 64 << 20;
@@ -46,25 +47,20 @@ pub fn part_file_name(shard: Shard) -> String {
 }
 
 /// The manifest of a partial result: the study it belongs to and the shard it holds.
+///
+/// Its study fields are a [`StudyId`], as in `manifest.json`, which it dereferences to
+/// (`part.seed`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartManifest {
-    /// [`PART_FORMAT`]; always first in the file.
+    /// [`PART_FORMAT`]; always first in the file (the format version is its number after
+    /// `/`).
     pub format: String,
-    /// entente's version.
-    pub entente_version: String,
-    /// Scenario name.
-    pub scenario: String,
-    /// The scenario as given on the command line (a path, or the built-in flagship).
-    pub scenario_file: String,
-    /// The scenario file's absolute path ([`super::Manifest::scenario_path`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scenario_path: Option<String>,
-    /// SHA-256 of the resolved scenario (after `--theory` and `--set`).
-    pub scenario_sha256: String,
-    /// Master seed.
-    pub seed: u64,
-    /// Runs of the whole study.
-    pub runs: u64,
+    /// [`Kind::Part`] (absent in partial results of entente 0.1.0: read as `part`).
+    #[serde(default = "part_kind")]
+    pub kind: Kind,
+    /// Which study (`runs`: the runs of the whole study).
+    #[serde(flatten)]
+    pub study: StudyId,
     /// `K`: this shard's number, `0 ≤ K < N`.
     pub shard: u64,
     /// `N`: the number of shards of the study.
@@ -73,14 +69,8 @@ pub struct PartManifest {
     pub first_run: u64,
     /// One past the last run of the shard.
     pub end_run: u64,
-    /// Theory preset (resolved).
-    pub theory: String,
     /// `--theory` as given, if it was.
     pub theory_option: Option<String>,
-    /// Every model parameter's value (as in `manifest.json`).
-    pub params: serde_json::Map<String, serde_json::Value>,
-    /// `--set` assignments, in command-line order.
-    pub set: Vec<String>,
     /// Whether the file holds the shard's rows of `runs.csv` (`--per-run`).
     pub per_run: bool,
     /// Length of those rows in bytes (0 without `--per-run`).
@@ -95,6 +85,18 @@ pub struct PartManifest {
     pub wall_seconds: f64,
     /// The scenario file's text, so that merging needs no access to it.
     pub scenario_source: String,
+}
+
+fn part_kind() -> Kind {
+    Kind::Part
+}
+
+impl std::ops::Deref for PartManifest {
+    type Target = StudyId;
+
+    fn deref(&self) -> &StudyId {
+        &self.study
+    }
 }
 
 impl PartManifest {
@@ -125,6 +127,9 @@ pub enum PartError {
         /// The file.
         path: String,
     },
+    /// The file's manifest is of another kind than a partial result of a study.
+    #[error(transparent)]
+    Kind(#[from] ManifestError),
     /// The file is a partial result but damaged or of another format version.
     #[error("{path}: {message}")]
     Invalid {
@@ -194,6 +199,7 @@ impl PartReader {
         #[derive(Deserialize)]
         struct Format {
             format: String,
+            kind: Option<serde_json::Value>,
         }
         let format: Format = serde_json::from_slice(&line)
             .map_err(|e| invalid(format!("damaged partial result (manifest: {e})")))?;
@@ -204,6 +210,7 @@ impl PartReader {
                 format.format
             )));
         }
+        Head::kind_of(format.kind.as_ref(), &shown, Kind::Part, &[Kind::Part])?;
         let manifest: PartManifest = serde_json::from_slice(&line)
             .map_err(|e| invalid(format!("damaged partial result (manifest: {e})")))?;
         Ok(Self {
@@ -282,21 +289,24 @@ mod tests {
     fn manifest() -> PartManifest {
         PartManifest {
             format: PART_FORMAT.into(),
-            entente_version: "0.1.0".into(),
-            scenario: "x".into(),
-            scenario_file: "x.toml".into(),
-            scenario_path: None,
-            scenario_sha256: "00".into(),
-            seed: 1,
-            runs: 10,
+            kind: Kind::Part,
+            study: StudyId {
+                entente_version: "0.1.0".into(),
+                scenario: "x".into(),
+                scenario_file: "x.toml".into(),
+                scenario_path: None,
+                scenario_sha256: "00".into(),
+                seed: 1,
+                runs: 10,
+                theory: "walt".into(),
+                params: serde_json::Map::new(),
+                set: vec![],
+            },
             shard: 1,
             shards: 2,
             first_run: 5,
             end_run: 10,
-            theory: "walt".into(),
             theory_option: None,
-            params: serde_json::Map::new(),
-            set: vec![],
             per_run: true,
             runs_csv_bytes: 6,
             threads: 1,
@@ -336,6 +346,23 @@ mod tests {
     }
 
     #[test]
+    fn a_part_without_kind_is_read_as_a_part() {
+        // As entente 0.1.0 wrote it: no `kind`, the study's fields in another order.
+        let now = serde_json::to_string(&manifest()).unwrap();
+        let text = now.replacen("\"kind\":\"part\",", "", 1);
+        assert!(text.starts_with("{\"format\":\"entente-part/1\",\"entente_version\""));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.entente");
+        std::fs::write(&path, format!("{text}\n")).unwrap();
+        assert_eq!(PartReader::open(&path).unwrap().manifest, manifest());
+        // This version writes the kind second, after the format.
+        assert!(
+            now.starts_with("{\"format\":\"entente-part/1\",\"kind\":\"part\","),
+            "{now}"
+        );
+    }
+
+    #[test]
     fn empty_statistics_round_trip() {
         // An empty shard: ranges start at (+inf, -inf), which JSON numbers cannot hold.
         let s = crate::scenario::load_or_flagship(None).unwrap();
@@ -356,6 +383,26 @@ mod tests {
         std::fs::write(&path, "{\"format\":\"entente-part/9\",\"x\":1}\n").unwrap();
         let e = PartReader::open(&path).unwrap_err().to_string();
         assert!(e.contains("format entente-part/9"), "{e}");
+        // A part of an unknown kind, or of another kind, is named with what was expected.
+        for (kind, says) in [
+            ("\"landscape-part\"", "unknown kind \"landscape-part\""),
+            (
+                "\"sweep-part\"",
+                "kind \"sweep-part\" (a partial result of `entente sweep",
+            ),
+        ] {
+            std::fs::write(
+                &path,
+                format!("{{\"format\":\"entente-part/1\",\"kind\":{kind}}}\n"),
+            )
+            .unwrap();
+            let e = PartReader::open(&path).unwrap_err().to_string();
+            assert!(e.starts_with(&format!("{}: ", path.display())), "{e}");
+            assert!(
+                e.contains(says) && e.contains("expected kind \"part\""),
+                "{e}"
+            );
+        }
         // Truncated rows are detected.
         let mut bytes = Vec::new();
         write_part(

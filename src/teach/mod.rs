@@ -14,7 +14,7 @@ pub mod explain;
 pub mod report;
 pub mod sweep;
 
-use crate::scenario::{self, Effect, Scenario, Target};
+use crate::scenario::{Effect, Scenario, Target};
 
 /// A path like `state.CHN.offense` or `pair.CHN-RUS.mistrust` for an event's target, as in
 /// scenario files and `--set`.
@@ -31,24 +31,6 @@ pub fn target_path(s: &Scenario, t: Target) -> String {
 /// An event effect in words: `mul pair.USA-CHN.trade 0.85`.
 pub fn effect_text(s: &Scenario, e: &Effect) -> String {
     format!("{} {} {}", e.op, target_path(s, e.target), e.value)
-}
-
-/// Load a scenario (a file, or the built-in flagship when `file` is `None` or names it) and
-/// apply a theory preset and `--set` assignments, in that order, as `entente run` does.
-pub fn resolve(
-    file: Option<&str>,
-    theory: Option<&str>,
-    set: &[String],
-) -> Result<Scenario, String> {
-    let mut s = match file {
-        Some(f) if f != scenario::FLAGSHIP_NAME => {
-            scenario::load(std::path::Path::new(f)).map_err(|e| e.to_string())?
-        }
-        _ => scenario::parse(scenario::FLAGSHIP_TOML, scenario::FLAGSHIP_NAME)
-            .map_err(|e| e.to_string())?,
-    };
-    s.apply_choices(theory, set)?;
-    Ok(s)
 }
 
 /// Indices of the two states of a pair named `A-B` (either order), if both exist.

@@ -266,7 +266,8 @@ pub fn scenario_of(results: &Results) -> Result<(Scenario, Option<String>), Stri
                 .to_string(),
         )
     };
-    let s = super::resolve(path.as_deref(), Some(&m.theory), &m.set)?;
+    let s = crate::study::resolve(path.as_deref().map(Path::new), Some(&m.theory), &m.set)
+        .map_err(|e| e.to_string())?;
     let warning = (crate::output::scenario_sha256(&s) != m.scenario_sha256).then(|| {
         format!(
             "The scenario file {file} has changed since this study ran (its SHA-256 differs from the manifest's): the threat matrix and the assumptions below are those of the file as it is now."

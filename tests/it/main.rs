@@ -4,7 +4,9 @@
 //! - [`shipped`]: every scenario under `scenarios/` validates;
 //! - [`lanes`]: the engine's SIMD lane simulator reproduces the scalar runs bit for bit;
 //! - [`derived`]: values validation derives (power shares, distances, proximity),
-//!   checked against numbers computed by hand.
+//!   checked against numbers computed by hand;
+//! - [`manifests`]: manifest kinds and format versions, and how `report` and `merge`
+//!   dispatch on them.
 
 mod architecture;
 mod backtest_report;
@@ -13,6 +15,7 @@ mod derived;
 mod history;
 mod lanes;
 mod malformed;
+mod manifests;
 mod model;
 mod run_cli;
 mod score_cli;

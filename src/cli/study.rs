@@ -1,0 +1,299 @@
+//! What the study commands share: one definition of each common flag ([`StudyArgs`],
+//! [`TheoryArg`], [`RunArgs`], flattened into each command's `Args`), and the steps of running
+//! a study and writing its results ([`write_tables`], [`commit_study`], ...).
+//!
+//! | command   | [`StudyArgs`] | [`TheoryArg`] | [`RunArgs`] |
+//! |-----------|:---:|:---:|:---:|
+//! | `run`     | ✓ | ✓ | ✓ |
+//! | `compare` | ✓ | (`--theories`) | ✓ |
+//! | `explain` | ✓ | ✓ | (one run: `--run K`) |
+//! | `slurm`   | ✓ | ✓ | (its own `--runs`; `--out` is the job's folder) |
+//!
+//! `sweep` and `backtest` take flags of the same names with other meanings (an experiment
+//! file's defaults, runs per point or per start year, a fixed default seed) and keep their
+//! own.
+
+use std::io::{IsTerminal, Write as _};
+use std::path::PathBuf;
+use std::time::{Instant, SystemTime};
+
+use anyhow::bail;
+use entente::engine::{Shard, ShardSpec, shard};
+use entente::model::world::upper;
+use entente::output::{self, Manifest, OutputDir, OutputError, StudyId, format_year};
+use entente::scenario::Scenario;
+use entente::stats::{StudyStats, wilson95};
+use entente::study;
+
+/// The scenario of a study and the values that choose it: `SCENARIO`, `--seed`, `--set`.
+#[derive(clap::Args, Debug, Clone, Default, PartialEq)]
+pub struct StudyArgs {
+    /// Scenario file (default: the built-in flagship).
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: Option<PathBuf>,
+    /// Master seed (default: the scenario's `seed`).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Override a parameter or scenario value, PATH=VALUE (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+}
+
+impl StudyArgs {
+    /// The scenario file's text and its name for messages (the built-in flagship without
+    /// `SCENARIO`).
+    pub fn text(&self) -> anyhow::Result<(String, String)> {
+        Ok(study::scenario_text(self.scenario.as_deref())?)
+    }
+
+    /// The scenario with `theory` and `--set` applied, in that order.
+    pub fn resolve(&self, theory: Option<&str>) -> anyhow::Result<Scenario> {
+        Ok(study::resolve(self.scenario.as_deref(), theory, &self.set)?)
+    }
+
+    /// `--seed`, else the scenario's.
+    pub fn seed(&self, s: &Scenario) -> u64 {
+        self.seed.unwrap_or(s.seed)
+    }
+
+    /// The identity of a study of `runs` runs of the resolved scenario `s`, as its manifest
+    /// records it.
+    pub fn identity(&self, s: &Scenario, seed: u64, runs: u64) -> StudyId {
+        let file = self.scenario.as_deref();
+        StudyId::new(
+            s,
+            study::scenario_file_shown(file),
+            study::scenario_path_absolute(file),
+            seed,
+            runs,
+            self.set.clone(),
+        )
+    }
+}
+
+/// The theory preset: `--theory` (`compare` takes a list instead, `--theories`).
+#[derive(clap::Args, Debug, Clone, Default, PartialEq)]
+pub struct TheoryArg {
+    /// Theory preset: walt, waltz, bandwagon or liberal (default: the scenario's).
+    #[arg(long, value_name = "NAME")]
+    pub theory: Option<String>,
+}
+
+/// How many runs, on how many threads, written where: `--runs`, `--threads`, `--out`.
+#[derive(clap::Args, Debug, Clone, Default, PartialEq)]
+pub struct RunArgs {
+    /// Number of Monte Carlo runs (default: the scenario's `runs`).
+    #[arg(long, value_name = "N")]
+    pub runs: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub threads: Option<u32>,
+    /// Results folder (default: results/<scenario name>/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+impl RunArgs {
+    /// `--runs`, else the scenario's; at least one.
+    pub fn runs(&self, s: &Scenario) -> anyhow::Result<u64> {
+        runs_at_least_one(self.runs.unwrap_or(s.runs))
+    }
+
+    /// `--threads`, else every core.
+    pub fn threads(&self) -> usize {
+        threads_or_all(self.threads)
+    }
+
+    /// `--out`, else `default`.
+    pub fn out_or(&self, default: impl FnOnce() -> PathBuf) -> PathBuf {
+        self.out.clone().unwrap_or_else(default)
+    }
+}
+
+/// `runs`, unless it is 0.
+pub fn runs_at_least_one(runs: u64) -> anyhow::Result<u64> {
+    if runs == 0 {
+        bail!("--runs 0: expected at least one run");
+    }
+    Ok(runs)
+}
+
+/// Worker threads: `threads` (a `--threads` value), else every core.
+pub fn threads_or_all(threads: Option<u32>) -> usize {
+    match threads {
+        Some(t) => t as usize,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    }
+}
+
+/// The name of `runs.csv`.
+pub const RUNS_CSV: &str = "runs.csv";
+
+/// A progress bar on stderr over `len` runs, unless quiet or stderr is not a terminal.
+pub fn progress_bar(quiet: bool, len: u64) -> Option<indicatif::ProgressBar> {
+    (!quiet && std::io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new(len);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {pos}/{len} runs [{bar:40}] {percent}% eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        b
+    })
+}
+
+/// A time as RFC 3339 UTC, to the second.
+pub fn rfc3339(t: SystemTime) -> String {
+    humantime::format_rfc3339_seconds(t).to_string()
+}
+
+/// Seconds since `clock`, to the millisecond.
+pub fn seconds(clock: Instant) -> f64 {
+    (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0
+}
+
+/// The files of a results folder, as listed in its manifest.
+pub fn result_files(per_run: bool) -> Vec<String> {
+    let mut files: Vec<String> = ["summary.csv", "timeseries.csv", "states.csv", "camps.csv"]
+        .map(String::from)
+        .to_vec();
+    if per_run {
+        files.push(RUNS_CSV.into());
+    }
+    files.push("manifest.json".into());
+    files
+}
+
+/// Write the four summary tables of a study.
+pub fn write_tables(
+    out: &mut OutputDir,
+    s: &Scenario,
+    stats: &StudyStats,
+) -> Result<(), OutputError> {
+    out.write("summary.csv", |w| output::summary_csv(s, stats, w))?;
+    out.write("timeseries.csv", |w| output::timeseries_csv(s, stats, w))?;
+    out.write("states.csv", |w| output::states_csv(s, stats, w))?;
+    out.write("camps.csv", |w| output::camps_csv(s, stats, w))
+}
+
+/// Write `manifest.json`, rename every file into place, and print the summary unless
+/// `quiet`. Returns the results folder as shown to the user.
+pub fn commit_study(
+    mut out: OutputDir,
+    manifest: &Manifest,
+    s: &Scenario,
+    stats: &StudyStats,
+    clock: Instant,
+    quiet: bool,
+) -> anyhow::Result<String> {
+    write_manifest(&mut out, manifest)?;
+    let dir = out.path().display().to_string();
+    out.commit()?;
+    if !quiet {
+        let seconds = clock.elapsed().as_secs_f64();
+        print!("{}", summary_text(s, stats, manifest.seed, seconds, &dir));
+    }
+    Ok(dir)
+}
+
+/// Write `manifest.json` (pretty-printed, one key per line).
+pub fn write_manifest(out: &mut OutputDir, manifest: &Manifest) -> Result<(), OutputError> {
+    out.write("manifest.json", |w| {
+        serde_json::to_writer_pretty(&mut *w, manifest)?;
+        w.write_all(b"\n")
+    })
+}
+
+/// The shard `--shard` asks for; `auto` says on stderr what it found.
+pub fn find_shard(spec: ShardSpec, runs: u64) -> anyhow::Result<Shard> {
+    let shard = match spec {
+        ShardSpec::Fixed(shard) => shard,
+        ShardSpec::Auto { count } => {
+            let found = shard::detect(|name| std::env::var(name).ok(), count)?;
+            let r = found.shard.runs(runs);
+            eprintln!(
+                "entente: --shard auto: found {}, {}: shard {} of {}, runs {}..{} of {runs}",
+                found.launcher,
+                found.variables,
+                found.shard.index,
+                found.shard.count,
+                r.start,
+                r.end
+            );
+            found.shard
+        }
+    };
+    Ok(shard)
+}
+
+/// The short summary printed after a study.
+pub fn summary_text(s: &Scenario, st: &StudyStats, seed: u64, seconds: f64, dir: &str) -> String {
+    use std::fmt::Write;
+    let n = s.n();
+    let pairs = st.pairs();
+    let end = st.steps;
+    let year = format_year(s.year(end));
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "{}: {} runs, seed {seed}, theory {}, {} to {year} ({seconds:.1} s)",
+        s.name,
+        st.runs,
+        s.theory,
+        format_year(s.start_year)
+    );
+    let ids = |q: usize| {
+        let (i, k) = upper(n).nth(q).unwrap_or((0, 0));
+        format!("{}-{}", s.states[i].id, s.states[k].id)
+    };
+    let mut rows: Vec<(usize, u64, u64)> = (0..pairs)
+        .map(|q| (q, st.alliance[end * pairs + q], st.rivalry[end * pairs + q]))
+        .collect();
+    let line = |o: &mut String, q: usize, k: u64| {
+        let (lo, hi) = wilson95(k, st.runs);
+        let _ = writeln!(
+            o,
+            "  {:<9} {:>6.3}  [{:.3}, {:.3}]  mean alignment {:+.2}",
+            ids(q),
+            k as f64 / st.runs as f64,
+            lo,
+            hi,
+            st.alignment_sum[end * pairs + q].mean()
+        );
+    };
+    let _ = writeln!(o, "\nMost likely alliances in {year} (P, 95% interval):");
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    for &(q, k, _) in rows.iter().take(8).filter(|r| r.1 > 0) {
+        line(&mut o, q, k);
+    }
+    let _ = writeln!(o, "\nMost likely rivalries in {year} (P, 95% interval):");
+    rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+    for &(q, _, k) in rows.iter().take(5).filter(|r| r.2 > 0) {
+        line(&mut o, q, k);
+    }
+    let _ = writeln!(o, "\nMost frequent final camps:");
+    for (camps, count) in st.camps.most_frequent().into_iter().take(3) {
+        let share = 100.0 * count as f64 / st.runs as f64;
+        let _ = writeln!(o, "  {share:>5.1}%  {}", output::camps_text(s, camps));
+    }
+    let [secure, balance, bandwagon] = st.decision_totals();
+    let _ = writeln!(
+        o,
+        "\nDecisions (state-steps): {balance} balance, {bandwagon} bandwagon, {secure} secure{}",
+        if bandwagon > 0 {
+            format!(
+                " (balance : bandwagon = {:.0} : 1)",
+                balance as f64 / bandwagon as f64
+            )
+        } else {
+            String::new()
+        }
+    );
+    let _ = writeln!(
+        o,
+        "\nResults in {dir}/ (summary.csv, timeseries.csv, states.csv, camps.csv, manifest.json)"
+    );
+    o
+}
