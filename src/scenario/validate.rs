@@ -952,8 +952,8 @@ fn validate_effect(
     let tf = format!("{field}.target");
     let at = span(&e.target);
     let target = match parse_path(path) {
-        Err(msg) => {
-            c.error(at, tf, msg);
+        Err(e) => {
+            c.error(at, tf, e.to_string());
             None
         }
         Ok(PathRef::Param(_)) => {

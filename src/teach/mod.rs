@@ -47,7 +47,7 @@ pub fn resolve(
         _ => scenario::parse(scenario::FLAGSHIP_TOML, scenario::FLAGSHIP_NAME)
             .map_err(|e| e.to_string())?,
     };
-    s.apply_choices(theory, set)?;
+    s.apply_choices(theory, set).map_err(|e| e.to_string())?;
     Ok(s)
 }
 
