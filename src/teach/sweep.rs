@@ -538,216 +538,38 @@ fn short_json(v: &serde_json::Value) -> String {
 impl Sweep {
     /// Read and check the files of a sweep folder.
     pub fn read(dir: &Path) -> Result<Self, SweepError> {
-        // manifest.json
-        let path = dir.join("manifest.json");
-        let bad = |message: String| SweepError::Content {
-            path: path.display().to_string(),
-            message,
-        };
-        let manifest = json_object(&path, bad, "an object with \"kind\": \"sweep\"")?;
-        match manifest.get("kind") {
-            Some(serde_json::Value::String(k)) if k == "sweep" => {}
-            Some(k) => return Err(bad(format!("kind: found {k}, expected \"sweep\""))),
-            None => return Err(bad("kind: found no such key, expected \"sweep\"".into())),
-        }
-        let text_key = |key: &str, expected: &str| -> Result<String, SweepError> {
-            match manifest.get(key) {
-                Some(serde_json::Value::String(s)) if !s.is_empty() => Ok(s.clone()),
-                Some(v) => Err(bad(format!("{key}: found {}, {expected}", short_json(v)))),
-                None => Err(bad(format!("{key}: found no such key, {expected}"))),
-            }
-        };
-        let design = text_key(
-            "design",
-            "expected the design as text (grid:K, lhs:N, sobol:N, morris:R, oat, …)",
-        )?;
-        let family = Family::parse(&design).ok_or_else(|| {
-            bad(format!(
-                "design: found \"{design}\", expected grid, lhs, sobol, morris or oat (with their numbers)"
-            ))
-        })?;
-        let scenario = text_key("scenario", "expected the scenario's name (text)")?;
-        let runs = manifest_whole(&manifest, "runs", &bad)?;
-        let seed = manifest_whole(&manifest, "seed", &bad)?;
-        let declared_points = manifest_whole(&manifest, "points", &bad)?;
-        let factors = manifest_factors(manifest.get("factors"), &bad)?;
-
-        // design.csv
-        let (table, records) = CsvFile::read_all(dir, "design.csv")?;
-        let expected_header: Vec<&str> = std::iter::once("point")
-            .chain(factors.iter().map(|f| f.path.as_str()))
-            .collect();
-        if !table.header.iter().eq(expected_header.iter().copied()) {
-            return Err(table
-                .header_error(
-                    &expected_header,
-                    " (point, then the factors of manifest.json)",
-                )
-                .into());
-        }
-        let mut points: Vec<u64> = Vec::with_capacity(records.len());
-        let mut values = Vec::with_capacity(records.len());
-        for (line, record) in &records {
-            let field = |i: usize| record.get(i).unwrap_or("");
-            let p = field(0);
-            let point = match (whole::<u64>(p), points.last()) {
-                (Some(x), Some(&prev)) if x <= prev => {
-                    return Err(table
-                        .field_error(
-                            *line,
-                            "point",
-                            p,
-                            &format!("a point number above the previous one ({prev}): points ascending, each once"),
-                        )
-                        .into());
-                }
-                (Some(x), _) => x,
-                (None, _) => {
-                    return Err(table
-                        .field_error(*line, "point", p, "a whole number")
-                        .into());
-                }
-            };
-            let mut row = Vec::with_capacity(factors.len());
-            for (k, f) in factors.iter().enumerate() {
-                let s = field(k + 1);
-                let level = match &f.levels {
-                    Levels::Range { low, high } => {
-                        let tol = 1e-9 * (1.0 + low.abs() + high.abs());
-                        number(s, low - tol, high + tol)
-                            .map(Level::Number)
-                            .ok_or_else(|| {
-                                table.field_error(
-                                    *line,
-                                    &f.path,
-                                    s,
-                                    &format!(
-                                        "a number from {} to {} (the factor's bounds in manifest.json)",
-                                        num(*low),
-                                        num(*high)
-                                    ),
-                                )
-                            })?
-                    }
-                    Levels::List(list) => {
-                        list.iter().find(|l| l.matches(s)).cloned().ok_or_else(|| {
-                            table.field_error(
-                                *line,
-                                &f.path,
-                                s,
-                                &format!(
-                                    "one of {} (the factor's values in manifest.json)",
-                                    list.iter()
-                                        .map(|l| format!("`{}`", l.text()))
-                                        .collect::<Vec<_>>()
-                                        .join(", ")
-                                ),
-                            )
-                        })?
-                    }
-                };
-                row.push(level);
-            }
-            points.push(point);
-            values.push(row);
-        }
-        if points.is_empty() {
-            return Err(SweepError::Content {
-                path: table.path,
-                message: "found no points, expected a row per design point after the header".into(),
-            });
-        }
-        if let Some(n) = declared_points
+        let head = Head::read(dir)?;
+        let (points, values) = read_design(dir, &head.factors)?;
+        if let Some(n) = head.points
             && n != points.len() as u64
         {
-            return Err(bad(format!(
-                "points: found {n}, expected {} (the rows of design.csv)",
-                points.len()
-            )));
-        }
-
-        // sweep.csv
-        let (table, records) = CsvFile::read_all(dir, "sweep.csv")?;
-        let mut columns = vec!["point", "a", "b"];
-        columns.extend(Output::ALL.iter().map(|o| o.column()));
-        let index = table.columns(&columns)?;
-        let mut pairs: Vec<(String, String)> = Vec::new();
-        let mut rows = Vec::with_capacity(records.len());
-        let mut first_line: BTreeMap<(usize, usize), u64> = BTreeMap::new();
-        for (line, record) in &records {
-            let r = Row::new(&table, *line, record, &columns, &index);
-            let point = r.get("point", "a point number of design.csv", |p| {
-                whole::<u64>(p).and_then(|x| points.binary_search(&x).ok())
-            })?;
-            let (a, b) = (r.text("a"), r.text("b"));
-            for column in ["a", "b"] {
-                if r.text(column).is_empty() {
-                    return Err(r.fail(column, "a state id").into());
-                }
-            }
-            if a == b {
-                return Err(r.fail("b", "a state other than a").into());
-            }
-            let pair = match pairs.iter().position(|(x, y)| x == a && y == b) {
-                Some(q) => q,
-                None => {
-                    pairs.push((a.to_string(), b.to_string()));
-                    pairs.len() - 1
-                }
-            };
-            if let Some(first) = first_line.insert((point, pair), *line) {
-                let what = format!("point {}, pair {a}-{b}", points[point]);
-                return Err(r.duplicate(&what, first).into());
-            }
-            let mut values = [None; 7];
-            for (k, o) in Output::ALL.iter().enumerate() {
-                let (lo, hi, expected) = if o.is_probability() {
-                    (
-                        0.0,
-                        1.0,
-                        "a probability from 0 to 1, or an empty field when undefined",
-                    )
-                } else {
-                    (
-                        -1.0,
-                        1.0,
-                        "an alignment from −1 to 1, or an empty field when undefined",
-                    )
-                };
-                values[k] = r.get(o.column(), expected, |s| maybe(s, lo, hi))?;
-            }
-            rows.push(SweepRow {
-                point,
-                pair,
-                values,
-            });
-        }
-        if rows.is_empty() {
             return Err(SweepError::Content {
-                path: table.path,
-                message: "found no rows, expected a row per point and pair after the header".into(),
+                path: head.path,
+                message: format!(
+                    "points: found {n}, expected {} (the rows of design.csv)",
+                    points.len()
+                ),
             });
         }
+        let (pairs, rows) = read_rows(dir, &points)?;
         let mut cell = vec![vec![None; points.len()]; pairs.len()];
         for (k, r) in rows.iter().enumerate() {
             cell[r.pair][r.point] = Some(k);
         }
-
         // sensitivity.csv (optional)
         let sensitivity = if dir.join("sensitivity.csv").exists() {
-            read_sensitivity(dir, &factors, &pairs)?
+            read_sensitivity(dir, &head.factors, &pairs)?
         } else {
             Vec::new()
         };
-
         Ok(Self {
-            manifest,
-            design,
-            family,
-            scenario,
-            runs,
-            seed,
-            factors,
+            manifest: head.manifest,
+            design: head.design,
+            family: head.family,
+            scenario: head.scenario,
+            runs: head.runs,
+            seed: head.seed,
+            factors: head.factors,
             points,
             values,
             pairs,
@@ -943,6 +765,241 @@ impl Sweep {
             study_file: study_file.to_string(),
         })
     }
+}
+
+/// What a sweep's `manifest.json` says.
+struct Head {
+    /// The manifest's path as messages show it.
+    path: String,
+    manifest: serde_json::Map<String, serde_json::Value>,
+    design: String,
+    family: Family,
+    scenario: String,
+    runs: Option<u64>,
+    seed: Option<u64>,
+    /// The number of points, when the manifest says.
+    points: Option<u64>,
+    factors: Vec<Factor>,
+}
+
+impl Head {
+    /// Read and check `manifest.json`.
+    fn read(dir: &Path) -> Result<Self, SweepError> {
+        let path = dir.join("manifest.json");
+        let bad = |message: String| SweepError::Content {
+            path: path.display().to_string(),
+            message,
+        };
+        let manifest = json_object(&path, bad, "an object with \"kind\": \"sweep\"")?;
+        match manifest.get("kind") {
+            Some(serde_json::Value::String(k)) if k == "sweep" => {}
+            Some(k) => return Err(bad(format!("kind: found {k}, expected \"sweep\""))),
+            None => return Err(bad("kind: found no such key, expected \"sweep\"".into())),
+        }
+        let text_key = |key: &str, expected: &str| -> Result<String, SweepError> {
+            match manifest.get(key) {
+                Some(serde_json::Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+                Some(v) => Err(bad(format!("{key}: found {}, {expected}", short_json(v)))),
+                None => Err(bad(format!("{key}: found no such key, {expected}"))),
+            }
+        };
+        let design = text_key(
+            "design",
+            "expected the design as text (grid:K, lhs:N, sobol:N, morris:R, oat, …)",
+        )?;
+        let family = Family::parse(&design).ok_or_else(|| {
+            bad(format!(
+                "design: found \"{design}\", expected grid, lhs, sobol, morris or oat (with their numbers)"
+            ))
+        })?;
+        let scenario = text_key("scenario", "expected the scenario's name (text)")?;
+        let runs = manifest_whole(&manifest, "runs", &bad)?;
+        let seed = manifest_whole(&manifest, "seed", &bad)?;
+        let points = manifest_whole(&manifest, "points", &bad)?;
+        let factors = manifest_factors(manifest.get("factors"), &bad)?;
+        Ok(Self {
+            path: path.display().to_string(),
+            manifest,
+            design,
+            family,
+            scenario,
+            runs,
+            seed,
+            points,
+            factors,
+        })
+    }
+}
+
+/// `design.csv`: the point numbers (ascending, each once, at least one) and each point's
+/// level of each factor.
+fn read_design(dir: &Path, factors: &[Factor]) -> Result<(Vec<u64>, Vec<Vec<Level>>), SweepError> {
+    let (table, records) = CsvFile::read_all(dir, "design.csv")?;
+    let expected_header: Vec<&str> = std::iter::once("point")
+        .chain(factors.iter().map(|f| f.path.as_str()))
+        .collect();
+    if !table.header.iter().eq(expected_header.iter().copied()) {
+        return Err(table
+            .header_error(
+                &expected_header,
+                " (point, then the factors of manifest.json)",
+            )
+            .into());
+    }
+    let mut points: Vec<u64> = Vec::with_capacity(records.len());
+    let mut values = Vec::with_capacity(records.len());
+    for (line, record) in &records {
+        let field = |i: usize| record.get(i).unwrap_or("");
+        let p = field(0);
+        let point = match (whole::<u64>(p), points.last()) {
+            (Some(x), Some(&prev)) if x <= prev => {
+                return Err(table
+                    .field_error(
+                        *line,
+                        "point",
+                        p,
+                        &format!("a point number above the previous one ({prev}): points ascending, each once"),
+                    )
+                    .into());
+            }
+            (Some(x), _) => x,
+            (None, _) => {
+                return Err(table
+                    .field_error(*line, "point", p, "a whole number")
+                    .into());
+            }
+        };
+        let row = factors
+            .iter()
+            .enumerate()
+            .map(|(k, f)| design_level(&table, *line, f, field(k + 1)))
+            .collect::<Result<Vec<_>, _>>()?;
+        points.push(point);
+        values.push(row);
+    }
+    if points.is_empty() {
+        return Err(SweepError::Content {
+            path: table.path,
+            message: "found no points, expected a row per design point after the header".into(),
+        });
+    }
+    Ok((points, values))
+}
+
+/// The level `s` of factor `f` on line `line` of `design.csv`: a number within the factor's
+/// bounds, or one of its values.
+fn design_level(table: &CsvFile, line: u64, f: &Factor, s: &str) -> Result<Level, FileError> {
+    match &f.levels {
+        Levels::Range { low, high } => {
+            let tol = 1e-9 * (1.0 + low.abs() + high.abs());
+            number(s, low - tol, high + tol)
+                .map(Level::Number)
+                .ok_or_else(|| {
+                    table.field_error(
+                        line,
+                        &f.path,
+                        s,
+                        &format!(
+                            "a number from {} to {} (the factor's bounds in manifest.json)",
+                            num(*low),
+                            num(*high)
+                        ),
+                    )
+                })
+        }
+        Levels::List(list) => list.iter().find(|l| l.matches(s)).cloned().ok_or_else(|| {
+            table.field_error(
+                line,
+                &f.path,
+                s,
+                &format!(
+                    "one of {} (the factor's values in manifest.json)",
+                    list.iter()
+                        .map(|l| format!("`{}`", l.text()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        }),
+    }
+}
+
+/// Pairs as `(a, b)`.
+type PairList = Vec<(String, String)>;
+
+/// `sweep.csv`: the pairs in order of first appearance and the rows (one per point of
+/// `points` and pair, at least one).
+fn read_rows(
+    dir: &Path,
+    points: &[u64],
+) -> Result<(PairList, Vec<SweepRow>), SweepError> {
+    let (table, records) = CsvFile::read_all(dir, "sweep.csv")?;
+    let mut columns = vec!["point", "a", "b"];
+    columns.extend(Output::ALL.iter().map(|o| o.column()));
+    let index = table.columns(&columns)?;
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut rows = Vec::with_capacity(records.len());
+    let mut first_line: BTreeMap<(usize, usize), u64> = BTreeMap::new();
+    for (line, record) in &records {
+        let r = Row::new(&table, *line, record, &columns, &index);
+        let point = r.get("point", "a point number of design.csv", |p| {
+            whole::<u64>(p).and_then(|x| points.binary_search(&x).ok())
+        })?;
+        let (a, b) = (r.text("a"), r.text("b"));
+        for column in ["a", "b"] {
+            if r.text(column).is_empty() {
+                return Err(r.fail(column, "a state id").into());
+            }
+        }
+        if a == b {
+            return Err(r.fail("b", "a state other than a").into());
+        }
+        let pair = match pairs.iter().position(|(x, y)| x == a && y == b) {
+            Some(q) => q,
+            None => {
+                pairs.push((a.to_string(), b.to_string()));
+                pairs.len() - 1
+            }
+        };
+        if let Some(first) = first_line.insert((point, pair), *line) {
+            let what = format!("point {}, pair {a}-{b}", points[point]);
+            return Err(r.duplicate(&what, first).into());
+        }
+        rows.push(SweepRow {
+            point,
+            pair,
+            values: row_outputs(&r)?,
+        });
+    }
+    if rows.is_empty() {
+        return Err(SweepError::Content {
+            path: table.path,
+            message: "found no rows, expected a row per point and pair after the header".into(),
+        });
+    }
+    Ok((pairs, rows))
+}
+
+/// The outputs of a row of `sweep.csv`, in [`Output::ALL`] order.
+fn row_outputs(r: &Row<'_>) -> Result<[Option<f64>; 7], FileError> {
+    let mut values = [None; 7];
+    for (k, o) in Output::ALL.iter().enumerate() {
+        let (lo, hi, expected) = if o.is_probability() {
+            (
+                0.0,
+                1.0,
+                "a probability from 0 to 1, or an empty field when undefined",
+            )
+        } else {
+            (
+                -1.0,
+                1.0,
+                "an alignment from −1 to 1, or an empty field when undefined",
+            )
+        };
+        values[k] = r.get(o.column(), expected, |s| maybe(s, lo, hi))?;
+    }
+    Ok(values)
 }
 
 fn read_sensitivity(
