@@ -929,10 +929,7 @@ type PairList = Vec<(String, String)>;
 
 /// `sweep.csv`: the pairs in order of first appearance and the rows (one per point of
 /// `points` and pair, at least one).
-fn read_rows(
-    dir: &Path,
-    points: &[u64],
-) -> Result<(PairList, Vec<SweepRow>), SweepError> {
+fn read_rows(dir: &Path, points: &[u64]) -> Result<(PairList, Vec<SweepRow>), SweepError> {
     let (table, records) = CsvFile::read_all(dir, "sweep.csv")?;
     let mut columns = vec!["point", "a", "b"];
     columns.extend(Output::ALL.iter().map(|o| o.column()));
@@ -1016,127 +1013,154 @@ fn read_sensitivity(
     let mut first_line: BTreeMap<(Output, usize, usize, Method, String), u64> = BTreeMap::new();
     for (line, record) in &records {
         let r = Row::new(&table, *line, record, &columns, &index);
-        let note = r.text("note").to_string();
-        let noted = !note.is_empty();
-        let output = r.get(
-            "output",
-            "an output of sweep.csv (p_alliance_end, p_rivalry_end, mean_alignment_end, …)",
-            Output::parse,
-        )?;
-        let (a, b) = (r.text("a"), r.text("b"));
-        let pair = pairs
-            .iter()
-            .position(|(x, y)| x == a && y == b)
-            .ok_or_else(|| {
-                r.field_error(
-                    "a,b",
-                    &format!("{a},{b}"),
-                    "a pair of sweep.csv (its a and b)",
-                )
-            })?;
-        let with_note = |what: &str| {
-            if noted {
-                format!("{what}, or an empty field")
-            } else {
-                format!("{what} (empty only with a note)")
-            }
-        };
-        // Empty, as a row with a note may leave it.
-        let blank = |column: &str| noted && r.text(column).is_empty();
-        let factor = if blank("factor") {
-            None
-        } else {
-            Some(r.get(
-                "factor",
-                &with_note("a factor of manifest.json and design.csv"),
-                |s| factors.iter().position(|f| f.path == s),
-            )?)
-        };
-        let method = if blank("method") {
-            None
-        } else {
-            Some(r.get("method", &with_note("`morris` or `sobol`"), Method::parse)?)
-        };
-        let index_name = if blank("index") {
-            None
-        } else {
-            let s = r.text("index");
-            let ok = match method {
-                Some(m) => m.indices().contains(&s),
-                None => {
-                    Method::Morris.indices().contains(&s) || Method::Sobol.indices().contains(&s)
-                }
-            };
-            if !ok {
-                let names = match method {
-                    Some(Method::Morris) => "`mu`, `mu_star` or `sigma` (Morris)",
-                    Some(Method::Sobol) => "`S1` or `ST` (Sobol)",
-                    None => "`mu`, `mu_star`, `sigma`, `S1` or `ST`",
-                };
-                return Err(r.fail("index", &with_note(names)));
-            }
-            Some(s.to_string())
-        };
-        let bounded = format!("a number between −{BOUND:e} and {BOUND:e}");
-        let estimate = if noted {
-            if !r.text("estimate").is_empty() {
-                return Err(r.fail(
-                    "estimate",
-                    "an empty field (the row has a note saying why it has no estimate)",
-                ));
-            }
-            None
-        } else {
-            if factor.is_none() || method.is_none() || index_name.is_none() {
-                return Err(r.field_error("note", "", "a note"));
-            }
-            Some(r.get(
-                "estimate",
-                &format!("{bounded}, or an empty field with a note saying why"),
-                |s| number(s, -BOUND, BOUND),
-            )?)
-        };
-        let bound = |column: &str| {
-            r.get(column, &format!("{bounded}, or an empty field"), |s| {
-                maybe(s, -BOUND, BOUND)
-            })
-        };
-        let (lo, hi) = (bound("ci_low")?, bound("ci_high")?);
-        let interval = match (lo, hi) {
-            (None, None) => None,
-            (Some(l), Some(h)) if l <= h && estimate.is_some() => Some((l, h)),
-            (Some(l), Some(_)) if estimate.is_some() => {
-                return Err(r.fail("ci_high", &format!("a number at least ci_low ({})", num(l))));
-            }
-            (Some(_), Some(_)) => {
-                return Err(r.fail("ci_low", "an empty field (the row has no estimate)"));
-            }
-            (None, Some(_)) => return Err(r.fail("ci_low", "a number (ci_high has one)")),
-            (Some(_), None) => return Err(r.fail("ci_high", "a number (ci_low has one)")),
-        };
-        if let (Some(f), Some(m), Some(i)) = (factor, method, &index_name)
-            && let Some(first) = first_line.insert((output, pair, f, m, i.clone()), *line)
+        let row = sensitivity_row(&r, factors, pairs)?;
+        if let (Some(f), Some(m), Some(i)) = (row.factor, row.method, &row.index)
+            && let Some(first) = first_line.insert((row.output, row.pair, f, m, i.clone()), *line)
         {
             let what = format!(
-                "output {}, pair {a}-{b}, factor {}, {} index {i}",
-                output.column(),
+                "output {}, pair {}-{}, factor {}, {} index {i}",
+                row.output.column(),
+                r.text("a"),
+                r.text("b"),
                 factors[f].path,
                 m.name()
             );
             return Err(r.duplicate(&what, first));
         }
-        out.push(SensitivityRow {
-            output,
-            pair,
-            factor,
-            method,
-            index: index_name,
-            estimate,
-            interval,
-            note,
-        });
+        out.push(row);
     }
     Ok(out)
+}
+
+/// What a field of `sensitivity.csv` holds: `what`, or empty when the row has a note
+/// (`noted`).
+fn with_note(noted: bool, what: &str) -> String {
+    if noted {
+        format!("{what}, or an empty field")
+    } else {
+        format!("{what} (empty only with a note)")
+    }
+}
+
+/// One row of `sensitivity.csv`, checked (but for duplicates).
+fn sensitivity_row(
+    r: &Row<'_>,
+    factors: &[Factor],
+    pairs: &[(String, String)],
+) -> Result<SensitivityRow, FileError> {
+    let note = r.text("note").to_string();
+    let noted = !note.is_empty();
+    let output = r.get(
+        "output",
+        "an output of sweep.csv (p_alliance_end, p_rivalry_end, mean_alignment_end, …)",
+        Output::parse,
+    )?;
+    let (a, b) = (r.text("a"), r.text("b"));
+    let pair = pairs
+        .iter()
+        .position(|(x, y)| x == a && y == b)
+        .ok_or_else(|| {
+            r.field_error(
+                "a,b",
+                &format!("{a},{b}"),
+                "a pair of sweep.csv (its a and b)",
+            )
+        })?;
+    // Empty, as a row with a note may leave it.
+    let blank = |column: &str| noted && r.text(column).is_empty();
+    let factor = if blank("factor") {
+        None
+    } else {
+        Some(r.get(
+            "factor",
+            &with_note(noted, "a factor of manifest.json and design.csv"),
+            |s| factors.iter().position(|f| f.path == s),
+        )?)
+    };
+    let method = if blank("method") {
+        None
+    } else {
+        Some(r.get(
+            "method",
+            &with_note(noted, "`morris` or `sobol`"),
+            Method::parse,
+        )?)
+    };
+    let index = if blank("index") {
+        None
+    } else {
+        Some(index_name(r, method, noted)?)
+    };
+    let bounded = format!("a number between −{BOUND:e} and {BOUND:e}");
+    let estimate = if noted {
+        if !r.text("estimate").is_empty() {
+            return Err(r.fail(
+                "estimate",
+                "an empty field (the row has a note saying why it has no estimate)",
+            ));
+        }
+        None
+    } else {
+        if factor.is_none() || method.is_none() || index.is_none() {
+            return Err(r.field_error("note", "", "a note"));
+        }
+        Some(r.get(
+            "estimate",
+            &format!("{bounded}, or an empty field with a note saying why"),
+            |s| number(s, -BOUND, BOUND),
+        )?)
+    };
+    let interval = interval(r, estimate.is_some(), &bounded)?;
+    Ok(SensitivityRow {
+        output,
+        pair,
+        factor,
+        method,
+        index,
+        estimate,
+        interval,
+        note,
+    })
+}
+
+/// The `index` of a row of `sensitivity.csv`: an index of `method`, or of either method
+/// when the row names none.
+fn index_name(r: &Row<'_>, method: Option<Method>, noted: bool) -> Result<String, FileError> {
+    let s = r.text("index");
+    let ok = match method {
+        Some(m) => m.indices().contains(&s),
+        None => Method::Morris.indices().contains(&s) || Method::Sobol.indices().contains(&s),
+    };
+    if !ok {
+        let names = match method {
+            Some(Method::Morris) => "`mu`, `mu_star` or `sigma` (Morris)",
+            Some(Method::Sobol) => "`S1` or `ST` (Sobol)",
+            None => "`mu`, `mu_star`, `sigma`, `S1` or `ST`",
+        };
+        return Err(r.fail("index", &with_note(noted, names)));
+    }
+    Ok(s.to_string())
+}
+
+/// The interval of a row of `sensitivity.csv`: both ends or neither, low ≤ high, and only
+/// with an estimate (`estimated`); `bounded` says what an end may be.
+fn interval(r: &Row<'_>, estimated: bool, bounded: &str) -> Result<Option<(f64, f64)>, FileError> {
+    let bound = |column: &str| {
+        r.get(column, &format!("{bounded}, or an empty field"), |s| {
+            maybe(s, -BOUND, BOUND)
+        })
+    };
+    let (lo, hi) = (bound("ci_low")?, bound("ci_high")?);
+    match (lo, hi) {
+        (None, None) => Ok(None),
+        (Some(l), Some(h)) if l <= h && estimated => Ok(Some((l, h))),
+        (Some(l), Some(_)) if estimated => {
+            Err(r.fail("ci_high", &format!("a number at least ci_low ({})", num(l))))
+        }
+        (Some(_), Some(_)) => Err(r.fail("ci_low", "an empty field (the row has no estimate)")),
+        (None, Some(_)) => Err(r.fail("ci_low", "a number (ci_high has one)")),
+        (Some(_), None) => Err(r.fail("ci_high", "a number (ci_low has one)")),
+    }
 }
 
 /// What the page draws for a sweep.
@@ -1516,158 +1540,228 @@ fn heat_chart(
     panels: &[HeatPanel],
     xs: &[String],
     ys: &[String],
-    (x_desc, y_desc): (&str, &str),
+    descs: (&str, &str),
     dark: RGBColor,
 ) -> Result<String, ChartError> {
-    let cols = if panels.len() > 1 { 2 } else { 1 };
-    let rows = panels.len().div_ceil(cols).max(1);
-    let panel_w: i32 = if cols == 2 { 450 } else { 620 };
-    let (nx, ny) = (xs.len().max(1) as i32, ys.len().max(1) as i32);
-    let longest_y = ys.iter().map(|s| s.chars().count()).max().unwrap_or(1) as i32;
-    let left = 30 + (7 * longest_y + 10).clamp(30, 110);
-    let cell_w = ((panel_w - left - 16) / nx).max(4);
-    let cell_h = cell_w.min(360 / ny).max(4);
-    let (caption, bottom) = (28, 54);
-    let panel_h = caption + cell_h * ny + bottom;
-    let scale_h = 50;
-    let width = panel_w * cols as i32;
-    let height = scale_h + panel_h * rows as i32;
-    let show_values = xs.len() <= CELL_VALUES_UP_TO && ys.len() <= CELL_VALUES_UP_TO;
-    let font = (f64::from(cell_w.min(cell_h)) * 0.34).clamp(8.0, 12.0);
-    let x_every = xs.len().div_ceil(CELL_VALUES_UP_TO).max(1);
-    let y_every = ys.len().div_ceil(CELL_VALUES_UP_TO * 2).max(1);
+    let l = HeatLayout::new(panels.len(), xs, ys);
+    let width = l.panel_w * l.cols as i32;
+    let height = l.scale_h + l.panel_h * l.rows as i32;
     svg(chart, what, (width as u32, height as u32), |root| {
-        // Colour scale.
-        let (sx, sy, sw) = (20, 14, 240);
+        heat_scale(root, what, dark)?;
+        for (k, panel) in panels.iter().enumerate() {
+            let ox = l.panel_w * (k % l.cols) as i32;
+            let oy = l.scale_h + l.panel_h * (k / l.cols) as i32;
+            l.cells(root, panel, (ox, oy), dark)?;
+            l.axes(root, (ox, oy), xs, ys, descs)?;
+        }
+        Ok(())
+    })
+}
+
+/// Where a heat chart puts things: panels of `cols` columns and `rows` rows under the colour
+/// scale, each a caption, a grid of `nx × ny` cells right of the y labels, and the x labels.
+struct HeatLayout {
+    cols: usize,
+    rows: usize,
+    panel_w: i32,
+    panel_h: i32,
+    scale_h: i32,
+    caption: i32,
+    left: i32,
+    cell_w: i32,
+    cell_h: i32,
+    nx: i32,
+    ny: i32,
+    show_values: bool,
+    font: f64,
+    /// Label every `x_every`-th column and every `y_every`-th row.
+    x_every: usize,
+    y_every: usize,
+}
+
+impl HeatLayout {
+    fn new(panels: usize, xs: &[String], ys: &[String]) -> Self {
+        let cols = if panels > 1 { 2 } else { 1 };
+        let panel_w: i32 = if cols == 2 { 450 } else { 620 };
+        let (nx, ny) = (xs.len().max(1) as i32, ys.len().max(1) as i32);
+        let longest_y = ys.iter().map(|s| s.chars().count()).max().unwrap_or(1) as i32;
+        let left = 30 + (7 * longest_y + 10).clamp(30, 110);
+        let cell_w = ((panel_w - left - 16) / nx).max(4);
+        let cell_h = cell_w.min(360 / ny).max(4);
+        let (caption, bottom) = (28, 54);
+        Self {
+            cols,
+            rows: panels.div_ceil(cols).max(1),
+            panel_w,
+            panel_h: caption + cell_h * ny + bottom,
+            scale_h: 50,
+            caption,
+            left,
+            cell_w,
+            cell_h,
+            nx,
+            ny,
+            show_values: xs.len() <= CELL_VALUES_UP_TO && ys.len() <= CELL_VALUES_UP_TO,
+            font: (f64::from(cell_w.min(cell_h)) * 0.34).clamp(8.0, 12.0),
+            x_every: xs.len().div_ceil(CELL_VALUES_UP_TO).max(1),
+            y_every: ys.len().div_ceil(CELL_VALUES_UP_TO * 2).max(1),
+        }
+    }
+
+    /// A panel's caption, its cells (with their values when shown) and the cell edges; the
+    /// panel's top left corner at `(ox, oy)`.
+    fn cells(
+        &self,
+        root: &Area<'_>,
+        panel: &HeatPanel,
+        (ox, oy): (i32, i32),
+        dark: RGBColor,
+    ) -> Result<(), String> {
+        let (cell_w, cell_h, nx, ny) = (self.cell_w, self.cell_h, self.nx, self.ny);
+        let (gx, gy) = (ox + self.left, oy + self.caption);
         root.draw(&Text::new(
-            format!("{what}:"),
-            (sx, sy + 6),
-            text_style(12.0, HPos::Left, VPos::Center),
+            panel.label.clone(),
+            (gx + cell_w * nx / 2, oy + 12),
+            text_style(15.0, HPos::Center, VPos::Center),
         ))
         .map_err(e)?;
-        let bar_x = sx + 130;
-        colour_bar(root, (bar_x, sy), sw, |x| ramp(dark, x))?;
-        for (k, label) in ["0", "0.25", "0.5", "0.75", "1"].iter().enumerate() {
-            let x = bar_x + sw * k as i32 / 4;
+        for r in 0..ny {
+            // Row r of the values is drawn from the bottom up.
+            let y = gy + cell_h * (ny - 1 - r);
+            for c in 0..nx {
+                let x = gx + cell_w * c;
+                let v = panel
+                    .values
+                    .get(r as usize)
+                    .and_then(|row| row.get(c as usize))
+                    .copied()
+                    .flatten();
+                let fill = v.map_or(UNDEFINED, |v| ramp(dark, v));
+                root.draw(&Rectangle::new(
+                    [(x, y), (x + cell_w, y + cell_h)],
+                    fill.filled(),
+                ))
+                .map_err(e)?;
+                if self.show_values {
+                    let ink = if v.is_some_and(|v| v > 0.55) {
+                        WHITE
+                    } else {
+                        BLACK
+                    };
+                    root.draw(&Text::new(
+                        v.map_or("—".to_string(), |v| format!("{v:.2}")),
+                        (x + cell_w / 2, y + cell_h / 2),
+                        text_style(self.font, HPos::Center, VPos::Center).color(&ink),
+                    ))
+                    .map_err(e)?;
+                }
+            }
+        }
+        for c in 0..=nx {
             root.draw(&PathElement::new(
-                vec![(x, sy + 12), (x, sy + 16)],
-                BLACK.stroke_width(1),
-            ))
-            .map_err(e)?;
-            root.draw(&Text::new(
-                label.to_string(),
-                (x, sy + 18),
-                text_style(11.0, HPos::Center, VPos::Top),
+                vec![(gx + cell_w * c, gy), (gx + cell_w * c, gy + cell_h * ny)],
+                CELL_EDGE.stroke_width(1),
             ))
             .map_err(e)?;
         }
-        root.draw(&Rectangle::new(
-            [(bar_x + sw + 24, sy), (bar_x + sw + 36, sy + 12)],
-            UNDEFINED.filled(),
-        ))
-        .map_err(e)?;
-        root.draw(&Text::new(
-            "undefined",
-            (bar_x + sw + 42, sy + 6),
-            text_style(11.0, HPos::Left, VPos::Center),
-        ))
-        .map_err(e)?;
-
-        for (k, panel) in panels.iter().enumerate() {
-            let ox = panel_w * (k % cols) as i32;
-            let oy = scale_h + panel_h * (k / cols) as i32;
-            let gx = ox + left;
-            let gy = oy + caption;
-            root.draw(&Text::new(
-                panel.label.clone(),
-                (gx + cell_w * nx / 2, oy + 12),
-                text_style(15.0, HPos::Center, VPos::Center),
-            ))
-            .map_err(e)?;
-            for r in 0..ny {
-                // Row r of the values is drawn from the bottom up.
-                let y = gy + cell_h * (ny - 1 - r);
-                for c in 0..nx {
-                    let x = gx + cell_w * c;
-                    let v = panel
-                        .values
-                        .get(r as usize)
-                        .and_then(|row| row.get(c as usize))
-                        .copied()
-                        .flatten();
-                    let fill = v.map_or(UNDEFINED, |v| ramp(dark, v));
-                    root.draw(&Rectangle::new(
-                        [(x, y), (x + cell_w, y + cell_h)],
-                        fill.filled(),
-                    ))
-                    .map_err(e)?;
-                    if show_values {
-                        let ink = if v.is_some_and(|v| v > 0.55) {
-                            WHITE
-                        } else {
-                            BLACK
-                        };
-                        root.draw(&Text::new(
-                            v.map_or("—".to_string(), |v| format!("{v:.2}")),
-                            (x + cell_w / 2, y + cell_h / 2),
-                            text_style(font, HPos::Center, VPos::Center).color(&ink),
-                        ))
-                        .map_err(e)?;
-                    }
-                }
-            }
-            for c in 0..=nx {
-                root.draw(&PathElement::new(
-                    vec![(gx + cell_w * c, gy), (gx + cell_w * c, gy + cell_h * ny)],
-                    CELL_EDGE.stroke_width(1),
-                ))
-                .map_err(e)?;
-            }
-            for r in 0..=ny {
-                root.draw(&PathElement::new(
-                    vec![(gx, gy + cell_h * r), (gx + cell_w * nx, gy + cell_h * r)],
-                    CELL_EDGE.stroke_width(1),
-                ))
-                .map_err(e)?;
-            }
-            for (c, label) in xs.iter().enumerate() {
-                if c % x_every != 0 {
-                    continue;
-                }
-                root.draw(&Text::new(
-                    label.clone(),
-                    (gx + cell_w * c as i32 + cell_w / 2, gy + cell_h * ny + 5),
-                    text_style(11.0, HPos::Center, VPos::Top),
-                ))
-                .map_err(e)?;
-            }
-            root.draw(&Text::new(
-                x_desc.to_string(),
-                (gx + cell_w * nx / 2, gy + cell_h * ny + 30),
-                text_style(12.0, HPos::Center, VPos::Top),
-            ))
-            .map_err(e)?;
-            for (r, label) in ys.iter().enumerate() {
-                if r % y_every != 0 {
-                    continue;
-                }
-                let y = gy + cell_h * (ny - 1 - r as i32) + cell_h / 2;
-                root.draw(&Text::new(
-                    label.clone(),
-                    (gx - 5, y),
-                    text_style(11.0, HPos::Right, VPos::Center),
-                ))
-                .map_err(e)?;
-            }
-            root.draw(&Text::new(
-                y_desc.to_string(),
-                (ox + 12, gy + cell_h * ny / 2),
-                text_style(12.0, HPos::Center, VPos::Center).transform(FontTransform::Rotate270),
+        for r in 0..=ny {
+            root.draw(&PathElement::new(
+                vec![(gx, gy + cell_h * r), (gx + cell_w * nx, gy + cell_h * r)],
+                CELL_EDGE.stroke_width(1),
             ))
             .map_err(e)?;
         }
         Ok(())
-    })
+    }
+
+    /// A panel's level labels and the factors' descriptions (`x_desc`, `y_desc`).
+    fn axes(
+        &self,
+        root: &Area<'_>,
+        (ox, oy): (i32, i32),
+        xs: &[String],
+        ys: &[String],
+        (x_desc, y_desc): (&str, &str),
+    ) -> Result<(), String> {
+        let (cell_w, cell_h, nx, ny) = (self.cell_w, self.cell_h, self.nx, self.ny);
+        let (gx, gy) = (ox + self.left, oy + self.caption);
+        for (c, label) in xs.iter().enumerate() {
+            if c % self.x_every != 0 {
+                continue;
+            }
+            root.draw(&Text::new(
+                label.clone(),
+                (gx + cell_w * c as i32 + cell_w / 2, gy + cell_h * ny + 5),
+                text_style(11.0, HPos::Center, VPos::Top),
+            ))
+            .map_err(e)?;
+        }
+        root.draw(&Text::new(
+            x_desc.to_string(),
+            (gx + cell_w * nx / 2, gy + cell_h * ny + 30),
+            text_style(12.0, HPos::Center, VPos::Top),
+        ))
+        .map_err(e)?;
+        for (r, label) in ys.iter().enumerate() {
+            if r % self.y_every != 0 {
+                continue;
+            }
+            let y = gy + cell_h * (ny - 1 - r as i32) + cell_h / 2;
+            root.draw(&Text::new(
+                label.clone(),
+                (gx - 5, y),
+                text_style(11.0, HPos::Right, VPos::Center),
+            ))
+            .map_err(e)?;
+        }
+        root.draw(&Text::new(
+            y_desc.to_string(),
+            (ox + 12, gy + cell_h * ny / 2),
+            text_style(12.0, HPos::Center, VPos::Center).transform(FontTransform::Rotate270),
+        ))
+        .map_err(e)?;
+        Ok(())
+    }
+}
+
+/// The colour scale of a heat chart, from 0 (white) to 1 (`dark`), and the colour of
+/// undefined cells.
+fn heat_scale(root: &Area<'_>, what: &str, dark: RGBColor) -> Result<(), String> {
+    let (sx, sy, sw) = (20, 14, 240);
+    root.draw(&Text::new(
+        format!("{what}:"),
+        (sx, sy + 6),
+        text_style(12.0, HPos::Left, VPos::Center),
+    ))
+    .map_err(e)?;
+    let bar_x = sx + 130;
+    colour_bar(root, (bar_x, sy), sw, |x| ramp(dark, x))?;
+    for (k, label) in ["0", "0.25", "0.5", "0.75", "1"].iter().enumerate() {
+        let x = bar_x + sw * k as i32 / 4;
+        root.draw(&PathElement::new(
+            vec![(x, sy + 12), (x, sy + 16)],
+            BLACK.stroke_width(1),
+        ))
+        .map_err(e)?;
+        root.draw(&Text::new(
+            label.to_string(),
+            (x, sy + 18),
+            text_style(11.0, HPos::Center, VPos::Top),
+        ))
+        .map_err(e)?;
+    }
+    root.draw(&Rectangle::new(
+        [(bar_x + sw + 24, sy), (bar_x + sw + 36, sy + 12)],
+        UNDEFINED.filled(),
+    ))
+    .map_err(e)?;
+    root.draw(&Text::new(
+        "undefined",
+        (bar_x + sw + 42, sy + 6),
+        text_style(11.0, HPos::Left, VPos::Center),
+    ))
+    .map_err(e)?;
+    Ok(())
 }
 
 /// An estimate and its interval, when known.
@@ -1742,137 +1836,197 @@ fn index_chart(
     series: &[(&str, RGBColor)],
     x_desc: &str,
 ) -> Result<String, ChartError> {
-    let width: i32 = 900;
-    let longest = panels
-        .iter()
-        .flat_map(|p| p.bars.iter().map(|b| b.factor.chars().count()))
-        .max()
-        .unwrap_or(8) as i32;
-    let left = (7 * longest + 20).clamp(100, 320);
-    let right = 70;
-    let bar_h = 11;
-    let row_h = 10 + bar_h * series.len().max(1) as i32;
-    let (caption, axis_h, gap) = (26, 50, 14);
-    let panel_h = |p: &IndexPanel| caption + row_h * p.bars.len().max(1) as i32 + axis_h + gap;
+    let l = IndexLayout::new(panels, series.len());
     let mut entries: Vec<(String, Vec<Key>)> = series
         .iter()
         .map(|(name, c)| (name.to_string(), vec![Key::Block(*c)]))
         .collect();
     entries.push(("95 % interval (bootstrap)".to_string(), vec![Key::Whisker]));
-    let legend_h = legend_height(entries.len(), width as u32, 220) as i32;
-    let height = legend_h + panels.iter().map(panel_h).sum::<i32>();
-    svg(chart, what, (width as u32, height.max(60) as u32), |root| {
-        legend(root, &entries, 220)?;
-        let (lo, hi) = index_axis(panels);
-        let mut oy = legend_h;
-        for panel in panels {
-            let x0 = left;
-            let x1 = width - right;
-            let px = |v: f64| {
-                (f64::from(x0) + (v - lo) / (hi - lo) * f64::from(x1 - x0))
-                    .round()
-                    .clamp(-1e6, 1e6) as i32
-            };
-            root.draw(&Text::new(
-                panel.label.clone(),
-                (x0, oy + 12),
-                text_style(15.0, HPos::Left, VPos::Center),
-            ))
-            .map_err(e)?;
-            let top = oy + caption;
-            let bottom = top + row_h * panel.bars.len().max(1) as i32;
-            let marks = ticks(lo, hi, 6);
-            for &t in &marks {
-                let x = px(t);
-                root.draw(&PathElement::new(
-                    vec![(x, top), (x, bottom)],
-                    GRID.stroke_width(1),
-                ))
-                .map_err(e)?;
-                root.draw(&PathElement::new(
-                    vec![(x, bottom), (x, bottom + 4)],
-                    BLACK.stroke_width(1),
-                ))
-                .map_err(e)?;
+    let legend_h = legend_height(entries.len(), l.width as u32, 220) as i32;
+    let height = legend_h + panels.iter().map(|p| l.panel_h(p)).sum::<i32>();
+    svg(
+        chart,
+        what,
+        (l.width as u32, height.max(60) as u32),
+        |root| {
+            legend(root, &entries, 220)?;
+            let mut oy = legend_h;
+            for panel in panels {
                 root.draw(&Text::new(
-                    num(t),
-                    (x, bottom + 6),
-                    text_style(11.0, HPos::Center, VPos::Top),
+                    panel.label.clone(),
+                    (l.x0, oy + 12),
+                    text_style(15.0, HPos::Left, VPos::Center),
                 ))
                 .map_err(e)?;
-            }
-            root.draw(&PathElement::new(
-                vec![(x0, bottom), (x1, bottom)],
-                BLACK.stroke_width(1),
-            ))
-            .map_err(e)?;
-            root.draw(&Text::new(
-                x_desc.to_string(),
-                ((x0 + x1) / 2, bottom + 24),
-                text_style(12.0, HPos::Center, VPos::Top),
-            ))
-            .map_err(e)?;
-            root.draw(&PathElement::new(
-                vec![(px(0.0), top), (px(0.0), bottom)],
-                BLACK.stroke_width(1),
-            ))
-            .map_err(e)?;
-            for (r, bars) in panel.bars.iter().enumerate() {
-                let y = top + row_h * r as i32;
-                root.draw(&Text::new(
-                    bars.factor.clone(),
-                    (x0 - 8, y + row_h / 2),
-                    text_style(12.0, HPos::Right, VPos::Center),
-                ))
-                .map_err(e)?;
-                for (k, ((v, ci), (_, colour))) in bars.values.iter().zip(series).enumerate() {
-                    let (by, bh) = (y + 5 + bar_h * k as i32, bar_h - 2);
-                    let Some(v) = *v else { continue };
-                    let (a, b) = (px(0.0).min(px(v)), px(0.0).max(px(v)));
-                    root.draw(&Rectangle::new(
-                        [(a, by), (b.max(a + 1), by + bh)],
-                        colour.filled(),
+                let top = oy + l.caption;
+                let bottom = top + l.row_h * panel.bars.len().max(1) as i32;
+                l.axis(root, top, bottom, x_desc)?;
+                for (r, bars) in panel.bars.iter().enumerate() {
+                    let y = top + l.row_h * r as i32;
+                    root.draw(&Text::new(
+                        bars.factor.clone(),
+                        (l.x0 - 8, y + l.row_h / 2),
+                        text_style(12.0, HPos::Right, VPos::Center),
                     ))
                     .map_err(e)?;
-                    let mut end = b;
-                    if let Some((l, h)) = *ci {
-                        // Ends beyond the axis are cut at its edge and drawn as arrowheads.
-                        let mid = by + bh / 2;
-                        let (pl, ph) = (px(l.max(lo)), px(h.min(hi)));
-                        root.draw(&PathElement::new(
-                            vec![(pl, mid), (ph, mid)],
-                            BLACK.stroke_width(1),
-                        ))
-                        .map_err(e)?;
-                        for (x, cut, out) in [(pl, l < lo, -1), (ph, h > hi, 1)] {
-                            if cut {
-                                root.draw(&Polygon::new(
-                                    vec![(x + 5 * out, mid), (x, mid - 4), (x, mid + 4)],
-                                    BLACK.filled(),
-                                ))
-                                .map_err(e)?;
-                            } else {
-                                root.draw(&PathElement::new(
-                                    vec![(x, by), (x, by + bh)],
-                                    BLACK.stroke_width(1),
-                                ))
-                                .map_err(e)?;
-                            }
-                        }
-                        end = end.max(ph + if h > hi { 5 } else { 0 });
+                    for (k, (estimate, (_, colour))) in bars.values.iter().zip(series).enumerate() {
+                        l.bar(root, *estimate, *colour, y + 5 + l.bar_h * k as i32)?;
                     }
-                    root.draw(&Text::new(
-                        fmt_num(v, 2),
-                        (end + 4, by + bh / 2),
-                        text_style(10.0, HPos::Left, VPos::Center),
+                }
+                oy += l.panel_h(panel);
+            }
+            Ok(())
+        },
+    )
+}
+
+/// Where an index chart puts things: panels one under the other, each a caption, a row per
+/// factor of a bar per series, and the x axis from `lo` to `hi` between `x0` and `x1`.
+struct IndexLayout {
+    width: i32,
+    x0: i32,
+    x1: i32,
+    bar_h: i32,
+    row_h: i32,
+    caption: i32,
+    axis_h: i32,
+    gap: i32,
+    lo: f64,
+    hi: f64,
+}
+
+impl IndexLayout {
+    fn new(panels: &[IndexPanel], series: usize) -> Self {
+        let width: i32 = 900;
+        let longest = panels
+            .iter()
+            .flat_map(|p| p.bars.iter().map(|b| b.factor.chars().count()))
+            .max()
+            .unwrap_or(8) as i32;
+        let left = (7 * longest + 20).clamp(100, 320);
+        let right = 70;
+        let bar_h = 11;
+        let (lo, hi) = index_axis(panels);
+        Self {
+            width,
+            x0: left,
+            x1: width - right,
+            bar_h,
+            row_h: 10 + bar_h * series.max(1) as i32,
+            caption: 26,
+            axis_h: 50,
+            gap: 14,
+            lo,
+            hi,
+        }
+    }
+
+    fn panel_h(&self, p: &IndexPanel) -> i32 {
+        self.caption + self.row_h * p.bars.len().max(1) as i32 + self.axis_h + self.gap
+    }
+
+    /// The x position of `v`.
+    fn px(&self, v: f64) -> i32 {
+        (f64::from(self.x0) + (v - self.lo) / (self.hi - self.lo) * f64::from(self.x1 - self.x0))
+            .round()
+            .clamp(-1e6, 1e6) as i32
+    }
+
+    /// A panel's grid lines and ticks from `top` to `bottom`, its x axis described by
+    /// `x_desc`, and the line at 0.
+    fn axis(&self, root: &Area<'_>, top: i32, bottom: i32, x_desc: &str) -> Result<(), String> {
+        let (x0, x1) = (self.x0, self.x1);
+        for t in ticks(self.lo, self.hi, 6) {
+            let x = self.px(t);
+            root.draw(&PathElement::new(
+                vec![(x, top), (x, bottom)],
+                GRID.stroke_width(1),
+            ))
+            .map_err(e)?;
+            root.draw(&PathElement::new(
+                vec![(x, bottom), (x, bottom + 4)],
+                BLACK.stroke_width(1),
+            ))
+            .map_err(e)?;
+            root.draw(&Text::new(
+                num(t),
+                (x, bottom + 6),
+                text_style(11.0, HPos::Center, VPos::Top),
+            ))
+            .map_err(e)?;
+        }
+        root.draw(&PathElement::new(
+            vec![(x0, bottom), (x1, bottom)],
+            BLACK.stroke_width(1),
+        ))
+        .map_err(e)?;
+        root.draw(&Text::new(
+            x_desc.to_string(),
+            ((x0 + x1) / 2, bottom + 24),
+            text_style(12.0, HPos::Center, VPos::Top),
+        ))
+        .map_err(e)?;
+        root.draw(&PathElement::new(
+            vec![(self.px(0.0), top), (self.px(0.0), bottom)],
+            BLACK.stroke_width(1),
+        ))
+        .map_err(e)?;
+        Ok(())
+    }
+
+    /// One bar from 0 to the estimate, its interval as a whisker and its value at the end,
+    /// at `by` from the top; nothing when there is no estimate.
+    fn bar(
+        &self,
+        root: &Area<'_>,
+        (v, ci): Estimate,
+        colour: RGBColor,
+        by: i32,
+    ) -> Result<(), String> {
+        let bh = self.bar_h - 2;
+        let Some(v) = v else { return Ok(()) };
+        let (lo, hi) = (self.lo, self.hi);
+        let (a, b) = (self.px(0.0).min(self.px(v)), self.px(0.0).max(self.px(v)));
+        root.draw(&Rectangle::new(
+            [(a, by), (b.max(a + 1), by + bh)],
+            colour.filled(),
+        ))
+        .map_err(e)?;
+        let mut end = b;
+        if let Some((l, h)) = ci {
+            // Ends beyond the axis are cut at its edge and drawn as arrowheads.
+            let mid = by + bh / 2;
+            let (pl, ph) = (self.px(l.max(lo)), self.px(h.min(hi)));
+            root.draw(&PathElement::new(
+                vec![(pl, mid), (ph, mid)],
+                BLACK.stroke_width(1),
+            ))
+            .map_err(e)?;
+            for (x, cut, out) in [(pl, l < lo, -1), (ph, h > hi, 1)] {
+                if cut {
+                    root.draw(&Polygon::new(
+                        vec![(x + 5 * out, mid), (x, mid - 4), (x, mid + 4)],
+                        BLACK.filled(),
+                    ))
+                    .map_err(e)?;
+                } else {
+                    root.draw(&PathElement::new(
+                        vec![(x, by), (x, by + bh)],
+                        BLACK.stroke_width(1),
                     ))
                     .map_err(e)?;
                 }
             }
-            oy += panel_h(panel);
+            end = end.max(ph + if h > hi { 5 } else { 0 });
         }
+        root.draw(&Text::new(
+            fmt_num(v, 2),
+            (end + 4, by + bh / 2),
+            text_style(10.0, HPos::Left, VPos::Center),
+        ))
+        .map_err(e)?;
         Ok(())
-    })
+    }
 }
 
 /// One factor's scatter: per pair, (x, y) points.
