@@ -2668,73 +2668,9 @@ fn indices(
     outputs: &[Output],
     full: bool,
 ) -> Result<(), SweepError> {
-    let series = series_of(method);
-    let names = series_names(method);
     let mut not_drawn: Vec<String> = Vec::new();
     for &output in outputs {
-        let mut panels = Vec::new();
-        for &q in pairs {
-            let (per, notes) = indices_of(s, method, q, output);
-            let ranked = ranked(method, &per);
-            if ranked.is_empty() {
-                not_drawn.push(format!(
-                    "{}: {}",
-                    output.of_pair(&pair_words(s, q)),
-                    if notes.is_empty() {
-                        "no indices in sensitivity.csv".to_string()
-                    } else {
-                        esc(&notes.join("; "))
-                    }
-                ));
-                continue;
-            }
-            panels.push(IndexPanel {
-                label: format!("{}: {}", s.pair_name(q), output.words()),
-                bars: ranked
-                    .iter()
-                    .map(|(f, x)| IndexBars {
-                        factor: s.factors[*f].path.clone(),
-                        values: names
-                            .iter()
-                            .map(|n| x.get(n).map_or((None, None), |(v, ci)| (Some(v), ci)))
-                            .collect(),
-                    })
-                    .collect(),
-            });
-        }
-        if panels.is_empty() {
-            continue;
-        }
-        let chart = index_chart(
-            "sweep-indices",
-            &format!(
-                "{} indices of {} per pair, factors by importance",
-                method.title(),
-                output.words()
-            ),
-            &panels,
-            &series,
-            match method {
-                Method::Morris => {
-                    "change in the output as a factor moves across its whole range (elementary effect)"
-                }
-                Method::Sobol => "share of the output's variance over the design",
-            },
-        )?;
-        let _ = writeln!(
-            o,
-            "<figure id=\"{}indices-{}\">{chart}<figcaption>Indices of {} at the horizon, for the chosen pairs: {}, factors sorted by {} (the most important at the top); whiskers: 95 % bootstrap intervals.</figcaption></figure>",
-            if full { "" } else { "drivers-" },
-            output.column(),
-            esc(output.words()),
-            match method {
-                Method::Morris =>
-                    "per factor, μ* (the mean size of its elementary effects, blue) and σ (their spread, grey)",
-                Method::Sobol =>
-                    "per factor, S1 (the share of the variance it causes alone, blue) and ST (with its interactions, orange)",
-            },
-            method.symbol()
-        );
+        index_figure(o, s, method, (pairs, output), full, &mut not_drawn)?;
     }
     if !not_drawn.is_empty() {
         let _ = writeln!(
@@ -2758,7 +2694,93 @@ fn indices(
         }
     };
     let _ = writeln!(o, "<h3>How to read these charts</h3>\n{how}");
-    // An interval column only for the indices that have intervals in the file.
+    for &output in outputs {
+        index_table(o, s, method, pairs, output);
+    }
+    Ok(())
+}
+
+/// The index chart of `output` for `pairs` as a figure (none when no pair has indices); the
+/// pairs without indices are pushed to `not_drawn`.
+fn index_figure(
+    o: &mut String,
+    s: &Sweep,
+    method: Method,
+    (pairs, output): (&[usize], Output),
+    full: bool,
+    not_drawn: &mut Vec<String>,
+) -> Result<(), SweepError> {
+    let names = series_names(method);
+    let mut panels = Vec::new();
+    for &q in pairs {
+        let (per, notes) = indices_of(s, method, q, output);
+        let ranked = ranked(method, &per);
+        if ranked.is_empty() {
+            not_drawn.push(format!(
+                "{}: {}",
+                output.of_pair(&pair_words(s, q)),
+                if notes.is_empty() {
+                    "no indices in sensitivity.csv".to_string()
+                } else {
+                    esc(&notes.join("; "))
+                }
+            ));
+            continue;
+        }
+        panels.push(IndexPanel {
+            label: format!("{}: {}", s.pair_name(q), output.words()),
+            bars: ranked
+                .iter()
+                .map(|(f, x)| IndexBars {
+                    factor: s.factors[*f].path.clone(),
+                    values: names
+                        .iter()
+                        .map(|n| x.get(n).map_or((None, None), |(v, ci)| (Some(v), ci)))
+                        .collect(),
+                })
+                .collect(),
+        });
+    }
+    if panels.is_empty() {
+        return Ok(());
+    }
+    let chart = index_chart(
+        "sweep-indices",
+        &format!(
+            "{} indices of {} per pair, factors by importance",
+            method.title(),
+            output.words()
+        ),
+        &panels,
+        &series_of(method),
+        match method {
+            Method::Morris => {
+                "change in the output as a factor moves across its whole range (elementary effect)"
+            }
+            Method::Sobol => "share of the output's variance over the design",
+        },
+    )?;
+    let _ = writeln!(
+        o,
+        "<figure id=\"{}indices-{}\">{chart}<figcaption>Indices of {} at the horizon, for the chosen pairs: {}, factors sorted by {} (the most important at the top); whiskers: 95 % bootstrap intervals.</figcaption></figure>",
+        if full { "" } else { "drivers-" },
+        output.column(),
+        esc(output.words()),
+        match method {
+            Method::Morris =>
+                "per factor, μ* (the mean size of its elementary effects, blue) and σ (their spread, grey)",
+            Method::Sobol =>
+                "per factor, S1 (the share of the variance it causes alone, blue) and ST (with its interactions, orange)",
+        },
+        method.symbol()
+    );
+    Ok(())
+}
+
+/// The table of the indices of `output` behind its chart: per pair, its factors by
+/// importance with every index of `method`, and an interval column for the indices that
+/// have intervals in the file.
+fn index_table(o: &mut String, s: &Sweep, method: Method, pairs: &[usize], output: Output) {
     let with_interval: Vec<bool> = method
         .indices()
         .iter()
@@ -2769,66 +2791,63 @@ fn indices(
         })
         .collect();
     let columns = method.indices().len() + with_interval.iter().filter(|x| **x).count();
-    for &output in outputs {
-        let _ = writeln!(
-            o,
-            "<table><caption>The numbers behind the chart of {}</caption><tr><th>pair</th><th>factor</th>{}</tr>",
-            esc(output.words()),
-            method
-                .indices()
-                .iter()
-                .zip(&with_interval)
-                .map(|(i, ci)| if *ci {
-                    format!("<th>{i}</th><th>interval</th>")
+    let _ = writeln!(
+        o,
+        "<table><caption>The numbers behind the chart of {}</caption><tr><th>pair</th><th>factor</th>{}</tr>",
+        esc(output.words()),
+        method
+            .indices()
+            .iter()
+            .zip(&with_interval)
+            .map(|(i, ci)| if *ci {
+                format!("<th>{i}</th><th>interval</th>")
+            } else {
+                format!("<th>{i}</th>")
+            })
+            .collect::<String>()
+    );
+    for &q in pairs {
+        let (per, notes) = indices_of(s, method, q, output);
+        let ranked = ranked(method, &per);
+        if ranked.is_empty() {
+            let _ = writeln!(
+                o,
+                "<tr><td>{}</td><td colspan=\"{}\">{}</td></tr>",
+                esc(&s.pair_name(q)),
+                1 + columns,
+                if notes.is_empty() {
+                    "no indices".to_string()
                 } else {
-                    format!("<th>{i}</th>")
-                })
-                .collect::<String>()
-        );
-        for &q in pairs {
-            let (per, notes) = indices_of(s, method, q, output);
-            let ranked = ranked(method, &per);
-            if ranked.is_empty() {
-                let _ = writeln!(
-                    o,
-                    "<tr><td>{}</td><td colspan=\"{}\">{}</td></tr>",
-                    esc(&s.pair_name(q)),
-                    1 + columns,
-                    if notes.is_empty() {
-                        "no indices".to_string()
-                    } else {
-                        esc(&notes.join("; "))
-                    }
-                );
-            }
-            for (f, x) in &ranked {
-                let _ = write!(
-                    o,
-                    "<tr><td>{}</td><td><code>{}</code></td>",
-                    esc(&s.pair_name(q)),
-                    esc(&s.factors[*f].path)
-                );
-                for (i, with) in method.indices().iter().zip(&with_interval) {
-                    let (v, ci) = x.get(i).map_or((None, None), |(v, ci)| (Some(v), ci));
-                    let _ = write!(o, "<td class=\"num\">{}</td>", opt_num(v, 3));
-                    if *with {
-                        let _ = write!(
-                            o,
-                            "<td class=\"num\">{}</td>",
-                            ci.map_or("—".to_string(), |(l, h)| format!(
-                                "{} … {}",
-                                fmt_num(l, 3),
-                                fmt_num(h, 3)
-                            ))
-                        );
-                    }
+                    esc(&notes.join("; "))
                 }
-                let _ = writeln!(o, "</tr>");
-            }
+            );
         }
-        let _ = writeln!(o, "</table>");
+        for (f, x) in &ranked {
+            let _ = write!(
+                o,
+                "<tr><td>{}</td><td><code>{}</code></td>",
+                esc(&s.pair_name(q)),
+                esc(&s.factors[*f].path)
+            );
+            for (i, with) in method.indices().iter().zip(&with_interval) {
+                let (v, ci) = x.get(i).map_or((None, None), |(v, ci)| (Some(v), ci));
+                let _ = write!(o, "<td class=\"num\">{}</td>", opt_num(v, 3));
+                if *with {
+                    let _ = write!(
+                        o,
+                        "<td class=\"num\">{}</td>",
+                        ci.map_or("—".to_string(), |(l, h)| format!(
+                            "{} … {}",
+                            fmt_num(l, 3),
+                            fmt_num(h, 3)
+                        ))
+                    );
+                }
+            }
+            let _ = writeln!(o, "</tr>");
+        }
     }
-    Ok(())
+    let _ = writeln!(o, "</table>");
 }
 
 /// Pearson's correlation of `(x, y)` points; `None` when either does not vary.
@@ -3024,9 +3043,47 @@ ul.readings li { margin-bottom: 0.3rem; }
 pub fn html(s: &Sweep, opts: &SweepOptions) -> Result<String, SweepError> {
     let pairs = s.chosen_pairs(&opts.pairs)?;
     let view = s.view();
-    let title = format!("Sweep of {}", s.scenario);
     let mut o = String::new();
-    page_start(&mut o, &esc(&title), STYLE);
+    page_header(&mut o, s, view);
+    design_section(&mut o, s, view);
+    reading_section(&mut o, s, view, &pairs, !opts.pairs.is_empty());
+    match view {
+        View::OneFactor => {
+            let _ = writeln!(
+                o,
+                "<section id=\"lines\">\n<h2>Outcomes against <code>{}</code></h2>",
+                esc(&s.factors[0].path)
+            );
+            one_factor(&mut o, s, &pairs, true)?;
+            let _ = writeln!(o, "</section>");
+        }
+        View::Grid => grid(&mut o, s, &pairs, true)?,
+        View::Indices(m) => {
+            let _ = writeln!(
+                o,
+                "<section id=\"indices\">\n<h2>{} sensitivity indices</h2>",
+                m.title()
+            );
+            indices(&mut o, s, m, &pairs, &index_outputs(s), true)?;
+            let _ = writeln!(o, "</section>");
+        }
+        View::Scatter => {
+            let _ = writeln!(
+                o,
+                "<section id=\"scatter\">\n<h2>Outcomes against each factor</h2>"
+            );
+            scatter(&mut o, s, &pairs, true)?;
+            let _ = writeln!(o, "</section>");
+        }
+    }
+    manifest_section(&mut o, &s.manifest, manifest_text);
+    Ok(o)
+}
+
+/// The page's start, its header (the sweep in one line, what a sweep is) and its navigation.
+fn page_header(o: &mut String, s: &Sweep, view: View) {
+    let title = format!("Sweep of {}", s.scenario);
+    page_start(o, &esc(&title), STYLE);
     let text = |key: &str| s.manifest.get(key).and_then(serde_json::Value::as_str);
     let _ = writeln!(
         o,
@@ -3073,8 +3130,10 @@ pub fn html(s: &Sweep, opts: &SweepOptions) -> Result<String, SweepError> {
         o,
         "<li><a href=\"#manifest\">What produced this folder</a></li></ol></nav>"
     );
+}
 
-    // The design.
+/// "The design": its size and its factors.
+fn design_section(o: &mut String, s: &Sweep, view: View) {
     let _ = writeln!(
         o,
         "<section id=\"design\">\n<h2>The design</h2>\n<table><tr><th>design</th><td><code>{}</code></td></tr><tr><th>points</th><td class=\"num\">{}</td></tr><tr><th>runs per point</th><td class=\"num\">{}</td></tr><tr><th>seed</th><td class=\"num\">{}</td></tr><tr><th>pairs recorded</th><td class=\"num\">{}</td></tr></table>",
@@ -3110,8 +3169,10 @@ pub fn html(s: &Sweep, opts: &SweepOptions) -> Result<String, SweepError> {
         );
     }
     let _ = writeln!(o, "</section>");
+}
 
-    // Readings.
+/// "In plain words": the readings of the chosen `pairs` (`chosen`: by `--pairs`).
+fn reading_section(o: &mut String, s: &Sweep, view: View, pairs: &[usize], chosen: bool) {
     let _ = writeln!(
         o,
         "<section id=\"reading\">\n<h2>In plain words</h2>\n<p>Pairs shown: {} ({}).</p>\n<ul class=\"readings\">",
@@ -3120,13 +3181,13 @@ pub fn html(s: &Sweep, opts: &SweepOptions) -> Result<String, SweepError> {
             .map(|&q| esc(&s.pair_name(q)))
             .collect::<Vec<_>>()
             .join(", "),
-        if opts.pairs.is_empty() {
-            "those whose P(alliance) varies most across the points; choose others with --pairs"
-        } else {
+        if chosen {
             "chosen with --pairs"
+        } else {
+            "those whose P(alliance) varies most across the points; choose others with --pairs"
         }
     );
-    for r in readings(s, view, &pairs) {
+    for r in readings(s, view, pairs) {
         let _ = writeln!(o, "<li>{r}</li>");
     }
     let varying = (0..s.pairs.len()).filter(|&q| s.variation(q) > 0.0).count();
@@ -3140,40 +3201,6 @@ pub fn html(s: &Sweep, opts: &SweepOptions) -> Result<String, SweepError> {
             ""
         }
     );
-
-    // The charts.
-    match view {
-        View::OneFactor => {
-            let _ = writeln!(
-                o,
-                "<section id=\"lines\">\n<h2>Outcomes against <code>{}</code></h2>",
-                esc(&s.factors[0].path)
-            );
-            one_factor(&mut o, s, &pairs, true)?;
-            let _ = writeln!(o, "</section>");
-        }
-        View::Grid => grid(&mut o, s, &pairs, true)?,
-        View::Indices(m) => {
-            let _ = writeln!(
-                o,
-                "<section id=\"indices\">\n<h2>{} sensitivity indices</h2>",
-                m.title()
-            );
-            indices(&mut o, s, m, &pairs, &index_outputs(s), true)?;
-            let _ = writeln!(o, "</section>");
-        }
-        View::Scatter => {
-            let _ = writeln!(
-                o,
-                "<section id=\"scatter\">\n<h2>Outcomes against each factor</h2>"
-            );
-            scatter(&mut o, s, &pairs, true)?;
-            let _ = writeln!(o, "</section>");
-        }
-    }
-
-    manifest_section(&mut o, &s.manifest, manifest_text);
-    Ok(o)
 }
 
 // ------------------------------------------------------------------------------------------
