@@ -441,7 +441,7 @@ mod tests {
     use crate::scenario::target::PathError;
     use crate::scenario::{FLAGSHIP_NAME, FLAGSHIP_TOML, parse};
 
-    /// An `Invalid` error of `--set eta=VALUE`.
+    /// The error of `--set PATH=VALUE` with `problem`.
     fn invalid(path: &str, value: &str, problem: SetProblem) -> SetError {
         SetError::Invalid {
             path: path.into(),
@@ -451,7 +451,7 @@ mod tests {
     }
 
     #[test]
-    fn every_error_says_what_was_expected() {
+    fn the_assignment_errors_say_what_was_expected() {
         let cases = [
             (
                 SetError::NotAnAssignment("eta".into()),
@@ -472,6 +472,15 @@ mod tests {
                 ),
                 "--set pair.CHN=0.5: expected a path `state.<ID>.<field>`, `pair.<A>-<B>.<field>`, `intent.<FROM>-<TO>` or `baseline.<FROM>-<TO>`, found `pair.CHN`",
             ),
+        ];
+        for (error, message) in cases {
+            assert_eq!(error.to_string(), message);
+        }
+    }
+
+    #[test]
+    fn unknown_names_and_wrong_paths_say_what_was_expected() {
+        let cases = [
             (
                 invalid(
                     "etaa",
@@ -558,6 +567,15 @@ mod tests {
                 invalid("baseline.USA-CHN", "0.5", SetProblem::Baseline),
                 "--set baseline.USA-CHN=0.5: the baseline of an intent is its initial value: set `intent.<FROM>-<TO>` instead",
             ),
+        ];
+        for (error, message) in cases {
+            assert_eq!(error.to_string(), message);
+        }
+    }
+
+    #[test]
+    fn wrong_values_say_what_was_expected() {
+        let cases = [
             (
                 invalid("eta", "fast", SetProblem::NotANumber("fast".into())),
                 "--set eta=fast: expected a number, found `fast`",
