@@ -1059,26 +1059,28 @@ fn validate_event(
     })
 }
 
-fn validate_effect(
-    e: &RawEffect,
-    field: &str,
+/// The target of an effect (`tf` names it in messages): a state, pair, intent or baseline
+/// path of known states and fields. `Some(None)`: a problem recorded, the effect's other
+/// fields still checked; `None`: a problem recorded that ends the effect's checks.
+fn effect_target(
+    target: &S<String>,
+    tf: &str,
     ids: &Ids<'_>,
     c: &mut Collector<'_>,
-) -> Option<Effect> {
-    let path = e.target.get_ref();
-    let tf = format!("{field}.target");
-    let at = span(&e.target);
-    let target = match parse_path(path) {
+) -> Option<Option<Target>> {
+    let path = target.get_ref();
+    let at = span(target);
+    match parse_path(path) {
         Err(e) => {
             c.error(at, tf, e.to_string());
-            None
+            Some(None)
         }
         Ok(PathRef::Param(_)) => {
             c.error(at, tf, format!("expected a path {PATH_SHAPES}, found `{path}`; model parameters cannot be changed by events"));
-            None
+            Some(None)
         }
         Ok(PathRef::State(id, name)) => {
-            let i = ids.resolve(c, id, at.clone(), &tf);
+            let i = ids.resolve(c, id, at.clone(), tf);
             let fld = StateField::parse(name);
             if fld.is_none() {
                 let hint = suggestion(name, StateField::NAMES);
@@ -1089,24 +1091,24 @@ fn validate_effect(
                 };
                 c.error(
                     at.clone(),
-                    tf.clone(),
+                    tf,
                     format!(
                         "unknown state field `{name}` for events{hint}{extra} (expected one of {})",
                         StateField::NAMES.join(", ")
                     ),
                 );
             }
-            Some(Target::State { i: i?, field: fld? })
+            Some(Some(Target::State { i: i?, field: fld? }))
         }
         Ok(PathRef::Pair(a, b, name)) => {
-            let i = ids.resolve(c, a, at.clone(), &tf);
-            let j = ids.resolve(c, b, at.clone(), &tf);
+            let i = ids.resolve(c, a, at.clone(), tf);
+            let j = ids.resolve(c, b, at.clone(), tf);
             let fld = PairField::parse(name);
             if fld.is_none() {
                 let hint = suggestion(name, PairField::NAMES);
                 c.error(
                     at.clone(),
-                    tf.clone(),
+                    tf,
                     format!(
                         "unknown pair field `{name}` for events{hint} (expected one of {})",
                         PairField::NAMES.join(", ")
@@ -1122,11 +1124,11 @@ fn validate_effect(
                 );
                 return None;
             }
-            Some(Target::Pair { i, j, field: fld? })
+            Some(Some(Target::Pair { i, j, field: fld? }))
         }
         Ok(PathRef::Intent(a, b) | PathRef::Baseline(a, b)) => {
-            let from = ids.resolve(c, a, at.clone(), &tf);
-            let to = ids.resolve(c, b, at.clone(), &tf);
+            let from = ids.resolve(c, a, at.clone(), tf);
+            let to = ids.resolve(c, b, at.clone(), tf);
             let (from, to) = (from?, to?);
             if from == to {
                 c.error(
@@ -1136,13 +1138,22 @@ fn validate_effect(
                 );
                 return None;
             }
-            Some(if path.starts_with("intent") {
+            Some(Some(if path.starts_with("intent") {
                 Target::Intent { from, to }
             } else {
                 Target::Baseline { from, to }
-            })
+            }))
         }
-    };
+    }
+}
+
+fn validate_effect(
+    e: &RawEffect,
+    field: &str,
+    ids: &Ids<'_>,
+    c: &mut Collector<'_>,
+) -> Option<Effect> {
+    let target = effect_target(&e.target, &format!("{field}.target"), ids, c)?;
     let op = match Op::parse(e.op.get_ref()) {
         Some(op) => Some(op),
         None => {

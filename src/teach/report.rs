@@ -840,9 +840,9 @@ fn doc_cells(d: &Doc) -> String {
     format!("<td class=\"doc\">{note}{source}</td>")
 }
 
+/// The scenario's documented values: its note, then tables of its states, pairs, intents and
+/// events.
 fn assumptions(o: &mut String, s: &Scenario) {
-    let n = s.n();
-    let id = |i: usize| esc(&s.states[i].id);
     if s.doc.note.is_some() || s.doc.source.is_some() {
         let _ = writeln!(
             o,
@@ -851,6 +851,20 @@ fn assumptions(o: &mut String, s: &Scenario) {
             doc_cells(&s.doc)
         );
     }
+    states_table(o, s);
+    if !s.pair_docs.is_empty() {
+        pairs_table(o, s);
+    }
+    if !s.intent_docs.is_empty() {
+        intents_table(o, s);
+    }
+    if !s.events.is_empty() {
+        events_table(o, s);
+    }
+}
+
+/// The scenario's states: power share, offence, aggression, autonomy.
+fn states_table(o: &mut String, s: &Scenario) {
     let shares = s.power_shares();
     let _ = writeln!(
         o,
@@ -860,7 +874,7 @@ fn assumptions(o: &mut String, s: &Scenario) {
         let _ = writeln!(
             o,
             "<tr><td>{} ({})</td><td class=\"num\">{:.1} %</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td>{}</tr>",
-            id(i),
+            esc(&st.id),
             esc(&st.name),
             100.0 * shares[i],
             st.offense,
@@ -870,75 +884,85 @@ fn assumptions(o: &mut String, s: &Scenario) {
         );
     }
     let _ = writeln!(o, "</table>");
-    if !s.pair_docs.is_empty() {
+}
+
+/// The pairs the scenario documents.
+fn pairs_table(o: &mut String, s: &Scenario) {
+    let n = s.n();
+    let id = |i: usize| esc(&s.states[i].id);
+    let _ = writeln!(
+        o,
+        "<h3>Pairs</h3>\n<table><tr><th>pair</th><th>border</th><th>distance</th><th>trade</th><th>mistrust</th><th>affinity</th><th>alignment</th><th>note and source</th></tr>"
+    );
+    for pd in &s.pair_docs {
+        let k = pd.i * n + pd.j;
         let _ = writeln!(
             o,
-            "<h3>Pairs</h3>\n<table><tr><th>pair</th><th>border</th><th>distance</th><th>trade</th><th>mistrust</th><th>affinity</th><th>alignment</th><th>note and source</th></tr>"
+            "<tr><td>{}-{}</td><td>{}</td><td class=\"num\">{:.0} km</td><td class=\"num\">{:.1}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:+.2}</td><td class=\"num\">{:+.2}</td>{}</tr>",
+            id(pd.i),
+            id(pd.j),
+            if s.border[k] { "yes" } else { "no" },
+            s.distance[k],
+            s.trade[k],
+            s.mistrust[k],
+            s.affinity[k],
+            s.alignment[k],
+            doc_cells(&pd.doc)
         );
-        for pd in &s.pair_docs {
-            let k = pd.i * n + pd.j;
-            let _ = writeln!(
-                o,
-                "<tr><td>{}-{}</td><td>{}</td><td class=\"num\">{:.0} km</td><td class=\"num\">{:.1}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:+.2}</td><td class=\"num\">{:+.2}</td>{}</tr>",
-                id(pd.i),
-                id(pd.j),
-                if s.border[k] { "yes" } else { "no" },
-                s.distance[k],
-                s.trade[k],
-                s.mistrust[k],
-                s.affinity[k],
-                s.alignment[k],
-                doc_cells(&pd.doc)
-            );
-        }
-        let _ = writeln!(o, "</table>");
     }
-    if !s.intent_docs.is_empty() {
+    let _ = writeln!(o, "</table>");
+}
+
+/// The intents the scenario lists.
+fn intents_table(o: &mut String, s: &Scenario) {
+    let n = s.n();
+    let id = |i: usize| esc(&s.states[i].id);
+    let _ = writeln!(
+        o,
+        "<h3>Perceived intents</h3>\n<table><tr><th>how aggressive</th><th>looks to</th><th>intent</th><th>note and source</th></tr>"
+    );
+    for (j, i, d) in &s.intent_docs {
         let _ = writeln!(
             o,
-            "<h3>Perceived intents</h3>\n<table><tr><th>how aggressive</th><th>looks to</th><th>intent</th><th>note and source</th></tr>"
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{:.2}</td>{}</tr>",
+            id(*j),
+            id(*i),
+            s.intent[j * n + i],
+            doc_cells(d)
         );
-        for (j, i, d) in &s.intent_docs {
-            let _ = writeln!(
-                o,
-                "<tr><td>{}</td><td>{}</td><td class=\"num\">{:.2}</td>{}</tr>",
-                id(*j),
-                id(*i),
-                s.intent[j * n + i],
-                doc_cells(d)
-            );
-        }
-        let _ = writeln!(o, "</table>");
     }
-    if !s.events.is_empty() {
+    let _ = writeln!(o, "</table>");
+}
+
+/// The scenario's events: when, and what they do.
+fn events_table(o: &mut String, s: &Scenario) {
+    let _ = writeln!(
+        o,
+        "<h3>Events</h3>\n<table><tr><th>event</th><th>when</th><th>effects</th><th>note and source</th></tr>"
+    );
+    for ev in &s.events {
+        let when = match ev.trigger {
+            Trigger::At(y) => format!("in {}", format_year(y)),
+            Trigger::Hazard(h) => format!(
+                "at random, {h} per year{}",
+                if ev.once { ", once" } else { ", repeatable" }
+            ),
+        };
+        let effects: Vec<String> = ev
+            .effects
+            .iter()
+            .map(|x| super::effect_text(s, x))
+            .collect();
         let _ = writeln!(
             o,
-            "<h3>Events</h3>\n<table><tr><th>event</th><th>when</th><th>effects</th><th>note and source</th></tr>"
+            "<tr><td>{}</td><td>{}</td><td><code>{}</code></td>{}</tr>",
+            esc(&ev.name),
+            esc(&when),
+            esc(&effects.join("; ")),
+            doc_cells(&ev.doc)
         );
-        for ev in &s.events {
-            let when = match ev.trigger {
-                Trigger::At(y) => format!("in {}", format_year(y)),
-                Trigger::Hazard(h) => format!(
-                    "at random, {h} per year{}",
-                    if ev.once { ", once" } else { ", repeatable" }
-                ),
-            };
-            let effects: Vec<String> = ev
-                .effects
-                .iter()
-                .map(|x| super::effect_text(s, x))
-                .collect();
-            let _ = writeln!(
-                o,
-                "<tr><td>{}</td><td>{}</td><td><code>{}</code></td>{}</tr>",
-                esc(&ev.name),
-                esc(&when),
-                esc(&effects.join("; ")),
-                doc_cells(&ev.doc)
-            );
-        }
-        let _ = writeln!(o, "</table>");
     }
+    let _ = writeln!(o, "</table>");
 }
 
 #[cfg(test)]
