@@ -18,8 +18,8 @@ pub enum StudyError {
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
     /// The theory preset or a `--set` value does not apply to the scenario.
-    #[error("{0}")]
-    Choice(String),
+    #[error(transparent)]
+    Choice(#[from] crate::scenario::SetError),
 }
 
 /// The text of the scenario file `file`, or of the built-in flagship when `None`, with the
@@ -40,7 +40,7 @@ pub fn resolve_text(
     set: &[String],
 ) -> Result<Scenario, StudyError> {
     let mut s = scenario::parse(text, name)?;
-    s.apply_choices(theory, set).map_err(StudyError::Choice)?;
+    s.apply_choices(theory, set)?;
     Ok(s)
 }
 

@@ -120,24 +120,8 @@ pub fn parse(text: &str, file: &str, dir: &Path) -> Result<Experiment, Diagnosti
             None
         }
     };
-    let count = |c: &mut Collector<'_>, v: &Option<Spanned<i64>>, name: &str, min: i64| {
-        v.as_ref().and_then(|s| {
-            if *s.get_ref() < min {
-                c.error(
-                    s.span(),
-                    format!("experiment.{name}"),
-                    format!("expected an integer >= {min}, found {}", s.get_ref()),
-                );
-                None
-            } else {
-                Some(*s.get_ref() as u64)
-            }
-        })
-    };
     let runs = count(&mut c, &x.runs, "runs", 1);
     let seed = count(&mut c, &x.seed, "seed", 0);
-    let mut factors = Vec::new();
-    let mut factor_places = Vec::new();
     if raw.factor.is_empty() {
         c.error(
             x_span,
@@ -145,85 +129,12 @@ pub fn parse(text: &str, file: &str, dir: &Path) -> Result<Experiment, Diagnosti
             "no [[factor]]: expected at least one factor to vary",
         );
     }
+    let mut factors = Vec::new();
+    let mut factor_places = Vec::new();
     for (k, f) in raw.factor.iter().enumerate() {
-        let span = f.span();
-        let f = f.get_ref();
-        let path = f.path.get_ref().trim().to_string();
-        let field = format!("factor[{k}]");
-        let levels = match (&f.low, &f.high, &f.values) {
-            (Some(lo), Some(hi), None) => {
-                let (l, h) = (*lo.get_ref(), *hi.get_ref());
-                if !(l.is_finite() && h.is_finite()) || l >= h {
-                    c.error(
-                        lo.span(),
-                        format!("{field}.low"),
-                        format!("expected finite numbers with low < high, found low {l}, high {h}"),
-                    );
-                    None
-                } else {
-                    Some(Levels::Range { low: l, high: h })
-                }
-            }
-            (None, None, Some(values)) => {
-                let mut out = Vec::new();
-                let mut ok = true;
-                for v in values.get_ref() {
-                    match v {
-                        toml::Value::Float(x) if x.is_finite() => out.push(Value::Number(*x)),
-                        toml::Value::Integer(i) => out.push(Value::Number(*i as f64)),
-                        toml::Value::String(s) => out.push(Value::Text(s.clone())),
-                        toml::Value::Boolean(b) => out.push(Value::Text(b.to_string())),
-                        other => {
-                            ok = false;
-                            c.error(
-                                values.span(),
-                                format!("{field}.values"),
-                                format!(
-                                    "expected numbers or strings, found `{}`",
-                                    other.to_string().chars().take(40).collect::<String>()
-                                ),
-                            );
-                        }
-                    }
-                }
-                if ok && out.len() < 2 {
-                    c.error(
-                        values.span(),
-                        format!("{field}.values"),
-                        format!("expected at least 2 values, found {}", out.len()),
-                    );
-                    ok = false;
-                }
-                ok.then_some(Levels::List(out))
-            }
-            _ => {
-                c.error(
-                    span.clone(),
-                    field.clone(),
-                    "expected either `low` and `high` (a range) or `values` (a list)",
-                );
-                None
-            }
-        };
-        if let Some(levels) = levels {
-            // The same checks as `--vary`, through its parser.
-            let spec = match &levels {
-                Levels::Range { low, high } => format!("{path}={low}:{high}"),
-                Levels::List(v) => format!(
-                    "{path}={}",
-                    v.iter().map(Value::text).collect::<Vec<_>>().join(",")
-                ),
-            };
-            match Factor::parse(&spec) {
-                Ok(parsed) => {
-                    factors.push(Factor {
-                        path: parsed.path,
-                        levels,
-                    });
-                    factor_places.push(c.map.position(f.path.span().start));
-                }
-                Err(e) => c.error(f.path.span(), format!("{field}.path"), e),
-            }
+        if let Some((factor, place)) = read_factor(k, f, &mut c) {
+            factors.push(factor);
+            factor_places.push(place);
         }
     }
     let strings = |v: &[Spanned<String>]| -> Vec<String> {
@@ -240,22 +151,8 @@ pub fn parse(text: &str, file: &str, dir: &Path) -> Result<Experiment, Diagnosti
         }
     }
     let scenario = x.scenario.as_ref().map(|s| dir.join(s.get_ref()));
-    if let Some(s) = &x.scenario
-        && !dir.join(s.get_ref()).is_file()
-    {
-        c.error(
-            s.span(),
-            "experiment.scenario",
-            format!(
-                "no scenario file `{}` (paths are relative to the experiment file's folder, {})",
-                s.get_ref(),
-                if dir.as_os_str().is_empty() {
-                    ".".into()
-                } else {
-                    dir.display().to_string()
-                }
-            ),
-        );
+    if let Some(s) = &x.scenario {
+        check_scenario(s, dir, &mut c);
     }
     let Some(design) = design.filter(|_| c.is_empty()) else {
         return Err(c.finish(file));
@@ -272,4 +169,136 @@ pub fn parse(text: &str, file: &str, dir: &Path) -> Result<Experiment, Diagnosti
         factors,
         factor_places,
     })
+}
+
+/// `experiment.<name>`, a count of at least `min`, if given and valid.
+fn count(c: &mut Collector<'_>, v: &Option<Spanned<i64>>, name: &str, min: i64) -> Option<u64> {
+    v.as_ref().and_then(|s| {
+        if *s.get_ref() < min {
+            c.error(
+                s.span(),
+                format!("experiment.{name}"),
+                format!("expected an integer >= {min}, found {}", s.get_ref()),
+            );
+            None
+        } else {
+            Some(*s.get_ref() as u64)
+        }
+    })
+}
+
+/// The scenario file named by `experiment.scenario` exists (relative to `dir`).
+fn check_scenario(s: &Spanned<String>, dir: &Path, c: &mut Collector<'_>) {
+    if dir.join(s.get_ref()).is_file() {
+        return;
+    }
+    c.error(
+        s.span(),
+        "experiment.scenario",
+        format!(
+            "no scenario file `{}` (paths are relative to the experiment file's folder, {})",
+            s.get_ref(),
+            if dir.as_os_str().is_empty() {
+                ".".into()
+            } else {
+                dir.display().to_string()
+            }
+        ),
+    );
+}
+
+/// The `k`-th `[[factor]]`, checked, and the `(line, column)` of its path; `None` when it
+/// has a problem (recorded).
+fn read_factor(
+    k: usize,
+    f: &Spanned<RawFactor>,
+    c: &mut Collector<'_>,
+) -> Option<(Factor, (usize, usize))> {
+    let span = f.span();
+    let f = f.get_ref();
+    let path = f.path.get_ref().trim().to_string();
+    let field = format!("factor[{k}]");
+    let levels = match (&f.low, &f.high, &f.values) {
+        (Some(lo), Some(hi), None) => {
+            let (l, h) = (*lo.get_ref(), *hi.get_ref());
+            if !(l.is_finite() && h.is_finite()) || l >= h {
+                c.error(
+                    lo.span(),
+                    format!("{field}.low"),
+                    format!("expected finite numbers with low < high, found low {l}, high {h}"),
+                );
+                None
+            } else {
+                Some(Levels::Range { low: l, high: h })
+            }
+        }
+        (None, None, Some(values)) => list_levels(values, &field, c),
+        _ => {
+            c.error(
+                span,
+                field.clone(),
+                "expected either `low` and `high` (a range) or `values` (a list)",
+            );
+            None
+        }
+    }?;
+    // The same checks as `--vary`, through its parser.
+    let spec = match &levels {
+        Levels::Range { low, high } => format!("{path}={low}:{high}"),
+        Levels::List(v) => format!(
+            "{path}={}",
+            v.iter().map(Value::text).collect::<Vec<_>>().join(",")
+        ),
+    };
+    match Factor::parse(&spec) {
+        Ok(parsed) => Some((
+            Factor {
+                path: parsed.path,
+                levels,
+            },
+            c.map.position(f.path.span().start),
+        )),
+        Err(e) => {
+            c.error(f.path.span(), format!("{field}.path"), e);
+            None
+        }
+    }
+}
+
+/// The `values` of factor `field`: numbers or strings (booleans as text), at least 2.
+fn list_levels(
+    values: &Spanned<Vec<toml::Value>>,
+    field: &str,
+    c: &mut Collector<'_>,
+) -> Option<Levels> {
+    let mut out = Vec::new();
+    let mut ok = true;
+    for v in values.get_ref() {
+        match v {
+            toml::Value::Float(x) if x.is_finite() => out.push(Value::Number(*x)),
+            toml::Value::Integer(i) => out.push(Value::Number(*i as f64)),
+            toml::Value::String(s) => out.push(Value::Text(s.clone())),
+            toml::Value::Boolean(b) => out.push(Value::Text(b.to_string())),
+            other => {
+                ok = false;
+                c.error(
+                    values.span(),
+                    format!("{field}.values"),
+                    format!(
+                        "expected numbers or strings, found `{}`",
+                        other.to_string().chars().take(40).collect::<String>()
+                    ),
+                );
+            }
+        }
+    }
+    if ok && out.len() < 2 {
+        c.error(
+            values.span(),
+            format!("{field}.values"),
+            format!("expected at least 2 values, found {}", out.len()),
+        );
+        ok = false;
+    }
+    ok.then_some(Levels::List(out))
 }

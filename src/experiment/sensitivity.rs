@@ -123,6 +123,39 @@ pub fn morris(
     resamples: usize,
     seed: u64,
 ) -> Result<Vec<Index>, NoIndices> {
+    check_morris_design(unit, y, r, k, levels)?;
+    let effects = elementary_effects(unit, y, r, k, levels)?;
+
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut out = Vec::with_capacity(3 * k);
+    for (i, ee) in effects.chunks(r).enumerate() {
+        let mu = mean(ee.iter().copied());
+        let mu_star = mean(ee.iter().map(|e| e.abs()));
+        let sigma = (ee.iter().map(|e| (e - mu) * (e - mu)).sum::<f64>() / (r - 1) as f64).sqrt();
+        let conf = (resamples >= 2).then(|| {
+            let mut spread = Spread::default();
+            for _ in 0..resamples {
+                let total: f64 = (0..r).map(|_| ee[below(&mut rng, r)].abs()).sum();
+                spread.push(total / r as f64);
+            }
+            Z_975 * spread.sd()
+        });
+        out.push(index(i, "morris", "mu", mu, None));
+        out.push(index(i, "morris", "mu_star", mu_star, conf));
+        out.push(index(i, "morris", "sigma", sigma, None));
+    }
+    finish(out)
+}
+
+/// The shape of a Morris design and its outputs: `r ≥ 2` trajectories of `k + 1` points of
+/// `k` finite values, `levels ≥ 2`, finite outputs that vary.
+fn check_morris_design(
+    unit: &[Vec<f64>],
+    y: &[f64],
+    r: usize,
+    k: usize,
+    levels: usize,
+) -> Result<(), NoIndices> {
     if k == 0 {
         return fail("no factors");
     }
@@ -166,9 +199,19 @@ pub fn morris(
     if does_not_vary(y) {
         return fail(DOES_NOT_VARY);
     }
+    Ok(())
+}
 
+/// The elementary effects of a Morris design, `effects[i * r + t]` that of factor `i` in
+/// trajectory `t`; every step must change one factor by ±Δ, each factor once per trajectory.
+fn elementary_effects(
+    unit: &[Vec<f64>],
+    y: &[f64],
+    r: usize,
+    k: usize,
+    levels: usize,
+) -> Result<Vec<f64>, NoIndices> {
     let delta = levels as f64 / (2.0 * (levels - 1) as f64);
-    // effects[i * r + t]: the elementary effect of factor i in trajectory t.
     let mut effects = vec![0.0; k * r];
     let mut seen = vec![false; k];
     for t in 0..r {
@@ -212,26 +255,7 @@ pub fn morris(
             effects[i * r + t] = rise / delta;
         }
     }
-
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut out = Vec::with_capacity(3 * k);
-    for (i, ee) in effects.chunks(r).enumerate() {
-        let mu = mean(ee.iter().copied());
-        let mu_star = mean(ee.iter().map(|e| e.abs()));
-        let sigma = (ee.iter().map(|e| (e - mu) * (e - mu)).sum::<f64>() / (r - 1) as f64).sqrt();
-        let conf = (resamples >= 2).then(|| {
-            let mut spread = Spread::default();
-            for _ in 0..resamples {
-                let total: f64 = (0..r).map(|_| ee[below(&mut rng, r)].abs()).sum();
-                spread.push(total / r as f64);
-            }
-            Z_975 * spread.sd()
-        });
-        out.push(index(i, "morris", "mu", mu, None));
-        out.push(index(i, "morris", "mu_star", mu_star, conf));
-        out.push(index(i, "morris", "sigma", sigma, None));
-    }
-    finish(out)
+    Ok(effects)
 }
 
 /// Sobol' indices of one output: for each factor in order, `S1` and `ST`, each with its

@@ -68,7 +68,8 @@ pub fn apply_point(
             all.push(format!("{}={}", f.path, v.text()));
         }
     }
-    s.apply_choices(theory.as_deref(), &all)?;
+    s.apply_choices(theory.as_deref(), &all)
+        .map_err(|e| e.to_string())?;
     Ok(s)
 }
 

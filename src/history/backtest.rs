@@ -95,8 +95,7 @@ pub fn frequencies(c: [u64; 3]) -> Probs {
     }
 }
 
-/// Run a backtest. `progress` gets the number of runs just done; `on_start` is told when a
-/// start year begins (for messages).
+/// Run a backtest. `progress` gets the number of runs just done.
 pub fn run(
     d: &HistoryData,
     o: &BacktestOptions,

@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 
 use super::coding::Coding;
-use super::data::{COMPONENTS, Code, HistoryData};
+use super::data::{COMPONENTS, Code, HistoryData, Obligation, Rivalry};
 use super::score::Class;
 use crate::scenario::{self, Scenario};
 
@@ -290,7 +290,6 @@ fn nearest(year: i32, mut at: impl FnMut(i32) -> Option<f64>) -> Option<(f64, i3
 /// Build the scenario of `codes` (COW codes, any order) in `opts.year`.
 pub fn build(d: &HistoryData, codes: &[Code], opts: &BuildOptions) -> Result<Built, String> {
     let year = opts.year;
-    let a = &opts.assumptions;
     let mut codes = codes.to_vec();
     codes.sort_unstable();
     codes.dedup();
@@ -301,19 +300,41 @@ pub fn build(d: &HistoryData, codes: &[Code], opts: &BuildOptions) -> Result<Bui
             codes.len()
         ));
     }
-    let n = codes.len();
     let abbs: Vec<String> = codes
         .iter()
         .map(|&c| d.member(c, year).map_or(format!("C{c}"), |m| m.abb.clone()))
         .collect();
-    let name = opts
-        .name
-        .clone()
-        .unwrap_or_else(|| format!("history-{year}"));
-    let cpi_ratio = d.cpi(2011) / d.cpi(year);
-
     let mut t = String::new();
-    let w = &mut t;
+    write_header(&mut t, d, &abbs, opts);
+    write_scenario_tables(&mut t, &abbs, opts);
+    for &c in &codes {
+        write_state(&mut t, d, c, opts)?;
+    }
+    let mut start_classes = Vec::new();
+    for i in 0..codes.len() {
+        for k in i + 1..codes.len() {
+            let pair = pair_entry(d, (codes[i], codes[k]), opts);
+            start_classes.push(pair.class);
+            pair.write(&mut t, (&abbs[i], &abbs[k]), year);
+        }
+    }
+
+    let file = format!("<history {year}>");
+    let scenario = scenario::parse(&t, &file).map_err(|e| {
+        format!("the scenario built for {year} does not validate (a bug or a data problem): {e}")
+    })?;
+    Ok(Built {
+        text: t,
+        scenario,
+        codes,
+        start_classes,
+    })
+}
+
+/// The file's opening comment: what wrote it, from which data, with which assumptions and
+/// which outcome coding.
+fn write_header(w: &mut String, d: &HistoryData, abbs: &[String], opts: &BuildOptions) {
+    let year = opts.year;
     let _ = writeln!(
         w,
         "# {year}: {} (built from historical data)",
@@ -336,7 +357,7 @@ pub fn build(d: &HistoryData, codes: &[Code], opts: &BuildOptions) -> Result<Bui
         "# call is marked `Assumption:` and comes from a named default (docs/history.md), overridable"
     );
     let _ = writeln!(w, "# with `entente history --assume NAME=VALUE`:");
-    for (k, v, meaning) in a.list() {
+    for (k, v, meaning) in opts.assumptions.list() {
         let _ = writeln!(w, "#   {k} = {} ({meaning})", num(v, 6));
     }
     let _ = writeln!(
@@ -351,6 +372,15 @@ pub fn build(d: &HistoryData, codes: &[Code], opts: &BuildOptions) -> Result<Bui
         year,
         opts.coding.precedence.name()
     );
+}
+
+/// The `[scenario]` and `[power]` tables.
+fn write_scenario_tables(w: &mut String, abbs: &[String], opts: &BuildOptions) {
+    let year = opts.year;
+    let name = opts
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("history-{year}"));
     let _ = writeln!(w);
     let _ = writeln!(w, "[scenario]");
     let _ = writeln!(w, "name = {}", quote(&name));
@@ -359,7 +389,8 @@ pub fn build(d: &HistoryData, codes: &[Code], opts: &BuildOptions) -> Result<Bui
         "title = {}",
         quote(&format!(
             "{year}: {} states from historical data ({})",
-            n, opts.spec
+            abbs.len(),
+            opts.spec
         ))
     );
     let _ = writeln!(
@@ -399,351 +430,423 @@ pub fn build(d: &HistoryData, codes: &[Code], opts: &BuildOptions) -> Result<Bui
         w,
         "note = \"Power = the mean of the six capability shares among these states (CINC computed within the scenario). gdp is in USD bn of 2011 (Anders, Fariss and Markowitz 2020), used only for trade interdependence.\""
     );
+}
 
-    // States.
-    for (i, &c) in codes.iter().enumerate() {
-        let m = d
-            .member(c, year)
-            .ok_or_else(|| format!("state {c} is not a member in {year}"))?;
-        let mut notes: Vec<String> = Vec::new();
-        let mut comps: Vec<String> = Vec::new();
-        let mut from: Vec<String> = Vec::new();
-        for (k, comp) in COMPONENTS.iter().enumerate() {
-            match nearest(year, |y| d.nmc.get(&(c, y)).and_then(|x| x.components()[k])) {
-                Some((v, y)) => {
-                    comps.push(format!("{comp} = {}", num(v, 3)));
-                    if y != year {
-                        from.push(format!("{comp} {y}"));
-                        notes.push(format!(
-                            "Assumption: {comp} missing in {year}, taken from {y}."
-                        ));
-                    }
-                }
-                None => {
-                    comps.push(format!("{comp} = 0"));
-                    notes.push(format!(
-                        "Assumption: {comp} 0, no figure within {FILL_YEARS} years of {year}."
-                    ));
-                }
-            }
-        }
-        let cinc = d.nmc.get(&(c, year)).and_then(|x| x.cinc);
-        if let Some(x) = cinc {
-            comps.push(format!("cinc = {}", num(x, 6)));
-        }
-        let gdp = nearest(year, |y| d.gdp_bn(c, y));
-        match gdp {
-            Some((g, y)) => {
-                comps.push(format!("gdp = {}", num(g, 1)));
+/// A state's capability components and GDP as written in its `components` (`name = value`),
+/// the components taken from another year (`name year`), and its CINC in the year.
+struct Components {
+    written: Vec<String>,
+    filled: Vec<String>,
+    cinc: Option<f64>,
+}
+
+/// The components of state `c` in `year`, each from the nearest year with a figure; a note
+/// for each figure missing in the year pushed to `notes`.
+fn components(d: &HistoryData, c: Code, year: i32, notes: &mut Vec<String>) -> Components {
+    let mut written: Vec<String> = Vec::new();
+    let mut filled: Vec<String> = Vec::new();
+    for (k, comp) in COMPONENTS.iter().enumerate() {
+        match nearest(year, |y| d.nmc.get(&(c, y)).and_then(|x| x.components()[k])) {
+            Some((v, y)) => {
+                written.push(format!("{comp} = {}", num(v, 3)));
                 if y != year {
+                    filled.push(format!("{comp} {y}"));
                     notes.push(format!(
-                        "Assumption: GDP missing in {year}, taken from {y}."
+                        "Assumption: {comp} missing in {year}, taken from {y}."
                     ));
                 }
             }
             None => {
-                comps.push("gdp = 0".into());
+                written.push(format!("{comp} = 0"));
                 notes.push(format!(
-                    "Assumption: GDP 0 (no estimate within {FILL_YEARS} years): no trade interdependence."
+                    "Assumption: {comp} 0, no figure within {FILL_YEARS} years of {year}."
                 ));
             }
         }
-        let major = d.is_major(c, year);
-        let offense = if major {
-            a.get("major_offense")
-        } else {
-            a.get("minor_offense")
-        };
-        notes.push(format!(
-            "Assumption: offense {}, {} (major_offense/minor_offense).",
-            num(offense, 3),
-            if major {
-                "a major power that year"
-            } else {
-                "not a major power that year"
-            }
-        ));
-        let ay = a.get("aggression_years") as i32;
-        let disputes = dispute_years(d, c, year - ay + 1, year, opts.coding.min_hostility);
-        let aggression = (a.get("aggression_base")
-            + a.get("aggression_per_dispute") * disputes as f64)
-            .min(a.get("aggression_max").max(a.get("aggression_base")))
-            .clamp(0.0, 1.0);
-        notes.push(format!(
-            "Assumption: aggression {} = aggression_base + aggression_per_dispute x {disputes} dispute pair-years of hostility >= {} in {}-{year} (MID).",
-            num(aggression, 3),
-            opts.coding.min_hostility,
-            year - ay + 1
-        ));
-        let (growth, volatility, gnote) = trend(d, c, year, a);
-        notes.push(gnote);
-        notes.push(format!(
-            "Assumption: autonomy {} (no data).",
-            num(a.get("autonomy"), 3)
-        ));
-        let cap = d.capital(c, year);
-        let (lat, lon, city) = match cap {
-            Some(k) => {
-                if !k.span.contains(year) {
-                    notes.push(format!(
-                        "Assumption: no capital listed for {year}; {} ({}-{}) used.",
-                        k.city, k.span.first, k.span.last
-                    ));
-                }
-                (k.lat, k.lon, k.city.clone())
-            }
-            None => {
-                return Err(format!(
-                    "{} ({c}) has no capital in {}/capitals.csv: expected a row to place it",
-                    m.abb, d.origin
+    }
+    let cinc = d.nmc.get(&(c, year)).and_then(|x| x.cinc);
+    if let Some(x) = cinc {
+        written.push(format!("cinc = {}", num(x, 6)));
+    }
+    match nearest(year, |y| d.gdp_bn(c, y)) {
+        Some((g, y)) => {
+            written.push(format!("gdp = {}", num(g, 1)));
+            if y != year {
+                notes.push(format!(
+                    "Assumption: GDP missing in {year}, taken from {y}."
                 ));
             }
-        };
-        let _ = writeln!(w);
-        let _ = writeln!(w, "[[state]]");
-        let _ = writeln!(w, "id = {}", quote(&m.abb));
-        let _ = writeln!(w, "name = {}", quote(&m.name));
-        let filled = if from.is_empty() {
-            String::new()
-        } else {
-            format!(" (filled: {})", from.join(", "))
-        };
-        let _ = writeln!(
-            w,
-            "components = {{ {} }}  # COW NMC {year}{filled}: milex thousands ({}), milper thousands, irst thousand tons, pec thousand coal-ton eq., tpop/upop thousands; gdp: AFM 2020, USD bn 2011",
-            comps.join(", "),
-            if year < 1914 { "pounds" } else { "current USD" }
-        );
-        let _ = writeln!(w, "offense = {}", num(offense, 3));
-        let _ = writeln!(
-            w,
-            "aggression = {}  # from MID dyad-years {}-{year}",
-            num(aggression, 3),
-            year - ay + 1
-        );
-        let _ = writeln!(
-            w,
-            "growth = {}  # trend of CINC (COW NMC) {}-{year}",
-            num(growth, 4),
-            year - a.get("growth_years") as i32
-        );
-        let _ = writeln!(
-            w,
-            "volatility = {}  # spread of annual CINC changes (COW NMC) {}-{year}",
-            num(volatility, 4),
-            year - a.get("growth_years") as i32
-        );
-        let _ = writeln!(w, "autonomy = {}", num(a.get("autonomy"), 3));
-        let _ = writeln!(
-            w,
-            "lat = {}  # capital: {city} (capitals.csv, {year})",
-            num(lat, 4)
-        );
-        let _ = writeln!(w, "lon = {}", num(lon, 4));
-        let _ = writeln!(
-            w,
-            "source = {}",
-            quote(&format!(
-                "COW NMC {year}; GDP: Anders, Fariss and Markowitz (2020); capital: capitals.csv; majors: COW State System{}",
-                if cinc.is_some() {
-                    format!("; CINC {year} = {}", num(cinc.unwrap_or(0.0), 6))
-                } else {
-                    String::new()
-                }
-            ))
-        );
-        let _ = writeln!(w, "note = {}", quote(&notes.join(" ")));
-        let _ = i;
+        }
+        None => {
+            written.push("gdp = 0".into());
+            notes.push(format!(
+                "Assumption: GDP 0 (no estimate within {FILL_YEARS} years): no trade interdependence."
+            ));
+        }
     }
+    Components {
+        written,
+        filled,
+        cinc,
+    }
+}
 
-    // Pairs.
-    let bmax = a.get("border_max_type") as u8;
+/// Offensive capability and perceived aggression of state `c` in `year`, with their notes
+/// pushed to `notes`.
+fn offense_and_aggression(
+    d: &HistoryData,
+    c: Code,
+    opts: &BuildOptions,
+    notes: &mut Vec<String>,
+) -> (f64, f64) {
+    let (year, a) = (opts.year, &opts.assumptions);
+    let major = d.is_major(c, year);
+    let offense = if major {
+        a.get("major_offense")
+    } else {
+        a.get("minor_offense")
+    };
+    notes.push(format!(
+        "Assumption: offense {}, {} (major_offense/minor_offense).",
+        num(offense, 3),
+        if major {
+            "a major power that year"
+        } else {
+            "not a major power that year"
+        }
+    ));
+    let ay = a.get("aggression_years") as i32;
+    let disputes = dispute_years(d, c, year - ay + 1, year, opts.coding.min_hostility);
+    let aggression = (a.get("aggression_base") + a.get("aggression_per_dispute") * disputes as f64)
+        .min(a.get("aggression_max").max(a.get("aggression_base")))
+        .clamp(0.0, 1.0);
+    notes.push(format!(
+        "Assumption: aggression {} = aggression_base + aggression_per_dispute x {disputes} dispute pair-years of hostility >= {} in {}-{year} (MID).",
+        num(aggression, 3),
+        opts.coding.min_hostility,
+        year - ay + 1
+    ));
+    (offense, aggression)
+}
+
+/// The `[[state]]` entry of state `c`.
+fn write_state(
+    w: &mut String,
+    d: &HistoryData,
+    c: Code,
+    opts: &BuildOptions,
+) -> Result<(), String> {
+    let (year, a) = (opts.year, &opts.assumptions);
+    let m = d
+        .member(c, year)
+        .ok_or_else(|| format!("state {c} is not a member in {year}"))?;
+    let mut notes: Vec<String> = Vec::new();
+    let comps = components(d, c, year, &mut notes);
+    let (offense, aggression) = offense_and_aggression(d, c, opts, &mut notes);
+    let (growth, volatility, gnote) = trend(d, c, year, a);
+    notes.push(gnote);
+    notes.push(format!(
+        "Assumption: autonomy {} (no data).",
+        num(a.get("autonomy"), 3)
+    ));
+    let Some(k) = d.capital(c, year) else {
+        return Err(format!(
+            "{} ({c}) has no capital in {}/capitals.csv: expected a row to place it",
+            m.abb, d.origin
+        ));
+    };
+    if !k.span.contains(year) {
+        notes.push(format!(
+            "Assumption: no capital listed for {year}; {} ({}-{}) used.",
+            k.city, k.span.first, k.span.last
+        ));
+    }
+    let _ = writeln!(w);
+    let _ = writeln!(w, "[[state]]");
+    let _ = writeln!(w, "id = {}", quote(&m.abb));
+    let _ = writeln!(w, "name = {}", quote(&m.name));
+    let filled = if comps.filled.is_empty() {
+        String::new()
+    } else {
+        format!(" (filled: {})", comps.filled.join(", "))
+    };
+    let _ = writeln!(
+        w,
+        "components = {{ {} }}  # COW NMC {year}{filled}: milex thousands ({}), milper thousands, irst thousand tons, pec thousand coal-ton eq., tpop/upop thousands; gdp: AFM 2020, USD bn 2011",
+        comps.written.join(", "),
+        if year < 1914 { "pounds" } else { "current USD" }
+    );
+    let _ = writeln!(w, "offense = {}", num(offense, 3));
+    let _ = writeln!(
+        w,
+        "aggression = {}  # from MID dyad-years {}-{year}",
+        num(aggression, 3),
+        year - a.get("aggression_years") as i32 + 1
+    );
+    let growth_from = year - a.get("growth_years") as i32;
+    let _ = writeln!(
+        w,
+        "growth = {}  # trend of CINC (COW NMC) {growth_from}-{year}",
+        num(growth, 4)
+    );
+    let _ = writeln!(
+        w,
+        "volatility = {}  # spread of annual CINC changes (COW NMC) {growth_from}-{year}",
+        num(volatility, 4)
+    );
+    let _ = writeln!(w, "autonomy = {}", num(a.get("autonomy"), 3));
+    let _ = writeln!(
+        w,
+        "lat = {}  # capital: {} (capitals.csv, {year})",
+        num(k.lat, 4),
+        k.city
+    );
+    let _ = writeln!(w, "lon = {}", num(k.lon, 4));
+    let _ = writeln!(
+        w,
+        "source = {}",
+        quote(&format!(
+            "COW NMC {year}; GDP: Anders, Fariss and Markowitz (2020); capital: capitals.csv; majors: COW State System{}",
+            comps
+                .cinc
+                .map_or(String::new(), |x| format!("; CINC {year} = {}", num(x, 6)))
+        ))
+    );
+    let _ = writeln!(w, "note = {}", quote(&notes.join(" ")));
+    Ok(())
+}
+
+/// One pair's entry: its observed class at the start and the values written (0: not
+/// written; an entry with nothing to write is left out).
+struct PairEntry {
+    class: Class,
+    /// COW contiguity type, if any.
+    contiguity: Option<u8>,
+    border: bool,
+    /// Trade in USD bn of 2011, the figure as reported, and its year.
+    trade: Option<(f64, f64, i32)>,
+    mistrust: f64,
+    alignment: f64,
+    /// The evidence behind the class.
+    why: Vec<String>,
+    sources: Vec<String>,
+    notes: Vec<String>,
+}
+
+/// The entry of the pair `(ci, ck)` in `opts.year`.
+fn pair_entry(d: &HistoryData, (ci, ck): (Code, Code), opts: &BuildOptions) -> PairEntry {
+    let (year, a) = (opts.year, &opts.assumptions);
+    let ev = opts.coding.evidence(d, ci, ck, year);
+    let class = ev.class(opts.coding.precedence);
+    let ob = d.obligations(ci, ck, year);
+    let mut notes: Vec<String> = Vec::new();
+    let mut sources: Vec<String> = Vec::new();
+    let alignment = match class {
+        Class::Ally => a.get("ally_alignment"),
+        Class::Rival => a.get("rival_alignment"),
+        Class::Neutral => {
+            if ob.is_some_and(|o| o.neutral || o.nonagg || o.consult) {
+                a.get("pact_alignment")
+            } else {
+                0.0
+            }
+        }
+    };
+    let riv = d.rivalry(ci, ck, year);
+    let why = class_evidence(d, (ci, ck), opts, ob.as_ref(), riv, ev.dispute);
+    if alignment != 0.0 {
+        let key = match class {
+            Class::Ally => "ally_alignment",
+            Class::Rival => "rival_alignment",
+            Class::Neutral => "pact_alignment",
+        };
+        notes.push(format!(
+            "Assumption: alignment {} ({key}), coded {}: {}.",
+            num(alignment, 3),
+            class.name(),
+            why.join("; ")
+        ));
+        if ev.ally() && ev.rival() {
+            notes.push(format!(
+                "Both allied and rivals: coded {} (precedence {}).",
+                class.name(),
+                opts.coding.precedence.name()
+            ));
+        }
+    }
+    let mistrust = mistrust(d, (ci, ck), opts, riv.is_some(), &mut notes);
+    let contiguity = d.contiguity(ci, ck, year);
+    let border = contiguity.is_some_and(|t| t <= a.get("border_max_type") as u8);
+    if let Some(tp) = contiguity {
+        sources.push(format!("contiguity: COW type {tp} in {year}"));
+    }
+    let trade = nearest(year, |y| d.trade_total(ci, ck, y))
+        .map(|(v, y)| (v * d.cpi(2011) / d.cpi(y) / 1000.0, v, y));
+    if let Some((_, _, y)) = trade {
+        sources.push(format!(
+            "trade: COW Dyadic Trade v4 {y}, millions of current USD, in USD bn of 2011 by the U.S. CPI (us_cpi.csv)"
+        ));
+        if y != year {
+            notes.push(format!(
+                "Assumption: trade missing in {year}, taken from {y}."
+            ));
+        }
+    }
+    PairEntry {
+        class,
+        contiguity,
+        border,
+        trade,
+        mistrust,
+        alignment,
+        why,
+        sources,
+        notes,
+    }
+}
+
+/// The evidence for a pair's class, in words: ATOP obligations, a strategic rivalry, a
+/// recent dispute.
+fn class_evidence(
+    d: &HistoryData,
+    (ci, ck): (Code, Code),
+    opts: &BuildOptions,
+    ob: Option<&Obligation>,
+    riv: Option<&Rivalry>,
+    dispute: bool,
+) -> Vec<String> {
+    let year = opts.year;
+    let mut why: Vec<String> = Vec::new();
+    if let Some(o) = ob {
+        let kinds: Vec<&str> = [
+            (o.defense, "defence"),
+            (o.offense, "offence"),
+            (o.neutral, "neutrality"),
+            (o.nonagg, "non-aggression"),
+            (o.consult, "consultation"),
+        ]
+        .iter()
+        .filter(|x| x.0)
+        .map(|x| x.1)
+        .collect();
+        if !kinds.is_empty() {
+            why.push(format!("ATOP {year}: {}", kinds.join(", ")));
+        }
+    }
+    if let Some(r) = riv {
+        why.push(format!(
+            "strategic rivalry {} since {} (Thompson-Dreyer)",
+            r.name, r.first
+        ));
+    }
+    if dispute {
+        let from = year - opts.coding.window.max(1) as i32 + 1;
+        why.push(format!(
+            "militarized dispute of hostility {} in {from}-{year} (MID)",
+            d.max_hostility(ci, ck, from, year).unwrap_or(0)
+        ));
+    }
+    why
+}
+
+/// A pair's mistrust: `rivalry_mistrust` for a rivalry in force, `past_mistrust` for a
+/// rivalry ended or a war within `memory_years`, else 0; the note pushed to `notes`.
+fn mistrust(
+    d: &HistoryData,
+    (ci, ck): (Code, Code),
+    opts: &BuildOptions,
+    rivalry: bool,
+    notes: &mut Vec<String>,
+) -> f64 {
+    let (year, a) = (opts.year, &opts.assumptions);
+    if rivalry {
+        notes.push(format!(
+            "Assumption: mistrust {} (rivalry_mistrust): rivalry in force.",
+            num(a.get("rivalry_mistrust"), 3)
+        ));
+        return a.get("rivalry_mistrust");
+    }
     let memory = a.get("memory_years") as i32;
-    let mut start_classes = Vec::new();
-    for i in 0..n {
-        for k in i + 1..n {
-            let (ci, ck) = (codes[i], codes[k]);
-            let ev = opts.coding.evidence(d, ci, ck, year);
-            let class = ev.class(opts.coding.precedence);
-            start_classes.push(class);
-            let ob = d.obligations(ci, ck, year);
-            let mut notes: Vec<String> = Vec::new();
-            let mut sources: Vec<String> = Vec::new();
-            let alignment = match class {
-                Class::Ally => a.get("ally_alignment"),
-                Class::Rival => a.get("rival_alignment"),
-                Class::Neutral => {
-                    if ob.is_some_and(|o| o.neutral || o.nonagg || o.consult) {
-                        a.get("pact_alignment")
-                    } else {
-                        0.0
-                    }
-                }
-            };
-            let mut why: Vec<String> = Vec::new();
-            if let Some(o) = ob {
-                let kinds: Vec<&str> = [
-                    (o.defense, "defence"),
-                    (o.offense, "offence"),
-                    (o.neutral, "neutrality"),
-                    (o.nonagg, "non-aggression"),
-                    (o.consult, "consultation"),
-                ]
-                .iter()
-                .filter(|x| x.0)
-                .map(|x| x.1)
-                .collect();
-                if !kinds.is_empty() {
-                    why.push(format!("ATOP {year}: {}", kinds.join(", ")));
-                }
-            }
-            let riv = d.rivalry(ci, ck, year);
-            if let Some(r) = riv {
-                why.push(format!(
-                    "strategic rivalry {} since {} (Thompson-Dreyer)",
-                    r.name, r.first
-                ));
-            }
-            if ev.dispute {
-                let from = year - opts.coding.window.max(1) as i32 + 1;
-                why.push(format!(
-                    "militarized dispute of hostility {} in {from}-{year} (MID)",
-                    d.max_hostility(ci, ck, from, year).unwrap_or(0)
-                ));
-            }
-            if alignment != 0.0 {
-                let key = match class {
-                    Class::Ally => "ally_alignment",
-                    Class::Rival => "rival_alignment",
-                    Class::Neutral => "pact_alignment",
-                };
-                notes.push(format!(
-                    "Assumption: alignment {} ({key}), coded {}: {}.",
-                    num(alignment, 3),
-                    class.name(),
-                    why.join("; ")
-                ));
-                if ev.ally() && ev.rival() {
-                    notes.push(format!(
-                        "Both allied and rivals: coded {} (precedence {}).",
-                        class.name(),
-                        opts.coding.precedence.name()
-                    ));
-                }
-            }
-            let mistrust = if riv.is_some() {
-                notes.push(format!(
-                    "Assumption: mistrust {} (rivalry_mistrust): rivalry in force.",
-                    num(a.get("rivalry_mistrust"), 3)
-                ));
-                a.get("rivalry_mistrust")
-            } else {
-                let (x, y) = super::data::key(ci, ck);
-                let past = d
-                    .rivalries
-                    .iter()
-                    .filter(|r| r.a == x && r.b == y)
-                    .filter_map(|r| r.last)
-                    .filter(|&l| l < year && l >= year - memory)
-                    .max();
-                let war = d.wars.get(&(x, y)).and_then(|v| {
-                    v.iter()
-                        .copied()
-                        .filter(|&wy| wy <= year && wy >= year - memory)
-                        .max()
-                });
-                if past.is_some() || war.is_some() {
-                    let mut r = Vec::new();
-                    if let Some(p) = past {
-                        r.push(format!("a rivalry ended in {p}"));
-                    }
-                    if let Some(wy) = war {
-                        r.push(format!("at war in {wy} (COW wars)"));
-                    }
-                    notes.push(format!(
-                        "Assumption: mistrust {} (past_mistrust): {}.",
-                        num(a.get("past_mistrust"), 3),
-                        r.join(", ")
-                    ));
-                    a.get("past_mistrust")
-                } else {
-                    0.0
-                }
-            };
-            let cont = d.contiguity(ci, ck, year);
-            let border = cont.is_some_and(|t| t <= bmax);
-            if let Some(tp) = cont {
-                sources.push(format!("contiguity: COW type {tp} in {year}"));
-            }
-            let trade_m = nearest(year, |y| d.trade_total(ci, ck, y));
-            let trade = trade_m.map(|(v, y)| (v * d.cpi(2011) / d.cpi(y) / 1000.0, y));
-            let _ = cpi_ratio;
-            if let Some((_, y)) = trade {
-                sources.push(format!(
-                    "trade: COW Dyadic Trade v4 {y}, millions of current USD, in USD bn of 2011 by the U.S. CPI (us_cpi.csv)"
-                ));
-                if y != year {
-                    notes.push(format!(
-                        "Assumption: trade missing in {year}, taken from {y}."
-                    ));
-                }
-            }
-            let trade_v = trade.map_or(0.0, |t| t.0);
-            if !border && trade_v == 0.0 && mistrust == 0.0 && alignment == 0.0 {
-                continue;
-            }
-            if !why.is_empty() {
-                sources.push(why.join("; "));
-            }
-            let _ = writeln!(w);
-            let _ = writeln!(w, "[[pair]]");
-            let _ = writeln!(w, "states = [{}, {}]", quote(&abbs[i]), quote(&abbs[k]));
-            if border {
-                let _ = writeln!(
-                    w,
-                    "border = true  # COW Direct Contiguity v3.2, {year}: type {}",
-                    cont.unwrap_or(0)
-                );
-            }
-            if trade_v > 0.0 {
-                let (raw, y) = trade_m.unwrap_or((0.0, year));
-                let _ = writeln!(
-                    w,
-                    "trade = {}  # COW Dyadic Trade v4, {y}: {} million current USD x CPI 2011/{y}",
-                    num(trade_v, 4),
-                    num(raw, 2)
-                );
-            }
-            if mistrust != 0.0 {
-                let _ = writeln!(w, "mistrust = {}", num(mistrust, 3));
-            }
-            if alignment != 0.0 {
-                let _ = writeln!(
-                    w,
-                    "alignment = {}  # {year}: {}",
-                    num(alignment, 3),
-                    why.join("; ")
-                );
-            }
-            if !sources.is_empty() {
-                let _ = writeln!(w, "source = {}", quote(&sources.join("; ")));
-            }
-            if !notes.is_empty() {
-                let _ = writeln!(w, "note = {}", quote(&notes.join(" ")));
-            }
+    let (x, y) = super::data::key(ci, ck);
+    let past = d
+        .rivalries
+        .iter()
+        .filter(|r| r.a == x && r.b == y)
+        .filter_map(|r| r.last)
+        .filter(|&l| l < year && l >= year - memory)
+        .max();
+    let war = d.wars.get(&(x, y)).and_then(|v| {
+        v.iter()
+            .copied()
+            .filter(|&wy| wy <= year && wy >= year - memory)
+            .max()
+    });
+    if past.is_none() && war.is_none() {
+        return 0.0;
+    }
+    let mut r = Vec::new();
+    if let Some(p) = past {
+        r.push(format!("a rivalry ended in {p}"));
+    }
+    if let Some(wy) = war {
+        r.push(format!("at war in {wy} (COW wars)"));
+    }
+    notes.push(format!(
+        "Assumption: mistrust {} (past_mistrust): {}.",
+        num(a.get("past_mistrust"), 3),
+        r.join(", ")
+    ));
+    a.get("past_mistrust")
+}
+
+impl PairEntry {
+    /// The `[[pair]]` entry of the states `(a, b)` (abbreviations), unless it has nothing to
+    /// write.
+    fn write(mut self, w: &mut String, (a, b): (&str, &str), year: i32) {
+        let trade = self.trade.map_or(0.0, |t| t.0);
+        if !self.border && trade == 0.0 && self.mistrust == 0.0 && self.alignment == 0.0 {
+            return;
+        }
+        if !self.why.is_empty() {
+            self.sources.push(self.why.join("; "));
+        }
+        let _ = writeln!(w);
+        let _ = writeln!(w, "[[pair]]");
+        let _ = writeln!(w, "states = [{}, {}]", quote(a), quote(b));
+        if self.border {
+            let _ = writeln!(
+                w,
+                "border = true  # COW Direct Contiguity v3.2, {year}: type {}",
+                self.contiguity.unwrap_or(0)
+            );
+        }
+        if trade > 0.0 {
+            let (_, raw, y) = self.trade.unwrap_or((0.0, 0.0, year));
+            let _ = writeln!(
+                w,
+                "trade = {}  # COW Dyadic Trade v4, {y}: {} million current USD x CPI 2011/{y}",
+                num(trade, 4),
+                num(raw, 2)
+            );
+        }
+        if self.mistrust != 0.0 {
+            let _ = writeln!(w, "mistrust = {}", num(self.mistrust, 3));
+        }
+        if self.alignment != 0.0 {
+            let _ = writeln!(
+                w,
+                "alignment = {}  # {year}: {}",
+                num(self.alignment, 3),
+                self.why.join("; ")
+            );
+        }
+        if !self.sources.is_empty() {
+            let _ = writeln!(w, "source = {}", quote(&self.sources.join("; ")));
+        }
+        if !self.notes.is_empty() {
+            let _ = writeln!(w, "note = {}", quote(&self.notes.join(" ")));
         }
     }
-
-    let file = format!("<history {year}>");
-    let scenario = scenario::parse(&t, &file).map_err(|e| {
-        format!("the scenario built for {year} does not validate (a bug or a data problem): {e}")
-    })?;
-    Ok(Built {
-        text: t,
-        scenario,
-        codes,
-        start_classes,
-    })
 }
 
 /// Number of dispute pair-years of `code` with hostility at least `min` in `from..=to`.

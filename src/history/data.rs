@@ -495,6 +495,268 @@ impl Files {
     }
 }
 
+/// `states.csv`: the membership spells, at least one.
+fn read_members(files: &Files) -> Result<Vec<Member>, DataError> {
+    let mut members = Vec::new();
+    let names = ["ccode", "abb", "name", "first_year", "last_year"];
+    rows(files, "states.csv", &names, |r| {
+        let abb = r.text(1).to_string();
+        let ok = (2..=8).contains(&abb.len())
+            && abb.starts_with(|c: char| c.is_ascii_uppercase())
+            && abb
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+        if !ok {
+            return Err(r.err(
+                1,
+                format!(
+                    "found `{abb}`, expected 2 to 8 capital letters, digits or `_`, starting with a letter"
+                ),
+            ));
+        }
+        members.push(Member {
+            code: r.code(0)?,
+            abb,
+            name: r.text(2).to_string(),
+            span: r.span(3)?,
+        });
+        Ok(())
+    })?;
+    if members.is_empty() {
+        let (shown, _) = files.get("states.csv")?;
+        return Err(DataError::Invalid {
+            file: shown,
+            line: 1,
+            field: "row".into(),
+            message: "no state: expected at least one row".into(),
+        });
+    }
+    Ok(members)
+}
+
+/// `capitals.csv`: the capitals and their coordinates.
+fn read_capitals(files: &Files) -> Result<Vec<Capital>, DataError> {
+    let mut capitals = Vec::new();
+    let names = ["ccode", "capital", "lat", "lng", "first_year", "last_year"];
+    rows(files, "capitals.csv", &names, |r| {
+        capitals.push(Capital {
+            code: r.code(0)?,
+            city: r.text(1).to_string(),
+            lat: r.float(2, -90.0, 90.0)?,
+            lon: r.float(3, -180.0, 180.0)?,
+            span: r.span(4)?,
+        });
+        Ok(())
+    })?;
+    Ok(capitals)
+}
+
+/// `majors.csv`: the major powers' spells.
+fn read_majors(files: &Files) -> Result<Vec<(Code, Span)>, DataError> {
+    let mut majors = Vec::new();
+    let names = ["ccode", "first_year", "last_year"];
+    rows(files, "majors.csv", &names, |r| {
+        majors.push((r.code(0)?, r.span(1)?));
+        Ok(())
+    })?;
+    Ok(majors)
+}
+
+/// `nmc.csv`: the capabilities by state and year.
+fn read_nmc(files: &Files) -> Result<BTreeMap<(Code, i32), Capabilities>, DataError> {
+    let mut nmc = BTreeMap::new();
+    let names = [
+        "ccode", "year", "milex", "milper", "irst", "pec", "tpop", "upop", "cinc",
+    ];
+    rows(files, "nmc.csv", &names, |r| {
+        let c = Capabilities {
+            milex: r.opt_amount(2)?,
+            milper: r.opt_amount(3)?,
+            irst: r.opt_amount(4)?,
+            pec: r.opt_amount(5)?,
+            tpop: r.opt_amount(6)?,
+            upop: r.opt_amount(7)?,
+            cinc: if r.text(8).is_empty() {
+                None
+            } else {
+                Some(r.float(8, 0.0, 1.0)?)
+            },
+        };
+        nmc.insert((r.code(0)?, r.year(1)?), c);
+        Ok(())
+    })?;
+    Ok(nmc)
+}
+
+/// `gdp.csv`: the log of GDP by state and year, where estimated.
+fn read_ln_gdp(files: &Files) -> Result<BTreeMap<(Code, i32), f64>, DataError> {
+    let mut ln_gdp = BTreeMap::new();
+    let names = ["ccode", "year", "ln_gdp"];
+    rows(files, "gdp.csv", &names, |r| {
+        if !r.text(2).is_empty() {
+            ln_gdp.insert((r.code(0)?, r.year(1)?), r.float(2, 0.0, 60.0)?);
+        }
+        Ok(())
+    })?;
+    Ok(ln_gdp)
+}
+
+/// `contiguity.csv`: the contiguity spells.
+fn read_contiguity(files: &Files) -> Result<Vec<Contiguity>, DataError> {
+    let mut contiguity = Vec::new();
+    let names = ["a", "b", "conttype", "first_year", "last_year"];
+    rows(files, "contiguity.csv", &names, |r| {
+        let (a, b) = r.pair(0)?;
+        contiguity.push(Contiguity {
+            a,
+            b,
+            kind: r.int(2, 0, 5)? as u8,
+            span: r.span(3)?,
+        });
+        Ok(())
+    })?;
+    Ok(contiguity)
+}
+
+/// `atop_spells.csv`: the alliance obligations' spells.
+fn read_obligations(files: &Files) -> Result<Vec<Obligation>, DataError> {
+    let mut obligations = Vec::new();
+    let names = [
+        "a",
+        "b",
+        "first_year",
+        "last_year",
+        "defense",
+        "offense",
+        "neutral",
+        "nonagg",
+        "consult",
+    ];
+    rows(files, "atop_spells.csv", &names, |r| {
+        let (a, b) = r.pair(0)?;
+        obligations.push(Obligation {
+            a,
+            b,
+            span: r.span(2)?,
+            defense: r.flag(4)?,
+            offense: r.flag(5)?,
+            neutral: r.flag(6)?,
+            nonagg: r.flag(7)?,
+            consult: r.flag(8)?,
+        });
+        Ok(())
+    })?;
+    Ok(obligations)
+}
+
+/// `rivalries.csv`: the strategic rivalries.
+fn read_rivalries(files: &Files) -> Result<Vec<Rivalry>, DataError> {
+    let mut rivalries = Vec::new();
+    let names = ["a", "b", "name", "first_year", "last_year"];
+    rows(files, "rivalries.csv", &names, |r| {
+        let (a, b) = r.pair(0)?;
+        let first = r.year(3)?;
+        let last = r.opt_year(4)?;
+        if let Some(l) = last
+            && l < first
+        {
+            return Err(r.err(
+                4,
+                format!("found {l}, expected a last year at or after the first year {first}"),
+            ));
+        }
+        rivalries.push(Rivalry {
+            a,
+            b,
+            name: r.text(2).to_string(),
+            first,
+            last,
+        });
+        Ok(())
+    })?;
+    Ok(rivalries)
+}
+
+/// `mid_dyad_years.csv`: the highest hostility of each pair's disputes by year.
+fn read_disputes(files: &Files) -> Result<HashMap<(Code, Code, i32), u8>, DataError> {
+    let mut disputes = HashMap::new();
+    let names = ["a", "b", "year", "max_hostility"];
+    rows(files, "mid_dyad_years.csv", &names, |r| {
+        let (a, b) = r.pair(0)?;
+        let h = r.int(3, 1, 5)? as u8;
+        let e = disputes.entry((a, b, r.year(2)?)).or_insert(h);
+        *e = (*e).max(h);
+        Ok(())
+    })?;
+    Ok(disputes)
+}
+
+/// `trade_dyad_years.csv`: the trade of each pair by year.
+fn read_trade(files: &Files) -> Result<HashMap<(Code, Code, i32), Trade>, DataError> {
+    let mut trade = HashMap::new();
+    let names = ["a", "b", "year", "imports_a_from_b", "imports_b_from_a"];
+    rows(files, "trade_dyad_years.csv", &names, |r| {
+        let a = r.code(0)?;
+        let b = r.code(1)?;
+        if a == b {
+            return Err(r.err(1, format!("found {b} twice, expected two different states")));
+        }
+        let x = r.opt_amount(3)?.unwrap_or(0.0);
+        let y = r.opt_amount(4)?.unwrap_or(0.0);
+        let t = if a < b {
+            Trade {
+                a_from_b: x,
+                b_from_a: y,
+            }
+        } else {
+            Trade {
+                a_from_b: y,
+                b_from_a: x,
+            }
+        };
+        trade.insert((a.min(b), a.max(b), r.year(2)?), t);
+        Ok(())
+    })?;
+    Ok(trade)
+}
+
+/// `war_dyad_years.csv`: the years each pair was at war, ascending, each once.
+fn read_wars(files: &Files) -> Result<HashMap<(Code, Code), Vec<i32>>, DataError> {
+    let mut wars: HashMap<(Code, Code), Vec<i32>> = HashMap::new();
+    let names = ["a", "b", "year"];
+    rows(files, "war_dyad_years.csv", &names, |r| {
+        let k = r.pair(0)?;
+        wars.entry(k).or_default().push(r.year(2)?);
+        Ok(())
+    })?;
+    for v in wars.values_mut() {
+        v.sort_unstable();
+        v.dedup();
+    }
+    Ok(wars)
+}
+
+/// `us_cpi.csv`: the U.S. price index by year, ascending, at least one year.
+fn read_cpi(files: &Files) -> Result<Vec<(i32, f64)>, DataError> {
+    let mut cpi = Vec::new();
+    let names = ["year", "cpi"];
+    rows(files, "us_cpi.csv", &names, |r| {
+        cpi.push((r.year(0)?, r.float(1, 1e-3, 1e6)?));
+        Ok(())
+    })?;
+    cpi.sort_by_key(|&(y, _)| y);
+    if cpi.is_empty() {
+        let (shown, _) = files.get("us_cpi.csv")?;
+        return Err(DataError::Invalid {
+            file: shown,
+            line: 1,
+            field: "row".into(),
+            message: "no price index: expected at least one row".into(),
+        });
+    }
+    Ok(cpi)
+}
+
 impl HistoryData {
     /// The copy embedded in the binary.
     pub fn embedded() -> Result<Self, DataError> {
@@ -524,222 +786,20 @@ impl HistoryData {
     }
 
     fn read(files: Files, origin: String) -> Result<Self, DataError> {
-        let mut members = Vec::new();
-        let names = ["ccode", "abb", "name", "first_year", "last_year"];
-        rows(&files, "states.csv", &names, |r| {
-            let abb = r.text(1).to_string();
-            let ok = (2..=8).contains(&abb.len())
-                && abb.starts_with(|c: char| c.is_ascii_uppercase())
-                && abb
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
-            if !ok {
-                return Err(r.err(
-                    1,
-                    format!(
-                        "found `{abb}`, expected 2 to 8 capital letters, digits or `_`, starting with a letter"
-                    ),
-                ));
-            }
-            members.push(Member {
-                code: r.code(0)?,
-                abb,
-                name: r.text(2).to_string(),
-                span: r.span(3)?,
-            });
-            Ok(())
-        })?;
-        if members.is_empty() {
-            let (shown, _) = files.get("states.csv")?;
-            return Err(DataError::Invalid {
-                file: shown,
-                line: 1,
-                field: "row".into(),
-                message: "no state: expected at least one row".into(),
-            });
-        }
+        let members = read_members(&files)?;
         let first_year = members.iter().map(|m| m.span.first).min().unwrap_or(0);
         let last_year = members.iter().map(|m| m.span.last).max().unwrap_or(0);
-
-        let mut capitals = Vec::new();
-        let names = ["ccode", "capital", "lat", "lng", "first_year", "last_year"];
-        rows(&files, "capitals.csv", &names, |r| {
-            capitals.push(Capital {
-                code: r.code(0)?,
-                city: r.text(1).to_string(),
-                lat: r.float(2, -90.0, 90.0)?,
-                lon: r.float(3, -180.0, 180.0)?,
-                span: r.span(4)?,
-            });
-            Ok(())
-        })?;
-
-        let mut majors = Vec::new();
-        let names = ["ccode", "first_year", "last_year"];
-        rows(&files, "majors.csv", &names, |r| {
-            majors.push((r.code(0)?, r.span(1)?));
-            Ok(())
-        })?;
-
-        let mut nmc = BTreeMap::new();
-        let names = [
-            "ccode", "year", "milex", "milper", "irst", "pec", "tpop", "upop", "cinc",
-        ];
-        rows(&files, "nmc.csv", &names, |r| {
-            let c = Capabilities {
-                milex: r.opt_amount(2)?,
-                milper: r.opt_amount(3)?,
-                irst: r.opt_amount(4)?,
-                pec: r.opt_amount(5)?,
-                tpop: r.opt_amount(6)?,
-                upop: r.opt_amount(7)?,
-                cinc: if r.text(8).is_empty() {
-                    None
-                } else {
-                    Some(r.float(8, 0.0, 1.0)?)
-                },
-            };
-            nmc.insert((r.code(0)?, r.year(1)?), c);
-            Ok(())
-        })?;
-
-        let mut ln_gdp = BTreeMap::new();
-        let names = ["ccode", "year", "ln_gdp"];
-        rows(&files, "gdp.csv", &names, |r| {
-            if !r.text(2).is_empty() {
-                ln_gdp.insert((r.code(0)?, r.year(1)?), r.float(2, 0.0, 60.0)?);
-            }
-            Ok(())
-        })?;
-
-        let mut contiguity = Vec::new();
-        let names = ["a", "b", "conttype", "first_year", "last_year"];
-        rows(&files, "contiguity.csv", &names, |r| {
-            let (a, b) = r.pair(0)?;
-            contiguity.push(Contiguity {
-                a,
-                b,
-                kind: r.int(2, 0, 5)? as u8,
-                span: r.span(3)?,
-            });
-            Ok(())
-        })?;
-
-        let mut obligations = Vec::new();
-        let names = [
-            "a",
-            "b",
-            "first_year",
-            "last_year",
-            "defense",
-            "offense",
-            "neutral",
-            "nonagg",
-            "consult",
-        ];
-        rows(&files, "atop_spells.csv", &names, |r| {
-            let (a, b) = r.pair(0)?;
-            obligations.push(Obligation {
-                a,
-                b,
-                span: r.span(2)?,
-                defense: r.flag(4)?,
-                offense: r.flag(5)?,
-                neutral: r.flag(6)?,
-                nonagg: r.flag(7)?,
-                consult: r.flag(8)?,
-            });
-            Ok(())
-        })?;
-
-        let mut rivalries = Vec::new();
-        let names = ["a", "b", "name", "first_year", "last_year"];
-        rows(&files, "rivalries.csv", &names, |r| {
-            let (a, b) = r.pair(0)?;
-            let first = r.year(3)?;
-            let last = r.opt_year(4)?;
-            if let Some(l) = last
-                && l < first
-            {
-                return Err(r.err(
-                    4,
-                    format!("found {l}, expected a last year at or after the first year {first}"),
-                ));
-            }
-            rivalries.push(Rivalry {
-                a,
-                b,
-                name: r.text(2).to_string(),
-                first,
-                last,
-            });
-            Ok(())
-        })?;
-
-        let mut disputes = HashMap::new();
-        let names = ["a", "b", "year", "max_hostility"];
-        rows(&files, "mid_dyad_years.csv", &names, |r| {
-            let (a, b) = r.pair(0)?;
-            let h = r.int(3, 1, 5)? as u8;
-            let e = disputes.entry((a, b, r.year(2)?)).or_insert(h);
-            *e = (*e).max(h);
-            Ok(())
-        })?;
-
-        let mut trade = HashMap::new();
-        let names = ["a", "b", "year", "imports_a_from_b", "imports_b_from_a"];
-        rows(&files, "trade_dyad_years.csv", &names, |r| {
-            let a = r.code(0)?;
-            let b = r.code(1)?;
-            if a == b {
-                return Err(r.err(1, format!("found {b} twice, expected two different states")));
-            }
-            let x = r.opt_amount(3)?.unwrap_or(0.0);
-            let y = r.opt_amount(4)?.unwrap_or(0.0);
-            let t = if a < b {
-                Trade {
-                    a_from_b: x,
-                    b_from_a: y,
-                }
-            } else {
-                Trade {
-                    a_from_b: y,
-                    b_from_a: x,
-                }
-            };
-            trade.insert((a.min(b), a.max(b), r.year(2)?), t);
-            Ok(())
-        })?;
-
-        let mut wars: HashMap<(Code, Code), Vec<i32>> = HashMap::new();
-        let names = ["a", "b", "year"];
-        rows(&files, "war_dyad_years.csv", &names, |r| {
-            let k = r.pair(0)?;
-            wars.entry(k).or_default().push(r.year(2)?);
-            Ok(())
-        })?;
-        for v in wars.values_mut() {
-            v.sort_unstable();
-            v.dedup();
-        }
-
-        let mut cpi = Vec::new();
-        let names = ["year", "cpi"];
-        rows(&files, "us_cpi.csv", &names, |r| {
-            cpi.push((r.year(0)?, r.float(1, 1e-3, 1e6)?));
-            Ok(())
-        })?;
-        cpi.sort_by_key(|&(y, _)| y);
-        if cpi.is_empty() {
-            let (shown, _) = files.get("us_cpi.csv")?;
-            return Err(DataError::Invalid {
-                file: shown,
-                line: 1,
-                field: "row".into(),
-                message: "no price index: expected at least one row".into(),
-            });
-        }
-
+        let capitals = read_capitals(&files)?;
+        let majors = read_majors(&files)?;
+        let nmc = read_nmc(&files)?;
+        let ln_gdp = read_ln_gdp(&files)?;
+        let contiguity = read_contiguity(&files)?;
+        let obligations = read_obligations(&files)?;
+        let rivalries = read_rivalries(&files)?;
+        let disputes = read_disputes(&files)?;
+        let trade = read_trade(&files)?;
+        let wars = read_wars(&files)?;
+        let cpi = read_cpi(&files)?;
         Ok(Self {
             origin,
             members,

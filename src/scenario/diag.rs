@@ -160,9 +160,14 @@ pub fn closest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) ->
         .map(|(_, c)| c)
 }
 
-/// `did you mean `x`?` or nothing.
+/// `; did you mean `x`?` or nothing.
 pub fn suggestion<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> String {
-    closest(word, candidates).map_or(String::new(), |c| format!("; did you mean `{c}`?"))
+    did_you_mean(closest(word, candidates))
+}
+
+/// `; did you mean `x`?` for a candidate found by [`closest`], or nothing.
+pub fn did_you_mean(candidate: Option<&str>) -> String {
+    candidate.map_or(String::new(), |c| format!("; did you mean `{c}`?"))
 }
 
 #[cfg(test)]

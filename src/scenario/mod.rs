@@ -17,6 +17,7 @@ mod validate;
 use std::path::Path;
 
 pub use diag::{Collector, Diagnostic, Diagnostics, SourceMap, closest};
+pub use overrides::{SetError, SetProblem};
 pub use target::{Op, PairField, StateField, Target};
 
 use crate::params::{Params, Theory};

@@ -4,8 +4,8 @@
 //! `pair.<A>-<B>.<field>` or `intent.<FROM>-<TO>` (see `docs/scenario-format.md`).
 //! Values are checked against the same ranges as in scenario files.
 
-use super::diag::suggestion;
-use super::target::{PATH_SHAPES, PairField, PathRef, StateField, parse_path};
+use super::diag::{closest, did_you_mean};
+use super::target::{PATH_SHAPES, PairField, PathError, PathRef, StateField, parse_path};
 use super::{Scenario, geo};
 use crate::params::{self, Params, Theory, ThreatForm};
 
@@ -31,6 +31,118 @@ pub const PAIR_FIELDS: [&str; 6] = [
     "border",
 ];
 
+/// Why `--theory` or a `--set PATH=VALUE` assignment could not be applied.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SetError {
+    /// The assignment has no `=`.
+    #[error("expected PATH=VALUE (e.g. eta=0.3 or pair.CHN-RUS.mistrust=0.6), found `{0}`")]
+    NotAnAssignment(String),
+    /// `--theory` names no theory preset.
+    #[error("--theory {0}: unknown theory (expected one of {names})", names = theory_names())]
+    UnknownTheory(String),
+    /// The path or the value of an assignment is wrong.
+    #[error("--set {path}={value}: {problem}")]
+    Invalid {
+        /// The path as written (trimmed).
+        path: String,
+        /// The value as written (trimmed).
+        value: String,
+        /// What is wrong and what was expected.
+        problem: SetProblem,
+    },
+}
+
+/// What is wrong with the path or the value of one `--set PATH=VALUE` assignment.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SetProblem {
+    /// The path has none of the shapes of [`PATH_SHAPES`].
+    #[error(transparent)]
+    Path(#[from] PathError),
+    /// A one-word path that names no model parameter.
+    #[error("unknown model parameter `{name}`{}; scenario values use {PATH_SHAPES}", did_you_mean(.suggestion.as_deref()))]
+    UnknownParameter {
+        /// The name as written.
+        name: String,
+        /// The closest parameter name, if close enough to be a likely typo.
+        suggestion: Option<String>,
+    },
+    /// A state id that is not in the scenario.
+    #[error("unknown state `{id}`{}", did_you_mean(.suggestion.as_deref()))]
+    UnknownState {
+        /// The id as written.
+        id: String,
+        /// The closest state id, if close enough to be a likely typo.
+        suggestion: Option<String>,
+    },
+    /// A state field that `--set` does not know.
+    #[error("unknown state field `{field}`{} (expected one of {})", did_you_mean(.suggestion.as_deref()), STATE_FIELDS.join(", "))]
+    UnknownStateField {
+        /// The field as written.
+        field: String,
+        /// The closest field name, if close enough to be a likely typo.
+        suggestion: Option<String>,
+    },
+    /// A pair field that `--set` does not know.
+    #[error("unknown pair field `{field}`{} (expected one of {})", did_you_mean(.suggestion.as_deref()), PAIR_FIELDS.join(", "))]
+    UnknownPairField {
+        /// The field as written.
+        field: String,
+        /// The closest field name, if close enough to be a likely typo.
+        suggestion: Option<String>,
+    },
+    /// `pair.<A>-<A>.<field>`.
+    #[error("a pair of `{0}` with itself: expected two different states")]
+    PairWithItself(String),
+    /// `intent.<A>-<A>`.
+    #[error("an intent of `{0}` toward itself: expected two different states")]
+    IntentTowardItself(String),
+    /// `baseline.<FROM>-<TO>`: not a value `--set` can change.
+    #[error("the baseline of an intent is its initial value: set `intent.<FROM>-<TO>` instead")]
+    Baseline,
+    /// A value that is not a number where one is expected.
+    #[error("expected a number, found `{0}`")]
+    NotANumber(String),
+    /// A number that is not finite or lies outside the value's range (`high` at or beyond
+    /// `f64::MAX`: no upper bound).
+    #[error("expected a finite number {}, found `{value}`", range_text(*.low, *.high))]
+    OutOfRange {
+        /// The value as written.
+        value: String,
+        /// Lowest value allowed.
+        low: f64,
+        /// Highest value allowed.
+        high: f64,
+    },
+    /// Zero where only a positive number will do.
+    #[error("expected a number > 0, found `{0}`")]
+    NotPositive(String),
+    /// `threat_form` set to something else than `product` or `sum`.
+    #[error("expected product or sum, found `{0}`")]
+    NotAThreatForm(String),
+    /// `border` set to something else than `true`, `false`, `1` or `0`.
+    #[error("expected true or false, found `{0}`")]
+    NotABoolean(String),
+    /// A threshold parameter set out of order with the others (the model's message).
+    #[error("{0}")]
+    Thresholds(String),
+}
+
+/// The names of the theory presets, for messages.
+fn theory_names() -> String {
+    Theory::ALL.map(Theory::name).join(", ")
+}
+
+/// `in [lo, hi]`, or `>= lo` when `hi` is at or beyond `f64::MAX`.
+fn range_text(lo: f64, hi: f64) -> String {
+    if hi >= f64::MAX {
+        format!(">= {lo}")
+    } else {
+        format!("in [{lo}, {hi}]")
+    }
+}
+
 impl Scenario {
     /// The parameters of `theory` with this scenario's `[params]` overrides applied on top.
     pub fn params_for(&self, theory: Theory) -> Params {
@@ -55,15 +167,9 @@ impl Scenario {
 
     /// Switch to the theory named `theory`, if given, then apply each `PATH=VALUE` assignment
     /// in order: what `--theory` and `--set` do on the command line.
-    pub fn apply_choices(&mut self, theory: Option<&str>, set: &[String]) -> Result<(), String> {
+    pub fn apply_choices(&mut self, theory: Option<&str>, set: &[String]) -> Result<(), SetError> {
         if let Some(t) = theory {
-            let Some(parsed) = Theory::parse(t) else {
-                let names = Theory::ALL.map(Theory::name);
-                return Err(format!(
-                    "--theory {t}: unknown theory (expected one of {})",
-                    names.join(", ")
-                ));
-            };
+            let parsed = Theory::parse(t).ok_or_else(|| SetError::UnknownTheory(t.to_string()))?;
             self.set_theory(parsed);
         }
         for a in set {
@@ -80,7 +186,8 @@ impl Scenario {
             return Ok(self.theory.name().to_string());
         }
         let n = self.n();
-        match parse_path(path).map_err(ctx)? {
+        let at = |e: SetProblem| ctx(e.to_string());
+        match parse_path(path).map_err(|e| ctx(e.to_string()))? {
             PathRef::Param(name) => {
                 if name == "threat_form" {
                     return Ok(self.params.threat_form.name().to_string());
@@ -91,7 +198,7 @@ impl Scenario {
                     .ok_or_else(|| ctx(format!("unknown parameter `{name}`")))
             }
             PathRef::State(id, field) => {
-                let st = &self.states[self.state_index(id).map_err(ctx)?];
+                let st = &self.states[self.state_index(id).map_err(at)?];
                 let x = match field {
                     "power" => st.power,
                     "offense" => st.offense,
@@ -107,8 +214,8 @@ impl Scenario {
                 Ok(format!("{x}"))
             }
             PathRef::Pair(a, b, field) => {
-                let i = self.state_index(a).map_err(ctx)?;
-                let j = self.state_index(b).map_err(ctx)?;
+                let i = self.state_index(a).map_err(at)?;
+                let j = self.state_index(b).map_err(at)?;
                 let m = i * n + j;
                 Ok(match field {
                     "trade" => format!("{}", self.trade[m]),
@@ -121,8 +228,8 @@ impl Scenario {
                 })
             }
             PathRef::Intent(a, b) => {
-                let j = self.state_index(a).map_err(ctx)?;
-                let i = self.state_index(b).map_err(ctx)?;
+                let j = self.state_index(a).map_err(at)?;
+                let i = self.state_index(b).map_err(at)?;
                 Ok(format!("{}", self.intent[j * n + i]))
             }
             PathRef::Baseline(..) => Err(ctx(
@@ -132,70 +239,66 @@ impl Scenario {
     }
 
     /// Apply one `PATH=VALUE` assignment; the error says what was expected.
-    pub fn apply_set(&mut self, assignment: &str) -> Result<(), String> {
+    pub fn apply_set(&mut self, assignment: &str) -> Result<(), SetError> {
         let (path, value) = assignment
             .split_once('=')
-            .ok_or_else(|| format!("expected PATH=VALUE (e.g. eta=0.3 or pair.CHN-RUS.mistrust=0.6), found `{assignment}`"))?;
+            .ok_or_else(|| SetError::NotAnAssignment(assignment.to_string()))?;
         let (path, value) = (path.trim(), value.trim());
-        let ctx = |m: String| format!("--set {path}={value}: {m}");
-        match parse_path(path).map_err(ctx)? {
-            PathRef::Param(name) => self.set_param(name, value).map_err(ctx),
+        self.set_path(path, value)
+            .map_err(|problem| SetError::Invalid {
+                path: path.to_string(),
+                value: value.to_string(),
+                problem,
+            })
+    }
+
+    /// Set the value at `path` to `value`.
+    fn set_path(&mut self, path: &str, value: &str) -> Result<(), SetProblem> {
+        match parse_path(path)? {
+            PathRef::Param(name) => self.set_param(name, value),
             PathRef::State(id, field) => {
-                let i = self.state_index(id).map_err(ctx)?;
-                self.set_state(i, field, value).map_err(ctx)
+                let i = self.state_index(id)?;
+                self.set_state(i, field, value)
             }
             PathRef::Pair(a, b, field) => {
-                let (i, j) = (
-                    self.state_index(a).map_err(ctx)?,
-                    self.state_index(b).map_err(ctx)?,
-                );
+                let (i, j) = (self.state_index(a)?, self.state_index(b)?);
                 if i == j {
-                    return Err(ctx(format!(
-                        "a pair of `{a}` with itself: expected two different states"
-                    )));
+                    return Err(SetProblem::PairWithItself(a.to_string()));
                 }
-                self.set_pair(i, j, field, value).map_err(ctx)
+                self.set_pair(i, j, field, value)
             }
             PathRef::Intent(a, b) => {
-                let (j, i) = (
-                    self.state_index(a).map_err(ctx)?,
-                    self.state_index(b).map_err(ctx)?,
-                );
+                let (j, i) = (self.state_index(a)?, self.state_index(b)?);
                 if i == j {
-                    return Err(ctx(format!(
-                        "an intent of `{a}` toward itself: expected two different states"
-                    )));
+                    return Err(SetProblem::IntentTowardItself(a.to_string()));
                 }
-                let v = number(value, 0.0, 1.0).map_err(ctx)?;
+                let v = number(value, 0.0, 1.0)?;
                 let n = self.n();
                 self.intent[j * n + i] = v;
                 Ok(())
             }
-            PathRef::Baseline(..) => Err(ctx(
-                "the baseline of an intent is its initial value: set `intent.<FROM>-<TO>` instead"
-                    .into(),
-            )),
+            PathRef::Baseline(..) => Err(SetProblem::Baseline),
         }
     }
 
-    fn state_index(&self, id: &str) -> Result<usize, String> {
-        self.index(id).ok_or_else(|| {
-            let hint = suggestion(id, self.states.iter().map(|s| s.id.as_str()));
-            format!("unknown state `{id}`{hint}")
+    fn state_index(&self, id: &str) -> Result<usize, SetProblem> {
+        self.index(id).ok_or_else(|| SetProblem::UnknownState {
+            id: id.to_string(),
+            suggestion: closest(id, self.states.iter().map(|s| s.id.as_str())).map(str::to_string),
         })
     }
 
-    fn set_param(&mut self, name: &str, value: &str) -> Result<(), String> {
+    fn set_param(&mut self, name: &str, value: &str) -> Result<(), SetProblem> {
         if name == "threat_form" {
             self.params.threat_form = ThreatForm::parse(value)
-                .ok_or_else(|| format!("expected product or sum, found `{value}`"))?;
+                .ok_or_else(|| SetProblem::NotAThreatForm(value.to_string()))?;
             return Ok(());
         }
         let Some(spec) = params::spec(name) else {
-            let hint = suggestion(name, params::names());
-            return Err(format!(
-                "unknown model parameter `{name}`{hint}; scenario values use {PATH_SHAPES}"
-            ));
+            return Err(SetProblem::UnknownParameter {
+                name: name.to_string(),
+                suggestion: closest(name, params::names()).map(str::to_string),
+            });
         };
         let x = number(value, spec.min, spec.max)?;
         let mut p = self.params.clone();
@@ -203,13 +306,13 @@ impl Scenario {
             *slot = x;
         }
         if let Some(problem) = p.threshold_problem() {
-            return Err(problem);
+            return Err(SetProblem::Thresholds(problem));
         }
         self.params = p;
         Ok(())
     }
 
-    fn set_state(&mut self, i: usize, field: &str, value: &str) -> Result<(), String> {
+    fn set_state(&mut self, i: usize, field: &str, value: &str) -> Result<(), SetProblem> {
         let n = self.n();
         if let Some(f) = StateField::parse(field) {
             let (lo, hi) = f.range();
@@ -256,17 +359,16 @@ impl Scenario {
             }
             "gdp" => self.states[i].gdp = Some(positive(value)?),
             _ => {
-                let hint = suggestion(field, STATE_FIELDS);
-                return Err(format!(
-                    "unknown state field `{field}`{hint} (expected one of {})",
-                    STATE_FIELDS.join(", ")
-                ));
+                return Err(SetProblem::UnknownStateField {
+                    field: field.to_string(),
+                    suggestion: closest(field, STATE_FIELDS).map(str::to_string),
+                });
             }
         }
         Ok(())
     }
 
-    fn set_pair(&mut self, i: usize, j: usize, field: &str, value: &str) -> Result<(), String> {
+    fn set_pair(&mut self, i: usize, j: usize, field: &str, value: &str) -> Result<(), SetProblem> {
         let n = self.n();
         let (ij, ji) = (i * n + j, j * n + i);
         if let Some(f) = PairField::parse(field) {
@@ -294,50 +396,350 @@ impl Scenario {
                 let b = match value {
                     "true" | "1" => true,
                     "false" | "0" => false,
-                    _ => return Err(format!("expected true or false, found `{value}`")),
+                    _ => return Err(SetProblem::NotABoolean(value.to_string())),
                 };
                 self.border[ij] = b;
                 self.border[ji] = b;
             }
             _ => {
-                let hint = suggestion(field, PAIR_FIELDS);
-                return Err(format!(
-                    "unknown pair field `{field}`{hint} (expected one of {})",
-                    PAIR_FIELDS.join(", ")
-                ));
+                return Err(SetProblem::UnknownPairField {
+                    field: field.to_string(),
+                    suggestion: closest(field, PAIR_FIELDS).map(str::to_string),
+                });
             }
         }
         Ok(())
     }
 }
 
-fn number(value: &str, lo: f64, hi: f64) -> Result<f64, String> {
+fn number(value: &str, lo: f64, hi: f64) -> Result<f64, SetProblem> {
     let x: f64 = value
         .parse()
-        .map_err(|_| format!("expected a number, found `{value}`"))?;
+        .map_err(|_| SetProblem::NotANumber(value.to_string()))?;
     if !x.is_finite() || x < lo || x > hi {
-        let range = if hi >= f64::MAX {
-            format!(">= {lo}")
-        } else {
-            format!("in [{lo}, {hi}]")
-        };
-        return Err(format!("expected a finite number {range}, found `{value}`"));
+        return Err(SetProblem::OutOfRange {
+            value: value.to_string(),
+            low: lo,
+            high: hi,
+        });
     }
     Ok(x)
 }
 
-fn positive(value: &str) -> Result<f64, String> {
+fn positive(value: &str) -> Result<f64, SetProblem> {
     let x = number(value, 0.0, f64::MAX)?;
     if x == 0.0 {
-        return Err(format!("expected a number > 0, found `{value}`"));
+        return Err(SetProblem::NotPositive(value.to_string()));
     }
     Ok(x)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::{SetError, SetProblem};
     use crate::model::Theory;
+    use crate::scenario::target::PathError;
     use crate::scenario::{FLAGSHIP_NAME, FLAGSHIP_TOML, parse};
+
+    /// The error of `--set PATH=VALUE` with `problem`.
+    fn invalid(path: &str, value: &str, problem: SetProblem) -> SetError {
+        SetError::Invalid {
+            path: path.into(),
+            value: value.into(),
+            problem,
+        }
+    }
+
+    #[test]
+    fn the_assignment_errors_say_what_was_expected() {
+        let cases = [
+            (
+                SetError::NotAnAssignment("eta".into()),
+                "expected PATH=VALUE (e.g. eta=0.3 or pair.CHN-RUS.mistrust=0.6), found `eta`",
+            ),
+            (
+                SetError::UnknownTheory("waltzz".into()),
+                "--theory waltzz: unknown theory (expected one of walt, waltz, bandwagon, liberal)",
+            ),
+            (
+                invalid(
+                    "pair.CHN",
+                    "0.5",
+                    PathError {
+                        path: "pair.CHN".into(),
+                    }
+                    .into(),
+                ),
+                "--set pair.CHN=0.5: expected a path `state.<ID>.<field>`, `pair.<A>-<B>.<field>`, `intent.<FROM>-<TO>` or `baseline.<FROM>-<TO>`, found `pair.CHN`",
+            ),
+        ];
+        for (error, message) in cases {
+            assert_eq!(error.to_string(), message);
+        }
+    }
+
+    #[test]
+    fn unknown_names_and_wrong_paths_say_what_was_expected() {
+        let cases = [
+            (
+                invalid(
+                    "etaa",
+                    "0.3",
+                    SetProblem::UnknownParameter {
+                        name: "etaa".into(),
+                        suggestion: Some("eta".into()),
+                    },
+                ),
+                "--set etaa=0.3: unknown model parameter `etaa`; did you mean `eta`?; scenario values use `state.<ID>.<field>`, `pair.<A>-<B>.<field>`, `intent.<FROM>-<TO>` or `baseline.<FROM>-<TO>`",
+            ),
+            (
+                invalid(
+                    "zzz",
+                    "1",
+                    SetProblem::UnknownParameter {
+                        name: "zzz".into(),
+                        suggestion: None,
+                    },
+                ),
+                "--set zzz=1: unknown model parameter `zzz`; scenario values use `state.<ID>.<field>`, `pair.<A>-<B>.<field>`, `intent.<FROM>-<TO>` or `baseline.<FROM>-<TO>`",
+            ),
+            (
+                invalid(
+                    "state.CHM.offense",
+                    "0.5",
+                    SetProblem::UnknownState {
+                        id: "CHM".into(),
+                        suggestion: Some("CHN".into()),
+                    },
+                ),
+                "--set state.CHM.offense=0.5: unknown state `CHM`; did you mean `CHN`?",
+            ),
+            (
+                invalid(
+                    "intent.XXX-CHN",
+                    "0.5",
+                    SetProblem::UnknownState {
+                        id: "XXX".into(),
+                        suggestion: None,
+                    },
+                ),
+                "--set intent.XXX-CHN=0.5: unknown state `XXX`",
+            ),
+            (
+                invalid(
+                    "state.CHN.agression",
+                    "0.5",
+                    SetProblem::UnknownStateField {
+                        field: "agression".into(),
+                        suggestion: Some("aggression".into()),
+                    },
+                ),
+                "--set state.CHN.agression=0.5: unknown state field `agression`; did you mean `aggression`? (expected one of power, offense, growth, volatility, autonomy, aggression, lat, lon, gdp)",
+            ),
+            (
+                invalid(
+                    "pair.CHN-RUS.colour",
+                    "0.5",
+                    SetProblem::UnknownPairField {
+                        field: "colour".into(),
+                        suggestion: None,
+                    },
+                ),
+                "--set pair.CHN-RUS.colour=0.5: unknown pair field `colour` (expected one of trade, mistrust, affinity, alignment, distance_km, border)",
+            ),
+            (
+                invalid(
+                    "pair.CHN-CHN.mistrust",
+                    "0.5",
+                    SetProblem::PairWithItself("CHN".into()),
+                ),
+                "--set pair.CHN-CHN.mistrust=0.5: a pair of `CHN` with itself: expected two different states",
+            ),
+            (
+                invalid(
+                    "intent.USA-USA",
+                    "0.5",
+                    SetProblem::IntentTowardItself("USA".into()),
+                ),
+                "--set intent.USA-USA=0.5: an intent of `USA` toward itself: expected two different states",
+            ),
+            (
+                invalid("baseline.USA-CHN", "0.5", SetProblem::Baseline),
+                "--set baseline.USA-CHN=0.5: the baseline of an intent is its initial value: set `intent.<FROM>-<TO>` instead",
+            ),
+        ];
+        for (error, message) in cases {
+            assert_eq!(error.to_string(), message);
+        }
+    }
+
+    #[test]
+    fn wrong_values_say_what_was_expected() {
+        let cases = [
+            (
+                invalid("eta", "fast", SetProblem::NotANumber("fast".into())),
+                "--set eta=fast: expected a number, found `fast`",
+            ),
+            (
+                invalid(
+                    "eta",
+                    "-1",
+                    SetProblem::OutOfRange {
+                        value: "-1".into(),
+                        low: 0.0,
+                        high: 100.0,
+                    },
+                ),
+                "--set eta=-1: expected a finite number in [0, 100], found `-1`",
+            ),
+            (
+                invalid(
+                    "pair.CHN-RUS.trade",
+                    "-1",
+                    SetProblem::OutOfRange {
+                        value: "-1".into(),
+                        low: 0.0,
+                        high: f64::MAX,
+                    },
+                ),
+                "--set pair.CHN-RUS.trade=-1: expected a finite number >= 0, found `-1`",
+            ),
+            (
+                invalid("state.CHN.gdp", "0", SetProblem::NotPositive("0".into())),
+                "--set state.CHN.gdp=0: expected a number > 0, found `0`",
+            ),
+            (
+                invalid(
+                    "threat_form",
+                    "maybe",
+                    SetProblem::NotAThreatForm("maybe".into()),
+                ),
+                "--set threat_form=maybe: expected product or sum, found `maybe`",
+            ),
+            (
+                invalid(
+                    "pair.CHN-RUS.border",
+                    "maybe",
+                    SetProblem::NotABoolean("maybe".into()),
+                ),
+                "--set pair.CHN-RUS.border=maybe: expected true or false, found `maybe`",
+            ),
+            (
+                invalid(
+                    "rivalry_threshold",
+                    "0.3",
+                    SetProblem::Thresholds("the thresholds are out of order".into()),
+                ),
+                "--set rivalry_threshold=0.3: the thresholds are out of order",
+            ),
+        ];
+        for (error, message) in cases {
+            assert_eq!(error.to_string(), message);
+        }
+    }
+
+    #[test]
+    fn each_mistake_gives_its_own_variant() {
+        let mut s = parse(FLAGSHIP_TOML, FLAGSHIP_NAME).unwrap();
+        let problem = |s: &mut crate::scenario::Scenario, a: &str| match s.apply_set(a) {
+            Err(SetError::Invalid { problem, .. }) => problem,
+            other => panic!("{a}: {other:?}"),
+        };
+        assert_eq!(
+            s.apply_set(" eta = 0.3x"),
+            Err(invalid(
+                "eta",
+                "0.3x",
+                SetProblem::NotANumber("0.3x".into())
+            ))
+        );
+        assert_eq!(
+            s.apply_set("eta"),
+            Err(SetError::NotAnAssignment("eta".into()))
+        );
+        assert_eq!(
+            s.apply_choices(Some("nope"), &[]),
+            Err(SetError::UnknownTheory("nope".into()))
+        );
+        assert_eq!(
+            problem(&mut s, "state..power=1"),
+            SetProblem::Path(PathError {
+                path: "state..power".into()
+            })
+        );
+        assert_eq!(
+            problem(&mut s, "etaa=0.3"),
+            SetProblem::UnknownParameter {
+                name: "etaa".into(),
+                suggestion: Some("eta".into())
+            }
+        );
+        assert_eq!(
+            problem(&mut s, "pair.CHN-RUX.mistrust=0.5"),
+            SetProblem::UnknownState {
+                id: "RUX".into(),
+                suggestion: Some("RUS".into())
+            }
+        );
+        assert_eq!(
+            problem(&mut s, "state.CHN.colour=1"),
+            SetProblem::UnknownStateField {
+                field: "colour".into(),
+                suggestion: None
+            }
+        );
+        assert_eq!(
+            problem(&mut s, "pair.CHN-RUS.mistrus=0.5"),
+            SetProblem::UnknownPairField {
+                field: "mistrus".into(),
+                suggestion: Some("mistrust".into())
+            }
+        );
+        assert_eq!(
+            problem(&mut s, "pair.CHN-CHN.mistrust=0.5"),
+            SetProblem::PairWithItself("CHN".into())
+        );
+        assert_eq!(
+            problem(&mut s, "intent.USA-USA=0.5"),
+            SetProblem::IntentTowardItself("USA".into())
+        );
+        assert_eq!(
+            problem(&mut s, "baseline.USA-CHN=0.5"),
+            SetProblem::Baseline
+        );
+        assert_eq!(
+            problem(&mut s, "state.CHN.lat=100"),
+            SetProblem::OutOfRange {
+                value: "100".into(),
+                low: -90.0,
+                high: 90.0
+            }
+        );
+        assert_eq!(
+            problem(&mut s, "eta=nan"),
+            SetProblem::OutOfRange {
+                value: "nan".into(),
+                low: 0.0,
+                high: 100.0
+            }
+        );
+        assert_eq!(
+            problem(&mut s, "state.CHN.gdp=0"),
+            SetProblem::NotPositive("0".into())
+        );
+        assert_eq!(
+            problem(&mut s, "threat_form=maybe"),
+            SetProblem::NotAThreatForm("maybe".into())
+        );
+        assert_eq!(
+            problem(&mut s, "pair.CHN-RUS.border=2"),
+            SetProblem::NotABoolean("2".into())
+        );
+        assert!(matches!(
+            problem(&mut s, "rivalry_threshold=0.3"),
+            SetProblem::Thresholds(m) if m.contains("rivalry_threshold < alignment_threshold")
+        ));
+    }
 
     #[test]
     fn value_at_reads_what_set_writes() {
@@ -409,7 +811,8 @@ mod tests {
     #[test]
     fn wrong_paths_and_values_say_what_was_expected() {
         let mut s = parse(FLAGSHIP_TOML, FLAGSHIP_NAME).unwrap();
-        let err = |s: &mut crate::scenario::Scenario, a: &str| s.apply_set(a).unwrap_err();
+        let err =
+            |s: &mut crate::scenario::Scenario, a: &str| s.apply_set(a).unwrap_err().to_string();
         assert!(err(&mut s, "etaa=0.3").contains("did you mean `eta`"));
         assert!(err(&mut s, "eta").contains("PATH=VALUE"));
         assert!(err(&mut s, "eta=fast").contains("expected a number"));

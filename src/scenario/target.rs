@@ -202,14 +202,24 @@ pub enum PathRef<'a> {
 pub const PATH_SHAPES: &str =
     "`state.<ID>.<field>`, `pair.<A>-<B>.<field>`, `intent.<FROM>-<TO>` or `baseline.<FROM>-<TO>`";
 
+/// A path of none of the shapes of [`PATH_SHAPES`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected a path {PATH_SHAPES}, found `{path}`")]
+pub struct PathError {
+    /// The path as written.
+    pub path: String,
+}
+
 /// Split a path into its parts; `Err` says what shape was expected.
-pub fn parse_path(path: &str) -> Result<PathRef<'_>, String> {
+pub fn parse_path(path: &str) -> Result<PathRef<'_>, PathError> {
     let parts: Vec<&str> = path.split('.').collect();
     let dyad = |s: &'_ str| -> Option<(usize, usize)> {
         let k = s.find('-')?;
         (k > 0 && k + 1 < s.len() && !s[k + 1..].contains('-')).then_some((k, k + 1))
     };
-    let bad = || format!("expected a path {PATH_SHAPES}, found `{path}`");
+    let bad = || PathError {
+        path: path.to_string(),
+    };
     match parts.as_slice() {
         ["state", id, field] if !id.is_empty() && !field.is_empty() => {
             Ok(PathRef::State(id, field))

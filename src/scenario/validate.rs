@@ -5,7 +5,9 @@ use std::ops::Range;
 
 use super::diag::{Collector, Diagnostics, suggestion};
 use super::parse::parse_raw;
-use super::raw::{RawEffect, RawEvent, RawMeta, RawPower, RawScenario, RawState, S};
+use super::raw::{
+    RawEffect, RawEvent, RawIntent, RawMeta, RawPair, RawPower, RawScenario, RawState, S,
+};
 use super::target::{Op, PATH_SHAPES, PairField, PathRef, StateField, Target, parse_path};
 use super::{Doc, Effect, Event, PairDoc, PowerSpec, Scenario, State, Trigger, geo};
 use crate::params::{self, Params, Theory};
@@ -191,8 +193,83 @@ fn validate(raw: &RawScenario, c: &mut Collector<'_>) -> Option<Scenario> {
             c,
         )
     });
+    check_state_count(&raw.state, c)?;
+    // State ids first, so that everything else can refer to them.
+    let ids = state_ids(&raw.state, c);
+    let power = raw
+        .power
+        .as_ref()
+        .map(|p| validate_power(p.get_ref(), &raw.state, c));
+    let states: Vec<Option<State>> = raw
+        .state
+        .iter()
+        .map(|s| validate_state(s.get_ref(), power.as_ref(), c))
+        .collect();
+    let mut pairs = validate_pairs(&raw.pair, &ids, raw.state.len(), c);
+    let intents = validate_intents(&raw.intent, &ids, raw.state.len(), c);
+    let events = validate_events(&raw.event, meta.as_ref(), &ids, c);
 
-    if raw.state.is_empty() {
+    // Everything below needs every state valid; problems in pairs, intents and
+    // events have been reported above whatever the states hold.
+    let mut states: Vec<State> = states.into_iter().collect::<Option<Vec<_>>>()?;
+    let power_spec = match power {
+        Some(Some(spec @ PowerSpec::Components { .. })) => {
+            power_from_components(spec, raw, &mut states, c)?
+        }
+        Some(None) => return None,
+        _ => PowerSpec::Direct,
+    };
+    let distance_derived = pairs.derive_distances(&states);
+    let intent = default_intents(&states, &intents.given);
+
+    let meta = meta?;
+    let params = match params {
+        Some(p) => p?,
+        None => (meta.theory.params(), Vec::new()),
+    };
+    if !c.is_empty() {
+        return None;
+    }
+    let m = raw.scenario.as_ref()?.get_ref();
+    Some(Scenario {
+        name: meta.name,
+        title: m
+            .title
+            .as_ref()
+            .map_or_else(String::new, |t| t.get_ref().clone()),
+        description: m
+            .description
+            .as_ref()
+            .map_or_else(String::new, |t| t.get_ref().clone()),
+        start_year: meta.start_year,
+        horizon: meta.horizon,
+        dt: meta.dt,
+        steps: meta.steps,
+        seed: meta.seed,
+        runs: meta.runs,
+        theory: meta.theory,
+        overrides: params.1,
+        params: params.0,
+        power_spec,
+        states,
+        distance: pairs.distance,
+        border: pairs.border,
+        trade: pairs.trade,
+        mistrust: pairs.mistrust,
+        affinity: pairs.affinity,
+        alignment: pairs.alignment,
+        intent,
+        distance_derived,
+        pair_docs: pairs.docs,
+        intent_docs: intents.docs,
+        events,
+        doc: doc(&m.source, &m.note),
+    })
+}
+
+/// At least two states and at most [`MAX_STATES`]; `None` (recorded) otherwise.
+fn check_state_count(states: &[S<RawState>], c: &mut Collector<'_>) -> Option<()> {
+    if states.is_empty() {
         c.error(
             0..0,
             "state",
@@ -200,29 +277,32 @@ fn validate(raw: &RawScenario, c: &mut Collector<'_>) -> Option<Scenario> {
         );
         return None;
     }
-    if raw.state.len() == 1 {
+    if states.len() == 1 {
         c.error(
-            span(&raw.state[0]),
+            span(&states[0]),
             "state",
             "the scenario declares one state: expected at least two [[state]] tables",
         );
         return None;
     }
-    if raw.state.len() > MAX_STATES {
+    if states.len() > MAX_STATES {
         c.error(
-            span(&raw.state[MAX_STATES]),
+            span(&states[MAX_STATES]),
             "state",
             format!("too many states: at most {MAX_STATES}"),
         );
         return None;
     }
+    Some(())
+}
 
-    // State ids first, so that everything else can refer to them.
+/// The state ids, each checked and recorded once (a duplicate is reported, not indexed).
+fn state_ids<'r>(states: &'r [S<RawState>], c: &mut Collector<'_>) -> Ids<'r> {
     let mut ids = Ids {
         index: HashMap::new(),
         list: Vec::new(),
     };
-    for (k, st) in raw.state.iter().enumerate() {
+    for (k, st) in states.iter().enumerate() {
         let id = st.get_ref().id.get_ref().as_str();
         let at = span(&st.get_ref().id);
         if !is_valid_id(id) {
@@ -230,7 +310,7 @@ fn validate(raw: &RawScenario, c: &mut Collector<'_>) -> Option<Scenario> {
         }
         if ids.index.contains_key(id) {
             let first = ids.index[id];
-            let (line, _) = c.map.position(span(&raw.state[first].get_ref().id).start);
+            let (line, _) = c.map.position(span(&states[first].get_ref().id).start);
             c.error(
                 at,
                 format!("state.{id}.id"),
@@ -242,66 +322,41 @@ fn validate(raw: &RawScenario, c: &mut Collector<'_>) -> Option<Scenario> {
             ids.list.push(id);
         }
     }
-    let n = raw.state.len();
+    ids
+}
 
-    let power = raw
-        .power
-        .as_ref()
-        .map(|p| validate_power(p.get_ref(), &raw.state, c));
-    let states: Vec<Option<State>> = raw
-        .state
-        .iter()
-        .map(|s| validate_state(s.get_ref(), power.as_ref(), c))
-        .collect();
+/// The values of the `[[pair]]` tables as `n × n` matrices (both orders of each pair).
+struct PairValues {
+    n: usize,
+    distance: Vec<f64>,
+    /// Whether the file gave the distance (the others are computed from coordinates).
+    distance_given: Vec<bool>,
+    border: Vec<bool>,
+    trade: Vec<f64>,
+    mistrust: Vec<f64>,
+    affinity: Vec<f64>,
+    alignment: Vec<f64>,
+    docs: Vec<PairDoc>,
+}
 
-    // Pairs: the values listed; distances not given are computed from coordinates below.
-    let mut distance = vec![0.0; n * n];
-    let mut distance_given = vec![false; n * n];
-    let mut border = vec![false; n * n];
-    let mut trade = vec![0.0; n * n];
-    let mut mistrust = vec![0.0; n * n];
-    let mut affinity = vec![0.0; n * n];
-    let mut alignment = vec![0.0; n * n];
-    let mut pair_docs = Vec::new();
-    let mut seen_pairs: HashMap<(usize, usize), usize> = HashMap::new();
-    for p in &raw.pair {
-        let at = span(p);
-        let p = p.get_ref();
-        let names = p.states.get_ref();
-        if names.len() != 2 {
-            c.error(
-                span(&p.states),
-                "pair.states",
-                format!(
-                    "expected two state ids, e.g. states = [\"CHN\", \"RUS\"], found {}",
-                    names.len()
-                ),
-            );
-            continue;
+impl PairValues {
+    fn new(n: usize) -> Self {
+        Self {
+            n,
+            distance: vec![0.0; n * n],
+            distance_given: vec![false; n * n],
+            border: vec![false; n * n],
+            trade: vec![0.0; n * n],
+            mistrust: vec![0.0; n * n],
+            affinity: vec![0.0; n * n],
+            alignment: vec![0.0; n * n],
+            docs: Vec::new(),
         }
-        let label = format!("{}-{}", names[0].get_ref(), names[1].get_ref());
-        let field = format!("pair.{label}.states");
-        let a = ids.resolve(c, names[0].get_ref(), span(&names[0]), &field);
-        let b = ids.resolve(c, names[1].get_ref(), span(&names[1]), &field);
-        let (Some(i), Some(j)) = (a, b) else { continue };
-        if i == j {
-            c.error(
-                span(&p.states),
-                field,
-                format!(
-                    "a pair of `{}` with itself: expected two different states",
-                    names[0].get_ref()
-                ),
-            );
-            continue;
-        }
-        let key = (i.min(j), i.max(j));
-        if let Some(&first) = seen_pairs.get(&key) {
-            let (line, _) = c.map.position(first);
-            c.error(span(&p.states), field, format!("duplicate pair {label} (first listed on line {line}); each unordered pair may be listed once"));
-            continue;
-        }
-        seen_pairs.insert(key, at.start);
+    }
+
+    /// Record the values of pair `{i, j}` (written `label`) that are valid.
+    fn read(&mut self, p: &RawPair, i: usize, j: usize, label: &str, c: &mut Collector<'_>) {
+        let n = self.n;
         let f = |name: &str| format!("pair.{label}.{name}");
         let set = |m: &mut Vec<f64>, v: Option<f64>| {
             if let Some(v) = v {
@@ -312,46 +367,148 @@ fn validate(raw: &RawScenario, c: &mut Collector<'_>) -> Option<Scenario> {
         if let Some(d) = &p.distance_km
             && let Some(d) = num(c, d, &f("distance_km"), 0.0, 25_000.0)
         {
-            set(&mut distance, Some(d));
-            distance_given[i * n + j] = true;
-            distance_given[j * n + i] = true;
+            set(&mut self.distance, Some(d));
+            self.distance_given[i * n + j] = true;
+            self.distance_given[j * n + i] = true;
         }
         let v = p
             .trade
             .as_ref()
             .and_then(|v| num(c, v, &f("trade"), 0.0, 1.0e6));
-        set(&mut trade, v);
+        set(&mut self.trade, v);
         let v = p
             .mistrust
             .as_ref()
             .and_then(|v| num(c, v, &f("mistrust"), 0.0, 1.0));
-        set(&mut mistrust, v);
+        set(&mut self.mistrust, v);
         let v = p
             .affinity
             .as_ref()
             .and_then(|v| num(c, v, &f("affinity"), -1.0, 1.0));
-        set(&mut affinity, v);
+        set(&mut self.affinity, v);
         let v = p
             .alignment
             .as_ref()
             .and_then(|v| num(c, v, &f("alignment"), -1.0, 1.0));
-        set(&mut alignment, v);
+        set(&mut self.alignment, v);
         if let Some(b) = &p.border {
-            border[i * n + j] = *b.get_ref();
-            border[j * n + i] = *b.get_ref();
+            self.border[i * n + j] = *b.get_ref();
+            self.border[j * n + i] = *b.get_ref();
         }
-        pair_docs.push(PairDoc {
-            i: key.0,
-            j: key.1,
+        self.docs.push(PairDoc {
+            i: i.min(j),
+            j: i.max(j),
             doc: doc(&p.source, &p.note),
         });
     }
 
-    // Intents listed; the others default to the aggression of `from` below.
+    /// Fill the distances the file did not give from the capitals' coordinates; returns
+    /// which ones were computed.
+    fn derive_distances(&mut self, states: &[State]) -> Vec<bool> {
+        let n = self.n;
+        let mut derived = vec![false; n * n];
+        for i in 0..n {
+            for j in 0..n {
+                if i != j && !self.distance_given[i * n + j] {
+                    self.distance[i * n + j] = geo::haversine_km(
+                        states[i].lat,
+                        states[i].lon,
+                        states[j].lat,
+                        states[j].lon,
+                    );
+                    derived[i * n + j] = true;
+                }
+            }
+        }
+        derived
+    }
+}
+
+/// Pairs: the values listed; distances not given are computed from coordinates later
+/// ([`PairValues::derive_distances`]).
+fn validate_pairs(
+    pairs: &[S<RawPair>],
+    ids: &Ids<'_>,
+    n: usize,
+    c: &mut Collector<'_>,
+) -> PairValues {
+    let mut values = PairValues::new(n);
+    let mut seen: HashMap<(usize, usize), usize> = HashMap::new();
+    for p in pairs {
+        let at = span(p);
+        let p = p.get_ref();
+        if let Some((i, j, label)) = pair_states(p, ids, &seen, c) {
+            seen.insert((i.min(j), i.max(j)), at.start);
+            values.read(p, i, j, &label, c);
+        }
+    }
+    values
+}
+
+/// The two states of a pair and its label `A-B`, if they are two known, different states
+/// not paired before (`seen`: the start of each pair listed so far).
+fn pair_states(
+    p: &RawPair,
+    ids: &Ids<'_>,
+    seen: &HashMap<(usize, usize), usize>,
+    c: &mut Collector<'_>,
+) -> Option<(usize, usize, String)> {
+    let names = p.states.get_ref();
+    if names.len() != 2 {
+        c.error(
+            span(&p.states),
+            "pair.states",
+            format!(
+                "expected two state ids, e.g. states = [\"CHN\", \"RUS\"], found {}",
+                names.len()
+            ),
+        );
+        return None;
+    }
+    let label = format!("{}-{}", names[0].get_ref(), names[1].get_ref());
+    let field = format!("pair.{label}.states");
+    let a = ids.resolve(c, names[0].get_ref(), span(&names[0]), &field);
+    let b = ids.resolve(c, names[1].get_ref(), span(&names[1]), &field);
+    let (i, j) = (a?, b?);
+    if i == j {
+        c.error(
+            span(&p.states),
+            field,
+            format!(
+                "a pair of `{}` with itself: expected two different states",
+                names[0].get_ref()
+            ),
+        );
+        return None;
+    }
+    if let Some(&first) = seen.get(&(i.min(j), i.max(j))) {
+        let (line, _) = c.map.position(first);
+        c.error(span(&p.states), field, format!("duplicate pair {label} (first listed on line {line}); each unordered pair may be listed once"));
+        return None;
+    }
+    Some((i, j, label))
+}
+
+/// The intents a file lists.
+struct Intents {
+    /// `I_ji` at `j * n + i` when listed and valid (the others default to the aggression of
+    /// `j`, [`default_intents`]).
+    given: Vec<Option<f64>>,
+    /// `(j, i, doc)` of each intent listed.
+    docs: Vec<(usize, usize, Doc)>,
+}
+
+/// The intents listed, each checked.
+fn validate_intents(
+    intents: &[S<RawIntent>],
+    ids: &Ids<'_>,
+    n: usize,
+    c: &mut Collector<'_>,
+) -> Intents {
     let mut intent_given: Vec<Option<f64>> = vec![None; n * n];
     let mut intent_docs = Vec::new();
     let mut seen_intents: HashMap<(usize, usize), usize> = HashMap::new();
-    for it in &raw.intent {
+    for it in intents {
         let at = span(it);
         let it = it.get_ref();
         let label = format!("{}-{}", it.from.get_ref(), it.to.get_ref());
@@ -386,84 +543,15 @@ fn validate(raw: &RawScenario, c: &mut Collector<'_>) -> Option<Scenario> {
         intent_given[j * n + i] = v;
         intent_docs.push((j, i, doc(&it.source, &it.note)));
     }
-
-    // Events.
-    let mut events = Vec::new();
-    let mut event_names: HashMap<&str, usize> = HashMap::new();
-    for ev in &raw.event {
-        let at = span(ev);
-        let name = ev.get_ref().name.get_ref().as_str();
-        if let Some(&first) = event_names.get(name) {
-            let (line, _) = c.map.position(first);
-            c.error(span(&ev.get_ref().name), format!("event.{name}.name"), format!("duplicate event name `{name}` (first on line {line}); names identify events in the outputs"));
-        }
-        event_names.insert(name, at.start);
-        if let Some(e) = validate_event(ev.get_ref(), meta.as_ref(), &ids, c) {
-            events.push(e);
-        }
+    Intents {
+        given: intent_given,
+        docs: intent_docs,
     }
+}
 
-    // Everything below needs every state valid; problems in pairs, intents and
-    // events have been reported above whatever the states hold.
-    let mut states: Vec<State> = states.into_iter().collect::<Option<Vec<_>>>()?;
-
-    // Component shares -> power.
-    let power_spec = match power {
-        Some(Some(spec @ PowerSpec::Components { .. })) => {
-            let PowerSpec::Components {
-                weights,
-                gdp_component,
-            } = &spec
-            else {
-                unreachable!()
-            };
-            for (name, w) in weights {
-                if *w == 0.0 {
-                    continue;
-                }
-                let total: f64 = states.iter().map(|s| component(s, name)).sum();
-                if total <= 0.0 {
-                    let at = raw
-                        .power
-                        .as_ref()
-                        .and_then(|p| p.get_ref().weights.get_ref().get(name))
-                        .map_or(0..0, span);
-                    c.error(
-                        at,
-                        format!("power.weights.{name}"),
-                        format!("component `{name}` is 0 for every state: its share is undefined"),
-                    );
-                    return None;
-                }
-                for s in states.iter_mut() {
-                    s.power += w * component(s, name) / total;
-                }
-            }
-            for (k, s) in states.iter_mut().enumerate() {
-                if let Some(g) = gdp_component {
-                    s.gdp = Some(component(s, g));
-                }
-                if s.power <= 0.0 {
-                    c.error(span(&raw.state[k].get_ref().id), format!("state.{}.components", s.id), "power from components is 0: give the state a positive value for at least one weighted component");
-                }
-            }
-            spec
-        }
-        Some(None) => return None,
-        _ => PowerSpec::Direct,
-    };
-
-    let mut distance_derived = vec![false; n * n];
-    for i in 0..n {
-        for j in 0..n {
-            if i != j && !distance_given[i * n + j] {
-                distance[i * n + j] =
-                    geo::haversine_km(states[i].lat, states[i].lon, states[j].lat, states[j].lon);
-                distance_derived[i * n + j] = true;
-            }
-        }
-    }
-    // Default intent I_ji = A_j.
+/// Default intent I_ji = A_j where the file lists none.
+fn default_intents(states: &[State], intent_given: &[Option<f64>]) -> Vec<f64> {
+    let n = states.len();
     let mut intent = vec![0.0; n * n];
     for j in 0..n {
         for i in 0..n {
@@ -472,50 +560,79 @@ fn validate(raw: &RawScenario, c: &mut Collector<'_>) -> Option<Scenario> {
             }
         }
     }
+    intent
+}
 
-    let meta = meta?;
-    let params = match params {
-        Some(p) => p?,
-        None => (meta.theory.params(), Vec::new()),
-    };
-    if !c.is_empty() {
-        return None;
+/// The events that are valid; every problem recorded, duplicate names included.
+fn validate_events(
+    raw: &[S<RawEvent>],
+    meta: Option<&Meta>,
+    ids: &Ids<'_>,
+    c: &mut Collector<'_>,
+) -> Vec<Event> {
+    let mut events = Vec::new();
+    let mut event_names: HashMap<&str, usize> = HashMap::new();
+    for ev in raw {
+        let at = span(ev);
+        let name = ev.get_ref().name.get_ref().as_str();
+        if let Some(&first) = event_names.get(name) {
+            let (line, _) = c.map.position(first);
+            c.error(span(&ev.get_ref().name), format!("event.{name}.name"), format!("duplicate event name `{name}` (first on line {line}); names identify events in the outputs"));
+        }
+        event_names.insert(name, at.start);
+        if let Some(e) = validate_event(ev.get_ref(), meta, ids, c) {
+            events.push(e);
+        }
     }
-    let m = raw.scenario.as_ref()?.get_ref();
-    Some(Scenario {
-        name: meta.name,
-        title: m
-            .title
-            .as_ref()
-            .map_or_else(String::new, |t| t.get_ref().clone()),
-        description: m
-            .description
-            .as_ref()
-            .map_or_else(String::new, |t| t.get_ref().clone()),
-        start_year: meta.start_year,
-        horizon: meta.horizon,
-        dt: meta.dt,
-        steps: meta.steps,
-        seed: meta.seed,
-        runs: meta.runs,
-        theory: meta.theory,
-        overrides: params.1,
-        params: params.0,
-        power_spec,
-        states,
-        distance,
-        border,
-        trade,
-        mistrust,
-        affinity,
-        alignment,
-        intent,
-        distance_derived,
-        pair_docs,
-        intent_docs,
-        events,
-        doc: doc(&m.source, &m.note),
-    })
+    events
+}
+
+/// Component shares -> power (and GDP from its component): `spec` is the `[power]` table's
+/// components; `None` (recorded) when a weighted component is 0 for every state.
+fn power_from_components(
+    spec: PowerSpec,
+    raw: &RawScenario,
+    states: &mut [State],
+    c: &mut Collector<'_>,
+) -> Option<PowerSpec> {
+    let PowerSpec::Components {
+        weights,
+        gdp_component,
+    } = &spec
+    else {
+        return Some(spec);
+    };
+    for (name, w) in weights {
+        if *w == 0.0 {
+            continue;
+        }
+        let total: f64 = states.iter().map(|s| component(s, name)).sum();
+        if total <= 0.0 {
+            let at = raw
+                .power
+                .as_ref()
+                .and_then(|p| p.get_ref().weights.get_ref().get(name))
+                .map_or(0..0, span);
+            c.error(
+                at,
+                format!("power.weights.{name}"),
+                format!("component `{name}` is 0 for every state: its share is undefined"),
+            );
+            return None;
+        }
+        for s in states.iter_mut() {
+            s.power += w * component(s, name) / total;
+        }
+    }
+    for (k, s) in states.iter_mut().enumerate() {
+        if let Some(g) = gdp_component {
+            s.gdp = Some(component(s, g));
+        }
+        if s.power <= 0.0 {
+            c.error(span(&raw.state[k].get_ref().id), format!("state.{}.components", s.id), "power from components is 0: give the state a positive value for at least one weighted component");
+        }
+    }
+    Some(spec)
 }
 
 fn component(s: &State, name: &str) -> f64 {
@@ -942,26 +1059,28 @@ fn validate_event(
     })
 }
 
-fn validate_effect(
-    e: &RawEffect,
-    field: &str,
+/// The target of an effect (`tf` names it in messages): a state, pair, intent or baseline
+/// path of known states and fields. `Some(None)`: a problem recorded, the effect's other
+/// fields still checked; `None`: a problem recorded that ends the effect's checks.
+fn effect_target(
+    target: &S<String>,
+    tf: &str,
     ids: &Ids<'_>,
     c: &mut Collector<'_>,
-) -> Option<Effect> {
-    let path = e.target.get_ref();
-    let tf = format!("{field}.target");
-    let at = span(&e.target);
-    let target = match parse_path(path) {
-        Err(msg) => {
-            c.error(at, tf, msg);
-            None
+) -> Option<Option<Target>> {
+    let path = target.get_ref();
+    let at = span(target);
+    match parse_path(path) {
+        Err(e) => {
+            c.error(at, tf, e.to_string());
+            Some(None)
         }
         Ok(PathRef::Param(_)) => {
             c.error(at, tf, format!("expected a path {PATH_SHAPES}, found `{path}`; model parameters cannot be changed by events"));
-            None
+            Some(None)
         }
         Ok(PathRef::State(id, name)) => {
-            let i = ids.resolve(c, id, at.clone(), &tf);
+            let i = ids.resolve(c, id, at.clone(), tf);
             let fld = StateField::parse(name);
             if fld.is_none() {
                 let hint = suggestion(name, StateField::NAMES);
@@ -972,24 +1091,24 @@ fn validate_effect(
                 };
                 c.error(
                     at.clone(),
-                    tf.clone(),
+                    tf,
                     format!(
                         "unknown state field `{name}` for events{hint}{extra} (expected one of {})",
                         StateField::NAMES.join(", ")
                     ),
                 );
             }
-            Some(Target::State { i: i?, field: fld? })
+            Some(Some(Target::State { i: i?, field: fld? }))
         }
         Ok(PathRef::Pair(a, b, name)) => {
-            let i = ids.resolve(c, a, at.clone(), &tf);
-            let j = ids.resolve(c, b, at.clone(), &tf);
+            let i = ids.resolve(c, a, at.clone(), tf);
+            let j = ids.resolve(c, b, at.clone(), tf);
             let fld = PairField::parse(name);
             if fld.is_none() {
                 let hint = suggestion(name, PairField::NAMES);
                 c.error(
                     at.clone(),
-                    tf.clone(),
+                    tf,
                     format!(
                         "unknown pair field `{name}` for events{hint} (expected one of {})",
                         PairField::NAMES.join(", ")
@@ -1005,11 +1124,11 @@ fn validate_effect(
                 );
                 return None;
             }
-            Some(Target::Pair { i, j, field: fld? })
+            Some(Some(Target::Pair { i, j, field: fld? }))
         }
         Ok(PathRef::Intent(a, b) | PathRef::Baseline(a, b)) => {
-            let from = ids.resolve(c, a, at.clone(), &tf);
-            let to = ids.resolve(c, b, at.clone(), &tf);
+            let from = ids.resolve(c, a, at.clone(), tf);
+            let to = ids.resolve(c, b, at.clone(), tf);
             let (from, to) = (from?, to?);
             if from == to {
                 c.error(
@@ -1019,13 +1138,22 @@ fn validate_effect(
                 );
                 return None;
             }
-            Some(if path.starts_with("intent") {
+            Some(Some(if path.starts_with("intent") {
                 Target::Intent { from, to }
             } else {
                 Target::Baseline { from, to }
-            })
+            }))
         }
-    };
+    }
+}
+
+fn validate_effect(
+    e: &RawEffect,
+    field: &str,
+    ids: &Ids<'_>,
+    c: &mut Collector<'_>,
+) -> Option<Effect> {
+    let target = effect_target(&e.target, &format!("{field}.target"), ids, c)?;
     let op = match Op::parse(e.op.get_ref()) {
         Some(op) => Some(op),
         None => {

@@ -23,7 +23,8 @@ use super::charts::{
 use super::csvread::{
     FileError, Row, json_object, manifest_kind, maybe, number, read_table, whole,
 };
-use super::report::{esc, manifest_section, page_start};
+use super::html::esc;
+use super::report::{manifest_section, page_start};
 use crate::history::score::{
     Class, FORECASTS_COLUMNS, Method, Probs, RELIABILITY_COLUMNS, ReliabilityRow, SCORES_COLUMNS,
     ScoreRow, Subset,

@@ -10,7 +10,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::report::esc;
+use super::html::esc;
 
 /// A chart could not be drawn (in practice only a bug: the backend writes to a string).
 #[derive(Debug, thiserror::Error)]

@@ -11,6 +11,7 @@ pub mod charts;
 pub mod compare;
 pub mod csvread;
 pub mod explain;
+pub mod html;
 pub mod report;
 pub mod sweep;
 

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::charts::{self, Band, CampRow, FanPanel, Line, ShareRow};
+pub(crate) use super::html::esc;
 use crate::model::World;
 use crate::output::{Manifest, format_year};
 use crate::scenario::{Doc, Scenario, Trigger};
@@ -286,23 +287,6 @@ pub struct ReportOptions {
 /// The charts a report draws, in order, by the `id` of their section.
 pub const CHARTS: [&str; 5] = ["fan", "alliance", "camps", "threats", "strategies"];
 
-/// `s` escaped for HTML text and attribute values: `&`, `<`, `>`, `"` and `'` become
-/// character references.
-pub(crate) fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
-}
-
 /// The style sheet of the report, inlined in its `<style>` element: a plain, printable page
 /// (A4, no navigation when printed). The pages of backtest, score and sweep folders use it
 /// too, with a few rules of their own after it ([`page_start`]).
@@ -383,109 +367,192 @@ pub fn html(
     warning: Option<&str>,
     opts: &ReportOptions,
 ) -> Result<String, ReportError> {
-    let m = &results.manifest;
-    let title = scenario
-        .map(|s| {
-            if s.title.is_empty() {
-                s.name.clone()
-            } else {
-                s.title.clone()
-            }
-        })
-        .unwrap_or_else(|| m.scenario.clone());
-    let pairs: Vec<usize> = if opts.pairs.is_empty() {
-        results.key_pairs(KEY_PAIRS)
-    } else {
-        opts.pairs
-            .iter()
-            .map(|p| {
-                results
-                    .find_pair(p.trim())
-                    .ok_or_else(|| ReportError::UnknownPair(p.clone()))
-            })
-            .collect::<Result<_, _>>()?
-    };
-    let pair_name = |q: usize| format!("{}-{}", results.summary[q].a, results.summary[q].b);
-    let end_year = results
-        .timeseries
-        .iter()
-        .map(|r| r.year)
-        .fold(f64::MIN, f64::max);
-    let start_year = results
-        .timeseries
-        .iter()
-        .map(|r| r.year)
-        .fold(f64::MAX, f64::min);
-    let alliance_t = m.param("alliance_threshold", 0.6);
-    let rivalry_t = m.param("rivalry_threshold", -0.2);
-
+    let page = Page::new(results, scenario, opts)?;
     let mut o = String::new();
-    page_start(&mut o, &esc(&title), "");
-    let _ = writeln!(
-        o,
-        "<p class=\"meta\">Scenario <code>{}</code> ({}) · theory <b>{}</b>{} · {} runs, seed {} · {} to {} · entente {}{}</p>",
-        esc(&m.scenario),
-        esc(&m.scenario_file),
-        esc(&m.theory),
-        if m.set.is_empty() {
-            String::new()
-        } else {
-            format!(
-                " · <code>{}</code>",
-                esc(&m
-                    .set
-                    .iter()
-                    .map(|x| format!("--set {x}"))
-                    .collect::<Vec<_>>()
-                    .join(" "))
-            )
-        },
-        m.runs,
-        m.seed,
-        format_year(start_year),
-        format_year(end_year),
-        esc(&m.entente_version),
-        if m.finished.is_empty() {
-            String::new()
-        } else {
-            format!(" · finished {}", esc(&m.finished))
-        }
-    );
-    if let Some(s) = scenario
-        && !s.description.is_empty()
-    {
-        let _ = writeln!(o, "<p>{}</p>", esc(s.description.trim()));
-    }
-    if let Some(w) = warning {
-        let _ = writeln!(o, "<p class=\"warning\">{}</p>", esc(w));
-    }
-    let _ = writeln!(o, "</header>");
-    let _ = writeln!(
-        o,
-        "<nav><ol><li><a href=\"#outcomes\">Outcomes at the horizon</a></li><li><a href=\"#fan\">Alignment over time</a></li><li><a href=\"#alliance\">Probability of alliance</a></li><li><a href=\"#camps\">Final camps</a></li><li><a href=\"#threats\">Threat at the start</a></li><li><a href=\"#strategies\">Balancing and bandwagoning</a></li><li><a href=\"#assumptions\">Assumptions and sources</a></li><li><a href=\"#reproduce\">Reproduce</a></li></ol></nav>"
-    );
+    page.header(&mut o, warning);
+    page.outcomes(&mut o);
+    page.fan(&mut o)?;
+    page.alliance(&mut o)?;
+    page.camps(&mut o)?;
+    page.threats(&mut o)?;
+    page.strategies(&mut o)?;
+    page.assumptions(&mut o);
+    page.reproduce(&mut o);
+    let _ = writeln!(o, "</body>\n</html>");
+    Ok(o)
+}
 
-    // Outcomes table.
-    let _ = writeln!(
-        o,
-        "<section id=\"outcomes\">\n<h2>Outcomes in {}</h2>",
-        format_year(end_year)
-    );
-    let mut by_alliance: Vec<usize> = (0..results.summary.len()).collect();
-    by_alliance.sort_by(|&a, &b| {
-        results.summary[b]
-            .p_alliance_end
-            .total_cmp(&results.summary[a].p_alliance_end)
-            .then(a.cmp(&b))
-    });
-    let mut by_rivalry: Vec<usize> = (0..results.summary.len()).collect();
-    by_rivalry.sort_by(|&a, &b| {
-        results.summary[b]
-            .p_rivalry_end
-            .total_cmp(&results.summary[a].p_rivalry_end)
-            .then(a.cmp(&b))
-    });
-    let outcome_table = |o: &mut String, caption: &str, rows: &[usize], rival: bool| {
+/// What the sections of a report share.
+struct Page<'a> {
+    results: &'a Results,
+    scenario: Option<&'a Scenario>,
+    /// The key pairs of the time charts (indices into `summary`).
+    pairs: Vec<usize>,
+    /// Whether `--pairs` chose them.
+    chosen: bool,
+    /// First and last year of `timeseries.csv`.
+    start_year: f64,
+    end_year: f64,
+    alliance_t: f64,
+    rivalry_t: f64,
+}
+
+impl<'a> Page<'a> {
+    fn new(
+        results: &'a Results,
+        scenario: Option<&'a Scenario>,
+        opts: &ReportOptions,
+    ) -> Result<Self, ReportError> {
+        let pairs: Vec<usize> = if opts.pairs.is_empty() {
+            results.key_pairs(KEY_PAIRS)
+        } else {
+            opts.pairs
+                .iter()
+                .map(|p| {
+                    results
+                        .find_pair(p.trim())
+                        .ok_or_else(|| ReportError::UnknownPair(p.clone()))
+                })
+                .collect::<Result<_, _>>()?
+        };
+        let end_year = results
+            .timeseries
+            .iter()
+            .map(|r| r.year)
+            .fold(f64::MIN, f64::max);
+        let start_year = results
+            .timeseries
+            .iter()
+            .map(|r| r.year)
+            .fold(f64::MAX, f64::min);
+        let m = &results.manifest;
+        Ok(Self {
+            results,
+            scenario,
+            pairs,
+            chosen: !opts.pairs.is_empty(),
+            start_year,
+            end_year,
+            alliance_t: m.param("alliance_threshold", 0.6),
+            rivalry_t: m.param("rivalry_threshold", -0.2),
+        })
+    }
+
+    fn pair_name(&self, q: usize) -> String {
+        format!(
+            "{}-{}",
+            self.results.summary[q].a, self.results.summary[q].b
+        )
+    }
+
+    /// The page's start, its header (title, the study in one line, the scenario's
+    /// description, the warning) and its navigation.
+    fn header(&self, o: &mut String, warning: Option<&str>) {
+        let m = &self.results.manifest;
+        let title = self
+            .scenario
+            .map(|s| {
+                if s.title.is_empty() {
+                    s.name.clone()
+                } else {
+                    s.title.clone()
+                }
+            })
+            .unwrap_or_else(|| m.scenario.clone());
+        page_start(o, &esc(&title), "");
+        let _ = writeln!(
+            o,
+            "<p class=\"meta\">Scenario <code>{}</code> ({}) · theory <b>{}</b>{} · {} runs, seed {} · {} to {} · entente {}{}</p>",
+            esc(&m.scenario),
+            esc(&m.scenario_file),
+            esc(&m.theory),
+            if m.set.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " · <code>{}</code>",
+                    esc(&m
+                        .set
+                        .iter()
+                        .map(|x| format!("--set {x}"))
+                        .collect::<Vec<_>>()
+                        .join(" "))
+                )
+            },
+            m.runs,
+            m.seed,
+            format_year(self.start_year),
+            format_year(self.end_year),
+            esc(&m.entente_version),
+            if m.finished.is_empty() {
+                String::new()
+            } else {
+                format!(" · finished {}", esc(&m.finished))
+            }
+        );
+        if let Some(s) = self.scenario
+            && !s.description.is_empty()
+        {
+            let _ = writeln!(o, "<p>{}</p>", esc(s.description.trim()));
+        }
+        if let Some(w) = warning {
+            let _ = writeln!(o, "<p class=\"warning\">{}</p>", esc(w));
+        }
+        let _ = writeln!(o, "</header>");
+        let _ = writeln!(
+            o,
+            "<nav><ol><li><a href=\"#outcomes\">Outcomes at the horizon</a></li><li><a href=\"#fan\">Alignment over time</a></li><li><a href=\"#alliance\">Probability of alliance</a></li><li><a href=\"#camps\">Final camps</a></li><li><a href=\"#threats\">Threat at the start</a></li><li><a href=\"#strategies\">Balancing and bandwagoning</a></li><li><a href=\"#assumptions\">Assumptions and sources</a></li><li><a href=\"#reproduce\">Reproduce</a></li></ol></nav>"
+        );
+    }
+
+    /// "Outcomes at the horizon": the most likely alliances and rivalries.
+    fn outcomes(&self, o: &mut String) {
+        let summary = &self.results.summary;
+        let _ = writeln!(
+            o,
+            "<section id=\"outcomes\">\n<h2>Outcomes in {}</h2>",
+            format_year(self.end_year)
+        );
+        let mut by_alliance: Vec<usize> = (0..summary.len()).collect();
+        by_alliance.sort_by(|&a, &b| {
+            summary[b]
+                .p_alliance_end
+                .total_cmp(&summary[a].p_alliance_end)
+                .then(a.cmp(&b))
+        });
+        let mut by_rivalry: Vec<usize> = (0..summary.len()).collect();
+        by_rivalry.sort_by(|&a, &b| {
+            summary[b]
+                .p_rivalry_end
+                .total_cmp(&summary[a].p_rivalry_end)
+                .then(a.cmp(&b))
+        });
+        self.outcome_table(
+            o,
+            "Most likely alliances",
+            &by_alliance[..by_alliance.len().min(10)],
+            false,
+        );
+        self.outcome_table(
+            o,
+            "Most likely rivalries",
+            &by_rivalry[..by_rivalry.len().min(6)],
+            true,
+        );
+        let m = &self.results.manifest;
+        let _ = writeln!(
+            o,
+            "<p>Probabilities are shares of the {} runs (standard error at most {:.3}). An alliance is an alignment of at least {}, a rivalry at most {}. P(alliance) is a threshold statistic and moves steeply: read it with the mean alignment.</p>\n</section>",
+            m.runs,
+            0.5 / (m.runs.max(1) as f64).sqrt(),
+            self.alliance_t,
+            self.rivalry_t
+        );
+    }
+
+    /// A table of the pairs of `rows` with their P(rivalry) (`rival`) or P(alliance), those
+    /// at 0 left out.
+    fn outcome_table(&self, o: &mut String, caption: &str, rows: &[usize], rival: bool) {
         let _ = writeln!(
             o,
             "<table><caption>{}</caption><tr><th>pair</th><th>{}</th><th>mean alignment</th><th>5–95 % of runs</th></tr>",
@@ -494,7 +561,7 @@ pub fn html(
         );
         let mut shown = 0;
         for &q in rows {
-            let r = &results.summary[q];
+            let r = &self.results.summary[q];
             let p = if rival {
                 r.p_rivalry_end
             } else {
@@ -507,7 +574,7 @@ pub fn html(
             let _ = writeln!(
                 o,
                 "<tr><td>{}</td><td class=\"num\">{p:.3}</td><td class=\"num\">{:+.2}</td><td class=\"num\">{:+.2} … {:+.2}</td></tr>",
-                esc(&pair_name(q)),
+                esc(&self.pair_name(q)),
                 r.mean_alignment_end,
                 r.q05_alignment_end,
                 r.q95_alignment_end
@@ -517,222 +584,234 @@ pub fn html(
             let _ = writeln!(o, "<tr><td colspan=\"4\">none, in any run</td></tr>");
         }
         let _ = writeln!(o, "</table>");
-    };
-    outcome_table(
-        &mut o,
-        "Most likely alliances",
-        &by_alliance[..by_alliance.len().min(10)],
-        false,
-    );
-    outcome_table(
-        &mut o,
-        "Most likely rivalries",
-        &by_rivalry[..by_rivalry.len().min(6)],
-        true,
-    );
-    let _ = writeln!(
-        o,
-        "<p>Probabilities are shares of the {} runs (standard error at most {:.3}). An alliance is an alignment of at least {alliance_t}, a rivalry at most {rivalry_t}. P(alliance) is a threshold statistic and moves steeply: read it with the mean alignment.</p>\n</section>",
-        m.runs,
-        0.5 / (m.runs.max(1) as f64).sqrt()
-    );
+    }
 
-    // Fan charts.
-    let panels: Vec<FanPanel> = pairs
-        .iter()
-        .map(|&q| FanPanel {
-            label: pair_name(q),
-            bands: results
-                .series(q)
-                .map(|r| Band {
-                    year: r.year,
-                    q05: r.q05_alignment,
-                    q50: r.q50_alignment,
-                    q95: r.q95_alignment,
-                })
-                .collect(),
-        })
-        .collect();
-    let _ = writeln!(
-        o,
-        "<section id=\"fan\">\n<h2>Alignment over time</h2>\n<figure>{}<figcaption>Alignment of the key pairs (−1 open hostility, +1 the closest alliance): the line is the median of the runs, the band holds 90 % of them (5 % to 95 %). Dashed: the alliance threshold ({alliance_t}, green) and the rivalry threshold ({rivalry_t}, red). Pairs shown: {}.</figcaption></figure>\n</section>",
-        charts::fan_charts(&panels, alliance_t, rivalry_t)?,
-        if opts.pairs.is_empty() {
-            "those whose outcome is most uncertain across runs (choose others with --pairs)"
-        } else {
-            "chosen with --pairs"
-        }
-    );
-
-    // P(alliance) over time.
-    let lines: Vec<Line> = pairs
-        .iter()
-        .map(|&q| Line {
-            label: pair_name(q),
-            points: results.series(q).map(|r| (r.year, r.p_alliance)).collect(),
-        })
-        .collect();
-    let _ = writeln!(
-        o,
-        "<section id=\"alliance\">\n<h2>Probability of alliance over time</h2>\n<figure>{}<figcaption>Share of runs in which each key pair is an alliance (alignment ≥ {alliance_t}) at each time.</figcaption></figure>\n</section>",
-        charts::probability_chart(&lines, "P(alliance)")?
-    );
-
-    // Camps.
-    let ids = results.state_ids();
-    let camp_rows: Vec<CampRow> = results
-        .camps
-        .iter()
-        .take(CAMP_ROWS)
-        .map(|r| {
-            let b: Vec<&str> = r.camp_b.split_whitespace().collect();
-            CampRow {
-                frequency: r.frequency,
-                side: ids.iter().map(|id| b.contains(&id.as_str())).collect(),
-            }
-        })
-        .collect();
-    let _ = writeln!(
-        o,
-        "<section id=\"camps\">\n<h2>Final camps</h2>\n<figure>{}<figcaption>Each run's final world split into the two camps of least frustration (Axelrod and Bennett's landscape theory: states weighted by power, pairs by alignment). Rows: the {} most frequent partitions of {} distinct ones, with the share of runs that ended in each.</figcaption></figure>",
-        charts::camps_chart(&ids, &camp_rows)?,
-        camp_rows.len(),
-        results.camps.len()
-    );
-    let _ = writeln!(
-        o,
-        "<table><tr><th>#</th><th>runs</th><th>camp A</th><th>camp B</th></tr>"
-    );
-    for (k, r) in results.camps.iter().take(CAMP_ROWS).enumerate() {
+    /// "Alignment over time": the fan charts of the key pairs.
+    fn fan(&self, o: &mut String) -> Result<(), ReportError> {
+        let panels: Vec<FanPanel> = self
+            .pairs
+            .iter()
+            .map(|&q| FanPanel {
+                label: self.pair_name(q),
+                bands: self
+                    .results
+                    .series(q)
+                    .map(|r| Band {
+                        year: r.year,
+                        q05: r.q05_alignment,
+                        q50: r.q50_alignment,
+                        q95: r.q95_alignment,
+                    })
+                    .collect(),
+            })
+            .collect();
+        let (alliance_t, rivalry_t) = (self.alliance_t, self.rivalry_t);
         let _ = writeln!(
             o,
-            "<tr><td class=\"num\">{}</td><td class=\"num\">{} ({:.1} %)</td><td>{}</td><td>{}</td></tr>",
-            k + 1,
-            r.runs,
-            100.0 * r.frequency,
-            esc(&r.camp_a),
-            if r.camp_b.is_empty() {
-                "(none)".to_string()
+            "<section id=\"fan\">\n<h2>Alignment over time</h2>\n<figure>{}<figcaption>Alignment of the key pairs (−1 open hostility, +1 the closest alliance): the line is the median of the runs, the band holds 90 % of them (5 % to 95 %). Dashed: the alliance threshold ({alliance_t}, green) and the rivalry threshold ({rivalry_t}, red). Pairs shown: {}.</figcaption></figure>\n</section>",
+            charts::fan_charts(&panels, alliance_t, rivalry_t)?,
+            if self.chosen {
+                "chosen with --pairs"
             } else {
-                esc(&r.camp_b)
+                "those whose outcome is most uncertain across runs (choose others with --pairs)"
             }
         );
+        Ok(())
     }
-    let _ = writeln!(o, "</table>\n</section>");
 
-    // Threat heat map.
-    let _ = writeln!(o, "<section id=\"threats\">\n<h2>Threat at the start</h2>");
-    match scenario {
-        Some(s) => {
-            let p = &s.params;
-            let p32 = crate::params::Params32::from(p);
-            let w = World::start(s, &p32);
-            let sids: Vec<String> = s.states.iter().map(|x| x.id.clone()).collect();
-            let _ = writeln!(
-                o,
-                "<figure>{}<figcaption>T<sub>ij</sub>, the threat state i (row) perceives from state j (column) in {} under theory {}: relative power × proximity × offensive capability × perceived intent, scaled so that 1 is the strongest state {} km away with middling offence and intent. Framed: each state's principal threat (the largest camp threat, which also counts the allies of the source).</figcaption></figure>",
-                charts::heat_map(&sids, &crate::model::world::widen(&w.threat), &w.principal)?,
-                format_year(s.start_year),
-                esc(s.theory.name()),
-                p.d0
-            );
-        }
-        None => {
-            let _ = writeln!(
-                o,
-                "<p class=\"warning\">The scenario file could not be loaded, so the threat matrix is not shown.</p>"
-            );
-        }
-    }
-    let _ = writeln!(o, "</section>");
-
-    // Strategies by state.
-    let last = results
-        .states
-        .iter()
-        .map(|r| r.year)
-        .fold(f64::MIN, f64::max);
-    let share_rows: Vec<ShareRow> = ids
-        .iter()
-        .map(|id| {
-            let rows: Vec<&StateRow> = results
-                .states
-                .iter()
-                .filter(|r| &r.state == id && (r.year < last || start_year == last))
-                .collect();
-            let k = rows.len().max(1) as f64;
-            ShareRow {
-                state: id.clone(),
-                balance: rows.iter().map(|r| r.p_balance).sum::<f64>() / k,
-                bandwagon: rows.iter().map(|r| r.p_bandwagon).sum::<f64>() / k,
-                secure: rows.iter().map(|r| r.p_secure).sum::<f64>() / k,
-            }
-        })
-        .collect();
-    let (bal, band): (f64, f64) = share_rows
-        .iter()
-        .fold((0.0, 0.0), |(a, b), r| (a + r.balance, b + r.bandwagon));
-    let _ = writeln!(
-        o,
-        "<section id=\"strategies\">\n<h2>Balancing and bandwagoning</h2>\n<figure>{}<figcaption>How often each state balances (allies against its principal threat, or arms alone), bandwagons (aligns with it) or feels secure, as a share of all its decisions over the runs and the years. Walt's first hypothesis: balancing is far more common than bandwagoning; here {}.</figcaption></figure>\n</section>",
-        charts::shares_chart(&share_rows)?,
-        if band > 0.0 {
-            format!("balance : bandwagon = {:.0} : 1", bal / band)
-        } else {
-            "no state ever bandwagons".to_string()
-        }
-    );
-
-    // Assumptions.
-    let _ = writeln!(
-        o,
-        "<section id=\"assumptions\">\n<h2>Assumptions and sources</h2>"
-    );
-    match scenario {
-        Some(s) => assumptions(&mut o, s),
-        None => {
-            let _ = writeln!(o, "<p>The scenario file could not be loaded.</p>");
-        }
-    }
-    let _ = writeln!(
-        o,
-        "<h3>Model parameters</h3>\n<table><tr><th>parameter</th><th>value</th></tr>"
-    );
-    for (k, v) in &m.params {
-        let v = match v {
-            serde_json::Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
+    /// "Probability of alliance over time" of the key pairs.
+    fn alliance(&self, o: &mut String) -> Result<(), ReportError> {
+        let lines: Vec<Line> = self
+            .pairs
+            .iter()
+            .map(|&q| Line {
+                label: self.pair_name(q),
+                points: self
+                    .results
+                    .series(q)
+                    .map(|r| (r.year, r.p_alliance))
+                    .collect(),
+            })
+            .collect();
         let _ = writeln!(
             o,
-            "<tr><td><code>{}</code></td><td class=\"num\">{}</td></tr>",
-            esc(k),
-            esc(&v)
+            "<section id=\"alliance\">\n<h2>Probability of alliance over time</h2>\n<figure>{}<figcaption>Share of runs in which each key pair is an alliance (alignment ≥ {}) at each time.</figcaption></figure>\n</section>",
+            charts::probability_chart(&lines, "P(alliance)")?,
+            self.alliance_t
+        );
+        Ok(())
+    }
+
+    /// "Final camps": the chart and the table of the most frequent partitions.
+    fn camps(&self, o: &mut String) -> Result<(), ReportError> {
+        let results = self.results;
+        let ids = results.state_ids();
+        let camp_rows: Vec<CampRow> = results
+            .camps
+            .iter()
+            .take(CAMP_ROWS)
+            .map(|r| {
+                let b: Vec<&str> = r.camp_b.split_whitespace().collect();
+                CampRow {
+                    frequency: r.frequency,
+                    side: ids.iter().map(|id| b.contains(&id.as_str())).collect(),
+                }
+            })
+            .collect();
+        let _ = writeln!(
+            o,
+            "<section id=\"camps\">\n<h2>Final camps</h2>\n<figure>{}<figcaption>Each run's final world split into the two camps of least frustration (Axelrod and Bennett's landscape theory: states weighted by power, pairs by alignment). Rows: the {} most frequent partitions of {} distinct ones, with the share of runs that ended in each.</figcaption></figure>",
+            charts::camps_chart(&ids, &camp_rows)?,
+            camp_rows.len(),
+            results.camps.len()
+        );
+        let _ = writeln!(
+            o,
+            "<table><tr><th>#</th><th>runs</th><th>camp A</th><th>camp B</th></tr>"
+        );
+        for (k, r) in results.camps.iter().take(CAMP_ROWS).enumerate() {
+            let _ = writeln!(
+                o,
+                "<tr><td class=\"num\">{}</td><td class=\"num\">{} ({:.1} %)</td><td>{}</td><td>{}</td></tr>",
+                k + 1,
+                r.runs,
+                100.0 * r.frequency,
+                esc(&r.camp_a),
+                if r.camp_b.is_empty() {
+                    "(none)".to_string()
+                } else {
+                    esc(&r.camp_b)
+                }
+            );
+        }
+        let _ = writeln!(o, "</table>\n</section>");
+        Ok(())
+    }
+
+    /// "Threat at the start": the heat map of the scenario's initial threats.
+    fn threats(&self, o: &mut String) -> Result<(), ReportError> {
+        let _ = writeln!(o, "<section id=\"threats\">\n<h2>Threat at the start</h2>");
+        match self.scenario {
+            Some(s) => {
+                let p = &s.params;
+                let p32 = crate::params::Params32::from(p);
+                let w = World::start(s, &p32);
+                let sids: Vec<String> = s.states.iter().map(|x| x.id.clone()).collect();
+                let _ = writeln!(
+                    o,
+                    "<figure>{}<figcaption>T<sub>ij</sub>, the threat state i (row) perceives from state j (column) in {} under theory {}: relative power × proximity × offensive capability × perceived intent, scaled so that 1 is the strongest state {} km away with middling offence and intent. Framed: each state's principal threat (the largest camp threat, which also counts the allies of the source).</figcaption></figure>",
+                    charts::heat_map(&sids, &crate::model::world::widen(&w.threat), &w.principal)?,
+                    format_year(s.start_year),
+                    esc(s.theory.name()),
+                    p.d0
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    o,
+                    "<p class=\"warning\">The scenario file could not be loaded, so the threat matrix is not shown.</p>"
+                );
+            }
+        }
+        let _ = writeln!(o, "</section>");
+        Ok(())
+    }
+
+    /// "Balancing and bandwagoning": each state's shares of its decisions.
+    fn strategies(&self, o: &mut String) -> Result<(), ReportError> {
+        let results = self.results;
+        let last = results
+            .states
+            .iter()
+            .map(|r| r.year)
+            .fold(f64::MIN, f64::max);
+        let share_rows: Vec<ShareRow> = results
+            .state_ids()
+            .iter()
+            .map(|id| {
+                let rows: Vec<&StateRow> = results
+                    .states
+                    .iter()
+                    .filter(|r| &r.state == id && (r.year < last || self.start_year == last))
+                    .collect();
+                let k = rows.len().max(1) as f64;
+                ShareRow {
+                    state: id.clone(),
+                    balance: rows.iter().map(|r| r.p_balance).sum::<f64>() / k,
+                    bandwagon: rows.iter().map(|r| r.p_bandwagon).sum::<f64>() / k,
+                    secure: rows.iter().map(|r| r.p_secure).sum::<f64>() / k,
+                }
+            })
+            .collect();
+        let (bal, band): (f64, f64) = share_rows
+            .iter()
+            .fold((0.0, 0.0), |(a, b), r| (a + r.balance, b + r.bandwagon));
+        let _ = writeln!(
+            o,
+            "<section id=\"strategies\">\n<h2>Balancing and bandwagoning</h2>\n<figure>{}<figcaption>How often each state balances (allies against its principal threat, or arms alone), bandwagons (aligns with it) or feels secure, as a share of all its decisions over the runs and the years. Walt's first hypothesis: balancing is far more common than bandwagoning; here {}.</figcaption></figure>\n</section>",
+            charts::shares_chart(&share_rows)?,
+            if band > 0.0 {
+                format!("balance : bandwagon = {:.0} : 1", bal / band)
+            } else {
+                "no state ever bandwagons".to_string()
+            }
+        );
+        Ok(())
+    }
+
+    /// "Assumptions and sources": the scenario's documented values and the parameters.
+    fn assumptions(&self, o: &mut String) {
+        let _ = writeln!(
+            o,
+            "<section id=\"assumptions\">\n<h2>Assumptions and sources</h2>"
+        );
+        match self.scenario {
+            Some(s) => assumptions(o, s),
+            None => {
+                let _ = writeln!(o, "<p>The scenario file could not be loaded.</p>");
+            }
+        }
+        let _ = writeln!(
+            o,
+            "<h3>Model parameters</h3>\n<table><tr><th>parameter</th><th>value</th></tr>"
+        );
+        for (k, v) in &self.results.manifest.params {
+            let v = match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            let _ = writeln!(
+                o,
+                "<tr><td><code>{}</code></td><td class=\"num\">{}</td></tr>",
+                esc(k),
+                esc(&v)
+            );
+        }
+        let _ = writeln!(o, "</table>\n</section>");
+    }
+
+    /// "Reproduce": the command that gives the same numbers.
+    fn reproduce(&self, o: &mut String) {
+        let m = &self.results.manifest;
+        let file_arg = if m.scenario_file == crate::scenario::FLAGSHIP_NAME {
+            String::new()
+        } else {
+            format!(" {}", m.scenario_file)
+        };
+        let sets: String = m.set.iter().map(|x| format!(" --set {x}")).collect();
+        let _ = writeln!(
+            o,
+            "<section id=\"reproduce\">\n<h2>Reproduce</h2>\n<p>The same command gives the same numbers, byte for byte, on any machine and with any number of threads:</p>\n<pre><code>entente run{} --theory {} --runs {} --seed {}{} --report</code></pre>\n<p class=\"meta\">Scenario SHA-256 <code>{}</code>{}.</p>\n</section>",
+            esc(&file_arg),
+            esc(&m.theory),
+            m.runs,
+            m.seed,
+            esc(&sets),
+            esc(&m.scenario_sha256),
+            m.shards
+                .map_or(String::new(), |k| format!("; merged from {k} shards"))
         );
     }
-    let _ = writeln!(o, "</table>\n</section>");
-
-    // Reproduce.
-    let file_arg = if m.scenario_file == crate::scenario::FLAGSHIP_NAME {
-        String::new()
-    } else {
-        format!(" {}", m.scenario_file)
-    };
-    let sets: String = m.set.iter().map(|x| format!(" --set {x}")).collect();
-    let _ = writeln!(
-        o,
-        "<section id=\"reproduce\">\n<h2>Reproduce</h2>\n<p>The same command gives the same numbers, byte for byte, on any machine and with any number of threads:</p>\n<pre><code>entente run{} --theory {} --runs {} --seed {}{} --report</code></pre>\n<p class=\"meta\">Scenario SHA-256 <code>{}</code>{}.</p>\n</section>",
-        esc(&file_arg),
-        esc(&m.theory),
-        m.runs,
-        m.seed,
-        esc(&sets),
-        esc(&m.scenario_sha256),
-        m.shards
-            .map_or(String::new(), |k| format!("; merged from {k} shards"))
-    );
-    let _ = writeln!(o, "</body>\n</html>");
-    Ok(o)
 }
 
 /// One cell with an entry's note, then its source.
@@ -744,9 +823,9 @@ fn doc_cells(d: &Doc) -> String {
     format!("<td class=\"doc\">{note}{source}</td>")
 }
 
+/// The scenario's documented values: its note, then tables of its states, pairs, intents and
+/// events.
 fn assumptions(o: &mut String, s: &Scenario) {
-    let n = s.n();
-    let id = |i: usize| esc(&s.states[i].id);
     if s.doc.note.is_some() || s.doc.source.is_some() {
         let _ = writeln!(
             o,
@@ -755,6 +834,20 @@ fn assumptions(o: &mut String, s: &Scenario) {
             doc_cells(&s.doc)
         );
     }
+    states_table(o, s);
+    if !s.pair_docs.is_empty() {
+        pairs_table(o, s);
+    }
+    if !s.intent_docs.is_empty() {
+        intents_table(o, s);
+    }
+    if !s.events.is_empty() {
+        events_table(o, s);
+    }
+}
+
+/// The scenario's states: power share, offence, aggression, autonomy.
+fn states_table(o: &mut String, s: &Scenario) {
     let shares = s.power_shares();
     let _ = writeln!(
         o,
@@ -764,7 +857,7 @@ fn assumptions(o: &mut String, s: &Scenario) {
         let _ = writeln!(
             o,
             "<tr><td>{} ({})</td><td class=\"num\">{:.1} %</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td>{}</tr>",
-            id(i),
+            esc(&st.id),
             esc(&st.name),
             100.0 * shares[i],
             st.offense,
@@ -774,86 +867,83 @@ fn assumptions(o: &mut String, s: &Scenario) {
         );
     }
     let _ = writeln!(o, "</table>");
-    if !s.pair_docs.is_empty() {
-        let _ = writeln!(
-            o,
-            "<h3>Pairs</h3>\n<table><tr><th>pair</th><th>border</th><th>distance</th><th>trade</th><th>mistrust</th><th>affinity</th><th>alignment</th><th>note and source</th></tr>"
-        );
-        for pd in &s.pair_docs {
-            let k = pd.i * n + pd.j;
-            let _ = writeln!(
-                o,
-                "<tr><td>{}-{}</td><td>{}</td><td class=\"num\">{:.0} km</td><td class=\"num\">{:.1}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:+.2}</td><td class=\"num\">{:+.2}</td>{}</tr>",
-                id(pd.i),
-                id(pd.j),
-                if s.border[k] { "yes" } else { "no" },
-                s.distance[k],
-                s.trade[k],
-                s.mistrust[k],
-                s.affinity[k],
-                s.alignment[k],
-                doc_cells(&pd.doc)
-            );
-        }
-        let _ = writeln!(o, "</table>");
-    }
-    if !s.intent_docs.is_empty() {
-        let _ = writeln!(
-            o,
-            "<h3>Perceived intents</h3>\n<table><tr><th>how aggressive</th><th>looks to</th><th>intent</th><th>note and source</th></tr>"
-        );
-        for (j, i, d) in &s.intent_docs {
-            let _ = writeln!(
-                o,
-                "<tr><td>{}</td><td>{}</td><td class=\"num\">{:.2}</td>{}</tr>",
-                id(*j),
-                id(*i),
-                s.intent[j * n + i],
-                doc_cells(d)
-            );
-        }
-        let _ = writeln!(o, "</table>");
-    }
-    if !s.events.is_empty() {
-        let _ = writeln!(
-            o,
-            "<h3>Events</h3>\n<table><tr><th>event</th><th>when</th><th>effects</th><th>note and source</th></tr>"
-        );
-        for ev in &s.events {
-            let when = match ev.trigger {
-                Trigger::At(y) => format!("in {}", format_year(y)),
-                Trigger::Hazard(h) => format!(
-                    "at random, {h} per year{}",
-                    if ev.once { ", once" } else { ", repeatable" }
-                ),
-            };
-            let effects: Vec<String> = ev
-                .effects
-                .iter()
-                .map(|x| super::effect_text(s, x))
-                .collect();
-            let _ = writeln!(
-                o,
-                "<tr><td>{}</td><td>{}</td><td><code>{}</code></td>{}</tr>",
-                esc(&ev.name),
-                esc(&when),
-                esc(&effects.join("; ")),
-                doc_cells(&ev.doc)
-            );
-        }
-        let _ = writeln!(o, "</table>");
-    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escaping_covers_html_specials() {
-        assert_eq!(
-            esc("a<b & \"c\" 'd'>"),
-            "a&lt;b &amp; &quot;c&quot; &#39;d&#39;&gt;"
+/// The pairs the scenario documents.
+fn pairs_table(o: &mut String, s: &Scenario) {
+    let n = s.n();
+    let id = |i: usize| esc(&s.states[i].id);
+    let _ = writeln!(
+        o,
+        "<h3>Pairs</h3>\n<table><tr><th>pair</th><th>border</th><th>distance</th><th>trade</th><th>mistrust</th><th>affinity</th><th>alignment</th><th>note and source</th></tr>"
+    );
+    for pd in &s.pair_docs {
+        let k = pd.i * n + pd.j;
+        let _ = writeln!(
+            o,
+            "<tr><td>{}-{}</td><td>{}</td><td class=\"num\">{:.0} km</td><td class=\"num\">{:.1}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:+.2}</td><td class=\"num\">{:+.2}</td>{}</tr>",
+            id(pd.i),
+            id(pd.j),
+            if s.border[k] { "yes" } else { "no" },
+            s.distance[k],
+            s.trade[k],
+            s.mistrust[k],
+            s.affinity[k],
+            s.alignment[k],
+            doc_cells(&pd.doc)
         );
     }
+    let _ = writeln!(o, "</table>");
+}
+
+/// The intents the scenario lists.
+fn intents_table(o: &mut String, s: &Scenario) {
+    let n = s.n();
+    let id = |i: usize| esc(&s.states[i].id);
+    let _ = writeln!(
+        o,
+        "<h3>Perceived intents</h3>\n<table><tr><th>how aggressive</th><th>looks to</th><th>intent</th><th>note and source</th></tr>"
+    );
+    for (j, i, d) in &s.intent_docs {
+        let _ = writeln!(
+            o,
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{:.2}</td>{}</tr>",
+            id(*j),
+            id(*i),
+            s.intent[j * n + i],
+            doc_cells(d)
+        );
+    }
+    let _ = writeln!(o, "</table>");
+}
+
+/// The scenario's events: when, and what they do.
+fn events_table(o: &mut String, s: &Scenario) {
+    let _ = writeln!(
+        o,
+        "<h3>Events</h3>\n<table><tr><th>event</th><th>when</th><th>effects</th><th>note and source</th></tr>"
+    );
+    for ev in &s.events {
+        let when = match ev.trigger {
+            Trigger::At(y) => format!("in {}", format_year(y)),
+            Trigger::Hazard(h) => format!(
+                "at random, {h} per year{}",
+                if ev.once { ", once" } else { ", repeatable" }
+            ),
+        };
+        let effects: Vec<String> = ev
+            .effects
+            .iter()
+            .map(|x| super::effect_text(s, x))
+            .collect();
+        let _ = writeln!(
+            o,
+            "<tr><td>{}</td><td>{}</td><td><code>{}</code></td>{}</tr>",
+            esc(&ev.name),
+            esc(&when),
+            esc(&effects.join("; ")),
+            doc_cells(&ev.doc)
+        );
+    }
+    let _ = writeln!(o, "</table>");
 }

@@ -34,7 +34,8 @@ use super::charts::{
     segments, svg, text_style,
 };
 use super::csvread::{CsvFile, FileError, Row, json_object, manifest_kind, maybe, number, whole};
-use super::report::{esc, manifest_section, page_start};
+use super::html::esc;
+use super::report::{manifest_section, page_start};
 
 /// How many pairs the page draws when `--pairs` does not choose them.
 pub const CHOSEN_PAIRS: usize = 6;
@@ -538,216 +539,38 @@ fn short_json(v: &serde_json::Value) -> String {
 impl Sweep {
     /// Read and check the files of a sweep folder.
     pub fn read(dir: &Path) -> Result<Self, SweepError> {
-        // manifest.json
-        let path = dir.join("manifest.json");
-        let bad = |message: String| SweepError::Content {
-            path: path.display().to_string(),
-            message,
-        };
-        let manifest = json_object(&path, bad, "an object with \"kind\": \"sweep\"")?;
-        match manifest.get("kind") {
-            Some(serde_json::Value::String(k)) if k == "sweep" => {}
-            Some(k) => return Err(bad(format!("kind: found {k}, expected \"sweep\""))),
-            None => return Err(bad("kind: found no such key, expected \"sweep\"".into())),
-        }
-        let text_key = |key: &str, expected: &str| -> Result<String, SweepError> {
-            match manifest.get(key) {
-                Some(serde_json::Value::String(s)) if !s.is_empty() => Ok(s.clone()),
-                Some(v) => Err(bad(format!("{key}: found {}, {expected}", short_json(v)))),
-                None => Err(bad(format!("{key}: found no such key, {expected}"))),
-            }
-        };
-        let design = text_key(
-            "design",
-            "expected the design as text (grid:K, lhs:N, sobol:N, morris:R, oat, …)",
-        )?;
-        let family = Family::parse(&design).ok_or_else(|| {
-            bad(format!(
-                "design: found \"{design}\", expected grid, lhs, sobol, morris or oat (with their numbers)"
-            ))
-        })?;
-        let scenario = text_key("scenario", "expected the scenario's name (text)")?;
-        let runs = manifest_whole(&manifest, "runs", &bad)?;
-        let seed = manifest_whole(&manifest, "seed", &bad)?;
-        let declared_points = manifest_whole(&manifest, "points", &bad)?;
-        let factors = manifest_factors(manifest.get("factors"), &bad)?;
-
-        // design.csv
-        let (table, records) = CsvFile::read_all(dir, "design.csv")?;
-        let expected_header: Vec<&str> = std::iter::once("point")
-            .chain(factors.iter().map(|f| f.path.as_str()))
-            .collect();
-        if !table.header.iter().eq(expected_header.iter().copied()) {
-            return Err(table
-                .header_error(
-                    &expected_header,
-                    " (point, then the factors of manifest.json)",
-                )
-                .into());
-        }
-        let mut points: Vec<u64> = Vec::with_capacity(records.len());
-        let mut values = Vec::with_capacity(records.len());
-        for (line, record) in &records {
-            let field = |i: usize| record.get(i).unwrap_or("");
-            let p = field(0);
-            let point = match (whole::<u64>(p), points.last()) {
-                (Some(x), Some(&prev)) if x <= prev => {
-                    return Err(table
-                        .field_error(
-                            *line,
-                            "point",
-                            p,
-                            &format!("a point number above the previous one ({prev}): points ascending, each once"),
-                        )
-                        .into());
-                }
-                (Some(x), _) => x,
-                (None, _) => {
-                    return Err(table
-                        .field_error(*line, "point", p, "a whole number")
-                        .into());
-                }
-            };
-            let mut row = Vec::with_capacity(factors.len());
-            for (k, f) in factors.iter().enumerate() {
-                let s = field(k + 1);
-                let level = match &f.levels {
-                    Levels::Range { low, high } => {
-                        let tol = 1e-9 * (1.0 + low.abs() + high.abs());
-                        number(s, low - tol, high + tol)
-                            .map(Level::Number)
-                            .ok_or_else(|| {
-                                table.field_error(
-                                    *line,
-                                    &f.path,
-                                    s,
-                                    &format!(
-                                        "a number from {} to {} (the factor's bounds in manifest.json)",
-                                        num(*low),
-                                        num(*high)
-                                    ),
-                                )
-                            })?
-                    }
-                    Levels::List(list) => {
-                        list.iter().find(|l| l.matches(s)).cloned().ok_or_else(|| {
-                            table.field_error(
-                                *line,
-                                &f.path,
-                                s,
-                                &format!(
-                                    "one of {} (the factor's values in manifest.json)",
-                                    list.iter()
-                                        .map(|l| format!("`{}`", l.text()))
-                                        .collect::<Vec<_>>()
-                                        .join(", ")
-                                ),
-                            )
-                        })?
-                    }
-                };
-                row.push(level);
-            }
-            points.push(point);
-            values.push(row);
-        }
-        if points.is_empty() {
-            return Err(SweepError::Content {
-                path: table.path,
-                message: "found no points, expected a row per design point after the header".into(),
-            });
-        }
-        if let Some(n) = declared_points
+        let head = Head::read(dir)?;
+        let (points, values) = read_design(dir, &head.factors)?;
+        if let Some(n) = head.points
             && n != points.len() as u64
         {
-            return Err(bad(format!(
-                "points: found {n}, expected {} (the rows of design.csv)",
-                points.len()
-            )));
-        }
-
-        // sweep.csv
-        let (table, records) = CsvFile::read_all(dir, "sweep.csv")?;
-        let mut columns = vec!["point", "a", "b"];
-        columns.extend(Output::ALL.iter().map(|o| o.column()));
-        let index = table.columns(&columns)?;
-        let mut pairs: Vec<(String, String)> = Vec::new();
-        let mut rows = Vec::with_capacity(records.len());
-        let mut first_line: BTreeMap<(usize, usize), u64> = BTreeMap::new();
-        for (line, record) in &records {
-            let r = Row::new(&table, *line, record, &columns, &index);
-            let point = r.get("point", "a point number of design.csv", |p| {
-                whole::<u64>(p).and_then(|x| points.binary_search(&x).ok())
-            })?;
-            let (a, b) = (r.text("a"), r.text("b"));
-            for column in ["a", "b"] {
-                if r.text(column).is_empty() {
-                    return Err(r.fail(column, "a state id").into());
-                }
-            }
-            if a == b {
-                return Err(r.fail("b", "a state other than a").into());
-            }
-            let pair = match pairs.iter().position(|(x, y)| x == a && y == b) {
-                Some(q) => q,
-                None => {
-                    pairs.push((a.to_string(), b.to_string()));
-                    pairs.len() - 1
-                }
-            };
-            if let Some(first) = first_line.insert((point, pair), *line) {
-                let what = format!("point {}, pair {a}-{b}", points[point]);
-                return Err(r.duplicate(&what, first).into());
-            }
-            let mut values = [None; 7];
-            for (k, o) in Output::ALL.iter().enumerate() {
-                let (lo, hi, expected) = if o.is_probability() {
-                    (
-                        0.0,
-                        1.0,
-                        "a probability from 0 to 1, or an empty field when undefined",
-                    )
-                } else {
-                    (
-                        -1.0,
-                        1.0,
-                        "an alignment from −1 to 1, or an empty field when undefined",
-                    )
-                };
-                values[k] = r.get(o.column(), expected, |s| maybe(s, lo, hi))?;
-            }
-            rows.push(SweepRow {
-                point,
-                pair,
-                values,
-            });
-        }
-        if rows.is_empty() {
             return Err(SweepError::Content {
-                path: table.path,
-                message: "found no rows, expected a row per point and pair after the header".into(),
+                path: head.path,
+                message: format!(
+                    "points: found {n}, expected {} (the rows of design.csv)",
+                    points.len()
+                ),
             });
         }
+        let (pairs, rows) = read_rows(dir, &points)?;
         let mut cell = vec![vec![None; points.len()]; pairs.len()];
         for (k, r) in rows.iter().enumerate() {
             cell[r.pair][r.point] = Some(k);
         }
-
         // sensitivity.csv (optional)
         let sensitivity = if dir.join("sensitivity.csv").exists() {
-            read_sensitivity(dir, &factors, &pairs)?
+            read_sensitivity(dir, &head.factors, &pairs)?
         } else {
             Vec::new()
         };
-
         Ok(Self {
-            manifest,
-            design,
-            family,
-            scenario,
-            runs,
-            seed,
-            factors,
+            manifest: head.manifest,
+            design: head.design,
+            family: head.family,
+            scenario: head.scenario,
+            runs: head.runs,
+            seed: head.seed,
+            factors: head.factors,
             points,
             values,
             pairs,
@@ -945,6 +768,238 @@ impl Sweep {
     }
 }
 
+/// What a sweep's `manifest.json` says.
+struct Head {
+    /// The manifest's path as messages show it.
+    path: String,
+    manifest: serde_json::Map<String, serde_json::Value>,
+    design: String,
+    family: Family,
+    scenario: String,
+    runs: Option<u64>,
+    seed: Option<u64>,
+    /// The number of points, when the manifest says.
+    points: Option<u64>,
+    factors: Vec<Factor>,
+}
+
+impl Head {
+    /// Read and check `manifest.json`.
+    fn read(dir: &Path) -> Result<Self, SweepError> {
+        let path = dir.join("manifest.json");
+        let bad = |message: String| SweepError::Content {
+            path: path.display().to_string(),
+            message,
+        };
+        let manifest = json_object(&path, bad, "an object with \"kind\": \"sweep\"")?;
+        match manifest.get("kind") {
+            Some(serde_json::Value::String(k)) if k == "sweep" => {}
+            Some(k) => return Err(bad(format!("kind: found {k}, expected \"sweep\""))),
+            None => return Err(bad("kind: found no such key, expected \"sweep\"".into())),
+        }
+        let text_key = |key: &str, expected: &str| -> Result<String, SweepError> {
+            match manifest.get(key) {
+                Some(serde_json::Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+                Some(v) => Err(bad(format!("{key}: found {}, {expected}", short_json(v)))),
+                None => Err(bad(format!("{key}: found no such key, {expected}"))),
+            }
+        };
+        let design = text_key(
+            "design",
+            "expected the design as text (grid:K, lhs:N, sobol:N, morris:R, oat, …)",
+        )?;
+        let family = Family::parse(&design).ok_or_else(|| {
+            bad(format!(
+                "design: found \"{design}\", expected grid, lhs, sobol, morris or oat (with their numbers)"
+            ))
+        })?;
+        let scenario = text_key("scenario", "expected the scenario's name (text)")?;
+        let runs = manifest_whole(&manifest, "runs", &bad)?;
+        let seed = manifest_whole(&manifest, "seed", &bad)?;
+        let points = manifest_whole(&manifest, "points", &bad)?;
+        let factors = manifest_factors(manifest.get("factors"), &bad)?;
+        Ok(Self {
+            path: path.display().to_string(),
+            manifest,
+            design,
+            family,
+            scenario,
+            runs,
+            seed,
+            points,
+            factors,
+        })
+    }
+}
+
+/// `design.csv`: the point numbers (ascending, each once, at least one) and each point's
+/// level of each factor.
+fn read_design(dir: &Path, factors: &[Factor]) -> Result<(Vec<u64>, Vec<Vec<Level>>), SweepError> {
+    let (table, records) = CsvFile::read_all(dir, "design.csv")?;
+    let expected_header: Vec<&str> = std::iter::once("point")
+        .chain(factors.iter().map(|f| f.path.as_str()))
+        .collect();
+    if !table.header.iter().eq(expected_header.iter().copied()) {
+        return Err(table
+            .header_error(
+                &expected_header,
+                " (point, then the factors of manifest.json)",
+            )
+            .into());
+    }
+    let mut points: Vec<u64> = Vec::with_capacity(records.len());
+    let mut values = Vec::with_capacity(records.len());
+    for (line, record) in &records {
+        let field = |i: usize| record.get(i).unwrap_or("");
+        let p = field(0);
+        let point = match (whole::<u64>(p), points.last()) {
+            (Some(x), Some(&prev)) if x <= prev => {
+                return Err(table
+                    .field_error(
+                        *line,
+                        "point",
+                        p,
+                        &format!("a point number above the previous one ({prev}): points ascending, each once"),
+                    )
+                    .into());
+            }
+            (Some(x), _) => x,
+            (None, _) => {
+                return Err(table
+                    .field_error(*line, "point", p, "a whole number")
+                    .into());
+            }
+        };
+        let row = factors
+            .iter()
+            .enumerate()
+            .map(|(k, f)| design_level(&table, *line, f, field(k + 1)))
+            .collect::<Result<Vec<_>, _>>()?;
+        points.push(point);
+        values.push(row);
+    }
+    if points.is_empty() {
+        return Err(SweepError::Content {
+            path: table.path,
+            message: "found no points, expected a row per design point after the header".into(),
+        });
+    }
+    Ok((points, values))
+}
+
+/// The level `s` of factor `f` on line `line` of `design.csv`: a number within the factor's
+/// bounds, or one of its values.
+fn design_level(table: &CsvFile, line: u64, f: &Factor, s: &str) -> Result<Level, FileError> {
+    match &f.levels {
+        Levels::Range { low, high } => {
+            let tol = 1e-9 * (1.0 + low.abs() + high.abs());
+            number(s, low - tol, high + tol)
+                .map(Level::Number)
+                .ok_or_else(|| {
+                    table.field_error(
+                        line,
+                        &f.path,
+                        s,
+                        &format!(
+                            "a number from {} to {} (the factor's bounds in manifest.json)",
+                            num(*low),
+                            num(*high)
+                        ),
+                    )
+                })
+        }
+        Levels::List(list) => list.iter().find(|l| l.matches(s)).cloned().ok_or_else(|| {
+            table.field_error(
+                line,
+                &f.path,
+                s,
+                &format!(
+                    "one of {} (the factor's values in manifest.json)",
+                    list.iter()
+                        .map(|l| format!("`{}`", l.text()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        }),
+    }
+}
+
+/// Pairs as `(a, b)`.
+type PairList = Vec<(String, String)>;
+
+/// `sweep.csv`: the pairs in order of first appearance and the rows (one per point of
+/// `points` and pair, at least one).
+fn read_rows(dir: &Path, points: &[u64]) -> Result<(PairList, Vec<SweepRow>), SweepError> {
+    let (table, records) = CsvFile::read_all(dir, "sweep.csv")?;
+    let mut columns = vec!["point", "a", "b"];
+    columns.extend(Output::ALL.iter().map(|o| o.column()));
+    let index = table.columns(&columns)?;
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut rows = Vec::with_capacity(records.len());
+    let mut first_line: BTreeMap<(usize, usize), u64> = BTreeMap::new();
+    for (line, record) in &records {
+        let r = Row::new(&table, *line, record, &columns, &index);
+        let point = r.get("point", "a point number of design.csv", |p| {
+            whole::<u64>(p).and_then(|x| points.binary_search(&x).ok())
+        })?;
+        let (a, b) = (r.text("a"), r.text("b"));
+        for column in ["a", "b"] {
+            if r.text(column).is_empty() {
+                return Err(r.fail(column, "a state id").into());
+            }
+        }
+        if a == b {
+            return Err(r.fail("b", "a state other than a").into());
+        }
+        let pair = match pairs.iter().position(|(x, y)| x == a && y == b) {
+            Some(q) => q,
+            None => {
+                pairs.push((a.to_string(), b.to_string()));
+                pairs.len() - 1
+            }
+        };
+        if let Some(first) = first_line.insert((point, pair), *line) {
+            let what = format!("point {}, pair {a}-{b}", points[point]);
+            return Err(r.duplicate(&what, first).into());
+        }
+        rows.push(SweepRow {
+            point,
+            pair,
+            values: row_outputs(&r)?,
+        });
+    }
+    if rows.is_empty() {
+        return Err(SweepError::Content {
+            path: table.path,
+            message: "found no rows, expected a row per point and pair after the header".into(),
+        });
+    }
+    Ok((pairs, rows))
+}
+
+/// The outputs of a row of `sweep.csv`, in [`Output::ALL`] order.
+fn row_outputs(r: &Row<'_>) -> Result<[Option<f64>; 7], FileError> {
+    let mut values = [None; 7];
+    for (k, o) in Output::ALL.iter().enumerate() {
+        let (lo, hi, expected) = if o.is_probability() {
+            (
+                0.0,
+                1.0,
+                "a probability from 0 to 1, or an empty field when undefined",
+            )
+        } else {
+            (
+                -1.0,
+                1.0,
+                "an alignment from −1 to 1, or an empty field when undefined",
+            )
+        };
+        values[k] = r.get(o.column(), expected, |s| maybe(s, lo, hi))?;
+    }
+    Ok(values)
+}
+
 fn read_sensitivity(
     dir: &Path,
     factors: &[Factor],
@@ -959,127 +1014,154 @@ fn read_sensitivity(
     let mut first_line: BTreeMap<(Output, usize, usize, Method, String), u64> = BTreeMap::new();
     for (line, record) in &records {
         let r = Row::new(&table, *line, record, &columns, &index);
-        let note = r.text("note").to_string();
-        let noted = !note.is_empty();
-        let output = r.get(
-            "output",
-            "an output of sweep.csv (p_alliance_end, p_rivalry_end, mean_alignment_end, …)",
-            Output::parse,
-        )?;
-        let (a, b) = (r.text("a"), r.text("b"));
-        let pair = pairs
-            .iter()
-            .position(|(x, y)| x == a && y == b)
-            .ok_or_else(|| {
-                r.field_error(
-                    "a,b",
-                    &format!("{a},{b}"),
-                    "a pair of sweep.csv (its a and b)",
-                )
-            })?;
-        let with_note = |what: &str| {
-            if noted {
-                format!("{what}, or an empty field")
-            } else {
-                format!("{what} (empty only with a note)")
-            }
-        };
-        // Empty, as a row with a note may leave it.
-        let blank = |column: &str| noted && r.text(column).is_empty();
-        let factor = if blank("factor") {
-            None
-        } else {
-            Some(r.get(
-                "factor",
-                &with_note("a factor of manifest.json and design.csv"),
-                |s| factors.iter().position(|f| f.path == s),
-            )?)
-        };
-        let method = if blank("method") {
-            None
-        } else {
-            Some(r.get("method", &with_note("`morris` or `sobol`"), Method::parse)?)
-        };
-        let index_name = if blank("index") {
-            None
-        } else {
-            let s = r.text("index");
-            let ok = match method {
-                Some(m) => m.indices().contains(&s),
-                None => {
-                    Method::Morris.indices().contains(&s) || Method::Sobol.indices().contains(&s)
-                }
-            };
-            if !ok {
-                let names = match method {
-                    Some(Method::Morris) => "`mu`, `mu_star` or `sigma` (Morris)",
-                    Some(Method::Sobol) => "`S1` or `ST` (Sobol)",
-                    None => "`mu`, `mu_star`, `sigma`, `S1` or `ST`",
-                };
-                return Err(r.fail("index", &with_note(names)));
-            }
-            Some(s.to_string())
-        };
-        let bounded = format!("a number between −{BOUND:e} and {BOUND:e}");
-        let estimate = if noted {
-            if !r.text("estimate").is_empty() {
-                return Err(r.fail(
-                    "estimate",
-                    "an empty field (the row has a note saying why it has no estimate)",
-                ));
-            }
-            None
-        } else {
-            if factor.is_none() || method.is_none() || index_name.is_none() {
-                return Err(r.field_error("note", "", "a note"));
-            }
-            Some(r.get(
-                "estimate",
-                &format!("{bounded}, or an empty field with a note saying why"),
-                |s| number(s, -BOUND, BOUND),
-            )?)
-        };
-        let bound = |column: &str| {
-            r.get(column, &format!("{bounded}, or an empty field"), |s| {
-                maybe(s, -BOUND, BOUND)
-            })
-        };
-        let (lo, hi) = (bound("ci_low")?, bound("ci_high")?);
-        let interval = match (lo, hi) {
-            (None, None) => None,
-            (Some(l), Some(h)) if l <= h && estimate.is_some() => Some((l, h)),
-            (Some(l), Some(_)) if estimate.is_some() => {
-                return Err(r.fail("ci_high", &format!("a number at least ci_low ({})", num(l))));
-            }
-            (Some(_), Some(_)) => {
-                return Err(r.fail("ci_low", "an empty field (the row has no estimate)"));
-            }
-            (None, Some(_)) => return Err(r.fail("ci_low", "a number (ci_high has one)")),
-            (Some(_), None) => return Err(r.fail("ci_high", "a number (ci_low has one)")),
-        };
-        if let (Some(f), Some(m), Some(i)) = (factor, method, &index_name)
-            && let Some(first) = first_line.insert((output, pair, f, m, i.clone()), *line)
+        let row = sensitivity_row(&r, factors, pairs)?;
+        if let (Some(f), Some(m), Some(i)) = (row.factor, row.method, &row.index)
+            && let Some(first) = first_line.insert((row.output, row.pair, f, m, i.clone()), *line)
         {
             let what = format!(
-                "output {}, pair {a}-{b}, factor {}, {} index {i}",
-                output.column(),
+                "output {}, pair {}-{}, factor {}, {} index {i}",
+                row.output.column(),
+                r.text("a"),
+                r.text("b"),
                 factors[f].path,
                 m.name()
             );
             return Err(r.duplicate(&what, first));
         }
-        out.push(SensitivityRow {
-            output,
-            pair,
-            factor,
-            method,
-            index: index_name,
-            estimate,
-            interval,
-            note,
-        });
+        out.push(row);
     }
     Ok(out)
+}
+
+/// What a field of `sensitivity.csv` holds: `what`, or empty when the row has a note
+/// (`noted`).
+fn with_note(noted: bool, what: &str) -> String {
+    if noted {
+        format!("{what}, or an empty field")
+    } else {
+        format!("{what} (empty only with a note)")
+    }
+}
+
+/// One row of `sensitivity.csv`, checked (but for duplicates).
+fn sensitivity_row(
+    r: &Row<'_>,
+    factors: &[Factor],
+    pairs: &[(String, String)],
+) -> Result<SensitivityRow, FileError> {
+    let note = r.text("note").to_string();
+    let noted = !note.is_empty();
+    let output = r.get(
+        "output",
+        "an output of sweep.csv (p_alliance_end, p_rivalry_end, mean_alignment_end, …)",
+        Output::parse,
+    )?;
+    let (a, b) = (r.text("a"), r.text("b"));
+    let pair = pairs
+        .iter()
+        .position(|(x, y)| x == a && y == b)
+        .ok_or_else(|| {
+            r.field_error(
+                "a,b",
+                &format!("{a},{b}"),
+                "a pair of sweep.csv (its a and b)",
+            )
+        })?;
+    // Empty, as a row with a note may leave it.
+    let blank = |column: &str| noted && r.text(column).is_empty();
+    let factor = if blank("factor") {
+        None
+    } else {
+        Some(r.get(
+            "factor",
+            &with_note(noted, "a factor of manifest.json and design.csv"),
+            |s| factors.iter().position(|f| f.path == s),
+        )?)
+    };
+    let method = if blank("method") {
+        None
+    } else {
+        Some(r.get(
+            "method",
+            &with_note(noted, "`morris` or `sobol`"),
+            Method::parse,
+        )?)
+    };
+    let index = if blank("index") {
+        None
+    } else {
+        Some(index_name(r, method, noted)?)
+    };
+    let bounded = format!("a number between −{BOUND:e} and {BOUND:e}");
+    let estimate = if noted {
+        if !r.text("estimate").is_empty() {
+            return Err(r.fail(
+                "estimate",
+                "an empty field (the row has a note saying why it has no estimate)",
+            ));
+        }
+        None
+    } else {
+        if factor.is_none() || method.is_none() || index.is_none() {
+            return Err(r.field_error("note", "", "a note"));
+        }
+        Some(r.get(
+            "estimate",
+            &format!("{bounded}, or an empty field with a note saying why"),
+            |s| number(s, -BOUND, BOUND),
+        )?)
+    };
+    let interval = interval(r, estimate.is_some(), &bounded)?;
+    Ok(SensitivityRow {
+        output,
+        pair,
+        factor,
+        method,
+        index,
+        estimate,
+        interval,
+        note,
+    })
+}
+
+/// The `index` of a row of `sensitivity.csv`: an index of `method`, or of either method
+/// when the row names none.
+fn index_name(r: &Row<'_>, method: Option<Method>, noted: bool) -> Result<String, FileError> {
+    let s = r.text("index");
+    let ok = match method {
+        Some(m) => m.indices().contains(&s),
+        None => Method::Morris.indices().contains(&s) || Method::Sobol.indices().contains(&s),
+    };
+    if !ok {
+        let names = match method {
+            Some(Method::Morris) => "`mu`, `mu_star` or `sigma` (Morris)",
+            Some(Method::Sobol) => "`S1` or `ST` (Sobol)",
+            None => "`mu`, `mu_star`, `sigma`, `S1` or `ST`",
+        };
+        return Err(r.fail("index", &with_note(noted, names)));
+    }
+    Ok(s.to_string())
+}
+
+/// The interval of a row of `sensitivity.csv`: both ends or neither, low ≤ high, and only
+/// with an estimate (`estimated`); `bounded` says what an end may be.
+fn interval(r: &Row<'_>, estimated: bool, bounded: &str) -> Result<Option<(f64, f64)>, FileError> {
+    let bound = |column: &str| {
+        r.get(column, &format!("{bounded}, or an empty field"), |s| {
+            maybe(s, -BOUND, BOUND)
+        })
+    };
+    let (lo, hi) = (bound("ci_low")?, bound("ci_high")?);
+    match (lo, hi) {
+        (None, None) => Ok(None),
+        (Some(l), Some(h)) if l <= h && estimated => Ok(Some((l, h))),
+        (Some(l), Some(_)) if estimated => {
+            Err(r.fail("ci_high", &format!("a number at least ci_low ({})", num(l))))
+        }
+        (Some(_), Some(_)) => Err(r.fail("ci_low", "an empty field (the row has no estimate)")),
+        (None, Some(_)) => Err(r.fail("ci_low", "a number (ci_high has one)")),
+        (Some(_), None) => Err(r.fail("ci_high", "a number (ci_low has one)")),
+    }
 }
 
 /// What the page draws for a sweep.
@@ -1459,158 +1541,228 @@ fn heat_chart(
     panels: &[HeatPanel],
     xs: &[String],
     ys: &[String],
-    (x_desc, y_desc): (&str, &str),
+    descs: (&str, &str),
     dark: RGBColor,
 ) -> Result<String, ChartError> {
-    let cols = if panels.len() > 1 { 2 } else { 1 };
-    let rows = panels.len().div_ceil(cols).max(1);
-    let panel_w: i32 = if cols == 2 { 450 } else { 620 };
-    let (nx, ny) = (xs.len().max(1) as i32, ys.len().max(1) as i32);
-    let longest_y = ys.iter().map(|s| s.chars().count()).max().unwrap_or(1) as i32;
-    let left = 30 + (7 * longest_y + 10).clamp(30, 110);
-    let cell_w = ((panel_w - left - 16) / nx).max(4);
-    let cell_h = cell_w.min(360 / ny).max(4);
-    let (caption, bottom) = (28, 54);
-    let panel_h = caption + cell_h * ny + bottom;
-    let scale_h = 50;
-    let width = panel_w * cols as i32;
-    let height = scale_h + panel_h * rows as i32;
-    let show_values = xs.len() <= CELL_VALUES_UP_TO && ys.len() <= CELL_VALUES_UP_TO;
-    let font = (f64::from(cell_w.min(cell_h)) * 0.34).clamp(8.0, 12.0);
-    let x_every = xs.len().div_ceil(CELL_VALUES_UP_TO).max(1);
-    let y_every = ys.len().div_ceil(CELL_VALUES_UP_TO * 2).max(1);
+    let l = HeatLayout::new(panels.len(), xs, ys);
+    let width = l.panel_w * l.cols as i32;
+    let height = l.scale_h + l.panel_h * l.rows as i32;
     svg(chart, what, (width as u32, height as u32), |root| {
-        // Colour scale.
-        let (sx, sy, sw) = (20, 14, 240);
+        heat_scale(root, what, dark)?;
+        for (k, panel) in panels.iter().enumerate() {
+            let ox = l.panel_w * (k % l.cols) as i32;
+            let oy = l.scale_h + l.panel_h * (k / l.cols) as i32;
+            l.cells(root, panel, (ox, oy), dark)?;
+            l.axes(root, (ox, oy), xs, ys, descs)?;
+        }
+        Ok(())
+    })
+}
+
+/// Where a heat chart puts things: panels of `cols` columns and `rows` rows under the colour
+/// scale, each a caption, a grid of `nx × ny` cells right of the y labels, and the x labels.
+struct HeatLayout {
+    cols: usize,
+    rows: usize,
+    panel_w: i32,
+    panel_h: i32,
+    scale_h: i32,
+    caption: i32,
+    left: i32,
+    cell_w: i32,
+    cell_h: i32,
+    nx: i32,
+    ny: i32,
+    show_values: bool,
+    font: f64,
+    /// Label every `x_every`-th column and every `y_every`-th row.
+    x_every: usize,
+    y_every: usize,
+}
+
+impl HeatLayout {
+    fn new(panels: usize, xs: &[String], ys: &[String]) -> Self {
+        let cols = if panels > 1 { 2 } else { 1 };
+        let panel_w: i32 = if cols == 2 { 450 } else { 620 };
+        let (nx, ny) = (xs.len().max(1) as i32, ys.len().max(1) as i32);
+        let longest_y = ys.iter().map(|s| s.chars().count()).max().unwrap_or(1) as i32;
+        let left = 30 + (7 * longest_y + 10).clamp(30, 110);
+        let cell_w = ((panel_w - left - 16) / nx).max(4);
+        let cell_h = cell_w.min(360 / ny).max(4);
+        let (caption, bottom) = (28, 54);
+        Self {
+            cols,
+            rows: panels.div_ceil(cols).max(1),
+            panel_w,
+            panel_h: caption + cell_h * ny + bottom,
+            scale_h: 50,
+            caption,
+            left,
+            cell_w,
+            cell_h,
+            nx,
+            ny,
+            show_values: xs.len() <= CELL_VALUES_UP_TO && ys.len() <= CELL_VALUES_UP_TO,
+            font: (f64::from(cell_w.min(cell_h)) * 0.34).clamp(8.0, 12.0),
+            x_every: xs.len().div_ceil(CELL_VALUES_UP_TO).max(1),
+            y_every: ys.len().div_ceil(CELL_VALUES_UP_TO * 2).max(1),
+        }
+    }
+
+    /// A panel's caption, its cells (with their values when shown) and the cell edges; the
+    /// panel's top left corner at `(ox, oy)`.
+    fn cells(
+        &self,
+        root: &Area<'_>,
+        panel: &HeatPanel,
+        (ox, oy): (i32, i32),
+        dark: RGBColor,
+    ) -> Result<(), String> {
+        let (cell_w, cell_h, nx, ny) = (self.cell_w, self.cell_h, self.nx, self.ny);
+        let (gx, gy) = (ox + self.left, oy + self.caption);
         root.draw(&Text::new(
-            format!("{what}:"),
-            (sx, sy + 6),
-            text_style(12.0, HPos::Left, VPos::Center),
+            panel.label.clone(),
+            (gx + cell_w * nx / 2, oy + 12),
+            text_style(15.0, HPos::Center, VPos::Center),
         ))
         .map_err(e)?;
-        let bar_x = sx + 130;
-        colour_bar(root, (bar_x, sy), sw, |x| ramp(dark, x))?;
-        for (k, label) in ["0", "0.25", "0.5", "0.75", "1"].iter().enumerate() {
-            let x = bar_x + sw * k as i32 / 4;
+        for r in 0..ny {
+            // Row r of the values is drawn from the bottom up.
+            let y = gy + cell_h * (ny - 1 - r);
+            for c in 0..nx {
+                let x = gx + cell_w * c;
+                let v = panel
+                    .values
+                    .get(r as usize)
+                    .and_then(|row| row.get(c as usize))
+                    .copied()
+                    .flatten();
+                let fill = v.map_or(UNDEFINED, |v| ramp(dark, v));
+                root.draw(&Rectangle::new(
+                    [(x, y), (x + cell_w, y + cell_h)],
+                    fill.filled(),
+                ))
+                .map_err(e)?;
+                if self.show_values {
+                    let ink = if v.is_some_and(|v| v > 0.55) {
+                        WHITE
+                    } else {
+                        BLACK
+                    };
+                    root.draw(&Text::new(
+                        v.map_or("—".to_string(), |v| format!("{v:.2}")),
+                        (x + cell_w / 2, y + cell_h / 2),
+                        text_style(self.font, HPos::Center, VPos::Center).color(&ink),
+                    ))
+                    .map_err(e)?;
+                }
+            }
+        }
+        for c in 0..=nx {
             root.draw(&PathElement::new(
-                vec![(x, sy + 12), (x, sy + 16)],
-                BLACK.stroke_width(1),
-            ))
-            .map_err(e)?;
-            root.draw(&Text::new(
-                label.to_string(),
-                (x, sy + 18),
-                text_style(11.0, HPos::Center, VPos::Top),
+                vec![(gx + cell_w * c, gy), (gx + cell_w * c, gy + cell_h * ny)],
+                CELL_EDGE.stroke_width(1),
             ))
             .map_err(e)?;
         }
-        root.draw(&Rectangle::new(
-            [(bar_x + sw + 24, sy), (bar_x + sw + 36, sy + 12)],
-            UNDEFINED.filled(),
-        ))
-        .map_err(e)?;
-        root.draw(&Text::new(
-            "undefined",
-            (bar_x + sw + 42, sy + 6),
-            text_style(11.0, HPos::Left, VPos::Center),
-        ))
-        .map_err(e)?;
-
-        for (k, panel) in panels.iter().enumerate() {
-            let ox = panel_w * (k % cols) as i32;
-            let oy = scale_h + panel_h * (k / cols) as i32;
-            let gx = ox + left;
-            let gy = oy + caption;
-            root.draw(&Text::new(
-                panel.label.clone(),
-                (gx + cell_w * nx / 2, oy + 12),
-                text_style(15.0, HPos::Center, VPos::Center),
-            ))
-            .map_err(e)?;
-            for r in 0..ny {
-                // Row r of the values is drawn from the bottom up.
-                let y = gy + cell_h * (ny - 1 - r);
-                for c in 0..nx {
-                    let x = gx + cell_w * c;
-                    let v = panel
-                        .values
-                        .get(r as usize)
-                        .and_then(|row| row.get(c as usize))
-                        .copied()
-                        .flatten();
-                    let fill = v.map_or(UNDEFINED, |v| ramp(dark, v));
-                    root.draw(&Rectangle::new(
-                        [(x, y), (x + cell_w, y + cell_h)],
-                        fill.filled(),
-                    ))
-                    .map_err(e)?;
-                    if show_values {
-                        let ink = if v.is_some_and(|v| v > 0.55) {
-                            WHITE
-                        } else {
-                            BLACK
-                        };
-                        root.draw(&Text::new(
-                            v.map_or("—".to_string(), |v| format!("{v:.2}")),
-                            (x + cell_w / 2, y + cell_h / 2),
-                            text_style(font, HPos::Center, VPos::Center).color(&ink),
-                        ))
-                        .map_err(e)?;
-                    }
-                }
-            }
-            for c in 0..=nx {
-                root.draw(&PathElement::new(
-                    vec![(gx + cell_w * c, gy), (gx + cell_w * c, gy + cell_h * ny)],
-                    CELL_EDGE.stroke_width(1),
-                ))
-                .map_err(e)?;
-            }
-            for r in 0..=ny {
-                root.draw(&PathElement::new(
-                    vec![(gx, gy + cell_h * r), (gx + cell_w * nx, gy + cell_h * r)],
-                    CELL_EDGE.stroke_width(1),
-                ))
-                .map_err(e)?;
-            }
-            for (c, label) in xs.iter().enumerate() {
-                if c % x_every != 0 {
-                    continue;
-                }
-                root.draw(&Text::new(
-                    label.clone(),
-                    (gx + cell_w * c as i32 + cell_w / 2, gy + cell_h * ny + 5),
-                    text_style(11.0, HPos::Center, VPos::Top),
-                ))
-                .map_err(e)?;
-            }
-            root.draw(&Text::new(
-                x_desc.to_string(),
-                (gx + cell_w * nx / 2, gy + cell_h * ny + 30),
-                text_style(12.0, HPos::Center, VPos::Top),
-            ))
-            .map_err(e)?;
-            for (r, label) in ys.iter().enumerate() {
-                if r % y_every != 0 {
-                    continue;
-                }
-                let y = gy + cell_h * (ny - 1 - r as i32) + cell_h / 2;
-                root.draw(&Text::new(
-                    label.clone(),
-                    (gx - 5, y),
-                    text_style(11.0, HPos::Right, VPos::Center),
-                ))
-                .map_err(e)?;
-            }
-            root.draw(&Text::new(
-                y_desc.to_string(),
-                (ox + 12, gy + cell_h * ny / 2),
-                text_style(12.0, HPos::Center, VPos::Center).transform(FontTransform::Rotate270),
+        for r in 0..=ny {
+            root.draw(&PathElement::new(
+                vec![(gx, gy + cell_h * r), (gx + cell_w * nx, gy + cell_h * r)],
+                CELL_EDGE.stroke_width(1),
             ))
             .map_err(e)?;
         }
         Ok(())
-    })
+    }
+
+    /// A panel's level labels and the factors' descriptions (`x_desc`, `y_desc`).
+    fn axes(
+        &self,
+        root: &Area<'_>,
+        (ox, oy): (i32, i32),
+        xs: &[String],
+        ys: &[String],
+        (x_desc, y_desc): (&str, &str),
+    ) -> Result<(), String> {
+        let (cell_w, cell_h, nx, ny) = (self.cell_w, self.cell_h, self.nx, self.ny);
+        let (gx, gy) = (ox + self.left, oy + self.caption);
+        for (c, label) in xs.iter().enumerate() {
+            if c % self.x_every != 0 {
+                continue;
+            }
+            root.draw(&Text::new(
+                label.clone(),
+                (gx + cell_w * c as i32 + cell_w / 2, gy + cell_h * ny + 5),
+                text_style(11.0, HPos::Center, VPos::Top),
+            ))
+            .map_err(e)?;
+        }
+        root.draw(&Text::new(
+            x_desc.to_string(),
+            (gx + cell_w * nx / 2, gy + cell_h * ny + 30),
+            text_style(12.0, HPos::Center, VPos::Top),
+        ))
+        .map_err(e)?;
+        for (r, label) in ys.iter().enumerate() {
+            if r % self.y_every != 0 {
+                continue;
+            }
+            let y = gy + cell_h * (ny - 1 - r as i32) + cell_h / 2;
+            root.draw(&Text::new(
+                label.clone(),
+                (gx - 5, y),
+                text_style(11.0, HPos::Right, VPos::Center),
+            ))
+            .map_err(e)?;
+        }
+        root.draw(&Text::new(
+            y_desc.to_string(),
+            (ox + 12, gy + cell_h * ny / 2),
+            text_style(12.0, HPos::Center, VPos::Center).transform(FontTransform::Rotate270),
+        ))
+        .map_err(e)?;
+        Ok(())
+    }
+}
+
+/// The colour scale of a heat chart, from 0 (white) to 1 (`dark`), and the colour of
+/// undefined cells.
+fn heat_scale(root: &Area<'_>, what: &str, dark: RGBColor) -> Result<(), String> {
+    let (sx, sy, sw) = (20, 14, 240);
+    root.draw(&Text::new(
+        format!("{what}:"),
+        (sx, sy + 6),
+        text_style(12.0, HPos::Left, VPos::Center),
+    ))
+    .map_err(e)?;
+    let bar_x = sx + 130;
+    colour_bar(root, (bar_x, sy), sw, |x| ramp(dark, x))?;
+    for (k, label) in ["0", "0.25", "0.5", "0.75", "1"].iter().enumerate() {
+        let x = bar_x + sw * k as i32 / 4;
+        root.draw(&PathElement::new(
+            vec![(x, sy + 12), (x, sy + 16)],
+            BLACK.stroke_width(1),
+        ))
+        .map_err(e)?;
+        root.draw(&Text::new(
+            label.to_string(),
+            (x, sy + 18),
+            text_style(11.0, HPos::Center, VPos::Top),
+        ))
+        .map_err(e)?;
+    }
+    root.draw(&Rectangle::new(
+        [(bar_x + sw + 24, sy), (bar_x + sw + 36, sy + 12)],
+        UNDEFINED.filled(),
+    ))
+    .map_err(e)?;
+    root.draw(&Text::new(
+        "undefined",
+        (bar_x + sw + 42, sy + 6),
+        text_style(11.0, HPos::Left, VPos::Center),
+    ))
+    .map_err(e)?;
+    Ok(())
 }
 
 /// An estimate and its interval, when known.
@@ -1685,137 +1837,197 @@ fn index_chart(
     series: &[(&str, RGBColor)],
     x_desc: &str,
 ) -> Result<String, ChartError> {
-    let width: i32 = 900;
-    let longest = panels
-        .iter()
-        .flat_map(|p| p.bars.iter().map(|b| b.factor.chars().count()))
-        .max()
-        .unwrap_or(8) as i32;
-    let left = (7 * longest + 20).clamp(100, 320);
-    let right = 70;
-    let bar_h = 11;
-    let row_h = 10 + bar_h * series.len().max(1) as i32;
-    let (caption, axis_h, gap) = (26, 50, 14);
-    let panel_h = |p: &IndexPanel| caption + row_h * p.bars.len().max(1) as i32 + axis_h + gap;
+    let l = IndexLayout::new(panels, series.len());
     let mut entries: Vec<(String, Vec<Key>)> = series
         .iter()
         .map(|(name, c)| (name.to_string(), vec![Key::Block(*c)]))
         .collect();
     entries.push(("95 % interval (bootstrap)".to_string(), vec![Key::Whisker]));
-    let legend_h = legend_height(entries.len(), width as u32, 220) as i32;
-    let height = legend_h + panels.iter().map(panel_h).sum::<i32>();
-    svg(chart, what, (width as u32, height.max(60) as u32), |root| {
-        legend(root, &entries, 220)?;
-        let (lo, hi) = index_axis(panels);
-        let mut oy = legend_h;
-        for panel in panels {
-            let x0 = left;
-            let x1 = width - right;
-            let px = |v: f64| {
-                (f64::from(x0) + (v - lo) / (hi - lo) * f64::from(x1 - x0))
-                    .round()
-                    .clamp(-1e6, 1e6) as i32
-            };
-            root.draw(&Text::new(
-                panel.label.clone(),
-                (x0, oy + 12),
-                text_style(15.0, HPos::Left, VPos::Center),
-            ))
-            .map_err(e)?;
-            let top = oy + caption;
-            let bottom = top + row_h * panel.bars.len().max(1) as i32;
-            let marks = ticks(lo, hi, 6);
-            for &t in &marks {
-                let x = px(t);
-                root.draw(&PathElement::new(
-                    vec![(x, top), (x, bottom)],
-                    GRID.stroke_width(1),
-                ))
-                .map_err(e)?;
-                root.draw(&PathElement::new(
-                    vec![(x, bottom), (x, bottom + 4)],
-                    BLACK.stroke_width(1),
-                ))
-                .map_err(e)?;
+    let legend_h = legend_height(entries.len(), l.width as u32, 220) as i32;
+    let height = legend_h + panels.iter().map(|p| l.panel_h(p)).sum::<i32>();
+    svg(
+        chart,
+        what,
+        (l.width as u32, height.max(60) as u32),
+        |root| {
+            legend(root, &entries, 220)?;
+            let mut oy = legend_h;
+            for panel in panels {
                 root.draw(&Text::new(
-                    num(t),
-                    (x, bottom + 6),
-                    text_style(11.0, HPos::Center, VPos::Top),
+                    panel.label.clone(),
+                    (l.x0, oy + 12),
+                    text_style(15.0, HPos::Left, VPos::Center),
                 ))
                 .map_err(e)?;
-            }
-            root.draw(&PathElement::new(
-                vec![(x0, bottom), (x1, bottom)],
-                BLACK.stroke_width(1),
-            ))
-            .map_err(e)?;
-            root.draw(&Text::new(
-                x_desc.to_string(),
-                ((x0 + x1) / 2, bottom + 24),
-                text_style(12.0, HPos::Center, VPos::Top),
-            ))
-            .map_err(e)?;
-            root.draw(&PathElement::new(
-                vec![(px(0.0), top), (px(0.0), bottom)],
-                BLACK.stroke_width(1),
-            ))
-            .map_err(e)?;
-            for (r, bars) in panel.bars.iter().enumerate() {
-                let y = top + row_h * r as i32;
-                root.draw(&Text::new(
-                    bars.factor.clone(),
-                    (x0 - 8, y + row_h / 2),
-                    text_style(12.0, HPos::Right, VPos::Center),
-                ))
-                .map_err(e)?;
-                for (k, ((v, ci), (_, colour))) in bars.values.iter().zip(series).enumerate() {
-                    let (by, bh) = (y + 5 + bar_h * k as i32, bar_h - 2);
-                    let Some(v) = *v else { continue };
-                    let (a, b) = (px(0.0).min(px(v)), px(0.0).max(px(v)));
-                    root.draw(&Rectangle::new(
-                        [(a, by), (b.max(a + 1), by + bh)],
-                        colour.filled(),
+                let top = oy + l.caption;
+                let bottom = top + l.row_h * panel.bars.len().max(1) as i32;
+                l.axis(root, top, bottom, x_desc)?;
+                for (r, bars) in panel.bars.iter().enumerate() {
+                    let y = top + l.row_h * r as i32;
+                    root.draw(&Text::new(
+                        bars.factor.clone(),
+                        (l.x0 - 8, y + l.row_h / 2),
+                        text_style(12.0, HPos::Right, VPos::Center),
                     ))
                     .map_err(e)?;
-                    let mut end = b;
-                    if let Some((l, h)) = *ci {
-                        // Ends beyond the axis are cut at its edge and drawn as arrowheads.
-                        let mid = by + bh / 2;
-                        let (pl, ph) = (px(l.max(lo)), px(h.min(hi)));
-                        root.draw(&PathElement::new(
-                            vec![(pl, mid), (ph, mid)],
-                            BLACK.stroke_width(1),
-                        ))
-                        .map_err(e)?;
-                        for (x, cut, out) in [(pl, l < lo, -1), (ph, h > hi, 1)] {
-                            if cut {
-                                root.draw(&Polygon::new(
-                                    vec![(x + 5 * out, mid), (x, mid - 4), (x, mid + 4)],
-                                    BLACK.filled(),
-                                ))
-                                .map_err(e)?;
-                            } else {
-                                root.draw(&PathElement::new(
-                                    vec![(x, by), (x, by + bh)],
-                                    BLACK.stroke_width(1),
-                                ))
-                                .map_err(e)?;
-                            }
-                        }
-                        end = end.max(ph + if h > hi { 5 } else { 0 });
+                    for (k, (estimate, (_, colour))) in bars.values.iter().zip(series).enumerate() {
+                        l.bar(root, *estimate, *colour, y + 5 + l.bar_h * k as i32)?;
                     }
-                    root.draw(&Text::new(
-                        fmt_num(v, 2),
-                        (end + 4, by + bh / 2),
-                        text_style(10.0, HPos::Left, VPos::Center),
+                }
+                oy += l.panel_h(panel);
+            }
+            Ok(())
+        },
+    )
+}
+
+/// Where an index chart puts things: panels one under the other, each a caption, a row per
+/// factor of a bar per series, and the x axis from `lo` to `hi` between `x0` and `x1`.
+struct IndexLayout {
+    width: i32,
+    x0: i32,
+    x1: i32,
+    bar_h: i32,
+    row_h: i32,
+    caption: i32,
+    axis_h: i32,
+    gap: i32,
+    lo: f64,
+    hi: f64,
+}
+
+impl IndexLayout {
+    fn new(panels: &[IndexPanel], series: usize) -> Self {
+        let width: i32 = 900;
+        let longest = panels
+            .iter()
+            .flat_map(|p| p.bars.iter().map(|b| b.factor.chars().count()))
+            .max()
+            .unwrap_or(8) as i32;
+        let left = (7 * longest + 20).clamp(100, 320);
+        let right = 70;
+        let bar_h = 11;
+        let (lo, hi) = index_axis(panels);
+        Self {
+            width,
+            x0: left,
+            x1: width - right,
+            bar_h,
+            row_h: 10 + bar_h * series.max(1) as i32,
+            caption: 26,
+            axis_h: 50,
+            gap: 14,
+            lo,
+            hi,
+        }
+    }
+
+    fn panel_h(&self, p: &IndexPanel) -> i32 {
+        self.caption + self.row_h * p.bars.len().max(1) as i32 + self.axis_h + self.gap
+    }
+
+    /// The x position of `v`.
+    fn px(&self, v: f64) -> i32 {
+        (f64::from(self.x0) + (v - self.lo) / (self.hi - self.lo) * f64::from(self.x1 - self.x0))
+            .round()
+            .clamp(-1e6, 1e6) as i32
+    }
+
+    /// A panel's grid lines and ticks from `top` to `bottom`, its x axis described by
+    /// `x_desc`, and the line at 0.
+    fn axis(&self, root: &Area<'_>, top: i32, bottom: i32, x_desc: &str) -> Result<(), String> {
+        let (x0, x1) = (self.x0, self.x1);
+        for t in ticks(self.lo, self.hi, 6) {
+            let x = self.px(t);
+            root.draw(&PathElement::new(
+                vec![(x, top), (x, bottom)],
+                GRID.stroke_width(1),
+            ))
+            .map_err(e)?;
+            root.draw(&PathElement::new(
+                vec![(x, bottom), (x, bottom + 4)],
+                BLACK.stroke_width(1),
+            ))
+            .map_err(e)?;
+            root.draw(&Text::new(
+                num(t),
+                (x, bottom + 6),
+                text_style(11.0, HPos::Center, VPos::Top),
+            ))
+            .map_err(e)?;
+        }
+        root.draw(&PathElement::new(
+            vec![(x0, bottom), (x1, bottom)],
+            BLACK.stroke_width(1),
+        ))
+        .map_err(e)?;
+        root.draw(&Text::new(
+            x_desc.to_string(),
+            ((x0 + x1) / 2, bottom + 24),
+            text_style(12.0, HPos::Center, VPos::Top),
+        ))
+        .map_err(e)?;
+        root.draw(&PathElement::new(
+            vec![(self.px(0.0), top), (self.px(0.0), bottom)],
+            BLACK.stroke_width(1),
+        ))
+        .map_err(e)?;
+        Ok(())
+    }
+
+    /// One bar from 0 to the estimate, its interval as a whisker and its value at the end,
+    /// at `by` from the top; nothing when there is no estimate.
+    fn bar(
+        &self,
+        root: &Area<'_>,
+        (v, ci): Estimate,
+        colour: RGBColor,
+        by: i32,
+    ) -> Result<(), String> {
+        let bh = self.bar_h - 2;
+        let Some(v) = v else { return Ok(()) };
+        let (lo, hi) = (self.lo, self.hi);
+        let (a, b) = (self.px(0.0).min(self.px(v)), self.px(0.0).max(self.px(v)));
+        root.draw(&Rectangle::new(
+            [(a, by), (b.max(a + 1), by + bh)],
+            colour.filled(),
+        ))
+        .map_err(e)?;
+        let mut end = b;
+        if let Some((l, h)) = ci {
+            // Ends beyond the axis are cut at its edge and drawn as arrowheads.
+            let mid = by + bh / 2;
+            let (pl, ph) = (self.px(l.max(lo)), self.px(h.min(hi)));
+            root.draw(&PathElement::new(
+                vec![(pl, mid), (ph, mid)],
+                BLACK.stroke_width(1),
+            ))
+            .map_err(e)?;
+            for (x, cut, out) in [(pl, l < lo, -1), (ph, h > hi, 1)] {
+                if cut {
+                    root.draw(&Polygon::new(
+                        vec![(x + 5 * out, mid), (x, mid - 4), (x, mid + 4)],
+                        BLACK.filled(),
+                    ))
+                    .map_err(e)?;
+                } else {
+                    root.draw(&PathElement::new(
+                        vec![(x, by), (x, by + bh)],
+                        BLACK.stroke_width(1),
                     ))
                     .map_err(e)?;
                 }
             }
-            oy += panel_h(panel);
+            end = end.max(ph + if h > hi { 5 } else { 0 });
         }
+        root.draw(&Text::new(
+            fmt_num(v, 2),
+            (end + 4, by + bh / 2),
+            text_style(10.0, HPos::Left, VPos::Center),
+        ))
+        .map_err(e)?;
         Ok(())
-    })
+    }
 }
 
 /// One factor's scatter: per pair, (x, y) points.
@@ -2457,73 +2669,9 @@ fn indices(
     outputs: &[Output],
     full: bool,
 ) -> Result<(), SweepError> {
-    let series = series_of(method);
-    let names = series_names(method);
     let mut not_drawn: Vec<String> = Vec::new();
     for &output in outputs {
-        let mut panels = Vec::new();
-        for &q in pairs {
-            let (per, notes) = indices_of(s, method, q, output);
-            let ranked = ranked(method, &per);
-            if ranked.is_empty() {
-                not_drawn.push(format!(
-                    "{}: {}",
-                    output.of_pair(&pair_words(s, q)),
-                    if notes.is_empty() {
-                        "no indices in sensitivity.csv".to_string()
-                    } else {
-                        esc(&notes.join("; "))
-                    }
-                ));
-                continue;
-            }
-            panels.push(IndexPanel {
-                label: format!("{}: {}", s.pair_name(q), output.words()),
-                bars: ranked
-                    .iter()
-                    .map(|(f, x)| IndexBars {
-                        factor: s.factors[*f].path.clone(),
-                        values: names
-                            .iter()
-                            .map(|n| x.get(n).map_or((None, None), |(v, ci)| (Some(v), ci)))
-                            .collect(),
-                    })
-                    .collect(),
-            });
-        }
-        if panels.is_empty() {
-            continue;
-        }
-        let chart = index_chart(
-            "sweep-indices",
-            &format!(
-                "{} indices of {} per pair, factors by importance",
-                method.title(),
-                output.words()
-            ),
-            &panels,
-            &series,
-            match method {
-                Method::Morris => {
-                    "change in the output as a factor moves across its whole range (elementary effect)"
-                }
-                Method::Sobol => "share of the output's variance over the design",
-            },
-        )?;
-        let _ = writeln!(
-            o,
-            "<figure id=\"{}indices-{}\">{chart}<figcaption>Indices of {} at the horizon, for the chosen pairs: {}, factors sorted by {} (the most important at the top); whiskers: 95 % bootstrap intervals.</figcaption></figure>",
-            if full { "" } else { "drivers-" },
-            output.column(),
-            esc(output.words()),
-            match method {
-                Method::Morris =>
-                    "per factor, μ* (the mean size of its elementary effects, blue) and σ (their spread, grey)",
-                Method::Sobol =>
-                    "per factor, S1 (the share of the variance it causes alone, blue) and ST (with its interactions, orange)",
-            },
-            method.symbol()
-        );
+        index_figure(o, s, method, (pairs, output), full, &mut not_drawn)?;
     }
     if !not_drawn.is_empty() {
         let _ = writeln!(
@@ -2547,7 +2695,93 @@ fn indices(
         }
     };
     let _ = writeln!(o, "<h3>How to read these charts</h3>\n{how}");
-    // An interval column only for the indices that have intervals in the file.
+    for &output in outputs {
+        index_table(o, s, method, pairs, output);
+    }
+    Ok(())
+}
+
+/// The index chart of `output` for `pairs` as a figure (none when no pair has indices); the
+/// pairs without indices are pushed to `not_drawn`.
+fn index_figure(
+    o: &mut String,
+    s: &Sweep,
+    method: Method,
+    (pairs, output): (&[usize], Output),
+    full: bool,
+    not_drawn: &mut Vec<String>,
+) -> Result<(), SweepError> {
+    let names = series_names(method);
+    let mut panels = Vec::new();
+    for &q in pairs {
+        let (per, notes) = indices_of(s, method, q, output);
+        let ranked = ranked(method, &per);
+        if ranked.is_empty() {
+            not_drawn.push(format!(
+                "{}: {}",
+                output.of_pair(&pair_words(s, q)),
+                if notes.is_empty() {
+                    "no indices in sensitivity.csv".to_string()
+                } else {
+                    esc(&notes.join("; "))
+                }
+            ));
+            continue;
+        }
+        panels.push(IndexPanel {
+            label: format!("{}: {}", s.pair_name(q), output.words()),
+            bars: ranked
+                .iter()
+                .map(|(f, x)| IndexBars {
+                    factor: s.factors[*f].path.clone(),
+                    values: names
+                        .iter()
+                        .map(|n| x.get(n).map_or((None, None), |(v, ci)| (Some(v), ci)))
+                        .collect(),
+                })
+                .collect(),
+        });
+    }
+    if panels.is_empty() {
+        return Ok(());
+    }
+    let chart = index_chart(
+        "sweep-indices",
+        &format!(
+            "{} indices of {} per pair, factors by importance",
+            method.title(),
+            output.words()
+        ),
+        &panels,
+        &series_of(method),
+        match method {
+            Method::Morris => {
+                "change in the output as a factor moves across its whole range (elementary effect)"
+            }
+            Method::Sobol => "share of the output's variance over the design",
+        },
+    )?;
+    let _ = writeln!(
+        o,
+        "<figure id=\"{}indices-{}\">{chart}<figcaption>Indices of {} at the horizon, for the chosen pairs: {}, factors sorted by {} (the most important at the top); whiskers: 95 % bootstrap intervals.</figcaption></figure>",
+        if full { "" } else { "drivers-" },
+        output.column(),
+        esc(output.words()),
+        match method {
+            Method::Morris =>
+                "per factor, μ* (the mean size of its elementary effects, blue) and σ (their spread, grey)",
+            Method::Sobol =>
+                "per factor, S1 (the share of the variance it causes alone, blue) and ST (with its interactions, orange)",
+        },
+        method.symbol()
+    );
+    Ok(())
+}
+
+/// The table of the indices of `output` behind its chart: per pair, its factors by
+/// importance with every index of `method`, and an interval column for the indices that
+/// have intervals in the file.
+fn index_table(o: &mut String, s: &Sweep, method: Method, pairs: &[usize], output: Output) {
     let with_interval: Vec<bool> = method
         .indices()
         .iter()
@@ -2558,66 +2792,63 @@ fn indices(
         })
         .collect();
     let columns = method.indices().len() + with_interval.iter().filter(|x| **x).count();
-    for &output in outputs {
-        let _ = writeln!(
-            o,
-            "<table><caption>The numbers behind the chart of {}</caption><tr><th>pair</th><th>factor</th>{}</tr>",
-            esc(output.words()),
-            method
-                .indices()
-                .iter()
-                .zip(&with_interval)
-                .map(|(i, ci)| if *ci {
-                    format!("<th>{i}</th><th>interval</th>")
+    let _ = writeln!(
+        o,
+        "<table><caption>The numbers behind the chart of {}</caption><tr><th>pair</th><th>factor</th>{}</tr>",
+        esc(output.words()),
+        method
+            .indices()
+            .iter()
+            .zip(&with_interval)
+            .map(|(i, ci)| if *ci {
+                format!("<th>{i}</th><th>interval</th>")
+            } else {
+                format!("<th>{i}</th>")
+            })
+            .collect::<String>()
+    );
+    for &q in pairs {
+        let (per, notes) = indices_of(s, method, q, output);
+        let ranked = ranked(method, &per);
+        if ranked.is_empty() {
+            let _ = writeln!(
+                o,
+                "<tr><td>{}</td><td colspan=\"{}\">{}</td></tr>",
+                esc(&s.pair_name(q)),
+                1 + columns,
+                if notes.is_empty() {
+                    "no indices".to_string()
                 } else {
-                    format!("<th>{i}</th>")
-                })
-                .collect::<String>()
-        );
-        for &q in pairs {
-            let (per, notes) = indices_of(s, method, q, output);
-            let ranked = ranked(method, &per);
-            if ranked.is_empty() {
-                let _ = writeln!(
-                    o,
-                    "<tr><td>{}</td><td colspan=\"{}\">{}</td></tr>",
-                    esc(&s.pair_name(q)),
-                    1 + columns,
-                    if notes.is_empty() {
-                        "no indices".to_string()
-                    } else {
-                        esc(&notes.join("; "))
-                    }
-                );
-            }
-            for (f, x) in &ranked {
-                let _ = write!(
-                    o,
-                    "<tr><td>{}</td><td><code>{}</code></td>",
-                    esc(&s.pair_name(q)),
-                    esc(&s.factors[*f].path)
-                );
-                for (i, with) in method.indices().iter().zip(&with_interval) {
-                    let (v, ci) = x.get(i).map_or((None, None), |(v, ci)| (Some(v), ci));
-                    let _ = write!(o, "<td class=\"num\">{}</td>", opt_num(v, 3));
-                    if *with {
-                        let _ = write!(
-                            o,
-                            "<td class=\"num\">{}</td>",
-                            ci.map_or("—".to_string(), |(l, h)| format!(
-                                "{} … {}",
-                                fmt_num(l, 3),
-                                fmt_num(h, 3)
-                            ))
-                        );
-                    }
+                    esc(&notes.join("; "))
                 }
-                let _ = writeln!(o, "</tr>");
-            }
+            );
         }
-        let _ = writeln!(o, "</table>");
+        for (f, x) in &ranked {
+            let _ = write!(
+                o,
+                "<tr><td>{}</td><td><code>{}</code></td>",
+                esc(&s.pair_name(q)),
+                esc(&s.factors[*f].path)
+            );
+            for (i, with) in method.indices().iter().zip(&with_interval) {
+                let (v, ci) = x.get(i).map_or((None, None), |(v, ci)| (Some(v), ci));
+                let _ = write!(o, "<td class=\"num\">{}</td>", opt_num(v, 3));
+                if *with {
+                    let _ = write!(
+                        o,
+                        "<td class=\"num\">{}</td>",
+                        ci.map_or("—".to_string(), |(l, h)| format!(
+                            "{} … {}",
+                            fmt_num(l, 3),
+                            fmt_num(h, 3)
+                        ))
+                    );
+                }
+            }
+            let _ = writeln!(o, "</tr>");
+        }
     }
-    Ok(())
+    let _ = writeln!(o, "</table>");
 }
 
 /// Pearson's correlation of `(x, y)` points; `None` when either does not vary.
@@ -2813,9 +3044,47 @@ ul.readings li { margin-bottom: 0.3rem; }
 pub fn html(s: &Sweep, opts: &SweepOptions) -> Result<String, SweepError> {
     let pairs = s.chosen_pairs(&opts.pairs)?;
     let view = s.view();
-    let title = format!("Sweep of {}", s.scenario);
     let mut o = String::new();
-    page_start(&mut o, &esc(&title), STYLE);
+    page_header(&mut o, s, view);
+    design_section(&mut o, s, view);
+    reading_section(&mut o, s, view, &pairs, !opts.pairs.is_empty());
+    match view {
+        View::OneFactor => {
+            let _ = writeln!(
+                o,
+                "<section id=\"lines\">\n<h2>Outcomes against <code>{}</code></h2>",
+                esc(&s.factors[0].path)
+            );
+            one_factor(&mut o, s, &pairs, true)?;
+            let _ = writeln!(o, "</section>");
+        }
+        View::Grid => grid(&mut o, s, &pairs, true)?,
+        View::Indices(m) => {
+            let _ = writeln!(
+                o,
+                "<section id=\"indices\">\n<h2>{} sensitivity indices</h2>",
+                m.title()
+            );
+            indices(&mut o, s, m, &pairs, &index_outputs(s), true)?;
+            let _ = writeln!(o, "</section>");
+        }
+        View::Scatter => {
+            let _ = writeln!(
+                o,
+                "<section id=\"scatter\">\n<h2>Outcomes against each factor</h2>"
+            );
+            scatter(&mut o, s, &pairs, true)?;
+            let _ = writeln!(o, "</section>");
+        }
+    }
+    manifest_section(&mut o, &s.manifest, manifest_text);
+    Ok(o)
+}
+
+/// The page's start, its header (the sweep in one line, what a sweep is) and its navigation.
+fn page_header(o: &mut String, s: &Sweep, view: View) {
+    let title = format!("Sweep of {}", s.scenario);
+    page_start(o, &esc(&title), STYLE);
     let text = |key: &str| s.manifest.get(key).and_then(serde_json::Value::as_str);
     let _ = writeln!(
         o,
@@ -2862,8 +3131,10 @@ pub fn html(s: &Sweep, opts: &SweepOptions) -> Result<String, SweepError> {
         o,
         "<li><a href=\"#manifest\">What produced this folder</a></li></ol></nav>"
     );
+}
 
-    // The design.
+/// "The design": its size and its factors.
+fn design_section(o: &mut String, s: &Sweep, view: View) {
     let _ = writeln!(
         o,
         "<section id=\"design\">\n<h2>The design</h2>\n<table><tr><th>design</th><td><code>{}</code></td></tr><tr><th>points</th><td class=\"num\">{}</td></tr><tr><th>runs per point</th><td class=\"num\">{}</td></tr><tr><th>seed</th><td class=\"num\">{}</td></tr><tr><th>pairs recorded</th><td class=\"num\">{}</td></tr></table>",
@@ -2899,8 +3170,10 @@ pub fn html(s: &Sweep, opts: &SweepOptions) -> Result<String, SweepError> {
         );
     }
     let _ = writeln!(o, "</section>");
+}
 
-    // Readings.
+/// "In plain words": the readings of the chosen `pairs` (`chosen`: by `--pairs`).
+fn reading_section(o: &mut String, s: &Sweep, view: View, pairs: &[usize], chosen: bool) {
     let _ = writeln!(
         o,
         "<section id=\"reading\">\n<h2>In plain words</h2>\n<p>Pairs shown: {} ({}).</p>\n<ul class=\"readings\">",
@@ -2909,13 +3182,13 @@ pub fn html(s: &Sweep, opts: &SweepOptions) -> Result<String, SweepError> {
             .map(|&q| esc(&s.pair_name(q)))
             .collect::<Vec<_>>()
             .join(", "),
-        if opts.pairs.is_empty() {
-            "those whose P(alliance) varies most across the points; choose others with --pairs"
-        } else {
+        if chosen {
             "chosen with --pairs"
+        } else {
+            "those whose P(alliance) varies most across the points; choose others with --pairs"
         }
     );
-    for r in readings(s, view, &pairs) {
+    for r in readings(s, view, pairs) {
         let _ = writeln!(o, "<li>{r}</li>");
     }
     let varying = (0..s.pairs.len()).filter(|&q| s.variation(q) > 0.0).count();
@@ -2929,40 +3202,6 @@ pub fn html(s: &Sweep, opts: &SweepOptions) -> Result<String, SweepError> {
             ""
         }
     );
-
-    // The charts.
-    match view {
-        View::OneFactor => {
-            let _ = writeln!(
-                o,
-                "<section id=\"lines\">\n<h2>Outcomes against <code>{}</code></h2>",
-                esc(&s.factors[0].path)
-            );
-            one_factor(&mut o, s, &pairs, true)?;
-            let _ = writeln!(o, "</section>");
-        }
-        View::Grid => grid(&mut o, s, &pairs, true)?,
-        View::Indices(m) => {
-            let _ = writeln!(
-                o,
-                "<section id=\"indices\">\n<h2>{} sensitivity indices</h2>",
-                m.title()
-            );
-            indices(&mut o, s, m, &pairs, &index_outputs(s), true)?;
-            let _ = writeln!(o, "</section>");
-        }
-        View::Scatter => {
-            let _ = writeln!(
-                o,
-                "<section id=\"scatter\">\n<h2>Outcomes against each factor</h2>"
-            );
-            scatter(&mut o, s, &pairs, true)?;
-            let _ = writeln!(o, "</section>");
-        }
-    }
-
-    manifest_section(&mut o, &s.manifest, manifest_text);
-    Ok(o)
 }
 
 // ------------------------------------------------------------------------------------------
