@@ -13,10 +13,10 @@ use serde::Serialize;
 use crate::model::Simulator;
 use crate::model::Strategy;
 use crate::model::formulas::{PairClass, ThreatSources};
-use crate::model::world::{Decision, Observer, World, tidy};
+use crate::model::world::{Decision, Observer, RunOutcome, World, tidy};
 use crate::output::format_year;
-use crate::params::{Params, ThreatForm};
-use crate::scenario::{Event, Scenario};
+use crate::params::{Params, Params32, ThreatForm};
+use crate::scenario::{Event, Scenario, upper};
 
 mod render;
 
@@ -443,7 +443,6 @@ pub fn explain(s: &Scenario, opts: &ExplainOptions) -> Result<Story, ExplainErro
         return Err(ExplainError::Every(opts.every));
     }
     let (focus, focus_rule) = focus_of(s, opts.focus.as_deref())?;
-    let p = &s.params;
     let n = s.n();
     let mut rec = Recorder {
         focus: &focus,
@@ -453,54 +452,131 @@ pub fn explain(s: &Scenario, opts: &ExplainOptions) -> Result<Story, ExplainErro
         changes: Vec::new(),
         alignment: Vec::new(),
     };
-    let mut sim = Simulator::new(s, p);
+    let mut sim = Simulator::new(s, &s.params);
     let outcome = sim.run(opts.run, opts.seed, &mut rec);
-    let p32 = sim.params32();
-    let id = |i: usize| s.states[i].id.clone();
     let focused: Vec<usize> = (0..n).filter(|&i| focus[i]).collect();
-    let focus_pairs: Vec<(usize, usize)> = focused
-        .iter()
-        .enumerate()
-        .flat_map(|(x, &i)| focused[x + 1..].iter().map(move |&k| (i, k)))
-        .collect();
-    let pair_line = |a: &[f32], i: usize, k: usize| PairLine {
-        a: id(i),
-        b: id(k),
-        alignment: tidy(a[i * n + k]),
-        class: crate::model::formulas::pair_class(a[i * n + k], p32)
-            .name()
-            .into(),
+    let teller = Teller {
+        s,
+        p32: sim.params32(),
+        rec: &rec,
+        outcome: &outcome,
+        focus_pairs: focused
+            .iter()
+            .enumerate()
+            .flat_map(|(x, &i)| focused[x + 1..].iter().map(move |&k| (i, k)))
+            .collect(),
     };
-    let state_line = |d: &Decision| StateLine {
-        state: id(d.state),
-        strategy: d.strategy.name().into(),
-        principal: id(d.principal),
-        kappa: tidy(d.kappa),
-        intent: tidy(d.sources.intent),
-    };
+    let entries = teller.entries(opts.every);
+    Ok(story(
+        s,
+        opts,
+        focused.iter().map(|&i| teller.id(i)).collect(),
+        focus_rule,
+        entries,
+    ))
+}
 
-    let mut entries = Vec::new();
-    let mut previous: Vec<Option<(Strategy, usize)>> = vec![None; n];
-    let mut next_summary = s.start_year + opts.every;
-    let eps = 1e-9 * s.dt;
-    for step in 0..=s.steps {
-        let year = s.year(step);
-        for &(st, i, k, from, to, a) in rec.changes.iter().filter(|c| c.0 == step) {
+/// What the story of one run is told from: the run's records and outcome.
+struct Teller<'a> {
+    s: &'a Scenario,
+    p32: &'a Params32,
+    rec: &'a Recorder<'a>,
+    outcome: &'a RunOutcome,
+    /// The pairs of focused states.
+    focus_pairs: Vec<(usize, usize)>,
+}
+
+impl Teller<'_> {
+    fn id(&self, i: usize) -> String {
+        self.s.states[i].id.clone()
+    }
+
+    fn pair_line(&self, a: &[f32], i: usize, k: usize) -> PairLine {
+        let n = self.s.n();
+        PairLine {
+            a: self.id(i),
+            b: self.id(k),
+            alignment: tidy(a[i * n + k]),
+            class: crate::model::formulas::pair_class(a[i * n + k], self.p32)
+                .name()
+                .into(),
+        }
+    }
+
+    fn state_line(&self, d: &Decision) -> StateLine {
+        StateLine {
+            state: self.id(d.state),
+            strategy: d.strategy.name().into(),
+            principal: self.id(d.principal),
+            kappa: tidy(d.kappa),
+            intent: tidy(d.sources.intent),
+        }
+    }
+
+    /// Every entry of the story, step by step: alignment changes, events, decisions that
+    /// changed, a summary every `every` years, the end.
+    fn entries(&self, every: f64) -> Vec<Entry> {
+        let s = self.s;
+        let mut entries = Vec::new();
+        let mut previous: Vec<Option<(Strategy, usize)>> = vec![None; s.n()];
+        let mut next_summary = s.start_year + every;
+        let eps = 1e-9 * s.dt;
+        for step in 0..=s.steps {
+            let year = s.year(step);
+            self.changes(step, &mut entries);
+            self.events(step, &mut entries);
+            let decisions = self.rec.decisions.get(step).map_or(&[][..], Vec::as_slice);
+            self.decisions(step, decisions, &mut previous, &mut entries);
+            let alignment = self.rec.alignment.get(step).map_or(&[][..], Vec::as_slice);
+            if step == s.steps {
+                entries.push(self.last(step, decisions, alignment));
+            } else if step > 0 && year >= next_summary - eps {
+                while next_summary <= year + eps {
+                    next_summary += every;
+                }
+                entries.push(Entry::Summary(SummaryEntry {
+                    year,
+                    step,
+                    states: decisions.iter().map(|d| self.state_line(d)).collect(),
+                    pairs: self.focus_pairs(alignment),
+                }));
+            }
+        }
+        entries
+    }
+
+    /// The alignments of the focused pairs.
+    fn focus_pairs(&self, alignment: &[f32]) -> Vec<PairLine> {
+        self.focus_pairs
+            .iter()
+            .map(|&(i, k)| self.pair_line(alignment, i, k))
+            .collect()
+    }
+
+    /// The changes of class of focused pairs in the update that ends at `step`.
+    fn changes(&self, step: usize, entries: &mut Vec<Entry>) {
+        let year = self.s.year(step);
+        for &(st, i, k, from, to, a) in self.rec.changes.iter().filter(|c| c.0 == step) {
             entries.push(Entry::Alignment(AlignmentEntry {
                 year,
                 step: st,
-                a: id(i),
-                b: id(k),
+                a: self.id(i),
+                b: self.id(k),
                 from: from.name().into(),
                 to: to.name().into(),
                 alignment: tidy(a),
                 meaning: class_change_meaning(from, to).into(),
             }));
         }
-        for &(_, e) in rec.events.iter().filter(|x| x.0 == step) {
+    }
+
+    /// The events that fired at the start of `step`.
+    fn events(&self, step: usize, entries: &mut Vec<Entry>) {
+        let s = self.s;
+        for &(_, e) in self.rec.events.iter().filter(|x| x.0 == step) {
             let ev = &s.events[e];
             entries.push(Entry::Event(EventEntry {
-                year,
+                year: s.year(step),
                 step,
                 name: ev.name.clone(),
                 effects: ev
@@ -511,7 +587,17 @@ pub fn explain(s: &Scenario, opts: &ExplainOptions) -> Result<Story, ExplainErro
                 note: ev.doc.note.clone(),
             }));
         }
-        let decisions = rec.decisions.get(step).map_or(&[][..], Vec::as_slice);
+    }
+
+    /// The decisions of focused states at `step` that differ from their previous ones (all
+    /// of them at the start).
+    fn decisions(
+        &self,
+        step: usize,
+        decisions: &[Decision],
+        previous: &mut [Option<(Strategy, usize)>],
+        entries: &mut Vec<Entry>,
+    ) {
         for d in decisions {
             let now = (d.strategy, d.principal);
             let reported = match previous[d.state] {
@@ -521,59 +607,55 @@ pub fn explain(s: &Scenario, opts: &ExplainOptions) -> Result<Story, ExplainErro
                 _ => None,
             };
             if let Some(reported) = reported {
-                entries.push(Entry::Decision(decision_entry(
-                    s,
-                    p,
-                    step,
-                    d,
-                    reported,
-                    previous[d.state],
-                )));
+                let entry =
+                    decision_entry(self.s, &self.s.params, step, d, reported, previous[d.state]);
+                entries.push(Entry::Decision(entry));
             }
             previous[d.state] = Some(now);
         }
-        let alignment = rec.alignment.get(step).map_or(&[][..], Vec::as_slice);
-        if step == s.steps {
-            let all_pairs = crate::model::world::upper(n);
-            let mut alliances = Vec::new();
-            let mut rivalries = Vec::new();
-            for (i, k) in all_pairs {
-                let a = alignment[i * n + k];
-                if a >= p32.alliance_threshold {
-                    alliances.push(pair_line(alignment, i, k));
-                } else if a <= p32.rivalry_threshold {
-                    rivalries.push(pair_line(alignment, i, k));
-                }
-            }
-            let camp = |side: bool| outcome.camps.members(side).map(id).collect::<Vec<_>>();
-            entries.push(Entry::Final(FinalEntry {
-                year,
-                step,
-                states: decisions.iter().map(state_line).collect(),
-                pairs: focus_pairs
-                    .iter()
-                    .map(|&(i, k)| pair_line(alignment, i, k))
-                    .collect(),
-                alliances,
-                rivalries,
-                camps: [camp(false), camp(true)],
-            }));
-        } else if step > 0 && year >= next_summary - eps {
-            while next_summary <= year + eps {
-                next_summary += opts.every;
-            }
-            entries.push(Entry::Summary(SummaryEntry {
-                year,
-                step,
-                states: decisions.iter().map(state_line).collect(),
-                pairs: focus_pairs
-                    .iter()
-                    .map(|&(i, k)| pair_line(alignment, i, k))
-                    .collect(),
-            }));
-        }
     }
-    Ok(Story {
+
+    /// The end of the run: states, focused pairs, every alliance and rivalry, the camps.
+    fn last(&self, step: usize, decisions: &[Decision], alignment: &[f32]) -> Entry {
+        let n = self.s.n();
+        let (mut alliances, mut rivalries) = (Vec::new(), Vec::new());
+        for (i, k) in upper(n) {
+            let a = alignment[i * n + k];
+            if a >= self.p32.alliance_threshold {
+                alliances.push(self.pair_line(alignment, i, k));
+            } else if a <= self.p32.rivalry_threshold {
+                rivalries.push(self.pair_line(alignment, i, k));
+            }
+        }
+        let camp = |side: bool| {
+            self.outcome
+                .camps
+                .members(side)
+                .map(|i| self.id(i))
+                .collect()
+        };
+        Entry::Final(FinalEntry {
+            year: self.s.year(step),
+            step,
+            states: decisions.iter().map(|d| self.state_line(d)).collect(),
+            pairs: self.focus_pairs(alignment),
+            alliances,
+            rivalries,
+            camps: [camp(false), camp(true)],
+        })
+    }
+}
+
+/// The story of run `opts.run` of `s`: its settings and `entries`.
+fn story(
+    s: &Scenario,
+    opts: &ExplainOptions,
+    focus: Vec<String>,
+    focus_rule: String,
+    entries: Vec<Entry>,
+) -> Story {
+    let p = &s.params;
+    Story {
         scenario: s.name.clone(),
         title: s.title.clone(),
         theory: s.theory.name().into(),
@@ -591,7 +673,7 @@ pub fn explain(s: &Scenario, opts: &ExplainOptions) -> Result<Story, ExplainErro
         end_year: s.year(s.steps),
         dt: s.dt,
         every: opts.every,
-        focus: focused.iter().map(|&i| id(i)).collect(),
+        focus,
         focus_rule,
         theta_secure: p.theta_secure,
         alliance_threshold: p.alliance_threshold,
@@ -599,7 +681,7 @@ pub fn explain(s: &Scenario, opts: &ExplainOptions) -> Result<Story, ExplainErro
         rivalry_threshold: p.rivalry_threshold,
         d0: p.d0,
         entries,
-    })
+    }
 }
 
 /// A class crossing in words.
