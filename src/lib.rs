@@ -13,5 +13,6 @@ pub mod model;
 pub mod output;
 pub mod params;
 pub mod scenario;
+pub mod simd;
 pub mod stats;
 pub mod teach;
