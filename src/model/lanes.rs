@@ -869,9 +869,9 @@ fn product_first_rows<S: Simd>(
 ///
 /// The columns are split into as few blocks as the backend's registers allow
 /// ([`crate::simd::Backend::ACCUMULATORS`] sums), of nearly equal widths, each computed with
-/// its sums held in registers: a sum over `k` is a chain of dependent additions, and many independent
-/// chains side by side keep the arithmetic units busy; with two rows, each element of `x`
-/// loaded serves both.
+/// its sums held in registers: a sum over `k` is a chain of dependent additions, and many
+/// independent chains side by side keep the arithmetic units busy; with two rows, each
+/// element of `x` loaded serves both.
 #[inline(always)]
 fn product_rows<S: Simd, const R: usize>(
     s: S,
