@@ -8,14 +8,13 @@
 //! - `lanes_fill`: `ChaChaLanes::fill` of the 1024 vectors at once;
 //! - `lanes_next`: `ChaChaLanes::next_u64s` called 1024 times;
 //!
-//! the last two inside a plain function and inside `avx2` and `avx512f` builds (as the
-//! engine's step calls them), for the builds this CPU can run.
+//! the last two in each build of the vector units this CPU can run (through
+//! `entente::simd::dispatch`, as the engine's step is run).
 
 use divan::counter::ItemsCount;
-use entente::model::VectorUnits;
 use entente::model::chacha_lanes::{ChaChaLanes, U64Lanes};
 use entente::model::random::run_rng;
-use entente::model::simd::W;
+use entente::simd::{Kernel, Simd32, Simd64, VectorUnits, W64 as W};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
@@ -43,76 +42,34 @@ fn rand_chacha_x8(b: divan::Bencher) {
     });
 }
 
-#[inline(never)]
-fn fill_portable(g: &mut ChaChaLanes, out: &mut [U64Lanes]) {
-    g.fill(out);
-}
+/// `fill` of all of `out` (`NEXT`: `next_u64s` for each of `out`).
+struct Draw<'a, const NEXT: bool>(&'a mut ChaChaLanes, &'a mut [U64Lanes]);
 
-#[inline(never)]
-fn next_portable(g: &mut ChaChaLanes, out: &mut [U64Lanes]) {
-    for v in out.iter_mut() {
-        *v = g.next_u64s();
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[inline(never)]
-#[target_feature(enable = "avx2")]
-fn fill_avx2(g: &mut ChaChaLanes, out: &mut [U64Lanes]) {
-    g.fill(out);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[inline(never)]
-#[target_feature(enable = "avx2")]
-fn next_avx2(g: &mut ChaChaLanes, out: &mut [U64Lanes]) {
-    for v in out.iter_mut() {
-        *v = g.next_u64s();
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[inline(never)]
-#[target_feature(enable = "avx512f")]
-fn fill_avx512(g: &mut ChaChaLanes, out: &mut [U64Lanes]) {
-    g.fill(out);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[inline(never)]
-#[target_feature(enable = "avx512f")]
-fn next_avx512(g: &mut ChaChaLanes, out: &mut [U64Lanes]) {
-    for v in out.iter_mut() {
-        *v = g.next_u64s();
+impl<const NEXT: bool> Kernel for Draw<'_, NEXT> {
+    type Output = ();
+    #[inline(always)]
+    fn run<S: Simd64 + Simd32>(self, _: S) {
+        let Self(g, out) = self;
+        if NEXT {
+            for v in out.iter_mut() {
+                *v = g.next_u64s();
+            }
+        } else {
+            g.fill(out);
+        }
     }
 }
 
 /// `fill` of all of `out` in the build `units`.
 fn fill_in(units: &str, g: &mut ChaChaLanes, out: &mut [U64Lanes]) {
-    #[cfg(target_arch = "x86_64")]
-    match units {
-        // SAFETY: `VectorUnits::available_names()` lists "avx512" only when the CPU has AVX-512F.
-        "avx512" => return unsafe { fill_avx512(g, out) },
-        // SAFETY: `VectorUnits::available_names()` lists "avx2" only when the CPU has AVX2.
-        "avx2" => return unsafe { fill_avx2(g, out) },
-        _ => {}
-    }
-    let _ = units;
-    fill_portable(g, out)
+    let units = VectorUnits::from_name(units).unwrap_or(VectorUnits::Portable);
+    entente::simd::dispatch(units, Draw::<false>(g, out));
 }
 
 /// `next_u64s` for each of `out` in the build `units`.
 fn next_in(units: &str, g: &mut ChaChaLanes, out: &mut [U64Lanes]) {
-    #[cfg(target_arch = "x86_64")]
-    match units {
-        // SAFETY: `VectorUnits::available_names()` lists "avx512" only when the CPU has AVX-512F.
-        "avx512" => return unsafe { next_avx512(g, out) },
-        // SAFETY: `VectorUnits::available_names()` lists "avx2" only when the CPU has AVX2.
-        "avx2" => return unsafe { next_avx2(g, out) },
-        _ => {}
-    }
-    let _ = units;
-    next_portable(g, out)
+    let units = VectorUnits::from_name(units).unwrap_or(VectorUnits::Portable);
+    entente::simd::dispatch(units, Draw::<true>(g, out));
 }
 
 #[divan::bench(args = VectorUnits::available_names())]

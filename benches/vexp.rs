@@ -9,9 +9,8 @@
 
 use std::hint::black_box;
 
-use entente::model::VectorUnits;
-use entente::model::simd::{Lanes, Portable, Simd, W};
 use entente::model::vexp;
+use entente::simd::{Kernel, Lanes64 as Lanes, Simd32, Simd64 as Simd, VectorUnits, W64 as W};
 
 fn main() {
     divan::main();
@@ -61,45 +60,21 @@ fn scalar_libm(b: divan::Bencher) {
 }
 
 /// `vexp::exp` on each vector of `xs`, into `out`.
-#[inline(always)]
-fn batch_with<S: Simd>(s: S, xs: &[Lanes], out: &mut [Lanes]) {
-    for (x, y) in xs.iter().zip(out.iter_mut()) {
-        s.store(y, vexp::exp(s, s.load(x)));
+struct Batch<'a>(&'a [Lanes], &'a mut [Lanes]);
+
+impl Kernel for Batch<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run<S: Simd + Simd32>(self, s: S) {
+        for (x, y) in self.0.iter().zip(self.1.iter_mut()) {
+            Simd::store(s, y, vexp::exp(s, Simd::load(s, x)));
+        }
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn batch_avx512(s: entente::model::simd::Avx512, xs: &[Lanes], out: &mut [Lanes]) {
-    batch_with(s, xs, out);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn batch_avx2(s: entente::model::simd::Avx2, xs: &[Lanes], out: &mut [Lanes]) {
-    batch_with(s, xs, out);
-}
-
-/// `batch_with` in the build of `units`.
+/// [`Batch`] in the build of `units`.
 fn batch(units: VectorUnits, xs: &[Lanes], out: &mut [Lanes]) {
-    #[cfg(target_arch = "x86_64")]
-    match units {
-        VectorUnits::Avx512 => {
-            if let Some(s) = entente::model::simd::Avx512::detect() {
-                // SAFETY: the CPU has AVX-512F (the token exists).
-                return unsafe { batch_avx512(s, xs, out) };
-            }
-        }
-        VectorUnits::Avx2 => {
-            if let Some(s) = entente::model::simd::Avx2::detect() {
-                // SAFETY: the CPU has AVX2 (the token exists).
-                return unsafe { batch_avx2(s, xs, out) };
-            }
-        }
-        VectorUnits::Portable => {}
-    }
-    let _ = units;
-    batch_with(Portable, xs, out);
+    entente::simd::dispatch(units, Batch(xs, out));
 }
 
 #[divan::bench(args = VectorUnits::available_names())]

@@ -13,6 +13,7 @@ pub mod model;
 pub mod output;
 pub mod params;
 pub mod scenario;
+pub mod simd;
 pub mod stats;
 pub mod study;
 pub mod teach;

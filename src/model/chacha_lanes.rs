@@ -54,7 +54,7 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use super::simd::W;
+use crate::simd::W64 as W;
 
 /// Eight `u64` lanes, aligned to a cache line: one output of each of eight streams.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -256,6 +256,7 @@ impl ChaChaLanes {
 mod tests {
     use super::*;
     use crate::model::random::run_rng;
+    use crate::simd::{Kernel, Simd32, Simd64, VectorUnits, dispatch};
     use proptest::prelude::*;
     use rand::Rng;
 
@@ -383,42 +384,29 @@ mod tests {
         }
     }
 
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    fn draw_mixed_avx2(g: &mut ChaChaLanes, out: &mut [U64Lanes]) {
-        draw_mixed(g, out);
+    /// [`draw_mixed`] in a function compiled for `units` (as the engine's step).
+    fn draw_mixed_with(units: VectorUnits, g: &mut ChaChaLanes, out: &mut [U64Lanes]) {
+        struct Draw<'a>(&'a mut ChaChaLanes, &'a mut [U64Lanes]);
+        impl Kernel for Draw<'_> {
+            type Output = ();
+            #[inline(always)]
+            fn run<S: Simd64 + Simd32>(self, _: S) {
+                draw_mixed(self.0, self.1);
+            }
+        }
+        dispatch(units, Draw(g, out));
     }
 
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f")]
-    fn draw_mixed_avx512(g: &mut ChaChaLanes, out: &mut [U64Lanes]) {
-        draw_mixed(g, out);
-    }
-
-    /// The vector code the AVX2 and AVX-512 builds compile to gives the same draws (on a
-    /// CPU without them only the plain build is checked).
+    /// The vector code every build the CPU runs compiles to gives the same draws.
     #[test]
     fn every_vector_build_matches_rand_chacha() {
         let streams = stream_sets()[2];
-        type Draw = fn(&mut ChaChaLanes, &mut [U64Lanes]);
-        let mut builds: Vec<(&str, Draw)> = vec![("plain", draw_mixed)];
-        #[cfg(target_arch = "x86_64")]
-        {
-            if is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU has AVX2.
-                builds.push(("avx2", |g, out| unsafe { draw_mixed_avx2(g, out) }));
-            }
-            if is_x86_feature_detected!("avx512f") {
-                // SAFETY: the CPU has AVX-512F.
-                builds.push(("avx512", |g, out| unsafe { draw_mixed_avx512(g, out) }));
-            }
-        }
-        for (name, draw) in builds {
+        for units in VectorUnits::available() {
             let mut g = ChaChaLanes::new(1234, streams);
             let mut got = vec![U64Lanes::default(); 1000];
-            draw(&mut g, &mut got);
+            draw_mixed_with(units, &mut g, &mut got);
             let mut r = refs(1234, streams);
-            assert_eq!(first_mismatch(&got, &mut r), None, "{name} build");
+            assert_eq!(first_mismatch(&got, &mut r), None, "{} build", units.name());
         }
     }
 

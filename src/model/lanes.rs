@@ -3,7 +3,7 @@
 //! A [`LaneWorld`] holds [`W`] = 16 worlds in lane-major form: every quantity of [`World`]
 //! becomes a [`Lanes`] (sixteen `f32`, single precision as in [`World`]), lane `l` belonging
 //! to run `first + l`. The step is the same arithmetic for every run, so it is written once
-//! with the vector operations of [`super::simd32`] (and those of [`super::simd`] for what
+//! with the vector operations of [`crate::simd::Simd32`] (and those of [`Simd64`] for what
 //! stays in double precision: the random numbers and the power update); where runs take
 //! different branches (each state's principal threat, its strategy, an event firing) each
 //! lane selects its own value. Every lane computes exactly
@@ -21,13 +21,13 @@ use super::chacha_lanes::{ChaChaLanes, U64Lanes};
 use super::formulas::{
     Strategy, ThreatSources, interdependence, pow, reference_scale, threat_scaled,
 };
-use super::random::{Normals, ZigguratLanes, side_rng, uniform_from};
-use super::simd::Portable;
-pub use super::simd::{Lanes as Lanes64, Simd as Simd64, W as W64};
-pub use super::simd32::{Lanes32 as Lanes, Simd32 as Simd, W32 as W};
+use super::random::{Normals, side_rng, uniform_from};
 use super::world::{FiredEvent, MAX_POWER, MIN_POWER, RunOutcome, World, narrow_to};
 use crate::params::{Params, Params32, ThreatForm};
 use crate::scenario::{Effect, Scenario, Target, Trigger};
+use crate::simd::{Kernel, Portable};
+pub use crate::simd::{Lanes32 as Lanes, Simd32 as Simd, W32 as W};
+pub use crate::simd::{Lanes64, Simd64, VectorUnits, W64};
 
 /// Receives the lane worlds of a group of runs at each observation step.
 pub trait LaneObserver {
@@ -832,7 +832,8 @@ fn argmax<S: Simd>(s: S, v: &[Lanes]) -> (S::V, S::V) {
 }
 
 /// How many rows of a matrix product to compute together from row `i` of `n`: two where
-/// the registers hold both rows' sums ([`Simd::MANY_REGISTERS`]) and a second row remains.
+/// the registers hold both rows' sums ([`crate::simd::Backend::MANY_REGISTERS`]) and a
+/// second row remains.
 #[inline(always)]
 fn rows_at<S: Simd>(i: usize, n: usize) -> usize {
     if S::MANY_REGISTERS && i + 1 < n { 2 } else { 1 }
@@ -867,10 +868,10 @@ fn product_first_rows<S: Simd>(
 /// of another row's `k`, and a product whose factors are seldom zero need not look for them).
 ///
 /// The columns are split into as few blocks as the backend's registers allow
-/// ([`Simd::ACCUMULATORS`] sums), of nearly equal widths, each computed with its sums held
-/// in registers: a sum over `k` is a chain of dependent additions, and many independent
-/// chains side by side keep the arithmetic units busy; with two rows, each element of `x`
-/// loaded serves both.
+/// ([`crate::simd::Backend::ACCUMULATORS`] sums), of nearly equal widths, each computed with
+/// its sums held in registers: a sum over `k` is a chain of dependent additions, and many
+/// independent chains side by side keep the arithmetic units busy; with two rows, each
+/// element of `x` loaded serves both.
 #[inline(always)]
 fn product_rows<S: Simd, const R: usize>(
     s: S,
@@ -974,70 +975,6 @@ fn product_block<S: Simd, const R: usize, const B: usize, I: Iterator<Item = usi
     }
 }
 
-/// Which build of the step runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum VectorUnits {
-    /// Plain Rust (any CPU).
-    Portable,
-    /// Two 256-bit AVX2 registers per quantity.
-    Avx2,
-    /// One 512-bit AVX-512 register per quantity.
-    Avx512,
-}
-
-impl VectorUnits {
-    /// The widest units this CPU has.
-    pub fn best() -> Self {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if super::simd::Avx512::detect().is_some() {
-                return Self::Avx512;
-            }
-            if super::simd::Avx2::detect().is_some() {
-                return Self::Avx2;
-            }
-        }
-        Self::Portable
-    }
-
-    /// Its lower-case name (`portable`, `avx2`, `avx512`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Portable => "portable",
-            Self::Avx2 => "avx2",
-            Self::Avx512 => "avx512",
-        }
-    }
-
-    /// The units named `name` (as [`VectorUnits::name`] writes it), if any.
-    pub fn from_name(name: &str) -> Option<Self> {
-        [Self::Portable, Self::Avx2, Self::Avx512]
-            .into_iter()
-            .find(|u| u.name() == name)
-    }
-
-    /// The names of [`VectorUnits::available`] (the benchmarks' arguments).
-    pub fn available_names() -> Vec<&'static str> {
-        Self::available().into_iter().map(Self::name).collect()
-    }
-
-    /// Every build this CPU can run (tests compare them).
-    pub fn available() -> Vec<Self> {
-        #[allow(unused_mut)]
-        let mut units = vec![Self::Portable];
-        #[cfg(target_arch = "x86_64")]
-        {
-            if super::simd::Avx2::detect().is_some() {
-                units.push(Self::Avx2);
-            }
-            if super::simd::Avx512::detect().is_some() {
-                units.push(Self::Avx512);
-            }
-        }
-        units
-    }
-}
-
 /// Simulates [`W`] runs at once (see the module docs). Reusable: the initial worlds are
 /// built once, each group of runs starts from a copy.
 #[derive(Debug, Clone)]
@@ -1119,54 +1056,20 @@ impl<'s> LaneSimulator<'s> {
         obs: &mut O,
     ) -> Vec<RunOutcome> {
         assert!((1..=W).contains(&active), "1 ≤ active ≤ {W}");
-        #[cfg(target_arch = "x86_64")]
-        match self.units {
-            VectorUnits::Avx512 => {
-                if let Some(s) = super::simd::Avx512::detect() {
-                    // SAFETY: the CPU has AVX-512F, FMA and POPCNT (the token exists).
-                    return unsafe { self.run_avx512(s, first, active, seed, obs) };
-                }
-            }
-            VectorUnits::Avx2 => {
-                if let Some(s) = super::simd::Avx2::detect() {
-                    // SAFETY: the CPU has AVX2, FMA and POPCNT (the token exists).
-                    return unsafe { self.run_avx2(s, first, active, seed, obs) };
-                }
-            }
-            VectorUnits::Portable => {}
-        }
-        self.run_with(Portable, first, active, seed, obs)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f,fma,popcnt")]
-    fn run_avx512<O: LaneObserver>(
-        &mut self,
-        s: super::simd::Avx512,
-        first: u64,
-        active: usize,
-        seed: u64,
-        obs: &mut O,
-    ) -> Vec<RunOutcome> {
-        self.run_with(s, first, active, seed, obs)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma,popcnt")]
-    fn run_avx2<O: LaneObserver>(
-        &mut self,
-        s: super::simd::Avx2,
-        first: u64,
-        active: usize,
-        seed: u64,
-        obs: &mut O,
-    ) -> Vec<RunOutcome> {
-        self.run_with(s, first, active, seed, obs)
+        let units = self.units;
+        let runs = Runs {
+            sim: self,
+            first,
+            active,
+            seed,
+            obs,
+        };
+        crate::simd::dispatch(units, runs)
     }
 
     /// The run loop: the same order of draws and updates as [`super::Simulator::run`].
     #[inline(always)]
-    fn run_with<S: ZigguratLanes + Simd, O: LaneObserver>(
+    fn run_with<S: Simd + Simd64, O: LaneObserver>(
         &mut self,
         s: S,
         first: u64,
@@ -1288,6 +1191,32 @@ impl<'s> LaneSimulator<'s> {
             });
         }
         out
+    }
+}
+
+/// [`LaneSimulator::run`] as a [`Kernel`]: the run loop, inlined whole into the function
+/// that enables the instruction set of the vector units in use.
+struct Runs<'a, 's, O> {
+    sim: &'a mut LaneSimulator<'s>,
+    first: u64,
+    active: usize,
+    seed: u64,
+    obs: &'a mut O,
+}
+
+impl<O: LaneObserver> Kernel for Runs<'_, '_, O> {
+    type Output = Vec<RunOutcome>;
+
+    #[inline(always)]
+    fn run<S: Simd + Simd64>(self, s: S) -> Vec<RunOutcome> {
+        let Self {
+            sim,
+            first,
+            active,
+            seed,
+            obs,
+        } = self;
+        sim.run_with(s, first, active, seed, obs)
     }
 }
 
@@ -1446,10 +1375,10 @@ lon = 2
                 check_argmax(Portable, &v);
                 #[cfg(target_arch = "x86_64")]
                 {
-                    if let Some(s) = super::super::simd::Avx2::detect() {
+                    if let Some(s) = crate::simd::Avx2::detect() {
                         check_argmax(s, &v);
                     }
-                    if let Some(s) = super::super::simd::Avx512::detect() {
+                    if let Some(s) = crate::simd::Avx512::detect() {
                         check_argmax(s, &v);
                     }
                 }

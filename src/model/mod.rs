@@ -16,8 +16,6 @@ pub mod lanes;
 
 pub mod random;
 pub mod run;
-pub mod simd;
-pub mod simd32;
 pub mod vexp;
 pub mod world;
 

@@ -32,7 +32,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::chacha_lanes::U64Lanes;
-use super::simd::{Lanes, Portable, Simd, W};
+use crate::simd::{Lanes64 as Lanes, Simd64, W64 as W, ZIGGURAT_TABLE};
 
 /// The random generator of one run: ChaCha8 keyed by the master seed, stream = run index.
 pub fn run_rng(seed: u64, run_index: u64) -> ChaCha8Rng {
@@ -84,6 +84,7 @@ fn uniform_open_at_zero<R: Rng + ?Sized>(rng: &mut R) -> f64 {
 
 /// Number of layers of the ziggurat (the low 8 bits of an output pick one).
 const LAYERS: usize = 256;
+const _: () = assert!(LAYERS + 1 == ZIGGURAT_TABLE);
 
 /// Start of the tail for 256 layers: the `r` of Marsaglia & Tsang (2000), the unique value
 /// for which the recurrence of [`Tables::build`] closes (the top layer ends at `x = 0`,
@@ -284,97 +285,11 @@ fn common(t: &Tables, bits: u64) -> Result<f64, Miss> {
     }
 }
 
-/// The ziggurat's common path on the eight lanes of a vector build ([`super::simd`]): what
-/// [`Normals::fill`] does with its `main` outputs, for eight runs at once.
-pub trait ZigguratLanes: Simd {
-    /// For each lane `l` of `bits`, the value of the common path of attempt `bits.0[l]`
-    /// into `out.0[l]` where it succeeds; bit `l` of the result is set where it misses
-    /// (`out.0[l]` is then meaningless).
-    fn ziggurat_common(self, x: &[f64; LAYERS + 1], bits: &U64Lanes, out: &mut Lanes) -> u32;
-}
-
-impl ZigguratLanes for Portable {
-    #[inline(always)]
-    fn ziggurat_common(self, x: &[f64; LAYERS + 1], bits: &U64Lanes, out: &mut Lanes) -> u32 {
-        let mut miss = 0;
-        for (l, (o, &b)) in out.0.iter_mut().zip(&bits.0).enumerate() {
-            let i = (b & 0xff) as usize;
-            let v = fraction(b) * x[i];
-            if v < x[i + 1] {
-                *o = f64::from_bits(v.to_bits() ^ (b & 0x100) << 55);
-            } else {
-                miss |= 1 << l;
-            }
-        }
-        miss
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-mod x86 {
-    use super::{LAYERS, Lanes, ONE_BITS, U64Lanes, ZigguratLanes};
-    use crate::model::simd::{Avx2, Avx512};
-    use std::arch::x86_64::*;
-
-    impl ZigguratLanes for Avx2 {
-        #[inline(always)]
-        fn ziggurat_common(self, x: &[f64; LAYERS + 1], bits: &U64Lanes, out: &mut Lanes) -> u32 {
-            let mut miss = 0;
-            for h in 0..2 {
-                // SAFETY: the token proves AVX2; `bits` and `out` hold 8 lanes, of which
-                // lanes 4h..4h+4 are read and written; every index is `b & 0xff` ≤ 255, so
-                // `x[i]` and `x[i + 1]` lie within the 257 elements of `x`.
-                unsafe {
-                    let b = _mm256_loadu_si256(bits.0.as_ptr().add(4 * h).cast());
-                    let i = _mm256_and_si256(b, _mm256_set1_epi64x(0xff));
-                    let xi = _mm256_i64gather_pd::<8>(x.as_ptr(), i);
-                    let next = _mm256_i64gather_pd::<8>(x.as_ptr().add(1), i);
-                    let one = _mm256_set1_epi64x(ONE_BITS as i64);
-                    let u = _mm256_or_si256(_mm256_srli_epi64::<12>(b), one);
-                    let u = _mm256_sub_pd(_mm256_castsi256_pd(u), _mm256_set1_pd(1.0));
-                    let v = _mm256_mul_pd(u, xi);
-                    let inside = _mm256_cmp_pd::<_CMP_LT_OQ>(v, next);
-                    let sign =
-                        _mm256_slli_epi64::<55>(_mm256_and_si256(b, _mm256_set1_epi64x(0x100)));
-                    let z = _mm256_xor_si256(_mm256_castpd_si256(v), sign);
-                    _mm256_storeu_pd(out.0.as_mut_ptr().add(4 * h), _mm256_castsi256_pd(z));
-                    miss |= (!_mm256_movemask_pd(inside) as u32 & 0xf) << (4 * h);
-                }
-            }
-            miss
-        }
-    }
-
-    impl ZigguratLanes for Avx512 {
-        #[inline(always)]
-        fn ziggurat_common(self, x: &[f64; LAYERS + 1], bits: &U64Lanes, out: &mut Lanes) -> u32 {
-            // SAFETY: the token proves AVX-512F; `bits` and `out` are 64-byte aligned
-            // vectors of 8 lanes; every index is `b & 0xff` ≤ 255, so `x[i]` and `x[i + 1]`
-            // lie within the 257 elements of `x`.
-            unsafe {
-                let b = _mm512_load_si512(bits.0.as_ptr().cast());
-                let i = _mm512_and_si512(b, _mm512_set1_epi64(0xff));
-                let xi = _mm512_i64gather_pd::<8>(i, x.as_ptr());
-                let next = _mm512_i64gather_pd::<8>(i, x.as_ptr().add(1));
-                let one = _mm512_set1_epi64(ONE_BITS as i64);
-                let u = _mm512_or_si512(_mm512_srli_epi64::<12>(b), one);
-                let u = _mm512_sub_pd(_mm512_castsi512_pd(u), _mm512_set1_pd(1.0));
-                let v = _mm512_mul_pd(u, xi);
-                let inside = _mm512_cmp_pd_mask::<_CMP_LT_OQ>(v, next);
-                let sign = _mm512_slli_epi64::<55>(_mm512_and_si512(b, _mm512_set1_epi64(0x100)));
-                let z = _mm512_xor_si512(_mm512_castpd_si512(v), sign);
-                _mm512_store_pd(out.0.as_mut_ptr(), _mm512_castsi512_pd(z));
-                u32::from(!inside)
-            }
-        }
-    }
-}
-
 impl Normals {
     /// [`Normals::fill`] for eight runs at once: `bits[q]` holds the `main` outputs of value
     /// `q` of every lane, `side[l]` lane `l`'s side draws; `out[q]` receives the values.
     #[inline(always)]
-    pub fn fill_lanes<S: ZigguratLanes, R: Rng>(
+    pub fn fill_lanes<S: Simd64, R: Rng>(
         &mut self,
         s: S,
         bits: &[U64Lanes],
@@ -393,7 +308,7 @@ impl Normals {
         }
         let mut count = 0;
         for (q, (o, b)) in out.iter_mut().zip(bits).enumerate() {
-            let miss = s.ziggurat_common(x, b, o);
+            let miss = s.ziggurat_common(x, &b.0, o);
             missed[count] = (q as u64) << W | u64::from(miss);
             count += usize::from(miss != 0);
         }
@@ -631,7 +546,7 @@ mod tests {
     #[test]
     fn fill_lanes_equals_fill_in_every_lane() {
         use crate::model::chacha_lanes::ChaChaLanes;
-        use crate::model::lanes::VectorUnits;
+        use crate::simd::VectorUnits;
         let (seed, len) = (2018, 153);
         let streams: [u64; W] = [0, 1, 2, 3, 40, 41, 1 << 40, u64::MAX];
         let steps = 20;
@@ -677,52 +592,26 @@ mod tests {
 
     /// [`Normals::fill_lanes`] with the given units, through a function compiled for them.
     fn fill_lanes_with(
-        units: crate::model::lanes::VectorUnits,
+        units: crate::simd::VectorUnits,
         z: &mut Normals,
         bits: &[U64Lanes],
         side: &mut [ChaCha8Rng; W],
         out: &mut [Lanes],
     ) {
-        use crate::model::lanes::VectorUnits;
-        #[cfg(target_arch = "x86_64")]
-        {
-            use crate::model::simd::{Avx2, Avx512};
-            #[target_feature(enable = "avx512f,fma")]
-            fn avx512(
-                s: Avx512,
-                z: &mut Normals,
-                b: &[U64Lanes],
-                sd: &mut [ChaCha8Rng; W],
-                o: &mut [Lanes],
-            ) {
-                z.fill_lanes(s, b, sd, o);
-            }
-            #[target_feature(enable = "avx2,fma")]
-            fn avx2(
-                s: Avx2,
-                z: &mut Normals,
-                b: &[U64Lanes],
-                sd: &mut [ChaCha8Rng; W],
-                o: &mut [Lanes],
-            ) {
-                z.fill_lanes(s, b, sd, o);
-            }
-            match units {
-                VectorUnits::Avx512 => {
-                    let s = Avx512::detect().expect("listed as available");
-                    // SAFETY: the CPU has the features (the token exists).
-                    return unsafe { avx512(s, z, bits, side, out) };
-                }
-                VectorUnits::Avx2 => {
-                    let s = Avx2::detect().expect("listed as available");
-                    // SAFETY: as above.
-                    return unsafe { avx2(s, z, bits, side, out) };
-                }
-                VectorUnits::Portable => {}
+        struct Fill<'a> {
+            z: &'a mut Normals,
+            bits: &'a [U64Lanes],
+            side: &'a mut [ChaCha8Rng; W],
+            out: &'a mut [Lanes],
+        }
+        impl crate::simd::Kernel for Fill<'_> {
+            type Output = ();
+            #[inline(always)]
+            fn run<S: Simd64 + crate::simd::Simd32>(self, s: S) {
+                self.z.fill_lanes(s, self.bits, self.side, self.out);
             }
         }
-        let _ = units;
-        z.fill_lanes(Portable, bits, side, out);
+        crate::simd::dispatch(units, Fill { z, bits, side, out });
     }
 
     #[test]

@@ -24,7 +24,7 @@
 //! past overflow, subnormal or zero, which libm handles with extra branches) is computed
 //! as usual and its out-of-range lanes are then replaced by scalar `libm::exp` calls.
 
-use super::simd::{Lanes, Simd, W};
+use crate::simd::{Lanes64 as Lanes, Simd64 as Simd, W64 as W};
 
 /// `ln2` rounded to 32 significant bits (`0x3fe62e42_fee00000`): `k·LN2HI` is exact.
 const LN2HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
@@ -119,49 +119,23 @@ fn scalar_lanes(x: &Lanes, y: &mut Lanes, fast: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::lanes::VectorUnits;
-    use crate::model::simd::Portable;
+    use crate::simd::{Kernel, Simd32, VectorUnits, dispatch};
     use proptest::prelude::*;
 
     /// `exp` with the given units; the SIMD ones are called through a function compiled
     /// for their feature, as the engine does.
     fn vexp(units: VectorUnits, x: &Lanes) -> Lanes {
-        #[cfg(target_arch = "x86_64")]
-        {
-            use crate::model::simd::{Avx2, Avx512};
-
-            #[target_feature(enable = "avx512f")]
-            fn with_avx512(s: Avx512, x: &Lanes) -> Lanes {
+        struct Exp<'a>(&'a Lanes);
+        impl Kernel for Exp<'_> {
+            type Output = Lanes;
+            #[inline(always)]
+            fn run<S: Simd + Simd32>(self, s: S) -> Lanes {
                 let mut out = Lanes::default();
-                s.store(&mut out, exp(s, s.load(x)));
+                Simd::store(s, &mut out, exp(s, Simd::load(s, self.0)));
                 out
-            }
-
-            #[target_feature(enable = "avx2")]
-            fn with_avx2(s: Avx2, x: &Lanes) -> Lanes {
-                let mut out = Lanes::default();
-                s.store(&mut out, exp(s, s.load(x)));
-                out
-            }
-
-            match units {
-                VectorUnits::Avx512 => {
-                    let s = Avx512::detect().expect("listed as available");
-                    // SAFETY: the CPU has AVX-512F (the token exists).
-                    return unsafe { with_avx512(s, x) };
-                }
-                VectorUnits::Avx2 => {
-                    let s = Avx2::detect().expect("listed as available");
-                    // SAFETY: the CPU has AVX2 (the token exists).
-                    return unsafe { with_avx2(s, x) };
-                }
-                VectorUnits::Portable => {}
             }
         }
-        let _ = units;
-        let mut out = Lanes::default();
-        Portable.store(&mut out, exp(Portable, Portable.load(x)));
-        out
+        dispatch(units, Exp(x))
     }
 
     /// Compares every available backend with `libm::exp` on `xs`, eight at a time (the last

@@ -18,8 +18,7 @@ use super::study::{PENDING_SLOTS, StudyStats};
 use super::{ALIGNMENT_BINS, FIXED_SCALE, FixedSum, alignment_bin};
 use crate::model::LaneObserver;
 use crate::model::lanes::LaneWorld;
-use crate::model::simd::{Lanes, Simd, W};
-use crate::model::simd32::Lanes32;
+use crate::simd::{Lanes32, Lanes64 as Lanes, Simd64 as Simd, W64 as W};
 
 /// Lanes `8g .. 8g + 8` of a lane world's sixteen, in double precision (exactly): the
 /// recorder handles a group of sixteen runs as two groups of eight.
@@ -429,17 +428,21 @@ enum BinCounter {
     /// (at most [`PENDING_GROUPS`] each), all zero between calls; indexed by any byte.
     Scalar(Box<[[u8; W]; 256]>),
     /// With AVX2: the observation's [`PENDING_SLOTS`] bytes in eight registers, compared
-    /// with each bin between their smallest and largest at once (32 bytes per instruction).
+    /// with each bin between their smallest and largest at once (32 bytes per instruction;
+    /// [`crate::simd::Avx2::count_bytes`]).
     #[cfg(target_arch = "x86_64")]
-    Avx2,
+    Avx2(crate::simd::Avx2),
 }
+
+// The AVX2 counter reads the pending slots of one observation at once.
+const _: () = assert!(PENDING_GROUPS == crate::simd::COUNT_SLOTS && W == 8);
 
 impl BinCounter {
     /// The fastest counter this CPU runs.
     fn best() -> Self {
         #[cfg(target_arch = "x86_64")]
-        if is_x86_feature_detected!("avx2") {
-            return Self::Avx2;
+        if let Some(s) = crate::simd::Avx2::detect() {
+            return Self::Avx2(s);
         }
         Self::scalar()
     }
@@ -463,8 +466,7 @@ impl BinCounter {
         match self {
             Self::Scalar(local) => count_scalar(local, bins, stride, idx, hist, first),
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: `Avx2` is chosen only where the CPU has AVX2 (`best`).
-            Self::Avx2 => unsafe { count_avx2(bins, stride, idx, hist, first) },
+            Self::Avx2(s) => s.count_bytes(&bins[idx..], stride, hist, first),
         }
     }
 }
@@ -490,76 +492,6 @@ fn count_scalar(
     local[usize::from(NO_BIN)] = [0; W];
 }
 
-/// [`BinCounter::Avx2`].
-///
-/// # Safety
-/// The CPU must have AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn count_avx2(bins: &[[u8; W]], stride: usize, idx: usize, hist: &mut [u16], first: usize) {
-    use std::arch::x86_64::*;
-    const _: () = assert!(PENDING_GROUPS == 32 && W == 8);
-    let slot = |g: usize| i64::from_le_bytes(bins[g * stride + idx]);
-    // Four slots (32 bytes) per register.
-    let v: [__m256i; 8] = std::array::from_fn(|c| {
-        _mm256_set_epi64x(
-            slot(4 * c + 3),
-            slot(4 * c + 2),
-            slot(4 * c + 1),
-            slot(4 * c),
-        )
-    });
-    // The smallest and largest bin among the bytes, to count only between them (`hist`
-    // covers the range of every run so far, often wider): NO_BIN, the largest byte, is left
-    // out of the maximum by adding 1, which wraps it to 0.
-    let one = _mm256_set1_epi8(1);
-    let (mut lo, mut hi) = (v[0], _mm256_add_epi8(v[0], one));
-    for &v in &v[1..] {
-        lo = _mm256_min_epu8(lo, v);
-        hi = _mm256_max_epu8(hi, _mm256_add_epi8(v, one));
-    }
-    let lo = usize::from(extreme_u8::<false>(lo));
-    let hi = usize::from(extreme_u8::<true>(hi).wrapping_sub(1));
-    let start = lo.saturating_sub(first).min(hist.len());
-    let end = (hi + 1).saturating_sub(first).min(hist.len());
-    let zero = _mm256_setzero_si256();
-    for (j, h) in hist.iter_mut().enumerate().take(end).skip(start) {
-        let key = _mm256_set1_epi8((first + j) as u8 as i8);
-        // Equal bytes are −1: subtracted, each byte counts its equals (at most 8).
-        let mut n = zero;
-        for v in v {
-            n = _mm256_sub_epi8(n, _mm256_cmpeq_epi8(v, key));
-        }
-        // Sums of eight bytes each, then of the four.
-        let sums = _mm256_sad_epu8(n, zero);
-        let sums = _mm_add_epi64(
-            _mm256_castsi256_si128(sums),
-            _mm256_extracti128_si256::<1>(sums),
-        );
-        *h += (_mm_cvtsi128_si64(sums) + _mm_extract_epi64::<1>(sums)) as u16;
-    }
-}
-
-/// The largest (`MAX`) or smallest of the 32 bytes of `v`.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn extreme_u8<const MAX: bool>(v: std::arch::x86_64::__m256i) -> u8 {
-    use std::arch::x86_64::*;
-    let pick = |a, b| {
-        if MAX {
-            _mm_max_epu8(a, b)
-        } else {
-            _mm_min_epu8(a, b)
-        }
-    };
-    let m = pick(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v));
-    let m = pick(m, _mm_srli_si128::<8>(m));
-    let m = pick(m, _mm_srli_si128::<4>(m));
-    let m = pick(m, _mm_srli_si128::<2>(m));
-    let m = pick(m, _mm_srli_si128::<1>(m));
-    _mm_cvtsi128_si32(m) as u8
-}
-
 /// Observations ahead whose histogram bins [`LaneRecorder::flush`] asks the CPU to fetch.
 const PREFETCH_AHEAD: usize = 4;
 
@@ -577,21 +509,16 @@ const PAIR_FAST_LIMIT: f64 = 8_589_934_592.0; // 2^33
 /// the caches, and the flush would otherwise wait for them one cache line at a time.
 #[inline(always)]
 fn prefetch_bins(counts: &[u16], acc: &[PairAcc], idx: usize) {
-    #[cfg(target_arch = "x86_64")]
     if let Some(a) = acc.get(idx) {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
         let (first, last) = (alignment_bin(a.lo), alignment_bin(a.hi));
         // One bin per cache line (32 counts), and the last.
         let last = last.min(H - 1);
         for b in (first..=last).step_by(32).chain([last]) {
             if let Some(x) = counts.get(idx * H + b) {
-                // SAFETY: prefetching has no effect on memory; `x` is a valid reference.
-                unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(x).cast()) };
+                crate::simd::prefetch(x);
             }
         }
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (counts, acc, idx);
 }
 
 /// `FixedSum::fixed(x)` of every lane of `v` where `live` holds (0 elsewhere), as integers
@@ -663,8 +590,8 @@ mod tests {
         }
         let mut counters = vec![BinCounter::scalar()];
         #[cfg(target_arch = "x86_64")]
-        if is_x86_feature_detected!("avx2") {
-            counters.push(BinCounter::Avx2);
+        if let Some(s) = crate::simd::Avx2::detect() {
+            counters.push(BinCounter::Avx2(s));
         }
         for idx in 0..stride {
             let mut want = vec![0u16; H];
