@@ -16,7 +16,7 @@
 //! `docs/performance.md` explains how to read the figures as ratios.
 
 use entente::engine::{self, Study};
-use entente::model::lanes::{LaneObserver, LaneWorld, Simd64, W};
+use entente::model::lanes::{LaneObserver, LaneWorld, W};
 use entente::model::{LaneSimulator, NoObserver, Simulator, VectorUnits};
 use entente::scenario::{self, FLAGSHIP_NAME, FLAGSHIP_TOML, Scenario};
 use entente::stats::{LaneRecorder, PENDING_SLOTS, StudyStats};
@@ -73,7 +73,7 @@ fn flagship_run(b: divan::Bencher) {
 struct Quiet;
 
 impl LaneObserver for Quiet {
-    fn observe<S: Simd64>(&mut self, _: S, _: usize, _: &LaneWorld, _: usize) {}
+    fn observe(&mut self, _: VectorUnits, _: usize, _: &LaneWorld, _: usize) {}
 }
 
 #[divan::bench(args = VectorUnits::available_names())]

@@ -32,16 +32,20 @@ pub use crate::simd::{Lanes64, Simd64, VectorUnits, W64};
 /// Receives the lane worlds of a group of runs at each observation step.
 pub trait LaneObserver {
     /// Whether the step keeps what explains each decision (partner values, availability,
-    /// bandwagon and self-help values; [`LaneWorld::snapshot`] then copies them).
-    const DETAIL: bool = false;
+    /// bandwagon and self-help values; [`LaneWorld::snapshot`] then copies them). Asked once
+    /// per group of runs.
+    fn detail(&self) -> bool {
+        false
+    }
 
     /// Event `index` fired in lane `lane` at the start of `step`.
     fn event(&mut self, _lane: usize, _step: usize, _index: usize) {}
 
     /// The worlds at `step` (`0..=steps`) after decisions were computed on them; only the
-    /// first `active` lanes hold runs that count. `s` gives the vector operations of the
-    /// build in use.
-    fn observe<S: Simd64>(&mut self, s: S, step: usize, world: &LaneWorld, active: usize);
+    /// first `active` lanes hold runs that count. `units`: the vector units of the step,
+    /// which an observer may use too ([`crate::simd::dispatch`]). The step is compiled once
+    /// per instruction set and calls observers through `dyn`: one call per step and group.
+    fn observe(&mut self, units: VectorUnits, step: usize, world: &LaneWorld, active: usize);
 
     /// The worlds after the updates that end at `step` (before that step's events).
     fn updated(&mut self, _step: usize, _world: &LaneWorld) {}
@@ -88,7 +92,7 @@ pub struct LaneWorld {
     pub strategy: Vec<[Strategy; W]>,
     desire: Vec<Lanes>,
     /// `V_ik`, `α_i`, `B_i`, `S_i`: kept only for observers that explain decisions
-    /// ([`LaneObserver::DETAIL`]); empty otherwise.
+    /// ([`LaneObserver::detail`]); empty otherwise.
     partner_value: Vec<Lanes>,
     availability: Vec<Lanes>,
     bandwagon: Vec<Lanes>,
@@ -196,7 +200,7 @@ impl LaneWorld {
         self.decide(Portable, p, true);
     }
 
-    /// Keep what explains decisions from now on (see [`LaneObserver::DETAIL`]).
+    /// Keep what explains decisions from now on (see [`LaneObserver::detail`]).
     fn keep_detail(&mut self) {
         let n = self.n;
         self.partner_value = vec![Lanes::default(); n * n];
@@ -207,7 +211,7 @@ impl LaneWorld {
 
     /// Lane `l` as a [`World`] (`out` is resized to fit): the state and what the step
     /// derived from it. Partner values, availability, bandwagon and self-help values are
-    /// those of the last step only for observers with [`LaneObserver::DETAIL`] (zero
+    /// those of the last step only for observers with [`LaneObserver::detail`] (zero
     /// otherwise).
     pub fn snapshot(&self, l: usize, out: &mut World) {
         let n = self.n;
@@ -1048,12 +1052,12 @@ impl<'s> LaneSimulator<'s> {
     /// Simulate runs `first .. first + active` (`1 ≤ active ≤ W`) with master `seed`; lanes
     /// past `active` repeat run `first` and are discarded. Returns one outcome per run, in
     /// run order, each equal to what [`super::Simulator::run`] returns for that run.
-    pub fn run<O: LaneObserver>(
+    pub fn run(
         &mut self,
         first: u64,
         active: usize,
         seed: u64,
-        obs: &mut O,
+        obs: &mut dyn LaneObserver,
     ) -> Vec<RunOutcome> {
         assert!((1..=W).contains(&active), "1 ≤ active ≤ {W}");
         let units = self.units;
@@ -1069,15 +1073,16 @@ impl<'s> LaneSimulator<'s> {
 
     /// The run loop: the same order of draws and updates as [`super::Simulator::run`].
     #[inline(always)]
-    fn run_with<S: Simd + Simd64, O: LaneObserver>(
+    fn run_with<S: Simd + Simd64>(
         &mut self,
         s: S,
         first: u64,
         active: usize,
         seed: u64,
-        obs: &mut O,
+        obs: &mut dyn LaneObserver,
     ) -> Vec<RunOutcome> {
         let sc = self.scenario;
+        let units = self.units;
         let p = &self.params;
         let n = sc.n();
         let pairs = n * (n - 1) / 2;
@@ -1094,7 +1099,8 @@ impl<'s> LaneSimulator<'s> {
         let mut normals = Normals::new();
         let w = &mut self.world;
         w.reset_from(&self.initial);
-        if O::DETAIL && w.partner_value.is_empty() {
+        let detail = obs.detail();
+        if detail && w.partner_value.is_empty() {
             w.keep_detail();
         }
 
@@ -1135,7 +1141,7 @@ impl<'s> LaneSimulator<'s> {
             }
             w.derive(s, p);
             w.threats(s, p);
-            w.decide(s, p, O::DETAIL);
+            w.decide(s, p, detail);
             let mut q = 0;
             for i in 0..n {
                 for a in &w.alignment[i * n + i + 1..(i + 1) * n] {
@@ -1151,7 +1157,7 @@ impl<'s> LaneSimulator<'s> {
                     q += 1;
                 }
             }
-            obs.observe(s, step, w, active);
+            obs.observe(units, step, w, active);
             if step == steps {
                 break;
             }
@@ -1196,15 +1202,15 @@ impl<'s> LaneSimulator<'s> {
 
 /// [`LaneSimulator::run`] as a [`Kernel`]: the run loop, inlined whole into the function
 /// that enables the instruction set of the vector units in use.
-struct Runs<'a, 's, O> {
+struct Runs<'a, 's> {
     sim: &'a mut LaneSimulator<'s>,
     first: u64,
     active: usize,
     seed: u64,
-    obs: &'a mut O,
+    obs: &'a mut dyn LaneObserver,
 }
 
-impl<O: LaneObserver> Kernel for Runs<'_, '_, O> {
+impl Kernel for Runs<'_, '_> {
     type Output = Vec<RunOutcome>;
 
     #[inline(always)]

@@ -4,10 +4,10 @@
 
 use super::PairClass;
 use super::formulas::pair_class;
-use super::lanes::{LaneObserver, LaneSimulator, LaneWorld, Simd64};
-use super::world::{Decision, Observer, RunOutcome, World};
+use super::lanes::{LaneObserver, LaneSimulator, LaneWorld, VectorUnits};
+use super::world::{Observer, RunOutcome, World};
 use crate::params::{Params, Params32};
-use crate::scenario::{Event, Scenario, upper};
+use crate::scenario::{Scenario, upper};
 
 impl World {
     /// The world at `t = 0` of `s` under `p` (before any event), with the threats and
@@ -22,12 +22,12 @@ impl World {
 }
 
 /// Simulate one run. The random stream depends only on `(seed, run_index)`.
-pub fn simulate<O: Observer>(
+pub fn simulate(
     s: &Scenario,
     p: &Params,
     run_index: u64,
     seed: u64,
-    observer: &mut O,
+    observer: &mut dyn Observer,
 ) -> RunOutcome {
     Simulator::new(s, p).run(run_index, seed, observer)
 }
@@ -67,94 +67,32 @@ impl<'s> Simulator<'s> {
     /// or not it can still fire), then the standard normals of the step
     /// ([`super::random::Normals`]): one per pair (upper triangle, row-major) for the
     /// alignment noise, then one per state for power.
-    pub fn run<O: Observer>(&mut self, run_index: u64, seed: u64, obs: &mut O) -> RunOutcome {
-        // The step is compiled for two observers of lane 0 (with and without detail), not
-        // once per `Observer` type: it is large, and each copy costs compile time.
-        if O::DETAIL {
-            self.run_one(
-                run_index,
-                seed,
-                OneRun::<true>::new(self.scenario, obs, &self.lanes),
-            )
-        } else {
-            self.run_one(
-                run_index,
-                seed,
-                OneRun::<false>::new(self.scenario, obs, &self.lanes),
-            )
-        }
-    }
-
-    fn run_one<const D: bool>(
-        &mut self,
-        run_index: u64,
-        seed: u64,
-        mut one: OneRun<'_, D>,
-    ) -> RunOutcome {
+    pub fn run(&mut self, run_index: u64, seed: u64, obs: &mut dyn Observer) -> RunOutcome {
+        let mut one = OneRun::new(self.scenario, obs, &self.lanes);
         let mut out = self.lanes.run(run_index, 1, seed, &mut one);
         out.swap_remove(0)
     }
 }
 
-/// [`Observer`] without its constant, so that [`OneRun`] can hold any observer.
-trait Sink {
-    fn event(&mut self, step: usize, year: f64, index: usize, event: &Event);
-    fn decision(&mut self, step: usize, year: f64, decision: &Decision);
-    #[allow(clippy::too_many_arguments)]
-    fn alignment_change(
-        &mut self,
-        step: usize,
-        year: f64,
-        i: usize,
-        k: usize,
-        from: PairClass,
-        to: PairClass,
-        a: f32,
-    );
-    fn observe(&mut self, step: usize, year: f64, world: &World);
-}
-
-impl<O: Observer> Sink for O {
-    fn event(&mut self, step: usize, year: f64, index: usize, event: &Event) {
-        Observer::event(self, step, year, index, event);
-    }
-    fn decision(&mut self, step: usize, year: f64, decision: &Decision) {
-        Observer::decision(self, step, year, decision);
-    }
-    fn alignment_change(
-        &mut self,
-        step: usize,
-        year: f64,
-        i: usize,
-        k: usize,
-        from: PairClass,
-        to: PairClass,
-        a: f32,
-    ) {
-        Observer::alignment_change(self, step, year, i, k, from, to, a);
-    }
-    fn observe(&mut self, step: usize, year: f64, world: &World) {
-        Observer::observe(self, step, year, world);
-    }
-}
-
 /// The [`LaneObserver`] of [`Simulator::run`]: lane 0's observations, handed on to an
-/// [`Observer`] (`DETAIL`: its [`Observer::DETAIL`]).
-struct OneRun<'a, const DETAIL: bool> {
+/// [`Observer`].
+struct OneRun<'a> {
     scenario: &'a Scenario,
     p: Params32,
-    obs: &'a mut dyn Sink,
+    obs: &'a mut dyn Observer,
+    detail: bool,
     /// Lane 0 at the current step.
     world: World,
-    /// The class of each pair (upper triangle) after the last update (with `DETAIL`).
+    /// The class of each pair (upper triangle) after the last update (with `detail`).
     classes: Vec<PairClass>,
 }
 
-impl<'a, const DETAIL: bool> OneRun<'a, DETAIL> {
-    fn new(scenario: &'a Scenario, obs: &'a mut dyn Sink, lanes: &LaneSimulator<'_>) -> Self {
+impl<'a> OneRun<'a> {
+    fn new(scenario: &'a Scenario, obs: &'a mut dyn Observer, lanes: &LaneSimulator<'_>) -> Self {
         let n = scenario.n();
         let p = lanes.params32().clone();
-        let classes = if DETAIL {
+        let detail = obs.detail();
+        let classes = if detail {
             let a = &lanes.initial().alignment;
             upper(n)
                 .map(|(i, k)| pair_class(a[i * n + k].0[0], &p))
@@ -166,14 +104,17 @@ impl<'a, const DETAIL: bool> OneRun<'a, DETAIL> {
             scenario,
             p,
             obs,
+            detail,
             world: World::default(),
             classes,
         }
     }
 }
 
-impl<const DETAIL: bool> LaneObserver for OneRun<'_, DETAIL> {
-    const DETAIL: bool = DETAIL;
+impl LaneObserver for OneRun<'_> {
+    fn detail(&self) -> bool {
+        self.detail
+    }
 
     fn event(&mut self, lane: usize, step: usize, index: usize) {
         if lane == 0 {
@@ -182,10 +123,10 @@ impl<const DETAIL: bool> LaneObserver for OneRun<'_, DETAIL> {
         }
     }
 
-    fn observe<S: Simd64>(&mut self, _: S, step: usize, w: &LaneWorld, _active: usize) {
+    fn observe(&mut self, _: VectorUnits, step: usize, w: &LaneWorld, _active: usize) {
         let year = self.scenario.year(step);
         w.snapshot(0, &mut self.world);
-        if DETAIL {
+        if self.detail {
             for i in 0..w.n {
                 self.obs
                     .decision(step, year, &self.world.decision(i, &self.p));
@@ -195,7 +136,7 @@ impl<const DETAIL: bool> LaneObserver for OneRun<'_, DETAIL> {
     }
 
     fn updated(&mut self, step: usize, w: &LaneWorld) {
-        if !DETAIL {
+        if !self.detail {
             return;
         }
         let (n, year) = (w.n, self.scenario.year(step));

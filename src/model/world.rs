@@ -88,19 +88,23 @@ pub struct Decision {
 
 /// Receives what happens in a run. All methods default to doing nothing.
 ///
-/// Set `DETAIL = true` to receive [`Observer::decision`] calls (they cost a little to build);
-/// with the default `false` the step computes nothing extra.
+/// Return `true` from [`Observer::detail`] to receive [`Observer::decision`] and
+/// [`Observer::alignment_change`] calls (they cost a little to build); with the default
+/// `false` the step computes nothing extra.
 pub trait Observer {
-    /// Whether [`Observer::decision`] should be called.
-    const DETAIL: bool = false;
+    /// Whether [`Observer::decision`] and [`Observer::alignment_change`] should be called.
+    fn detail(&self) -> bool {
+        false
+    }
 
     /// An event fired at the start of `step` (time `year`).
     fn event(&mut self, _step: usize, _year: f64, _index: usize, _event: &Event) {}
 
-    /// A state's decision at `step` (only when `DETAIL`).
+    /// A state's decision at `step` (only with [`Observer::detail`]).
     fn decision(&mut self, _step: usize, _year: f64, _decision: &Decision) {}
 
-    /// The class of pair `{i, k}` changed during the update that ends at `step`.
+    /// The class of pair `{i, k}` changed during the update that ends at `step` (only with
+    /// [`Observer::detail`]).
     #[allow(clippy::too_many_arguments)]
     fn alignment_change(
         &mut self,

@@ -18,7 +18,9 @@ use super::study::{PENDING_SLOTS, StudyStats};
 use super::{ALIGNMENT_BINS, FIXED_SCALE, FixedSum, alignment_bin};
 use crate::model::LaneObserver;
 use crate::model::lanes::LaneWorld;
-use crate::simd::{Lanes32, Lanes64 as Lanes, Simd64 as Simd, W64 as W};
+use crate::simd::{
+    Kernel, Lanes32, Lanes64 as Lanes, Simd32, Simd64 as Simd, VectorUnits, W64 as W,
+};
 
 /// Lanes `8g .. 8g + 8` of a lane world's sixteen, in double precision (exactly): the
 /// recorder handles a group of sixteen runs as two groups of eight.
@@ -385,24 +387,55 @@ impl Drop for LaneRecorder<'_> {
 }
 
 impl LaneObserver for LaneRecorder<'_> {
+    fn observe(&mut self, units: VectorUnits, step: usize, w: &LaneWorld, active: usize) {
+        crate::simd::dispatch(
+            units,
+            Observation {
+                rec: self,
+                step,
+                w,
+                active,
+            },
+        );
+    }
+}
+
+/// [`LaneRecorder`]'s observation of one step as a [`Kernel`], compiled for each
+/// instruction set.
+struct Observation<'r, 'a, 'w> {
+    rec: &'r mut LaneRecorder<'a>,
+    step: usize,
+    w: &'w LaneWorld,
+    active: usize,
+}
+
+impl Kernel for Observation<'_, '_, '_> {
+    type Output = ();
+
     #[inline(always)]
-    fn observe<S: Simd>(&mut self, s: S, step: usize, w: &LaneWorld, active: usize) {
+    fn run<S: Simd + Simd32>(self, s: S) {
+        let Self {
+            rec,
+            step,
+            w,
+            active,
+        } = self;
         if active == 2 * W {
-            self.observe_lanes::<S, true>(s, step, w, active);
+            rec.observe_lanes::<S, true>(s, step, w, active);
         } else {
-            self.observe_lanes::<S, false>(s, step, w, active);
+            rec.observe_lanes::<S, false>(s, step, w, active);
         }
-        if step == self.stats.steps {
+        if step == rec.stats.steps {
             // The lane world's sixteen runs as two groups of eight (the second may be empty).
             let halves = [active.min(W), active.saturating_sub(W).min(W)];
             // The runs are complete.
             for active in halves.into_iter().filter(|&a| a > 0) {
-                self.active[self.groups] = active;
-                self.groups += 1;
+                rec.active[rec.groups] = active;
+                rec.groups += 1;
             }
             // Room for the next two groups of eight, or flush.
-            if self.groups + 2 > PENDING_GROUPS {
-                self.flush();
+            if rec.groups + 2 > PENDING_GROUPS {
+                rec.flush();
             }
         }
     }

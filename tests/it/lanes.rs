@@ -3,7 +3,7 @@
 //! same order), whatever its lane, the number of active lanes, and the vector units
 //! (portable, AVX2, AVX-512: every build this CPU can run is checked).
 
-use entente::model::lanes::{LaneObserver, LaneWorld, Simd64, W};
+use entente::model::lanes::{LaneObserver, LaneWorld, W};
 use entente::model::{LaneSimulator, NoObserver, Params, Simulator, Theory, VectorUnits};
 use entente::params::ThreatForm;
 use entente::scenario::{self, Scenario};
@@ -16,7 +16,7 @@ use super::repo;
 struct Steps(usize);
 
 impl LaneObserver for Steps {
-    fn observe<S: Simd64>(&mut self, _s: S, step: usize, w: &LaneWorld, active: usize) {
+    fn observe(&mut self, _: VectorUnits, step: usize, w: &LaneWorld, active: usize) {
         assert_eq!(step, self.0, "steps observed in order");
         assert!((1..=W).contains(&active));
         assert_eq!(w.alignment.len(), w.n * w.n);

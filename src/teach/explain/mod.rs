@@ -358,7 +358,9 @@ struct Recorder<'a> {
 }
 
 impl Observer for Recorder<'_> {
-    const DETAIL: bool = true;
+    fn detail(&self) -> bool {
+        true
+    }
 
     fn event(&mut self, step: usize, _year: f64, index: usize, _event: &Event) {
         self.events.push((step, index));
