@@ -515,17 +515,9 @@ impl LaneWorld {
             (&self.alignment[..], &self.camp_threat[..], &self.kappa[..]);
         let (row, desire) = (&mut self.row[..n], &mut self.desire[..]);
         let (inv_kappa, inv_sum) = (&mut self.inv_kappa[..n], &mut self.inv_power_sum[..]);
-        let keep = s.splat(if p.eta > 0.0 { p.rho / p.eta } else { 0.0 });
-        let zero = s.splat(0.0);
-        let (bs, bp, be, bf) = (
-            s.splat(p.beta_s),
-            s.splat(p.beta_p),
-            s.splat(p.beta_e),
-            s.splat(p.beta_f),
-        );
-        let (bt, bm, kref) = (s.splat(-p.beta_t), s.splat(-p.beta_m), s.splat(p.kappa_ref));
-        let (bb, bself) = (s.splat(p.beta_b), s.splat(p.beta_self));
-        let one = s.splat(1.0);
+        let wts = Weights::new(s, p);
+        let (keep, kref, bb, bself) = (wts.keep, wts.kref, wts.bb, wts.bself);
+        let (zero, one) = (s.splat(0.0), s.splat(1.0));
         // Reciprocals shared by the partner values (see `formulas::partner_terms`):
         // 1 / max(κ_k, κ_ref) per state, and 1 / (P_i + P_k) per pair, computed in the
         // partner-value loop of the first of its two states that needs it (stored in the
@@ -538,7 +530,6 @@ impl LaneWorld {
         valued.fill(false);
         for i in 0..n {
             let h = self.principal[i];
-            assert!(h.iter().all(|&x| x < n), "principal threats are states");
             let hv = s.load(&Lanes(h.map(|x| x as f32)));
             let kappa = s.load(&kappas[i]);
             let (drow, arow) = (
@@ -554,85 +545,24 @@ impl LaneWorld {
                 drow[i] = Lanes::default();
                 continue;
             }
+            let rows = PartnerRows {
+                i,
+                h,
+                power,
+                inv_kappa,
+                camp,
+                e: &e[i * n..][..n],
+                f: &f[i * n..][..n],
+                threat: &threat[i * n..][..n],
+                mistrust: &mistrust[i * n..][..n],
+                valued,
+            };
             // need_i = min(1, κ_i / κ_ref)
             let need = s.min(s.div(kappa, kref), one);
-            let (need_s, need_p) = (s.mul(need, bs), s.mul(need, bp));
             let autonomy = s.neg(s.load(&autonomy[i]));
             let power_i = s.load(&power[i]);
-            // The same principal threat in every lane (the common case): K_{k,h} is a load.
-            let uniform = h.iter().all(|&x| x == h[0]);
-            let (e_row, f_row, t_row, m_row) = (
-                &e[i * n..][..n],
-                &f[i * n..][..n],
-                &threat[i * n..][..n],
-                &mistrust[i * n..][..n],
-            );
-            // α in two chains (partners before and after i), so that the maxima overlap;
-            // the maximum of the same numbers whatever their grouping (none is NaN).
-            let (mut alpha_lo, mut alpha_hi) = (zero, zero);
-            // The partners before i and after i in two loops (no test of k == i), each in two
-            // versions (K_{k,h} loaded or gathered), written once as a macro.
-            // (Macros, not closures: closures are not always inlined into the instruction-set
-            // wrappers, and outside them vector operations become calls.)
-            macro_rules! partners {
-                ($range:expr, $alpha:ident, |$k:ident, $pk:ident| $shared:expr, $inv:expr) => {
-                    // `k` as a vector, counted up (exact) rather than converted each time.
-                    let mut kv = s.splat($range.start as f32 - 1.0);
-                    for $k in $range {
-                        kv = s.add(kv, one);
-                        let shared = $shared;
-                        let $pk = s.load(&power[$k]);
-                        let inv = $inv;
-                        // `formulas::partner_terms`, summed in the order of `PartnerTerms::value`.
-                        let v = s.mul(s.mul(need_s, shared), s.load(&inv_kappa[$k]));
-                        let brings = s.mul(s.mul(need_p, $pk), inv);
-                        let v = s.add(v, brings);
-                        let v = s.add(v, s.mul(be, s.load(&e_row[$k])));
-                        let v = s.add(v, s.mul(bf, s.load(&f_row[$k])));
-                        let v = s.add(v, s.mul(bt, s.load(&t_row[$k])));
-                        let v = s.add(v, s.mul(bm, s.load(&m_row[$k])));
-                        let v = s.add(v, autonomy);
-                        let v = s.select(s.eq(hv, kv), zero, v);
-                        s.store(&mut row[$k], v);
-                        // α_i = max(0, max_k V_ik) (`formulas::availability`).
-                        $alpha = s.max(s.max(zero, $alpha), v);
-                    }
-                };
-            }
-            // 1 / (P_i + P_k): computed by the first of the two states that needs it, and
-            // stored in the upper triangle for the second.
-            macro_rules! both {
-                (|$k:ident| $shared:expr) => {
-                    partners!(
-                        0..i,
-                        alpha_lo,
-                        |$k, power_k| $shared,
-                        if valued[$k] {
-                            s.load(&inv_sum[$k * n + i])
-                        } else {
-                            s.div(one, s.add(power_i, power_k))
-                        }
-                    );
-                    partners!(i + 1..n, alpha_hi, |$k, power_k| $shared, {
-                        let inv = s.div(one, s.add(power_i, power_k));
-                        s.store(&mut inv_sum[i * n + $k], inv);
-                        inv
-                    });
-                };
-            }
-            if uniform {
-                let h0 = h[0];
-                both!(|k| s.load(&camp[k * n + h0]));
-            } else {
-                // K_{k,h}: h differs between lanes, so gather lane by lane.
-                both!(|k| {
-                    let ck = &camp[k * n..][..n];
-                    // SAFETY: every h[l] < n (asserted above) and `ck` has n elements.
-                    s.load(&Lanes(std::array::from_fn(|l| unsafe {
-                        ck.get_unchecked(h[l]).0[l]
-                    })))
-                });
-            }
+            let (alpha_lo, alpha_hi) =
+                partner_values(s, &rows, &wts, need, autonomy, power_i, inv_sum, row);
             row[i] = Lanes::default();
             valued[i] = true;
             // `formulas::bandwagon_value`, `self_help_value` and `strategy` on every lane,
@@ -640,8 +570,11 @@ impl LaneWorld {
             let power_h = s.load(&Lanes(std::array::from_fn(|l| power[h[l]].0[l])));
             let prox = s.load(&Lanes(h.map(|x| proximity[i * n + x])));
             let sum = s.add(power_i, power_h);
-            let b = s.mul(s.mul(bb, s.div(power_h, sum)), prox);
             let alpha = s.max(alpha_lo, alpha_hi);
+            // B_i = βb · (P_h / (P_i + P_h)) · prox_ih · (1 − min(1, α_i)), S_i = βself · P_i /
+            // (P_i + P_h), with the operations of `formulas::bandwagon_value` and
+            // `self_help_value`, in the same order.
+            let b = s.mul(s.mul(bb, s.div(power_h, sum)), prox);
             let b = s.mul(b, s.sub(one, s.min(alpha, one)));
             let sh = s.div(s.mul(bself, power_i), sum);
             if detail {
@@ -650,26 +583,16 @@ impl LaneWorld {
                 s.store(&mut self.bandwagon[i], b);
                 s.store(&mut self.self_help[i], sh);
             }
-            // Strategy codes (`Strategy as usize`): secure 0, balance 1, bandwagon 2.
-            let band = s.select(s.gt(b, s.max(alpha, sh)), s.splat(2.0), one);
-            let code = s.select(s.lt(kappa, s.splat(p.theta_secure)), zero, band);
-            self.strategy[i] = s.to_u8s(code).map(|c| match c {
-                0 => Strategy::Secure,
-                1 => Strategy::Balance,
-                _ => Strategy::Bandwagon,
-            });
-            // Desires (`world::desires`), per lane by strategy.
-            let (balance, bandwagon) = (s.eq(code, one), s.eq(code, s.splat(2.0)));
-            let minus_kappa = s.neg(kappa);
-            let mut kv = s.splat(-1.0);
-            for ((d, a), v) in drow.iter_mut().zip(arow).zip(row.iter()) {
-                kv = s.add(kv, one);
-                let at_h = s.eq(hv, kv);
-                let secure = s.mul(keep, s.max(s.load(a), zero));
-                let bal = s.select(at_h, minus_kappa, s.max(s.load(v), zero));
-                let band = s.select(at_h, b, zero);
-                s.store(d, s.select(balance, bal, s.select(bandwagon, band, secure)));
-            }
+            let secure = s.lt(kappa, s.splat(p.theta_secure));
+            let choice = Choice {
+                secure,
+                kappa,
+                h: hv,
+                b,
+                alpha,
+                self_help: sh,
+            };
+            self.strategy[i] = choose(s, &choice, keep, drow, arow, row);
             drow[i] = Lanes::default();
         }
     }
@@ -790,6 +713,282 @@ impl LaneWorld {
             *pw = out;
         }
     }
+}
+
+/// The events of a group of runs: which fired in each lane so far, and when.
+struct Events<'a> {
+    fired: &'a mut [[bool; W]],
+    events: &'a mut [Vec<FiredEvent>; W],
+}
+
+impl Events<'_> {
+    /// The events at the start of `step`, in event order, in every lane: a hazard event draws
+    /// one uniform per lane from the main streams (whether or not it can still fire), a
+    /// scheduled one fires once its time has come; the effects of those that fire apply to
+    /// their lane.
+    fn fire(
+        self,
+        sc: &Scenario,
+        hazard_p: &[f64],
+        step: usize,
+        main: &mut [ChaChaLanes; 2],
+        w: &mut LaneWorld,
+        obs: &mut dyn LaneObserver,
+    ) {
+        let year = sc.year(step);
+        for (e, ev) in sc.events.iter().enumerate() {
+            let u = match ev.trigger {
+                Trigger::Hazard(_) => main.each_mut().map(|m| m.next_u64s()),
+                Trigger::At(_) => [U64Lanes::default(); 2],
+            };
+            for l in 0..W {
+                let fire = match ev.trigger {
+                    Trigger::At(at) => !self.fired[e][l] && year >= at - 1e-9 * sc.dt,
+                    Trigger::Hazard(_) => {
+                        uniform_from(u[l / W64].0[l % W64]) < hazard_p[e]
+                            && !(ev.once && self.fired[e][l])
+                    }
+                };
+                if fire {
+                    self.fired[e][l] = true;
+                    for eff in &ev.effects {
+                        w.apply_effect(eff, l);
+                    }
+                    self.events[l].push(FiredEvent { step, event: e });
+                    obs.event(l, step, e);
+                }
+            }
+        }
+    }
+}
+
+/// Each pair's first alliance in every lane: `step` where its alignment reaches
+/// `threshold` for the first time (`allied`: bit `l` of pair `q` once lane `l` was allied).
+#[inline(always)]
+fn first_alliances<S: Simd>(
+    s: S,
+    w: &LaneWorld,
+    threshold: S::V,
+    step: usize,
+    allied: &mut [u32],
+    first_alliance: &mut [[Option<u32>; W]],
+) {
+    let n = w.n;
+    let mut q = 0;
+    for i in 0..n {
+        for a in &w.alignment[i * n + i + 1..(i + 1) * n] {
+            let new = s.bits(s.ge(s.load(a), threshold)) & !allied[q];
+            if new != 0 {
+                allied[q] |= new;
+                for (l, f) in first_alliance[q].iter_mut().enumerate() {
+                    if new >> l & 1 == 1 {
+                        *f = Some(step as u32);
+                    }
+                }
+            }
+            q += 1;
+        }
+    }
+}
+
+/// What the partner values of state `i` read (rows `i` of the pair matrices).
+struct PartnerRows<'a> {
+    i: usize,
+    /// `h(i)` in every lane (each below `n`).
+    h: [usize; W],
+    power: &'a [Lanes],
+    /// `1 / max(κ_k, κ_ref)`.
+    inv_kappa: &'a [Lanes],
+    /// `K` (all rows).
+    camp: &'a [Lanes],
+    e: &'a [Lanes],
+    f: &'a [Lanes],
+    threat: &'a [Lanes],
+    mistrust: &'a [Lanes],
+    /// States whose partner values were computed earlier in this step.
+    valued: &'a [bool],
+}
+
+/// The partner values `V_ik` of state `i` in every lane into `row` (0 at `k = h(i)`; `row[i]`
+/// is left as it is) (`formulas::partner_terms`, summed in the order of
+/// `PartnerTerms::value`), with `need` = `need_i`, `autonomy` = `−c_i`, `power_i` = `P_i`;
+/// returns the availability `α_i` as two partial maxima (partners before and after `i`). Each
+/// `1 / (P_i + P_k)` is computed by the first of the two states that needs it, and stored in
+/// `inv_sum`'s upper triangle for the second.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn partner_values<S: Simd>(
+    s: S,
+    x: &PartnerRows<'_>,
+    wts: &Weights<S::V>,
+    need: S::V,
+    autonomy: S::V,
+    power_i: S::V,
+    inv_sum: &mut [Lanes],
+    row: &mut [Lanes],
+) -> (S::V, S::V) {
+    let (i, h, n) = (x.i, x.h, x.power.len());
+    let (power, inv_kappa, camp, valued) = (x.power, x.inv_kappa, x.camp, x.valued);
+    // The gather of `K_{k,h}` below reads without bounds checks: this makes it valid.
+    assert!(
+        h.iter().all(|&x| x < n) && camp.len() >= n * n,
+        "principal threats are states"
+    );
+    let (e_row, f_row, t_row, m_row) = (x.e, x.f, x.threat, x.mistrust);
+    let (be, bf, bt, bm) = (wts.be, wts.bf, wts.bt, wts.bm);
+    let (need_s, need_p) = (s.mul(need, wts.bs), s.mul(need, wts.bp));
+    let (zero, one) = (s.splat(0.0), s.splat(1.0));
+    let hv = s.load(&Lanes(h.map(|x| x as f32)));
+    // The same principal threat in every lane (the common case): K_{k,h} is a load.
+    let uniform = h.iter().all(|&x| x == h[0]);
+    // α in two chains (partners before and after i), so that the maxima overlap;
+    // the maximum of the same numbers whatever their grouping (none is NaN).
+    let (mut alpha_lo, mut alpha_hi) = (zero, zero);
+    // The partners before i and after i in two loops (no test of k == i), each in two
+    // versions (K_{k,h} loaded or gathered), written once as a macro.
+    // (Macros, not closures: closures are not always inlined into the instruction-set
+    // wrappers, and outside them vector operations become calls.)
+    macro_rules! partners {
+        ($range:expr, $alpha:ident, |$k:ident, $pk:ident| $shared:expr, $inv:expr) => {
+            // `k` as a vector, counted up (exact) rather than converted each time.
+            let mut kv = s.splat($range.start as f32 - 1.0);
+            for $k in $range {
+                kv = s.add(kv, one);
+                let shared = $shared;
+                let $pk = s.load(&power[$k]);
+                let inv = $inv;
+                // `formulas::partner_terms`, summed in the order of `PartnerTerms::value`.
+                let v = s.mul(s.mul(need_s, shared), s.load(&inv_kappa[$k]));
+                let brings = s.mul(s.mul(need_p, $pk), inv);
+                let v = s.add(v, brings);
+                let v = s.add(v, s.mul(be, s.load(&e_row[$k])));
+                let v = s.add(v, s.mul(bf, s.load(&f_row[$k])));
+                let v = s.add(v, s.mul(bt, s.load(&t_row[$k])));
+                let v = s.add(v, s.mul(bm, s.load(&m_row[$k])));
+                let v = s.add(v, autonomy);
+                let v = s.select(s.eq(hv, kv), zero, v);
+                s.store(&mut row[$k], v);
+                // α_i = max(0, max_k V_ik) (`formulas::availability`).
+                $alpha = s.max(s.max(zero, $alpha), v);
+            }
+        };
+    }
+    // 1 / (P_i + P_k): computed by the first of the two states that needs it, and
+    // stored in the upper triangle for the second.
+    macro_rules! both {
+        (|$k:ident| $shared:expr) => {
+            partners!(
+                0..i,
+                alpha_lo,
+                |$k, power_k| $shared,
+                if valued[$k] {
+                    s.load(&inv_sum[$k * n + i])
+                } else {
+                    s.div(one, s.add(power_i, power_k))
+                }
+            );
+            partners!(i + 1..n, alpha_hi, |$k, power_k| $shared, {
+                let inv = s.div(one, s.add(power_i, power_k));
+                s.store(&mut inv_sum[i * n + $k], inv);
+                inv
+            });
+        };
+    }
+    if uniform {
+        let h0 = h[0];
+        both!(|k| s.load(&camp[k * n + h0]));
+    } else {
+        // K_{k,h}: h differs between lanes, so gather lane by lane.
+        both!(|k| {
+            let ck = &camp[k * n..][..n];
+            // SAFETY: every h[l] < n (asserted above) and `ck` has n elements.
+            s.load(&Lanes(std::array::from_fn(|l| unsafe {
+                ck.get_unchecked(h[l]).0[l]
+            })))
+        });
+    }
+    (alpha_lo, alpha_hi)
+}
+
+/// The parameters the decisions read, in every lane: `keep = ρ/η` (0 when `η = 0`), the
+/// partner-value weights `βs`, `βp`, `βe`, `βf`, `−βt`, `−βm`, `κ_ref`, and `βb`, `βself`.
+struct Weights<V> {
+    keep: V,
+    bs: V,
+    bp: V,
+    be: V,
+    bf: V,
+    bt: V,
+    bm: V,
+    kref: V,
+    bb: V,
+    bself: V,
+}
+
+impl<V> Weights<V> {
+    #[inline(always)]
+    fn new<S: Simd<V = V>>(s: S, p: &Params32) -> Self {
+        Self {
+            keep: s.splat(if p.eta > 0.0 { p.rho / p.eta } else { 0.0 }),
+            bs: s.splat(p.beta_s),
+            bp: s.splat(p.beta_p),
+            be: s.splat(p.beta_e),
+            bf: s.splat(p.beta_f),
+            bt: s.splat(-p.beta_t),
+            bm: s.splat(-p.beta_m),
+            kref: s.splat(p.kappa_ref),
+            bb: s.splat(p.beta_b),
+            bself: s.splat(p.beta_self),
+        }
+    }
+}
+
+/// What a state's choice in every lane rests on (see [`choose`]).
+struct Choice<S: Simd> {
+    /// Lanes where the state is secure (`κ_i < θ_secure`).
+    secure: S::M,
+    /// `κ_i`, `h(i)` (as a number), `B_i`, `α_i`, `S_i`.
+    kappa: S::V,
+    h: S::V,
+    b: S::V,
+    alpha: S::V,
+    self_help: S::V,
+}
+
+/// The strategy of a state in every lane (`formulas::strategy`), and its desires
+/// (`D_ik`, row `drow`) from its partner values `values` and alignments `arow`:
+/// - balance: `D_ik = max(V_ik, 0)` for `k ≠ h`, `D_ih = −κ_i`;
+/// - bandwagon: `D_ih = +B_i`, `D_ik = 0` otherwise;
+/// - secure: `D_ik = keep · a⁺_ik`, `keep = ρ/η` (offsets the decay of existing alliances).
+#[inline(always)]
+fn choose<S: Simd>(
+    s: S,
+    c: &Choice<S>,
+    keep: S::V,
+    drow: &mut [Lanes],
+    arow: &[Lanes],
+    values: &[Lanes],
+) -> [Strategy; W] {
+    let (zero, one, two) = (s.splat(0.0), s.splat(1.0), s.splat(2.0));
+    // Strategy codes (`Strategy as usize`): secure 0, balance 1, bandwagon 2.
+    let band = s.select(s.gt(c.b, s.max(c.alpha, c.self_help)), two, one);
+    let code = s.select(c.secure, zero, band);
+    let (balance, bandwagon) = (s.eq(code, one), s.eq(code, two));
+    let minus_kappa = s.neg(c.kappa);
+    let mut kv = s.splat(-1.0);
+    for ((d, a), v) in drow.iter_mut().zip(arow).zip(values) {
+        kv = s.add(kv, one);
+        let at_h = s.eq(c.h, kv);
+        let secure = s.mul(keep, s.max(s.load(a), zero));
+        let bal = s.select(at_h, minus_kappa, s.max(s.load(v), zero));
+        let band = s.select(at_h, c.b, zero);
+        s.store(d, s.select(balance, bal, s.select(bandwagon, band, secure)));
+    }
+    s.to_u8s(code).map(|c| match c {
+        0 => Strategy::Secure,
+        1 => Strategy::Balance,
+        _ => Strategy::Bandwagon,
+    })
 }
 
 /// In every lane, the largest `v[j]` and its index (the lowest among equals; `−∞` and 0 when
@@ -1113,50 +1312,17 @@ impl<'s> LaneSimulator<'s> {
         let mut events: [Vec<FiredEvent>; W] = std::array::from_fn(|_| Vec::new());
 
         for step in 0..=steps {
-            let year = sc.year(step);
             if step < steps {
-                for (e, ev) in sc.events.iter().enumerate() {
-                    let u = match ev.trigger {
-                        Trigger::Hazard(_) => main.each_mut().map(|m| m.next_u64s()),
-                        Trigger::At(_) => [U64Lanes::default(); 2],
-                    };
-                    for l in 0..W {
-                        let fire = match ev.trigger {
-                            Trigger::At(at) => !fired[e][l] && year >= at - 1e-9 * sc.dt,
-                            Trigger::Hazard(_) => {
-                                uniform_from(u[l / W64].0[l % W64]) < self.hazard_p[e]
-                                    && !(ev.once && fired[e][l])
-                            }
-                        };
-                        if fire {
-                            fired[e][l] = true;
-                            for eff in &ev.effects {
-                                w.apply_effect(eff, l);
-                            }
-                            events[l].push(FiredEvent { step, event: e });
-                            obs.event(l, step, e);
-                        }
-                    }
-                }
+                let events = Events {
+                    fired: &mut fired,
+                    events: &mut events,
+                };
+                events.fire(sc, &self.hazard_p, step, &mut main, w, obs);
             }
             w.derive(s, p);
             w.threats(s, p);
             w.decide(s, p, detail);
-            let mut q = 0;
-            for i in 0..n {
-                for a in &w.alignment[i * n + i + 1..(i + 1) * n] {
-                    let new = Simd::bits(s, Simd::ge(s, Simd::load(s, a), threshold)) & !allied[q];
-                    if new != 0 {
-                        allied[q] |= new;
-                        for (l, f) in first_alliance[q].iter_mut().enumerate() {
-                            if new >> l & 1 == 1 {
-                                *f = Some(step as u32);
-                            }
-                        }
-                    }
-                    q += 1;
-                }
-            }
+            first_alliances(s, w, threshold, step, &mut allied, &mut first_alliance);
             obs.observe(units, step, w, active);
             if step == steps {
                 break;

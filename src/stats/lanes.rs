@@ -214,7 +214,6 @@ impl<'a> LaneRecorder<'a> {
         } else {
             [active.min(W), active.saturating_sub(W).min(W)]
         };
-        let lanes = halves.map(|a| (1u32 << a) - 1);
         // The live lanes of each group (a macro, not a closure: see ARCHITECTURE.md, vector
         // values never pass through closures).
         let lane_no = s.load(&Lanes(std::array::from_fn(|l| l as f64)));
@@ -228,19 +227,7 @@ impl<'a> LaneRecorder<'a> {
             };
         }
         let live = [live!(halves[0]), live!(halves[1])];
-        let st = &*self.stats;
-        let (alliance, rivalry) = (
-            s.splat(st.alliance_threshold),
-            s.splat(st.rivalry_threshold),
-        );
-        let (zero, one, minus_one) = (s.splat(0.0), s.splat(1.0), s.splat(-1.0));
-        let (inf, neg_inf) = (s.splat(f64::INFINITY), s.splat(f64::NEG_INFINITY));
-        let half_bins = s.splat(0.5 * ALIGNMENT_BINS as f64);
-        let (last, top) = (
-            s.splat((ALIGNMENT_BINS - 1) as f64),
-            s.splat((ALIGNMENT_BINS + 1) as f64),
-        );
-        let no_bin = s.splat(f64::from(NO_BIN));
+        let c = PairConsts::new(s, self.stats, live, halves.map(|a| (1u32 << a) - 1));
         // The two groups' pending bins of this step: rows `groups` and `groups + 1`.
         let (first, second) = self.bins[self.groups * self.stride..].split_at_mut(self.stride);
         let (bins0, bins1) = (
@@ -248,29 +235,6 @@ impl<'a> LaneRecorder<'a> {
             &mut second[step * pairs..(step + 1) * pairs],
         );
         let accs = &mut self.acc[step * pairs..(step + 1) * pairs];
-        // `alignment_bin` on every lane: 0 at −1, ALIGNMENT_BINS + 1 at +1, else
-        // 1 + min(⌊(a + 1)·0.5·ALIGNMENT_BINS⌋, ALIGNMENT_BINS − 1); lanes without a run get
-        // a byte that is no bin (see `BinCounter`).
-        // ((a + 1)·0.5 is exact, so multiplying by 0.5·ALIGNMENT_BINS at once rounds alike.)
-        macro_rules! bins {
-            ($a:expr, $live:expr) => {{
-                let a = $a;
-                let regular = s.trunc(s.mul(s.add(a, one), half_bins));
-                let regular = s.add(s.min(regular, last), one);
-                let bin = s.select(
-                    s.le(a, minus_one),
-                    zero,
-                    s.select(s.ge(a, one), top, regular),
-                );
-                let bin = if FULL {
-                    bin
-                } else {
-                    s.select($live, bin, no_bin)
-                };
-                // Integers in 0..=ALIGNMENT_BINS + 1 or NO_BIN (< 256), as `to_u8s` requires.
-                s.to_u8s(bin)
-            }};
-        }
         // Row by row (pairs (i, k > i)), so that the loop over a row has no other bookkeeping.
         let (mut accs, mut bins0, mut bins1) = (accs, bins0, bins1);
         for i in 0..n {
@@ -282,48 +246,7 @@ impl<'a> LaneRecorder<'a> {
             (accs, bins0, bins1) = (acc_rest, b0_rest, b1_rest);
             let outs = b0_row.iter_mut().zip(b1_row);
             for ((a, acc), (b0, b1)) in row.iter().zip(acc_row).zip(outs) {
-                let (a0, a1) = (half(s, a, 0), half(s, a, 1));
-                *b0 = bins!(a0, live[0]);
-                *b1 = bins!(a1, live[1]);
-                // The range changes rarely once a few groups are in: test before reducing (both
-                // ends and both groups at once: a minimum or maximum that does not change is
-                // rewritten as it is).
-                let (lo, hi) = (s.splat(acc.lo), s.splat(acc.hi));
-                let out0 = (s.bits(s.lt(a0, lo)) | s.bits(s.gt(a0, hi))) & lanes[0];
-                let out1 = (s.bits(s.lt(a1, lo)) | s.bits(s.gt(a1, hi))) & lanes[1];
-                if out0 | out1 != 0 {
-                    let lo = s.min(s.select(live[0], a0, inf), s.select(live[1], a1, inf));
-                    let hi = s.max(
-                        s.select(live[0], a0, neg_inf),
-                        s.select(live[1], a1, neg_inf),
-                    );
-                    acc.lo = acc.lo.min(s.hmin(lo));
-                    acc.hi = acc.hi.max(s.hmax(hi));
-                }
-                // Σ `FixedSum::fixed(a)`: |each| ≤ 2^32 + 1 for an alignment in [−1, 1], so
-                // each of the four lanes' sums (4 values per group of sixteen runs, 64 per
-                // 256 runs) stays below 2^39, and 256 runs' sum fits an i64.
-                let fast = (
-                    fixed_vector(s, a0, live[0], PAIR_FAST_LIMIT),
-                    fixed_vector(s, a1, live[1], PAIR_FAST_LIMIT),
-                );
-                match fast {
-                    (Some(t0), Some(t1)) => s.add_halves(&mut acc.lanes, s.add(t0, t1)),
-                    _ => {
-                        let sum = fixed_lanes(s, a0, live[0]) + fixed_lanes(s, a1, live[1]);
-                        acc.sum += sum as i64;
-                    }
-                }
-                let allied = [
-                    s.bits(s.ge(a0, alliance)) & lanes[0],
-                    s.bits(s.ge(a1, alliance)) & lanes[1],
-                ];
-                let rival = [
-                    s.bits(s.le(a0, rivalry)) & !allied[0] & lanes[0],
-                    s.bits(s.le(a1, rivalry)) & !allied[1] & lanes[1],
-                ];
-                let (allied, rival) = (allied[0] | allied[1] << W, rival[0] | rival[1] << W);
-                acc.classes += allied.count_ones() | rival.count_ones() << RIVAL_SHIFT;
+                record_pair::<S, FULL>(s, &c, a, acc, [b0, b1]);
             }
         }
         for (g, &active) in halves.iter().enumerate() {
@@ -439,6 +362,121 @@ impl Kernel for Observation<'_, '_, '_> {
             }
         }
     }
+}
+
+/// The constants of [`record_pair`] in one group of sixteen runs.
+struct PairConsts<S: Simd> {
+    /// The live lanes of each group of eight, as masks and as bits.
+    live: [S::M; 2],
+    lanes: [u32; 2],
+    alliance: S::V,
+    rivalry: S::V,
+    zero: S::V,
+    one: S::V,
+    minus_one: S::V,
+    inf: S::V,
+    neg_inf: S::V,
+    half_bins: S::V,
+    last: S::V,
+    top: S::V,
+    no_bin: S::V,
+}
+
+impl<S: Simd> PairConsts<S> {
+    #[inline(always)]
+    fn new(s: S, st: &StudyStats, live: [S::M; 2], lanes: [u32; 2]) -> Self {
+        Self {
+            live,
+            lanes,
+            alliance: s.splat(st.alliance_threshold),
+            rivalry: s.splat(st.rivalry_threshold),
+            zero: s.splat(0.0),
+            one: s.splat(1.0),
+            minus_one: s.splat(-1.0),
+            inf: s.splat(f64::INFINITY),
+            neg_inf: s.splat(f64::NEG_INFINITY),
+            half_bins: s.splat(0.5 * ALIGNMENT_BINS as f64),
+            last: s.splat((ALIGNMENT_BINS - 1) as f64),
+            top: s.splat((ALIGNMENT_BINS + 1) as f64),
+            no_bin: s.splat(f64::from(NO_BIN)),
+        }
+    }
+}
+
+/// `alignment_bin` on every lane of `a` (eight runs): 0 at −1, ALIGNMENT_BINS + 1 at +1, else
+/// 1 + min(⌊(a + 1)·0.5·ALIGNMENT_BINS⌋, ALIGNMENT_BINS − 1); lanes without a run get a byte
+/// that is no bin (see `BinCounter`). ((a + 1)·0.5 is exact, so multiplying by
+/// 0.5·ALIGNMENT_BINS at once rounds alike.)
+#[inline(always)]
+fn bins<S: Simd, const FULL: bool>(s: S, c: &PairConsts<S>, a: S::V, live: S::M) -> [u8; W] {
+    let regular = s.trunc(s.mul(s.add(a, c.one), c.half_bins));
+    let regular = s.add(s.min(regular, c.last), c.one);
+    let bin = s.select(
+        s.le(a, c.minus_one),
+        c.zero,
+        s.select(s.ge(a, c.one), c.top, regular),
+    );
+    let bin = if FULL {
+        bin
+    } else {
+        s.select(live, bin, c.no_bin)
+    };
+    // Integers in 0..=ALIGNMENT_BINS + 1 or NO_BIN (< 256), as `to_u8s` requires.
+    s.to_u8s(bin)
+}
+
+/// One pair's observation in sixteen runs (`a`, two groups of eight): its pending bins, its
+/// range, its fixed-point sum and its classes.
+#[inline(always)]
+fn record_pair<S: Simd, const FULL: bool>(
+    s: S,
+    c: &PairConsts<S>,
+    a: &Lanes32,
+    acc: &mut PairAcc,
+    [b0, b1]: [&mut [u8; W]; 2],
+) {
+    let (a0, a1) = (half(s, a, 0), half(s, a, 1));
+    let (live, lanes) = (c.live, c.lanes);
+    *b0 = bins::<S, FULL>(s, c, a0, live[0]);
+    *b1 = bins::<S, FULL>(s, c, a1, live[1]);
+    // The range changes rarely once a few groups are in: test before reducing (both ends and
+    // both groups at once: a minimum or maximum that does not change is rewritten as it is).
+    let (lo, hi) = (s.splat(acc.lo), s.splat(acc.hi));
+    let out0 = (s.bits(s.lt(a0, lo)) | s.bits(s.gt(a0, hi))) & lanes[0];
+    let out1 = (s.bits(s.lt(a1, lo)) | s.bits(s.gt(a1, hi))) & lanes[1];
+    if out0 | out1 != 0 {
+        let lo = s.min(s.select(live[0], a0, c.inf), s.select(live[1], a1, c.inf));
+        let hi = s.max(
+            s.select(live[0], a0, c.neg_inf),
+            s.select(live[1], a1, c.neg_inf),
+        );
+        acc.lo = acc.lo.min(s.hmin(lo));
+        acc.hi = acc.hi.max(s.hmax(hi));
+    }
+    // Σ `FixedSum::fixed(a)`: |each| ≤ 2^32 + 1 for an alignment in [−1, 1], so each of the
+    // four lanes' sums (4 values per group of sixteen runs, 64 per 256 runs) stays below
+    // 2^39, and 256 runs' sum fits an i64.
+    let fast = (
+        fixed_vector(s, a0, live[0], PAIR_FAST_LIMIT),
+        fixed_vector(s, a1, live[1], PAIR_FAST_LIMIT),
+    );
+    match fast {
+        (Some(t0), Some(t1)) => s.add_halves(&mut acc.lanes, s.add(t0, t1)),
+        _ => {
+            let sum = fixed_lanes(s, a0, live[0]) + fixed_lanes(s, a1, live[1]);
+            acc.sum += sum as i64;
+        }
+    }
+    let allied = [
+        s.bits(s.ge(a0, c.alliance)) & lanes[0],
+        s.bits(s.ge(a1, c.alliance)) & lanes[1],
+    ];
+    let rival = [
+        s.bits(s.le(a0, c.rivalry)) & !allied[0] & lanes[0],
+        s.bits(s.le(a1, c.rivalry)) & !allied[1] & lanes[1],
+    ];
+    let (allied, rival) = (allied[0] | allied[1] << W, rival[0] | rival[1] << W);
+    acc.classes += allied.count_ones() | rival.count_ones() << RIVAL_SHIFT;
 }
 
 /// The sum of the eight bytes of `x`, each at most [`PENDING_GROUPS`] (so pairs of them
