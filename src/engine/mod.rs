@@ -1,7 +1,7 @@
 //! The Monte Carlo engine: runs split into fixed batches, worker threads claiming batches,
-//! one random stream per run from `(seed, run_index)` only. A worker simulates eight runs at
-//! a time, one per SIMD lane ([`crate::model::lanes`]); each lane's result is that of the
-//! scalar simulator, bit for bit.
+//! one random stream per run from `(seed, run_index)` only. A worker simulates sixteen runs
+//! at a time, one per SIMD lane ([`crate::model::lanes`]); each lane's result is that of the
+//! same run simulated alone, bit for bit.
 //!
 //! Statistics are exact integer accumulators ([`crate::stats`]), so the result does not
 //! depend on the number of threads, on which thread ran which batch, or on how runs are

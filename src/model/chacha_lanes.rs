@@ -1,9 +1,9 @@
 //! Eight ChaCha8 streams computed side by side, one per lane.
 //!
 //! Run `r` of a study draws from `run_rng(seed, r)` ([`super::random::run_rng`]): ChaCha8
-//! keyed by `seed_from_u64(seed)`, stream number `r`. The engine simulates eight runs at
-//! once and, at every step, draws the same number of 64-bit outputs in every lane, so the
-//! eight streams are always at the same position: their block counters are equal and only
+//! keyed by `seed_from_u64(seed)`, stream number `r`. The engine simulates sixteen runs at
+//! once (two groups of eight streams) and, at every step, draws the same number of 64-bit
+//! outputs in every lane, so the eight streams of a group are always at the same position: their block counters are equal and only
 //! their stream numbers differ. [`ChaChaLanes`] relies on that lockstep: it computes the
 //! ChaCha blocks of the eight streams together, each arithmetic operation acting on one word
 //! of many blocks at once, and hands out one [`U64Lanes`] per draw. Lane `l` is, bit for

@@ -11,7 +11,7 @@
 //! stream, are the same number in every run: one output per hazard event and step, and one
 //! per normal (its first attempt). The *side* draws, from word [`SIDE_WORD_POS`] of the same
 //! stream on, are the ziggurat's rare paths, whose number depends on the values drawn. So
-//! the main draws of eight runs stay in lockstep and are computed eight at a time
+//! the main draws of the runs of a group stay in lockstep and are computed eight at a time
 //! ([`super::chacha_lanes`]), and a run's values do not depend on how many rare paths other
 //! runs took.
 //!
