@@ -195,8 +195,9 @@ impl Assumptions {
                 Ok(())
             }
             _ => Err(format!(
-                "--assume `{assignment}`: found `{}`, expected a number in [{lo}, {hi}]",
-                value.trim()
+                "--assume `{assignment}`: found `{}`, expected a number{}",
+                value.trim(),
+                crate::scenario::range_text(lo, hi)
             )),
         }
     }

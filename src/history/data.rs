@@ -333,7 +333,13 @@ impl Row<'_> {
         let t = self.text(k);
         match t.parse::<f64>() {
             Ok(v) if v.is_finite() && (lo..=hi).contains(&v) => Ok(v),
-            _ => Err(self.err(k, format!("found `{t}`, expected a number in [{lo}, {hi}]"))),
+            _ => Err(self.err(
+                k,
+                format!(
+                    "found `{t}`, expected a number{}",
+                    crate::scenario::range_text(lo, hi)
+                ),
+            )),
         }
     }
 

@@ -170,6 +170,37 @@ pub fn did_you_mean(candidate: Option<&str>) -> String {
     candidate.map_or(String::new(), |c| format!("; did you mean `{c}`?"))
 }
 
+/// Format a number for messages without noise (`0.5`, `1e12`, `nan`).
+pub fn show(x: f64) -> String {
+    if x.is_nan() {
+        "nan".into()
+    } else if x.is_infinite() {
+        if x > 0.0 { "inf".into() } else { "-inf".into() }
+    } else if x != 0.0 && !(1e-4..1e7).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
+/// ` in [lo, hi]`, ` >= lo`, ` <= hi` or nothing; bounds at or beyond `f64::MAX` count as none,
+/// and a lower bound of `f64::MIN_POSITIVE` (a field that must be positive) reads `> 0`.
+pub fn range_text(lo: f64, hi: f64) -> String {
+    if lo == f64::MIN_POSITIVE {
+        return if hi < f64::MAX {
+            format!(" in (0, {}]", show(hi))
+        } else {
+            " > 0".into()
+        };
+    }
+    match (lo > f64::MIN, hi < f64::MAX) {
+        (true, true) => format!(" in [{}, {}]", show(lo), show(hi)),
+        (true, false) => format!(" >= {}", show(lo)),
+        (false, true) => format!(" <= {}", show(hi)),
+        (false, false) => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,5 +227,19 @@ mod tests {
         assert_eq!(closest("agression", c), Some("aggression"));
         assert_eq!(closest("offence", c), Some("offense"));
         assert_eq!(closest("zzz", c), None);
+    }
+
+    #[test]
+    fn numbers_and_ranges_read_without_noise() {
+        assert_eq!(show(0.5), "0.5");
+        assert_eq!(show(1e12), "1e12");
+        assert_eq!(show(f64::MIN_POSITIVE), "2.2250738585072014e-308");
+        assert_eq!(show(f64::NEG_INFINITY), "-inf");
+        assert_eq!(range_text(0.0, 100.0), " in [0, 100]");
+        assert_eq!(range_text(0.0, f64::MAX), " >= 0");
+        assert_eq!(range_text(f64::MIN, 1e15), " <= 1e15");
+        assert_eq!(range_text(f64::MIN, f64::MAX), "");
+        assert_eq!(range_text(f64::MIN_POSITIVE, 1e12), " in (0, 1e12]");
+        assert_eq!(range_text(f64::MIN_POSITIVE, f64::INFINITY), " > 0");
     }
 }

@@ -16,7 +16,7 @@ mod validate;
 
 use std::path::Path;
 
-pub use diag::{Collector, Diagnostic, Diagnostics, SourceMap, closest};
+pub use diag::{Collector, Diagnostic, Diagnostics, SourceMap, closest, range_text};
 pub use overrides::{SetError, SetProblem};
 pub use target::{Op, PairField, StateField, Target};
 

@@ -106,7 +106,7 @@ pub enum SetProblem {
     NotANumber(String),
     /// A number that is not finite or lies outside the value's range (`high` at or beyond
     /// `f64::MAX`: no upper bound).
-    #[error("expected a finite number {}, found `{value}`", range_text(*.low, *.high))]
+    #[error("expected a finite number{}, found `{value}`", super::diag::range_text(*.low, *.high))]
     OutOfRange {
         /// The value as written.
         value: String,
@@ -132,15 +132,6 @@ pub enum SetProblem {
 /// The names of the theory presets, for messages.
 fn theory_names() -> String {
     Theory::ALL.map(Theory::name).join(", ")
-}
-
-/// `in [lo, hi]`, or `>= lo` when `hi` is at or beyond `f64::MAX`.
-fn range_text(lo: f64, hi: f64) -> String {
-    if hi >= f64::MAX {
-        format!(">= {lo}")
-    } else {
-        format!("in [{lo}, {hi}]")
-    }
 }
 
 impl Scenario {
@@ -476,6 +467,21 @@ mod tests {
         for (error, message) in cases {
             assert_eq!(error.to_string(), message);
         }
+        // Bounds read as people write them: a positive field says `(0, …]`, not the
+        // smallest float, and large bounds use an exponent.
+        let mut s = parse(FLAGSHIP_TOML, FLAGSHIP_NAME).unwrap();
+        let mut message = |a: &str| match s.apply_set(a) {
+            Err(e) => e.to_string(),
+            Ok(()) => panic!("{a} was accepted"),
+        };
+        assert_eq!(
+            message("state.USA.power=0"),
+            "--set state.USA.power=0: expected a finite number in (0, 1e12], found `0`"
+        );
+        assert_eq!(
+            message("pair.CHN-RUS.trade=-1"),
+            "--set pair.CHN-RUS.trade=-1: expected a finite number >= 0, found `-1`"
+        );
     }
 
     #[test]

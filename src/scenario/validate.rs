@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
-use super::diag::{Collector, Diagnostics, suggestion};
+use super::diag::{Collector, Diagnostics, range_text, show, suggestion};
 use super::parse::parse_raw;
 use super::raw::{
     RawEffect, RawEvent, RawIntent, RawMeta, RawPair, RawPower, RawScenario, RawState, S,
@@ -40,29 +40,6 @@ fn doc(source: &Option<S<String>>, note: &Option<S<String>>) -> Doc {
     Doc {
         source: source.as_ref().map(|s| s.get_ref().clone()),
         note: note.as_ref().map(|s| s.get_ref().clone()),
-    }
-}
-
-/// Format a number for messages without noise (`0.5`, `1e12`, `nan`).
-fn show(x: f64) -> String {
-    if x.is_nan() {
-        "nan".into()
-    } else if x.is_infinite() {
-        if x > 0.0 { "inf".into() } else { "-inf".into() }
-    } else if x != 0.0 && !(1e-4..1e7).contains(&x.abs()) {
-        format!("{x:e}")
-    } else {
-        format!("{x}")
-    }
-}
-
-/// ` in [lo, hi]`, ` >= lo`, ` <= hi` or nothing; bounds at or beyond `f64::MAX` count as none.
-fn range_text(lo: f64, hi: f64) -> String {
-    match (lo > f64::MIN, hi < f64::MAX) {
-        (true, true) => format!(" in [{}, {}]", show(lo), show(hi)),
-        (true, false) => format!(" >= {}", show(lo)),
-        (false, true) => format!(" <= {}", show(hi)),
-        (false, false) => String::new(),
     }
 }
 
