@@ -1,18 +1,17 @@
-//! Several runs at once, one per SIMD lane: the Monte Carlo engine's simulator.
+//! The step of the model, written once: several runs at once, one per SIMD lane.
 //!
-//! A [`LaneWorld`] holds [`W`] = 16 worlds in lane-major form: every quantity of [`World`]
-//! becomes a [`Lanes`] (sixteen `f32`, single precision as in [`World`]), lane `l` belonging
-//! to run `first + l`. The step is the same arithmetic for every run, so it is written once
-//! with the vector operations of [`crate::simd::Simd32`] (and those of [`Simd64`] for what
-//! stays in double precision: the random numbers and the power update); where runs take
-//! different branches (each state's principal threat, its strategy, an event firing) each
-//! lane selects its own value. Every lane computes exactly
-//! the IEEE operations of [`World`]'s step, in the same order (checked bit for bit against
-//! [`super::Simulator`] in the tests), so a run's result depends neither on its lane nor on
-//! the instruction set: AVX-512, AVX2 and portable builds of the step are compiled and the
-//! best one the CPU supports is chosen at run time.
-//!
-//! The scalar [`World`] remains the reference, and the one that explains decisions.
+//! A [`LaneWorld`] holds [`W`] = 16 worlds in lane-major form: every quantity of a run's
+//! [`World`] becomes a [`Lanes`] (sixteen `f32`), lane `l` belonging to run `first + l`. The
+//! step is the same arithmetic for every run, so it is written once with the vector
+//! operations of [`crate::simd::Simd32`] (and those of [`Simd64`] for what stays in double
+//! precision: the random numbers and the power update); where runs take different branches
+//! (each state's principal threat, its strategy, an event firing) each lane selects its own
+//! value. Every lane performs the same IEEE operations in the same order, so a run's result
+//! depends neither on its lane, nor on how many lanes are active, nor on the instruction set
+//! (AVX-512, AVX2 and portable builds are compiled, the best the CPU supports chosen at run
+//! time). The engine runs sixteen runs per group; a single run ([`super::Simulator`], which
+//! `explain` uses) is this step with one active lane. The scalar formulas of
+//! [`super::formulas`] are the readable specification the tests hold the step to.
 
 use rand_chacha::ChaCha8Rng;
 
@@ -290,7 +289,8 @@ impl LaneWorld {
         v.iter().map(|x| f64::from(x.0[l])).collect()
     }
 
-    /// Apply one event effect in lane `l` ([`World::apply_effect`]).
+    /// Apply one event effect in lane `l`, rounding the result to single precision within
+    /// the field's range ([`narrow_to`]); a pair field changes both of its entries.
     fn apply_effect(&mut self, e: &Effect, l: usize) {
         let n = self.n;
         let range = e.target.range();
@@ -327,11 +327,12 @@ impl LaneWorld {
         }
     }
 
-    /// [`World::derive`] in every lane.
+    /// Derived quantities in every lane: relative power `Phat_j = P_j / max_k P_k`, and the
+    /// interdependence of the pairs whose trade an event changed.
     #[inline(always)]
     fn derive<S: Simd>(&mut self, s: S, p: &Params32) {
         let n = self.n;
-        // max_k P_k, folded from MIN_POSITIVE as `World::derive` does; Phat_j = P_j / max.
+        // max_k P_k, folded from MIN_POSITIVE; Phat_j = P_j / max.
         let mut max = s.splat(f32::MIN_POSITIVE);
         for pw in &self.power {
             max = s.max(max, s.load(pw));
@@ -340,7 +341,7 @@ impl LaneWorld {
             s.store(rp, s.div(s.load(pw), max));
         }
         // Interdependence of the pairs and lanes whose trade an event changed (not the whole
-        // matrix, as `World::derive` does: one `exp` per pair and lane).
+        // matrix: one `exp` per pair and lane).
         for (i, j, l) in self.trade_changed.drain(..) {
             if i == j {
                 continue; // e_ii stays 0 (scenarios have no such pairs)
@@ -364,7 +365,9 @@ impl LaneWorld {
         }
     }
 
-    /// [`World::threats`] in every lane.
+    /// Threats `T`, allied-discounted threats `Tx = T (1 − a⁺)`, camp threats `K`, and each
+    /// state's principal threat `h(i) = argmax_j K_ij` (ties: lowest index) with `κ_i`, in
+    /// every lane.
     #[inline(always)]
     fn threats<S: Simd>(&mut self, s: S, p: &Params32) {
         let n = self.n;
@@ -374,7 +377,7 @@ impl LaneWorld {
         }
         if p.threat_form == ThreatForm::Product {
             // T_ij = [Phat_j^wP · O_j^wO / scale] · prox_ij^wD · I_ji^wI · (1 − λ·e_ij),
-            // evaluated left to right as in `World::threats`; the bracket once per source j.
+            // evaluated left to right; the bracket once per source j.
             let inv_scale = s.splat(1.0 / reference_scale(p));
             for j in 0..n {
                 let a = Self::pow_lanes(s, &self.relative_power[j], p.w_p);
@@ -419,7 +422,7 @@ impl LaneWorld {
         }
     }
 
-    /// Row `i` of [`World::threats`]: `T_ij` into `threat`, `Tx_ij = T_ij · (1 − a⁺_ij)`
+    /// Row `i` of [`LaneWorld::threats`]: `T_ij` into `threat`, `Tx_ij = T_ij · (1 − a⁺_ij)`
     /// into row `slot` of `tx`.
     #[inline(always)]
     fn threat_row<S: Simd>(&mut self, s: S, p: &Params32, i: usize, slot: usize) {
@@ -562,7 +565,7 @@ impl LaneWorld {
             let autonomy = s.neg(s.load(&autonomy[i]));
             let power_i = s.load(&power[i]);
             let (alpha_lo, alpha_hi) =
-                partner_values(s, &rows, &wts, need, autonomy, power_i, inv_sum, row);
+                partner_values(s, &rows, &wts, [need, autonomy, power_i, hv], inv_sum, row);
             row[i] = Lanes::default();
             valued[i] = true;
             // `formulas::bandwagon_value`, `self_help_value` and `strategy` on every lane,
@@ -597,7 +600,8 @@ impl LaneWorld {
         }
     }
 
-    /// [`super::world::update_intent`] in every lane (from the snapshot `a⁺`, `a⁻`):
+    /// The perceived-intent update (the security-dilemma spiral) in every lane, from the
+    /// snapshot `a⁺`, `a⁻`:
     /// `I_ji ← clamp(I_ji + dt·(ζ·(a⁻_ij + Σ_k a⁺_jk·a⁻_ik) − ξ·(I_ji − I0_ji)), 0, 1)`.
     #[inline(always)]
     fn update_intent<S: Simd>(&mut self, s: S, dt: f32, p: &Params32) {
@@ -639,7 +643,7 @@ impl LaneWorld {
         }
     }
 
-    /// [`super::world::update_alignment`] in every lane; `z[q]` holds the normals of pair `q`:
+    /// The alignment update in every lane; `z[q]` holds the normals of pair `q`:
     /// `a_ik ← clamp(a_ik + η·dt·(min(D_ik, D_ki) + σd·z) − ρ·dt·a_ik, −1, 1)`.
     #[inline(always)]
     fn update_alignment<S: Simd>(&mut self, s: S, z: [&[Lanes64]; 2], dt: f32, p: &Params32) {
@@ -660,7 +664,7 @@ impl LaneWorld {
                 .chunks_exact_mut(n)
                 .zip(desire[(i + 1) * n..].chunks_exact(n));
             // The normals of pairs (i, k > i), in that order (double precision as drawn,
-            // rounded to single as `world::update_alignment` does).
+            // rounded to single precision).
             let ((z0_row, rest0), (z1_row, rest1)) =
                 (z0.split_at(n - i - 1), z1.split_at(n - i - 1));
             (z0, z1) = (rest0, rest1);
@@ -680,8 +684,8 @@ impl LaneWorld {
         }
     }
 
-    /// [`super::world::update_power`] in every lane, in double precision as the scalar
-    /// update computes it (the state widened exactly, [`super::vexp::exp`] giving the bits of
+    /// The power update, geometric Brownian motion, in every lane:
+    /// `P_i ← P_i · exp((μ_i − σ_i²/2)·dt + σ_i·√dt·z)`, in double precision (the state widened exactly, [`super::vexp::exp`] giving the bits of
     /// `libm::exp`), eight lanes at a time, then rounded to single precision; `z[g][i]`
     /// holds the normals of state `i` in lanes `8g .. 8g + 8`.
     #[inline(always)]
@@ -698,7 +702,7 @@ impl LaneWorld {
         for (i, pw) in self.power.iter_mut().enumerate() {
             let mut out = Lanes::default();
             for (g, z) in z.iter().enumerate() {
-                // (μ − 0.5·σ·σ)·dt + σ·√dt·z, evaluated as the scalar update does.
+                // (μ − 0.5·σ·σ)·dt + σ·√dt·z, evaluated in this order.
                 let sigma = part!(volatility[i], g);
                 let drift = s.sub(part!(growth[i], g), s.mul(s.mul(half, sigma), sigma));
                 let shock = s.mul(s.mul(sigma, sq), s.load(&z[i]));
@@ -811,19 +815,16 @@ struct PartnerRows<'a> {
 
 /// The partner values `V_ik` of state `i` in every lane into `row` (0 at `k = h(i)`; `row[i]`
 /// is left as it is) (`formulas::partner_terms`, summed in the order of
-/// `PartnerTerms::value`), with `need` = `need_i`, `autonomy` = `−c_i`, `power_i` = `P_i`;
+/// `PartnerTerms::value`), from `need_i`, `−c_i`, `P_i` and `h(i)` (as numbers) in every lane;
 /// returns the availability `α_i` as two partial maxima (partners before and after `i`). Each
 /// `1 / (P_i + P_k)` is computed by the first of the two states that needs it, and stored in
 /// `inv_sum`'s upper triangle for the second.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
 fn partner_values<S: Simd>(
     s: S,
     x: &PartnerRows<'_>,
     wts: &Weights<S::V>,
-    need: S::V,
-    autonomy: S::V,
-    power_i: S::V,
+    [need, autonomy, power_i, hv]: [S::V; 4],
     inv_sum: &mut [Lanes],
     row: &mut [Lanes],
 ) -> (S::V, S::V) {
@@ -838,7 +839,6 @@ fn partner_values<S: Simd>(
     let (be, bf, bt, bm) = (wts.be, wts.bf, wts.bt, wts.bm);
     let (need_s, need_p) = (s.mul(need, wts.bs), s.mul(need, wts.bp));
     let (zero, one) = (s.splat(0.0), s.splat(1.0));
-    let hv = s.load(&Lanes(h.map(|x| x as f32)));
     // The same principal threat in every lane (the common case): K_{k,h} is a load.
     let uniform = h.iter().all(|&x| x == h[0]);
     // α in two chains (partners before and after i), so that the maxima overlap;
@@ -1064,10 +1064,10 @@ fn product_first_rows<S: Simd>(
 
 /// `rows[r][j] = Σ_k t[r][k] · x[k·n + j]` in every lane, for `R` rows at once (rows of a
 /// matrix product whose left factor's rows are `t[r]`), each sum accumulated over `k` in
-/// index order with fused multiply-adds as [`super::world::axpy`] does. With `zeros`
-/// (scratch of `n` indices), a `k` whose `t` is zero in every lane of every row is skipped;
-/// the scalar code skips zero terms too, and as every term is ≥ 0 and the sums start at +0,
-/// skipping or adding a zero product gives the same sum (so a row may add the zero products
+/// index order with fused multiply-adds (one rounding per term). With `zeros`
+/// (scratch of `n` indices), a `k` whose `t` is zero in every lane of every row is skipped:
+/// as every term is ≥ 0 and the sums start at +0, skipping or adding a zero product gives
+/// the same sum (so a row may add the zero products
 /// of another row's `k`, and a product whose factors are seldom zero need not look for them).
 ///
 /// The columns are split into as few blocks as the backend's registers allow
@@ -1405,35 +1405,7 @@ mod tests {
 
     /// A world of three states (the scenario's values do not matter: the tests set them).
     fn three() -> LaneWorld {
-        let toml = r#"
-[scenario]
-name = "three"
-start_year = 2000
-horizon = 1
-dt = 1
-[[state]]
-id = "AAA"
-power = 1
-offense = 0.5
-aggression = 0.5
-lat = 0
-lon = 0
-[[state]]
-id = "BBB"
-power = 1
-offense = 0.5
-aggression = 0.5
-lat = 0
-lon = 1
-[[state]]
-id = "CCC"
-power = 1
-offense = 0.5
-aggression = 0.5
-lat = 0
-lon = 2
-"#;
-        let s = crate::scenario::parse(toml, "three.toml").expect("valid");
+        let s = crate::model::world::tests::three();
         LaneWorld::new(&s, &Params32::from(&s.params))
     }
 

@@ -1,9 +1,9 @@
 //! One run as people read it: the [`World`] of a run at one step (a snapshot of one lane of
-//! the engine's [`LaneWorld`]), the [`Observer`] that receives it with each decision, event
-//! and change of alignment, and [`Simulator`], which simulates single runs.
+//! the engine's [`LaneWorld`](super::lanes::LaneWorld)), the [`Observer`] that receives it with each decision, event
+//! and change of alignment, and [`Simulator`](super::run::Simulator), which simulates single runs.
 //!
-//! There is one step, [`LaneWorld`]'s: a single run is simulated by the engine with one
-//! active lane ([`LaneSimulator::run`] with `active = 1`), so a run simulated alone, explained
+//! There is one step, [`LaneWorld`](super::lanes::LaneWorld)'s: a single run is simulated by the engine with one
+//! active lane ([`LaneSimulator::run`](super::lanes::LaneSimulator::run) with `active = 1`), so a run simulated alone, explained
 //! by `entente explain`, or simulated among thousands by the engine is the same computation
 //! and gives the same bits. The state and the step are single precision (`f32`, with the
 //! parameters as [`Params32`]); what is computed in double precision and rounded (scenario
@@ -302,7 +302,7 @@ pub const MIN_POWER: f64 = 1e-30;
 pub const MAX_POWER: f64 = 1e30;
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use rand::Rng;
 
     use super::*;
@@ -357,7 +357,8 @@ alignment = 0.5
         v.iter().map(|&x| x as f32).collect()
     }
 
-    fn three() -> scenario::Scenario {
+    /// Three states (A strongest; A–B bordering; B and C half allied), no noise.
+    pub(in crate::model) fn three() -> scenario::Scenario {
         scenario::parse(THREE, "three.toml").expect("valid")
     }
 

@@ -286,9 +286,7 @@ pub enum VectorUnits {
 impl VectorUnits {
     /// The widest units this CPU has.
     pub fn best() -> Self {
-        Self::available()
-            .pop()
-            .expect("the portable units are always available")
+        Self::available().pop().unwrap_or(Self::Portable)
     }
 
     /// Its lower-case name (`portable`, `avx2`, `avx512`).

@@ -1,6 +1,6 @@
-//! The engine's lane simulator against the scalar reference: every run simulated in a SIMD
-//! lane must give exactly the outcome of `Simulator::run` (the same IEEE operations in the
-//! same order), whatever its lane, the number of active lanes, and the vector units
+//! The one step is the same computation in every lane: every run simulated in a group of
+//! sixteen must give exactly the outcome of `Simulator::run`, the same run alone in one
+//! active lane, whatever its lane, the number of active lanes, and the vector units
 //! (portable, AVX2, AVX-512: every build this CPU can run is checked).
 
 use entente::model::lanes::{LaneObserver, LaneWorld, W};
