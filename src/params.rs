@@ -113,21 +113,25 @@ params! {
     w_d = 1.0, [0.0, 10.0], "-", "Threat weight of geographic proximity.";
     w_o = 1.0, [0.0, 10.0], "-", "Threat weight of offensive capability.";
     w_i = 1.0, [0.0, 10.0], "-", "Threat weight of perceived intentions.";
-    lambda = 0.0, [0.0, 1.0], "-", "Liberal dampening of threat by interdependence.";
+    lambda = 0.0, [0.0, 1.0], "-", "Liberal dampening of threat by trade dependence.";
     d0 = 1000.0, [1.0, 1.0e5], "km", "Distance at which proximity halves.";
-    e0 = 0.05, [1.0e-6, 10.0], "-", "Trade/GDP ratio scale of interdependence.";
+    border_factor = 0.5, [0.0, 1.0], "-", "A shared land border shortens the distance between capitals by this factor (0: a border is contact, model v1's rule).";
+    omega = 4.0, [0.0, 100.0], "-", "Reach: how far offensive capability stretches the distance over which a partner's capability halves (d0·(1 + omega·O)).";
+    e0 = 0.05, [1.0e-6, 10.0], "-", "Trade/GDP ratio scale of trade dependence.";
     gamma = 0.5, [0.0, 10.0], "-", "Weight of a camp's allies in camp threat.";
-    kappa_ref = 1.0, [1.0e-6, 100.0], "-", "Reference threat for need and shared threat.";
-    theta_secure = 0.3, [0.0, 100.0], "-", "Camp threat below which a state is secure.";
-    eta = 0.2, [0.0, 100.0], "1/year", "Responsiveness of alignment to desire.";
-    rho = 0.1, [0.0, 100.0], "1/year", "Decay of alignment toward 0.";
-    sigma_d = 0.15, [0.0, 100.0], "-", "Noise added to each pair's desire every step.";
-    beta_s = 1.0, [0.0, 100.0], "-", "Partner value: weight of a shared threat.";
-    beta_p = 0.5, [0.0, 100.0], "-", "Partner value: weight of what the partner's power brings.";
-    beta_e = 0.5, [0.0, 100.0], "-", "Partner value: weight of trade interdependence.";
+    gamma_e = 0.5, [0.0, 10.0], "-", "Extended deterrence: weight of the threats to a state's allies in its own camp threat.";
+    kappa_ref = 1.0, [1.0e-6, 100.0], "-", "Reference threat for need.";
+    theta_secure = 0.3, [0.0, 100.0], "-", "Camp threat below which a state is secure (and above which a threat breeds hostility).";
+    eta = 0.4, [0.0, 100.0], "1/year", "Rate at which alignment moves toward the pair's common desire.";
+    sigma_d = 0.1, [0.0, 100.0], "1/sqrt(year)", "Noise of alignment: standard deviation of its change over one year.";
+    tau = 0.8, [0.0, 1.0], "-", "Treaty stickiness: the fraction by which a binding treaty slows the fall of alignment.";
+    beta_p = 1.0, [0.0, 100.0], "-", "Partner value: weight of the capability the partner brings against the threat.";
+    beta_e = 0.5, [0.0, 100.0], "-", "Partner value: weight of trade dependence on the partner.";
     beta_f = 0.3, [0.0, 100.0], "-", "Partner value: weight of ideological affinity.";
+    beta_c = 0.5, [0.0, 100.0], "-", "Partner value: weight of a treaty commitment (the cost of breaking it).";
     beta_t = 1.0, [0.0, 100.0], "-", "Partner value: penalty for the partner's own threat.";
     beta_m = 1.0, [0.0, 100.0], "-", "Partner value: penalty for historical mistrust.";
+    beta_h = 1.0, [0.0, 100.0], "-", "Hostility: weight of a camp threat above the security threshold in the desire toward its source.";
     beta_b = 0.5, [0.0, 100.0], "-", "Weight of the bandwagon value.";
     beta_self = 1.0, [0.0, 100.0], "-", "Weight of self-help (arming alone), the alternative to bandwagoning when no ally is available.";
     zeta = 0.05, [0.0, 100.0], "1/year", "Gain of the intent spiral (hostility raises perceived intent).";
@@ -136,6 +140,22 @@ params! {
     alignment_threshold = 0.2, [-1.0, 1.0], "-", "Alignment at or above which a pair counts as aligned.";
     rivalry_threshold = -0.2, [-1.0, 1.0], "-", "Alignment at or below which a pair counts as a rivalry.";
 }
+
+/// The model version these parameters and the step implement (manifests record it).
+pub const MODEL_VERSION: u32 = 2;
+
+/// Parameters of model version 1 that version 2 no longer has, with what replaced them
+/// (named in the error a v1 scenario or `--set` gets).
+pub const REMOVED_V1: &[(&str, &str)] = &[
+    (
+        "rho",
+        "alignment now moves toward the pair's desire at rate eta (no separate decay)",
+    ),
+    (
+        "beta_s",
+        "a shared threat no longer has a value of its own; what a partner brings against the threat (beta_p) replaced it",
+    ),
+];
 
 /// A named theory preset (MODEL.md, "Theory presets").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -244,6 +264,11 @@ pub fn spec(name: &str) -> Option<&'static ParamSpec> {
     PARAMS.iter().find(|s| s.name == name)
 }
 
+/// What replaced `name`, if it was a parameter of model v1 that v2 no longer has.
+pub fn removed_v1(name: &str) -> Option<&'static str> {
+    REMOVED_V1.iter().find(|(n, _)| *n == name).map(|(_, why)| *why)
+}
+
 /// Every parameter name that `[params]` and `--set` accept.
 pub fn names() -> impl Iterator<Item = &'static str> {
     PARAMS
@@ -272,7 +297,7 @@ mod tests {
         let l = Theory::Liberal.params();
         assert_eq!((l.lambda, l.beta_e), (0.8, 1.5));
         assert_eq!(w, Params::walt());
-        assert_eq!(w.get("eta"), Some(0.2));
+        assert_eq!(w.get("eta"), Some(0.4));
         assert!(w.get("nope").is_none());
     }
 

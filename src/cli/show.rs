@@ -152,7 +152,8 @@ fn pairs_table(out: &mut String, s: &Scenario) {
         "border",
         "proximity",
         "trade_bn",
-        "interdep",
+        "dep_a_on_b",
+        "dep_b_on_a",
         "mistrust",
         "affinity",
         "alignment",
@@ -174,9 +175,10 @@ fn pairs_table(out: &mut String, s: &Scenario) {
                 } else {
                     "no".into()
                 },
-                f(proximity(s.border[k], s.distance[k], p.d0), 3),
+                f(proximity(s.border[k], s.distance[k], p.d0, p.border_factor), 3),
                 f(s.trade[k], 1),
-                f(interdependence(s.trade[k], a.gdp, b.gdp, p.e0), 3),
+                f(interdependence(s.trade[k], a.gdp, p.e0), 3),
+                f(interdependence(s.trade[k], b.gdp, p.e0), 3),
                 f(s.mistrust[k], 2),
                 f(s.affinity[k], 2),
                 f(s.alignment[k], 2),

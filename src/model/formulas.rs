@@ -14,23 +14,49 @@ pub fn relative_power(power_j: f32, max_power: f32) -> f32 {
     power_j / max_power
 }
 
-/// Proximity `prox_ij = 1` if the two share a land border, else `1 / (1 + d_ij / d0)`.
+/// Proximity `prox_ij = 1 / (1 + d'_ij / d0)`, where `d'_ij = b · d_ij` if the two share a
+/// land border (`b` = `border_factor`), else `d_ij`: a border brings capitals closer, and
+/// with `b = 0` it is contact (proximity 1, model v1's rule).
 #[inline]
-pub fn proximity(border: bool, distance_km: f64, d0: f64) -> f64 {
+pub fn proximity(border: bool, distance_km: f64, d0: f64, border_factor: f64) -> f64 {
+    1.0 / (1.0 + effective_distance(border, distance_km, border_factor) / d0)
+}
+
+/// `b · d` across a land border, else `d` (see [`proximity`]).
+#[inline]
+pub fn effective_distance(border: bool, distance_km: f64, border_factor: f64) -> f64 {
     if border {
-        1.0
+        border_factor * distance_km
     } else {
-        1.0 / (1.0 + distance_km / d0)
+        distance_km
     }
 }
 
-/// Interdependence `e_ij = 1 − exp(−(trade_ij / min(gdp_i, gdp_j)) / e0)`; 0 when a GDP is unknown.
+/// Trade dependence of `i` on `j`, `e_ij = 1 − exp(−(trade_ij / gdp_i) / e0)`: the share of
+/// `i`'s economy its trade with `j` is, on a saturating scale (directed: a small economy
+/// depends on a large partner more than the partner on it); 0 when `i`'s GDP is unknown or
+/// not positive.
 #[inline]
-pub fn interdependence(trade: f64, gdp_i: Option<f64>, gdp_j: Option<f64>, e0: f64) -> f64 {
-    match (gdp_i, gdp_j) {
-        (Some(a), Some(b)) if a > 0.0 && b > 0.0 => 1.0 - libm::exp(-(trade / a.min(b)) / e0),
+pub fn interdependence(trade: f64, gdp_i: Option<f64>, e0: f64) -> f64 {
+    match gdp_i {
+        Some(g) if g > 0.0 => 1.0 - libm::exp(-(trade / g) / e0),
         _ => 0.0,
     }
+}
+
+/// Reach of `k` at `h` (Boulding's loss-of-strength gradient, stretched by offensive
+/// capability): `L_kh = 1 / (1 + d'_kh / (d0 · (1 + ω · O_k)))`, with `d'` the distance
+/// shortened across a land border as in [`proximity`]. The share of its capability `k` can
+/// bring to bear at `h`.
+#[inline]
+pub fn reach(
+    border: bool,
+    distance_km: f64,
+    offense_k: f64,
+    (d0, omega, border_factor): (f64, f64, f64),
+) -> f64 {
+    let d = effective_distance(border, distance_km, border_factor);
+    1.0 / (1.0 + d / (d0 * (1.0 + omega * offense_k)))
 }
 
 /// The four sources of the threat `i` perceives from `j`, before weighting.
@@ -99,11 +125,13 @@ pub fn pow(x: f32, w: f32) -> f32 {
     }
 }
 
-/// Camp threat: the threat from `j` together with `j`'s allies,
-/// `K_ij = Tx_ij + γ · Σ_{k ≠ i, j} a⁺_jk · Tx_ik`, given `allied_threat = Σ_k a⁺_jk · Tx_ik`.
+/// Camp threat: the threat from `j` together with `j`'s allies, and (extended deterrence)
+/// the threat `j` poses to `i`'s allies,
+/// `K_ij = Tx_ij + γ · Σ_k a⁺_jk · Tx_ik + γe · Σ_k a⁺_ik · Tx_kj`, given
+/// `allied_threat = Σ_k a⁺_jk · Tx_ik` and `extended = Σ_k a⁺_ik · Tx_kj`.
 #[inline]
-pub fn camp_threat(tx_ij: f32, allied_threat: f32, gamma: f32) -> f32 {
-    tx_ij + gamma * allied_threat
+pub fn camp_threat(tx_ij: f32, allied_threat: f32, extended: f32, p: &Params32) -> f32 {
+    tx_ij + p.gamma * allied_threat + p.gamma_e * extended
 }
 
 /// Need to find partners: `need_i = min(1, κ_i / κ_ref)`.
@@ -117,18 +145,19 @@ pub fn need(kappa_i: f32, kappa_ref: f32) -> f32 {
 pub struct PartnerInputs {
     /// `need_i`.
     pub need: f32,
-    /// `K_{k,h}`: the camp threat `k` itself perceives from `h`.
-    pub shared_threat: f32,
-    /// `κ_k`: the size of `k`'s own principal threat.
-    pub kappa_k: f32,
+    /// `Q_kh = P_k · L_kh`: the capability `k` brings to bear at `h`.
+    pub projected: f32,
     /// `P_i`.
     pub power_i: f32,
-    /// `P_k`.
-    pub power_k: f32,
+    /// `P_h / (P_h + G_i)`, `G_i = P_i + Σ_k a⁺_ik · Q_kh`: how far `i` and the coalition it
+    /// already has fall short of the threat (1: alone and tiny; ½: level with it).
+    pub shortfall: f32,
     /// `e_ik`.
     pub interdependence: f32,
     /// `f_ik`.
     pub affinity: f32,
+    /// `τ_ik`: the treaty of the pair.
+    pub treaty: f32,
     /// `T_ik`: the threat `k` itself poses to `i`.
     pub threat: f32,
     /// `m_ik`.
@@ -140,14 +169,15 @@ pub struct PartnerInputs {
 /// The terms of a partner value, for explanations (they sum to the value).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct PartnerTerms {
-    /// `need_i · βs · K_{k,h} / max(κ_k, κ_ref)`: k fears the same threat.
-    pub shared: f32,
-    /// `need_i · βp · P_k / (P_i + P_k)`: what k brings.
+    /// `need_i · βp · Q_kh / (P_i + Q_kh) · P_h / (P_h + G_i)`: what k's capability at the
+    /// threat adds to i's own, with diminishing returns once i's coalition matches the threat.
     pub brings: f32,
-    /// `βe · e_ik`: trade ties.
+    /// `βe · e_ik`: trade dependence.
     pub trade: f32,
     /// `βf · f_ik`: affinity.
     pub affinity: f32,
+    /// `βc · τ_ik`: a treaty to keep.
+    pub treaty: f32,
     /// `−βt · T_ik`: k itself threatens i.
     pub threat: f32,
     /// `−βm · m_ik`: historical mistrust.
@@ -157,13 +187,13 @@ pub struct PartnerTerms {
 }
 
 impl PartnerTerms {
-    /// The partner value: the sum of the terms.
+    /// The partner value: the sum of the terms, in this order.
     #[inline]
     pub fn value(&self) -> f32 {
-        self.shared
-            + self.brings
+        self.brings
             + self.trade
             + self.affinity
+            + self.treaty
             + self.threat
             + self.mistrust
             + self.autonomy
@@ -172,8 +202,8 @@ impl PartnerTerms {
 
 /// Partner value of `k` for `i` balancing against `h`:
 ///
-/// `V_ik = need_i · (βs · K_{k,h} / max(κ_k, κ_ref) + βp · P_k / (P_i + P_k))
-///        + βe · e_ik + βf · f_ik − βt · T_ik − βm · m_ik − c_i`
+/// `V_ik = need_i · βp · Q_kh / (P_i + Q_kh) · P_h / (P_h + G_i) + βe · e_ik + βf · f_ik
+///        + βc · τ_ik − βt · T_ik − βm · m_ik − c_i`
 #[inline]
 pub fn partner_value(x: &PartnerInputs, p: &Params32) -> f32 {
     partner_terms(x, p).value()
@@ -182,18 +212,49 @@ pub fn partner_value(x: &PartnerInputs, p: &Params32) -> f32 {
 /// The terms of [`partner_value`], one by one.
 #[inline(always)]
 pub fn partner_terms(x: &PartnerInputs, p: &Params32) -> PartnerTerms {
-    // The two divisions are written as multiplications by reciprocals: the engine computes
-    // 1 / max(κ_k, κ_ref) once per state and 1 / (P_i + P_k) once per pair and step, and
-    // this reference must round exactly as it does.
     PartnerTerms {
-        shared: x.need * p.beta_s * x.shared_threat * (1.0 / x.kappa_k.max(p.kappa_ref)),
-        brings: x.need * p.beta_p * x.power_k * (1.0 / (x.power_i + x.power_k)),
+        brings: x.need * p.beta_p * (x.projected / (x.power_i + x.projected)) * x.shortfall,
         trade: p.beta_e * x.interdependence,
         affinity: p.beta_f * x.affinity,
+        treaty: p.beta_c * x.treaty,
         threat: -p.beta_t * x.threat,
         mistrust: -p.beta_m * x.mistrust,
         autonomy: -x.autonomy,
     }
+}
+
+/// Hostility of `i` toward `k`: `H_ik = βh · max(K_ik − θ_secure, 0)`, every threat above
+/// the security threshold, not only the principal one.
+#[inline]
+pub fn hostility(camp_threat_ik: f32, p: &Params32) -> f32 {
+    p.beta_h * (camp_threat_ik - p.theta_secure).max(0.0)
+}
+
+/// Desire of `i` for its alignment with `k`: `D_ik = max(V_ik, 0) − H_ik`, except toward the
+/// principal threat of a bandwagoning state, `D_ih = +B_i` (a state's partner value of its
+/// principal threat is 0).
+#[inline]
+pub fn desire(value: f32, hostility: f32, bandwagon_toward: Option<f32>) -> f32 {
+    match bandwagon_toward {
+        Some(b) => b,
+        None => value.max(0.0) - hostility,
+    }
+}
+
+/// One alignment update of a pair: `a` moves toward the smaller of the two desires `m`
+/// (it takes two to ally and one to make an enemy) at rate `η`, slowed by the treaty when
+/// it falls, plus noise `σd·√dt·z`:
+/// `a ← clamp(a + η·dt·(1 − τ·τ_ik if m < a else 1)·(m − a) + σd·√dt·z, −1, 1)`,
+/// with `eta_dt = η·dt` and `noise = σd·√dt` computed once.
+#[inline]
+pub fn alignment_step(a: f32, m: f32, treaty: f32, z: f32, eta_dt: f32, noise: f32, tau: f32) -> f32 {
+    let gap = m - a;
+    let rate = if gap < 0.0 {
+        eta_dt * (1.0 - tau * treaty)
+    } else {
+        eta_dt
+    };
+    (a + rate * gap + noise * z).clamp(-1.0, 1.0)
 }
 
 /// Availability of allies `α_i = max(0, max_k V_ik)`.
@@ -346,21 +407,40 @@ mod tests {
 
     #[test]
     fn proximity_by_hand() {
-        let check = |border, d, d0, expected| close64(proximity(border, d, d0), expected);
-        check(true, 5000.0, 1000.0, 1.0); // a land border is maximal proximity
-        check(false, 0.0, 1000.0, 1.0);
-        check(false, 1000.0, 1000.0, 0.5); // halves at d0
-        check(false, 3000.0, 1000.0, 0.25);
-        check(false, 600.0, 600.0, 0.5);
+        let check = |border, d, d0, b, expected| close64(proximity(border, d, d0, b), expected);
+        check(true, 5000.0, 1000.0, 0.0, 1.0); // b = 0: a land border is contact (v1)
+        check(true, 5000.0, 1000.0, 0.5, 1.0 / 3.5); // 2500 km across the border
+        check(false, 0.0, 1000.0, 0.5, 1.0);
+        check(false, 1000.0, 1000.0, 0.5, 0.5); // halves at d0
+        check(false, 3000.0, 1000.0, 0.5, 0.25);
+        check(false, 600.0, 600.0, 0.5, 0.5);
     }
 
     #[test]
     fn interdependence_by_hand() {
-        let check = |t, gi, gj, expected| close64(interdependence(t, gi, gj, 0.05), expected);
-        // trade 10 / min(100, 200) = 0.1; 1 − exp(−0.1 / 0.05) = 1 − e^−2
-        check(10.0, Some(100.0), Some(200.0), 1.0 - (-2.0f64).exp());
-        check(0.0, Some(100.0), Some(200.0), 0.0);
-        check(10.0, None, Some(200.0), 0.0); // unknown GDP: no interdependence
+        let check = |t, gi, expected| close64(interdependence(t, gi, 0.05), expected);
+        // trade 10 / gdp_i 100 = 0.1; 1 − exp(−0.1 / 0.05) = 1 − e^−2
+        check(10.0, Some(100.0), 1.0 - (-2.0f64).exp());
+        // the larger partner depends less: 10 / 200 = 0.05 -> 1 − e^−1
+        check(10.0, Some(200.0), 1.0 - (-1.0f64).exp());
+        check(0.0, Some(100.0), 0.0);
+        check(10.0, None, 0.0); // unknown GDP: no dependence
+        check(10.0, Some(0.0), 0.0);
+    }
+
+    #[test]
+    fn reach_by_hand() {
+        let check = |b, d, o, expected| close64(reach(b, d, o, (1000.0, 4.0, 0.5)), expected);
+        // Across a border, O = 0.1: 0.5 · 4000 / (1000 · 1.4) = 1.4286; 1 / 2.4286
+        check(true, 4000.0, 0.1, 1.0 / (1.0 + 2000.0 / 1400.0));
+        check(false, 1000.0, 0.0, 0.5); // no offence: halves at d0
+        // O = 1: the scale is 1000 · (1 + 4) = 5000 km; 1 / (1 + 10000 / 5000) = 1/3
+        check(false, 10000.0, 1.0, 1.0 / 3.0);
+        // O = 0.5: 3000 km; 1 / (1 + 3000 / 3000) = 0.5
+        check(false, 3000.0, 0.5, 0.5);
+        // More offence never lowers reach.
+        let at = |o| reach(false, 8000.0, o, (1000.0, 4.0, 0.5));
+        assert!(at(0.6) > at(0.5));
     }
 
     fn src(power: f32, proximity: f32, offense: f32, intent: f32) -> ThreatSources {
@@ -399,7 +479,9 @@ mod tests {
 
     #[test]
     fn camp_threat_and_need_by_hand() {
-        close(camp_threat(0.4, 0.6, 0.5), 0.7);
+        let p = p32(&Theory::Walt.params());
+        // 0.4 + 0.5 · 0.6 + 0.5 · 0.2
+        close(camp_threat(0.4, 0.6, 0.2, &p), 0.8);
         close(need(0.5, 1.0), 0.5);
         close(need(3.0, 1.0), 1.0);
     }
@@ -409,25 +491,55 @@ mod tests {
         let p = p32(&Theory::Walt.params());
         let x = PartnerInputs {
             need: 1.0,
-            shared_threat: 0.8,
-            kappa_k: 0.5,
-            power_i: 1.0,
-            power_k: 2.0,
+            projected: 0.8,
+            power_i: 0.2,
+            shortfall: 0.5,
             interdependence: 0.2,
             affinity: 0.5,
+            treaty: 1.0,
             threat: 0.3,
             mistrust: 0.2,
             autonomy: 0.1,
         };
-        // 1·(1.0·0.8/max(0.5,1) + 0.5·2/3) + 0.5·0.2 + 0.3·0.5 − 1.0·0.3 − 1.0·0.2 − 0.1
-        let expected: f64 = 0.8 + 1.0 / 3.0 + 0.1 + 0.15 - 0.3 - 0.2 - 0.1;
+        // 1·1.0·(0.8 / (0.2 + 0.8))·0.5 + 0.5·0.2 + 0.3·0.5 + 0.5·1 − 1.0·0.3 − 1.0·0.2 − 0.1
+        let expected: f64 = 0.4 + 0.1 + 0.15 + 0.5 - 0.3 - 0.2 - 0.1;
         close(partner_value(&x, &p), expected);
         let t = partner_terms(&x, &p);
-        close(t.shared, 0.8);
-        close(t.brings, 1.0 / 3.0);
-        // Need scales only the first two terms.
+        close(t.brings, 0.4);
+        close(t.treaty, 0.5);
+        // Need scales only what the partner brings.
         let half = PartnerInputs { need: 0.5, ..x };
-        close(partner_value(&half, &p), expected - 0.5 * (0.8 + 1.0 / 3.0));
+        close(partner_value(&half, &p), expected - 0.2);
+        // A stronger coalition already in place (a smaller shortfall): less to bring.
+        let balanced = PartnerInputs {
+            shortfall: 0.25,
+            ..x
+        };
+        close(partner_value(&balanced, &p), expected - 0.2);
+    }
+
+    #[test]
+    fn hostility_and_desire_by_hand() {
+        let p = p32(&Theory::Walt.params());
+        close(hostility(0.2, &p), 0.0); // below θ_secure = 0.3: no hostility
+        close(hostility(0.8, &p), 0.5);
+        close(desire(0.4, 0.5, None), -0.1);
+        close(desire(-0.4, 0.5, None), -0.5); // a poor partner is not a worse enemy
+        close(desire(-0.4, 0.0, None), 0.0);
+        close(desire(0.4, 0.5, Some(0.3)), 0.3); // bandwagoning toward the threat
+    }
+
+    #[test]
+    fn alignment_step_by_hand() {
+        // η·dt = 0.1, no noise: 0.2 + 0.1 · (0.6 − 0.2) = 0.24
+        close(alignment_step(0.2, 0.6, 1.0, 0.0, 0.1, 0.0, 0.8), 0.24);
+        // Falling without a treaty: 0.8 + 0.1 · (0 − 0.8) = 0.72
+        close(alignment_step(0.8, 0.0, 0.0, 0.0, 0.1, 0.0, 0.8), 0.72);
+        // Falling under a full treaty, τ = 0.8: 0.8 + 0.02 · (−0.8) = 0.784
+        close(alignment_step(0.8, 0.0, 1.0, 0.0, 0.1, 0.0, 0.8), 0.784);
+        // Noise σd·√dt·z = 0.05 · 2, clamped at 1.
+        close(alignment_step(0.5, 0.5, 0.0, 2.0, 0.1, 0.05, 0.8), 0.6);
+        close(alignment_step(0.99, 1.0, 0.0, 3.0, 0.1, 0.05, 0.8), 1.0);
     }
 
     #[test]

@@ -18,7 +18,8 @@ use rand_chacha::ChaCha8Rng;
 use super::camps::camps;
 use super::chacha_lanes::{ChaChaLanes, U64Lanes};
 use super::formulas::{
-    Strategy, ThreatSources, interdependence, pow, reference_scale, threat_scaled,
+    Strategy, ThreatSources, interdependence, pow, proximity, reach, reference_scale,
+    threat_scaled,
 };
 use super::random::{Normals, side_rng, uniform_from};
 use super::world::{FiredEvent, MAX_POWER, MIN_POWER, RunOutcome, World, narrow_to};
@@ -69,7 +70,14 @@ pub struct LaneWorld {
     proximity: Vec<f32>,
     /// `prox_ij^wD` (static).
     proximity_w: Vec<f32>,
+    /// `L_kh`, the reach of `k` at `h` (row `k`; changes only when an event changes `O_k`).
+    reach: Vec<Lanes>,
+    /// `d_ij` and `b_ij` (static: what reach is recomputed from).
+    distance: Vec<f64>,
+    border: Vec<bool>,
     trade: Vec<Lanes>,
+    /// `τ_ij`, the treaty of a pair.
+    treaty: Vec<Lanes>,
     mistrust: Vec<Lanes>,
     affinity: Vec<Lanes>,
     /// `a_ij`.
@@ -80,7 +88,8 @@ pub struct LaneWorld {
     relative_power: Vec<Lanes>,
     source_factor: Vec<Lanes>,
     threat: Vec<Lanes>,
-    /// Two rows of `Tx` (in [`LaneWorld::threats`]) or of `a⁻` (in [`LaneWorld::update_intent`]).
+    /// `Tx` (in [`LaneWorld::threats`]); its first two rows hold rows of `a⁻` in
+    /// [`LaneWorld::update_intent`].
     tx: Vec<Lanes>,
     camp_threat: Vec<Lanes>,
     /// `h(i)` of each lane.
@@ -99,14 +108,12 @@ pub struct LaneWorld {
     pos: Vec<Lanes>,
     /// Two rows of `n` (matrix products; the first for partner values).
     row: Vec<Lanes>,
+    /// Two rows of `n` (the extended-deterrence product; `Q_kh` in partner values).
+    row_e: Vec<Lanes>,
     /// Scratch for [`product_rows`].
     ks: Vec<usize>,
-    /// `1 / max(κ_k, κ_ref)`.
-    inv_kappa: Vec<Lanes>,
-    /// `1 / (P_i + P_k)` at `[i * n + k]`, `i < k`, where `valued[i]`.
-    inv_power_sum: Vec<Lanes>,
-    /// Rows whose partner values [`LaneWorld::decide`] computed in this step.
-    valued: Vec<bool>,
+    /// `P_h / (P_h + G_i)` of each state (see `formulas::PartnerInputs`).
+    shortfall: Vec<Lanes>,
     /// Pairs `(i, j)` and lanes whose trade changed since interdependence was computed.
     trade_changed: Vec<(usize, usize, usize)>,
 }
@@ -119,11 +126,11 @@ impl LaneWorld {
     pub fn new(s: &Scenario, p: &Params32) -> Self {
         use crate::scenario::{PairField as PF, StateField as SF};
         let n = s.n();
-        let mut proximity = vec![0.0; n * n];
+        let mut prox = vec![0.0; n * n];
         for (q, (i, j)) in (0..n).flat_map(|i| (0..n).map(move |j| (i, j))).enumerate() {
             if i != j {
-                proximity[q] =
-                    super::formulas::proximity(s.border[q], s.distance[q], f64::from(p.d0)) as f32;
+                let (d0, b) = (f64::from(p.d0), f64::from(p.border_factor));
+                prox[q] = proximity(s.border[q], s.distance[q], d0, b) as f32;
             }
         }
         let col = |f: fn(&crate::scenario::State) -> f64, field: SF| -> Vec<Lanes> {
@@ -153,9 +160,13 @@ impl LaneWorld {
             volatility: col(|x| x.volatility, SF::Volatility),
             autonomy: col(|x| x.autonomy, SF::Autonomy),
             gdp: s.states.iter().map(|x| x.gdp).collect(),
-            proximity_w: proximity.iter().map(|&x| pow(x, p.w_d)).collect(),
-            proximity,
+            proximity_w: prox.iter().map(|&x| pow(x, p.w_d)).collect(),
+            proximity: prox,
+            reach: zeros(n * n),
+            distance: s.distance.clone(),
+            border: s.border.clone(),
             trade: pairs(&s.trade, PF::Trade),
+            treaty: zeros(n * n),
             mistrust: pairs(&s.mistrust, PF::Mistrust),
             affinity: pairs(&s.affinity, PF::Affinity),
             alignment: pairs(&s.alignment, PF::Alignment),
@@ -165,7 +176,7 @@ impl LaneWorld {
             relative_power: zeros(n),
             source_factor: zeros(n),
             threat: zeros(n * n),
-            tx: zeros(2 * n),
+            tx: zeros(n * n),
             camp_threat: zeros(n * n),
             principal: vec![[0; W]; n],
             kappa: zeros(n),
@@ -177,17 +188,36 @@ impl LaneWorld {
             self_help: Vec::new(),
             pos: zeros(n * n),
             row: zeros(2 * n),
+            row_e: zeros(2 * n),
             ks: vec![0; n],
-            inv_kappa: zeros(n),
-            inv_power_sum: zeros(n * n),
-            valued: vec![false; n],
+            shortfall: zeros(n),
             // Every pair's interdependence, computed by the first `derive` (below).
             trade_changed: (0..n)
                 .flat_map(|i| (i + 1..n).flat_map(move |j| (0..W).map(move |l| (i, j, l))))
                 .collect(),
         };
+        for k in 0..n {
+            for l in 0..W {
+                w.reach_row(k, l, p);
+            }
+        }
         w.derive(Portable, p);
         w
+    }
+
+    /// Row `k` of the reach `L_kh` in lane `l`, from `O_k` (`formulas::reach`).
+    fn reach_row(&mut self, k: usize, l: usize, p: &Params32) {
+        let n = self.n;
+        let o = f64::from(self.offense[k].0[l]);
+        for h in 0..n {
+            let q = k * n + h;
+            self.reach[q].0[l] = if h == k {
+                0.0
+            } else {
+                let scale = (f64::from(p.d0), f64::from(p.omega), f64::from(p.border_factor));
+                reach(self.border[q], self.distance[q], o, scale) as f32
+            };
+        }
     }
 
     /// The threats and decisions of the world as it is, with what explains them (for
@@ -226,7 +256,9 @@ impl LaneWorld {
         lane(&self.autonomy, &mut out.autonomy);
         out.gdp.clone_from(&self.gdp);
         out.proximity.clone_from(&self.proximity);
+        lane(&self.reach, &mut out.reach);
         lane(&self.trade, &mut out.trade);
+        lane(&self.treaty, &mut out.treaty);
         lane(&self.mistrust, &mut out.mistrust);
         lane(&self.affinity, &mut out.affinity);
         lane(&self.alignment, &mut out.alignment);
@@ -237,6 +269,7 @@ impl LaneWorld {
         transposed(&self.intent, &mut out.intent);
         transposed(&self.intent0, &mut out.intent0);
         lane(&self.interdependence, &mut out.interdependence);
+        lane(&self.shortfall, &mut out.shortfall);
         lane(&self.relative_power, &mut out.relative_power);
         lane(&self.threat, &mut out.threat);
         lane(&self.camp_threat, &mut out.camp_threat);
@@ -271,6 +304,8 @@ impl LaneWorld {
             (&mut self.volatility, &initial.volatility),
             (&mut self.autonomy, &initial.autonomy),
             (&mut self.trade, &initial.trade),
+            (&mut self.treaty, &initial.treaty),
+            (&mut self.reach, &initial.reach),
             (&mut self.mistrust, &initial.mistrust),
             (&mut self.affinity, &initial.affinity),
             (&mut self.alignment, &initial.alignment),
@@ -291,7 +326,7 @@ impl LaneWorld {
 
     /// Apply one event effect in lane `l`, rounding the result to single precision within
     /// the field's range ([`narrow_to`]); a pair field changes both of its entries.
-    fn apply_effect(&mut self, e: &Effect, l: usize) {
+    fn apply_effect(&mut self, e: &Effect, l: usize, p: &Params32) {
         let n = self.n;
         let range = e.target.range();
         let apply = |x: &mut Lanes| {
@@ -302,7 +337,10 @@ impl LaneWorld {
                 use crate::scenario::StateField::*;
                 match field {
                     Power => apply(&mut self.power[i]),
-                    Offense => apply(&mut self.offense[i]),
+                    Offense => {
+                        apply(&mut self.offense[i]);
+                        self.reach_row(i, l, p);
+                    }
                     Growth => apply(&mut self.growth[i]),
                     Volatility => apply(&mut self.volatility[i]),
                     Autonomy => apply(&mut self.autonomy[i]),
@@ -328,7 +366,7 @@ impl LaneWorld {
     }
 
     /// Derived quantities in every lane: relative power `Phat_j = P_j / max_k P_k`, and the
-    /// interdependence of the pairs whose trade an event changed.
+    /// trade dependences (both directions) of the pairs whose trade an event changed.
     #[inline(always)]
     fn derive<S: Simd>(&mut self, s: S, p: &Params32) {
         let n = self.n;
@@ -347,9 +385,8 @@ impl LaneWorld {
                 continue; // e_ii stays 0 (scenarios have no such pairs)
             }
             let (t, e0) = (f64::from(self.trade[i * n + j].0[l]), f64::from(p.e0));
-            let e = interdependence(t, self.gdp[i], self.gdp[j], e0) as f32;
-            self.interdependence[i * n + j].0[l] = e;
-            self.interdependence[j * n + i].0[l] = e;
+            self.interdependence[i * n + j].0[l] = interdependence(t, self.gdp[i], e0) as f32;
+            self.interdependence[j * n + i].0[l] = interdependence(t, self.gdp[j], e0) as f32;
         }
     }
 
@@ -365,8 +402,8 @@ impl LaneWorld {
         }
     }
 
-    /// Threats `T`, allied-discounted threats `Tx = T (1 − a⁺)`, camp threats `K`, and each
-    /// state's principal threat `h(i) = argmax_j K_ij` (ties: lowest index) with `κ_i`, in
+    /// Threats `T`, allied-discounted threats `Tx = T (1 − a⁺)`, camp threats `K` (with
+    /// extended deterrence), and each state's principal threat `h(i) = argmax_j K_ij` (ties: lowest index) with `κ_i`, in
     /// every lane.
     #[inline(always)]
     fn threats<S: Simd>(&mut self, s: S, p: &Params32) {
@@ -385,23 +422,38 @@ impl LaneWorld {
                 s.store(&mut self.source_factor[j], s.mul(s.mul(a, b), inv_scale));
             }
         }
-        // Two rows at a time: T_i· and Tx_i· (in `tx`, not kept), then the camp threats.
-        let gamma = s.splat(p.gamma);
+        // T_i· and Tx_i· of every row first (extended deterrence reads Tx by column).
+        for i in 0..n {
+            self.threat_row(s, p, i);
+        }
+        // Then, two rows at a time, the camp threats and their argmax.
+        let (gamma, gamma_e) = (s.splat(p.gamma), s.splat(p.gamma_e));
+        let extended = p.gamma_e != 0.0;
         let mut i = 0;
         while i < n {
             let rows = rows_at::<S>(i, n);
-            for q in 0..rows {
-                self.threat_row(s, p, i + q, q);
+            // Σ_k Tx_ik a⁺_kj (Tx_ik is zero only where T_ik = 0 or a⁺_ik = 1, rare: not
+            // worth looking for), and Σ_k a⁺_ik Tx_kj (rows of a⁺ are mostly zero).
+            let tx_rows = &self.tx[i * n..][..rows * n];
+            product_first_rows(s, rows, &mut self.row, tx_rows, &self.pos, n, None);
+            if extended {
+                let (pos_rows, zeros) = (&self.pos[i * n..][..rows * n], Some(&mut self.ks[..]));
+                product_first_rows(s, rows, &mut self.row_e, pos_rows, &self.tx, n, zeros);
             }
-            // Tx_ik is zero only where T_ik = 0 or a⁺_ik = 1, rare: not worth looking for.
-            product_first_rows(s, rows, &mut self.row, &self.tx, &self.pos, n, None);
             for q in 0..rows {
                 let i = i + q;
-                let (tx, row) = (&self.tx[q * n..][..n], &self.row[q * n..][..n]);
-                // K_ij = Tx_ij + γ Σ_k a⁺_jk Tx_ik (`formulas::camp_threat`).
+                let (tx, row) = (&self.tx[i * n..][..n], &self.row[q * n..][..n]);
+                let row_e = &self.row_e[q * n..][..n];
+                // K_ij = Tx_ij + γ Σ_k a⁺_jk Tx_ik + γe Σ_k a⁺_ik Tx_kj (`formulas::camp_threat`).
                 let crow = &mut self.camp_threat[i * n..(i + 1) * n];
-                for ((c, t), r) in crow.iter_mut().zip(tx).zip(row) {
-                    s.store(c, s.add(s.load(t), s.mul(gamma, s.load(r))));
+                for (((c, t), r), e) in crow.iter_mut().zip(tx).zip(row).zip(row_e) {
+                    let k = s.add(s.load(t), s.mul(gamma, s.load(r)));
+                    let k = if extended {
+                        s.add(k, s.mul(gamma_e, s.load(e)))
+                    } else {
+                        k
+                    };
+                    s.store(c, k);
                 }
                 // The argmax over j ≠ i (ties: lowest index), κ_i = max(K_{i,h}, 0); K_ii is
                 // −∞ for the argmax (never chosen), then 0.
@@ -423,9 +475,9 @@ impl LaneWorld {
     }
 
     /// Row `i` of [`LaneWorld::threats`]: `T_ij` into `threat`, `Tx_ij = T_ij · (1 − a⁺_ij)`
-    /// into row `slot` of `tx`.
+    /// into `tx`.
     #[inline(always)]
-    fn threat_row<S: Simd>(&mut self, s: S, p: &Params32, i: usize, slot: usize) {
+    fn threat_row<S: Simd>(&mut self, s: S, p: &Params32, i: usize) {
         let n = self.n;
         let r = i * n..(i + 1) * n;
         let (pos, intent, e) = (
@@ -433,7 +485,7 @@ impl LaneWorld {
             &self.intent[r.clone()],
             &self.interdependence[r.clone()],
         );
-        let (threat, tx) = (&mut self.threat[r.clone()], &mut self.tx[slot * n..][..n]);
+        let (threat, tx) = (&mut self.threat[r.clone()], &mut self.tx[r.clone()]);
         let one = s.splat(1.0);
         match p.threat_form {
             ThreatForm::Product => {
@@ -498,104 +550,72 @@ impl LaneWorld {
     }
 
     /// Partner values, availability, bandwagon values, strategies and desires of every
-    /// state, all from the same snapshot, in every lane. A secure lane's partner values are
-    /// computed and then ignored: its strategy and desires do not use them. With `detail`
-    /// (constant where inlined), what explains each decision is kept, and a state secure in
-    /// every lane is valued too.
+    /// state, all from the same snapshot, in every lane. With `detail` (constant where
+    /// inlined), what explains each decision is kept.
     #[inline(always)]
     fn decide<S: Simd>(&mut self, s: S, p: &Params32, detail: bool) {
         let n = self.n;
         // Slices up front: the loops below then keep their bases in registers.
         let (power, autonomy, proximity) =
             (&self.power[..], &self.autonomy[..], &self.proximity[..]);
-        let (e, f, threat, mistrust) = (
-            &self.interdependence[..],
-            &self.affinity[..],
-            &self.threat[..],
-            &self.mistrust[..],
-        );
-        let (alignment, camp, kappas) =
-            (&self.alignment[..], &self.camp_threat[..], &self.kappa[..]);
+        let (camp, kappas) = (&self.camp_threat[..], &self.kappa[..]);
         let (row, desire) = (&mut self.row[..n], &mut self.desire[..]);
-        let (inv_kappa, inv_sum) = (&mut self.inv_kappa[..n], &mut self.inv_power_sum[..]);
         let wts = Weights::new(s, p);
-        let (keep, kref, bb, bself) = (wts.keep, wts.kref, wts.bb, wts.bself);
-        let (zero, one) = (s.splat(0.0), s.splat(1.0));
-        // Reciprocals shared by the partner values (see `formulas::partner_terms`):
-        // 1 / max(κ_k, κ_ref) per state, and 1 / (P_i + P_k) per pair, computed in the
-        // partner-value loop of the first of its two states that needs it (stored in the
-        // upper triangle for the second): there the divisions, slow but independent of the
-        // rest, overlap with the other work, and pairs of two secure states need none.
-        for (inv, kappa) in inv_kappa.iter_mut().zip(kappas) {
-            s.store(inv, s.div(one, s.max(s.load(kappa), kref)));
-        }
-        let valued = &mut self.valued[..n];
-        valued.fill(false);
+        let (kref, bb, bself) = (wts.kref, wts.bb, wts.bself);
+        let one = s.splat(1.0);
         for i in 0..n {
             let h = self.principal[i];
             let hv = s.load(&Lanes(h.map(|x| x as f32)));
             let kappa = s.load(&kappas[i]);
-            let (drow, arow) = (
-                &mut desire[i * n..(i + 1) * n],
-                &alignment[i * n..(i + 1) * n],
-            );
-            if !detail && s.bits(s.lt(kappa, s.splat(p.theta_secure))) == (1 << W) - 1 {
-                // Secure in every lane: no partner values needed.
-                self.strategy[i] = [Strategy::Secure; W];
-                for (d, a) in drow.iter_mut().zip(arow) {
-                    s.store(d, s.mul(keep, s.max(s.load(a), zero)));
-                }
-                drow[i] = Lanes::default();
-                continue;
-            }
+            let r = i * n..(i + 1) * n;
             let rows = PartnerRows {
                 i,
                 h,
                 power,
-                inv_kappa,
-                camp,
-                e: &e[i * n..][..n],
-                f: &f[i * n..][..n],
-                threat: &threat[i * n..][..n],
-                mistrust: &mistrust[i * n..][..n],
-                valued,
+                reach: &self.reach,
+                pos: &self.pos[r.clone()],
+                e: &self.interdependence[r.clone()],
+                f: &self.affinity[r.clone()],
+                treaty: &self.treaty[r.clone()],
+                threat: &self.threat[r.clone()],
+                mistrust: &self.mistrust[r.clone()],
             };
             // need_i = min(1, κ_i / κ_ref)
             let need = s.min(s.div(kappa, kref), one);
             let autonomy = s.neg(s.load(&autonomy[i]));
             let power_i = s.load(&power[i]);
-            let (alpha_lo, alpha_hi) =
-                partner_values(s, &rows, &wts, [need, autonomy, power_i, hv], inv_sum, row);
-            row[i] = Lanes::default();
-            valued[i] = true;
+            let power_h = s.load(&Lanes(std::array::from_fn(|l| power[h[l]].0[l])));
+            let (alpha, shortfall) = partner_values(
+                s,
+                &rows,
+                &wts,
+                [need, autonomy, power_i, power_h, hv],
+                &mut self.row_e[..n],
+                row,
+            );
+            s.store(&mut self.shortfall[i], shortfall);
             // `formulas::bandwagon_value`, `self_help_value` and `strategy` on every lane,
             // with the same operations in the same order.
-            let power_h = s.load(&Lanes(std::array::from_fn(|l| power[h[l]].0[l])));
             let prox = s.load(&Lanes(h.map(|x| proximity[i * n + x])));
             let sum = s.add(power_i, power_h);
-            let alpha = s.max(alpha_lo, alpha_hi);
-            // B_i = βb · (P_h / (P_i + P_h)) · prox_ih · (1 − min(1, α_i)), S_i = βself · P_i /
-            // (P_i + P_h), with the operations of `formulas::bandwagon_value` and
-            // `self_help_value`, in the same order.
             let b = s.mul(s.mul(bb, s.div(power_h, sum)), prox);
             let b = s.mul(b, s.sub(one, s.min(alpha, one)));
             let sh = s.div(s.mul(bself, power_i), sum);
             if detail {
-                self.partner_value[i * n..][..n].copy_from_slice(row);
+                self.partner_value[r.clone()].copy_from_slice(row);
                 s.store(&mut self.availability[i], alpha);
                 s.store(&mut self.bandwagon[i], b);
                 s.store(&mut self.self_help[i], sh);
             }
-            let secure = s.lt(kappa, s.splat(p.theta_secure));
             let choice = Choice {
-                secure,
-                kappa,
+                secure: s.lt(kappa, s.splat(p.theta_secure)),
                 h: hv,
                 b,
                 alpha,
                 self_help: sh,
             };
-            self.strategy[i] = choose(s, &choice, keep, drow, arow, row);
+            let (drow, crow) = (&mut desire[r.clone()], &camp[r]);
+            self.strategy[i] = choose(s, p, &choice, drow, crow, row);
             drow[i] = Lanes::default();
         }
     }
@@ -643,22 +663,28 @@ impl LaneWorld {
         }
     }
 
-    /// The alignment update in every lane; `z[q]` holds the normals of pair `q`:
-    /// `a_ik ← clamp(a_ik + η·dt·(min(D_ik, D_ki) + σd·z) − ρ·dt·a_ik, −1, 1)`.
+    /// The alignment update in every lane (`formulas::alignment_step`); `z[q]` holds the
+    /// normals of pair `q`: with `m = min(D_ik, D_ki)`,
+    /// `a_ik ← clamp(a_ik + η·dt·(1 − τ·τ_ik if m < a_ik else 1)·(m − a_ik) + σd·√dt·z, −1, 1)`.
     #[inline(always)]
     fn update_alignment<S: Simd>(&mut self, s: S, z: [&[Lanes64]; 2], dt: f32, p: &Params32) {
         let n = self.n;
-        let (eta_dt, rho_dt, sigma) =
-            (s.splat(p.eta * dt), s.splat(p.rho * dt), s.splat(p.sigma_d));
-        let desire = &self.desire[..n * n];
+        let (eta_dt, noise, tau) = (
+            s.splat(p.eta * dt),
+            s.splat(p.sigma_d * dt.sqrt()),
+            s.splat(p.tau),
+        );
+        let (desire, treaty) = (&self.desire[..n * n], &self.treaty[..n * n]);
         let [mut z0, mut z1] = z.map(|z| &z[..n * (n - 1) / 2]);
+        let (zero, one) = (s.splat(0.0), s.splat(1.0));
         for i in 0..n {
             // Row i (k > i) and, below it, rows k > i whose element i mirrors (k, i): iterators
             // rather than indices, so the loop has no bounds checks.
             let (upper, lower) = self.alignment[..n * n].split_at_mut((i + 1) * n);
-            let (a_row, d_row) = (
+            let (a_row, d_row, t_row) = (
                 &mut upper[i * n + i + 1..],
                 &desire[i * n + i + 1..][..n - i - 1],
+                &treaty[i * n + i + 1..][..n - i - 1],
             );
             let below = lower
                 .chunks_exact_mut(n)
@@ -670,14 +696,17 @@ impl LaneWorld {
             (z0, z1) = (rest0, rest1);
             let row = a_row
                 .iter_mut()
-                .zip(d_row)
+                .zip(d_row.iter().zip(t_row))
                 .zip(below)
                 .zip(z0_row.iter().zip(z1_row));
-            for (((a_ik, d_ik), (a_k, d_k)), (zlo, zhi)) in row {
-                let d = s.min(s.load(d_ik), s.load(&d_k[i]));
+            for (((a_ik, (d_ik, t_ik)), (a_k, d_k)), (zlo, zhi)) in row {
+                let m = s.min(s.load(d_ik), s.load(&d_k[i]));
                 let a = s.load(a_ik);
-                let push = s.mul(eta_dt, s.add(d, s.mul(sigma, s.narrow(zlo, zhi))));
-                let new = s.clamp(s.sub(s.add(a, push), s.mul(rho_dt, a)), -1.0, 1.0);
+                let gap = s.sub(m, a);
+                let slowed = s.mul(eta_dt, s.sub(one, s.mul(tau, s.load(t_ik))));
+                let rate = s.select(s.lt(gap, zero), slowed, eta_dt);
+                let moved = s.add(a, s.mul(rate, gap));
+                let new = s.clamp(s.add(moved, s.mul(noise, s.narrow(zlo, zhi))), -1.0, 1.0);
                 s.store(a_ik, new);
                 s.store(&mut a_k[i], new);
             }
@@ -733,6 +762,7 @@ impl Events<'_> {
     fn fire(
         self,
         sc: &Scenario,
+        p: &Params32,
         hazard_p: &[f64],
         step: usize,
         main: &mut [ChaChaLanes; 2],
@@ -756,7 +786,7 @@ impl Events<'_> {
                 if fire {
                     self.fired[e][l] = true;
                     for eff in &ev.effects {
-                        w.apply_effect(eff, l);
+                        w.apply_effect(eff, l, p);
                     }
                     self.events[l].push(FiredEvent { step, event: e });
                     obs.event(l, step, e);
@@ -801,123 +831,101 @@ struct PartnerRows<'a> {
     /// `h(i)` in every lane (each below `n`).
     h: [usize; W],
     power: &'a [Lanes],
-    /// `1 / max(κ_k, κ_ref)`.
-    inv_kappa: &'a [Lanes],
-    /// `K` (all rows).
-    camp: &'a [Lanes],
+    /// `L` (all rows).
+    reach: &'a [Lanes],
+    pos: &'a [Lanes],
     e: &'a [Lanes],
     f: &'a [Lanes],
+    treaty: &'a [Lanes],
     threat: &'a [Lanes],
     mistrust: &'a [Lanes],
-    /// States whose partner values were computed earlier in this step.
-    valued: &'a [bool],
 }
 
-/// The partner values `V_ik` of state `i` in every lane into `row` (0 at `k = h(i)`; `row[i]`
-/// is left as it is) (`formulas::partner_terms`, summed in the order of
-/// `PartnerTerms::value`), from `need_i`, `−c_i`, `P_i` and `h(i)` (as numbers) in every lane;
-/// returns the availability `α_i` as two partial maxima (partners before and after `i`). Each
-/// `1 / (P_i + P_k)` is computed by the first of the two states that needs it, and stored in
-/// `inv_sum`'s upper triangle for the second.
+/// The partner values `V_ik` of state `i` in every lane into `row` (0 at `k = i` and
+/// `k = h(i)`) (`formulas::partner_terms`, summed in the order of `PartnerTerms::value`),
+/// from `need_i`, `−c_i`, `P_i`, `P_h` and `h(i)` (as a number) in every lane, with
+/// `Q_kh = P_k · L_kh` in `q_row`. Returns the availability `α_i` and the shortfall
+/// `P_h / (P_h + G_i)`.
 #[inline(always)]
 fn partner_values<S: Simd>(
     s: S,
     x: &PartnerRows<'_>,
     wts: &Weights<S::V>,
-    [need, autonomy, power_i, hv]: [S::V; 4],
-    inv_sum: &mut [Lanes],
+    [need, autonomy, power_i, power_h, hv]: [S::V; 5],
+    q_row: &mut [Lanes],
     row: &mut [Lanes],
 ) -> (S::V, S::V) {
     let (i, h, n) = (x.i, x.h, x.power.len());
-    let (power, inv_kappa, camp, valued) = (x.power, x.inv_kappa, x.camp, x.valued);
-    // The gather of `K_{k,h}` below reads without bounds checks: this makes it valid.
+    let (power, reach, pos) = (x.power, x.reach, x.pos);
+    // The gather of `L_{k,h}` below reads without bounds checks: this makes it valid.
     assert!(
-        h.iter().all(|&x| x < n) && camp.len() >= n * n,
+        h.iter().all(|&x| x < n) && reach.len() >= n * n,
         "principal threats are states"
     );
-    let (e_row, f_row, t_row, m_row) = (x.e, x.f, x.threat, x.mistrust);
-    let (be, bf, bt, bm) = (wts.be, wts.bf, wts.bt, wts.bm);
-    let (need_s, need_p) = (s.mul(need, wts.bs), s.mul(need, wts.bp));
     let (zero, one) = (s.splat(0.0), s.splat(1.0));
-    // The same principal threat in every lane (the common case): K_{k,h} is a load.
-    let uniform = h.iter().all(|&x| x == h[0]);
-    // α in two chains (partners before and after i), so that the maxima overlap;
-    // the maximum of the same numbers whatever their grouping (none is NaN).
-    let (mut alpha_lo, mut alpha_hi) = (zero, zero);
-    // The partners before i and after i in two loops (no test of k == i), each in two
-    // versions (K_{k,h} loaded or gathered), written once as a macro.
+    // Q_kh = P_k · L_kh (0 at k = i and k = h, where L is 0), and the coalition i has
+    // against h, G_i = P_i + Σ_k a⁺_ik · Q_kh, summed in index order.
+    let mut g = power_i;
     // (Macros, not closures: closures are not always inlined into the instruction-set
     // wrappers, and outside them vector operations become calls.)
-    macro_rules! partners {
-        ($range:expr, $alpha:ident, |$k:ident, $pk:ident| $shared:expr, $inv:expr) => {
-            // `k` as a vector, counted up (exact) rather than converted each time.
-            let mut kv = s.splat($range.start as f32 - 1.0);
-            for $k in $range {
-                kv = s.add(kv, one);
-                let shared = $shared;
-                let $pk = s.load(&power[$k]);
-                let inv = $inv;
-                // `formulas::partner_terms`, summed in the order of `PartnerTerms::value`.
-                let v = s.mul(s.mul(need_s, shared), s.load(&inv_kappa[$k]));
-                let brings = s.mul(s.mul(need_p, $pk), inv);
-                let v = s.add(v, brings);
-                let v = s.add(v, s.mul(be, s.load(&e_row[$k])));
-                let v = s.add(v, s.mul(bf, s.load(&f_row[$k])));
-                let v = s.add(v, s.mul(bt, s.load(&t_row[$k])));
-                let v = s.add(v, s.mul(bm, s.load(&m_row[$k])));
-                let v = s.add(v, autonomy);
-                let v = s.select(s.eq(hv, kv), zero, v);
-                s.store(&mut row[$k], v);
-                // α_i = max(0, max_k V_ik) (`formulas::availability`).
-                $alpha = s.max(s.max(zero, $alpha), v);
+    macro_rules! projected {
+        (|$k:ident| $reach:expr) => {
+            for $k in 0..n {
+                let q = s.mul(s.load(&power[$k]), $reach);
+                s.store(&mut q_row[$k], q);
+                g = s.add(g, s.mul(s.load(&pos[$k]), q));
             }
         };
     }
-    // 1 / (P_i + P_k): computed by the first of the two states that needs it, and
-    // stored in the upper triangle for the second.
-    macro_rules! both {
-        (|$k:ident| $shared:expr) => {
-            partners!(
-                0..i,
-                alpha_lo,
-                |$k, power_k| $shared,
-                if valued[$k] {
-                    s.load(&inv_sum[$k * n + i])
-                } else {
-                    s.div(one, s.add(power_i, power_k))
-                }
-            );
-            partners!(i + 1..n, alpha_hi, |$k, power_k| $shared, {
-                let inv = s.div(one, s.add(power_i, power_k));
-                s.store(&mut inv_sum[i * n + $k], inv);
-                inv
-            });
-        };
-    }
-    if uniform {
+    if h.iter().all(|&x| x == h[0]) {
+        // The same principal threat in every lane (the common case): L_kh is a load.
         let h0 = h[0];
-        both!(|k| s.load(&camp[k * n + h0]));
+        projected!(|k| s.load(&reach[k * n + h0]));
     } else {
-        // K_{k,h}: h differs between lanes, so gather lane by lane.
-        both!(|k| {
-            let ck = &camp[k * n..][..n];
-            // SAFETY: every h[l] < n (asserted above) and `ck` has n elements.
+        projected!(|k| {
+            let lk = &reach[k * n..][..n];
+            // SAFETY: every h[l] < n (asserted above) and `lk` has n elements.
             s.load(&Lanes(std::array::from_fn(|l| unsafe {
-                ck.get_unchecked(h[l]).0[l]
+                lk.get_unchecked(h[l]).0[l]
             })))
         });
     }
-    (alpha_lo, alpha_hi)
+    let shortfall = s.div(power_h, s.add(power_h, g));
+    let need_p = s.mul(need, wts.bp);
+    let (e, f, treaty, t, m) = (x.e, x.f, x.treaty, x.threat, x.mistrust);
+    let mut alpha = zero;
+    // `k` as a vector, counted up (exact) rather than converted each time.
+    let mut kv = s.splat(-1.0);
+    for k in 0..n {
+        kv = s.add(kv, one);
+        if k == i {
+            row[k] = Lanes::default();
+            continue;
+        }
+        // `formulas::partner_terms`, summed in the order of `PartnerTerms::value`.
+        let q = s.load(&q_row[k]);
+        let v = s.mul(s.mul(need_p, s.div(q, s.add(power_i, q))), shortfall);
+        let v = s.add(v, s.mul(wts.be, s.load(&e[k])));
+        let v = s.add(v, s.mul(wts.bf, s.load(&f[k])));
+        let v = s.add(v, s.mul(wts.bc, s.load(&treaty[k])));
+        let v = s.add(v, s.mul(wts.bt, s.load(&t[k])));
+        let v = s.add(v, s.mul(wts.bm, s.load(&m[k])));
+        let v = s.add(v, autonomy);
+        let v = s.select(s.eq(hv, kv), zero, v);
+        s.store(&mut row[k], v);
+        // α_i = max(0, max_k V_ik) (`formulas::availability`).
+        alpha = s.max(alpha, v);
+    }
+    (alpha, shortfall)
 }
 
-/// The parameters the decisions read, in every lane: `keep = ρ/η` (0 when `η = 0`), the
-/// partner-value weights `βs`, `βp`, `βe`, `βf`, `−βt`, `−βm`, `κ_ref`, and `βb`, `βself`.
+/// The parameters the decisions read, in every lane: the partner-value weights `βp`, `βe`,
+/// `βf`, `βc`, `−βt`, `−βm`, `κ_ref`, `βb` and `βself`.
 struct Weights<V> {
-    keep: V,
-    bs: V,
     bp: V,
     be: V,
     bf: V,
+    bc: V,
     bt: V,
     bm: V,
     kref: V,
@@ -929,11 +937,10 @@ impl<V> Weights<V> {
     #[inline(always)]
     fn new<S: Simd<V = V>>(s: S, p: &Params32) -> Self {
         Self {
-            keep: s.splat(if p.eta > 0.0 { p.rho / p.eta } else { 0.0 }),
-            bs: s.splat(p.beta_s),
             bp: s.splat(p.beta_p),
             be: s.splat(p.beta_e),
             bf: s.splat(p.beta_f),
+            bc: s.splat(p.beta_c),
             bt: s.splat(-p.beta_t),
             bm: s.splat(-p.beta_m),
             kref: s.splat(p.kappa_ref),
@@ -947,8 +954,7 @@ impl<V> Weights<V> {
 struct Choice<S: Simd> {
     /// Lanes where the state is secure (`κ_i < θ_secure`).
     secure: S::M,
-    /// `κ_i`, `h(i)` (as a number), `B_i`, `α_i`, `S_i`.
-    kappa: S::V,
+    /// `h(i)` (as a number), `B_i`, `α_i`, `S_i`.
     h: S::V,
     b: S::V,
     alpha: S::V,
@@ -956,33 +962,31 @@ struct Choice<S: Simd> {
 }
 
 /// The strategy of a state in every lane (`formulas::strategy`), and its desires
-/// (`D_ik`, row `drow`) from its partner values `values` and alignments `arow`:
-/// - balance: `D_ik = max(V_ik, 0)` for `k ≠ h`, `D_ih = −κ_i`;
-/// - bandwagon: `D_ih = +B_i`, `D_ik = 0` otherwise;
-/// - secure: `D_ik = keep · a⁺_ik`, `keep = ρ/η` (offsets the decay of existing alliances).
+/// (`D_ik`, row `drow`; `formulas::desire`) from its partner values `values` and camp
+/// threats `camp`: `D_ik = max(V_ik, 0) − βh · max(K_ik − θ_secure, 0)`, except toward the
+/// principal threat of a bandwagoning state, `D_ih = +B_i`.
 #[inline(always)]
 fn choose<S: Simd>(
     s: S,
+    p: &Params32,
     c: &Choice<S>,
-    keep: S::V,
     drow: &mut [Lanes],
-    arow: &[Lanes],
+    camp: &[Lanes],
     values: &[Lanes],
 ) -> [Strategy; W] {
     let (zero, one, two) = (s.splat(0.0), s.splat(1.0), s.splat(2.0));
+    let (bh, theta) = (s.splat(p.beta_h), s.splat(p.theta_secure));
     // Strategy codes (`Strategy as usize`): secure 0, balance 1, bandwagon 2.
     let band = s.select(s.gt(c.b, s.max(c.alpha, c.self_help)), two, one);
     let code = s.select(c.secure, zero, band);
-    let (balance, bandwagon) = (s.eq(code, one), s.eq(code, two));
-    let minus_kappa = s.neg(c.kappa);
+    let bandwagon = s.eq(code, two);
     let mut kv = s.splat(-1.0);
-    for ((d, a), v) in drow.iter_mut().zip(arow).zip(values) {
+    for ((d, k), v) in drow.iter_mut().zip(camp).zip(values) {
         kv = s.add(kv, one);
-        let at_h = s.eq(c.h, kv);
-        let secure = s.mul(keep, s.max(s.load(a), zero));
-        let bal = s.select(at_h, minus_kappa, s.max(s.load(v), zero));
-        let band = s.select(at_h, c.b, zero);
-        s.store(d, s.select(balance, bal, s.select(bandwagon, band, secure)));
+        let hostility = s.mul(bh, s.max(s.sub(s.load(k), theta), zero));
+        let want = s.sub(s.max(s.load(v), zero), hostility);
+        let toward = s.eq(c.h, kv);
+        s.store(d, s.select(toward, s.select(bandwagon, c.b, want), want));
     }
     s.to_u8s(code).map(|c| match c {
         0 => Strategy::Secure,
@@ -1317,7 +1321,7 @@ impl<'s> LaneSimulator<'s> {
                     fired: &mut fired,
                     events: &mut events,
                 };
-                events.fire(sc, &self.hazard_p, step, &mut main, w, obs);
+                events.fire(sc, p, &self.hazard_p, step, &mut main, w, obs);
             }
             w.derive(s, p);
             w.threats(s, p);

@@ -182,8 +182,12 @@ pub struct World {
     pub gdp: Vec<Option<f64>>,
     /// `prox_ij` (static).
     pub proximity: Vec<f32>,
+    /// `L_kh`, the reach of `k` at `h` (changes with `O_k`).
+    pub reach: Vec<f32>,
     /// `trade_ij`.
     pub trade: Vec<f32>,
+    /// `τ_ij`, the treaty of a pair.
+    pub treaty: Vec<f32>,
     /// `m_ij`.
     pub mistrust: Vec<f32>,
     /// `f_ij`.
@@ -194,8 +198,11 @@ pub struct World {
     pub intent: Vec<f32>,
     /// `I0_ji` at `[j * n + i]`.
     pub intent0: Vec<f32>,
-    /// `e_ij` (derived).
+    /// `e_ij`, the trade dependence of `i` on `j` (derived, directed).
     pub interdependence: Vec<f32>,
+    /// `P_h / (P_h + G_i)`: how far a state and its coalition fall short of its principal
+    /// threat (derived).
+    pub shortfall: Vec<f32>,
     /// `Phat_j` (derived).
     pub relative_power: Vec<f32>,
     /// `T_ij` (derived).
@@ -237,12 +244,12 @@ impl World {
         let n = self.n;
         PartnerInputs {
             need: need_i,
-            shared_threat: self.camp_threat[k * n + h],
-            kappa_k: self.kappa[k],
+            projected: self.power[k] * self.reach[k * n + h],
             power_i: self.power[i],
-            power_k: self.power[k],
+            shortfall: self.shortfall[i],
             interdependence: self.interdependence[i * n + k],
             affinity: self.affinity[i * n + k],
+            treaty: self.treaty[i * n + k],
             threat: self.threat[i * n + k],
             mistrust: self.mistrust[i * n + k],
             autonomy: self.autonomy[i],

@@ -68,6 +68,14 @@ pub enum SetProblem {
         /// The closest parameter name, if close enough to be a likely typo.
         suggestion: Option<String>,
     },
+    /// A parameter of model v1 that model v2 no longer has.
+    #[error("`{name}` was a parameter of model v1, removed in v2: {why} (docs/model.md, changes from v1)")]
+    RemovedParameter {
+        /// The name as written.
+        name: String,
+        /// What replaced it.
+        why: &'static str,
+    },
     /// A state id that is not in the scenario.
     #[error("unknown state `{id}`{}", did_you_mean(.suggestion.as_deref()))]
     UnknownState {
@@ -284,6 +292,12 @@ impl Scenario {
             self.params.threat_form = ThreatForm::parse(value)
                 .ok_or_else(|| SetProblem::NotAThreatForm(value.to_string()))?;
             return Ok(());
+        }
+        if let Some(why) = params::removed_v1(name) {
+            return Err(SetProblem::RemovedParameter {
+                name: name.to_string(),
+                why,
+            });
         }
         let Some(spec) = params::spec(name) else {
             return Err(SetProblem::UnknownParameter {

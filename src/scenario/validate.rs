@@ -772,6 +772,11 @@ fn validate_params(
                 ok = false;
             }
             (_, value) => {
+                if let Some(why) = params::removed_v1(name) {
+                    c.error(at, field, format!("`{name}` was a parameter of model v1, removed in v2: {why} (docs/model.md, changes from v1)"));
+                    ok = false;
+                    continue;
+                }
                 let Some(spec) = params::spec(name) else {
                     let hint = suggestion(name, params::names());
                     c.error(at, field, format!("unknown model parameter `{name}`{hint} (see docs/model.md for the list)"));

@@ -182,14 +182,14 @@ pub struct PartnerEntry {
     pub state: String,
     /// Its value `V_ik`.
     pub value: f64,
-    /// The partner fears the same threat.
-    pub shared_threat: f64,
-    /// What its power brings.
+    /// What its capability, projected to the threat, brings against it.
     pub power_brought: f64,
-    /// Trade ties.
+    /// Trade dependence on the partner.
     pub trade: f64,
     /// Ideological affinity.
     pub affinity: f64,
+    /// A treaty to keep.
+    pub treaty: f64,
     /// Minus the threat the partner itself poses.
     pub threat: f64,
     /// Minus historical mistrust.
@@ -787,10 +787,10 @@ fn decision_entry(
         .map(|q| PartnerEntry {
             state: id(q.k),
             value: tidy(q.value),
-            shared_threat: tidy(q.terms.shared),
             power_brought: tidy(q.terms.brings),
             trade: tidy(q.terms.trade),
             affinity: tidy(q.terms.affinity),
+            treaty: tidy(q.terms.treaty),
             threat: tidy(q.terms.threat),
             mistrust: tidy(q.terms.mistrust),
             autonomy: tidy(q.terms.autonomy),

@@ -138,10 +138,10 @@ fn threat_text(d: &DecisionEntry, threat_form: &str, weights: &Sources) -> Strin
 
 fn partner_text(q: &PartnerEntry) -> String {
     let terms = [
-        ("shared threat", q.shared_threat),
         ("power brought", q.power_brought),
         ("trade", q.trade),
         ("affinity", q.affinity),
+        ("treaty", q.treaty),
         ("its own threat", q.threat),
         ("mistrust", q.mistrust),
         ("autonomy", q.autonomy),
