@@ -74,6 +74,8 @@ pub struct LaneWorld {
     affinity: Vec<Lanes>,
     /// `a_ij`.
     pub alignment: Vec<Lanes>,
+    /// Formal treaty strength of each pair (carried; not yet read by the step).
+    treaty: Vec<Lanes>,
     intent: Vec<Lanes>,
     intent0: Vec<Lanes>,
     interdependence: Vec<Lanes>,
@@ -159,6 +161,7 @@ impl LaneWorld {
             mistrust: pairs(&s.mistrust, PF::Mistrust),
             affinity: pairs(&s.affinity, PF::Affinity),
             alignment: pairs(&s.alignment, PF::Alignment),
+            treaty: pairs(&s.treaty, PF::Treaty),
             intent0: intent.clone(),
             intent,
             interdependence: zeros(n * n),
@@ -230,6 +233,7 @@ impl LaneWorld {
         lane(&self.mistrust, &mut out.mistrust);
         lane(&self.affinity, &mut out.affinity);
         lane(&self.alignment, &mut out.alignment);
+        lane(&self.treaty, &mut out.treaty);
         let transposed = |v: &[Lanes], to: &mut Vec<f32>| {
             to.clear();
             to.extend((0..n * n).map(|k| v[k % n * n + k / n].0[l]));
@@ -274,6 +278,7 @@ impl LaneWorld {
             (&mut self.mistrust, &initial.mistrust),
             (&mut self.affinity, &initial.affinity),
             (&mut self.alignment, &initial.alignment),
+            (&mut self.treaty, &initial.treaty),
             (&mut self.intent, &initial.intent),
             (&mut self.intent0, &initial.intent0),
             (&mut self.interdependence, &initial.interdependence),
@@ -318,6 +323,7 @@ impl LaneWorld {
                     Mistrust => &mut self.mistrust,
                     Affinity => &mut self.affinity,
                     Alignment => &mut self.alignment,
+                    Treaty => &mut self.treaty,
                 };
                 apply(&mut m[i * n + j]);
                 m[j * n + i].0[l] = m[i * n + j].0[l];

@@ -190,6 +190,8 @@ pub struct World {
     pub affinity: Vec<f32>,
     /// `a_ij`.
     pub alignment: Vec<f32>,
+    /// Formal treaty strength of each pair.
+    pub treaty: Vec<f32>,
     /// `I_ji` at `[j * n + i]`.
     pub intent: Vec<f32>,
     /// `I0_ji` at `[j * n + i]`.
