@@ -12,7 +12,7 @@ use entente::study;
 use entente::teach::compare::{self, Comparison};
 use entente::teach::pair_index;
 
-use super::study::{RunArgs, StudyArgs};
+use super::study::{RunArgs, StudyArgs, warn_about_data};
 use super::table::Table;
 
 /// How many pairs the table on stdout shows.
@@ -82,6 +82,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ));
     }
     let first = &scenarios[0].1;
+    warn_about_data(first, &name);
     let mut chosen = Vec::new();
     for p in &args.pairs {
         let Some((i, k)) = pair_index(first, p.trim()) else {

@@ -13,7 +13,7 @@ use entente::study;
 
 use super::study::{
     RUNS_CSV, RunArgs, StudyArgs, TheoryArg, commit_study, find_shard, progress_bar, result_files,
-    rfc3339, seconds, write_tables,
+    rfc3339, seconds, warn_about_data, write_tables,
 };
 
 /// Run a Monte Carlo study and write its results as CSV files.
@@ -72,6 +72,7 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (text, name) = args.study.text()?;
     let s = study::resolve_text(&text, &name, args.theory.theory.as_deref(), &args.study.set)?;
+    warn_about_data(&s, &name);
     let runs = args.run.runs(&s)?;
     let seed = args.study.seed(&s);
     let threads = args.run.threads();

@@ -23,6 +23,10 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let s = scenario::load_or_flagship(args.file.as_deref())?;
+    super::study::warn_about_data(
+        &s,
+        &entente::study::scenario_file_shown(args.file.as_deref()),
+    );
     print!("{}", render(&s));
     Ok(ExitCode::SUCCESS)
 }
@@ -134,8 +138,9 @@ fn states_table(out: &mut String, s: &Scenario) {
     out.push_str(&t.render());
 }
 
-/// One row per pair: distance, border, proximity, trade, interdependence, mistrust, affinity
-/// and alignment.
+/// One row per pair: distance, border, proximity, trade (`-` when the scenario gives no
+/// figure), interdependence, mistrust, affinity, alignment and treaty; and how many pairs whose
+/// trade matters have no trade figure.
 fn pairs_table(out: &mut String, s: &Scenario) {
     let n = s.n();
     let p = &s.params;
@@ -145,6 +150,14 @@ fn pairs_table(out: &mut String, s: &Scenario) {
         n * (n - 1) / 2,
         p.d0
     );
+    let (unknown, matter) = s.unknown_trade();
+    if !unknown.is_empty() {
+        let _ = writeln!(
+            out,
+            "trade: {} of the {matter} pairs with GDP on both sides have no trade figure (trade_bn -): taken as 0",
+            unknown.len()
+        );
+    }
     let mut t = Table::new(&[
         "<a",
         "<b",
@@ -157,6 +170,7 @@ fn pairs_table(out: &mut String, s: &Scenario) {
         "mistrust",
         "affinity",
         "alignment",
+        "treaty",
     ]);
     for i in 0..n {
         for j in i + 1..n {
@@ -176,12 +190,17 @@ fn pairs_table(out: &mut String, s: &Scenario) {
                     "no".into()
                 },
                 f(proximity(s.border[k], s.distance[k], p.d0, p.border_factor), 3),
-                f(s.trade[k], 1),
+                if s.trade_known[k] {
+                    f(s.trade[k], 1)
+                } else {
+                    "-".into()
+                },
                 f(interdependence(s.trade[k], a.gdp, p.e0), 3),
                 f(interdependence(s.trade[k], b.gdp, p.e0), 3),
                 f(s.mistrust[k], 2),
                 f(s.affinity[k], 2),
                 f(s.alignment[k], 2),
+                f(s.treaty[k], 1),
             ]);
         }
     }

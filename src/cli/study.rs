@@ -25,6 +25,15 @@ use entente::scenario::Scenario;
 use entente::stats::{StudyStats, wilson95};
 use entente::study;
 
+/// Say on stderr, once per command, what data the scenario `s` (named `name`) lacks: pairs
+/// whose trade matters but has no figure ([`Scenario::trade_warning`]). A warning, not an
+/// error: the command goes on.
+pub fn warn_about_data(s: &Scenario, name: &str) {
+    if let Some(w) = s.trade_warning(name) {
+        eprintln!("warning: {w}");
+    }
+}
+
 /// The scenario of a study and the values that choose it: `SCENARIO`, `--seed`, `--set`.
 #[derive(clap::Args, Debug, Clone, Default, PartialEq)]
 pub struct StudyArgs {
@@ -46,9 +55,12 @@ impl StudyArgs {
         Ok(study::scenario_text(self.scenario.as_deref())?)
     }
 
-    /// The scenario with `theory` and `--set` applied, in that order.
+    /// The scenario with `theory` and `--set` applied, in that order; its data warnings
+    /// ([`warn_about_data`]) on stderr.
     pub fn resolve(&self, theory: Option<&str>) -> anyhow::Result<Scenario> {
-        Ok(study::resolve(self.scenario.as_deref(), theory, &self.set)?)
+        let s = study::resolve(self.scenario.as_deref(), theory, &self.set)?;
+        warn_about_data(&s, &study::scenario_file_shown(self.scenario.as_deref()));
+        Ok(s)
     }
 
     /// `--seed`, else the scenario's.

@@ -232,6 +232,7 @@ fn plan(args: &Args) -> anyhow::Result<Plan> {
     resolved
         .apply_choices(theory.as_deref(), &set)
         .map_err(anyhow::Error::msg)?;
+    super::study::warn_about_data(&resolved, &sname);
 
     let factors = factors_of(args, x)?;
     check_factors(&base, theory.as_deref(), &set, &factors, x, &name)?;

@@ -20,15 +20,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut bad = 0;
     for path in &args.files {
         match scenario::load(path) {
-            Ok(s) => println!(
-                "{}: ok ({} states, {} events, {} steps of {} years, theory {})",
-                path.display(),
-                s.n(),
-                s.events.len(),
-                s.steps,
-                s.dt,
-                s.theory
-            ),
+            Ok(s) => {
+                println!(
+                    "{}: ok ({} states, {} events, {} steps of {} years, theory {})",
+                    path.display(),
+                    s.n(),
+                    s.events.len(),
+                    s.steps,
+                    s.dt,
+                    s.theory
+                );
+                super::study::warn_about_data(&s, &path.display().to_string());
+            }
             Err(ScenarioError::Invalid(d)) => {
                 bad += 1;
                 eprintln!("{d}");

@@ -373,6 +373,18 @@ fn write_header(w: &mut String, d: &HistoryData, abbs: &[String], opts: &BuildOp
         year,
         opts.coding.precedence.name()
     );
+    let _ = writeln!(
+        w,
+        "# treaty = 1 for an ATOP defence obligation in {year}, 0.5 for an offence, neutrality or consultation"
+    );
+    let _ = writeln!(
+        w,
+        "# pledge without one, 0 otherwise (non-aggression alone). Every pair is listed: a pair with no"
+    );
+    let _ = writeln!(
+        w,
+        "# trade figure within {FILL_YEARS} years says `trade = 0` with an Assumption: note."
+    );
 }
 
 /// The `[scenario]` and `[power]` tables.
@@ -628,6 +640,9 @@ struct PairEntry {
     trade: Option<(f64, f64, i32)>,
     mistrust: f64,
     alignment: f64,
+    /// Formal treaty strength: 1 for a defence obligation, 0.5 for an offence, neutrality or
+    /// consultation pledge without one, 0 otherwise (non-aggression alone counts 0).
+    treaty: f64,
     /// The evidence behind the class.
     why: Vec<String>,
     sources: Vec<String>,
@@ -653,6 +668,15 @@ fn pair_entry(d: &HistoryData, (ci, ck): (Code, Code), opts: &BuildOptions) -> P
             }
         }
     };
+    let treaty = ob.map_or(0.0, |o| {
+        if o.defense {
+            1.0
+        } else if o.offense || o.neutral || o.consult {
+            0.5
+        } else {
+            0.0
+        }
+    });
     let riv = d.rivalry(ci, ck, year);
     let why = class_evidence(d, (ci, ck), opts, ob.as_ref(), riv, ev.dispute);
     if alignment != 0.0 {
@@ -692,6 +716,10 @@ fn pair_entry(d: &HistoryData, (ci, ck): (Code, Code), opts: &BuildOptions) -> P
                 "Assumption: trade missing in {year}, taken from {y}."
             ));
         }
+    } else {
+        notes.push(format!(
+            "Assumption: trade 0: no COW Dyadic Trade figure within {FILL_YEARS} years of {year}."
+        ));
     }
     PairEntry {
         class,
@@ -700,6 +728,7 @@ fn pair_entry(d: &HistoryData, (ci, ck): (Code, Code), opts: &BuildOptions) -> P
         trade,
         mistrust,
         alignment,
+        treaty,
         why,
         sources,
         notes,
@@ -801,13 +830,10 @@ fn mistrust(
 }
 
 impl PairEntry {
-    /// The `[[pair]]` entry of the states `(a, b)` (abbreviations), unless it has nothing to
-    /// write.
+    /// The `[[pair]]` entry of the states `(a, b)` (abbreviations). Every pair has one: its
+    /// trade is always stated (0 where the data have no figure), so that no pair's trade is
+    /// unknown to the scenario.
     fn write(mut self, w: &mut String, (a, b): (&str, &str), year: i32) {
-        let trade = self.trade.map_or(0.0, |t| t.0);
-        if !self.border && trade == 0.0 && self.mistrust == 0.0 && self.alignment == 0.0 {
-            return;
-        }
         if !self.why.is_empty() {
             self.sources.push(self.why.join("; "));
         }
@@ -821,14 +847,21 @@ impl PairEntry {
                 self.contiguity.unwrap_or(0)
             );
         }
-        if trade > 0.0 {
-            let (_, raw, y) = self.trade.unwrap_or((0.0, 0.0, year));
-            let _ = writeln!(
-                w,
-                "trade = {}  # COW Dyadic Trade v4, {y}: {} million current USD x CPI 2011/{y}",
-                num(trade, 4),
-                num(raw, 2)
-            );
+        match self.trade {
+            Some((trade, raw, y)) => {
+                let _ = writeln!(
+                    w,
+                    "trade = {}  # COW Dyadic Trade v4, {y}: {} million current USD x CPI 2011/{y}",
+                    num(trade, 4),
+                    num(raw, 2)
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    w,
+                    "trade = 0  # no COW Dyadic Trade figure within {FILL_YEARS} years of {year}"
+                );
+            }
         }
         if self.mistrust != 0.0 {
             let _ = writeln!(w, "mistrust = {}", num(self.mistrust, 3));
@@ -839,6 +872,18 @@ impl PairEntry {
                 "alignment = {}  # {year}: {}",
                 num(self.alignment, 3),
                 self.why.join("; ")
+            );
+        }
+        if self.treaty != 0.0 {
+            let _ = writeln!(
+                w,
+                "treaty = {}  # ATOP 5.1, {year}: {}",
+                num(self.treaty, 1),
+                if self.treaty == 1.0 {
+                    "defence obligation"
+                } else {
+                    "offence, neutrality or consultation pledge, no defence"
+                }
             );
         }
         if !self.sources.is_empty() {

@@ -166,10 +166,10 @@ impl LaneWorld {
             distance: s.distance.clone(),
             border: s.border.clone(),
             trade: pairs(&s.trade, PF::Trade),
-            treaty: zeros(n * n),
             mistrust: pairs(&s.mistrust, PF::Mistrust),
             affinity: pairs(&s.affinity, PF::Affinity),
             alignment: pairs(&s.alignment, PF::Alignment),
+            treaty: pairs(&s.treaty, PF::Treaty),
             intent0: intent.clone(),
             intent,
             interdependence: zeros(n * n),
@@ -258,10 +258,10 @@ impl LaneWorld {
         out.proximity.clone_from(&self.proximity);
         lane(&self.reach, &mut out.reach);
         lane(&self.trade, &mut out.trade);
-        lane(&self.treaty, &mut out.treaty);
         lane(&self.mistrust, &mut out.mistrust);
         lane(&self.affinity, &mut out.affinity);
         lane(&self.alignment, &mut out.alignment);
+        lane(&self.treaty, &mut out.treaty);
         let transposed = |v: &[Lanes], to: &mut Vec<f32>| {
             to.clear();
             to.extend((0..n * n).map(|k| v[k % n * n + k / n].0[l]));
@@ -304,11 +304,11 @@ impl LaneWorld {
             (&mut self.volatility, &initial.volatility),
             (&mut self.autonomy, &initial.autonomy),
             (&mut self.trade, &initial.trade),
-            (&mut self.treaty, &initial.treaty),
             (&mut self.reach, &initial.reach),
             (&mut self.mistrust, &initial.mistrust),
             (&mut self.affinity, &initial.affinity),
             (&mut self.alignment, &initial.alignment),
+            (&mut self.treaty, &initial.treaty),
             (&mut self.intent, &initial.intent),
             (&mut self.intent0, &initial.intent0),
             (&mut self.interdependence, &initial.interdependence),
@@ -356,6 +356,7 @@ impl LaneWorld {
                     Mistrust => &mut self.mistrust,
                     Affinity => &mut self.affinity,
                     Alignment => &mut self.alignment,
+                    Treaty => &mut self.treaty,
                 };
                 apply(&mut m[i * n + j]);
                 m[j * n + i].0[l] = m[i * n + j].0[l];

@@ -181,14 +181,20 @@ pub struct Scenario {
     pub distance: Vec<f64>,
     /// Shared land border (symmetric).
     pub border: Vec<bool>,
-    /// Bilateral trade, USD bn / year (symmetric).
+    /// Bilateral trade, USD bn / year (symmetric; 0 where no figure is given).
     pub trade: Vec<f64>,
+    /// Whether the scenario gives the pair's trade (symmetric): a pair without a figure has
+    /// trade 0, but unknown, not stated ([`Scenario::unknown_trade`]).
+    pub trade_known: Vec<bool>,
     /// Historical mistrust (symmetric).
     pub mistrust: Vec<f64>,
     /// Affinity (symmetric).
     pub affinity: Vec<f64>,
     /// Initial alignment (symmetric, zero diagonal).
     pub alignment: Vec<f64>,
+    /// How binding a formal alliance commitment each pair has, in [0, 1] (symmetric): 1 a
+    /// mutual defence pact, 0.5 an offence, neutrality or consultation pledge, 0 none.
+    pub treaty: Vec<f64>,
     /// Initial perceived intent, `intent[j * n + i] = I_ji`: how aggressive `j` looks to `i`.
     pub intent: Vec<f64>,
     /// Whether the distance of a pair was computed from coordinates.
@@ -223,6 +229,52 @@ impl Scenario {
     /// Year at step `k`.
     pub fn year(&self, step: usize) -> f64 {
         self.start_year + step as f64 * self.dt
+    }
+
+    /// The pairs `(i, k)`, `i < k`, whose trade matters (both states have a GDP, so
+    /// interdependence is computed), as (those without a trade figure, how many matter).
+    pub fn unknown_trade(&self) -> (Vec<(usize, usize)>, usize) {
+        let n = self.n();
+        let has_gdp = |i: usize| self.states[i].gdp.is_some_and(|g| g > 0.0);
+        let mut matter = 0;
+        let mut unknown = Vec::new();
+        for (i, k) in upper(n).filter(|&(i, k)| has_gdp(i) && has_gdp(k)) {
+            matter += 1;
+            if !self.trade_known[i * n + k] {
+                unknown.push((i, k));
+            }
+        }
+        (unknown, matter)
+    }
+
+    /// The warning to give when pairs whose trade matters have no trade figure (their trade
+    /// is taken as 0); `file` names the scenario. `None` when every such pair has one.
+    pub fn trade_warning(&self, file: &str) -> Option<String> {
+        const LISTED: usize = 5;
+        let (unknown, matter) = self.unknown_trade();
+        if unknown.is_empty() {
+            return None;
+        }
+        let n = self.n();
+        let of = if matter == n * (n - 1) / 2 {
+            format!("{matter} pairs")
+        } else {
+            format!("{matter} pairs whose states both have a GDP")
+        };
+        let mut names: Vec<String> = unknown
+            .iter()
+            .take(LISTED)
+            .map(|&(i, k)| format!("pair.{}-{}", self.states[i].id, self.states[k].id))
+            .collect();
+        if unknown.len() > LISTED {
+            names.push("…".into());
+        }
+        Some(format!(
+            "{file}: {} of {of} {} no trade figure ({}): their trade is taken as 0; give trade = 0 to state it",
+            unknown.len(),
+            if unknown.len() == 1 { "has" } else { "have" },
+            names.join(", ")
+        ))
     }
 }
 

@@ -22,11 +22,12 @@ pub const STATE_FIELDS: [&str; 9] = [
     "gdp",
 ];
 /// Pair fields `--set` accepts.
-pub const PAIR_FIELDS: [&str; 6] = [
+pub const PAIR_FIELDS: [&str; 7] = [
     "trade",
     "mistrust",
     "affinity",
     "alignment",
+    "treaty",
     "distance_km",
     "border",
 ];
@@ -221,6 +222,7 @@ impl Scenario {
                     "mistrust" => format!("{}", self.mistrust[m]),
                     "affinity" => format!("{}", self.affinity[m]),
                     "alignment" => format!("{}", self.alignment[m]),
+                    "treaty" => format!("{}", self.treaty[m]),
                     "distance_km" => format!("{}", self.distance[m]),
                     "border" => format!("{}", self.border[m]),
                     _ => return Err(ctx(format!("unknown pair field `{field}`"))),
@@ -380,10 +382,15 @@ impl Scenario {
             let (lo, hi) = f.range();
             let x = number(value, lo, hi)?;
             let m = match f {
-                PairField::Trade => &mut self.trade,
+                PairField::Trade => {
+                    self.trade_known[ij] = true;
+                    self.trade_known[ji] = true;
+                    &mut self.trade
+                }
                 PairField::Mistrust => &mut self.mistrust,
                 PairField::Affinity => &mut self.affinity,
                 PairField::Alignment => &mut self.alignment,
+                PairField::Treaty => &mut self.treaty,
             };
             m[ij] = x;
             m[ji] = x;
@@ -565,7 +572,7 @@ mod tests {
                         suggestion: None,
                     },
                 ),
-                "--set pair.CHN-RUS.colour=0.5: unknown pair field `colour` (expected one of trade, mistrust, affinity, alignment, distance_km, border)",
+                "--set pair.CHN-RUS.colour=0.5: unknown pair field `colour` (expected one of trade, mistrust, affinity, alignment, treaty, distance_km, border)",
             ),
             (
                 invalid(

@@ -100,6 +100,7 @@ pub struct RawPair {
     pub mistrust: Option<S<f64>>,
     pub affinity: Option<S<f64>>,
     pub alignment: Option<S<f64>>,
+    pub treaty: Option<S<f64>>,
     pub source: Option<S<String>>,
     pub note: Option<S<String>>,
 }

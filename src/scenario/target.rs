@@ -29,6 +29,8 @@ pub enum PairField {
     Affinity,
     /// Alignment in [-1, 1].
     Alignment,
+    /// How binding a formal alliance commitment the pair has, in [0, 1] (1 = defence pact).
+    Treaty,
 }
 
 impl StateField {
@@ -66,7 +68,7 @@ impl StateField {
 
 impl PairField {
     /// Names accepted in paths.
-    pub const NAMES: [&'static str; 4] = ["trade", "mistrust", "affinity", "alignment"];
+    pub const NAMES: [&'static str; 5] = ["trade", "mistrust", "affinity", "alignment", "treaty"];
 
     /// Parse a field name.
     pub fn parse(s: &str) -> Option<Self> {
@@ -75,6 +77,7 @@ impl PairField {
             "mistrust" => Self::Mistrust,
             "affinity" => Self::Affinity,
             "alignment" => Self::Alignment,
+            "treaty" => Self::Treaty,
             _ => return None,
         })
     }
@@ -88,7 +91,7 @@ impl PairField {
     pub fn range(self) -> (f64, f64) {
         match self {
             Self::Trade => (0.0, f64::MAX),
-            Self::Mistrust => (0.0, 1.0),
+            Self::Mistrust | Self::Treaty => (0.0, 1.0),
             Self::Affinity | Self::Alignment => (-1.0, 1.0),
         }
     }

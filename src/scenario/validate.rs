@@ -232,9 +232,11 @@ fn validate(raw: &RawScenario, c: &mut Collector<'_>) -> Option<Scenario> {
         distance: pairs.distance,
         border: pairs.border,
         trade: pairs.trade,
+        trade_known: pairs.trade_known,
         mistrust: pairs.mistrust,
         affinity: pairs.affinity,
         alignment: pairs.alignment,
+        treaty: pairs.treaty,
         intent,
         distance_derived,
         pair_docs: pairs.docs,
@@ -310,9 +312,12 @@ struct PairValues {
     distance_given: Vec<bool>,
     border: Vec<bool>,
     trade: Vec<f64>,
+    /// Whether the file gave the trade (the others are unknown, taken as 0).
+    trade_known: Vec<bool>,
     mistrust: Vec<f64>,
     affinity: Vec<f64>,
     alignment: Vec<f64>,
+    treaty: Vec<f64>,
     docs: Vec<PairDoc>,
 }
 
@@ -324,9 +329,11 @@ impl PairValues {
             distance_given: vec![false; n * n],
             border: vec![false; n * n],
             trade: vec![0.0; n * n],
+            trade_known: vec![false; n * n],
             mistrust: vec![0.0; n * n],
             affinity: vec![0.0; n * n],
             alignment: vec![0.0; n * n],
+            treaty: vec![0.0; n * n],
             docs: Vec::new(),
         }
     }
@@ -352,6 +359,10 @@ impl PairValues {
             .trade
             .as_ref()
             .and_then(|v| num(c, v, &f("trade"), 0.0, 1.0e6));
+        if v.is_some() {
+            self.trade_known[i * n + j] = true;
+            self.trade_known[j * n + i] = true;
+        }
         set(&mut self.trade, v);
         let v = p
             .mistrust
@@ -368,6 +379,11 @@ impl PairValues {
             .as_ref()
             .and_then(|v| num(c, v, &f("alignment"), -1.0, 1.0));
         set(&mut self.alignment, v);
+        let v = p
+            .treaty
+            .as_ref()
+            .and_then(|v| num(c, v, &f("treaty"), 0.0, 1.0));
+        set(&mut self.treaty, v);
         if let Some(b) = &p.border {
             self.border[i * n + j] = *b.get_ref();
             self.border[j * n + i] = *b.get_ref();
