@@ -814,6 +814,47 @@ mod tests {
     }
 
     #[test]
+    fn set_treaty_changes_both_entries_within_zero_one() {
+        let mut s = parse(FLAGSHIP_TOML, FLAGSHIP_NAME).unwrap();
+        let n = s.n();
+        let (chn, rus) = (s.index("CHN").unwrap(), s.index("RUS").unwrap());
+        // ATOP 2018 codes no defence pledge for China-Russia, only non-aggression and
+        // consultation: treaty 0.5 in the flagship.
+        assert_eq!(s.treaty[chn * n + rus], 0.5);
+        s.apply_set("pair.RUS-CHN.treaty=1").unwrap();
+        assert_eq!(
+            (s.treaty[chn * n + rus], s.treaty[rus * n + chn]),
+            (1.0, 1.0)
+        );
+        assert_eq!(s.value_at("pair.CHN-RUS.treaty").unwrap(), "1");
+        assert_eq!(
+            s.apply_set("pair.CHN-RUS.treaty=1.5")
+                .unwrap_err()
+                .to_string(),
+            "--set pair.CHN-RUS.treaty=1.5: expected a finite number in [0, 1], found `1.5`"
+        );
+        assert!(
+            s.apply_set("pair.CHN-RUS.treat=1")
+                .unwrap_err()
+                .to_string()
+                .contains("did you mean `treaty`")
+        );
+    }
+
+    #[test]
+    fn set_trade_makes_the_figure_known() {
+        let t = FLAGSHIP_TOML.replacen("trade = 42.419\n", "", 1);
+        let mut s = parse(&t, "x.toml").unwrap();
+        let n = s.n();
+        let (usa, rus) = (s.index("USA").unwrap(), s.index("RUS").unwrap());
+        assert!(!s.trade_known[usa * n + rus]);
+        assert_eq!(s.unknown_trade().0, vec![(usa.min(rus), usa.max(rus))]);
+        s.apply_set("pair.RUS-USA.trade=0").unwrap();
+        assert!(s.trade_known[usa * n + rus] && s.trade_known[rus * n + usa]);
+        assert_eq!(s.trade_warning("x.toml"), None);
+    }
+
+    #[test]
     fn aggression_moves_only_unlisted_intents() {
         let mut s = parse(FLAGSHIP_TOML, FLAGSHIP_NAME).unwrap();
         let n = s.n();

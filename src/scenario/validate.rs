@@ -1186,6 +1186,53 @@ fn validate_effect(
 mod tests {
     use super::*;
 
+    /// `n` states with a GDP each (none for the ids in `no_gdp`), then `pairs`.
+    fn states(n: usize, no_gdp: &[usize], pairs: &str) -> String {
+        let mut t = String::from("[scenario]\nname = \"t\"\nstart_year = 2000\n");
+        for i in 0..n {
+            let gdp = if no_gdp.contains(&i) {
+                String::new()
+            } else {
+                "gdp = 10\n".into()
+            };
+            t += &format!(
+                "[[state]]\nid = \"S{i}\"\npower = 1\n{gdp}offense = 0.5\nlat = {i}\nlon = 0\naggression = 0.3\n"
+            );
+        }
+        t + pairs
+    }
+
+    #[test]
+    fn pairs_without_trade_are_unknown_and_named_in_the_warning() {
+        let s = parse_and_validate(&states(8, &[], ""), "t.toml").unwrap();
+        assert_eq!(s.unknown_trade().0.len(), 28);
+        assert_eq!(
+            s.trade_warning("t.toml").unwrap(),
+            "t.toml: 28 of 28 pairs have no trade figure (pair.S0-S1, pair.S0-S2, pair.S0-S3, \
+             pair.S0-S4, pair.S0-S5, …): their trade is taken as 0; give trade = 0 to state it"
+        );
+        // Trade matters only where both states have a GDP; a stated 0 is known.
+        let t = states(
+            3,
+            &[2],
+            "[[pair]]\nstates = [\"S1\", \"S0\"]\ntrade = 0\ntreaty = 0.5\n",
+        );
+        let s = parse_and_validate(&t, "t.toml").unwrap();
+        assert_eq!(s.unknown_trade(), (vec![], 1));
+        assert_eq!(s.trade_warning("t.toml"), None);
+        assert!(s.trade_known[1] && s.trade_known[3] && !s.trade_known[2]);
+        assert_eq!((s.treaty[1], s.treaty[3], s.treaty[2]), (0.5, 0.5, 0.0));
+        let t = states(3, &[2], "");
+        let w = parse_and_validate(&t, "t.toml")
+            .unwrap()
+            .trade_warning("t.toml");
+        assert_eq!(
+            w.unwrap(),
+            "t.toml: 1 of 1 pairs whose states both have a GDP has no trade figure (pair.S0-S1): \
+             their trade is taken as 0; give trade = 0 to state it"
+        );
+    }
+
     #[test]
     fn numbers_in_messages_are_short() {
         assert_eq!(show(0.5), "0.5");

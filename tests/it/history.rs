@@ -25,6 +25,12 @@ fn alignment(s: &scenario::Scenario, a: &str, b: &str) -> f64 {
     s.alignment[i * s.n() + k]
 }
 
+/// Treaty of `a`–`b` in a scenario.
+fn treaty(s: &scenario::Scenario, a: &str, b: &str) -> f64 {
+    let (i, k) = (s.index(a).unwrap(), s.index(b).unwrap());
+    s.treaty[i * s.n() + k]
+}
+
 #[test]
 fn history_1913_has_the_alliances_and_rivalry_of_the_data_and_validates() {
     let home = TempDir::new().unwrap();
@@ -43,6 +49,19 @@ fn history_1913_has_the_alliances_and_rivalry_of_the_data_and_validates() {
     assert_eq!(alignment(&s, "FRN", "RUS"), 0.8);
     assert_eq!(alignment(&s, "GMY", "AUH"), 0.8);
     assert_eq!(alignment(&s, "UKG", "GMY"), -0.5);
+    // treaty from ATOP 1913: the Franco-Russian defence pact 1, the Anglo-French consultation
+    // pledge 0.5, nothing between Britain and Germany.
+    assert_eq!(treaty(&s, "FRN", "RUS"), 1.0);
+    assert_eq!(treaty(&s, "GMY", "AUH"), 1.0);
+    assert_eq!(treaty(&s, "UKG", "FRN"), 0.5);
+    assert_eq!(treaty(&s, "UKG", "GMY"), 0.0);
+    assert!(
+        text.contains("treaty = 1  # ATOP 5.1, 1913: defence obligation"),
+        "{text}"
+    );
+    // Every pair states its trade, so none is unknown (and nothing is warned about).
+    assert_eq!(s.unknown_trade().0, []);
+    assert_eq!(text.matches("[[pair]]").count(), 28);
     // Every figure names its data set; every judgement call is marked.
     assert!(text.contains("# COW NMC 1913"), "{text}");
     assert!(text.contains("Assumption: offense 0.8"), "{text}");
@@ -68,6 +87,7 @@ fn history_1913_has_the_alliances_and_rivalry_of_the_data_and_validates() {
     let o = entente(home.path(), &["validate", "h.toml"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("ok (8 states"), "{}", stdout(&o));
+    assert_eq!(stderr(&o), "", "no warning about trade");
 }
 
 #[test]

@@ -300,6 +300,25 @@ fn negative_mistrust() {
 }
 
 #[test]
+fn treaty_outside_zero_one_in_the_file_and_in_a_set_effect() {
+    check(
+        "treaty-out-of-range.toml",
+        &[
+            (
+                26,
+                "pair.USA-CHN.treaty",
+                "expected a number in [0, 1], found 1.5",
+            ),
+            (
+                32,
+                "event.pact.effects[0].value",
+                "expected a number in [0, 1], found 2",
+            ),
+        ],
+    );
+}
+
+#[test]
 fn affinity_above_one() {
     check(
         "affinity-out-of-range.toml",

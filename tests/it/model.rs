@@ -506,3 +506,67 @@ fn ideology_matters_less_than_threat_h5() {
         "removing affinity moved alignments by {no_ideology:.3}, removing shared threat by {no_shared_threat:.3}"
     );
 }
+
+/// The treaty of one pair at every step, as the observer sees it.
+struct TreatyOf(usize, Vec<f32>);
+
+impl Observer for TreatyOf {
+    fn observe(&mut self, _step: usize, _year: f64, w: &World) {
+        self.1.push(w.treaty[self.0]);
+    }
+}
+
+/// `treaty` is carried from the file into the run, and event effects on `pair.A-B.treaty`
+/// change it (clamped to [0, 1]) in both orders of the pair; a new run starts from the file's
+/// value again.
+#[test]
+fn treaty_events_change_the_pairs_treaty() {
+    let t = r#"
+[scenario]
+name = "treaty"
+start_year = 2000
+horizon = 3
+dt = 1
+
+[[state]]
+id = "AAA"
+power = 2
+offense = 0.5
+lat = 0
+lon = 0
+aggression = 0.3
+
+[[state]]
+id = "BBB"
+power = 1
+offense = 0.5
+lat = 0
+lon = 10
+aggression = 0.3
+
+[[pair]]
+states = ["AAA", "BBB"]
+treaty = 0.5
+
+[[event]]
+name = "pact"
+at = 2001
+effects = [{ target = "pair.BBB-AAA.treaty", op = "add", value = 0.8 }]
+
+[[event]]
+name = "lapse"
+at = 2002
+effects = [{ target = "pair.AAA-BBB.treaty", op = "mul", value = 0.25 }]
+"#;
+    let s = scenario::parse(t, "treaty.toml").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((s.treaty[1], s.treaty[2]), (0.5, 0.5));
+    let mut sim = Simulator::new(&s, &s.params);
+    for run in 0..2 {
+        for (k, seen) in [1, 2].into_iter().enumerate() {
+            let mut obs = TreatyOf(seen, Vec::new());
+            sim.run(run * 2 + k as u64, 1, &mut obs);
+            // Steps 0..=3: the file's 0.5; 0.5 + 0.8 clamped to 1 from 2001; 1 x 0.25 from 2002.
+            assert_eq!(obs.1, [0.5, 1.0, 0.25, 0.25], "entry {seen}, run {run}");
+        }
+    }
+}

@@ -759,3 +759,129 @@ fn a_study_too_large_for_memory_is_refused_before_any_work() {
         &["GiB", "reduce the number of steps"],
     );
 }
+
+/// Three states with a GDP each (so interdependence is computed); `AAA`–`BBB` gives its trade,
+/// `AAA`–`CCC` says `trade = 0`, and `BBB`–`CCC` has no entry: its trade is unknown.
+const UNKNOWN_TRADE: &str = r#"
+[scenario]
+name = "unknown-trade"
+start_year = 2000
+horizon = 2
+dt = 0.5
+
+[[state]]
+id = "AAA"
+power = 2
+gdp = 100
+offense = 0.5
+lat = 0
+lon = 0
+aggression = 0.3
+
+[[state]]
+id = "BBB"
+power = 1
+gdp = 50
+offense = 0.5
+lat = 0
+lon = 10
+aggression = 0.3
+
+[[state]]
+id = "CCC"
+power = 1
+gdp = 20
+offense = 0.5
+lat = 10
+lon = 0
+aggression = 0.3
+
+[[pair]]
+states = ["AAA", "BBB"]
+trade = 3.5
+treaty = 1
+
+[[pair]]
+states = ["AAA", "CCC"]
+trade = 0
+"#;
+
+/// A pair whose trade matters but has no figure is warned about once on stderr by the
+/// commands that load the scenario, which still succeed; `trade = 0` silences the warning.
+#[test]
+fn a_pair_without_a_trade_figure_is_warned_about_once() {
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("x.toml");
+    std::fs::write(&file, UNKNOWN_TRADE).unwrap();
+    let warning = "warning: x.toml: 1 of 3 pairs has no trade figure (pair.BBB-CCC): \
+                   their trade is taken as 0; give trade = 0 to state it";
+    for args in [
+        vec!["validate", "x.toml"],
+        vec!["show", "x.toml"],
+        vec!["run", "x.toml", "--runs", "16", "--quiet", "--out", "out"],
+        vec!["explain", "x.toml"],
+        vec!["compare", "x.toml", "--runs", "16", "--out", "cmp"],
+    ] {
+        let o = entente(home.path(), &args);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {stderr}");
+        assert_eq!(stderr.matches(warning).count(), 1, "{args:?}: {stderr}");
+        assert_eq!(stderr.matches("warning:").count(), 1, "{args:?}: {stderr}");
+        if args[0] == "show" {
+            let stdout = String::from_utf8_lossy(&o.stdout);
+            assert!(
+                stdout.contains(
+                    "trade: 1 of the 3 pairs with GDP on both sides have no trade figure"
+                ),
+                "{stdout}"
+            );
+            assert!(stdout.contains("treaty"), "{stdout}");
+        }
+    }
+    // --set gives the pair a figure: no warning.
+    let o = entente(
+        home.path(),
+        &[
+            "run",
+            "x.toml",
+            "--runs",
+            "16",
+            "--quiet",
+            "--out",
+            "out2",
+            "--set",
+            "pair.CCC-BBB.trade=0",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&o.stderr), "");
+    // An explicit trade = 0 states it: no warning.
+    std::fs::write(
+        &file,
+        format!("{UNKNOWN_TRADE}\n[[pair]]\nstates = [\"BBB\", \"CCC\"]\ntrade = 0\n"),
+    )
+    .unwrap();
+    for args in [
+        vec!["validate", "x.toml"],
+        vec!["run", "x.toml", "--runs", "16", "--quiet", "--out", "out3"],
+    ] {
+        let o = entente(home.path(), &args);
+        assert_eq!(o.status.code(), Some(0));
+        assert_eq!(String::from_utf8_lossy(&o.stderr), "", "{args:?}");
+    }
+}
+
+/// The shipped scenarios give every pair whose trade matters a trade figure.
+#[test]
+fn the_shipped_scenarios_warn_about_no_data() {
+    for file in [
+        "scenarios/vostok-2018.toml",
+        "scenarios/latest.toml",
+        "scenarios/history/europe-1904.toml",
+        "scenarios/history/east-asia-1965.toml",
+    ] {
+        let o = entente(&repo(""), &["validate", file]);
+        assert_eq!(o.status.code(), Some(0), "{file}");
+        assert_eq!(String::from_utf8_lossy(&o.stderr), "", "{file}");
+    }
+}
