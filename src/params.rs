@@ -119,9 +119,9 @@ params! {
     omega = 4.0, [0.0, 100.0], "-", "Reach: how far offensive capability stretches the distance over which a partner's capability halves (d0·(1 + omega·O)).";
     e0 = 0.05, [1.0e-6, 10.0], "-", "Trade/GDP ratio scale of trade dependence.";
     gamma = 0.5, [0.0, 10.0], "-", "Weight of a camp's allies in camp threat.";
-    gamma_e = 0.5, [0.0, 10.0], "-", "Extended deterrence: weight of the threats to a state's allies in its own camp threat.";
+    gamma_e = 0.25, [0.0, 10.0], "-", "Extended deterrence: weight of the threats to a state's allies in its own camp threat.";
     kappa_ref = 1.0, [1.0e-6, 100.0], "-", "Reference threat for need.";
-    theta_secure = 0.3, [0.0, 100.0], "-", "Camp threat below which a state is secure (and above which a threat breeds hostility).";
+    theta_secure = 0.3, [0.0, 100.0], "-", "Camp threat below which a state is secure.";
     eta = 0.4, [0.0, 100.0], "1/year", "Rate at which alignment moves toward the pair's common desire.";
     sigma_d = 0.1, [0.0, 100.0], "1/sqrt(year)", "Noise of alignment: standard deviation of its change over one year.";
     tau = 0.8, [0.0, 1.0], "-", "Treaty stickiness: the fraction by which a binding treaty slows the fall of alignment.";
@@ -129,9 +129,8 @@ params! {
     beta_e = 0.5, [0.0, 100.0], "-", "Partner value: weight of trade dependence on the partner.";
     beta_f = 0.3, [0.0, 100.0], "-", "Partner value: weight of ideological affinity.";
     beta_c = 0.5, [0.0, 100.0], "-", "Partner value: weight of a treaty commitment (the cost of breaking it).";
-    beta_t = 1.0, [0.0, 100.0], "-", "Partner value: penalty for the partner's own threat.";
+    beta_t = 0.5, [0.0, 100.0], "-", "Hostility: weight of the threat a state poses to another and its allies in the other's desire toward it.";
     beta_m = 1.0, [0.0, 100.0], "-", "Partner value: penalty for historical mistrust.";
-    beta_h = 1.0, [0.0, 100.0], "-", "Hostility: weight of a camp threat above the security threshold in the desire toward its source.";
     beta_b = 0.5, [0.0, 100.0], "-", "Weight of the bandwagon value.";
     beta_self = 1.0, [0.0, 100.0], "-", "Weight of self-help (arming alone), the alternative to bandwagoning when no ally is available.";
     zeta = 0.05, [0.0, 100.0], "1/year", "Gain of the intent spiral (hostility raises perceived intent).";

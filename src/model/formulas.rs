@@ -125,13 +125,20 @@ pub fn pow(x: f32, w: f32) -> f32 {
     }
 }
 
-/// Camp threat: the threat from `j` together with `j`'s allies, and (extended deterrence)
-/// the threat `j` poses to `i`'s allies,
-/// `K_ij = Tx_ij + γ · Σ_k a⁺_jk · Tx_ik + γe · Σ_k a⁺_ik · Tx_kj`, given
-/// `allied_threat = Σ_k a⁺_jk · Tx_ik` and `extended = Σ_k a⁺_ik · Tx_kj`.
+/// The threat from `j` to `i` and to `i`'s allies (extended deterrence: a threat to an ally
+/// is a threat to its patron), `X_ij = Tx_ij + γe · Σ_k a⁺_ik · Tx_kj`, given
+/// `extended = Σ_k a⁺_ik · Tx_kj`. It breeds hostility ([`hostility`]).
 #[inline]
-pub fn camp_threat(tx_ij: f32, allied_threat: f32, extended: f32, p: &Params32) -> f32 {
-    tx_ij + p.gamma * allied_threat + p.gamma_e * extended
+pub fn extended_threat(tx_ij: f32, extended: f32, p: &Params32) -> f32 {
+    tx_ij + p.gamma_e * extended
+}
+
+/// Camp threat: the threat from `j` to `i` and its allies, together with `j`'s allies,
+/// `K_ij = X_ij + γ · Σ_k a⁺_jk · Tx_ik`, given `allied_threat = Σ_k a⁺_jk · Tx_ik`. Its
+/// largest gives the principal threat.
+#[inline]
+pub fn camp_threat(x_ij: f32, allied_threat: f32, p: &Params32) -> f32 {
+    x_ij + p.gamma * allied_threat
 }
 
 /// Need to find partners: `need_i = min(1, κ_i / κ_ref)`.
@@ -158,8 +165,6 @@ pub struct PartnerInputs {
     pub affinity: f32,
     /// `τ_ik`: the treaty of the pair.
     pub treaty: f32,
-    /// `T_ik`: the threat `k` itself poses to `i`.
-    pub threat: f32,
     /// `m_ik`.
     pub mistrust: f32,
     /// `c_i`.
@@ -178,8 +183,6 @@ pub struct PartnerTerms {
     pub affinity: f32,
     /// `βc · τ_ik`: a treaty to keep.
     pub treaty: f32,
-    /// `−βt · T_ik`: k itself threatens i.
-    pub threat: f32,
     /// `−βm · m_ik`: historical mistrust.
     pub mistrust: f32,
     /// `−c_i`: the cost of commitment.
@@ -194,7 +197,6 @@ impl PartnerTerms {
             + self.trade
             + self.affinity
             + self.treaty
-            + self.threat
             + self.mistrust
             + self.autonomy
     }
@@ -203,7 +205,10 @@ impl PartnerTerms {
 /// Partner value of `k` for `i` balancing against `h`:
 ///
 /// `V_ik = need_i · βp · Q_kh / (P_i + Q_kh) · P_h / (P_h + G_i) + βe · e_ik + βf · f_ik
-///        + βc · τ_ik − βt · T_ik − βm · m_ik − c_i`
+///        + βc · τ_ik − βm · m_ik − c_i`
+///
+/// What `k` threatens does not enter the value: it enters the desire once, as hostility
+/// ([`desire`]).
 #[inline]
 pub fn partner_value(x: &PartnerInputs, p: &Params32) -> f32 {
     partner_terms(x, p).value()
@@ -217,22 +222,22 @@ pub fn partner_terms(x: &PartnerInputs, p: &Params32) -> PartnerTerms {
         trade: p.beta_e * x.interdependence,
         affinity: p.beta_f * x.affinity,
         treaty: p.beta_c * x.treaty,
-        threat: -p.beta_t * x.threat,
         mistrust: -p.beta_m * x.mistrust,
         autonomy: -x.autonomy,
     }
 }
 
-/// Hostility of `i` toward `k`: `H_ik = βh · max(K_ik − θ_secure, 0)`, every threat above
-/// the security threshold, not only the principal one.
+/// Hostility of `i` toward `k`: `H_ik = βt · X_ik`, toward every state in proportion to
+/// the threat it poses to `i` and `i`'s allies (not only the principal threat, and not
+/// toward a threat's allies for being its allies).
 #[inline]
-pub fn hostility(camp_threat_ik: f32, p: &Params32) -> f32 {
-    p.beta_h * (camp_threat_ik - p.theta_secure).max(0.0)
+pub fn hostility(threat_ik: f32, p: &Params32) -> f32 {
+    p.beta_t * threat_ik
 }
 
-/// Desire of `i` for its alignment with `k`: `D_ik = max(V_ik, 0) − H_ik`, except toward the
-/// principal threat of a bandwagoning state, `D_ih = +B_i` (a state's partner value of its
-/// principal threat is 0).
+/// Desire of `i` for its alignment with `k`: `W_ik = max(V_ik, 0) − H_ik` (a poor partner is
+/// indifference, a threat is hostility, and ties can offset a threat), except toward the
+/// principal threat of a bandwagoning state, `D_ih = +B_i`.
 #[inline]
 pub fn desire(value: f32, hostility: f32, bandwagon_toward: Option<f32>) -> f32 {
     match bandwagon_toward {
@@ -257,7 +262,9 @@ pub fn alignment_step(a: f32, m: f32, treaty: f32, z: f32, eta_dt: f32, noise: f
     (a + rate * gap + noise * z).clamp(-1.0, 1.0)
 }
 
-/// Availability of allies `α_i = max(0, max_k V_ik)`.
+/// Availability of allies `α_i = max(0, max_{k ≠ h(i)} min(W_ik, W_ki))`, given the mutual
+/// desires `min(W_ik, W_ki)` ([`desire`] before bandwagoning): an ally is available only if
+/// it wants `i` too.
 #[inline]
 pub fn availability(values: impl IntoIterator<Item = f32>) -> f32 {
     values.into_iter().fold(0.0, f32::max)
@@ -480,8 +487,9 @@ mod tests {
     #[test]
     fn camp_threat_and_need_by_hand() {
         let p = p32(&Theory::Walt.params());
-        // 0.4 + 0.5 · 0.6 + 0.5 · 0.2
-        close(camp_threat(0.4, 0.6, 0.2, &p), 0.8);
+        // X = 0.4 + 0.5 · 0.2; K = X + 0.5 · 0.6
+        close(extended_threat(0.4, 0.2, &p), 0.5);
+        close(camp_threat(0.5, 0.6, &p), 0.8);
         close(need(0.5, 1.0), 0.5);
         close(need(3.0, 1.0), 1.0);
     }
@@ -497,12 +505,11 @@ mod tests {
             interdependence: 0.2,
             affinity: 0.5,
             treaty: 1.0,
-            threat: 0.3,
             mistrust: 0.2,
             autonomy: 0.1,
         };
-        // 1·1.0·(0.8 / (0.2 + 0.8))·0.5 + 0.5·0.2 + 0.3·0.5 + 0.5·1 − 1.0·0.3 − 1.0·0.2 − 0.1
-        let expected: f64 = 0.4 + 0.1 + 0.15 + 0.5 - 0.3 - 0.2 - 0.1;
+        // 1·1.0·(0.8 / (0.2 + 0.8))·0.5 + 0.5·0.2 + 0.3·0.5 + 0.5·1 − 1.0·0.2 − 0.1
+        let expected: f64 = 0.4 + 0.1 + 0.15 + 0.5 - 0.2 - 0.1;
         close(partner_value(&x, &p), expected);
         let t = partner_terms(&x, &p);
         close(t.brings, 0.4);
@@ -521,9 +528,9 @@ mod tests {
     #[test]
     fn hostility_and_desire_by_hand() {
         let p = p32(&Theory::Walt.params());
-        close(hostility(0.2, &p), 0.0); // below θ_secure = 0.3: no hostility
-        close(hostility(0.8, &p), 0.5);
-        close(desire(0.4, 0.5, None), -0.1);
+        close(hostility(0.0, &p), 0.0);
+        close(hostility(0.8, &p), 0.4); // βt = 0.5
+        close(desire(0.4, 0.5, None), -0.1); // ties offset part of a threat
         close(desire(-0.4, 0.5, None), -0.5); // a poor partner is not a worse enemy
         close(desire(-0.4, 0.0, None), 0.0);
         close(desire(0.4, 0.5, Some(0.3)), 0.3); // bandwagoning toward the threat

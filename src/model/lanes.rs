@@ -92,6 +92,9 @@ pub struct LaneWorld {
     /// [`LaneWorld::update_intent`].
     tx: Vec<Lanes>,
     camp_threat: Vec<Lanes>,
+    /// `X_ij = Tx_ij + γe Σ_k a⁺_ik Tx_kj`: the threat from `j` to `i` and its allies, which
+    /// breeds hostility (without `j`'s allies, which `K` adds).
+    threat_e: Vec<Lanes>,
     /// `h(i)` of each lane.
     pub principal: Vec<[usize; W]>,
     /// `κ_i`.
@@ -99,9 +102,10 @@ pub struct LaneWorld {
     /// Strategy of each state in each lane.
     pub strategy: Vec<[Strategy; W]>,
     desire: Vec<Lanes>,
-    /// `V_ik`, `α_i`, `B_i`, `S_i`: kept only for observers that explain decisions
-    /// ([`LaneObserver::detail`]); empty otherwise.
+    /// `V_ik`.
     partner_value: Vec<Lanes>,
+    /// `α_i`, `B_i`, `S_i`: kept only for observers that explain decisions
+    /// ([`LaneObserver::detail`]); empty otherwise.
     availability: Vec<Lanes>,
     bandwagon: Vec<Lanes>,
     self_help: Vec<Lanes>,
@@ -178,11 +182,12 @@ impl LaneWorld {
             threat: zeros(n * n),
             tx: zeros(n * n),
             camp_threat: zeros(n * n),
+            threat_e: zeros(n * n),
             principal: vec![[0; W]; n],
             kappa: zeros(n),
             strategy: vec![[Strategy::Secure; W]; n],
             desire: zeros(n * n),
-            partner_value: Vec::new(),
+            partner_value: zeros(n * n),
             availability: Vec::new(),
             bandwagon: Vec::new(),
             self_help: Vec::new(),
@@ -232,7 +237,6 @@ impl LaneWorld {
     /// Keep what explains decisions from now on (see [`LaneObserver::detail`]).
     fn keep_detail(&mut self) {
         let n = self.n;
-        self.partner_value = vec![Lanes::default(); n * n];
         self.availability = vec![Lanes::default(); n];
         self.bandwagon = vec![Lanes::default(); n];
         self.self_help = vec![Lanes::default(); n];
@@ -445,16 +449,20 @@ impl LaneWorld {
                 let i = i + q;
                 let (tx, row) = (&self.tx[i * n..][..n], &self.row[q * n..][..n]);
                 let row_e = &self.row_e[q * n..][..n];
-                // K_ij = Tx_ij + γ Σ_k a⁺_jk Tx_ik + γe Σ_k a⁺_ik Tx_kj (`formulas::camp_threat`).
+                // X_ij = Tx_ij + γe Σ_k a⁺_ik Tx_kj, K_ij = X_ij + γ Σ_k a⁺_jk Tx_ik
+                // (`formulas::extended_threat`, `formulas::camp_threat`).
                 let crow = &mut self.camp_threat[i * n..(i + 1) * n];
-                for (((c, t), r), e) in crow.iter_mut().zip(tx).zip(row).zip(row_e) {
-                    let k = s.add(s.load(t), s.mul(gamma, s.load(r)));
-                    let k = if extended {
-                        s.add(k, s.mul(gamma_e, s.load(e)))
+                let xrow = &mut self.threat_e[i * n..(i + 1) * n];
+                let rows = crow.iter_mut().zip(xrow).zip(tx.iter().zip(row).zip(row_e));
+                for ((c, x), ((t, r), e)) in rows {
+                    let t = s.load(t);
+                    let xv = if extended {
+                        s.add(t, s.mul(gamma_e, s.load(e)))
                     } else {
-                        k
+                        t
                     };
-                    s.store(c, k);
+                    s.store(x, xv);
+                    s.store(c, s.add(xv, s.mul(gamma, s.load(r))));
                 }
                 // The argmax over j ≠ i (ties: lowest index), κ_i = max(K_{i,h}, 0); K_ii is
                 // −∞ for the argmax (never chosen), then 0.
@@ -551,23 +559,21 @@ impl LaneWorld {
     }
 
     /// Partner values, availability, bandwagon values, strategies and desires of every
-    /// state, all from the same snapshot, in every lane. With `detail` (constant where
-    /// inlined), what explains each decision is kept.
+    /// state, all from the same snapshot, in every lane: first every state's partner values,
+    /// then each state's choice (availability reads the values partners have of it). With
+    /// `detail` (constant where inlined), what explains each decision is kept.
     #[inline(always)]
     fn decide<S: Simd>(&mut self, s: S, p: &Params32, detail: bool) {
         let n = self.n;
         // Slices up front: the loops below then keep their bases in registers.
         let (power, autonomy, proximity) =
             (&self.power[..], &self.autonomy[..], &self.proximity[..]);
-        let (camp, kappas) = (&self.camp_threat[..], &self.kappa[..]);
-        let (row, desire) = (&mut self.row[..n], &mut self.desire[..]);
+        let kappas = &self.kappa[..];
         let wts = Weights::new(s, p);
         let (kref, bb, bself) = (wts.kref, wts.bb, wts.bself);
-        let one = s.splat(1.0);
+        let (zero, one) = (s.splat(0.0), s.splat(1.0));
         for i in 0..n {
             let h = self.principal[i];
-            let hv = s.load(&Lanes(h.map(|x| x as f32)));
-            let kappa = s.load(&kappas[i]);
             let r = i * n..(i + 1) * n;
             let rows = PartnerRows {
                 i,
@@ -578,32 +584,48 @@ impl LaneWorld {
                 e: &self.interdependence[r.clone()],
                 f: &self.affinity[r.clone()],
                 treaty: &self.treaty[r.clone()],
-                threat: &self.threat[r.clone()],
                 mistrust: &self.mistrust[r.clone()],
             };
             // need_i = min(1, κ_i / κ_ref)
-            let need = s.min(s.div(kappa, kref), one);
+            let need = s.min(s.div(s.load(&kappas[i]), kref), one);
             let autonomy = s.neg(s.load(&autonomy[i]));
-            let power_i = s.load(&power[i]);
             let power_h = s.load(&Lanes(std::array::from_fn(|l| power[h[l]].0[l])));
-            let (alpha, shortfall) = partner_values(
-                s,
-                &rows,
-                &wts,
-                [need, autonomy, power_i, power_h, hv],
-                &mut self.row_e[..n],
-                row,
-            );
+            let inputs = [need, autonomy, s.load(&power[i]), power_h];
+            let (q_row, row) = (&mut self.row_e[..n], &mut self.partner_value[r.clone()]);
+            let shortfall = partner_values(s, &rows, &wts, inputs, q_row, row);
             s.store(&mut self.shortfall[i], shortfall);
+            // W_ik = max(V_ik, 0) − βt · X_ik (`formulas::desire`, `formulas::hostility`).
+            let (drow, xrow) = (&mut self.desire[r.clone()], &self.threat_e[r]);
+            for ((d, v), x) in drow.iter_mut().zip(&*row).zip(xrow) {
+                let hostility = s.mul(wts.bt, s.load(x));
+                s.store(d, s.sub(s.max(s.load(v), zero), hostility));
+            }
+            drow[i] = Lanes::default();
+        }
+        for i in 0..n {
+            let h = self.principal[i];
+            let hv = s.load(&Lanes(h.map(|x| x as f32)));
+            let kappa = s.load(&kappas[i]);
+            let r = i * n..(i + 1) * n;
+            // α_i = max(0, max_{k ≠ h} min(W_ik, W_ki)) (`formulas::availability`): an ally
+            // is available only where the wish is mutual (W_ii = 0).
+            let desire = &self.desire[..];
+            let (mut alpha, mut kv) = (zero, s.splat(-1.0));
+            for (k, v) in desire[r.clone()].iter().enumerate() {
+                kv = s.add(kv, one);
+                let mutual = s.min(s.load(v), s.load(&desire[k * n + i]));
+                alpha = s.max(alpha, s.select(s.eq(hv, kv), zero, mutual));
+            }
             // `formulas::bandwagon_value`, `self_help_value` and `strategy` on every lane,
             // with the same operations in the same order.
+            let power_i = s.load(&power[i]);
+            let power_h = s.load(&Lanes(std::array::from_fn(|l| power[h[l]].0[l])));
             let prox = s.load(&Lanes(h.map(|x| proximity[i * n + x])));
             let sum = s.add(power_i, power_h);
             let b = s.mul(s.mul(bb, s.div(power_h, sum)), prox);
             let b = s.mul(b, s.sub(one, s.min(alpha, one)));
             let sh = s.div(s.mul(bself, power_i), sum);
             if detail {
-                self.partner_value[r.clone()].copy_from_slice(row);
                 s.store(&mut self.availability[i], alpha);
                 s.store(&mut self.bandwagon[i], b);
                 s.store(&mut self.self_help[i], sh);
@@ -615,9 +637,7 @@ impl LaneWorld {
                 alpha,
                 self_help: sh,
             };
-            let (drow, crow) = (&mut desire[r.clone()], &camp[r]);
-            self.strategy[i] = choose(s, p, &choice, drow, crow, row);
-            drow[i] = Lanes::default();
+            self.strategy[i] = choose(s, &choice, &mut self.desire[r]);
         }
     }
 
@@ -838,24 +858,22 @@ struct PartnerRows<'a> {
     e: &'a [Lanes],
     f: &'a [Lanes],
     treaty: &'a [Lanes],
-    threat: &'a [Lanes],
     mistrust: &'a [Lanes],
 }
 
-/// The partner values `V_ik` of state `i` in every lane into `row` (0 at `k = i` and
-/// `k = h(i)`) (`formulas::partner_terms`, summed in the order of `PartnerTerms::value`),
-/// from `need_i`, `−c_i`, `P_i`, `P_h` and `h(i)` (as a number) in every lane, with
-/// `Q_kh = P_k · L_kh` in `q_row`. Returns the availability `α_i` and the shortfall
-/// `P_h / (P_h + G_i)`.
+/// The partner values `V_ik` of state `i` in every lane into `row` (0 at `k = i`; the
+/// principal threat brings nothing against itself, `L_hh = 0`, but its other terms count) (`formulas::partner_terms`, summed in the order of `PartnerTerms::value`),
+/// from `need_i`, `−c_i`, `P_i` and `P_h` in every lane, with
+/// `Q_kh = P_k · L_kh` in `q_row`. Returns the shortfall `P_h / (P_h + G_i)`.
 #[inline(always)]
 fn partner_values<S: Simd>(
     s: S,
     x: &PartnerRows<'_>,
     wts: &Weights<S::V>,
-    [need, autonomy, power_i, power_h, hv]: [S::V; 5],
+    [need, autonomy, power_i, power_h]: [S::V; 4],
     q_row: &mut [Lanes],
     row: &mut [Lanes],
-) -> (S::V, S::V) {
+) -> S::V {
     let (i, h, n) = (x.i, x.h, x.power.len());
     let (power, reach, pos) = (x.power, x.reach, x.pos);
     // The gather of `L_{k,h}` below reads without bounds checks: this makes it valid.
@@ -863,7 +881,6 @@ fn partner_values<S: Simd>(
         h.iter().all(|&x| x < n) && reach.len() >= n * n,
         "principal threats are states"
     );
-    let (zero, one) = (s.splat(0.0), s.splat(1.0));
     // Q_kh = P_k · L_kh (0 at k = i and k = h, where L is 0), and the coalition i has
     // against h, G_i = P_i + Σ_k a⁺_ik · Q_kh, summed in index order.
     let mut g = power_i;
@@ -893,12 +910,8 @@ fn partner_values<S: Simd>(
     }
     let shortfall = s.div(power_h, s.add(power_h, g));
     let need_p = s.mul(need, wts.bp);
-    let (e, f, treaty, t, m) = (x.e, x.f, x.treaty, x.threat, x.mistrust);
-    let mut alpha = zero;
-    // `k` as a vector, counted up (exact) rather than converted each time.
-    let mut kv = s.splat(-1.0);
+    let (e, f, treaty, m) = (x.e, x.f, x.treaty, x.mistrust);
     for k in 0..n {
-        kv = s.add(kv, one);
         if k == i {
             row[k] = Lanes::default();
             continue;
@@ -909,19 +922,15 @@ fn partner_values<S: Simd>(
         let v = s.add(v, s.mul(wts.be, s.load(&e[k])));
         let v = s.add(v, s.mul(wts.bf, s.load(&f[k])));
         let v = s.add(v, s.mul(wts.bc, s.load(&treaty[k])));
-        let v = s.add(v, s.mul(wts.bt, s.load(&t[k])));
         let v = s.add(v, s.mul(wts.bm, s.load(&m[k])));
         let v = s.add(v, autonomy);
-        let v = s.select(s.eq(hv, kv), zero, v);
         s.store(&mut row[k], v);
-        // α_i = max(0, max_k V_ik) (`formulas::availability`).
-        alpha = s.max(alpha, v);
     }
-    (alpha, shortfall)
+    shortfall
 }
 
 /// The parameters the decisions read, in every lane: the partner-value weights `βp`, `βe`,
-/// `βf`, `βc`, `−βt`, `−βm`, `κ_ref`, `βb` and `βself`.
+/// `βf`, `βc`, `−βm`, the hostility weight `βt`, `κ_ref`, `βb` and `βself`.
 struct Weights<V> {
     bp: V,
     be: V,
@@ -942,7 +951,7 @@ impl<V> Weights<V> {
             be: s.splat(p.beta_e),
             bf: s.splat(p.beta_f),
             bc: s.splat(p.beta_c),
-            bt: s.splat(-p.beta_t),
+            bt: s.splat(p.beta_t),
             bm: s.splat(-p.beta_m),
             kref: s.splat(p.kappa_ref),
             bb: s.splat(p.beta_b),
@@ -962,32 +971,23 @@ struct Choice<S: Simd> {
     self_help: S::V,
 }
 
-/// The strategy of a state in every lane (`formulas::strategy`), and its desires
-/// (`D_ik`, row `drow`; `formulas::desire`) from its partner values `values` and camp
-/// threats `camp`: `D_ik = max(V_ik, 0) − βh · max(K_ik − θ_secure, 0)`, except toward the
-/// principal threat of a bandwagoning state, `D_ih = +B_i`.
+/// The strategy of a state in every lane (`formulas::strategy`), and its desires: `drow`
+/// holds `W_ik = max(V_ik, 0) − H_ik` (`formulas::desire`), which stays the desire except
+/// toward the principal threat of a bandwagoning state, `D_ih = +B_i`.
 #[inline(always)]
-fn choose<S: Simd>(
-    s: S,
-    p: &Params32,
-    c: &Choice<S>,
-    drow: &mut [Lanes],
-    camp: &[Lanes],
-    values: &[Lanes],
-) -> [Strategy; W] {
+fn choose<S: Simd>(s: S, c: &Choice<S>, drow: &mut [Lanes]) -> [Strategy; W] {
     let (zero, one, two) = (s.splat(0.0), s.splat(1.0), s.splat(2.0));
-    let (bh, theta) = (s.splat(p.beta_h), s.splat(p.theta_secure));
     // Strategy codes (`Strategy as usize`): secure 0, balance 1, bandwagon 2.
     let band = s.select(s.gt(c.b, s.max(c.alpha, c.self_help)), two, one);
     let code = s.select(c.secure, zero, band);
     let bandwagon = s.eq(code, two);
-    let mut kv = s.splat(-1.0);
-    for ((d, k), v) in drow.iter_mut().zip(camp).zip(values) {
-        kv = s.add(kv, one);
-        let hostility = s.mul(bh, s.max(s.sub(s.load(k), theta), zero));
-        let want = s.sub(s.max(s.load(v), zero), hostility);
-        let toward = s.eq(c.h, kv);
-        s.store(d, s.select(toward, s.select(bandwagon, c.b, want), want));
+    if s.bits(bandwagon) != 0 {
+        let mut kv = s.splat(-1.0);
+        for d in drow.iter_mut() {
+            kv = s.add(kv, one);
+            let toward = s.eq(c.h, kv);
+            s.store(d, s.select(toward, s.select(bandwagon, c.b, s.load(d)), s.load(d)));
+        }
     }
     s.to_u8s(code).map(|c| match c {
         0 => Strategy::Secure,
@@ -1304,7 +1304,7 @@ impl<'s> LaneSimulator<'s> {
         let w = &mut self.world;
         w.reset_from(&self.initial);
         let detail = obs.detail();
-        if detail && w.partner_value.is_empty() {
+        if detail && w.availability.is_empty() {
             w.keep_detail();
         }
 

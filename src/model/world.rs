@@ -250,7 +250,6 @@ impl World {
             interdependence: self.interdependence[i * n + k],
             affinity: self.affinity[i * n + k],
             treaty: self.treaty[i * n + k],
-            threat: self.threat[i * n + k],
             mistrust: self.mistrust[i * n + k],
             autonomy: self.autonomy[i],
         }

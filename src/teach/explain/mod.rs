@@ -190,8 +190,6 @@ pub struct PartnerEntry {
     pub affinity: f64,
     /// A treaty to keep.
     pub treaty: f64,
-    /// Minus the threat the partner itself poses.
-    pub threat: f64,
     /// Minus historical mistrust.
     pub mistrust: f64,
     /// Minus the cost of commitment.
@@ -791,7 +789,6 @@ fn decision_entry(
             trade: tidy(q.terms.trade),
             affinity: tidy(q.terms.affinity),
             treaty: tidy(q.terms.treaty),
-            threat: tidy(q.terms.threat),
             mistrust: tidy(q.terms.mistrust),
             autonomy: tidy(q.terms.autonomy),
         })

@@ -142,7 +142,6 @@ fn partner_text(q: &PartnerEntry) -> String {
         ("trade", q.trade),
         ("affinity", q.affinity),
         ("treaty", q.treaty),
-        ("its own threat", q.threat),
         ("mistrust", q.mistrust),
         ("autonomy", q.autonomy),
     ];
