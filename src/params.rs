@@ -127,7 +127,7 @@ params! {
     tau = 0.8, [0.0, 1.0], "-", "Treaty stickiness: the fraction by which a binding treaty slows the fall of alignment.";
     beta_p = 1.0, [0.0, 100.0], "-", "Partner value: weight of the capability the partner brings against the threat.";
     beta_e = 0.5, [0.0, 100.0], "-", "Partner value: weight of trade dependence on the partner.";
-    beta_f = 0.3, [0.0, 100.0], "-", "Partner value: weight of ideological affinity.";
+    beta_f = 0.15, [0.0, 100.0], "-", "Partner value: weight of ideological affinity.";
     beta_c = 0.5, [0.0, 100.0], "-", "Partner value: weight of a treaty commitment (the cost of breaking it).";
     beta_t = 0.5, [0.0, 100.0], "-", "Hostility: weight of the threat a state poses to another and its allies in the other's desire toward it.";
     beta_m = 1.0, [0.0, 100.0], "-", "Partner value: penalty for historical mistrust.";

@@ -127,6 +127,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         "kind": Kind::Backtest,
         "format": Kind::Backtest.format(),
         "entente_version": env!("CARGO_PKG_VERSION"),
+        "model_version": entente::params::MODEL_VERSION,
         "command": command_line(),
         "data": d.origin,
         "data_years": [d.first_year, d.last_year],

@@ -114,6 +114,9 @@ pub struct Args {
 pub struct Identity {
     /// entente's version.
     pub entente_version: String,
+    /// The model version (`params::MODEL_VERSION`).
+    #[serde(default)]
+    pub model_version: u32,
     /// Scenario name.
     pub scenario: String,
     /// Where the scenario came from, as given.
@@ -272,6 +275,7 @@ fn plan(args: &Args) -> anyhow::Result<Plan> {
     let dcsv = design_csv(&factors, &points.points);
     let identity = Identity {
         entente_version: env!("CARGO_PKG_VERSION").into(),
+        model_version: entente::params::MODEL_VERSION,
         scenario: base.name.clone(),
         scenario_file: study::scenario_file_shown(scenario_file.as_deref()),
         scenario_path: study::scenario_path_absolute(scenario_file.as_deref()),
@@ -823,6 +827,7 @@ fn manifest_of(
         "kind": Kind::Sweep,
         "format": Kind::Sweep.format(),
         "entente_version": id.entente_version,
+        "model_version": id.model_version,
         "scenario": id.scenario,
         "scenario_file": id.scenario_file,
         "scenario_path": id.scenario_path,

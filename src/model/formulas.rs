@@ -487,9 +487,9 @@ mod tests {
     #[test]
     fn camp_threat_and_need_by_hand() {
         let p = p32(&Theory::Walt.params());
-        // X = 0.4 + 0.5 · 0.2; K = X + 0.5 · 0.6
-        close(extended_threat(0.4, 0.2, &p), 0.5);
-        close(camp_threat(0.5, 0.6, &p), 0.8);
+        // X = 0.4 + 0.25 · 0.2; K = X + 0.5 · 0.6
+        close(extended_threat(0.4, 0.2, &p), 0.45);
+        close(camp_threat(0.45, 0.6, &p), 0.75);
         close(need(0.5, 1.0), 0.5);
         close(need(3.0, 1.0), 1.0);
     }
@@ -508,8 +508,8 @@ mod tests {
             mistrust: 0.2,
             autonomy: 0.1,
         };
-        // 1·1.0·(0.8 / (0.2 + 0.8))·0.5 + 0.5·0.2 + 0.3·0.5 + 0.5·1 − 1.0·0.2 − 0.1
-        let expected: f64 = 0.4 + 0.1 + 0.15 + 0.5 - 0.2 - 0.1;
+        // 1·1.0·(0.8 / (0.2 + 0.8))·0.5 + 0.5·0.2 + 0.15·0.5 + 0.5·1 − 1.0·0.2 − 0.1
+        let expected: f64 = 0.4 + 0.1 + 0.075 + 0.5 - 0.2 - 0.1;
         close(partner_value(&x, &p), expected);
         let t = partner_terms(&x, &p);
         close(t.brings, 0.4);

@@ -118,6 +118,8 @@ pub struct LaneWorld {
     ks: Vec<usize>,
     /// `P_h / (P_h + G_i)` of each state (see `formulas::PartnerInputs`).
     shortfall: Vec<Lanes>,
+    /// `α_i` (scratch of [`LaneWorld::decide`]).
+    alpha: Vec<Lanes>,
     /// Pairs `(i, j)` and lanes whose trade changed since interdependence was computed.
     trade_changed: Vec<(usize, usize, usize)>,
 }
@@ -196,6 +198,7 @@ impl LaneWorld {
             row_e: zeros(2 * n),
             ks: vec![0; n],
             shortfall: zeros(n),
+            alpha: zeros(n),
             // Every pair's interdependence, computed by the first `derive` (below).
             trade_changed: (0..n)
                 .flat_map(|i| (i + 1..n).flat_map(move |j| (0..W).map(move |l| (i, j, l))))
@@ -602,20 +605,26 @@ impl LaneWorld {
             }
             drow[i] = Lanes::default();
         }
+        // α_i = max(0, max_{k ≠ h} min(W_ik, W_ki)) (`formulas::availability`): an ally is
+        // available only where the wish is mutual (W_ii = 0); every α before any choice
+        // (a bandwagoning state's choice changes its row of desires).
+        let desire = &self.desire[..];
+        for (i, a) in self.alpha.iter_mut().enumerate() {
+            let hv = s.load(&Lanes(self.principal[i].map(|x| x as f32)));
+            let (mut alpha, mut kv) = (zero, s.splat(-1.0));
+            for (k, v) in desire[i * n..(i + 1) * n].iter().enumerate() {
+                kv = s.add(kv, one);
+                let mutual = s.min(s.load(v), s.load(&desire[k * n + i]));
+                alpha = s.max(alpha, s.select(s.eq(hv, kv), zero, mutual));
+            }
+            s.store(a, alpha);
+        }
         for i in 0..n {
             let h = self.principal[i];
             let hv = s.load(&Lanes(h.map(|x| x as f32)));
             let kappa = s.load(&kappas[i]);
             let r = i * n..(i + 1) * n;
-            // α_i = max(0, max_{k ≠ h} min(W_ik, W_ki)) (`formulas::availability`): an ally
-            // is available only where the wish is mutual (W_ii = 0).
-            let desire = &self.desire[..];
-            let (mut alpha, mut kv) = (zero, s.splat(-1.0));
-            for (k, v) in desire[r.clone()].iter().enumerate() {
-                kv = s.add(kv, one);
-                let mutual = s.min(s.load(v), s.load(&desire[k * n + i]));
-                alpha = s.max(alpha, s.select(s.eq(hv, kv), zero, mutual));
-            }
+            let alpha = s.load(&self.alpha[i]);
             // `formulas::bandwagon_value`, `self_help_value` and `strategy` on every lane,
             // with the same operations in the same order.
             let power_i = s.load(&power[i]);
@@ -881,8 +890,8 @@ fn partner_values<S: Simd>(
         h.iter().all(|&x| x < n) && reach.len() >= n * n,
         "principal threats are states"
     );
-    // Q_kh = P_k · L_kh (0 at k = i and k = h, where L is 0), and the coalition i has
-    // against h, G_i = P_i + Σ_k a⁺_ik · Q_kh, summed in index order.
+    // Q_kh = P_k · L_kh (0 at k = h, where L is 0), and the coalition i has against h,
+    // G_i = P_i + Σ_k a⁺_ik · Q_kh, summed in index order (a⁺_ii = 0).
     let mut g = power_i;
     // (Macros, not closures: closures are not always inlined into the instruction-set
     // wrappers, and outside them vector operations become calls.)

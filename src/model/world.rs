@@ -221,7 +221,7 @@ pub struct World {
     pub self_help: Vec<f32>,
     /// Strategy of each state (derived).
     pub strategy: Vec<Strategy>,
-    /// `V_ik` (derived; 0 where undefined; as `availability`).
+    /// `V_ik` (derived; 0 on the diagonal).
     pub partner_value: Vec<f32>,
     /// `D_ik` (derived, directed).
     pub desire: Vec<f32>,
@@ -384,8 +384,9 @@ alignment = 0.5
         }
     }
 
-    // By hand: Phat = [1, .5, .5]; prox AB = 1 (border), AC = 1/(1+1) = .5, BC = 1/(1+3) = .25;
-    // O = I = .5 everywhere, so T_ij = Phat_j · prox_ij · .25 / .125 = 2 · Phat_j · prox_ij.
+    // By hand (walt defaults): Phat = [1, .5, .5]; prox AB = 1/(1 + .5·500/1000) = .8 (a
+    // border halves the distance), AC = 1/(1+1) = .5, BC = 1/(1+3) = .25; O = I = .5
+    // everywhere, so T_ij = Phat_j · prox_ij · .25 / .125 = 2 · Phat_j · prox_ij.
     #[test]
     fn threats_of_a_three_state_world_by_hand() {
         let s = three();
@@ -393,31 +394,38 @@ alignment = 0.5
         let w = World::start(&s, &p);
         #[rustfmt::skip]
         check_matrix(&w.threat, &[
-            0.0, 1.0, 0.5,
-            2.0, 0.0, 0.25,
+            0.0, 0.8, 0.5,
+            1.6, 0.0, 0.25,
             1.0, 0.25, 0.0,
         ]);
-        // B and C are half allied: Tx = T · (1 − .5) between them.
-        // K_AB = 1 + .5·a⁺_BC·Tx_AC = 1.125; K_AC = .5 + .5·.5·1 = .75; K_BA = 2; K_BC = .125;
-        // K_CA = 1; K_CB = .125.
+        // B and C are half allied: Tx = T · (1 − .5) = .125 between them.
+        // X_ij = Tx_ij + γe Σ_k a⁺_ik Tx_kj (γe = .25): X_BA = 1.6 + .25·.5·Tx_CA(1) = 1.725,
+        // X_CA = 1 + .25·.5·Tx_BA(1.6) = 1.2; the others are Tx.
+        // K_ij = X_ij + γ Σ_k a⁺_jk Tx_ik (γ = .5): K_AB = .8 + .5·.5·Tx_AC(.5) = .925,
+        // K_AC = .5 + .5·.5·Tx_AB(.8) = .7; the others are X.
         #[rustfmt::skip]
         check_matrix(&w.camp_threat, &[
-            0.0, 1.125, 0.75,
-            2.0, 0.0, 0.125,
-            1.0, 0.125, 0.0,
+            0.0, 0.925, 0.7,
+            1.725, 0.0, 0.125,
+            1.2, 0.125, 0.0,
         ]);
         assert_eq!(w.principal, vec![1, 0, 0]);
-        check_matrix(&w.kappa, &[1.125, 2.0, 1.0]);
+        check_matrix(&w.kappa, &[0.925, 1.725, 1.2]);
     }
 
-    // Decisions by hand (walt defaults):
-    // A: h = B; only partner C: V_AC = (.125/1 + .5·1/3) − T_AC(.5) = −.2083 -> α = 0;
-    //    B_A = .5 · 1/3 · prox_AB(1) · 1 = 1/6 < S_A = 1 · 2/3 -> balance alone:
-    //    D_AB = −κ_A = −1.125, D_AC = max(V_AC, 0) = 0.
-    // B: h = A; V_BC = (K_CA/max(κ_C,1) = 1) + .5·1/2 − T_BC(.25) = 1 -> α = 1, B_B = 0 -> balance.
-    // C: h = A; V_CB = (K_BA/max(κ_B,1) = 2/2) + .25 − .25 = 1 -> balance.
-    // One step (σd = 0, η·dt = .05, ρ·dt = .025):
-    //   AB: 0 + .05·min(−1.125, −2) = −.1;  AC: .05·min(0, −1) = −.05;  BC: .5 + .05·1 − .025·.5 = .5375.
+    // Decisions by hand (walt defaults). Reach L_kh = 1/(1 + d'/(1000·(1 + 4·.5))):
+    // L_AB = 1/(1 + 250/3000) = 12/13, L_AC = .75, L_BC = .5.
+    // A: h = B, need .925; Q_CB = 1·.5; G_A = 2; shortfall 1/(1+2) = 1/3;
+    //    V_AC = .925 · (.5/2.5) · 1/3 = .0616667; V_AB = 0 (B brings nothing against itself).
+    // B: h = A, need 1; Q_CA = .75; G_B = 1 + .5·.75 = 1.375; shortfall 2/3.375;
+    //    V_BC = (.75/1.75) · 2/3.375 = .2539683.
+    // C: h = A; Q_BA = 12/13; G_C = 1 + .5·12/13; V_CB = (12/13)/(25/13) · 2/(3 + 6/13) = .2773333.
+    // W = max(V, 0) − βt·X (βt = .5): W_AB = −.4, W_AC = .0616667 − .25, W_BA = −.8625,
+    //    W_BC = .2539683 − .0625, W_CA = −.6, W_CB = .2773333 − .0625.
+    // α_A = 0 (C does not want A); α_B = α_C = min(W_BC, W_CB) = .1914683.
+    // B_A = .5 · 1/3 · .8 = .1333 < S_A = 2/3; B_B = .5 · 2/3 · .8 · (1 − α) < S_B = 1/3: all balance.
+    // One step (σd = 0, η·dt = .1): AB: .1·min(−.4, −.8625) = −.08625; AC: .1·(−.6) = −.06;
+    //   BC: .5 + .1·(.1914683 − .5) = .4691468 (falling, no treaty: full rate).
     #[test]
     fn one_step_of_a_three_state_world_by_hand() {
         let s = three();
@@ -427,23 +435,28 @@ alignment = 0.5
             w.strategy,
             vec![Strategy::Balance, Strategy::Balance, Strategy::Balance]
         );
-        close(w.partner_value[2], 0.125 + 0.5 / 3.0 - 0.5);
-        close(w.partner_value[3 + 2], 1.0);
-        close(w.partner_value[6 + 1], 1.0);
-        close(w.bandwagon[0], 1.0 / 6.0);
+        let (v_ac, v_bc, v_cb) = (0.925 * 0.2 / 3.0, 0.2539682539682540, 0.2773333333333333);
+        close(w.partner_value[2], v_ac);
+        close(w.partner_value[1], 0.0);
+        close(w.partner_value[3 + 2], v_bc);
+        close(w.partner_value[6 + 1], v_cb);
+        close(w.availability[0], 0.0);
+        close(w.availability[1], v_bc - 0.0625);
+        close(w.bandwagon[0], 0.5 / 3.0 * 0.8);
         close(w.self_help[0], 2.0 / 3.0);
+        close(w.bandwagon[1], 0.5 * 2.0 / 3.0 * 0.8 * (1.0 - (v_bc - 0.0625)));
         #[rustfmt::skip]
         check_matrix(&w.desire, &[
-            0.0, -1.125, 0.0,
-            -2.0, 0.0, 1.0,
-            -1.0, 1.0, 0.0,
+            0.0, -0.4, v_ac - 0.25,
+            -0.8625, 0.0, v_bc - 0.0625,
+            -0.6, v_cb - 0.0625, 0.0,
         ]);
         let out = simulate(&s, &s.params, 0, 1, &mut NoObserver);
         #[rustfmt::skip]
         check_matrix(&narrow(&out.alignment), &[
-            0.0, -0.1, -0.05,
-            -0.1, 0.0, 0.5375,
-            -0.05, 0.5375, 0.0,
+            0.0, -0.08625, -0.06,
+            -0.08625, 0.0, 0.4691468253968254,
+            -0.06, 0.4691468253968254, 0.0,
         ]);
         // No hostility yet at the snapshot, so intents stay at their baselines.
         assert!(out.intent.iter().enumerate().all(|(k, &v)| if k % 4 == 0 {
@@ -452,6 +465,24 @@ alignment = 0.5
             v == 0.5
         }));
         assert_eq!(out.decisions, vec![[0, 1, 0], [0, 1, 0], [0, 1, 0]]);
+    }
+
+    /// A treaty slows the fall of an alignment and never speeds it: the same world, B–C
+    /// under a full treaty, falls by τ less (τ = .8): .5 + .1·(1 − .8)·(m − .5), where its
+    /// value gains βc = .5 on both sides.
+    #[test]
+    fn a_treaty_never_decays_faster_than_an_alignment() {
+        for tau in [0.0, 0.3, 0.8, 1.0] {
+            let mut s = three();
+            s.params.tau = tau;
+            s.params.beta_c = 0.0; // the same desires with and without the treaty
+            let plain = simulate(&s, &s.params, 0, 1, &mut NoObserver).alignment[5];
+            (s.treaty[5], s.treaty[7]) = (1.0, 1.0);
+            let bound = simulate(&s, &s.params, 0, 1, &mut NoObserver).alignment[5];
+            assert!(bound >= plain, "tau {tau}: {bound} < {plain}");
+            let expected = 0.5 + 0.1 * (1.0 - tau) * (0.1914683 - 0.5);
+            assert!((bound - expected).abs() < 1e-6, "tau {tau}: {bound} vs {expected}");
+        }
     }
 
     /// The step factors the product form of the threat for speed; it must agree with the
@@ -510,27 +541,35 @@ alignment = 0.5
         let mut rng = run_rng(7, 0);
         for case in 0..100 {
             let mut s = three();
-            for x in &mut s.states {
+            for (x, gdp) in s.states.iter_mut().zip([50.0, 80.0, 20.0]) {
                 x.power = 0.01 + uniform(&mut rng);
+                x.offense = 0.01 + uniform(&mut rng);
                 x.autonomy = 0.1 * uniform(&mut rng);
+                x.gdp = Some(gdp);
             }
             for (i, k) in upper(3) {
                 let (m, f) = (uniform(&mut rng), uniform(&mut rng));
+                let (t, tau) = (10.0 * uniform(&mut rng), uniform(&mut rng));
+                let a = 2.0 * uniform(&mut rng) - 1.0;
                 (s.mistrust[i * 3 + k], s.mistrust[k * 3 + i]) = (m, m);
                 (s.affinity[i * 3 + k], s.affinity[k * 3 + i]) = (f, f);
+                (s.trade[i * 3 + k], s.trade[k * 3 + i]) = (t, t);
+                (s.treaty[i * 3 + k], s.treaty[k * 3 + i]) = (tau, tau);
+                (s.alignment[i * 3 + k], s.alignment[k * 3 + i]) = (a, a);
             }
             let p = &mut s.params;
-            (p.beta_s, p.beta_p, p.kappa_ref) = (
+            (p.beta_p, p.beta_c, p.kappa_ref, p.omega) = (
                 uniform(&mut rng),
                 uniform(&mut rng),
                 0.1 + uniform(&mut rng),
+                10.0 * uniform(&mut rng),
             );
             let p = Params32::from(&s.params);
             let w = World::start(&s, &p);
             for i in 0..3 {
                 let h = w.principal[i];
                 let need_i = need(w.kappa[i], p.kappa_ref);
-                for k in (0..3).filter(|&k| k != i && k != h) {
+                for k in (0..3).filter(|&k| k != i) {
                     let terms = partner_terms(&w.partner_inputs(i, k, h, need_i), &p);
                     assert_eq!(
                         terms.value().to_bits(),
@@ -599,5 +638,5 @@ alignment = 0.5
         0.26448367778545234,
         0.08209976655538993,
     ];
-    const STABLE_FLAGSHIP_RUN0: [f64; 2] = [0.5453020334243774, 0.33544135093688965];
+    const STABLE_FLAGSHIP_RUN0: [f64; 2] = [-0.21722853183746338, 0.2602490782737732];
 }

@@ -247,6 +247,11 @@ impl Head {
     }
 }
 
+/// The model version of manifests written before it was recorded.
+fn model_v1() -> u32 {
+    1
+}
+
 /// Which study a results folder or a partial result holds: everything that decides its
 /// numbers, shared by [`Manifest`] and [`super::PartManifest`]. Two studies with equal
 /// identities (the same entente version) give the same bytes in every CSV file.
@@ -254,6 +259,10 @@ impl Head {
 pub struct StudyId {
     /// entente's version.
     pub entente_version: String,
+    /// The model version (`params::MODEL_VERSION`; 1 in manifests written before it was
+    /// recorded).
+    #[serde(default = "model_v1")]
+    pub model_version: u32,
     /// Scenario name.
     pub scenario: String,
     /// Where the scenario came from (a path as given, or the built-in flagship).
@@ -291,6 +300,7 @@ impl StudyId {
     ) -> Self {
         Self {
             entente_version: env!("CARGO_PKG_VERSION").into(),
+            model_version: crate::params::MODEL_VERSION,
             scenario: s.name.clone(),
             scenario_file,
             scenario_path,

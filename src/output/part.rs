@@ -292,6 +292,7 @@ mod tests {
             kind: Kind::Part,
             study: StudyId {
                 entente_version: "0.1.0".into(),
+                model_version: 2,
                 scenario: "x".into(),
                 scenario_file: "x.toml".into(),
                 scenario_path: None,

@@ -810,7 +810,7 @@ mod tests {
         assert_eq!(s.params.threat_form, crate::params::ThreatForm::Sum);
         // A theory switch keeps file overrides and resets --set parameters to the preset.
         s.set_theory(Theory::Waltz);
-        assert_eq!((s.params.w_d, s.params.eta), (0.0, 0.2));
+        assert_eq!((s.params.w_d, s.params.eta), (0.0, 0.4));
     }
 
     #[test]

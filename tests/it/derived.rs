@@ -164,7 +164,14 @@ fn proximity_of_three_states() {
             false,
             0.113_366_026_212_756_1,
         ),
-        ("CHN", "RUS", 5_792.595_722_450_185, true, 1.0),
+        // Across the border the distance counts half (border_factor 0.5).
+        (
+            "CHN",
+            "RUS",
+            5_792.595_722_450_185,
+            true,
+            1.0 / (1.0 + 0.5 * 5_792.595_722_450_185 / 1000.0),
+        ),
     ];
     for (a, b, km, border, prox) in expected {
         let (i, j) = (s.index(a).expect("state"), s.index(b).expect("state"));
@@ -173,18 +180,20 @@ fn proximity_of_three_states() {
             check_close(&format!("distance {what}"), s.distance[i * n + j], km, 1e-6);
             assert!(s.distance_derived[i * n + j], "{what}: distance derived");
             assert_eq!(s.border[i * n + j], border, "{what}: border");
-            let p = proximity(s.border[i * n + j], s.distance[i * n + j], d0);
+            let p = proximity(s.border[i * n + j], s.distance[i * n + j], d0, 0.5);
             check_close(&format!("proximity {what}"), p, prox, 1e-12);
         }
     }
 }
 
 #[test]
-fn proximity_halves_at_d0_and_is_one_across_a_border() {
-    assert_eq!(proximity(false, 0.0, 1000.0), 1.0);
-    assert_eq!(proximity(false, 1000.0, 1000.0), 0.5);
-    assert_eq!(proximity(false, 3000.0, 1000.0), 0.25);
-    assert_eq!(proximity(true, 5000.0, 1000.0), 1.0);
+fn proximity_halves_at_d0_and_a_border_brings_states_closer() {
+    assert_eq!(proximity(false, 0.0, 1000.0, 0.5), 1.0);
+    assert_eq!(proximity(false, 1000.0, 1000.0, 0.5), 0.5);
+    assert_eq!(proximity(false, 3000.0, 1000.0, 0.5), 0.25);
+    assert_eq!(proximity(true, 2000.0, 1000.0, 0.5), 0.5);
+    // border_factor 0: a border is contact (model v1's rule).
+    assert_eq!(proximity(true, 5000.0, 1000.0, 0.0), 1.0);
 }
 
 #[test]

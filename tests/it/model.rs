@@ -26,6 +26,8 @@ struct Summary {
     runs: u64,
     /// Runs in which each ordered pair (i, k) ends allied (a ≥ alliance threshold).
     allied_end: Vec<u64>,
+    /// Runs in which each ordered pair ends rivals (a ≤ rivalry threshold).
+    rival_end: Vec<u64>,
     /// Sum of final alignments per ordered pair.
     alignment_sum: Vec<f64>,
     /// Decision counts per state: [secure, balance, bandwagon].
@@ -77,6 +79,7 @@ fn summarise(s: &Scenario, p: &Params, runs: u64, seed: u64) -> Summary {
         n,
         runs,
         allied_end: vec![0; n * n],
+        rival_end: vec![0; n * n],
         alignment_sum: vec![0.0; n * n],
         decisions: vec![[0; 3]; n],
         principal: vec![0; n * n],
@@ -87,6 +90,9 @@ fn summarise(s: &Scenario, p: &Params, runs: u64, seed: u64) -> Summary {
         for (k, &a) in out.alignment.iter().enumerate() {
             if a >= p.alliance_threshold && k / n != k % n {
                 sum.allied_end[k] += 1;
+            }
+            if a <= p.rivalry_threshold && k / n != k % n {
+                sum.rival_end[k] += 1;
             }
             sum.alignment_sum[k] += a;
         }
@@ -130,10 +136,10 @@ pub(crate) fn arb_scenario() -> impl Strategy<Value = String> {
         let extra = (0.0f64..3.0, 0.0f64..1.0, 0.0f64..1.0, select(vec!["product", "sum"]), 0.0f64..2.0);
         (Just(n), states, pairs, intents, theory, extra)
     })
-    .prop_map(|(n, states, pairs, intents, theory, (eta, rho, sigma_d, form, hazard))| {
+    .prop_map(|(n, states, pairs, intents, theory, (eta, tau, sigma_d, form, hazard))| {
         let mut t = format!(
             "[scenario]\nname = \"prop\"\nstart_year = 2000\nhorizon = 5\ndt = 0.25\ntheory = \"{theory}\"\n\
-             [params]\neta = {eta}\nrho = {rho}\nsigma_d = {sigma_d}\nthreat_form = \"{form}\"\n"
+             [params]\neta = {eta}\ntau = {tau}\nsigma_d = {sigma_d}\nthreat_form = \"{form}\"\n"
         );
         for (k, (power, offense, aggression, lat, lon, growth, vol, autonomy)) in states.iter().enumerate() {
             t += &format!(
@@ -281,18 +287,32 @@ alignment = -0.5
 [[pair]]
 states = ["BBB", "CCC"]
 alignment = 0.7
+treaty = 1
+[[pair]]
+states = ["AAA", "DDD"]
+alignment = 0.7
 "#;
-    let s = scenario::parse(text, "calm.toml").unwrap();
+    let text = text.replace(
+        "[[pair]]\nstates = [\"AAA\", \"BBB\"]",
+        "[[state]]\nid = \"DDD\"\npower = 1\noffense = 0.001\naggression = 0\nlat = 5\nlon = 5\n[[pair]]\nstates = [\"AAA\", \"BBB\"]",
+    );
+    let s = scenario::parse(&text, "calm.toml").unwrap();
     let sum = summarise(&s, &s.params, 300, 11);
     assert_eq!(sum.total(Choice::Balance), 0);
     assert_eq!(sum.total(Choice::Bandwagon), 0);
-    // Decay alone: −0.8 · exp(−ρ·30) = −0.04; noise adds a few hundredths.
+    // Toward a desire of 0 at rate η: −0.8 · exp(−η·30) ≈ 0; noise σd·√(1/(2η)) ≈ 0.1.
     let ab = sum.mean_alignment(&s, "AAA", "BBB");
     let ac = sum.mean_alignment(&s, "AAA", "CCC");
     assert!(ab > -0.15 && ac > -0.15, "rivalries should fade: {ab} {ac}");
-    // A secure state's desire offsets the decay of an existing alliance (MODEL.md).
+    // Secure states keep an alliance whose value is high (a treaty worth βc = 0.5), and let
+    // one without value fade.
     let bc = sum.mean_alignment(&s, "BBB", "CCC");
-    assert!((bc - 0.7).abs() < 0.1, "peacetime alliances persist: {bc}");
+    let ad = sum.mean_alignment(&s, "AAA", "DDD");
+    assert!(ad < 0.15, "an alliance without value fades: {ad}");
+    // Its desire is βc · 1 = 0.5; it falls toward it at η·(1 − τ) = 0.08 a year
+    // (0.5 + 0.2 · exp(−2.4) ≈ 0.52 without noise), and rises at η = 0.4: noise that lifts it
+    // is kept longer than noise that lowers it, so it ends a little above (0.60 measured).
+    assert!((0.5..0.7).contains(&bc), "peacetime alliances persist: {bc}");
 }
 
 #[test]
@@ -401,39 +421,40 @@ fn the_flagship_is_not_degenerate() {
     let s = load("scenarios/vostok-2018.toml");
     let runs = 600;
     let sum = summarise(&s, &s.params, runs, s.seed);
-    // 2018 defence pacts mostly survive 12 years.
-    let pacts = [
-        ("USA", "JPN"),
-        ("USA", "KOR"),
-        ("USA", "DEU"),
-        ("USA", "FRA"),
-        ("USA", "GBR"),
-        ("DEU", "FRA"),
-        ("CHN", "PRK"),
-    ];
-    let mean: f64 = pacts
+    let n = s.n();
+    // 2018 defence pacts (treaty 1) mostly hold twelve years: aligned or allied on average.
+    let pacts: Vec<(usize, usize)> = (0..n)
+        .flat_map(|i| (i + 1..n).map(move |k| (i, k)))
+        .filter(|&(i, k)| s.treaty[i * n + k] == 1.0)
+        .collect();
+    assert!(pacts.len() >= 10, "{} pacts", pacts.len());
+    let held = pacts
         .iter()
-        .map(|(a, b)| sum.p_allied(&s, a, b))
-        .sum::<f64>()
-        / pacts.len() as f64;
-    assert!(mean > 0.75, "defence pacts held in {mean:.2} of runs");
-    // China–Russia: neither impossible nor certain.
-    let cr = sum.p_allied(&s, "CHN", "RUS");
-    assert!((0.08..=0.6).contains(&cr), "P(CHN-RUS alliance) = {cr}");
+        .filter(|&&(i, k)| sum.alignment_sum[i * n + k] / runs as f64 >= 0.4)
+        .count();
+    assert!(held * 4 >= pacts.len() * 3, "{held} of {} pacts held", pacts.len());
     // H1: balancing far outnumbers bandwagoning.
     let (bal, band) = (sum.total(Choice::Balance), sum.total(Choice::Bandwagon));
     assert!(bal > 10 * band, "balance {bal} vs bandwagon {band}");
-    // Fewer than a third of all pairs end as alliances.
-    let n = s.n();
-    let allied: u64 = (0..n)
-        .flat_map(|i| (i + 1..n).map(move |k| (i, k)))
-        .map(|(i, k)| sum.allied_end[i * n + k])
-        .sum();
-    let frac = allied as f64 / (runs as f64 * (n * (n - 1) / 2) as f64);
+    // Fewer than a third of all pairs end as alliances, and no more than a third of pairs
+    // have one outcome (alliance, rivalry, neither) in 99 % of runs: the Monte Carlo is not
+    // a formality (v1: 124 of 136).
+    let pairs: Vec<(usize, usize)> = (0..n).flat_map(|i| (i + 1..n).map(move |k| (i, k))).collect();
+    let allied: u64 = pairs.iter().map(|&(i, k)| sum.allied_end[i * n + k]).sum();
+    let frac = allied as f64 / (runs as f64 * pairs.len() as f64);
     assert!(frac < 1.0 / 3.0, "{frac:.2} of pairs allied");
+    let sure = pairs
+        .iter()
+        .filter(|&&(i, k)| {
+            let (a, r) = (sum.allied_end[i * n + k], sum.rival_end[i * n + k]);
+            let p = [a, r, runs - a - r].map(|c| c as f64 / runs as f64);
+            p.iter().any(|&x| x >= 0.99)
+        })
+        .count();
+    assert!(sure * 3 <= pairs.len(), "{sure} of {} pairs near-certain", pairs.len());
 }
 
-/// P(CHN–RUS alliance at the horizon) with U.S. intent toward both set to `us`, and
+/// Mean final CHN–RUS alignment with U.S. intent toward both set to `us`, and
 /// China–Russia mistrust set to `mistrust` (None: as in the scenario).
 fn china_russia(us: Option<f64>, mistrust: Option<f64>, runs: u64) -> f64 {
     let mut s = load("scenarios/vostok-2018.toml");
@@ -451,32 +472,47 @@ fn china_russia(us: Option<f64>, mistrust: Option<f64>, runs: u64) -> f64 {
         s.mistrust[chn * n + rus] = m;
         s.mistrust[rus * n + chn] = m;
     }
-    summarise(&s, &s.params.clone(), runs, 77).p_allied(&s, "CHN", "RUS")
+    summarise(&s, &s.params.clone(), runs, 77).mean_alignment(&s, "CHN", "RUS")
 }
 
 #[test]
-fn china_russia_responds_to_us_pressure_and_to_mistrust() {
+fn china_russia_responds_to_mistrust_and_us_pressure_to_hostility() {
+    // Mean alignments over 300 runs: their standard errors are below 0.02 (run-to-run
+    // spread ≤ 0.3), the differences required are at least 0.1.
     let runs = 300;
-    let (low, high) = (
-        china_russia(Some(0.3), None, runs),
-        china_russia(Some(1.0), None, runs),
-    );
-    assert!(high > low + 0.15, "U.S. intent 0.3 -> {low}, 1.0 -> {high}");
+    // U.S. pressure (intent toward both 0.3 -> 1.0) makes China and Russia hostile to the
+    // United States (H3). In model v2 it barely moves China–Russia (docs/validation.md):
+    // what Russia brings China against the distant United States is small.
+    let pressure = |us: f64| {
+        let mut s = load("scenarios/vostok-2018.toml");
+        let n = s.n();
+        let usa = s.index("USA").unwrap();
+        for id in ["CHN", "RUS"] {
+            let j = s.index(id).unwrap();
+            s.intent[usa * n + j] = us;
+        }
+        let sum = summarise(&s, &s.params.clone(), runs, 77);
+        sum.mean_alignment(&s, "USA", "CHN") + sum.mean_alignment(&s, "USA", "RUS")
+    };
+    let (low, high) = (pressure(0.3), pressure(1.0));
+    assert!(high < low - 0.1, "U.S. intent 0.3 -> {low}, 1.0 -> {high}");
     let (trusting, wary) = (
         china_russia(None, Some(0.0), runs),
         china_russia(None, Some(0.6), runs),
     );
+    // Measured: +0.08 with mistrust 0, −0.12 with 0.6.
     assert!(
-        trusting > wary + 0.3,
+        trusting > wary + 0.12,
         "mistrust 0.0 -> {trusting}, 0.6 -> {wary}"
     );
 }
 
 #[test]
 fn ideology_matters_less_than_threat_h5() {
-    // Walt's H5: ideological affinity drives alignment less than shared threat. Remove each
-    // motive from partner values in turn (common random numbers: same seed and runs) and
-    // compare how far the final mean alignments move, averaged over all pairs.
+    // Walt's H5: ideological affinity drives alignment less than threat. Remove each motive
+    // in turn (common random numbers: same seed and runs) and compare how far the final
+    // mean alignments move, averaged over all pairs: affinity (βf = 0) against threat
+    // (βp = 0, what partners bring against it, and βt = 0, the hostility it breeds).
     let s = load("scenarios/vostok-2018.toml");
     let runs = 200;
     let base = summarise(&s, &s.params, runs, 21);
@@ -497,13 +533,14 @@ fn ideology_matters_less_than_threat_h5() {
         beta_f: 0.0,
         ..s.params.clone()
     });
-    let no_shared_threat = shift(Params {
-        beta_s: 0.0,
+    let no_threat = shift(Params {
+        beta_p: 0.0,
+        beta_t: 0.0,
         ..s.params.clone()
     });
     assert!(
-        no_ideology < 0.5 * no_shared_threat,
-        "removing affinity moved alignments by {no_ideology:.3}, removing shared threat by {no_shared_threat:.3}"
+        no_ideology < 0.5 * no_threat,
+        "removing affinity moved alignments by {no_ideology:.3}, removing threat by {no_threat:.3}"
     );
 }
 
@@ -569,4 +606,66 @@ effects = [{ target = "pair.AAA-BBB.treaty", op = "mul", value = 0.25 }]
             assert_eq!(obs.1, [0.5, 1.0, 0.25, 0.25], "entry {seen}, run {run}");
         }
     }
+}
+
+/// Ranks of `x` (1-based, ties get their mean rank).
+fn ranks(x: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..x.len()).collect();
+    order.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
+    let mut r = vec![0.0; x.len()];
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i;
+        while j + 1 < order.len() && x[order[j + 1]] == x[order[i]] {
+            j += 1;
+        }
+        for &k in &order[i..=j] {
+            r[k] = (i + j) as f64 / 2.0 + 1.0;
+        }
+        i = j + 1;
+    }
+    r
+}
+
+/// Spearman's rank correlation of `a` and `b`.
+fn spearman(a: &[f64], b: &[f64]) -> f64 {
+    let (ra, rb) = (ranks(a), ranks(b));
+    let n = a.len() as f64;
+    let (ma, mb) = (ra.iter().sum::<f64>() / n, rb.iter().sum::<f64>() / n);
+    let cov: f64 = ra.iter().zip(&rb).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let va: f64 = ra.iter().map(|x| (x - ma).powi(2)).sum();
+    let vb: f64 = rb.iter().map(|y| (y - mb).powi(2)).sum();
+    cov / (va * vb).sqrt()
+}
+
+#[test]
+fn spearman_by_hand() {
+    assert!((spearman(&[1.0, 2.0, 3.0], &[3.0, 2.0, 1.0]) + 1.0).abs() < 1e-12);
+    // Ranks (1, 2, 3) against (1.5, 1.5, 3): deviations (−1, 0, 1) and (−.5, −.5, 1),
+    // covariance 1.5, sums of squares 2 and 1.5: 1.5 / √3.
+    let r = spearman(&[1.0, 2.0, 3.0], &[0.0, 0.0, 5.0]);
+    assert!((r - 1.5 / 3.0f64.sqrt()).abs() < 1e-12, "{r}");
+}
+
+#[test]
+fn weak_states_bandwagon_more_h2() {
+    // Walt's H2 in the 1904 Europe of the history data (seven great powers): the weaker a
+    // state, the more often it bandwagons, and several states do. Measured with 2000 runs
+    // (seed 2018): Spearman −0.93, four states bandwagoning in more than 1 % of their
+    // decisions; 300 runs leave a wide margin.
+    let s = load("scenarios/history/europe-1904.toml");
+    let sum = summarise(&s, &s.params, 300, 1904);
+    let power: Vec<f64> = s.states.iter().map(|x| x.power).collect();
+    let share: Vec<f64> = sum
+        .decisions
+        .iter()
+        .map(|d| d[Choice::Bandwagon as usize] as f64 / d.iter().sum::<u64>() as f64)
+        .collect();
+    let rho = spearman(&power, &share);
+    assert!(rho < -0.6, "Spearman(power, bandwagoning) = {rho:.2}: {share:?}");
+    let several = share.iter().filter(|&&x| x > 0.01).count();
+    assert!(several >= 3, "{several} states bandwagon: {share:?}");
+    // H1 holds there too.
+    let (bal, band) = (sum.total(Choice::Balance), sum.total(Choice::Bandwagon));
+    assert!(bal > 3 * band, "balance {bal} vs bandwagon {band}");
 }

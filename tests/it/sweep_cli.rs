@@ -90,7 +90,7 @@ fn a_grid_sweep_writes_its_design_and_one_row_per_point_and_pair() {
 
 #[test]
 fn points_with_the_same_values_get_the_same_statistics() {
-    // One factor at a time around eta = 0.2 (the tutorial's default): the base point and
+    // One factor at a time around eta = 0.4 (the tutorial's default): the base point and
     // eta's middle level are the same values, run with the same random numbers.
     let home = TempDir::new().unwrap();
     let tutorial = repo(TUTORIAL);
@@ -100,7 +100,7 @@ fn points_with_the_same_values_get_the_same_statistics() {
             "sweep",
             tutorial.to_str().unwrap(),
             "--vary",
-            "eta=0.1:0.3",
+            "eta=0.3:0.5",
             "--design",
             "oat:3",
             "--runs",
@@ -113,7 +113,7 @@ fn points_with_the_same_values_get_the_same_statistics() {
     let dir = home.path().join("sw");
     assert_eq!(
         read(&dir, "design.csv"),
-        "point,eta\n0,0.2\n1,0.1\n2,0.2\n3,0.3\n"
+        "point,eta\n0,0.4\n1,0.3\n2,0.4\n3,0.5\n"
     );
     let sweep = read(&dir, "sweep.csv");
     let rows = |p: &str| -> Vec<String> {
@@ -138,7 +138,7 @@ fn threads_shards_and_merge_give_the_same_bytes() {
         "--vary",
         "eta=0.1:0.4",
         "--vary",
-        "rho=0.05:0.2",
+        "tau=0.5:1",
         "--design",
         "morris:4",
         "--runs",
@@ -428,7 +428,7 @@ fn experiment_file_errors_are_located() {
     write("[experiment]\ndesign = \"grid\"\n\n[[factor]]\npath = \"eta\"\nvalues = [0.1, 0.2]\n");
     let o = entente(
         home.path(),
-        &["sweep", "x.toml", "--vary", "rho=0:1", "--out", "sw"],
+        &["sweep", "x.toml", "--vary", "tau=0:1", "--out", "sw"],
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("not both"), "{}", stderr(&o));

@@ -150,7 +150,7 @@ pub enum Reported {
 pub struct Sources {
     /// Relative power of the threatening state, `Phat_h` (1 = the strongest).
     pub power: f64,
-    /// Proximity `prox_ih` (1 = a land border; 0.5 at `d0`).
+    /// Proximity `prox_ih` (0.5 at `d0`; a land border halves the distance).
     pub proximity: f64,
     /// Offensive capability `O_h`.
     pub offense: f64,

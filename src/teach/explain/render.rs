@@ -245,7 +245,7 @@ impl Story {
             "Threat T is the weighted mean of four sources (power, proximity, offence, intent); each source's share is shown as (+x).".to_string()
         } else {
             format!(
-                "Threat T multiplies four sources (Walt): relative power (1 = the strongest state), proximity (1 = a land border, 0.5 at {} km), offence and perceived intent. Each factor (×x) compares a source with a reference, the strongest state {} km away with middling offence and intent (T = 1).",
+                "Threat T multiplies four sources (Walt): relative power (1 = the strongest state), proximity (0.5 at {} km; a land border halves the distance), offence and perceived intent. Each factor (×x) compares a source with a reference, the strongest state {} km away with middling offence and intent (T = 1).",
                 self.d0, self.d0
             )
         };
@@ -289,7 +289,7 @@ impl Story {
             ),
             reference,
             format!(
-                "Summaries give each state's strategy, the size κ of its principal threat and that threat's perceived intent. A state is secure when its largest (camp) threat is below θ_secure = {}. Otherwise it balances (courts partners against the threat, or arms alone) or bandwagons (aligns with the threat), whichever is worth more: a partner's value V adds a shared threat, the power it brings, trade and affinity, minus the threat it poses itself, mistrust and the cost of commitment. Alignment takes two: a pair warms only as fast as the less willing side wants, and cools as soon as one side is hostile. Pairs: alliance when alignment ≥ {}, aligned ≥ {}, rivalry ≤ {}.",
+                "Summaries give each state's strategy, the size κ of its principal threat and that threat's perceived intent. A state is secure when its largest (camp) threat is below θ_secure = {}. Otherwise it balances (courts partners against the threat, or arms alone) or bandwagons (aligns with the threat), whichever is worth more: a partner's value V adds the power it can bring to bear against the threat (less as the coalition grows), trade dependence, affinity and a treaty, minus mistrust and the cost of commitment; every state that threatens it or its allies draws hostility in proportion. Alignment takes two: a pair moves toward what the less willing side wants, a treaty slows its fall, and an ally counts as available only if the wish is mutual. Pairs: alliance when alignment ≥ {}, aligned ≥ {}, rivalry ≤ {}.",
                 self.theta_secure,
                 self.alliance_threshold,
                 self.alignment_threshold,
