@@ -265,7 +265,10 @@ pub fn spec(name: &str) -> Option<&'static ParamSpec> {
 
 /// What replaced `name`, if it was a parameter of model v1 that v2 no longer has.
 pub fn removed_v1(name: &str) -> Option<&'static str> {
-    REMOVED_V1.iter().find(|(n, _)| *n == name).map(|(_, why)| *why)
+    REMOVED_V1
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, why)| *why)
 }
 
 /// Every parameter name that `[params]` and `--set` accept.

@@ -189,7 +189,10 @@ fn pairs_table(out: &mut String, s: &Scenario) {
                 } else {
                     "no".into()
                 },
-                f(proximity(s.border[k], s.distance[k], p.d0, p.border_factor), 3),
+                f(
+                    proximity(s.border[k], s.distance[k], p.d0, p.border_factor),
+                    3,
+                ),
                 if s.trade_known[k] {
                     f(s.trade[k], 1)
                 } else {

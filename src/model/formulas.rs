@@ -193,12 +193,7 @@ impl PartnerTerms {
     /// The partner value: the sum of the terms, in this order.
     #[inline]
     pub fn value(&self) -> f32 {
-        self.brings
-            + self.trade
-            + self.affinity
-            + self.treaty
-            + self.mistrust
-            + self.autonomy
+        self.brings + self.trade + self.affinity + self.treaty + self.mistrust + self.autonomy
     }
 }
 
@@ -252,7 +247,15 @@ pub fn desire(value: f32, hostility: f32, bandwagon_toward: Option<f32>) -> f32 
 /// `a ← clamp(a + η·dt·(1 − τ·τ_ik if m < a else 1)·(m − a) + σd·√dt·z, −1, 1)`,
 /// with `eta_dt = η·dt` and `noise = σd·√dt` computed once.
 #[inline]
-pub fn alignment_step(a: f32, m: f32, treaty: f32, z: f32, eta_dt: f32, noise: f32, tau: f32) -> f32 {
+pub fn alignment_step(
+    a: f32,
+    m: f32,
+    treaty: f32,
+    z: f32,
+    eta_dt: f32,
+    noise: f32,
+    tau: f32,
+) -> f32 {
     let gap = m - a;
     let rate = if gap < 0.0 {
         eta_dt * (1.0 - tau * treaty)

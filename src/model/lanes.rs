@@ -18,8 +18,7 @@ use rand_chacha::ChaCha8Rng;
 use super::camps::camps;
 use super::chacha_lanes::{ChaChaLanes, U64Lanes};
 use super::formulas::{
-    Strategy, ThreatSources, interdependence, pow, proximity, reach, reference_scale,
-    threat_scaled,
+    Strategy, ThreatSources, interdependence, pow, proximity, reach, reference_scale, threat_scaled,
 };
 use super::random::{Normals, side_rng, uniform_from};
 use super::world::{FiredEvent, MAX_POWER, MIN_POWER, RunOutcome, World, narrow_to};
@@ -222,7 +221,11 @@ impl LaneWorld {
             self.reach[q].0[l] = if h == k {
                 0.0
             } else {
-                let scale = (f64::from(p.d0), f64::from(p.omega), f64::from(p.border_factor));
+                let scale = (
+                    f64::from(p.d0),
+                    f64::from(p.omega),
+                    f64::from(p.border_factor),
+                );
                 reach(self.border[q], self.distance[q], o, scale) as f32
             };
         }
@@ -791,8 +794,7 @@ impl Events<'_> {
     /// their lane.
     fn fire(
         self,
-        sc: &Scenario,
-        p: &Params32,
+        (sc, p): (&Scenario, &Params32),
         hazard_p: &[f64],
         step: usize,
         main: &mut [ChaChaLanes; 2],
@@ -995,7 +997,10 @@ fn choose<S: Simd>(s: S, c: &Choice<S>, drow: &mut [Lanes]) -> [Strategy; W] {
         for d in drow.iter_mut() {
             kv = s.add(kv, one);
             let toward = s.eq(c.h, kv);
-            s.store(d, s.select(toward, s.select(bandwagon, c.b, s.load(d)), s.load(d)));
+            s.store(
+                d,
+                s.select(toward, s.select(bandwagon, c.b, s.load(d)), s.load(d)),
+            );
         }
     }
     s.to_u8s(code).map(|c| match c {
@@ -1331,7 +1336,7 @@ impl<'s> LaneSimulator<'s> {
                     fired: &mut fired,
                     events: &mut events,
                 };
-                events.fire(sc, p, &self.hazard_p, step, &mut main, w, obs);
+                events.fire((sc, p), &self.hazard_p, step, &mut main, w, obs);
             }
             w.derive(s, p);
             w.threats(s, p);

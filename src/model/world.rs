@@ -435,7 +435,7 @@ alignment = 0.5
             w.strategy,
             vec![Strategy::Balance, Strategy::Balance, Strategy::Balance]
         );
-        let (v_ac, v_bc, v_cb) = (0.925 * 0.2 / 3.0, 0.2539682539682540, 0.2773333333333333);
+        let (v_ac, v_bc, v_cb) = (0.925 * 0.2 / 3.0, 0.253968253968254, 0.2773333333333333);
         close(w.partner_value[2], v_ac);
         close(w.partner_value[1], 0.0);
         close(w.partner_value[3 + 2], v_bc);
@@ -444,7 +444,10 @@ alignment = 0.5
         close(w.availability[1], v_bc - 0.0625);
         close(w.bandwagon[0], 0.5 / 3.0 * 0.8);
         close(w.self_help[0], 2.0 / 3.0);
-        close(w.bandwagon[1], 0.5 * 2.0 / 3.0 * 0.8 * (1.0 - (v_bc - 0.0625)));
+        close(
+            w.bandwagon[1],
+            0.5 * 2.0 / 3.0 * 0.8 * (1.0 - (v_bc - 0.0625)),
+        );
         #[rustfmt::skip]
         check_matrix(&w.desire, &[
             0.0, -0.4, v_ac - 0.25,
@@ -481,7 +484,10 @@ alignment = 0.5
             let bound = simulate(&s, &s.params, 0, 1, &mut NoObserver).alignment[5];
             assert!(bound >= plain, "tau {tau}: {bound} < {plain}");
             let expected = 0.5 + 0.1 * (1.0 - tau) * (0.1914683 - 0.5);
-            assert!((bound - expected).abs() < 1e-6, "tau {tau}: {bound} vs {expected}");
+            assert!(
+                (bound - expected).abs() < 1e-6,
+                "tau {tau}: {bound} vs {expected}"
+            );
         }
     }
 

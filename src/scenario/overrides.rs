@@ -70,7 +70,9 @@ pub enum SetProblem {
         suggestion: Option<String>,
     },
     /// A parameter of model v1 that model v2 no longer has.
-    #[error("`{name}` was a parameter of model v1, removed in v2: {why} (docs/model.md, changes from v1)")]
+    #[error(
+        "`{name}` was a parameter of model v1, removed in v2: {why} (docs/model.md, changes from v1)"
+    )]
     RemovedParameter {
         /// The name as written.
         name: String,

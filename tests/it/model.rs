@@ -312,7 +312,10 @@ alignment = 0.7
     // Its desire is βc · 1 = 0.5; it falls toward it at η·(1 − τ) = 0.08 a year
     // (0.5 + 0.2 · exp(−2.4) ≈ 0.52 without noise), and rises at η = 0.4: noise that lifts it
     // is kept longer than noise that lowers it, so it ends a little above (0.60 measured).
-    assert!((0.5..0.7).contains(&bc), "peacetime alliances persist: {bc}");
+    assert!(
+        (0.5..0.7).contains(&bc),
+        "peacetime alliances persist: {bc}"
+    );
 }
 
 #[test]
@@ -432,14 +435,20 @@ fn the_flagship_is_not_degenerate() {
         .iter()
         .filter(|&&(i, k)| sum.alignment_sum[i * n + k] / runs as f64 >= 0.4)
         .count();
-    assert!(held * 4 >= pacts.len() * 3, "{held} of {} pacts held", pacts.len());
+    assert!(
+        held * 4 >= pacts.len() * 3,
+        "{held} of {} pacts held",
+        pacts.len()
+    );
     // H1: balancing far outnumbers bandwagoning.
     let (bal, band) = (sum.total(Choice::Balance), sum.total(Choice::Bandwagon));
     assert!(bal > 10 * band, "balance {bal} vs bandwagon {band}");
     // Fewer than a third of all pairs end as alliances, and no more than a third of pairs
     // have one outcome (alliance, rivalry, neither) in 99 % of runs: the Monte Carlo is not
     // a formality (v1: 124 of 136).
-    let pairs: Vec<(usize, usize)> = (0..n).flat_map(|i| (i + 1..n).map(move |k| (i, k))).collect();
+    let pairs: Vec<(usize, usize)> = (0..n)
+        .flat_map(|i| (i + 1..n).map(move |k| (i, k)))
+        .collect();
     let allied: u64 = pairs.iter().map(|&(i, k)| sum.allied_end[i * n + k]).sum();
     let frac = allied as f64 / (runs as f64 * pairs.len() as f64);
     assert!(frac < 1.0 / 3.0, "{frac:.2} of pairs allied");
@@ -451,7 +460,11 @@ fn the_flagship_is_not_degenerate() {
             p.iter().any(|&x| x >= 0.99)
         })
         .count();
-    assert!(sure * 3 <= pairs.len(), "{sure} of {} pairs near-certain", pairs.len());
+    assert!(
+        sure * 3 <= pairs.len(),
+        "{sure} of {} pairs near-certain",
+        pairs.len()
+    );
 }
 
 /// Mean final CHN–RUS alignment with U.S. intent toward both set to `us`, and
@@ -662,7 +675,10 @@ fn weak_states_bandwagon_more_h2() {
         .map(|d| d[Choice::Bandwagon as usize] as f64 / d.iter().sum::<u64>() as f64)
         .collect();
     let rho = spearman(&power, &share);
-    assert!(rho < -0.6, "Spearman(power, bandwagoning) = {rho:.2}: {share:?}");
+    assert!(
+        rho < -0.6,
+        "Spearman(power, bandwagoning) = {rho:.2}: {share:?}"
+    );
     let several = share.iter().filter(|&&x| x > 0.01).count();
     assert!(several >= 3, "{several} states bandwagon: {share:?}");
     // H1 holds there too.

@@ -414,9 +414,18 @@ fn theory_waltz_changes_results_and_manifest() {
     // GIANT-SMALL −0.01 vs −0.50 with 500 runs; spread about 0.2).
     let mean = |st: &Study, a: &str, b: &str| st.summary_value(a, b, 5);
     let (near_walt, near_waltz) = (mean(&walt, "NEAR", "SMALL"), mean(&waltz, "NEAR", "SMALL"));
-    assert!(near_waltz > near_walt + 0.4, "NEAR-SMALL: {near_walt} vs {near_waltz}");
-    let (giant_walt, giant_waltz) = (mean(&walt, "GIANT", "SMALL"), mean(&waltz, "GIANT", "SMALL"));
-    assert!(giant_waltz < giant_walt - 0.3, "GIANT-SMALL: {giant_walt} vs {giant_waltz}");
+    assert!(
+        near_waltz > near_walt + 0.4,
+        "NEAR-SMALL: {near_walt} vs {near_waltz}"
+    );
+    let (giant_walt, giant_waltz) = (
+        mean(&walt, "GIANT", "SMALL"),
+        mean(&waltz, "GIANT", "SMALL"),
+    );
+    assert!(
+        giant_waltz < giant_walt - 0.3,
+        "GIANT-SMALL: {giant_walt} vs {giant_waltz}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
