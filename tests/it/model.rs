@@ -37,11 +37,6 @@ struct Summary {
 }
 
 impl Summary {
-    fn p_allied(&self, s: &Scenario, a: &str, b: &str) -> f64 {
-        let (i, k) = (s.index(a).unwrap(), s.index(b).unwrap());
-        self.allied_end[i * self.n + k] as f64 / self.runs as f64
-    }
-
     fn mean_alignment(&self, s: &Scenario, a: &str, b: &str) -> f64 {
         let (i, k) = (s.index(a).unwrap(), s.index(b).unwrap());
         self.alignment_sum[i * self.n + k] / self.runs as f64
