@@ -356,6 +356,15 @@ pub fn dispatch<K: Kernel>(units: VectorUnits, k: K) -> K::Output {
         VectorUnits::Portable => {}
     }
     let _ = units;
+    run_portable(k)
+}
+
+/// The kernel `k` on the portable backend, in a function of its own: inlined into
+/// [`dispatch`], the portable kernel's frame would add to the frame of the instruction-set
+/// function `dispatch` calls (several megabytes each in unoptimized builds, where every
+/// temporary of the inlined step has its own stack slot).
+#[inline(never)]
+fn run_portable<K: Kernel>(k: K) -> K::Output {
     k.run(Portable)
 }
 

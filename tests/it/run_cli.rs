@@ -164,6 +164,15 @@ fn assert_same_results(a: &Study, b: &Study, what: &str) {
 // ---------------------------------------------------------------------------------------
 // The files of a study.
 
+/// One thread runs the step on the process's main thread (8 MiB of stack on Linux); in an
+/// unoptimized build the step's frames are megabytes, so this fails if they outgrow it
+/// (the Slurm end-to-end check found the main thread overflowing once).
+#[test]
+fn one_thread_runs_the_flagship_on_the_main_thread() {
+    let st = run_ok(&["--runs", "16", "--threads", "1"]);
+    assert!(st.text("summary.csv").lines().count() > 100);
+}
+
 #[test]
 fn the_default_study_writes_every_documented_file() {
     let st = run_ok(&["--runs", "50", "--threads", "2"]);
