@@ -282,6 +282,7 @@ impl LaneWorld {
         lane(&self.shortfall, &mut out.shortfall);
         lane(&self.relative_power, &mut out.relative_power);
         lane(&self.threat, &mut out.threat);
+        lane(&self.threat_e, &mut out.extended_threat);
         lane(&self.camp_threat, &mut out.camp_threat);
         out.principal.clear();
         out.principal.extend(self.principal.iter().map(|h| h[l]));

@@ -207,6 +207,8 @@ pub struct World {
     pub relative_power: Vec<f32>,
     /// `T_ij` (derived).
     pub threat: Vec<f32>,
+    /// `X_ij`: the threat from `j` to `i` and its allies, which breeds hostility (derived).
+    pub extended_threat: Vec<f32>,
     /// `K_ij` (derived).
     pub camp_threat: Vec<f32>,
     /// `h(i)` (derived).

@@ -5,6 +5,7 @@
 //! `0.5 / sqrt(R)`; thresholds below leave at least four standard errors of room.
 
 use entente::model::{NoObserver, Observer, Params, Simulator, Strategy as Choice, Theory, World};
+use entente::params::Params32;
 use entente::scenario::{self, Scenario};
 use proptest::prelude::*;
 
@@ -238,6 +239,30 @@ proptest! {
         let _other = sim.run(run + 1, seed, &mut NoObserver);
         let again = sim.run(run, seed, &mut NoObserver);
         prop_assert_eq!(first, again);
+    }
+
+    /// More capability of a state never lowers the threat any other state perceives from it,
+    /// nor the threat to it and its allies that breeds hostility toward it (`X`, hostility
+    /// `βt·X`): balancing against a stronger state is never weaker.
+    #[test]
+    fn more_capability_of_a_threat_never_lowers_balancing_against_it(
+        text in arb_scenario(), pick in 0usize..6, factor in 1.0f64..20.0,
+    ) {
+        let s = scenario::parse(&text, "prop.toml").map_err(|e| TestCaseError::fail(format!("{e}")))?;
+        let n = s.n();
+        let j = pick % n;
+        let mut stronger = s.clone();
+        stronger.states[j].power = (s.states[j].power * factor).min(1e12);
+        let p = Params32::from(&s.params);
+        let (before, after) = (World::start(&s, &p), World::start(&stronger, &p));
+        for i in (0..n).filter(|&i| i != j) {
+            let q = i * n + j;
+            prop_assert!(after.threat[q] >= before.threat[q], "T[{i},{j}]: {} -> {}", before.threat[q], after.threat[q]);
+            prop_assert!(
+                after.extended_threat[q] >= before.extended_threat[q],
+                "X[{i},{j}]: {} -> {}\n{text}", before.extended_threat[q], after.extended_threat[q]
+            );
+        }
     }
 }
 
