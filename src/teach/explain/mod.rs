@@ -796,22 +796,22 @@ fn decision_entry(
     let h = &s.states[d.principal].id;
     let why = match d.strategy {
         Strategy::Secure => format!(
-            "its largest threat, {:.2} from {h}, is below θ_secure = {}: it seeks no new partner and only keeps the alliances it has",
+            "its largest threat, {:.2} from {h}, is below θ_secure = {}: it needs no partner against it and keeps only the ties worth keeping for their own sake",
             d.kappa, p.theta_secure
         ),
         Strategy::Bandwagon => format!(
-            "bandwagoning with {h} is worth B = {:.2}, more than its best ally's value {:.2} and self-help {:.2}: it aligns with the threat instead of resisting it",
+            "bandwagoning with {h} is worth B = {:.2}, more than the allies available to it ({:.2}: a wish both sides share) and self-help {:.2}: it aligns with the threat instead of resisting it",
             d.bandwagon, d.availability, d.self_help
         ),
         Strategy::Balance => {
             let best = partners.first().map(|q| q.state.as_str());
             match best {
                 Some(k) if d.availability >= d.bandwagon => format!(
-                    "its best partner {k} is worth V = {:.2}, at least as much as bandwagoning with {h} (B = {:.2}): it courts partners and opposes {h}",
+                    "the allies available to it are worth {:.2} (a wish both sides share), at least as much as bandwagoning with {h} (B = {:.2}): it courts partners, {k} first, and opposes {h}",
                     d.availability, d.bandwagon
                 ),
                 Some(k) => format!(
-                    "self-help S = {:.2} is worth at least as much as bandwagoning with {h} (B = {:.2}), though its best partner {k} is worth only V = {:.2}: it arms, courts partners and opposes {h}",
+                    "self-help S = {:.2} is worth at least as much as bandwagoning with {h} (B = {:.2}), though the allies available to it are worth only {:.2} (a wish both sides share; its own best partner is {k}): it arms, courts partners and opposes {h}",
                     d.self_help, d.bandwagon, d.availability
                 ),
                 None => format!(
