@@ -63,16 +63,55 @@ pub struct Args {
     /// No progress bar and no summary on stdout.
     #[arg(long, short)]
     quiet: bool,
+    /// Pairs the summary prints first, comma-separated (`CHN-RUS,USA-CHN`; default: the
+    /// scenario's `key_pairs`). Changes only what is printed.
+    #[arg(long, value_name = "A-B,...", value_delimiter = ',')]
+    pairs: Vec<String>,
     /// Also write report.html (charts, threat matrix, assumptions) after the CSV files; see
     /// `entente report`.
     #[arg(long, conflicts_with = "shard")]
     report: bool,
 }
 
+/// `s` with the key pairs `--pairs` names (`s` itself without `--pairs`), for the summary.
+fn with_pairs(s: &Scenario, pairs: &[String]) -> anyhow::Result<Scenario> {
+    let mut shown = s.clone();
+    if pairs.is_empty() {
+        return Ok(shown);
+    }
+    let ids: Vec<&str> = s.states.iter().map(|x| x.id.as_str()).collect();
+    shown.key_pairs.clear();
+    for text in pairs {
+        let state = |id: &str| {
+            s.index(id).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--pairs {text}: unknown state `{id}`; the states are {}",
+                    ids.join(" ")
+                )
+            })
+        };
+        let Some((a, b)) = text.split_once('-') else {
+            anyhow::bail!(
+                "--pairs {text}: expected pairs of state ids as A-B, e.g. --pairs CHN-RUS,USA-CHN"
+            );
+        };
+        let (i, k) = (state(a)?, state(b)?);
+        if i == k {
+            anyhow::bail!("--pairs {text}: expected two different states");
+        }
+        let pair = (i.min(k), i.max(k));
+        if !shown.key_pairs.contains(&pair) {
+            shown.key_pairs.push(pair);
+        }
+    }
+    Ok(shown)
+}
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (text, name) = args.study.text()?;
     let s = study::resolve_text(&text, &name, args.theory.theory.as_deref(), &args.study.set)?;
     warn_about_data(&s, &name);
+    let shown = with_pairs(&s, &args.pairs)?;
     let runs = args.run.runs(&s)?;
     let seed = args.study.seed(&s);
     let threads = args.run.threads();
@@ -130,7 +169,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         finished: rfc3339(SystemTime::now()),
         wall_seconds: seconds(clock),
     };
-    let dir = commit_study(out, &manifest, &s, &stats, clock, args.quiet)?;
+    let dir = commit_study(out, &manifest, &shown, &stats, clock, args.quiet)?;
     // --report (teaching): report.html from the files just committed.
     if args.report {
         let html = super::report::write_for_study(Path::new(&dir), &s)?;

@@ -240,7 +240,9 @@ pub fn find_shard(spec: ShardSpec, runs: u64) -> anyhow::Result<Shard> {
     Ok(shard)
 }
 
-/// The short summary printed after a study.
+/// The short summary printed after a study: the scenario's key pairs first, then the likeliest
+/// alliances and rivalries that the runs disagree on, the outcomes (nearly) every run agrees
+/// on in one block, the camps and the decisions as shares.
 pub fn summary_text(s: &Scenario, st: &StudyStats, seed: u64, seconds: f64, dir: &str) -> String {
     use std::fmt::Write;
     let n = s.n();
@@ -256,52 +258,132 @@ pub fn summary_text(s: &Scenario, st: &StudyStats, seed: u64, seconds: f64, dir:
         s.theory,
         format_year(s.start_year)
     );
+    let all: Vec<(usize, usize)> = upper(n).collect();
     let ids = |q: usize| {
-        let (i, k) = upper(n).nth(q).unwrap_or((0, 0));
+        let (i, k) = all.get(q).copied().unwrap_or((0, 0));
         format!("{}-{}", s.states[i].id, s.states[k].id)
     };
-    let mut rows: Vec<(usize, u64, u64)> = (0..pairs)
-        .map(|q| (q, st.alliance[end * pairs + q], st.rivalry[end * pairs + q]))
-        .collect();
-    let line = |o: &mut String, q: usize, k: u64| {
+    let p = |k: u64| k as f64 / st.runs as f64;
+    let (alliance, rivalry) = (
+        |q: usize| st.alliance[end * pairs + q],
+        |q: usize| st.rivalry[end * pairs + q],
+    );
+    let mean = |q: usize| st.alignment_sum[end * pairs + q].mean();
+    let interval = |k: u64| {
         let (lo, hi) = wilson95(k, st.runs);
+        format!("{:.3} [{lo:.3}, {hi:.3}]", p(k))
+    };
+    let key: Vec<usize> = s
+        .key_pairs
+        .iter()
+        .filter_map(|pair| all.iter().position(|x| x == pair))
+        .collect();
+    if !key.is_empty() {
+        let _ = writeln!(o, "\nKey pairs in {year}:");
+        for &q in &key {
+            let _ = writeln!(
+                o,
+                "  {:<9} P(alliance) {}  P(rivalry) {}  mean alignment {:+.2}",
+                ids(q),
+                interval(alliance(q)),
+                interval(rivalry(q)),
+                mean(q)
+            );
+        }
+    }
+    // Outcomes (nearly) every run agrees on: listed once, compactly, not as findings.
+    let agreed = |k: u64| p(k) >= 0.99;
+    let line = |o: &mut String, q: usize, k: u64| {
         let _ = writeln!(
             o,
-            "  {:<9} {:>6.3}  [{:.3}, {:.3}]  mean alignment {:+.2}",
+            "  {:<9} {}  mean alignment {:+.2}",
             ids(q),
-            k as f64 / st.runs as f64,
-            lo,
-            hi,
-            st.alignment_sum[end * pairs + q].mean()
+            interval(k),
+            mean(q)
         );
     };
-    let _ = writeln!(o, "\nMost likely alliances in {year} (P, 95% interval):");
-    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    for &(q, k, _) in rows.iter().take(8).filter(|r| r.1 > 0) {
-        line(&mut o, q, k);
-    }
-    let _ = writeln!(o, "\nMost likely rivalries in {year} (P, 95% interval):");
-    rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
-    for &(q, _, k) in rows.iter().take(5).filter(|r| r.2 > 0) {
-        line(&mut o, q, k);
-    }
-    let _ = writeln!(o, "\nMost frequent final camps:");
-    for (camps, count) in st.camps.most_frequent().into_iter().take(3) {
-        let share = 100.0 * count as f64 / st.runs as f64;
-        let _ = writeln!(o, "  {share:>5.1}%  {}", output::camps_text(s, camps));
-    }
-    let [secure, balance, bandwagon] = st.decision_totals();
+    let mut rows: Vec<usize> = (0..pairs).filter(|q| !key.contains(q)).collect();
     let _ = writeln!(
         o,
-        "\nDecisions (state-steps): {balance} balance, {bandwagon} bandwagon, {secure} secure{}",
+        "\nMost likely other alliances in {year} (P, 95% interval):"
+    );
+    rows.sort_by(|&a, &b| alliance(b).cmp(&alliance(a)).then(a.cmp(&b)));
+    let shown: Vec<usize> = rows
+        .iter()
+        .copied()
+        .filter(|&q| alliance(q) > 0 && !agreed(alliance(q)))
+        .take(6)
+        .collect();
+    if shown.is_empty() {
+        let _ = writeln!(o, "  (none that the runs disagree on)");
+    }
+    for q in shown {
+        line(&mut o, q, alliance(q));
+    }
+    let _ = writeln!(
+        o,
+        "\nMost likely other rivalries in {year} (P, 95% interval):"
+    );
+    rows.sort_by(|&a, &b| rivalry(b).cmp(&rivalry(a)).then(a.cmp(&b)));
+    let shown: Vec<usize> = rows
+        .iter()
+        .copied()
+        .filter(|&q| rivalry(q) > 0 && !agreed(rivalry(q)))
+        .take(6)
+        .collect();
+    if shown.is_empty() {
+        let _ = writeln!(o, "  (none that the runs disagree on)");
+    }
+    for q in shown {
+        line(&mut o, q, rivalry(q));
+    }
+    let list = |f: &dyn Fn(usize) -> u64| -> String {
+        let v: Vec<String> = (0..pairs).filter(|&q| agreed(f(q))).map(ids).collect();
+        if v.is_empty() {
+            "none".into()
+        } else {
+            v.join(" ")
+        }
+    };
+    let _ = writeln!(
+        o,
+        "\nIn 99% of runs or more: alliances {}; rivalries {}",
+        list(&alliance),
+        list(&rivalry)
+    );
+    let camps: Vec<_> = st.camps.most_frequent().into_iter().take(3).collect();
+    if camps
+        .iter()
+        .any(|(c, _)| c.side.iter().any(|&x| x) && c.side.iter().any(|&x| !x))
+    {
+        let _ = writeln!(o, "\nMost frequent final camps:");
+        for (camps, count) in camps {
+            let share = 100.0 * count as f64 / st.runs as f64;
+            let _ = writeln!(o, "  {share:>5.1}%  {}", output::camps_text(s, camps));
+        }
+    }
+    let [secure, balance, bandwagon] = st.decision_totals();
+    let total = (secure + balance + bandwagon).max(1) as f64;
+    let pct = |k: u64| 100.0 * k as f64 / total;
+    let _ = writeln!(
+        o,
+        "\nDecisions (state-steps): {:.1}% balance, {:.1}% bandwagon, {:.1}% secure ({balance}, {bandwagon}, {secure}){}",
+        pct(balance),
+        pct(bandwagon),
+        pct(secure),
         if bandwagon > 0 {
             format!(
-                " (balance : bandwagon = {:.0} : 1)",
+                "; balance : bandwagon = {:.0} : 1",
                 balance as f64 / bandwagon as f64
             )
         } else {
             String::new()
         }
+    );
+    let _ = writeln!(
+        o,
+        "\nIntervals are the Monte Carlo sampling error of {} runs, not the uncertainty of the\nanswer: `entente sweep` and `--set` show how it moves with the assumptions.",
+        st.runs
     );
     let _ = writeln!(
         o,

@@ -169,6 +169,9 @@ pub struct Scenario {
     pub runs: u64,
     /// Theory preset.
     pub theory: Theory,
+    /// The pairs the scenario's question is about (`[scenario] key_pairs`), `(i, k)` with
+    /// `i < k`, in file order: a study's summary prints them first.
+    pub key_pairs: Vec<(usize, usize)>,
     /// Parameter overrides from `[params]`, in file order (name, value as written).
     pub overrides: Vec<(String, String)>,
     /// Resolved parameters: the preset, then the overrides.

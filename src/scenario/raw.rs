@@ -52,6 +52,8 @@ pub struct RawMeta {
     pub seed: Option<S<i64>>,
     pub runs: Option<S<i64>>,
     pub theory: Option<S<String>>,
+    /// The pairs the scenario's question is about, `"A-B"`, printed first.
+    pub key_pairs: Option<S<Vec<S<String>>>>,
     pub source: Option<S<String>>,
     pub note: Option<S<String>>,
 }

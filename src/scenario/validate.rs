@@ -185,6 +185,11 @@ fn validate(raw: &RawScenario, c: &mut Collector<'_>) -> Option<Scenario> {
     let mut pairs = validate_pairs(&raw.pair, &ids, raw.state.len(), c);
     let intents = validate_intents(&raw.intent, &ids, raw.state.len(), c);
     let events = validate_events(&raw.event, meta.as_ref(), &ids, c);
+    let key_pairs = raw
+        .scenario
+        .as_ref()
+        .map(|m| validate_key_pairs(m.get_ref(), &ids, c))
+        .unwrap_or_default();
 
     // Everything below needs every state valid; problems in pairs, intents and
     // events have been reported above whatever the states hold.
@@ -225,6 +230,7 @@ fn validate(raw: &RawScenario, c: &mut Collector<'_>) -> Option<Scenario> {
         seed: meta.seed,
         runs: meta.runs,
         theory: meta.theory,
+        key_pairs,
         overrides: params.1,
         params: params.0,
         power_spec,
@@ -244,6 +250,47 @@ fn validate(raw: &RawScenario, c: &mut Collector<'_>) -> Option<Scenario> {
         events,
         doc: doc(&m.source, &m.note),
     })
+}
+
+/// `[scenario] key_pairs`: each `"A-B"` names two different declared states, once.
+fn validate_key_pairs(m: &RawMeta, ids: &Ids<'_>, c: &mut Collector<'_>) -> Vec<(usize, usize)> {
+    let Some(list) = &m.key_pairs else {
+        return Vec::new();
+    };
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for entry in list.get_ref() {
+        let (text, at) = (entry.get_ref().as_str(), span(entry));
+        let field = "scenario.key_pairs";
+        let Some((a, b)) = text.split_once('-') else {
+            c.error(
+                at,
+                field,
+                format!("expected a pair of state ids as \"A-B\", found \"{text}\""),
+            );
+            continue;
+        };
+        let (Some(i), Some(k)) = (
+            ids.resolve(c, a, at.clone(), field),
+            ids.resolve(c, b, at.clone(), field),
+        ) else {
+            continue;
+        };
+        if i == k {
+            c.error(
+                at,
+                field,
+                format!("expected two different states, found \"{text}\""),
+            );
+            continue;
+        }
+        let pair = (i.min(k), i.max(k));
+        if out.contains(&pair) {
+            c.error(at, field, format!("the pair \"{text}\" is listed twice"));
+            continue;
+        }
+        out.push(pair);
+    }
+    out
 }
 
 /// At least two states and at most [`MAX_STATES`]; `None` (recorded) otherwise.

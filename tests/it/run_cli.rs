@@ -260,7 +260,53 @@ fn the_default_study_writes_every_documented_file() {
         "the summary names the scenario:\n{}",
         st.stdout
     );
-    assert!(st.stdout.contains("Most likely alliances"), "{}", st.stdout);
+    // The scenario's question first: its key pairs, China–Russia at their head.
+    let key = st
+        .stdout
+        .find("Key pairs in 2030:")
+        .expect("key pairs block");
+    let first = st.stdout[key..].lines().nth(1).unwrap_or("");
+    assert!(
+        first.trim_start().starts_with("CHN-RUS   P(alliance)"),
+        "{}",
+        st.stdout
+    );
+    assert!(
+        st.stdout
+            .find("Most likely other alliances")
+            .is_some_and(|k| k > key)
+    );
+    assert!(
+        st.stdout.contains("Monte Carlo sampling error of 50 runs"),
+        "{}",
+        st.stdout
+    );
+}
+
+#[test]
+fn pairs_chooses_the_key_pairs_and_names_unknown_states() {
+    let st = run_ok(&["--runs", "20", "--pairs", "KOR-JPN,USA-CHN"]);
+    let key = st
+        .stdout
+        .find("Key pairs in 2030:")
+        .expect("key pairs block");
+    let lines: Vec<&str> = st.stdout[key..].lines().skip(1).take(3).collect();
+    assert!(
+        lines[0].trim_start().starts_with("JPN-KOR"),
+        "{}",
+        st.stdout
+    );
+    assert!(
+        lines[1].trim_start().starts_with("USA-CHN"),
+        "{}",
+        st.stdout
+    );
+    assert_eq!(lines[2], "", "only the pairs asked for:\n{}", st.stdout);
+    check_fails(
+        &["--pairs", "USA-XYZ"],
+        &["--pairs USA-XYZ: unknown state `XYZ`"],
+    );
+    check_fails(&["--pairs", "USA"], &["expected pairs of state ids as A-B"]);
 }
 
 #[test]
