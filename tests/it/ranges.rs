@@ -142,7 +142,12 @@ fn the_reported_disagreements_are_gone() {
     assert!(!set_accepts("state.AAA.gdp", "1e308"));
     assert!(!set_accepts("pair.AAA-BBB.trade", "1e308"));
     assert!(set_accepts("state.AAA.power", "5e-324"));
-    assert!(file_accepts(&scenario("power = 5e-324", "", "value = 0.5", "")));
+    assert!(file_accepts(&scenario(
+        "power = 5e-324",
+        "",
+        "value = 0.5",
+        ""
+    )));
     let mut s = scenario::parse(&scenario("", "", "value = 0.5", ""), "base.toml").unwrap();
     let e = s.apply_set("state.AAA.gdp=1e308").unwrap_err().to_string();
     assert!(e.contains("in (0, 1e9]"), "{e}");
