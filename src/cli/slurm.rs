@@ -116,6 +116,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| PathBuf::from("results").join(format!("{name}-slurm")));
     let dir = std::path::absolute(&out)
         .with_context(|| format!("{}: cannot make this path absolute", out.display()))?;
+    check_script_paths(&exe, &work, &dir)?;
     let (folder, old_parts) = prepare_folder(&dir)?;
 
     let job = Job {
@@ -221,7 +222,108 @@ fn check_limits(args: &Args) -> anyhow::Result<()> {
     {
         bail!("--partition {p:?}: expected a partition name (letters, digits, _ - . ,)");
     }
+    if let Some(p) = &args.partition
+        && let Some(word) = heterogeneous_word(p)
+    {
+        bail!(
+            "--partition {p:?}: sbatch blanks the word {word:?} out of #SBATCH lines (it marks \
+             heterogeneous jobs there); give this partition with sbatch's own --partition"
+        );
+    }
     Ok(())
+}
+
+/// Words that sbatch removes from any `#SBATCH` line, wherever they stand and in any case
+/// (they separate the components of a heterogeneous job).
+const HETEROGENEOUS_WORDS: [&str; 2] = ["hetjob", "packjob"];
+
+/// The first of [`HETEROGENEOUS_WORDS`] that `s` holds, in any case.
+fn heterogeneous_word(s: &str) -> Option<&'static str> {
+    let lower = s.to_ascii_lowercase();
+    HETEROGENEOUS_WORDS.into_iter().find(|w| lower.contains(w))
+}
+
+/// Every path the scripts name, as text: valid UTF-8 (the scripts are text), and the folders
+/// that go into `#SBATCH` lines (`--out`, and a sweep's working folder) such that sbatch reads
+/// them back exactly ([`check_directive_path`]). Checked before anything is written.
+fn check_script_paths(exe: &Path, work: &Work, dir: &Path) -> anyhow::Result<()> {
+    script_text(exe, "the path of this entente")?;
+    match work {
+        Work::Run {
+            scenario: Some(scenario),
+        } => {
+            script_text(scenario, "the scenario")?;
+        }
+        Work::Run { scenario: None } => {}
+        Work::Sweep { cwd, .. } => {
+            check_directive_path(
+                script_text(cwd, "the current folder")?,
+                "the current folder",
+            )?;
+        }
+    }
+    check_directive_path(script_text(dir, "--out")?, "--out")?;
+    Ok(())
+}
+
+/// `p` as text, or an error naming `what`.
+fn script_text<'a>(p: &'a Path, what: &str) -> anyhow::Result<&'a str> {
+    p.to_str().ok_or_else(|| {
+        anyhow::anyhow!(
+            "{what} {}: this path is not valid UTF-8 and cannot be written into a script",
+            p.display()
+        )
+    })
+}
+
+/// A path that goes into an `#SBATCH` line, where no shell reads it: sbatch reads one line per
+/// directive, splits it at blanks (outside quotes), takes `#` as the start of a comment and a
+/// backslash as an escape, blanks out the words `hetjob` and `packjob`, and reads `%` and `\`
+/// in file names as patterns (`%j`, `%a`, ...). Refused: control characters (newline, carriage
+/// return, tab, NUL, ...), a backslash, `%`, and those two words in any case; blanks, quotes,
+/// `#` and everything else are written in sbatch's quotes ([`directive_value`]).
+fn check_directive_path(p: &str, what: &str) -> anyhow::Result<()> {
+    let why = if let Some(c) = p.chars().find(|c| c.is_control()) {
+        format!("it holds the control character {c:?}, which would end or change the line")
+    } else if p.contains('\\') {
+        "it holds a backslash, which sbatch reads as an escape (and, in a file name, as \
+         \"expand no % pattern\")"
+            .to_string()
+    } else if p.contains('%') {
+        "it holds %, which sbatch reads as the start of a file name pattern (%j, %a, ...)"
+            .to_string()
+    } else if let Some(word) = heterogeneous_word(p) {
+        format!(
+            "it holds the word {word:?}, which sbatch blanks out of #SBATCH lines (it marks \
+             heterogeneous jobs)"
+        )
+    } else {
+        return Ok(());
+    };
+    bail!(
+        "{what} {p:?}: this path goes into #SBATCH lines, which no shell reads, and {why}; \
+         choose a folder without it (docs/cluster.md, \"What the scripts quote\")"
+    )
+}
+
+/// A value as sbatch reads it back from an `#SBATCH` line: unchanged when it holds no blank,
+/// quote or `#`, else in double quotes with `"`, `'` and `#` escaped by a backslash (sbatch's
+/// own quoting, read the same by its older parser, which knows only double quotes and takes
+/// `#` as a comment even inside them). The value is first checked by [`check_directive_path`].
+fn directive_value(v: &str) -> String {
+    if v.chars().any(|c| c.is_whitespace() || "\"'#".contains(c)) {
+        let mut q = String::from("\"");
+        for c in v.chars() {
+            if "\"'#".contains(c) {
+                q.push('\\');
+            }
+            q.push(c);
+        }
+        q.push('"');
+        q
+    } else {
+        v.to_string()
+    }
 }
 
 /// The job's folder, checked, with `parts/` and `logs/` created; and how many partial
@@ -357,7 +459,10 @@ impl Job<'_> {
     /// `#SBATCH` lines shared by both jobs.
     fn common(&self, out: &mut String) {
         if let Work::Sweep { cwd, .. } = self.work {
-            out.push_str(&format!("#SBATCH --chdir={}\n", cwd.display()));
+            out.push_str(&format!(
+                "#SBATCH --chdir={}\n",
+                directive_value(&cwd.display().to_string())
+            ));
         }
         if let Some(p) = self.partition {
             out.push_str(&format!("#SBATCH --partition={p}\n"));
@@ -377,8 +482,8 @@ impl Job<'_> {
         self.common(&mut o);
         // Slurm expands %a (array index) and %A (array job id) in file names only.
         o.push_str(&format!(
-            "#SBATCH --output={}/logs/shard-%a-job%A.out\n",
-            self.dir.display()
+            "#SBATCH --output={}\n",
+            directive_value(&format!("{}/logs/shard-%a-job%A.out", self.dir.display()))
         ));
         o.push_str(&format!(
             "#\n# Written by `entente slurm` (entente {}): {} runs{} of {} in {} shards.\n",
@@ -448,8 +553,8 @@ impl Job<'_> {
         // Without this, a merge whose shards failed would wait forever.
         o.push_str("#SBATCH --kill-on-invalid-dep=yes\n");
         o.push_str(&format!(
-            "#SBATCH --output={}/logs/merge-job%j.out\n",
-            self.dir.display()
+            "#SBATCH --output={}\n",
+            directive_value(&format!("{}/logs/merge-job%j.out", self.dir.display()))
         ));
         o.push_str(&format!(
             "#\n# Written by `entente slurm` (entente {}): merges the shards of {} once they all\n\
@@ -481,8 +586,8 @@ jid=$(sbatch --parsable --array="$array" {shards})
 jid=${{jid%%;*}}
 mid=$(sbatch --parsable --dependency=afterok:"$jid" {merge})
 mid=${{mid%%;*}}
-echo "shards: job array $jid (tasks $array); merge: job $mid, after they all succeed"
-echo "watch with: squeue -j $jid,$mid    results: {results}"
+printf 'shards: job array %s (tasks %s); merge: job %s, after they all succeed\n' "$jid" "$array" "$mid"
+printf 'watch with: squeue -j %s,%s    results: %s\n' "$jid" "$mid" {results}
 "#,
             version = env!("CARGO_PKG_VERSION"),
             name = self.name.trim_start_matches("entente-"),
@@ -496,9 +601,10 @@ echo "watch with: squeue -j $jid,$mid    results: {results}"
     }
 }
 
-/// A Slurm job name from a scenario name: `entente-<name>`, unusual characters as `_`.
+/// A Slurm job name from a scenario name: `entente-<name>`, unusual characters as `_`, and
+/// the words sbatch blanks out of `#SBATCH` lines ([`HETEROGENEOUS_WORDS`]) split by a `_`.
 fn job_name(scenario: &str) -> String {
-    let clean: String = scenario
+    let mut clean: String = scenario
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || "_-.".contains(c) {
@@ -508,6 +614,11 @@ fn job_name(scenario: &str) -> String {
             }
         })
         .collect();
+    // ASCII only now, so byte positions in the lower-case copy are those of `clean`.
+    while let Some(word) = heterogeneous_word(&clean) {
+        let at = clean.to_ascii_lowercase().find(word).unwrap_or(0);
+        clean.insert(at + 3, '_');
+    }
     format!("entente-{clean}")
 }
 
@@ -553,6 +664,32 @@ mod tests {
     fn job_names_are_safe() {
         assert_eq!(job_name("vostok-2018"), "entente-vostok-2018");
         assert_eq!(job_name("a b/c"), "entente-a_b_c");
+        assert_eq!(job_name("my HetJob packjob"), "entente-my_Het_Job_pac_kjob");
+    }
+
+    #[test]
+    fn directive_values_read_back_as_written() {
+        assert_eq!(directive_value("/w/study/x.out"), "/w/study/x.out");
+        assert_eq!(directive_value("/w/a b/x"), "\"/w/a b/x\"");
+        assert_eq!(
+            directive_value(r#"/w/it's "q" #1"#),
+            r#""/w/it\'s \"q\" \#1""#
+        );
+        for bad in [
+            "/a\nb",
+            "/a\rb",
+            "/a\0b",
+            "/a\tb",
+            r"/a\b",
+            "/a%j",
+            "/x/HETJOB",
+            "/packjob",
+        ] {
+            assert!(check_directive_path(bad, "--out").is_err(), "{bad:?}");
+        }
+        for good in ["/a b/c", "/x$(touch y)", "/`id`;'\"#", "/Überstudie ✓"] {
+            assert!(check_directive_path(good, "--out").is_ok(), "{good:?}");
+        }
     }
 
     fn job<'a>(dir: &'a Path, set: &'a [String], work: &'a Work) -> Job<'a> {

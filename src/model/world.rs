@@ -600,7 +600,8 @@ alignment = 0.5
         assert_eq!(narrow_to(0.3, power), 0.3f32);
         assert_eq!(narrow_to(1e12, power), 1e12f32);
         let trade = PairField::Trade.range();
-        assert_eq!(narrow_to(1e300, trade), f32::MAX);
+        assert_eq!(narrow_to(1e300, trade), 1e6f32);
+        assert_eq!(narrow_to(1e300, (0.0, f64::MAX)), f32::MAX);
         assert_eq!(narrow_to(0.0, trade), 0.0);
         let alignment = PairField::Alignment.range();
         assert_eq!(narrow_to(-1.0, alignment), -1.0);

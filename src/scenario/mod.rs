@@ -18,7 +18,9 @@ use std::path::Path;
 
 pub use diag::{Collector, Diagnostic, Diagnostics, SourceMap, closest, range_text};
 pub use overrides::{SetError, SetProblem};
-pub use target::{Op, PairField, StateField, Target};
+pub use target::{
+    Bounds, INTENT_BOUNDS, Op, PAIR_BOUNDS, PairField, STATE_BOUNDS, StateField, Target,
+};
 
 use crate::params::{Params, Theory};
 

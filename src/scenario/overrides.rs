@@ -5,11 +5,14 @@
 //! Values are checked against the same ranges as in scenario files.
 
 use super::diag::{closest, did_you_mean};
-use super::target::{PATH_SHAPES, PairField, PathError, PathRef, StateField, parse_path};
+use super::target::{
+    Bounds, INTENT_BOUNDS, PATH_SHAPES, PairField, PathError, PathRef, StateField, pair_bounds,
+    parse_path, state_bounds,
+};
 use super::{Scenario, geo};
 use crate::params::{self, Params, Theory, ThreatForm};
 
-/// State fields `--set` accepts.
+/// State fields `--set` accepts (those of [`super::STATE_BOUNDS`], in its order).
 pub const STATE_FIELDS: [&str; 9] = [
     "power",
     "offense",
@@ -21,7 +24,7 @@ pub const STATE_FIELDS: [&str; 9] = [
     "lon",
     "gdp",
 ];
-/// Pair fields `--set` accepts.
+/// Pair fields `--set` accepts (those of [`super::PAIR_BOUNDS`], in its order, and `border`).
 pub const PAIR_FIELDS: [&str; 7] = [
     "trade",
     "mistrust",
@@ -115,20 +118,15 @@ pub enum SetProblem {
     /// A value that is not a number where one is expected.
     #[error("expected a number, found `{0}`")]
     NotANumber(String),
-    /// A number that is not finite or lies outside the value's range (`high` at or beyond
-    /// `f64::MAX`: no upper bound).
-    #[error("expected a finite number{}, found `{value}`", super::diag::range_text(*.low, *.high))]
+    /// A number that is not finite or lies outside the value's bounds (the same as in
+    /// scenario files: [`super::STATE_BOUNDS`], [`super::PAIR_BOUNDS`], the parameters').
+    #[error("expected a finite number{}, found `{value}`", .bounds.text())]
     OutOfRange {
         /// The value as written.
         value: String,
-        /// Lowest value allowed.
-        low: f64,
-        /// Highest value allowed.
-        high: f64,
+        /// The values allowed.
+        bounds: Bounds,
     },
-    /// Zero where only a positive number will do.
-    #[error("expected a number > 0, found `{0}`")]
-    NotPositive(String),
     /// `threat_form` set to something else than `product` or `sum`.
     #[error("expected product or sum, found `{0}`")]
     NotAThreatForm(String),
@@ -275,7 +273,7 @@ impl Scenario {
                 if i == j {
                     return Err(SetProblem::IntentTowardItself(a.to_string()));
                 }
-                let v = number(value, 0.0, 1.0)?;
+                let v = number(value, INTENT_BOUNDS)?;
                 let n = self.n();
                 self.intent[j * n + i] = v;
                 Ok(())
@@ -309,7 +307,7 @@ impl Scenario {
                 suggestion: closest(name, params::names()).map(str::to_string),
             });
         };
-        let x = number(value, spec.min, spec.max)?;
+        let x = number(value, Bounds::closed(spec.min, spec.max))?;
         let mut p = self.params.clone();
         if let Some(slot) = p.get_mut(name) {
             *slot = x;
@@ -322,10 +320,13 @@ impl Scenario {
     }
 
     fn set_state(&mut self, i: usize, field: &str, value: &str) -> Result<(), SetProblem> {
+        let unknown = || SetProblem::UnknownStateField {
+            field: field.to_string(),
+            suggestion: closest(field, STATE_FIELDS).map(str::to_string),
+        };
+        let x = number(value, state_bounds(field).ok_or_else(unknown)?)?;
         let n = self.n();
         if let Some(f) = StateField::parse(field) {
-            let (lo, hi) = f.range();
-            let x = number(value, lo, hi)?;
             let st = &mut self.states[i];
             match f {
                 StateField::Power => st.power = x,
@@ -338,7 +339,6 @@ impl Scenario {
         }
         match field {
             "aggression" => {
-                let x = number(value, 0.0, 1.0)?;
                 self.states[i].aggression = x;
                 // Intents from this state that the file did not list default to its aggression.
                 for k in 0..n {
@@ -349,11 +349,6 @@ impl Scenario {
                 }
             }
             "lat" | "lon" => {
-                let x = if field == "lat" {
-                    number(value, -90.0, 90.0)?
-                } else {
-                    number(value, -180.0, 180.0)?
-                };
                 if field == "lat" {
                     self.states[i].lat = x;
                 } else {
@@ -366,13 +361,8 @@ impl Scenario {
                     self.distance[k * n + i] = d;
                 }
             }
-            "gdp" => self.states[i].gdp = Some(positive(value)?),
-            _ => {
-                return Err(SetProblem::UnknownStateField {
-                    field: field.to_string(),
-                    suggestion: closest(field, STATE_FIELDS).map(str::to_string),
-                });
-            }
+            "gdp" => self.states[i].gdp = Some(x),
+            _ => return Err(unknown()),
         }
         Ok(())
     }
@@ -380,79 +370,64 @@ impl Scenario {
     fn set_pair(&mut self, i: usize, j: usize, field: &str, value: &str) -> Result<(), SetProblem> {
         let n = self.n();
         let (ij, ji) = (i * n + j, j * n + i);
-        if let Some(f) = PairField::parse(field) {
-            let (lo, hi) = f.range();
-            let x = number(value, lo, hi)?;
-            let m = match f {
-                PairField::Trade => {
-                    self.trade_known[ij] = true;
-                    self.trade_known[ji] = true;
-                    &mut self.trade
-                }
-                PairField::Mistrust => &mut self.mistrust,
-                PairField::Affinity => &mut self.affinity,
-                PairField::Alignment => &mut self.alignment,
-                PairField::Treaty => &mut self.treaty,
+        if field == "border" {
+            let b = match value {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                _ => return Err(SetProblem::NotABoolean(value.to_string())),
             };
-            m[ij] = x;
-            m[ji] = x;
+            self.border[ij] = b;
+            self.border[ji] = b;
             return Ok(());
         }
-        match field {
-            "distance_km" => {
-                let x = number(value, 0.0, 25_000.0)?;
-                self.distance[ij] = x;
-                self.distance[ji] = x;
+        let unknown = || SetProblem::UnknownPairField {
+            field: field.to_string(),
+            suggestion: closest(field, PAIR_FIELDS).map(str::to_string),
+        };
+        let x = number(value, pair_bounds(field).ok_or_else(unknown)?)?;
+        let m = match PairField::parse(field) {
+            Some(PairField::Trade) => {
+                self.trade_known[ij] = true;
+                self.trade_known[ji] = true;
+                &mut self.trade
+            }
+            Some(PairField::Mistrust) => &mut self.mistrust,
+            Some(PairField::Affinity) => &mut self.affinity,
+            Some(PairField::Alignment) => &mut self.alignment,
+            Some(PairField::Treaty) => &mut self.treaty,
+            None if field == "distance_km" => {
                 self.distance_derived[ij] = false;
                 self.distance_derived[ji] = false;
+                &mut self.distance
             }
-            "border" => {
-                let b = match value {
-                    "true" | "1" => true,
-                    "false" | "0" => false,
-                    _ => return Err(SetProblem::NotABoolean(value.to_string())),
-                };
-                self.border[ij] = b;
-                self.border[ji] = b;
-            }
-            _ => {
-                return Err(SetProblem::UnknownPairField {
-                    field: field.to_string(),
-                    suggestion: closest(field, PAIR_FIELDS).map(str::to_string),
-                });
-            }
-        }
+            None => return Err(unknown()),
+        };
+        m[ij] = x;
+        m[ji] = x;
         Ok(())
     }
 }
 
-fn number(value: &str, lo: f64, hi: f64) -> Result<f64, SetProblem> {
+/// `value` as a number within `bounds`.
+fn number(value: &str, bounds: Bounds) -> Result<f64, SetProblem> {
     let x: f64 = value
         .parse()
         .map_err(|_| SetProblem::NotANumber(value.to_string()))?;
-    if !x.is_finite() || x < lo || x > hi {
+    if !bounds.contains(x) {
         return Err(SetProblem::OutOfRange {
             value: value.to_string(),
-            low: lo,
-            high: hi,
+            bounds,
         });
-    }
-    Ok(x)
-}
-
-fn positive(value: &str) -> Result<f64, SetProblem> {
-    let x = number(value, 0.0, f64::MAX)?;
-    if x == 0.0 {
-        return Err(SetProblem::NotPositive(value.to_string()));
     }
     Ok(x)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{SetError, SetProblem};
+    use super::{PAIR_FIELDS, STATE_FIELDS, SetError, SetProblem};
     use crate::model::Theory;
     use crate::scenario::target::PathError;
+    use crate::scenario::target::{Bounds, PAIR_BOUNDS, STATE_BOUNDS};
     use crate::scenario::{FLAGSHIP_NAME, FLAGSHIP_TOML, parse};
 
     /// The error of `--set PATH=VALUE` with `problem`.
@@ -503,7 +478,11 @@ mod tests {
         );
         assert_eq!(
             message("pair.CHN-RUS.trade=-1"),
-            "--set pair.CHN-RUS.trade=-1: expected a finite number >= 0, found `-1`"
+            "--set pair.CHN-RUS.trade=-1: expected a finite number in [0, 1000000], found `-1`"
+        );
+        assert_eq!(
+            message("state.USA.gdp=1e308"),
+            "--set state.USA.gdp=1e308: expected a finite number in (0, 1e9], found `1e308`"
         );
     }
 
@@ -615,8 +594,7 @@ mod tests {
                     "-1",
                     SetProblem::OutOfRange {
                         value: "-1".into(),
-                        low: 0.0,
-                        high: 100.0,
+                        bounds: Bounds::closed(0.0, 100.0),
                     },
                 ),
                 "--set eta=-1: expected a finite number in [0, 100], found `-1`",
@@ -627,15 +605,21 @@ mod tests {
                     "-1",
                     SetProblem::OutOfRange {
                         value: "-1".into(),
-                        low: 0.0,
-                        high: f64::MAX,
+                        bounds: Bounds::closed(0.0, f64::MAX),
                     },
                 ),
                 "--set pair.CHN-RUS.trade=-1: expected a finite number >= 0, found `-1`",
             ),
             (
-                invalid("state.CHN.gdp", "0", SetProblem::NotPositive("0".into())),
-                "--set state.CHN.gdp=0: expected a number > 0, found `0`",
+                invalid(
+                    "state.CHN.gdp",
+                    "0",
+                    SetProblem::OutOfRange {
+                        value: "0".into(),
+                        bounds: Bounds::positive(1e9),
+                    },
+                ),
+                "--set state.CHN.gdp=0: expected a finite number in (0, 1e9], found `0`",
             ),
             (
                 invalid(
@@ -740,21 +724,22 @@ mod tests {
             problem(&mut s, "state.CHN.lat=100"),
             SetProblem::OutOfRange {
                 value: "100".into(),
-                low: -90.0,
-                high: 90.0
+                bounds: Bounds::closed(-90.0, 90.0)
             }
         );
         assert_eq!(
             problem(&mut s, "eta=nan"),
             SetProblem::OutOfRange {
                 value: "nan".into(),
-                low: 0.0,
-                high: 100.0
+                bounds: Bounds::closed(0.0, 100.0)
             }
         );
         assert_eq!(
             problem(&mut s, "state.CHN.gdp=0"),
-            SetProblem::NotPositive("0".into())
+            SetProblem::OutOfRange {
+                value: "0".into(),
+                bounds: Bounds::positive(1e9)
+            }
         );
         assert_eq!(
             problem(&mut s, "threat_form=maybe"),
@@ -768,6 +753,15 @@ mod tests {
             problem(&mut s, "rivalry_threshold=0.3"),
             SetProblem::Thresholds(m) if m.contains("rivalry_threshold < alignment_threshold")
         ));
+    }
+
+    /// `--set` knows exactly the fields of the bounds table (and `border`), in its order.
+    #[test]
+    fn set_fields_are_those_of_the_bounds_table() {
+        assert_eq!(STATE_FIELDS.to_vec(), STATE_BOUNDS.map(|(n, _)| n).to_vec());
+        let mut pairs = PAIR_BOUNDS.map(|(n, _)| n).to_vec();
+        pairs.push("border");
+        assert_eq!(PAIR_FIELDS.to_vec(), pairs);
     }
 
     #[test]

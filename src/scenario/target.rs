@@ -3,6 +3,136 @@
 
 use std::fmt;
 
+use super::diag::{range_text, show};
+
+/// The values a scenario value may hold: finite, above `low` (inclusive, or exclusive when
+/// `low_open`) and at most `high`. One table of these ([`STATE_BOUNDS`], [`PAIR_BOUNDS`],
+/// [`INTENT_BOUNDS`]) is what scenario files, `--set` and event effects all check against.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bounds {
+    /// Lowest value (allowed unless `low_open`).
+    pub low: f64,
+    /// Whether `low` itself is refused (a value that must be positive).
+    pub low_open: bool,
+    /// Highest value allowed.
+    pub high: f64,
+}
+
+impl Bounds {
+    /// `[low, high]`.
+    pub const fn closed(low: f64, high: f64) -> Self {
+        Self {
+            low,
+            low_open: false,
+            high,
+        }
+    }
+
+    /// `(0, high]`: a value that must be positive.
+    pub const fn positive(high: f64) -> Self {
+        Self {
+            low: 0.0,
+            low_open: true,
+            high,
+        }
+    }
+
+    /// Whether `x` is finite and within the bounds.
+    pub fn contains(self, x: f64) -> bool {
+        x.is_finite()
+            && (if self.low_open {
+                x > self.low
+            } else {
+                x >= self.low
+            })
+            && x <= self.high
+    }
+
+    /// The closed range values are clamped to after an event effect: an open lower bound
+    /// becomes the smallest value above it (`f64::MIN_POSITIVE` above 0, the smallest normal
+    /// number, so that products stay meaningful).
+    pub fn clamp_range(self) -> (f64, f64) {
+        let low = match (self.low_open, self.low == 0.0) {
+            (false, _) => self.low,
+            (true, true) => f64::MIN_POSITIVE,
+            (true, false) => self.low.next_up(),
+        };
+        (low, self.high)
+    }
+
+    /// ` in [lo, hi]`, ` in (0, hi]`, ` >= lo`, ` > 0`...: the bounds for messages, numbers
+    /// written short ([`show`]).
+    pub fn text(self) -> String {
+        if !self.low_open {
+            return range_text(self.low, self.high);
+        }
+        if self.high < f64::MAX {
+            format!(" in ({}, {}]", show(self.low), show(self.high))
+        } else {
+            format!(" > {}", show(self.low))
+        }
+    }
+}
+
+/// The bounds of every state value a scenario file gives and `--set` changes, by field name.
+pub const STATE_BOUNDS: [(&str, Bounds); 9] = [
+    ("power", Bounds::positive(1.0e12)),
+    ("offense", Bounds::positive(1.0)),
+    ("growth", Bounds::closed(-1.0, 1.0)),
+    ("volatility", Bounds::closed(0.0, 2.0)),
+    ("autonomy", Bounds::closed(0.0, 10.0)),
+    ("aggression", Bounds::closed(0.0, 1.0)),
+    ("lat", Bounds::closed(-90.0, 90.0)),
+    ("lon", Bounds::closed(-180.0, 180.0)),
+    ("gdp", Bounds::positive(1.0e9)),
+];
+
+/// The bounds of every numeric pair value a scenario file gives and `--set` changes, by field
+/// name (`border` is true or false).
+pub const PAIR_BOUNDS: [(&str, Bounds); 6] = [
+    ("trade", Bounds::closed(0.0, 1.0e6)),
+    ("mistrust", Bounds::closed(0.0, 1.0)),
+    ("affinity", Bounds::closed(-1.0, 1.0)),
+    ("alignment", Bounds::closed(-1.0, 1.0)),
+    ("treaty", Bounds::closed(0.0, 1.0)),
+    ("distance_km", Bounds::closed(0.0, 25_000.0)),
+];
+
+/// The bounds of an intent (and of its baseline).
+pub const INTENT_BOUNDS: Bounds = Bounds::closed(0.0, 1.0);
+
+/// The bounds of the state field `name` in [`STATE_BOUNDS`].
+pub fn state_bounds(name: &str) -> Option<Bounds> {
+    STATE_BOUNDS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|&(_, b)| b)
+}
+
+/// The bounds of the pair field `name` in [`PAIR_BOUNDS`].
+pub fn pair_bounds(name: &str) -> Option<Bounds> {
+    PAIR_BOUNDS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|&(_, b)| b)
+}
+
+/// [`state_bounds`] of a field listed in the table (what the code names by a literal).
+pub(super) fn listed_state(name: &str) -> Bounds {
+    match state_bounds(name) {
+        Some(b) => b,
+        None => unreachable!("state field {name} has no bounds"),
+    }
+}
+
+/// [`pair_bounds`] of a field listed in the table (what the code names by a literal).
+pub(super) fn listed_pair(name: &str) -> Bounds {
+    match pair_bounds(name) {
+        Some(b) => b,
+        None => unreachable!("pair field {name} has no bounds"),
+    }
+}
+
 /// A state field that events may change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StateField {
@@ -54,15 +184,14 @@ impl StateField {
         Self::NAMES[self as usize]
     }
 
-    /// The range values are clamped to after an effect.
+    /// The field's bounds ([`STATE_BOUNDS`]).
+    pub fn bounds(self) -> Bounds {
+        listed_state(self.name())
+    }
+
+    /// The range values are clamped to after an effect ([`Bounds::clamp_range`]).
     pub fn range(self) -> (f64, f64) {
-        match self {
-            Self::Power => (f64::MIN_POSITIVE, 1.0e12),
-            Self::Offense => (f64::MIN_POSITIVE, 1.0),
-            Self::Growth => (-1.0, 1.0),
-            Self::Volatility => (0.0, 2.0),
-            Self::Autonomy => (0.0, 10.0),
-        }
+        self.bounds().clamp_range()
     }
 }
 
@@ -87,13 +216,14 @@ impl PairField {
         Self::NAMES[self as usize]
     }
 
-    /// The range values are clamped to after an effect.
+    /// The field's bounds ([`PAIR_BOUNDS`]).
+    pub fn bounds(self) -> Bounds {
+        listed_pair(self.name())
+    }
+
+    /// The range values are clamped to after an effect ([`Bounds::clamp_range`]).
     pub fn range(self) -> (f64, f64) {
-        match self {
-            Self::Trade => (0.0, f64::MAX),
-            Self::Mistrust | Self::Treaty => (0.0, 1.0),
-            Self::Affinity | Self::Alignment => (-1.0, 1.0),
-        }
+        self.bounds().clamp_range()
     }
 }
 
@@ -133,13 +263,18 @@ pub enum Target {
 }
 
 impl Target {
-    /// The range values are clamped to.
-    pub fn range(self) -> (f64, f64) {
+    /// The values the target may hold.
+    pub fn bounds(self) -> Bounds {
         match self {
-            Target::State { field, .. } => field.range(),
-            Target::Pair { field, .. } => field.range(),
-            Target::Intent { .. } | Target::Baseline { .. } => (0.0, 1.0),
+            Target::State { field, .. } => field.bounds(),
+            Target::Pair { field, .. } => field.bounds(),
+            Target::Intent { .. } | Target::Baseline { .. } => INTENT_BOUNDS,
         }
+    }
+
+    /// The range values are clamped to ([`Bounds::clamp_range`]).
+    pub fn range(self) -> (f64, f64) {
+        self.bounds().clamp_range()
     }
 }
 

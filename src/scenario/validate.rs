@@ -8,7 +8,9 @@ use super::parse::parse_raw;
 use super::raw::{
     RawEffect, RawEvent, RawIntent, RawMeta, RawPair, RawPower, RawScenario, RawState, S,
 };
-use super::target::{Op, PATH_SHAPES, PairField, PathRef, StateField, Target, parse_path};
+use super::target::{
+    Bounds, INTENT_BOUNDS, Op, PATH_SHAPES, PairField, PathRef, StateField, Target, parse_path,
+};
 use super::{Doc, Effect, Event, PairDoc, PowerSpec, Scenario, State, Trigger, geo};
 use crate::params::{self, Params, Theory};
 
@@ -96,16 +98,46 @@ fn num_pos(c: &mut Collector<'_>, v: &S<f64>, field: &str, lo: f64, hi: f64) -> 
     num(c, v, field, lo, hi)
 }
 
-fn opt_num(
+/// A number checked against `bounds` (the table shared with `--set` and event effects);
+/// records a diagnostic otherwise.
+fn bounded(c: &mut Collector<'_>, v: &S<f64>, field: &str, bounds: Bounds) -> Option<f64> {
+    let x = *v.get_ref();
+    if bounds.contains(x) {
+        return Some(x);
+    }
+    let finite = if x.is_finite() { "" } else { "finite " };
+    c.error(
+        span(v),
+        field,
+        format!(
+            "expected a {finite}number{}, found {}",
+            bounds.text(),
+            show(x)
+        ),
+    );
+    None
+}
+
+/// The bounds of a state field the table lists.
+fn state_field(name: &str) -> Bounds {
+    super::target::listed_state(name)
+}
+
+/// The bounds of a pair field the table lists.
+fn pair_field(name: &str) -> Bounds {
+    super::target::listed_pair(name)
+}
+
+/// [`bounded`] for a value that may be left out (`default`).
+fn opt_bounded(
     c: &mut Collector<'_>,
     v: &Option<S<f64>>,
     field: &str,
-    lo: f64,
-    hi: f64,
+    bounds: Bounds,
     default: f64,
 ) -> Option<f64> {
     match v {
-        Some(v) => num(c, v, field, lo, hi),
+        Some(v) => bounded(c, v, field, bounds),
         None => Some(default),
     }
 }
@@ -396,7 +428,7 @@ impl PairValues {
             }
         };
         if let Some(d) = &p.distance_km
-            && let Some(d) = num(c, d, &f("distance_km"), 0.0, 25_000.0)
+            && let Some(d) = bounded(c, d, &f("distance_km"), pair_field("distance_km"))
         {
             set(&mut self.distance, Some(d));
             self.distance_given[i * n + j] = true;
@@ -405,7 +437,7 @@ impl PairValues {
         let v = p
             .trade
             .as_ref()
-            .and_then(|v| num(c, v, &f("trade"), 0.0, 1.0e6));
+            .and_then(|v| bounded(c, v, &f("trade"), pair_field("trade")));
         if v.is_some() {
             self.trade_known[i * n + j] = true;
             self.trade_known[j * n + i] = true;
@@ -414,22 +446,22 @@ impl PairValues {
         let v = p
             .mistrust
             .as_ref()
-            .and_then(|v| num(c, v, &f("mistrust"), 0.0, 1.0));
+            .and_then(|v| bounded(c, v, &f("mistrust"), pair_field("mistrust")));
         set(&mut self.mistrust, v);
         let v = p
             .affinity
             .as_ref()
-            .and_then(|v| num(c, v, &f("affinity"), -1.0, 1.0));
+            .and_then(|v| bounded(c, v, &f("affinity"), pair_field("affinity")));
         set(&mut self.affinity, v);
         let v = p
             .alignment
             .as_ref()
-            .and_then(|v| num(c, v, &f("alignment"), -1.0, 1.0));
+            .and_then(|v| bounded(c, v, &f("alignment"), pair_field("alignment")));
         set(&mut self.alignment, v);
         let v = p
             .treaty
             .as_ref()
-            .and_then(|v| num(c, v, &f("treaty"), 0.0, 1.0));
+            .and_then(|v| bounded(c, v, &f("treaty"), pair_field("treaty")));
         set(&mut self.treaty, v);
         if let Some(b) = &p.border {
             self.border[i * n + j] = *b.get_ref();
@@ -560,7 +592,7 @@ fn validate_intents(
             &format!("{field}.from"),
         );
         let b = ids.resolve(c, it.to.get_ref(), span(&it.to), &format!("{field}.to"));
-        let v = num(c, &it.value, &format!("{field}.value"), 0.0, 1.0);
+        let v = bounded(c, &it.value, &format!("{field}.value"), INTENT_BOUNDS);
         let (Some(j), Some(i)) = (a, b) else { continue };
         if i == j {
             c.error(
@@ -986,7 +1018,7 @@ fn validate_state(
         }
         None => {
             match &s.power {
-                Some(pw) => match num_pos(c, pw, &f("power"), 0.0, 1.0e12) {
+                Some(pw) => match bounded(c, pw, &f("power"), state_field("power")) {
                     Some(x) => state_power = x,
                     None => ok = false,
                 },
@@ -1006,18 +1038,29 @@ fn validate_state(
                 ok = false;
             }
             if let Some(g) = &s.gdp {
-                gdp = num_pos(c, g, &f("gdp"), 0.0, 1.0e9);
+                gdp = bounded(c, g, &f("gdp"), state_field("gdp"));
                 ok &= gdp.is_some();
             }
         }
     }
-    let offense = num_pos(c, &s.offense, &f("offense"), 0.0, 1.0);
-    let growth = opt_num(c, &s.growth, &f("growth"), -1.0, 1.0, 0.0);
-    let volatility = opt_num(c, &s.volatility, &f("volatility"), 0.0, 2.0, 0.0);
-    let lat = num(c, &s.lat, &f("lat"), -90.0, 90.0);
-    let lon = num(c, &s.lon, &f("lon"), -180.0, 180.0);
-    let aggression = num(c, &s.aggression, &f("aggression"), 0.0, 1.0);
-    let autonomy = opt_num(c, &s.autonomy, &f("autonomy"), 0.0, 10.0, 0.0);
+    let offense = bounded(c, &s.offense, &f("offense"), state_field("offense"));
+    let growth = opt_bounded(c, &s.growth, &f("growth"), state_field("growth"), 0.0);
+    let volatility = opt_bounded(
+        c,
+        &s.volatility,
+        &f("volatility"),
+        state_field("volatility"),
+        0.0,
+    );
+    let lat = bounded(c, &s.lat, &f("lat"), state_field("lat"));
+    let lon = bounded(c, &s.lon, &f("lon"), state_field("lon"));
+    let aggression = bounded(
+        c,
+        &s.aggression,
+        &f("aggression"),
+        state_field("aggression"),
+    );
+    let autonomy = opt_bounded(c, &s.autonomy, &f("autonomy"), state_field("autonomy"), 0.0);
     if !ok {
         return None;
     }
@@ -1218,13 +1261,7 @@ fn validate_effect(
     let value = num(c, &e.value, &vf, f64::NEG_INFINITY, f64::INFINITY)?;
     let (target, op) = (target?, op?);
     if op == Op::Set {
-        let (lo, hi) = target.range();
-        if lo == f64::MIN_POSITIVE {
-            // Strictly positive fields (power, offense): say "> 0", not the smallest float.
-            num_pos(c, &e.value, &vf, 0.0, hi)?;
-        } else {
-            num(c, &e.value, &vf, lo, hi)?;
-        }
+        bounded(c, &e.value, &vf, target.bounds())?;
     }
     Some(Effect { target, op, value })
 }

@@ -561,3 +561,358 @@ fn slurm_refuses_impossible_jobs() {
     );
     assert!(!out.exists());
 }
+
+/// Folder names that a shell would read as code or split if a script did not quote them.
+const HOSTILE_NAMES: [&str; 8] = [
+    "with spaces",
+    "it's",
+    "say \"hi\"",
+    "x$(touch PWNED)",
+    "`touch PWNED`",
+    "a;touch PWNED;b",
+    "Überstudie ✓ #1",
+    "all of $(touch PWNED) `touch PWNED` 'q' \"d\" ;|&<>*?[ ]~{}",
+];
+
+/// A fake `sbatch` first on PATH: records each call's arguments (NUL-separated, one call a
+/// line) in `$FAKE_SBATCH_LOG` and answers as sbatch does (`--parsable`: `ID;cluster`).
+#[cfg(unix)]
+fn fake_sbatch(bin: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(bin).unwrap();
+    let script = bin.join("sbatch");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\n\
+         { printf 'CALL'; for a in \"$@\"; do printf '\\0%s' \"$a\"; done; printf '\\0\\n'; } \
+         >> \"$FAKE_SBATCH_LOG\"\n\
+         case \" $* \" in *' --parsable '*) echo '1;cluster' ;; *) echo 'Submitted batch job 1' ;; esac\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// The calls the fake sbatch recorded, each its arguments.
+fn sbatch_calls(log: &Path) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    text.split_terminator("\0\n")
+        .map(|call| {
+            let mut args: Vec<String> = call.split('\0').map(str::to_string).collect();
+            assert_eq!(args.remove(0), "CALL", "{text:?}");
+            args
+        })
+        .collect()
+}
+
+/// The arguments sbatch reads from one `#SBATCH` line (its `_get_argument`: blanks split,
+/// `"` and `'` quote, a backslash escapes, an unquoted `#` starts a comment), and, with
+/// `old`, as Slurm before 18.08 reads them (only `"` quotes, `#` a comment even inside).
+fn sbatch_words(line: &str, old: bool) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut chars = line.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_ascii_whitespace()) {
+            chars.next();
+        }
+        if chars.peek().is_none() {
+            return words;
+        }
+        let (mut w, mut quote, mut comment) = (String::new(), None::<char>, false);
+        while let Some(&c) = chars.peek() {
+            if quote.is_none() && c.is_ascii_whitespace() {
+                break;
+            }
+            chars.next();
+            match c {
+                '\\' => w.extend(chars.next()),
+                '#' if quote.is_none() || old => {
+                    comment = true;
+                    break;
+                }
+                q if Some(q) == quote => quote = None,
+                '"' | '\'' if quote.is_none() && (c == '"' || !old) => quote = Some(c),
+                _ => w.push(c),
+            }
+        }
+        assert!(quote.is_none(), "unmatched quote in {line:?}");
+        if !w.is_empty() {
+            words.push(w);
+        }
+        if comment {
+            return words;
+        }
+    }
+}
+
+/// The values of `#SBATCH --key=` in a script, as sbatch (new and old) reads them.
+fn directive(script: &str, key: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for line in script.lines() {
+        let Some(rest) = line.strip_prefix("#SBATCH") else {
+            continue;
+        };
+        let words = sbatch_words(rest, false);
+        assert_eq!(
+            words,
+            sbatch_words(rest, true),
+            "old and new sbatch: {line:?}"
+        );
+        for w in words {
+            if let Some(v) = w.strip_prefix(&format!("--{key}=")) {
+                found.push(v.to_string());
+            }
+        }
+    }
+    found
+}
+
+/// No file named PWNED anywhere under `dir`.
+fn assert_no_pwned(dir: &Path) {
+    for e in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
+        assert_ne!(
+            e.file_name(),
+            "PWNED",
+            "a script ran code from a name: {:?}",
+            e.path()
+        );
+        if e.file_type().unwrap().is_dir() {
+            assert_no_pwned(&e.path());
+        }
+    }
+}
+
+/// Every script parses for sh and bash.
+fn assert_scripts_parse(dir: &Path) {
+    for (shell, script) in [
+        ("sh", "submit.sh"),
+        ("bash", "submit.sh"),
+        ("bash", "shards.sbatch"),
+        ("bash", "merge.sbatch"),
+        ("sh", "shards.sbatch"),
+    ] {
+        let o = Command::new(shell)
+            .arg("-n")
+            .arg(dir.join(script))
+            .output()
+            .expect("shell");
+        assert!(o.status.success(), "{shell} -n {script}: {}", stderr(&o));
+    }
+}
+
+/// `sh submit.sh [ARG]` in `cwd` with the fake sbatch; its stdout.
+#[cfg(unix)]
+fn submit(dir: &Path, cwd: &Path, bin: &Path, log: &Path, arg: Option<&str>) -> String {
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut c = Command::new("sh");
+    c.arg(dir.join("submit.sh"))
+        .args(arg)
+        .current_dir(cwd)
+        .env("PATH", path)
+        .env("FAKE_SBATCH_LOG", log);
+    let o = ok(c.output().expect("sh"));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn slurm_scripts_quote_hostile_folder_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let bin = t.join("bin");
+    fake_sbatch(&bin);
+    for (k, name) in HOSTILE_NAMES.iter().enumerate() {
+        let case = t.join(format!("case{k}"));
+        std::fs::create_dir_all(&case).unwrap();
+        // The scenario and the output folder both carry the name.
+        let scenario = case.join(format!("{name}.toml"));
+        std::fs::copy(repo(SCENARIO), &scenario).unwrap();
+        let dir = case.join(name);
+        let o = Command::new(env!("CARGO_BIN_EXE_entente"))
+            .current_dir(&case)
+            .args([
+                "slurm",
+                s(&scenario),
+                "--runs",
+                "4",
+                "--tasks",
+                "2",
+                "--out",
+                name,
+            ])
+            .output()
+            .expect("entente");
+        ok(o);
+        assert_scripts_parse(&dir);
+        let shards = std::fs::read_to_string(dir.join("shards.sbatch")).unwrap();
+        let merge = std::fs::read_to_string(dir.join("merge.sbatch")).unwrap();
+        assert_eq!(
+            directive(&shards, "output"),
+            [format!("{}/logs/shard-%a-job%A.out", s(&dir))],
+            "{shards}"
+        );
+        assert_eq!(
+            directive(&merge, "output"),
+            [format!("{}/logs/merge-job%j.out", s(&dir))],
+            "{merge}"
+        );
+        // Submitting passes the exact paths to sbatch, and runs nothing from the name.
+        let log = case.join("sbatch.log");
+        let out = submit(&dir, &case, &bin, &log, None);
+        let calls = sbatch_calls(&log);
+        assert_eq!(
+            calls,
+            [
+                vec![
+                    "--parsable".to_string(),
+                    "--array=0-1".into(),
+                    s(&dir.join("shards.sbatch")).into(),
+                ],
+                vec![
+                    "--parsable".to_string(),
+                    "--dependency=afterok:1".into(),
+                    s(&dir.join("merge.sbatch")).into(),
+                ],
+            ],
+            "{name}"
+        );
+        assert!(
+            out.contains(&format!("results: {}/results\n", s(&dir))),
+            "{name}: {out}"
+        );
+        submit(&dir, &case, &bin, &log, Some("1"));
+        assert_eq!(sbatch_calls(&log)[2][1], "--array=1");
+        // The jobs themselves run the study from there and merge it.
+        for id in 0..2 {
+            let vars = [
+                ("SLURM_ARRAY_TASK_ID", id),
+                ("SLURM_ARRAY_TASK_MIN", 0),
+                ("SLURM_ARRAY_TASK_MAX", 1),
+                ("SLURM_ARRAY_TASK_COUNT", 2),
+            ];
+            ok(Command::new("bash")
+                .arg(dir.join("shards.sbatch"))
+                .current_dir(&case)
+                .env_clear()
+                .envs(vars.iter().map(|(k, v)| (k, v.to_string())))
+                .output()
+                .expect("bash"));
+        }
+        ok(Command::new("bash")
+            .arg(dir.join("merge.sbatch"))
+            .current_dir(&case)
+            .output()
+            .expect("bash"));
+        assert!(dir.join("results/summary.csv").is_file(), "{name}");
+    }
+    assert_no_pwned(t);
+}
+
+#[cfg(unix)]
+#[test]
+fn slurm_sweep_scripts_quote_the_folder_they_run_in() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let bin = t.join("bin");
+    fake_sbatch(&bin);
+    let cwd = t.join(HOSTILE_NAMES[7]);
+    std::fs::create_dir_all(&cwd).unwrap();
+    std::fs::copy(repo(SCENARIO), cwd.join("my 'exp' $(touch PWNED).toml")).unwrap();
+    let dir = cwd.join("sweep `touch PWNED`");
+    ok(Command::new(env!("CARGO_BIN_EXE_entente"))
+        .current_dir(&cwd)
+        .args([
+            "slurm",
+            "--tasks",
+            "2",
+            "--out",
+            s(&dir),
+            "--",
+            "my 'exp' $(touch PWNED).toml",
+            "--vary",
+            "eta=0.2:0.4",
+            "--design",
+            "grid:2",
+            "--runs",
+            "2",
+        ])
+        .output()
+        .expect("entente"));
+    assert_scripts_parse(&dir);
+    let shards = std::fs::read_to_string(dir.join("shards.sbatch")).unwrap();
+    assert_eq!(
+        directive(&shards, "chdir"),
+        [s(&cwd).to_string()],
+        "{shards}"
+    );
+    let merge = std::fs::read_to_string(dir.join("merge.sbatch")).unwrap();
+    assert_eq!(directive(&merge, "chdir"), [s(&cwd).to_string()], "{merge}");
+    let log = t.join("sbatch.log");
+    submit(&dir, t, &bin, &log, None);
+    let calls = sbatch_calls(&log);
+    assert_eq!(calls.len(), 2);
+    assert_eq!(calls[0][2], s(&dir.join("shards.sbatch")));
+    assert_eq!(calls[1][2], s(&dir.join("merge.sbatch")));
+    // The array task runs the sweep where slurm was run (sbatch's --chdir), quoted.
+    for id in 0..2 {
+        let vars = [
+            ("SLURM_ARRAY_TASK_ID", id),
+            ("SLURM_ARRAY_TASK_MIN", 0),
+            ("SLURM_ARRAY_TASK_MAX", 1),
+            ("SLURM_ARRAY_TASK_COUNT", 2),
+        ];
+        ok(Command::new("bash")
+            .arg(dir.join("shards.sbatch"))
+            .current_dir(&cwd)
+            .env_clear()
+            .envs(vars.iter().map(|(k, v)| (k, v.to_string())))
+            .output()
+            .expect("bash"));
+    }
+    ok(Command::new("bash")
+        .arg(dir.join("merge.sbatch"))
+        .current_dir(&cwd)
+        .output()
+        .expect("bash"));
+    assert_no_pwned(t);
+}
+
+#[test]
+fn slurm_refuses_folders_that_sbatch_would_misread() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    for (name, phrase) in [
+        ("new\nline", "control character '\\n'"),
+        ("carriage\rreturn", "control character '\\r'"),
+        ("tab\there", "control character '\\t'"),
+        ("back\\slash", "backslash"),
+        ("100%j", "holds %"),
+        ("my-HetJob", "\"hetjob\""),
+        ("packjob", "\"packjob\""),
+    ] {
+        let out = t.join(name);
+        refused(
+            entente(&["slurm", "--runs", "4", "--tasks", "2", "--out", s(&out)]),
+            &["--out", "#SBATCH", phrase],
+        );
+        assert!(!out.exists(), "{name:?} was created");
+    }
+    refused(
+        entente(&[
+            "slurm",
+            "--runs",
+            "4",
+            "--tasks",
+            "2",
+            "--partition",
+            "hetjob",
+            "--out",
+            s(&t.join("p")),
+        ]),
+        &["--partition", "hetjob"],
+    );
+    assert_eq!(std::fs::read_dir(t).unwrap().count(), 0, "nothing written");
+}

@@ -17,6 +17,7 @@ mod lanes;
 mod malformed;
 mod manifests;
 mod model;
+mod ranges;
 mod run_cli;
 mod score_cli;
 mod shipped;
