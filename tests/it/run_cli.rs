@@ -668,15 +668,31 @@ fn a_read_only_results_folder_is_refused() {
     let locked = home.path().join("locked");
     std::fs::create_dir(&locked).unwrap();
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o555)).unwrap();
-    // Root (e.g. in a container) writes through permissions: then there is nothing to test.
-    let probe = locked.join("probe");
-    if std::fs::write(&probe, "x").is_ok() {
-        let _ = std::fs::remove_file(&probe);
-        eprintln!("skipped: permissions are not enforced for this user (root?)");
-        return;
-    }
     let locked_s = locked.display().to_string();
     let below = locked.join("results").display().to_string();
+    // Root (CI, containers) writes through permissions: then entente runs as `nobody`
+    // (setpriv drops the privileges), so that the test checks the same refusal there.
+    let probe = locked.join("probe");
+    if std::fs::write(&probe, "x").is_ok() {
+        std::fs::remove_file(&probe).unwrap();
+        std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        for out in [&locked_s, &below] {
+            let o = std::process::Command::new("setpriv")
+                .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+                .arg(env!("CARGO_BIN_EXE_entente"))
+                .args(["run", TUTORIAL_ABS.as_str(), "--runs", "10", "--out", out])
+                .current_dir(home.path())
+                .output()
+                .expect("setpriv (util-linux) runs entente as nobody");
+            let stderr = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "as nobody, --out {out}:\n{stderr}");
+            assert!(stderr.contains("cannot write results here"), "{stderr}");
+            assert!(stderr.contains(out.as_str()), "{stderr}");
+        }
+        assert_eq!(std::fs::read_dir(&locked).unwrap().count(), 0, "nothing written");
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+        return;
+    }
     // An existing read-only folder, and a folder to be created inside one.
     check_fails_in(
         home.path(),
