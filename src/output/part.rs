@@ -326,7 +326,10 @@ impl PartReader {
         };
         let (manifest_body, member) = body.split_at(at);
         let (key, digest) = member.split_at(DIGEST_MEMBER.len());
-        if key != DIGEST_MEMBER || !digest.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        if key != DIGEST_MEMBER
+            || !digest
+                .iter()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
         {
             return Err(invalid(
                 "damaged partial result: its first line does not end with its digest \
@@ -390,9 +393,9 @@ impl PartReader {
         let left = io::copy(&mut self.reader, &mut io::sink()).map_err(|e| self.io_err(e))?;
         let hash = hex(&self.reader.hasher.clone().finalize());
         if hash != self.digest {
-            return Err(self.invalid(
-                "digest mismatch: the file was changed after it was written".into(),
-            ));
+            return Err(
+                self.invalid("digest mismatch: the file was changed after it was written".into())
+            );
         }
         Ok(left)
     }
@@ -514,7 +517,10 @@ impl RowCheck {
                             .checked_mul(10)
                             .and_then(|v| v.checked_add(u64::from(b - b'0')))
                             .ok_or_else(|| {
-                                format!("per-run row {}: run index too large", row(self.next, self.first))
+                                format!(
+                                    "per-run row {}: run index too large",
+                                    row(self.next, self.first)
+                                )
                             })?;
                         self.index = Some((v, digits + 1));
                     }
@@ -715,7 +721,10 @@ mod tests {
         b[first_line - 3] = b'X';
         std::fs::write(&path, &b).unwrap();
         let e = PartReader::open(&path).unwrap_err();
-        assert!(e.to_string().contains("does not end with its digest"), "{e}");
+        assert!(
+            e.to_string().contains("does not end with its digest"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -732,7 +741,10 @@ mod tests {
         let e = check(b"5,a\n7,a\n8,a\n").unwrap_err();
         assert!(e.contains("row 2 holds run 7, expected run 6"), "{e}");
         let e = check(b"5,a\n6,a\n").unwrap_err();
-        assert!(e.contains("rows for runs 5..7, the shard holds runs 5..8"), "{e}");
+        assert!(
+            e.contains("rows for runs 5..7, the shard holds runs 5..8"),
+            "{e}"
+        );
         let e = check(b"5,a\n6,a\n7,a\n8,a\n").unwrap_err();
         assert!(e.contains("holds run 8, expected run none"), "{e}");
         let e = check(b"5,a\n6,a\n7,a").unwrap_err();

@@ -136,16 +136,34 @@ impl StudyStats {
         let obs = steps + 1;
         let ids = expected.state_ids;
         let id = |i: usize| ids.get(i).map_or_else(|| i.to_string(), Clone::clone);
-        let pair_names: Vec<String> = upper(n).map(|(i, k)| format!("{}-{}", id(i), id(k))).collect();
+        let pair_names: Vec<String> = upper(n)
+            .map(|(i, k)| format!("{}-{}", id(i), id(k)))
+            .collect();
         let pair = |q: usize| pair_names.get(q).cloned().unwrap_or_else(|| q.to_string());
 
-        let alignment_hist = expand(&raw.alignment_hist, t.alignment_hist.len(), "alignment histograms")?;
+        let alignment_hist = expand(
+            &raw.alignment_hist,
+            t.alignment_hist.len(),
+            "alignment histograms",
+        )?;
         let alliance = expand(&raw.alliance, t.alliance.len(), "alliance counts")?;
         let rivalry = expand(&raw.rivalry, t.rivalry.len(), "rivalry counts")?;
         let principal = expand(&raw.principal, t.principal.len(), "principal-threat counts")?;
-        check_len("alignment sums", raw.alignment_sum.len(), t.alignment_sum.len())?;
-        check_len("alignment ranges", raw.alignment_range.len(), t.alignment_range.len())?;
-        check_len("ever-allied counts", raw.ever_allied.len(), t.ever_allied.len())?;
+        check_len(
+            "alignment sums",
+            raw.alignment_sum.len(),
+            t.alignment_sum.len(),
+        )?;
+        check_len(
+            "alignment ranges",
+            raw.alignment_range.len(),
+            t.alignment_range.len(),
+        )?;
+        check_len(
+            "ever-allied counts",
+            raw.ever_allied.len(),
+            t.ever_allied.len(),
+        )?;
         check_len(
             "first-alliance sums",
             raw.first_alliance_step_sum.len(),
@@ -155,7 +173,11 @@ impl StudyStats {
         check_len("principal-threat sizes", raw.kappa.len(), t.kappa.len())?;
         check_len("strategy counts", raw.strategy.len(), t.strategy.len())?;
         check_len("event runs", raw.event_runs.len(), t.event_runs.len())?;
-        check_len("event firings", raw.event_firings.len(), t.event_firings.len())?;
+        check_len(
+            "event firings",
+            raw.event_firings.len(),
+            t.event_firings.len(),
+        )?;
 
         // One unit of a fixed-point sum: a value of 1.
         let one = 1u128 << 32;
@@ -197,7 +219,10 @@ impl StudyStats {
                         at()
                     ));
                 }
-                if alliance[idx].checked_add(rivalry[idx]).is_none_or(|x| x > r) {
+                if alliance[idx]
+                    .checked_add(rivalry[idx])
+                    .is_none_or(|x| x > r)
+                {
                     return Err(format!(
                         "{} counts {} alliances and {} rivalries, more than the {r} runs the \
                          part holds",
@@ -417,7 +442,9 @@ mod tests {
         let e = read(&serde_json::to_string(&bad).unwrap(), &s, 20).unwrap_err();
         let name = format!("{}-{}", s.states[0].id, s.states[1].id);
         assert!(
-            e.contains(&format!("histogram of pair {name} at step 3 sums to 99 runs, the part holds 20")),
+            e.contains(&format!(
+                "histogram of pair {name} at step 3 sums to 99 runs, the part holds 20"
+            )),
             "{e}"
         );
         let mut bad = st.clone();
