@@ -771,6 +771,8 @@ mod tests {
                 "{e}"
             );
         }
+        // The format's number is the kind's.
+        assert_eq!(PART_FORMAT, format!("entente-part/{}", Kind::Part.format()));
         // This version writes the kind second, after the format.
         assert!(
             now.starts_with("{\"format\":\"entente-part/2\",\"kind\":\"part\","),
