@@ -14,7 +14,7 @@ use entente::output::{
     PartReader, StudyId,
 };
 use entente::scenario::Scenario;
-use entente::stats::StudyStats;
+use entente::stats::{ExpectedStats, StudyStats};
 use entente::study;
 
 use super::slurm::shell_quote;
@@ -66,10 +66,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 /// results/<scenario name>/).
 fn merge_study(paths: Vec<PathBuf>, out: Option<PathBuf>, quiet: bool) -> anyhow::Result<ExitCode> {
     let clock = Instant::now();
-    // Manifests first (each file closed again: a study may have a thousand shards).
+    // Manifests first, each file's digest checked before anything else is read from it
+    // (each file closed again: a study may have a thousand shards).
     let mut parts = Vec::with_capacity(paths.len());
     for p in paths {
-        let manifest = PartReader::open(&p)?.manifest;
+        let manifest = PartReader::open(&p)?.verify()?;
         parts.push(Part { path: p, manifest });
     }
     check_agreement(&parts)?;
@@ -223,25 +224,26 @@ fn gather(
 ) -> anyhow::Result<(StudyStats, Times)> {
     let mut stats = StudyStats::new(s.n(), s.steps, s.events.len(), &s.params);
     let mut times = Times::default();
+    let state_ids: Vec<String> = s.states.iter().map(|x| x.id.clone()).collect();
     for part in by_shard {
         let shown = part.path().display().to_string();
         let mut reader = PartReader::open(part.path())?;
         if reader.manifest != part.manifest {
             bail!("{shown}: the file changed during the merge; merge again");
         }
-        let part_stats = reader.read_stats()?;
         let m = part.manifest;
-        if !stats.same_shape(&part_stats) || part_stats.runs != m.end_run - m.first_run {
-            bail!(
-                "{shown}: damaged partial result (its statistics do not fit shard {} of {} of \
-                 this scenario)",
-                m.shard,
-                m.shards
-            );
-        }
+        // `stats` has the study's shape and thresholds whatever runs it holds so far. The
+        // shard's runs are `first_run..end_run`, checked against its shard by
+        // `check_complete`.
+        let part_stats = reader.read_stats(&ExpectedStats {
+            template: &stats,
+            runs: m.end_run - m.first_run,
+            state_ids: &state_ids,
+        })?;
         stats.merge(&part_stats);
-        if let Some(w) = &mut rows {
-            reader.copy_rows(w)?;
+        match &mut rows {
+            Some(w) => reader.copy_rows(w)?,
+            None => reader.finish()?,
         }
         times.threads += m.threads;
         times.wall_seconds += m.wall_seconds;

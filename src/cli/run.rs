@@ -256,12 +256,7 @@ fn run_shard(
         scenario_source,
     };
     out.write(&name, |w| {
-        output::write_part(
-            w,
-            &manifest,
-            &stats,
-            rows.as_mut().map(|f| f as &mut dyn std::io::Read),
-        )
+        output::write_part(w, &manifest, &stats, rows.as_mut())
     })?;
     let path = out.path().join(&name);
     out.commit()?;

@@ -64,12 +64,9 @@ impl Kind {
     /// it reads.
     pub fn format(self) -> u32 {
         match self {
-            Kind::Run
-            | Kind::Part
-            | Kind::Sweep
-            | Kind::SweepPart
-            | Kind::Backtest
-            | Kind::Score => 1,
+            // `entente-part/2`: parts carry a digest (format 1, entente 0.1, is refused).
+            Kind::Part => 2,
+            Kind::Run | Kind::Sweep | Kind::SweepPart | Kind::Backtest | Kind::Score => 1,
         }
     }
 
@@ -202,7 +199,7 @@ impl Head {
     }
 
     /// The kind alone, from a manifest's `kind` value (for a header whose `format` is not a
-    /// version number, as a partial result's `entente-part/1`), checked as in
+    /// version number, as a partial result's `entente-part/2`), checked as in
     /// [`Head::of_object`].
     pub fn kind_of(
         kind: Option<&serde_json::Value>,

@@ -10,8 +10,10 @@ use std::collections::BTreeMap;
 mod lanes;
 mod serial;
 pub mod study;
+mod untrusted;
 pub use lanes::{LaneRecorder, RUNS_PER_TRANSFER};
 pub use study::{PENDING_SLOTS, Recorder, StudyStats};
+pub use untrusted::ExpectedStats;
 
 /// Fixed-point scale of [`FixedSum`]: values are stored as `round(x · 2^32)`.
 pub const FIXED_SCALE: f64 = 4_294_967_296.0;

@@ -62,12 +62,13 @@ pub mod zero_runs {
     /// Deserialize.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u64>, D::Error> {
         let coded = Vec::<i64>::deserialize(d)?;
-        let len: u64 = coded
-            .iter()
-            .map(|&x| if x < 0 { x.unsigned_abs() } else { 1 })
-            .sum();
-        if len > MAX_LEN {
-            return Err(D::Error::custom("count vector too long"));
+        // Counted with checked arithmetic: a crafted `-2^63` must not wrap the guard.
+        let mut len: u64 = 0;
+        for &x in &coded {
+            len = len
+                .checked_add(if x < 0 { x.unsigned_abs() } else { 1 })
+                .filter(|&l| l <= MAX_LEN)
+                .ok_or_else(|| D::Error::custom("count vector too long"))?;
         }
         let mut v = Vec::with_capacity(len as usize);
         for x in coded {

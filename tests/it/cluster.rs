@@ -273,12 +273,41 @@ fn with_version(part: &Path, version: &str, dir: &Path) -> PathBuf {
     let bytes = std::fs::read(part).unwrap();
     let text = String::from_utf8(bytes).unwrap();
     let mine = format!("\"entente_version\":\"{}\"", env!("CARGO_PKG_VERSION"));
-    assert!(text.starts_with("{\"format\":\"entente-part/1\"") && text.contains(&mine));
+    assert!(text.starts_with("{\"format\":\"entente-part/2\"") && text.contains(&mine));
     std::fs::create_dir_all(dir).unwrap();
     let copy = dir.join(part.file_name().unwrap());
     let changed = text.replacen(&mine, &format!("\"entente_version\":\"{version}\""), 1);
-    std::fs::write(&copy, changed).unwrap();
+    std::fs::write(&copy, reseal(changed.as_bytes())).unwrap();
     copy
+}
+
+/// `part` with its digest made to match its contents again: what a forger (or a test of the
+/// checks behind the digest) does.
+fn reseal(part: &[u8]) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let nl = part
+        .iter()
+        .position(|&b| b == b'\n')
+        .expect("a manifest line");
+    let (first, rest) = (&part[..nl], &part[nl + 1..]);
+    let member = b",\"digest\":\"sha256:";
+    let at = first
+        .windows(member.len())
+        .rposition(|w| w == member)
+        .expect("a digest");
+    let mut without = first[..at].to_vec();
+    without.extend_from_slice(b"}\n");
+    without.extend_from_slice(rest);
+    let hex: String = Sha256::digest(&without)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let mut out = first[..at].to_vec();
+    out.extend_from_slice(member);
+    out.extend_from_slice(hex.as_bytes());
+    out.extend_from_slice(b"\"}\n");
+    out.extend_from_slice(rest);
+    out
 }
 
 #[test]
@@ -332,6 +361,242 @@ fn merge_refuses_duplicates_and_other_files() {
         &["no such file or folder"],
     );
     assert!(!out.exists());
+}
+
+/// The parts of a small study with per-run rows, and what merging them writes.
+fn per_run_parts(t: &Path) -> (Vec<PathBuf>, PathBuf) {
+    let parts = all_shards(&t.join("parts"), 2, &["--per-run"]);
+    let reference = t.join("reference");
+    ok(merge(&[&t.join("parts")], &reference));
+    (parts, reference)
+}
+
+/// The three parts of a part file: manifest line, statistics line (without their newlines),
+/// rows.
+fn split_part(bytes: &[u8]) -> (String, serde_json::Value, String) {
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    let (first, rest) = text.split_once('\n').unwrap();
+    let (stats, rows) = rest.split_once('\n').unwrap();
+    (
+        first.to_string(),
+        serde_json::from_str(stats).unwrap(),
+        rows.to_string(),
+    )
+}
+
+fn join_part(first: &str, stats: &serde_json::Value, rows: &str) -> Vec<u8> {
+    format!("{first}\n{stats}\n{rows}").into_bytes()
+}
+
+/// Merging `part` (in place of shard `k` of `parts`) is refused naming it and every phrase,
+/// within `limit`, and writes nothing.
+fn refused_with(parts: &[PathBuf], k: usize, bytes: &[u8], out: &Path, phrases: &[&str]) -> String {
+    let dir = out.with_extension("part");
+    std::fs::create_dir_all(&dir).unwrap();
+    let part = dir.join(parts[k].file_name().unwrap());
+    std::fs::write(&part, bytes).unwrap();
+    let mut given: Vec<&Path> = parts.iter().map(|p| p.as_path()).collect();
+    given[k] = &part;
+    let clock = std::time::Instant::now();
+    let e = refused(merge(&given, out), phrases);
+    assert!(
+        clock.elapsed() < std::time::Duration::from_secs(30),
+        "took {:?}",
+        clock.elapsed()
+    );
+    assert!(e.contains(s(&part)), "the message names the file:\n{e}");
+    assert!(!out.exists(), "a refused merge writes nothing:\n{e}");
+    e
+}
+
+#[test]
+fn merge_refuses_every_flipped_bit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let (parts, reference) = per_run_parts(t);
+    let originals: Vec<Vec<u8>> = parts.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    let total: usize = originals.iter().map(Vec::len).sum();
+    // Deterministic positions spread over both files (manifest, statistics, rows), each
+    // flipping one bit, a different one from position to position.
+    const FLIPS: usize = 300;
+    let flip_dir = t.join("flip");
+    std::fs::create_dir(&flip_dir).unwrap();
+    let mut refusals = 0;
+    for i in 0..FLIPS {
+        let at = (i * total / FLIPS + i % 7).min(total - 1);
+        let (k, offset) = if at < originals[0].len() {
+            (0, at)
+        } else {
+            (1, at - originals[0].len())
+        };
+        let bit = (i * 3) % 8;
+        let mut bytes = originals[k].clone();
+        bytes[offset] ^= 1 << bit;
+        let flipped = flip_dir.join(parts[k].file_name().unwrap());
+        std::fs::write(&flipped, &bytes).unwrap();
+        let out = t.join(format!("out-{i}"));
+        let o = if k == 0 {
+            merge(&[&flipped, &parts[1]], &out)
+        } else {
+            merge(&[&parts[0], &flipped], &out)
+        };
+        let what = format!("flip {i}: part {k}, byte {offset}, bit {bit}");
+        match o.status.code() {
+            Some(2) => {
+                let e = stderr(&o);
+                assert!(
+                    e.contains(s(&flipped)),
+                    "{what}: the message names the file:\n{e}"
+                );
+                assert!(!out.exists(), "{what}: a refused merge writes nothing");
+                refusals += 1;
+            }
+            Some(0) => {
+                for name in TABLES.iter().chain(&["runs.csv"]) {
+                    assert!(
+                        std::fs::read(out.join(name)).unwrap()
+                            == std::fs::read(reference.join(name)).unwrap(),
+                        "{what}: merged silently into a different {name}"
+                    );
+                }
+                std::fs::remove_dir_all(&out).unwrap();
+            }
+            code => panic!("{what}: exit status {code:?}\n{}", stderr(&o)),
+        }
+    }
+    // With the digest, no flip gets through.
+    assert_eq!(refusals, FLIPS);
+}
+
+#[test]
+fn merge_refuses_edited_counts_digest_or_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let (parts, _) = per_run_parts(t);
+    let bytes = std::fs::read(&parts[1]).unwrap();
+    let (first, stats, rows) = split_part(&bytes);
+    // Shard 1 of 2 of 60 runs holds 30. One count of a histogram raised by 69: its runs
+    // now sum to 99.
+    let mut edited = stats.clone();
+    let h = edited["alignment_hist"].as_array_mut().unwrap();
+    let i = h.iter().position(|x| x.as_i64().unwrap() > 0).unwrap();
+    h[i] = (h[i].as_i64().unwrap() + 69).into();
+    let changed = join_part(&first, &edited, &rows);
+    refused_with(
+        &parts,
+        1,
+        &changed,
+        &t.join("out-a"),
+        &["digest mismatch: the file was changed after it was written"],
+    );
+    refused_with(
+        &parts,
+        1,
+        &reseal(&changed),
+        &t.join("out-b"),
+        &["histogram of pair ", "sums to 99 runs, the part holds 30"],
+    );
+    // A rivalry count beyond the runs (`p_rivalry_end` above 1).
+    let mut edited = stats.clone();
+    let r = edited["rivalry"].as_array_mut().unwrap();
+    let i = r.iter().rposition(|x| x.as_i64().unwrap() > 0).unwrap();
+    r[i] = 99.into();
+    refused_with(
+        &parts,
+        1,
+        &reseal(&join_part(&first, &edited, &rows)),
+        &t.join("out-c"),
+        &["more than the 30 runs the part holds"],
+    );
+    // The statistics' run count with the shard's.
+    let mut edited = stats.clone();
+    edited["runs"] = 31.into();
+    refused_with(
+        &parts,
+        1,
+        &reseal(&join_part(&first, &edited, &rows)),
+        &t.join("out-d"),
+        &["the statistics count 31 runs, the part holds 30"],
+    );
+    // A per-run row of a run outside the shard.
+    let rows31 = rows.replacen("30,", "31,", 1);
+    assert_ne!(rows31, rows);
+    refused_with(
+        &parts,
+        1,
+        &reseal(&join_part(&first, &stats, &rows31)),
+        &t.join("out-e"),
+        &["per-run row 1 holds run 31, expected run 30"],
+    );
+}
+
+#[test]
+fn merge_refuses_crafted_sizes_without_panic_or_huge_allocation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let (parts, _) = per_run_parts(t);
+    let bytes = std::fs::read(&parts[0]).unwrap();
+    let (first, stats, rows) = split_part(&bytes);
+    for (i, coded) in [
+        // Wrapped the size guard and panicked (`capacity overflow`).
+        "[-9223372036854775808]",
+        // Passed the size guard and asked for 32 GiB.
+        "[-4294967296]",
+        "[-9223372036854775807,-9223372036854775807,-9223372036854775807]",
+        "[5,-1]",
+        "[]",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        for field in ["alignment_hist", "alliance", "principal"] {
+            let mut edited = stats.clone();
+            edited[field] = serde_json::from_str(coded).unwrap();
+            refused_with(
+                &parts,
+                0,
+                &reseal(&join_part(&first, &edited, &rows)),
+                &t.join(format!("out-{field}-{i}")),
+                &["damaged partial result", "counts"],
+            );
+        }
+    }
+    // Huge counts in other vectors and sums.
+    let mut edited = stats.clone();
+    edited["alignment_sum"][0] = "SUM".into();
+    let text = edited
+        .to_string()
+        .replacen("\"SUM\"", &format!("[{},{}]", i128::MAX, u64::MAX), 1);
+    refused_with(
+        &parts,
+        0,
+        &reseal(format!("{first}\n{text}\n{rows}").as_bytes()),
+        &t.join("out-sum"),
+        &["alignment sum of pair "],
+    );
+    let mut edited = stats.clone();
+    edited["event_firings"] = serde_json::Value::from(vec![u64::MAX; 3]);
+    refused_with(
+        &parts,
+        0,
+        &reseal(&join_part(&first, &edited, &rows)),
+        &t.join("out-events"),
+        &["damaged partial result"],
+    );
+    // A manifest claiming more per-run bytes than the file holds.
+    let claimed = first.replacen(
+        &format!("\"runs_csv_bytes\":{}", rows.len()),
+        "\"runs_csv_bytes\":18446744073709551615",
+        1,
+    );
+    assert_ne!(claimed, first);
+    refused_with(
+        &parts,
+        0,
+        &reseal(&join_part(&claimed, &stats, &rows)),
+        &t.join("out-rows"),
+        &["per-run rows are not the 18446744073709551615 bytes"],
+    );
 }
 
 #[test]

@@ -69,7 +69,7 @@ fn every_manifest_says_its_kind_and_format() {
     study(&parts, &["--shard", "0/2"]);
     let part = std::fs::read_to_string(parts.join("part-0-of-2.entente")).unwrap();
     assert!(
-        part.starts_with("{\"format\":\"entente-part/1\",\"kind\":\"part\",\"entente_version\""),
+        part.starts_with("{\"format\":\"entente-part/2\",\"kind\":\"part\",\"entente_version\""),
         "{}",
         &part[..80]
     );
@@ -211,10 +211,27 @@ fn merge_refuses_parts_of_an_unknown_kind_or_a_newer_format_naming_the_file() {
             "expected kind \"part\"",
         ],
     );
-    std::fs::write(&part, text.replacen("entente-part/1", "entente-part/2", 1)).unwrap();
-    refused(merge(), &[s(&part), "format entente-part/2"]);
-    // A part of entente 0.1.0, without `kind`, merges.
-    std::fs::write(&part, text.replacen("\"kind\":\"part\",", "", 1)).unwrap();
+    std::fs::write(&part, text.replacen("entente-part/2", "entente-part/3", 1)).unwrap();
+    refused(merge(), &[s(&part), "format entente-part/3"]);
+    // A part of entente 0.1 (format 1, perhaps without `kind`) has no digest: refused, naming
+    // its format.
+    for old in [
+        text.replacen("entente-part/2", "entente-part/1", 1),
+        text.replacen("entente-part/2", "entente-part/1", 1)
+            .replacen("\"kind\":\"part\",", "", 1),
+    ] {
+        std::fs::write(&part, old).unwrap();
+        refused(
+            merge(),
+            &[
+                s(&part),
+                "format entente-part/1 (entente 0.1), which has no digest",
+                "rerun the shard",
+            ],
+        );
+    }
+    assert!(!out.exists());
+    std::fs::write(&part, text).unwrap();
     ok(merge());
     assert!(out.join("manifest.json").is_file());
 }

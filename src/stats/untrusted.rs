@@ -1,0 +1,459 @@
+//! Statistics read from a file that may be damaged or crafted (a shard's partial result):
+//! decoded against the shape the study implies and checked for every invariant the
+//! accumulators keep, before anything is allocated by a size the file states.
+//!
+//! [`StudyStats`]'s own `Deserialize` trusts its input's lengths; this is the reader for
+//! input that is not trusted. The vectors coded with runs of zeros (`serial::zero_runs`) are
+//! decoded only once their decoded length, counted with checked arithmetic, equals the
+//! length the study implies; every other vector is parsed by `serde_json` element by element,
+//! so that its memory is bounded by the text's length (which the caller bounds).
+
+use serde::Deserialize;
+
+use super::{ALIGNMENT_BINS, FixedSum, StudyStats, Tally, alignment_bin};
+use crate::model::camps::Camps;
+use crate::model::world::upper;
+
+const H: usize = ALIGNMENT_BINS + 2;
+
+/// What the statistics of a part must be: the empty statistics of its study (shape and
+/// thresholds), the runs it holds, and the names to report problems with.
+pub struct ExpectedStats<'a> {
+    /// Statistics of the study, of any runs ([`StudyStats::new`] of its scenario, or others
+    /// merged into them): only their shape and thresholds are read.
+    pub template: &'a StudyStats,
+    /// The runs the part holds (`end_run − first_run`).
+    pub runs: u64,
+    /// The states' ids, to name pairs (`USA-CHN`) and states in messages.
+    pub state_ids: &'a [String],
+}
+
+/// The statistics as written, with the zero-run coded vectors still coded.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    n: u64,
+    steps: u64,
+    runs: u64,
+    alignment_hist: Vec<i64>,
+    alignment_sum: Vec<FixedSum>,
+    #[serde(with = "super::serial::ranges_bits")]
+    alignment_range: Vec<(f64, f64)>,
+    alliance: Vec<i64>,
+    rivalry: Vec<i64>,
+    ever_allied: Vec<u64>,
+    first_alliance_step_sum: Vec<u64>,
+    power_share: Vec<FixedSum>,
+    kappa: Vec<FixedSum>,
+    strategy: Vec<[u64; 3]>,
+    principal: Vec<i64>,
+    #[serde(with = "super::serial::camps_tally")]
+    camps: Tally<Camps>,
+    event_runs: Vec<u64>,
+    event_firings: Vec<u64>,
+    #[serde(with = "super::serial::f64_bits")]
+    alliance_threshold: f64,
+    #[serde(with = "super::serial::f64_bits")]
+    rivalry_threshold: f64,
+}
+
+/// Decode a zero-run coded vector (`[3, -2, 1]` is `[3, 0, 0, 1]`) that must hold `len`
+/// counts: its length is counted first, with checked arithmetic and stopping as soon as it
+/// passes `len`, and only then is anything allocated.
+fn expand(coded: &[i64], len: usize, what: &str) -> Result<Vec<u64>, String> {
+    let too_long = || format!("{what}: more than the {len} counts a part of this study holds");
+    let mut total: usize = 0;
+    for &x in coded {
+        let k = if x < 0 {
+            usize::try_from(x.unsigned_abs()).map_err(|_| too_long())?
+        } else {
+            1
+        };
+        total = total
+            .checked_add(k)
+            .filter(|&t| t <= len)
+            .ok_or_else(too_long)?;
+    }
+    if total != len {
+        return Err(format!(
+            "{what}: {total} counts, a part of this study holds {len}"
+        ));
+    }
+    let mut v = Vec::with_capacity(len);
+    for &x in coded {
+        if x < 0 {
+            // Fits: the total was counted above.
+            v.resize(v.len() + x.unsigned_abs() as usize, 0);
+        } else {
+            v.push(x as u64);
+        }
+    }
+    Ok(v)
+}
+
+fn check_len(what: &str, got: usize, want: usize) -> Result<(), String> {
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what}: {got} entries, a part of this study holds {want}"
+        ))
+    }
+}
+
+/// The sum of `xs`, or `None` on overflow.
+fn checked_sum(xs: impl IntoIterator<Item = u64>) -> Option<u64> {
+    xs.into_iter().try_fold(0u64, |a, b| a.checked_add(b))
+}
+
+impl StudyStats {
+    /// Read the statistics of a partial result from its JSON text, checking them against
+    /// `expected`: the shape (states, steps, events, every vector's length), the runs, and
+    /// the invariants of the accumulators (every histogram and count of a step sums to the
+    /// runs; no count exceeds them; sums within what their values allow; exact ranges inside
+    /// [−1, 1] and in the histogram's first and last bins; the thresholds of the study).
+    /// The message says what is wrong, naming pairs and states by their ids.
+    ///
+    /// Statistics that pass merge into any others of the same study without overflow.
+    pub fn from_untrusted_json(json: &[u8], expected: &ExpectedStats<'_>) -> Result<Self, String> {
+        let t = expected.template;
+        let r = expected.runs;
+        let raw: Raw = serde_json::from_slice(json).map_err(|e| e.to_string())?;
+        if raw.n != t.n as u64 || raw.steps != t.steps as u64 {
+            return Err(format!(
+                "statistics of {} states and {} steps, the scenario has {} and {}",
+                raw.n, raw.steps, t.n, t.steps
+            ));
+        }
+        if raw.runs != r {
+            return Err(format!(
+                "the statistics count {} runs, the part holds {r}",
+                raw.runs
+            ));
+        }
+        let (n, steps) = (t.n, t.steps);
+        let pairs = t.pairs();
+        let obs = steps + 1;
+        let ids = expected.state_ids;
+        let id = |i: usize| ids.get(i).map_or_else(|| i.to_string(), Clone::clone);
+        let pair_names: Vec<String> = upper(n)
+            .map(|(i, k)| format!("{}-{}", id(i), id(k)))
+            .collect();
+        let pair = |q: usize| pair_names.get(q).cloned().unwrap_or_else(|| q.to_string());
+
+        let alignment_hist = expand(
+            &raw.alignment_hist,
+            t.alignment_hist.len(),
+            "alignment histograms",
+        )?;
+        let alliance = expand(&raw.alliance, t.alliance.len(), "alliance counts")?;
+        let rivalry = expand(&raw.rivalry, t.rivalry.len(), "rivalry counts")?;
+        let principal = expand(&raw.principal, t.principal.len(), "principal-threat counts")?;
+        check_len(
+            "alignment sums",
+            raw.alignment_sum.len(),
+            t.alignment_sum.len(),
+        )?;
+        check_len(
+            "alignment ranges",
+            raw.alignment_range.len(),
+            t.alignment_range.len(),
+        )?;
+        check_len(
+            "ever-allied counts",
+            raw.ever_allied.len(),
+            t.ever_allied.len(),
+        )?;
+        check_len(
+            "first-alliance sums",
+            raw.first_alliance_step_sum.len(),
+            t.first_alliance_step_sum.len(),
+        )?;
+        check_len("power shares", raw.power_share.len(), t.power_share.len())?;
+        check_len("principal-threat sizes", raw.kappa.len(), t.kappa.len())?;
+        check_len("strategy counts", raw.strategy.len(), t.strategy.len())?;
+        check_len("event runs", raw.event_runs.len(), t.event_runs.len())?;
+        check_len(
+            "event firings",
+            raw.event_firings.len(),
+            t.event_firings.len(),
+        )?;
+
+        // One unit of a fixed-point sum: a value of 1.
+        let one = 1u128 << 32;
+        for step in 0..obs {
+            for q in 0..pairs {
+                let idx = step * pairs + q;
+                let at = || format!("pair {} at step {step}", pair(q));
+                let h = &alignment_hist[idx * H..(idx + 1) * H];
+                let total = checked_sum(h.iter().copied());
+                if total != Some(r) {
+                    return Err(format!(
+                        "histogram of {} sums to {} runs, the part holds {r}",
+                        at(),
+                        total.map_or_else(|| "more than 2^64".into(), |x| x.to_string())
+                    ));
+                }
+                let sum = raw.alignment_sum[idx];
+                if sum.count != r || sum.sum.unsigned_abs() > u128::from(r) * one {
+                    return Err(format!(
+                        "alignment sum of {} is not one of {r} values in [-1, 1]",
+                        at()
+                    ));
+                }
+                let (lo, hi) = raw.alignment_range[idx];
+                let range_ok = if r == 0 {
+                    lo == f64::INFINITY && hi == f64::NEG_INFINITY
+                } else {
+                    let first = h.iter().position(|&c| c > 0);
+                    let last = h.iter().rposition(|&c| c > 0);
+                    (-1.0..=1.0).contains(&lo)
+                        && (-1.0..=1.0).contains(&hi)
+                        && lo <= hi
+                        && first == Some(alignment_bin(lo))
+                        && last == Some(alignment_bin(hi))
+                };
+                if !range_ok {
+                    return Err(format!(
+                        "alignment range of {} ({lo}, {hi}) does not fit its histogram",
+                        at()
+                    ));
+                }
+                if alliance[idx]
+                    .checked_add(rivalry[idx])
+                    .is_none_or(|x| x > r)
+                {
+                    return Err(format!(
+                        "{} counts {} alliances and {} rivalries, more than the {r} runs the \
+                         part holds",
+                        at(),
+                        alliance[idx],
+                        rivalry[idx]
+                    ));
+                }
+            }
+        }
+        for q in 0..pairs {
+            let (ever, sum) = (raw.ever_allied[q], raw.first_alliance_step_sum[q]);
+            if ever > r || u128::from(sum) > u128::from(ever) * steps as u128 {
+                return Err(format!(
+                    "pair {}: allied in {ever} runs (first steps summing to {sum}), of {r} runs \
+                     and {steps} steps",
+                    pair(q)
+                ));
+            }
+        }
+        // Every value recorded is below 2^31 in magnitude (`FixedSum::fixed`), so that sums
+        // of any number of parts stay inside an i128; power shares lie in [0, 1].
+        for step in 0..obs {
+            for i in 0..n {
+                let idx = step * n + i;
+                let at = || format!("state {} at step {step}", id(i));
+                let share = raw.power_share[idx];
+                if share.count != r
+                    || share.sum < 0
+                    || share.sum.unsigned_abs() > u128::from(r) * one
+                {
+                    return Err(format!(
+                        "power share sum of {} is not one of {r} shares in [0, 1]",
+                        at()
+                    ));
+                }
+                let kappa = raw.kappa[idx];
+                if kappa.count != r || kappa.sum.unsigned_abs() > u128::from(r) << 63 {
+                    return Err(format!(
+                        "principal-threat size sum of {} is not one of {r} values",
+                        at()
+                    ));
+                }
+                let s = checked_sum(raw.strategy[idx]);
+                if s != Some(r) {
+                    return Err(format!(
+                        "strategy counts of {} sum to {}, the part holds {r} runs",
+                        at(),
+                        s.map_or_else(|| "more than 2^64".into(), |x| x.to_string())
+                    ));
+                }
+                let p = checked_sum(principal[idx * n..(idx + 1) * n].iter().copied());
+                if p != Some(r) {
+                    return Err(format!(
+                        "principal-threat counts of {} sum to {}, the part holds {r} runs",
+                        at(),
+                        p.map_or_else(|| "more than 2^64".into(), |x| x.to_string())
+                    ));
+                }
+            }
+        }
+        if let Some(c) = raw.camps.counts.keys().find(|c| c.side.len() != n) {
+            return Err(format!(
+                "a camp partition of {} states, the scenario has {n}",
+                c.side.len()
+            ));
+        }
+        let camps_total = checked_sum(raw.camps.counts.values().copied());
+        if camps_total != Some(r) {
+            return Err(format!(
+                "camp partitions count {} runs, the part holds {r}",
+                camps_total.map_or_else(|| "more than 2^64".into(), |x| x.to_string())
+            ));
+        }
+        for (e, (&runs, &firings)) in raw.event_runs.iter().zip(&raw.event_firings).enumerate() {
+            if runs > r || firings < runs || (runs == 0 && firings > 0) {
+                return Err(format!(
+                    "event {e}: fired {firings} times in {runs} runs, of {r} runs"
+                ));
+            }
+        }
+        if raw.alliance_threshold.to_bits() != t.alliance_threshold.to_bits()
+            || raw.rivalry_threshold.to_bits() != t.rivalry_threshold.to_bits()
+        {
+            return Err("thresholds differ from the scenario's".into());
+        }
+        Ok(Self {
+            n,
+            steps,
+            runs: r,
+            alignment_hist,
+            alignment_sum: raw.alignment_sum,
+            alignment_range: raw.alignment_range,
+            alliance,
+            rivalry,
+            ever_allied: raw.ever_allied,
+            first_alliance_step_sum: raw.first_alliance_step_sum,
+            power_share: raw.power_share,
+            kappa: raw.kappa,
+            strategy: raw.strategy,
+            principal,
+            camps: raw.camps,
+            event_runs: raw.event_runs,
+            event_firings: raw.event_firings,
+            alliance_threshold: raw.alliance_threshold,
+            rivalry_threshold: raw.rivalry_threshold,
+        })
+    }
+
+    /// An upper bound on the length in bytes of the JSON text of the statistics of `runs`
+    /// runs of the study `template` is the empty statistics of, as this version writes them
+    /// (every number at most 41 characters with its separator; every camp partition its
+    /// states plus 44): the most a reader of a part needs to read for its statistics.
+    pub fn json_bytes_bound(template: &Self, runs: u64) -> u64 {
+        let t = template;
+        let values = (t.alignment_hist.len()
+            + 3 * t.alignment_sum.len()
+            + 3 * t.alignment_range.len()
+            + t.alliance.len()
+            + t.rivalry.len()
+            + t.ever_allied.len()
+            + t.first_alliance_step_sum.len()
+            + 3 * t.power_share.len()
+            + 3 * t.kappa.len()
+            + 4 * t.strategy.len()
+            + t.principal.len()
+            + t.event_runs.len()
+            + t.event_firings.len()
+            + 16) as u128;
+        let partitions = if t.n >= 64 {
+            u128::from(runs)
+        } else {
+            u128::from(runs).min(1u128 << t.n)
+        };
+        let bytes = values * 41 + partitions * (t.n as u128 + 44) + 4096;
+        u64::try_from(bytes).unwrap_or(u64::MAX)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn study() -> (crate::scenario::Scenario, StudyStats) {
+        let s = crate::scenario::load_or_flagship(None).unwrap();
+        let st = crate::engine::run(
+            &crate::engine::Study {
+                scenario: &s,
+                params: s.params.clone(),
+                seed: 3,
+                runs: 5..25,
+                threads: 1,
+            },
+            &|_| {},
+            None,
+        )
+        .unwrap();
+        (s, st)
+    }
+
+    fn read(json: &str, s: &crate::scenario::Scenario, runs: u64) -> Result<StudyStats, String> {
+        let template = StudyStats::new(s.n(), s.steps, s.events.len(), &s.params);
+        let ids: Vec<String> = s.states.iter().map(|x| x.id.clone()).collect();
+        StudyStats::from_untrusted_json(
+            json.as_bytes(),
+            &ExpectedStats {
+                template: &template,
+                runs,
+                state_ids: &ids,
+            },
+        )
+    }
+
+    #[test]
+    fn real_statistics_pass_and_round_trip() {
+        let (s, st) = study();
+        let json = serde_json::to_string(&st).unwrap();
+        assert_eq!(read(&json, &s, 20).unwrap(), st);
+        let template = StudyStats::new(s.n(), s.steps, s.events.len(), &s.params);
+        assert!((json.len() as u64) < StudyStats::json_bytes_bound(&template, 20));
+        // Empty statistics too.
+        let json = serde_json::to_string(&template).unwrap();
+        assert_eq!(read(&json, &s, 0).unwrap(), template);
+        // The runs must be the part's.
+        let e = read(&serde_json::to_string(&st).unwrap(), &s, 21).unwrap_err();
+        assert!(e.contains("count 20 runs, the part holds 21"), "{e}");
+    }
+
+    #[test]
+    fn crafted_lengths_are_refused_before_allocating() {
+        let (s, st) = study();
+        let json = serde_json::to_string(&st).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        for coded in [
+            "[-9223372036854775808]",
+            "[-4294967296]",
+            "[-9223372036854775807,-9223372036854775807,-9223372036854775807]",
+            "[1,-1]",
+            "[]",
+        ] {
+            let mut w = v.clone();
+            w["alignment_hist"] = serde_json::from_str(coded).unwrap();
+            let e = read(&w.to_string(), &s, 20).unwrap_err();
+            assert!(e.contains("alignment histograms"), "{coded}: {e}");
+        }
+    }
+
+    #[test]
+    fn an_edited_count_is_refused_naming_the_pair() {
+        let (s, st) = study();
+        let mut bad = st.clone();
+        // One run moved from one bin to another of step 3, pair 0: the sum still fits, the
+        // range perhaps not; add a run instead, which the sum catches.
+        let k = (3 * st.pairs()) * H;
+        let b = (0..H).find(|&b| bad.alignment_hist[k + b] > 0).unwrap();
+        bad.alignment_hist[k + b] += 79;
+        let e = read(&serde_json::to_string(&bad).unwrap(), &s, 20).unwrap_err();
+        let name = format!("{}-{}", s.states[0].id, s.states[1].id);
+        assert!(
+            e.contains(&format!(
+                "histogram of pair {name} at step 3 sums to 99 runs, the part holds 20"
+            )),
+            "{e}"
+        );
+        let mut bad = st.clone();
+        bad.rivalry[7] = 99;
+        let e = read(&serde_json::to_string(&bad).unwrap(), &s, 20).unwrap_err();
+        assert!(e.contains("more than the 20 runs"), "{e}");
+        let mut bad = st;
+        bad.kappa[0].sum = i128::MAX;
+        let e = read(&serde_json::to_string(&bad).unwrap(), &s, 20).unwrap_err();
+        assert!(e.contains("principal-threat size sum"), "{e}");
+    }
+}
