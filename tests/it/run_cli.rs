@@ -685,11 +685,19 @@ fn a_read_only_results_folder_is_refused() {
                 .output()
                 .expect("setpriv (util-linux) runs entente as nobody");
             let stderr = String::from_utf8_lossy(&o.stderr);
-            assert_eq!(o.status.code(), Some(2), "as nobody, --out {out}:\n{stderr}");
+            assert_eq!(
+                o.status.code(),
+                Some(2),
+                "as nobody, --out {out}:\n{stderr}"
+            );
             assert!(stderr.contains("cannot write results here"), "{stderr}");
             assert!(stderr.contains(out.as_str()), "{stderr}");
         }
-        assert_eq!(std::fs::read_dir(&locked).unwrap().count(), 0, "nothing written");
+        assert_eq!(
+            std::fs::read_dir(&locked).unwrap().count(),
+            0,
+            "nothing written"
+        );
         std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
         return;
     }
