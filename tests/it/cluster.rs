@@ -1051,26 +1051,7 @@ fn slurm_scripts_quote_hostile_folder_names() {
         submit(&dir, &case, &bin, &log, Some("1"));
         assert_eq!(sbatch_calls(&log)[2][1], "--array=1");
         // The jobs themselves run the study from there and merge it.
-        for id in 0..2 {
-            let vars = [
-                ("SLURM_ARRAY_TASK_ID", id),
-                ("SLURM_ARRAY_TASK_MIN", 0),
-                ("SLURM_ARRAY_TASK_MAX", 1),
-                ("SLURM_ARRAY_TASK_COUNT", 2),
-            ];
-            ok(Command::new("bash")
-                .arg(dir.join("shards.sbatch"))
-                .current_dir(&case)
-                .env_clear()
-                .envs(vars.iter().map(|(k, v)| (k, v.to_string())))
-                .output()
-                .expect("bash"));
-        }
-        ok(Command::new("bash")
-            .arg(dir.join("merge.sbatch"))
-            .current_dir(&case)
-            .output()
-            .expect("bash"));
+        run_array_then_merge(&dir, &case);
         assert!(dir.join("results/summary.csv").is_file(), "{name}");
     }
     assert_no_pwned(t);
@@ -1122,26 +1103,7 @@ fn slurm_sweep_scripts_quote_the_folder_they_run_in() {
     assert_eq!(calls[0][2], s(&dir.join("shards.sbatch")));
     assert_eq!(calls[1][2], s(&dir.join("merge.sbatch")));
     // The array task runs the sweep where slurm was run (sbatch's --chdir), quoted.
-    for id in 0..2 {
-        let vars = [
-            ("SLURM_ARRAY_TASK_ID", id),
-            ("SLURM_ARRAY_TASK_MIN", 0),
-            ("SLURM_ARRAY_TASK_MAX", 1),
-            ("SLURM_ARRAY_TASK_COUNT", 2),
-        ];
-        ok(Command::new("bash")
-            .arg(dir.join("shards.sbatch"))
-            .current_dir(&cwd)
-            .env_clear()
-            .envs(vars.iter().map(|(k, v)| (k, v.to_string())))
-            .output()
-            .expect("bash"));
-    }
-    ok(Command::new("bash")
-        .arg(dir.join("merge.sbatch"))
-        .current_dir(&cwd)
-        .output()
-        .expect("bash"));
+    run_array_then_merge(&dir, &cwd);
     assert_no_pwned(t);
 }
 
@@ -1180,4 +1142,30 @@ fn slurm_refuses_folders_that_sbatch_would_misread() {
         &["--partition", "hetjob"],
     );
     assert_eq!(std::fs::read_dir(t).unwrap().count(), 0, "nothing written");
+}
+
+/// Run the two tasks of `dir`'s job array (`shards.sbatch`, with the variables Slurm sets),
+/// then `merge.sbatch`, in `cwd`, as Slurm would.
+#[cfg(unix)]
+fn run_array_then_merge(dir: &Path, cwd: &Path) {
+    for id in 0..2 {
+        let vars = [
+            ("SLURM_ARRAY_TASK_ID", id),
+            ("SLURM_ARRAY_TASK_MIN", 0),
+            ("SLURM_ARRAY_TASK_MAX", 1),
+            ("SLURM_ARRAY_TASK_COUNT", 2),
+        ];
+        ok(Command::new("bash")
+            .arg(dir.join("shards.sbatch"))
+            .current_dir(cwd)
+            .env_clear()
+            .envs(vars.iter().map(|(k, v)| (k, v.to_string())))
+            .output()
+            .expect("bash"));
+    }
+    ok(Command::new("bash")
+        .arg(dir.join("merge.sbatch"))
+        .current_dir(cwd)
+        .output()
+        .expect("bash"));
 }
