@@ -52,13 +52,53 @@ impl StudyArgs {
     /// The scenario file's text and its name for messages (the built-in flagship without
     /// `SCENARIO`).
     pub fn text(&self) -> anyhow::Result<(String, String)> {
-        Ok(study::scenario_text(self.scenario.as_deref())?)
+        self.check_sets()?;
+        study::scenario_text(self.scenario.as_deref()).map_err(|e| self.explain_missing(e))
+    }
+
+    /// Every `--set` has the shape `PATH=VALUE`: checked before the scenario is read, so that
+    /// `--set eta 0.3` (a space for `=`) is named as such, not as a scenario file `0.3`.
+    fn check_sets(&self) -> anyhow::Result<()> {
+        for a in self.set.iter().filter(|a| !a.contains('=')) {
+            match self.scenario.as_deref().and_then(|p| p.to_str()) {
+                Some(v) if !std::path::Path::new(v).exists() => bail!(
+                    "--set {a}: expected PATH=VALUE; `{v}` was read as the scenario file: write --set {a}={v}"
+                ),
+                _ => bail!("--set {a}: expected PATH=VALUE, e.g. --set {a}=0.3"),
+            }
+        }
+        Ok(())
+    }
+
+    /// A scenario file that does not exist: the error, with where the shipped scenarios are.
+    fn explain_missing(&self, e: entente::scenario::ScenarioError) -> anyhow::Error {
+        let missing = self.scenario.as_deref().is_some_and(|p| !p.exists());
+        if !missing {
+            return e.into();
+        }
+        let shipped: Vec<String> = ["scenarios", "scenarios/tutorial", "scenarios/history"]
+            .iter()
+            .filter_map(|d| std::fs::read_dir(d).ok())
+            .flatten()
+            .filter_map(|f| f.ok().map(|f| f.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .map(|p| p.display().to_string())
+            .collect();
+        let mut shipped = shipped;
+        shipped.sort();
+        let hint = if shipped.is_empty() {
+            "the shipped scenarios are in the repository's scenarios/ folder".to_string()
+        } else {
+            format!("scenarios here: {}", shipped.join(", "))
+        };
+        anyhow::anyhow!("{e} ({hint}; without a file, the built-in flagship)")
     }
 
     /// The scenario with `theory` and `--set` applied, in that order; its data warnings
     /// ([`warn_about_data`]) on stderr.
     pub fn resolve(&self, theory: Option<&str>) -> anyhow::Result<Scenario> {
-        let s = study::resolve(self.scenario.as_deref(), theory, &self.set)?;
+        let (text, name) = self.text()?;
+        let s = study::resolve_text(&text, &name, theory, &self.set)?;
         warn_about_data(&s, &study::scenario_file_shown(self.scenario.as_deref()));
         Ok(s)
     }

@@ -612,6 +612,31 @@ fn bad_scenario_files_are_reported_with_their_place() {
     );
 }
 
+/// `--set eta 0.3` (a space for `=`) is named as such, not as a missing scenario `0.3`; a
+/// missing scenario file gets the list of shipped scenarios.
+#[test]
+fn a_set_without_equals_and_a_missing_scenario_are_explained() {
+    check_fails(
+        &["--set", "eta", "0.3"],
+        &["--set eta: expected PATH=VALUE", "write --set eta=0.3"],
+    );
+    check_fails(&["--set", "eta"], &["--set eta: expected PATH=VALUE"]);
+    let home = tempfile::tempdir().unwrap();
+    let o = entente(
+        &repo(""),
+        &[
+            "run",
+            "nope.toml",
+            "--out",
+            &home.path().join("o").display().to_string(),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("scenarios/vostok-2018.toml"), "{stderr}");
+    assert!(stderr.contains("the built-in flagship"), "{stderr}");
+}
+
 /// The cause of an I/O failure appears once in the message.
 #[test]
 fn the_cause_of_an_io_error_is_said_once() {

@@ -278,6 +278,9 @@ fn explain_focus_every_and_errors() {
         &["explain", BANDWAGON, "--focus", "WEEK"],
         "did you mean `WEAK`?",
     );
+    // Ids are capitals: a lower-case id names the same state.
+    let lower = ok(&["explain", BANDWAGON, "--focus", "weak", "--every", "10"]);
+    assert!(lower.contains("WEAK bandwagons with BULLY"), "{lower}");
     fails(&["explain", BANDWAGON, "--every", "0"], "--every 0");
     fails(
         &["explain", BANDWAGON, "--theory", "realism"],

@@ -405,7 +405,9 @@ fn focus_of(s: &Scenario, focus: Option<&[String]>) -> Result<(Vec<bool>, String
         Some(ids) if !ids.is_empty() => {
             for id in ids {
                 let id = id.trim();
-                let Some(i) = s.index(id) else {
+                // Ids are capitals; `usa` means USA (ids never differ only by case).
+                let found = s.index(id).or_else(|| s.index(&id.to_ascii_uppercase()));
+                let Some(i) = found else {
                     let ids: Vec<&str> = s.states.iter().map(|x| x.id.as_str()).collect();
                     let hint = crate::scenario::closest(id, ids.iter().copied())
                         .map_or(String::new(), |c| format!("; did you mean `{c}`?"));
