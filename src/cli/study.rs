@@ -59,15 +59,15 @@ impl StudyArgs {
     /// Every `--set` has the shape `PATH=VALUE`: checked before the scenario is read, so that
     /// `--set eta 0.3` (a space for `=`) is named as such, not as a scenario file `0.3`.
     fn check_sets(&self) -> anyhow::Result<()> {
-        for a in self.set.iter().filter(|a| !a.contains('=')) {
-            match self.scenario.as_deref().and_then(|p| p.to_str()) {
-                Some(v) if !std::path::Path::new(v).exists() => bail!(
-                    "--set {a}: expected PATH=VALUE; `{v}` was read as the scenario file: write --set {a}={v}"
-                ),
-                _ => bail!("--set {a}: expected PATH=VALUE, e.g. --set {a}=0.3"),
-            }
+        let Some(a) = self.set.iter().find(|a| !a.contains('=')) else {
+            return Ok(());
+        };
+        match self.scenario.as_deref().and_then(|p| p.to_str()) {
+            Some(v) if !std::path::Path::new(v).exists() => bail!(
+                "--set {a}: expected PATH=VALUE; `{v}` was read as the scenario file: write --set {a}={v}"
+            ),
+            _ => bail!("--set {a}: expected PATH=VALUE, e.g. --set {a}=0.3"),
         }
-        Ok(())
     }
 
     /// A scenario file that does not exist: the error, with where the shipped scenarios are.
