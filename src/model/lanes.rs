@@ -216,16 +216,16 @@ impl LaneWorld {
     fn reach_row(&mut self, k: usize, l: usize, p: &Params32) {
         let n = self.n;
         let o = f64::from(self.offense[k].0[l]);
+        let scale = (
+            f64::from(p.d0),
+            f64::from(p.omega),
+            f64::from(p.border_factor),
+        );
         for h in 0..n {
             let q = k * n + h;
             self.reach[q].0[l] = if h == k {
                 0.0
             } else {
-                let scale = (
-                    f64::from(p.d0),
-                    f64::from(p.omega),
-                    f64::from(p.border_factor),
-                );
                 reach(self.border[q], self.distance[q], o, scale) as f32
             };
         }
