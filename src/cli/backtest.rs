@@ -176,7 +176,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 /// Every start year in the data, with what happened by its last horizon known; and --states
 /// giving at least two states in each, checked before any simulation.
-fn check_start_years(
+pub fn check_start_years(
     d: &HistoryData,
     years: &[i32],
     horizons: &[u32],
@@ -205,6 +205,149 @@ fn check_start_years(
         }
     }
     Ok(())
+}
+
+/// The backtest flags of `sweep --evaluate backtest` and `calibrate`: what `entente backtest`
+/// takes, each optional so that a command can tell whether it was given.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ScoringArgs {
+    /// Backtest start years: FROM:TO:STEP, FROM:TO or a list, ranges joined by commas
+    /// (1816:1914,1919:1939).
+    #[arg(long, value_name = "YEARS")]
+    pub years: Option<String>,
+    /// Backtest horizons in years, one or several (5,10; default 10).
+    #[arg(long, value_name = "YEARS")]
+    pub horizon: Option<String>,
+    /// Which states, resolved again in each start year (default majors; see `entente history --help`).
+    #[arg(long, value_name = "SPEC")]
+    pub states: Option<String>,
+    /// Folder of history CSV files in the format of data/history (default: the built-in copy).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Override a judgement call of the built scenarios, NAME=VALUE (see docs/history.md).
+    #[arg(long = "assume", value_name = "NAME=VALUE")]
+    pub assume: Vec<String>,
+    /// Years of disputes that code a pair as rivals (default 3).
+    #[arg(long, value_name = "YEARS", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub window: Option<u32>,
+    /// Lowest dispute hostility that codes rivals (default 4).
+    #[arg(long, value_name = "LEVEL", value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub hostility: Option<u8>,
+    /// Which class a pair both allied and rivals gets: rival (default) or ally.
+    #[arg(long, value_name = "CLASS")]
+    pub precedence: Option<entente::history::coding::Precedence>,
+}
+
+/// A backtest ready to score parameter sets: the data, the options and the start years built.
+pub struct Scoring {
+    /// The history data.
+    pub data: HistoryData,
+    /// The options (`set`, `theory`, `runs`, `seed`, `threads` as given to [`ScoringArgs::load`]).
+    pub options: BacktestOptions,
+    /// The start years, built.
+    pub prepared: backtest::Prepared,
+}
+
+impl ScoringArgs {
+    /// The flags given, by name, for a message refusing them.
+    pub fn given(&self) -> Vec<&'static str> {
+        let mut g = Vec::new();
+        for (name, on) in [
+            ("--years", self.years.is_some()),
+            ("--horizon", self.horizon.is_some()),
+            ("--states", self.states.is_some()),
+            ("--data", self.data.is_some()),
+            ("--assume", !self.assume.is_empty()),
+            ("--window", self.window.is_some()),
+            ("--hostility", self.hostility.is_some()),
+            ("--precedence", self.precedence.is_some()),
+        ] {
+            if on {
+                g.push(name);
+            }
+        }
+        g
+    }
+
+    /// Read the data, check the start years and build every start year's scenario.
+    /// `default_years`: the start years when --years is not given.
+    pub fn load(
+        &self,
+        default_years: &str,
+        runs: u64,
+        seed: u64,
+        theory: Option<String>,
+        set: Vec<String>,
+    ) -> anyhow::Result<Scoring> {
+        let years_text = self.years.as_deref().unwrap_or(default_years);
+        let years = parse_years(years_text).map_err(anyhow::Error::msg)?;
+        let horizons =
+            parse_horizons(self.horizon.as_deref().unwrap_or("10")).map_err(anyhow::Error::msg)?;
+        let spec = Spec::parse(self.states.as_deref().unwrap_or(DEFAULT_SPEC))?;
+        let assumptions = assumptions(&self.assume)?;
+        let d = HistoryData::load(self.data.as_deref())?;
+        check_start_years(&d, &years, &horizons, &spec)?;
+        let defaults = entente::history::coding::Coding::default();
+        let coding = entente::history::coding::Coding {
+            window: self.window.unwrap_or(defaults.window),
+            min_hostility: self.hostility.unwrap_or(defaults.min_hostility),
+            precedence: self.precedence.unwrap_or(defaults.precedence),
+        };
+        let options = BacktestOptions {
+            years,
+            horizons,
+            spec,
+            runs,
+            seed,
+            theory,
+            set,
+            coding,
+            assumptions,
+            threads: 1,
+        };
+        let prepared = backtest::prepare(&d, &options).map_err(anyhow::Error::msg)?;
+        Ok(Scoring {
+            data: d,
+            options,
+            prepared,
+        })
+    }
+}
+
+impl Scoring {
+    /// What decides the scores besides the parameters, for identities and manifests.
+    pub fn describe(&self) -> serde_json::Value {
+        let o = &self.options;
+        let assumed: serde_json::Map<String, serde_json::Value> = o
+            .assumptions
+            .list()
+            .map(|(k, v, _)| (k.to_string(), serde_json::json!(v)))
+            .collect();
+        serde_json::json!({
+            "years": o.years,
+            "horizons": o.horizons,
+            "states": o.spec.text,
+            "data": self.data.origin,
+            "data_years": [self.data.first_year, self.data.last_year],
+            "coding": {
+                "window": o.coding.window,
+                "min_hostility": o.coding.min_hostility,
+                "precedence": o.coding.precedence.name(),
+            },
+            "assumptions": assumed,
+        })
+    }
+
+    /// SHA-256 of every start year's built scenario text, in order: the data as used.
+    pub fn scenarios_sha256(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for y in &self.prepared.years {
+            h.update(y.built.text.as_bytes());
+            h.update([0u8]);
+        }
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
 }
 
 /// The manifest's `start_years`: each start year's states, dropped pairs per horizon and

@@ -12,9 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use entente::history::score::{
-    Class, FILES, Forecast, LOG_FLOOR, Probs, ScoreRow, Subset, write_folder,
-};
+use entente::history::score::{Class, FILES, Forecast, LOG_FLOOR, Probs, ScoreRow, write_folder};
 use entente::model::formulas::classify;
 use entente::model::world::upper;
 use entente::output::{Head, Kind, OutputDir, format_year};
@@ -679,10 +677,7 @@ fn summary_text(
     for r in rows.iter().filter(|r| r.start_year.is_none()) {
         t.row(vec![
             r.horizon.to_string(),
-            match r.subset {
-                Subset::All => "all".to_string(),
-                Subset::Changed => "changed class".to_string(),
-            },
+            r.subset.words().to_string(),
             r.method.name().to_string(),
             cell(r.brier),
             cell(r.log_score),

@@ -16,7 +16,10 @@ use entente::scenario::{self, Scenario};
 use entente::study;
 use sha2::{Digest, Sha256};
 
+use super::backtest::{Scoring, ScoringArgs};
 use super::study::{find_shard, progress_bar, rfc3339, seconds, threads_or_all};
+use entente::experiment::sweep::Evaluator as _;
+use entente::history::backtest::BacktestOptions;
 
 /// The files of a sweep folder, in the order written.
 pub const FILES: [&str; 4] = [
@@ -106,7 +109,16 @@ pub struct Args {
     /// No progress bar and no summary on stdout.
     #[arg(long, short)]
     quiet: bool,
+    /// What scores each point: `study` (the pairs' outcomes at the scenario's horizon) or
+    /// `backtest` (the model's scores against history, as `entente backtest` computes them).
+    #[arg(long, value_name = "WHAT", default_value = "study", value_parser = ["study", "backtest"])]
+    evaluate: String,
+    #[command(flatten)]
+    scoring: ScoringArgs,
 }
+
+/// The start years of `sweep --evaluate backtest` without --years: those of `entente backtest`.
+pub const BACKTEST_YEARS: &str = "1880:1975:5";
 
 /// Everything that decides a sweep's results: a resumed sweep, and every part of a sharded
 /// one, must have the same.
@@ -149,6 +161,76 @@ pub struct Identity {
     pub unit: Option<Vec<Vec<f64>>>,
     /// The layout of the design.
     pub layout: String,
+    /// What scores each point: `study` or `backtest`.
+    #[serde(default = "study_evaluation")]
+    pub evaluate: String,
+    /// Names of the key columns of sweep.csv (`a`, `b`; `horizon`, `subset`).
+    #[serde(default)]
+    pub key_columns: Vec<String>,
+    /// Names of the output columns of sweep.csv.
+    #[serde(default)]
+    pub outputs: Vec<String>,
+    /// The key of every row of a point, fields joined by commas, in row order.
+    #[serde(default)]
+    pub keys: Vec<String>,
+    /// With `backtest`: its years, horizons, states, data, coding and assumptions.
+    #[serde(default)]
+    pub backtest: Option<serde_json::Value>,
+}
+
+fn study_evaluation() -> String {
+    "study".into()
+}
+
+impl Identity {
+    /// Whether the points are scored by a backtest.
+    fn is_backtest(&self) -> bool {
+        self.evaluate == "backtest"
+    }
+
+    /// The key of every row of a point, `a,b` or `horizon,subset`.
+    fn row_keys(&self) -> Vec<String> {
+        if self.keys.is_empty() {
+            self.pairs.iter().map(|p| p.replacen('-', ",", 1)).collect()
+        } else {
+            self.keys.clone()
+        }
+    }
+
+    /// The key columns.
+    fn key_names(&self) -> Vec<String> {
+        if self.key_columns.is_empty() {
+            vec!["a".into(), "b".into()]
+        } else {
+            self.key_columns.clone()
+        }
+    }
+
+    /// The output columns.
+    fn output_names(&self) -> Vec<String> {
+        if self.outputs.is_empty() {
+            sweep::OUTPUTS.iter().map(|s| s.to_string()).collect()
+        } else {
+            self.outputs.clone()
+        }
+    }
+
+    /// The range of valid values of output `o`.
+    fn bounds(&self, o: usize) -> (f64, f64) {
+        if self.is_backtest() {
+            match self.output_names().get(o).map(String::as_str) {
+                Some("brier") => (0.0, 2.0),
+                Some("log_score") => (0.0, -entente::history::score::LOG_FLOOR.ln()),
+                Some("accuracy") => (0.0, 1.0),
+                Some("pairs") => (0.0, f64::MAX),
+                _ => (f64::MIN, 1.0),
+            }
+        } else if o < 3 {
+            (0.0, 1.0)
+        } else {
+            (-1.0, 1.0)
+        }
+    }
 }
 
 /// A factor as `--vary` writes it.
@@ -202,6 +284,8 @@ struct Plan {
     theory: Option<String>,
     set: Vec<String>,
     pairs: Vec<(usize, usize)>,
+    /// With `--evaluate backtest`: the data and start years the points are scored on.
+    scoring: Option<Scoring>,
     identity: Identity,
 }
 
@@ -217,27 +301,68 @@ struct Input {
 
 /// Read the inputs, check every factor against the scenario, and generate the design.
 fn plan(args: &Args) -> anyhow::Result<Plan> {
+    let backtest = args.evaluate == "backtest";
+    if !backtest && let Some(flag) = args.scoring.given().first() {
+        bail!("{flag} is a backtest option: give it with --evaluate backtest");
+    }
     let Input {
         experiment,
         scenario_file,
         name,
     } = read_input(args)?;
     let x = experiment.as_ref();
-    let (stext, sname) = study::scenario_text(scenario_file.as_deref())?;
-    let base = scenario::parse(&stext, &sname)?;
     let theory = args
         .theory
         .clone()
         .or_else(|| x.and_then(|x| x.theory.clone()));
     let mut set = x.map_or(Vec::new(), |x| x.set.clone());
     set.extend(args.set.iter().cloned());
+    let factors = factors_of(args, x)?;
+    let mut scoring = None;
+    let base = if backtest {
+        if scenario_file.is_some() {
+            bail!(
+                "--evaluate backtest builds its scenarios from the history data in every start year: give no scenario (an experiment file without `scenario` is fine)"
+            );
+        }
+        if !args.pairs.is_empty() || x.is_some_and(|x| !x.pairs.is_empty()) {
+            bail!(
+                "--pairs: with --evaluate backtest every pair of --states is scored; the rows are horizons and groups of pairs"
+            );
+        }
+        for f in &factors {
+            if f.path != "theory"
+                && entente::params::spec(&f.path).is_none()
+                && f.path != "threat_form"
+            {
+                bail!(
+                    "factor `{}`: with --evaluate backtest a factor is a model parameter (eta, sigma_d, beta_p, …; `entente show params`) or `theory`: the states differ from one start year to the next",
+                    f.path
+                );
+            }
+        }
+        let runs = args.runs.or_else(|| x.and_then(|x| x.runs)).unwrap_or(1000);
+        let seed = args.seed.or_else(|| x.and_then(|x| x.seed)).unwrap_or(1);
+        let sc = args
+            .scoring
+            .load(BACKTEST_YEARS, runs, seed, theory.clone(), set.clone())?;
+        let mut base = sc.prepared.years[0].built.scenario.clone();
+        base.name = "backtest".into();
+        base.runs = runs;
+        base.seed = seed;
+        scoring = Some(sc);
+        base
+    } else {
+        let (stext, sname) = study::scenario_text(scenario_file.as_deref())?;
+        scenario::parse(&stext, &sname)?
+    };
     let mut resolved = base.clone();
     resolved
         .apply_choices(theory.as_deref(), &set)
         .map_err(anyhow::Error::msg)?;
-    super::study::warn_about_data(&resolved, &sname);
-
-    let factors = factors_of(args, x)?;
+    if !backtest {
+        super::study::warn_about_data(&resolved, &name);
+    }
     check_factors(&base, theory.as_deref(), &set, &factors, x, &name)?;
     let design_text = match (&args.design, x) {
         (Some(d), _) => d.clone(),
@@ -271,15 +396,49 @@ fn plan(args: &Args) -> anyhow::Result<Plan> {
     } else {
         args.pairs.clone()
     };
-    let pairs = pairs_of(&base, &pair_spec).map_err(anyhow::Error::msg)?;
+    let pairs = if backtest {
+        Vec::new()
+    } else {
+        pairs_of(&base, &pair_spec).map_err(anyhow::Error::msg)?
+    };
     let dcsv = design_csv(&factors, &points.points);
+    let (key_columns, outputs, keys) = match &scoring {
+        Some(sc) => {
+            let e = sweep::BacktestEvaluator {
+                data: &sc.data,
+                options: &sc.options,
+                prepared: &sc.prepared,
+                factors: &factors,
+            };
+            (
+                e.key_columns(),
+                e.output_columns(),
+                e.keys().iter().map(|k| k.join(",")).collect(),
+            )
+        }
+        None => (
+            vec!["a".to_string(), "b".to_string()],
+            sweep::OUTPUTS.iter().map(|s| s.to_string()).collect(),
+            pairs
+                .iter()
+                .map(|&(i, k)| format!("{},{}", base.states[i].id, base.states[k].id))
+                .collect(),
+        ),
+    };
     let identity = Identity {
         entente_version: env!("CARGO_PKG_VERSION").into(),
         model_version: entente::params::MODEL_VERSION,
         scenario: base.name.clone(),
-        scenario_file: study::scenario_file_shown(scenario_file.as_deref()),
+        scenario_file: if backtest {
+            "history".into()
+        } else {
+            study::scenario_file_shown(scenario_file.as_deref())
+        },
         scenario_path: study::scenario_path_absolute(scenario_file.as_deref()),
-        scenario_sha256: output::scenario_sha256(&resolved),
+        scenario_sha256: match &scoring {
+            Some(sc) => sc.scenarios_sha256(),
+            None => output::scenario_sha256(&resolved),
+        },
         theory: theory.clone(),
         set: set.clone(),
         design: design.name(),
@@ -295,6 +454,11 @@ fn plan(args: &Args) -> anyhow::Result<Plan> {
         design_csv: dcsv,
         unit: points.unit.clone(),
         layout: layout_text(&points.layout),
+        evaluate: args.evaluate.clone(),
+        key_columns,
+        outputs,
+        keys,
+        backtest: scoring.as_ref().map(Scoring::describe),
     };
     Ok(Plan {
         base,
@@ -305,6 +469,7 @@ fn plan(args: &Args) -> anyhow::Result<Plan> {
         theory,
         set,
         pairs,
+        scoring,
         identity,
     })
 }
@@ -399,6 +564,10 @@ struct Scanner {
     keys: Vec<String>,
     /// Fields per line.
     columns: usize,
+    /// Key fields per line.
+    key_fields: usize,
+    /// The range of each output.
+    bounds: Vec<(f64, f64)>,
 }
 
 /// Where a scan stopped.
@@ -411,9 +580,13 @@ struct Scanned {
 
 impl Scanner {
     fn new(id: &Identity) -> Self {
+        let outputs = id.output_names().len();
+        let key_fields = id.key_names().len();
         Self {
-            keys: id.pairs.iter().map(|p| p.replacen('-', ",", 1)).collect(),
-            columns: 3 + sweep::OUTPUTS.len(),
+            keys: id.row_keys(),
+            columns: 1 + key_fields + outputs,
+            key_fields,
+            bounds: (0..outputs).map(|o| id.bounds(o)).collect(),
         }
     }
 
@@ -464,15 +637,15 @@ impl Scanner {
                 };
                 let f: Vec<&str> = text.split(',').collect();
                 let expected_key = format!("{p},{key},");
-                // Probabilities in [0, 1], alignments in [-1, 1] (the order of OUTPUTS).
+                // Each output in its range (probabilities in [0, 1], alignments in [-1, 1], …).
                 let nums: Option<Vec<f64>> = f
-                    .get(3..)
+                    .get(1 + self.key_fields..)
                     .map(|v| {
                         v.iter()
                             .enumerate()
                             .map(|(o, x)| {
-                                let lo = if o < 3 { 0.0 } else { -1.0 };
-                                number(x).filter(|y| y.is_nan() || (lo..=1.0).contains(y))
+                                let (lo, hi) = self.bounds.get(o).copied().unwrap_or((0.0, 0.0));
+                                number(x).filter(|y| y.is_nan() || (lo..=hi).contains(y))
                             })
                             .collect::<Option<Vec<f64>>>()
                     })
@@ -486,7 +659,7 @@ impl Scanner {
                     }
                     _ => {
                         fail(format!(
-                            "expected a row `{expected_key}…` with {} fields of numbers (probabilities in [0, 1], alignments in [-1, 1], or empty), found `{}`",
+                            "expected a row `{expected_key}…` with {} fields of numbers (each in its range: probabilities in [0, 1], alignments in [-1, 1], Brier scores in [0, 2]; or empty), found `{}`",
                             self.columns,
                             text.chars().take(80).collect::<String>()
                         ))?;
@@ -516,30 +689,37 @@ fn number(x: &str) -> Option<f64> {
 struct Collected {
     series: Vec<sweep::Series>,
     range: Vec<(f64, f64)>,
+    /// Per row, the point with the lowest first output (a backtest's Brier score) and it.
+    best: Vec<Option<(usize, f64)>>,
     keep: bool,
 }
 
 impl Collected {
     fn new(id: &Identity, keep: bool) -> Self {
+        let keys = id.row_keys();
+        let outputs = id.output_names().len();
         Self {
-            series: id
-                .pairs
+            series: keys
                 .iter()
-                .map(|p| sweep::Series {
-                    key: p.splitn(2, '-').map(String::from).collect(),
-                    values: vec![Vec::new(); sweep::OUTPUTS.len()],
+                .map(|k| sweep::Series {
+                    key: k.split(',').map(String::from).collect(),
+                    values: vec![Vec::new(); outputs],
                 })
                 .collect(),
-            range: vec![(f64::INFINITY, f64::NEG_INFINITY); id.pairs.len()],
+            range: vec![(f64::INFINITY, f64::NEG_INFINITY); keys.len()],
+            best: vec![None; keys.len()],
             keep,
         }
     }
 
-    fn add(&mut self, values: &[Vec<f64>]) {
+    fn add(&mut self, point: usize, values: &[Vec<f64>]) {
         for (q, v) in values.iter().enumerate() {
             let r = &mut self.range[q];
             if v[0].is_finite() {
                 *r = (r.0.min(v[0]), r.1.max(v[0]));
+                if self.best[q].is_none_or(|(_, b)| v[0] < b) {
+                    self.best[q] = Some((point, v[0]));
+                }
             }
             if self.keep {
                 for &o in &sweep::SENSITIVITY_OUTPUTS {
@@ -601,7 +781,13 @@ fn run_points(
         );
     }
     let todo = (range.len() - resumed) as u64;
-    let bar = progress_bar(quiet, todo * plan.runs);
+    // A backtest point simulates every start year.
+    let runs_per_point = plan.runs
+        * plan
+            .scoring
+            .as_ref()
+            .map_or(1, |sc| sc.prepared.years.len() as u64);
+    let bar = progress_bar(quiet, todo * runs_per_point);
     let total = range.len();
     if let Some(b) = &bar {
         b.set_style(
@@ -620,15 +806,36 @@ fn run_points(
     };
     let first = range.start + resumed;
     let (workers, eval_threads) = sweep::workers_for(range.end - first, threads);
-    let eval = StudyEvaluator {
-        base: &plan.base,
-        theory: plan.theory.clone(),
-        set: plan.set.clone(),
-        factors: &plan.factors,
-        runs: plan.runs,
-        seed: plan.seed,
-        threads: eval_threads,
-        pairs: plan.pairs.clone(),
+    let study_eval;
+    let options;
+    let backtest_eval;
+    let eval: &dyn sweep::Evaluator = match &plan.scoring {
+        Some(sc) => {
+            options = BacktestOptions {
+                threads: eval_threads,
+                ..sc.options.clone()
+            };
+            backtest_eval = sweep::BacktestEvaluator {
+                data: &sc.data,
+                options: &options,
+                prepared: &sc.prepared,
+                factors: &plan.factors,
+            };
+            &backtest_eval
+        }
+        None => {
+            study_eval = StudyEvaluator {
+                base: &plan.base,
+                theory: plan.theory.clone(),
+                set: plan.set.clone(),
+                factors: &plan.factors,
+                runs: plan.runs,
+                seed: plan.seed,
+                threads: eval_threads,
+                pairs: plan.pairs.clone(),
+            };
+            &study_eval
+        }
     };
     let mut finished = resumed;
     let mut on_done = |_p: usize, block: String| -> Result<(), String> {
@@ -642,7 +849,7 @@ fn run_points(
         Ok(())
     };
     sweep::evaluate_points(
-        &eval,
+        eval,
         &plan.design.points,
         first..range.end,
         workers,
@@ -729,14 +936,18 @@ fn write_sweep(
     sources: &[Source],
     extra: serde_json::Value,
 ) -> anyhow::Result<(serde_json::Value, Collected)> {
-    let header = format!("point,a,b,{}\n", sweep::OUTPUTS.join(","));
+    let header = format!(
+        "point,{},{}\n",
+        id.key_names().join(","),
+        id.output_names().join(",")
+    );
     let factors: Vec<Factor> = id
         .factors
         .iter()
         .map(|f| Factor::parse(f))
         .collect::<Result<_, _>>()
         .map_err(anyhow::Error::msg)?;
-    let outputs: Vec<String> = sweep::OUTPUTS.iter().map(|s| s.to_string()).collect();
+    let outputs = id.output_names();
     let method = layout_method(&id.layout);
     let mut collected = Collected::new(id, method.is_some());
     let scanner = Scanner::new(id);
@@ -760,9 +971,9 @@ fn write_sweep(
                         s.first,
                         s.points,
                         Some((&shown, s.skip_lines)),
-                        |_, block, values| {
+                        |p, block, values| {
                             w.write_all(block.as_bytes())?;
-                            collected.add(values);
+                            collected.add(p, values);
                             Ok(())
                         },
                     )?;
@@ -793,6 +1004,7 @@ fn write_sweep(
     if let Some(m) = method {
         let text = sensitivity_csv(
             m,
+            &id.key_names(),
             &factors,
             id.unit.as_deref(),
             &outputs,
@@ -849,6 +1061,10 @@ fn manifest_of(
             sweep::Method::Sobol { .. } => "sobol",
         }),
         "bootstrap_resamples": sweep::RESAMPLES,
+        "evaluate": id.evaluate,
+        "key_columns": id.key_names(),
+        "outputs": id.output_names(),
+        "backtest": id.backtest,
         "files": files,
     })
 }
@@ -1087,32 +1303,77 @@ fn summary_text(
 ) -> String {
     use std::fmt::Write as _;
     let mut t = String::new();
-    let _ = writeln!(
-        t,
-        "sweep of {}: design {}, {} points x {} runs (seed {}, common random numbers), {} pairs recorded",
-        plan.base.name,
-        plan.identity.design,
-        plan.design.points.len(),
-        plan.runs,
-        plan.seed,
-        plan.pairs.len()
-    );
-    // The pairs whose P(alliance) moves most across the points.
-    let mut spread: Vec<(f64, f64, f64, String)> = collected
-        .range
-        .iter()
-        .zip(&collected.series)
-        .filter(|((lo, hi), _)| lo <= hi)
-        .map(|(&(lo, hi), s)| (hi - lo, lo, hi, s.key.join("-")))
-        .collect();
-    spread.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.3.cmp(&b.3)));
-    if !spread.is_empty() {
+    if let Some(sc) = &plan.scoring {
+        let o = &sc.options;
         let _ = writeln!(
             t,
-            "\nP(alliance) at the horizon, lowest and highest over the points:"
+            "sweep scored by backtest: design {}, {} points x {} start years ({}–{}) x {} runs (seed {}, common random numbers), states {}, horizons {}",
+            plan.identity.design,
+            plan.design.points.len(),
+            o.years.len(),
+            o.years.first().copied().unwrap_or_default(),
+            o.years.last().copied().unwrap_or_default(),
+            plan.runs,
+            plan.seed,
+            o.spec,
+            o.horizons
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
         );
-        for (d, lo, hi, pair) in spread.iter().take(8) {
-            let _ = writeln!(t, "  {pair:<10} {lo:.3} to {hi:.3}  (range {d:.3})");
+        let _ = writeln!(
+            t,
+            "\nBrier score of all pairs (lower is better), lowest and highest over the points:"
+        );
+        for (q, s) in collected.series.iter().enumerate() {
+            if s.key.get(1).map(String::as_str) != Some("all") {
+                continue;
+            }
+            let (lo, hi) = collected.range[q];
+            if let Some((p, b)) = collected.best[q] {
+                let values: Vec<String> = plan
+                    .factors
+                    .iter()
+                    .zip(&plan.design.points[p])
+                    .map(|(f, v)| format!("{}={}", f.path, v.text()))
+                    .collect();
+                let _ = writeln!(
+                    t,
+                    "  horizon {:>3}: {lo:.4} to {hi:.4}; best at point {p} ({b:.4}): {}",
+                    s.key[0],
+                    values.join(" ")
+                );
+            }
+        }
+    } else {
+        let _ = writeln!(
+            t,
+            "sweep of {}: design {}, {} points x {} runs (seed {}, common random numbers), {} pairs recorded",
+            plan.base.name,
+            plan.identity.design,
+            plan.design.points.len(),
+            plan.runs,
+            plan.seed,
+            plan.pairs.len()
+        );
+        // The pairs whose P(alliance) moves most across the points.
+        let mut spread: Vec<(f64, f64, f64, String)> = collected
+            .range
+            .iter()
+            .zip(&collected.series)
+            .filter(|((lo, hi), _)| lo <= hi)
+            .map(|(&(lo, hi), s)| (hi - lo, lo, hi, s.key.join("-")))
+            .collect();
+        spread.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.3.cmp(&b.3)));
+        if !spread.is_empty() {
+            let _ = writeln!(
+                t,
+                "\nP(alliance) at the horizon, lowest and highest over the points:"
+            );
+            for (d, lo, hi, pair) in spread.iter().take(8) {
+                let _ = writeln!(t, "  {pair:<10} {lo:.3} to {hi:.3}  (range {d:.3})");
+            }
         }
     }
     let files = manifest["files"]

@@ -14,6 +14,9 @@ use std::fmt::Write as _;
 use super::design::{Factor, Value};
 use super::sensitivity::{self, Index};
 use crate::engine::{self, Study};
+use crate::history::backtest::{self, Backtest, BacktestOptions, Prepared};
+use crate::history::data::HistoryData;
+use crate::history::score::{Method as ScoreMethod, Subset, score_table};
 use crate::model::world::upper;
 use crate::output::num;
 use crate::scenario::Scenario;
@@ -59,15 +62,8 @@ pub fn apply_point(
     values: &[Value],
 ) -> Result<Scenario, String> {
     let mut s = base.clone();
-    let mut theory = theory.map(str::to_string);
-    let mut all: Vec<String> = set.to_vec();
-    for (f, v) in factors.iter().zip(values) {
-        if f.path == "theory" {
-            theory = Some(v.text());
-        } else {
-            all.push(format!("{}={}", f.path, v.text()));
-        }
-    }
+    let (point_theory, all) = point_assignments(set, factors, values);
+    let theory = point_theory.or_else(|| theory.map(str::to_string));
     s.apply_choices(theory.as_deref(), &all)
         .map_err(|e| e.to_string())?;
     Ok(s)
@@ -146,6 +142,128 @@ impl Evaluator for StudyEvaluator<'_> {
                 values: crate::output::pair_end_stats(&stats, pair_index(s.n(), i, k)).to_vec(),
             })
             .collect())
+    }
+}
+
+/// The outputs a backtest evaluator reports for each horizon and subset, in column order: the
+/// model's scores of `scores.csv` (all start years pooled).
+pub const BACKTEST_OUTPUTS: [&str; 6] = [
+    "brier",
+    "log_score",
+    "skill_vs_persistence",
+    "skill_vs_climatology",
+    "accuracy",
+    "pairs",
+];
+
+/// The point's `--set` assignments: `set`, then the point's values in factor order (a
+/// `theory` factor is returned apart).
+pub fn point_assignments(
+    set: &[String],
+    factors: &[Factor],
+    values: &[Value],
+) -> (Option<String>, Vec<String>) {
+    let mut theory = None;
+    let mut all: Vec<String> = set.to_vec();
+    for (f, v) in factors.iter().zip(values) {
+        if f.path == "theory" {
+            theory = Some(v.text());
+        } else {
+            all.push(format!("{}={}", f.path, v.text()));
+        }
+    }
+    (theory, all)
+}
+
+/// A backtest per point: the model's scores, all start years pooled, one row per horizon and
+/// subset (keys `horizon`, `subset`), the same numbers as `entente backtest` writes in
+/// `scores.csv` for the same options and values.
+pub struct BacktestEvaluator<'a> {
+    /// The history data.
+    pub data: &'a HistoryData,
+    /// The backtest's options; its `set` is applied to every point before its own values.
+    pub options: &'a BacktestOptions,
+    /// The start years, built once.
+    pub prepared: &'a Prepared,
+    /// The factors, in the design's order.
+    pub factors: &'a [Factor],
+}
+
+impl BacktestEvaluator<'_> {
+    /// The backtest of one point.
+    pub fn backtest(
+        &self,
+        values: &[Value],
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<Backtest, String> {
+        let (theory, set) = point_assignments(&self.options.set, self.factors, values);
+        let mut o = self.options.clone();
+        if theory.is_some() {
+            o.theory = theory;
+        }
+        backtest::simulate(self.data, &o, self.prepared, &set, progress)
+    }
+
+    /// The rows of a backtest: the model's pooled scores per horizon and subset.
+    pub fn rows(b: &Backtest) -> Vec<OutputRow> {
+        score_table(&b.forecasts)
+            .into_iter()
+            .filter(|r| r.start_year.is_none() && r.method == ScoreMethod::Model)
+            .map(|r| {
+                let u = |x: Option<f64>| x.unwrap_or(f64::NAN);
+                OutputRow {
+                    key: vec![r.horizon.to_string(), r.subset.name().to_string()],
+                    values: vec![
+                        u(r.brier),
+                        u(r.log_score),
+                        u(r.skill_vs_persistence),
+                        u(r.skill_vs_climatology),
+                        u(r.accuracy),
+                        r.pairs as f64,
+                    ],
+                }
+            })
+            .collect()
+    }
+
+    /// The keys of every point's rows, `horizon,subset`, in row order.
+    pub fn keys(&self) -> Vec<Vec<String>> {
+        self.options
+            .horizons
+            .iter()
+            .flat_map(|h| {
+                Subset::ALL
+                    .iter()
+                    .map(move |s| vec![h.to_string(), s.name().to_string()])
+            })
+            .collect()
+    }
+}
+
+impl Evaluator for BacktestEvaluator<'_> {
+    fn key_columns(&self) -> Vec<String> {
+        vec!["horizon".into(), "subset".into()]
+    }
+
+    fn output_columns(&self) -> Vec<String> {
+        BACKTEST_OUTPUTS.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn evaluate(
+        &self,
+        values: &[Value],
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<Vec<OutputRow>, String> {
+        let rows = Self::rows(&self.backtest(values, progress)?);
+        let keys = self.keys();
+        if rows.len() != keys.len() || rows.iter().zip(&keys).any(|(r, k)| &r.key != k) {
+            return Err(format!(
+                "the backtest gave {} score rows where {} (one per horizon and subset) were expected: a horizon without any pair?",
+                rows.len(),
+                keys.len()
+            ));
+        }
+        Ok(rows)
     }
 }
 
@@ -234,13 +352,21 @@ pub struct Series {
 /// factor; rows of outputs that do not vary are written empty with a note.
 pub fn sensitivity_csv(
     method: Method,
+    key_columns: &[String],
     factors: &[Factor],
     unit: Option<&[Vec<f64>]>,
     outputs: &[String],
     series: &[Series],
     seed: u64,
 ) -> String {
-    let mut t = String::from("output,a,b,factor,method,index,estimate,ci_low,ci_high,note\n");
+    let mut t = format!(
+        "output,{},factor,method,index,estimate,ci_low,ci_high,note\n",
+        key_columns
+            .iter()
+            .map(|k| csv_field(k))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
     let (mname, names): (&str, &[&str]) = match method {
         Method::Morris { .. } => ("morris", &["mu", "mu_star", "sigma"]),
         Method::Sobol { .. } => ("sobol", &["S1", "ST"]),
@@ -351,7 +477,7 @@ pub fn workers_for(points: usize, threads: usize) -> (usize, usize) {
 /// Evaluate the points `range` of `points` with `workers` threads, each evaluating whole
 /// points, and hand each point's `sweep.csv` lines to `on_done` in point order (whatever order
 /// the points finish in). The first error stops the work and is returned.
-pub fn evaluate_points<E: Evaluator>(
+pub fn evaluate_points<E: Evaluator + ?Sized>(
     eval: &E,
     points: &[Vec<Value>],
     range: std::ops::Range<usize>,

@@ -95,20 +95,37 @@ pub fn frequencies(c: [u64; 3]) -> Probs {
     }
 }
 
-/// Run a backtest. `progress` gets the number of runs just done.
-pub fn run(
-    d: &HistoryData,
-    o: &BacktestOptions,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<Backtest, String> {
+/// One start year, built from the data once: its scenario (before `--theory` and `--set`),
+/// codes, classes at the start and climatology.
+#[derive(Debug, Clone)]
+pub struct PreparedYear {
+    /// The year.
+    pub year: i32,
+    /// The scenario built from the data.
+    pub built: build::Built,
+    /// The climatology of the year and the pair-years it was counted from.
+    pub climatology: Probs,
+    /// Pair-years the climatology was counted from.
+    pub climatology_pairs: u64,
+}
+
+/// A backtest's start years, built once, so that many parameter sets can be scored
+/// (`sweep --evaluate backtest`, `calibrate`) without building the scenarios again.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The start years in ascending order.
+    pub years: Vec<PreparedYear>,
+}
+
+/// Build the scenario of every start year of `o` and count its climatology.
+pub fn prepare(d: &HistoryData, o: &BacktestOptions) -> Result<Prepared, String> {
     let Some(&hmax) = o.horizons.iter().max() else {
         return Err("no horizon: expected at least one".into());
     };
     let last = o.years.iter().copied().max().unwrap_or(d.first_year);
     // Climatology: counts of every year from the start of the data to the last start year.
     let counts = class_counts(d, &o.spec, &o.coding, d.first_year, last)?;
-    let mut forecasts = Vec::new();
-    let mut starts = Vec::new();
+    let mut years = Vec::new();
     for &year in &o.years {
         let codes = o.spec.resolve_lenient(d, year).map_err(|e| e.0)?;
         let mut clim = [0u64; 3];
@@ -117,7 +134,6 @@ pub fn run(
                 clim[k] += c[k];
             }
         }
-        let climatology = frequencies(clim);
         let built = build::build(
             d,
             &codes,
@@ -132,8 +148,41 @@ pub fn run(
             },
         )
         .map_err(|e| format!("start year {year}: {e}"))?;
-        let mut s = built.scenario;
-        s.apply_choices(o.theory.as_deref(), &o.set)
+        years.push(PreparedYear {
+            year,
+            built,
+            climatology: frequencies(clim),
+            climatology_pairs: clim.iter().sum(),
+        });
+    }
+    Ok(Prepared { years })
+}
+
+/// Run a backtest. `progress` gets the number of runs just done.
+pub fn run(
+    d: &HistoryData,
+    o: &BacktestOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Backtest, String> {
+    let prepared = prepare(d, o)?;
+    simulate(d, o, &prepared, &o.set, progress)
+}
+
+/// Simulate the prepared start years of `o` with `set` (instead of `o.set`) applied after the
+/// theory, and score every pair at every horizon.
+pub fn simulate(
+    d: &HistoryData,
+    o: &BacktestOptions,
+    prepared: &Prepared,
+    set: &[String],
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Backtest, String> {
+    let mut forecasts = Vec::new();
+    let mut starts = Vec::new();
+    for py in &prepared.years {
+        let (year, built, climatology) = (py.year, &py.built, py.climatology);
+        let mut s = built.scenario.clone();
+        s.apply_choices(o.theory.as_deref(), set)
             .map_err(|e| format!("start year {year}: {e}"))?;
         let params = s.params.clone();
         let stats = engine::run(
@@ -155,7 +204,7 @@ pub fn run(
             let target = year + h as i32;
             let step = ((f64::from(h) / s.dt).round() as usize).min(s.steps);
             let mut gone = 0;
-            for (q, (i, k)) in upper(codes.len()).enumerate() {
+            for (q, (i, k)) in upper(built.codes.len()).enumerate() {
                 let (a, b) = (built.codes[i], built.codes[k]);
                 if d.member(a, target).is_none() || d.member(b, target).is_none() {
                     gone += 1;
@@ -183,45 +232,47 @@ pub fn run(
             states: s.states.iter().map(|x| x.id.clone()).collect(),
             dropped,
             climatology,
-            climatology_pairs: clim.iter().sum(),
+            climatology_pairs: py.climatology_pairs,
         });
     }
     Ok(Backtest { forecasts, starts })
 }
 
-/// Parse `--years`: `FROM:TO:STEP`, `FROM:TO` (every year) or a comma-separated list.
+/// Parse `--years`: items separated by commas, each `FROM:TO:STEP`, `FROM:TO` (every year)
+/// or one year (`1816:1914,1919:1939`, `1904,1913`); sorted, each year once.
 pub fn parse_years(text: &str) -> Result<Vec<i32>, String> {
     let bad = || {
         format!(
-            "--years `{text}`: expected FROM:TO:STEP (1870:1980:5), FROM:TO, or years separated by commas (1904,1913)"
+            "--years `{text}`: expected FROM:TO:STEP (1870:1980:5), FROM:TO, or years, separated by commas (1904,1913 or 1816:1914,1919:1939)"
         )
     };
-    let mut years: Vec<i32> = if text.contains(':') {
-        let parts: Vec<&str> = text.split(':').map(str::trim).collect();
-        let num = |s: &str| s.parse::<i32>().map_err(|_| bad());
+    let mut years: Vec<i32> = Vec::new();
+    for item in text.split(',').map(str::trim) {
+        let num = |s: &str| s.trim().parse::<i32>().map_err(|_| bad());
+        let parts: Vec<&str> = item.split(':').collect();
         let (from, to, step) = match parts.as_slice() {
+            [a] => (num(a)?, num(a)?, 1),
             [a, b] => (num(a)?, num(b)?, 1),
             [a, b, c] => (num(a)?, num(b)?, num(c)?),
             _ => return Err(bad()),
         };
         if step < 1 || to < from {
             return Err(format!(
-                "--years `{text}`: expected FROM <= TO and a STEP of at least 1"
+                "--years `{text}`: `{item}`: expected FROM <= TO and a STEP of at least 1"
             ));
         }
-        (from..=to).step_by(step as usize).collect()
-    } else {
-        text.split(',')
-            .map(|s| s.trim().parse::<i32>().map_err(|_| bad()))
-            .collect::<Result<_, _>>()?
-    };
+        if i64::from(to) - i64::from(from) > 100_000 {
+            return Err(format!("--years `{text}`: more than 10000 start years"));
+        }
+        years.extend((from..=to).step_by(step as usize));
+        if years.len() > 10_000 {
+            return Err(format!("--years `{text}`: more than 10000 start years"));
+        }
+    }
     years.sort_unstable();
     years.dedup();
     if years.is_empty() {
         return Err(bad());
-    }
-    if years.len() > 10_000 {
-        return Err(format!("--years `{text}`: more than 10000 start years"));
     }
     Ok(years)
 }
@@ -252,6 +303,12 @@ mod tests {
         assert_eq!(parse_years("1880:1890:5").unwrap(), [1880, 1885, 1890]);
         assert_eq!(parse_years("1913,1904").unwrap(), [1904, 1913]);
         assert_eq!(parse_years("1900:1902").unwrap(), [1900, 1901, 1902]);
+        assert_eq!(
+            parse_years("1816:1818,1919:1920, 1817").unwrap(),
+            [1816, 1817, 1818, 1919, 1920]
+        );
+        assert!(parse_years("1816:1818,").is_err());
+        assert!(parse_years("1:2:3:4").is_err());
         assert!(parse_years("1890:1880:5").is_err());
         assert!(parse_years("1880:1890:0").is_err());
         assert!(parse_years("18x0").is_err());

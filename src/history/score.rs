@@ -130,17 +130,45 @@ pub enum Subset {
     All,
     /// The pairs whose observed class differs from their class at the start.
     Changed,
+    /// The pairs allied at the start.
+    FromAlly,
+    /// The pairs neutral at the start.
+    FromNeutral,
+    /// The pairs rivals at the start.
+    FromRival,
 }
 
 impl Subset {
-    /// Both subsets, in table order.
-    pub const ALL: [Subset; 2] = [Subset::All, Subset::Changed];
+    /// Every subset, in table order.
+    pub const ALL: [Subset; 5] = [
+        Subset::All,
+        Subset::Changed,
+        Subset::FromAlly,
+        Subset::FromNeutral,
+        Subset::FromRival,
+    ];
 
-    /// Name as written in `scores.csv`: `all`, `changed`.
+    /// Name as written in `scores.csv`: `all`, `changed`, `from_ally`, `from_neutral`,
+    /// `from_rival`.
     pub fn name(self) -> &'static str {
         match self {
             Subset::All => "all",
             Subset::Changed => "changed",
+            Subset::FromAlly => "from_ally",
+            Subset::FromNeutral => "from_neutral",
+            Subset::FromRival => "from_rival",
+        }
+    }
+
+    /// Words for tables: `all pairs`, `pairs whose class changed`, `pairs allied at the
+    /// start`, …
+    pub fn words(self) -> &'static str {
+        match self {
+            Subset::All => "all pairs",
+            Subset::Changed => "pairs whose class changed",
+            Subset::FromAlly => "pairs allied at the start",
+            Subset::FromNeutral => "pairs neutral at the start",
+            Subset::FromRival => "pairs rivals at the start",
         }
     }
 
@@ -149,6 +177,9 @@ impl Subset {
         match self {
             Subset::All => true,
             Subset::Changed => f.observed != f.persistence,
+            Subset::FromAlly => f.persistence == Class::Ally,
+            Subset::FromNeutral => f.persistence == Class::Neutral,
+            Subset::FromRival => f.persistence == Class::Rival,
         }
     }
 }
@@ -357,6 +388,40 @@ pub fn reliability_table(forecasts: &[Forecast]) -> Vec<ReliabilityRow> {
         }
     }
     rows
+}
+
+/// Expected calibration error of one class's reliability rows (one horizon, one class, ten
+/// bins): `Σ_b (n_b / N) |mean forecast_b − observed frequency_b|`; `None` without forecasts.
+pub fn expected_calibration_error(rows: &[ReliabilityRow]) -> Option<f64> {
+    let n: u64 = rows.iter().map(|r| r.forecasts).sum();
+    (n > 0).then(|| {
+        rows.iter()
+            .filter_map(|r| {
+                let (p, o) = (r.mean_forecast?, r.observed_frequency?);
+                Some(r.forecasts as f64 / n as f64 * (p - o).abs())
+            })
+            .sum()
+    })
+}
+
+/// For each horizon (ascending), the expected calibration error of each class one-vs-rest,
+/// `[ally, neutral, rival]`, from the reliability table.
+pub fn calibration_errors(rows: &[ReliabilityRow]) -> Vec<(u32, [Option<f64>; 3])> {
+    let horizons: BTreeSet<u32> = rows.iter().map(|r| r.horizon).collect();
+    horizons
+        .into_iter()
+        .map(|h| {
+            let e = Class::ALL.map(|c| {
+                let of: Vec<ReliabilityRow> = rows
+                    .iter()
+                    .filter(|r| r.horizon == h && r.class == Some(c))
+                    .cloned()
+                    .collect();
+                expected_calibration_error(&of)
+            });
+            (h, e)
+        })
+        .collect()
 }
 
 /// An optional number as a CSV field: 6 decimals, empty when `None` or not finite.

@@ -178,9 +178,11 @@ fn score_row(r: &Row<'_>) -> Result<ScoreRow, FileError> {
         },
     )?;
     let horizon = horizon(r)?;
-    let subset = r.get("subset", "`all` or `changed`", |s| {
-        named(&Subset::ALL, Subset::name, s)
-    })?;
+    let subset = r.get(
+        "subset",
+        "`all`, `changed`, `from_ally`, `from_neutral` or `from_rival`",
+        |s| named(&Subset::ALL, Subset::name, s),
+    )?;
     let method = r.get("method", "`model`, `persistence` or `climatology`", |s| {
         named(&Method::ALL, Method::name, s)
     })?;
@@ -902,7 +904,7 @@ fn headline(o: &mut String, b: &Backtest, horizons: &[u32]) {
             let c = b.score(None, h, subset, Method::Climatology);
             let who = match subset {
                 Subset::All => format!("all {} pairs scored", m.pairs),
-                Subset::Changed => format!("the {} pairs whose class changed", m.pairs),
+                s => format!("the {} {}", m.pairs, s.words()),
             };
             let _ = write!(
                 o,

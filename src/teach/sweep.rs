@@ -540,6 +540,12 @@ impl Sweep {
     /// Read and check the files of a sweep folder.
     pub fn read(dir: &Path) -> Result<Self, SweepError> {
         let head = Head::read(dir)?;
+        if head.manifest.get("evaluate").and_then(|v| v.as_str()) == Some("backtest") {
+            return Err(SweepError::Content {
+                path: head.path,
+                message: "a sweep scored by backtest (evaluate = backtest): the report draws sweeps of studies only; its scores are in sweep.csv (one row per point, horizon and group of pairs), and `entente calibrate` searches such scores for the best parameters".into(),
+            });
+        }
         let (points, values) = read_design(dir, &head.factors)?;
         if let Some(n) = head.points
             && n != points.len() as u64
