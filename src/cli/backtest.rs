@@ -1,10 +1,10 @@
 //! `entente backtest`: the model's forecasts from many start years, scored against history.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Instant, SystemTime};
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 use entente::history::backtest::{self, BacktestOptions, parse_horizons, parse_years};
 use entente::history::data::HistoryData;
 use entente::history::score::{FILES, LOG_FLOOR, Method, ScoreRow, Subset, write_folder};
@@ -65,6 +65,10 @@ pub struct Args {
     /// Override a judgement call of the built scenarios, NAME=VALUE (see docs/history.md).
     #[arg(long = "assume", value_name = "NAME=VALUE")]
     assume: Vec<String>,
+    /// A parameter file (a `[params]` table, as `entente calibrate` writes in best.toml),
+    /// applied before --set.
+    #[arg(long, value_name = "FILE")]
+    params: Option<PathBuf>,
     /// Folder of history CSV files in the format of data/history (default: the built-in copy).
     #[arg(long, value_name = "DIR")]
     data: Option<PathBuf>,
@@ -89,6 +93,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.runs == 0 {
         bail!("--runs 0: expected at least one run");
     }
+    let mut set = match &args.params {
+        Some(p) => params_file(p)?,
+        None => Vec::new(),
+    };
+    set.extend(args.set.iter().cloned());
     let d = HistoryData::load(args.data.as_deref())?;
     check_start_years(&d, &years, &horizons, &spec)?;
     let threads = threads_or_all(args.threads);
@@ -108,7 +117,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         runs: args.runs,
         seed: args.seed,
         theory: args.theory.clone(),
-        set: args.set.clone(),
+        set: set.clone(),
         coding: args.coding.coding(),
         assumptions: assumptions.clone(),
         threads,
@@ -137,7 +146,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         "runs": args.runs,
         "seed": args.seed,
         "theory": args.theory.clone().unwrap_or_else(|| "walt".into()),
-        "set": args.set,
+        "set": set,
+        "params_file": args.params.as_ref().map(|p| p.display().to_string()),
         "assumptions": assumed,
         "coding": {
             "window": options.coding.window,
@@ -172,6 +182,45 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("files in {shown}/: {}", FILES.join(", "));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The `--set` assignments of a parameter file: its `[params]` table (numbers, and
+/// `threat_form` as a string), in the file's order of keys sorted by name.
+pub fn params_file(path: &Path) -> anyhow::Result<Vec<String>> {
+    let shown = path.display();
+    let meta = std::fs::metadata(path).with_context(|| format!("{shown}: cannot read"))?;
+    if !meta.is_file() || meta.len() > 1 << 20 {
+        bail!("{shown}: expected a parameter file (a TOML `[params]` table of at most 1 MiB)");
+    }
+    let text = std::fs::read_to_string(path).with_context(|| format!("{shown}: cannot read"))?;
+    let table: toml::Table =
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{shown}: not TOML: {e}"))?;
+    let mut out = Vec::new();
+    for (key, value) in &table {
+        if key != "params" {
+            bail!(
+                "{shown}: unexpected table or key `{key}`: a parameter file holds one `[params]` table"
+            );
+        }
+        let Some(params) = value.as_table() else {
+            bail!("{shown}: `params` must be a table ([params])");
+        };
+        for (name, v) in params {
+            if !entente::params::names().any(|n| n == name) {
+                bail!(
+                    "{shown}: [params] `{name}` is not a model parameter (`entente show params` lists them)"
+                );
+            }
+            let text = match v {
+                toml::Value::Float(x) => format!("{x}"),
+                toml::Value::Integer(x) => format!("{x}"),
+                toml::Value::String(s) if name == "threat_form" => s.clone(),
+                other => bail!("{shown}: [params] `{name}` = {other}: expected a number"),
+            };
+            out.push(format!("{name}={text}"));
+        }
+    }
+    Ok(out)
 }
 
 /// Every start year in the data, with what happened by its last horizon known; and --states

@@ -1,6 +1,7 @@
 //! Subcommands. Each file holds one command: an args struct and a `run` function.
 
 mod backtest;
+mod calibrate;
 mod compare;
 mod explain;
 mod history;
@@ -31,7 +32,7 @@ pub const EXIT_USAGE: u8 = 2;
 balance-of-threat theory (and, for comparison, Waltz's balance of power, bandwagoning and liberal \
 interdependence). Scenarios are TOML files; with no file, commands use the built-in flagship \
 scenario (Vostok-2018: does U.S. pressure forge a China-Russia alliance?).",
-    after_help = "Examples:\n  entente run\n  entente validate scenarios/*.toml\n  entente show\n  entente show scenarios/tutorial/security-dilemma.toml\n  entente history 1913 --states majors\n  entente backtest --years 1880:1975:5 --horizon 10 --states majors --runs 2000\n  entente score results/vostok-2018 data/outcomes/vostok-2018-2024.csv\n  entente sweep --vary pair.CHN-RUS.mistrust=0.2:0.8 --design grid:7 --runs 2000"
+    after_help = "Examples:\n  entente run\n  entente validate scenarios/*.toml\n  entente show\n  entente show scenarios/tutorial/security-dilemma.toml\n  entente history 1913 --states majors\n  entente backtest --years 1880:1975:5 --horizon 10 --states majors --runs 2000\n  entente score results/vostok-2018 data/outcomes/vostok-2018-2024.csv\n  entente sweep --vary pair.CHN-RUS.mistrust=0.2:0.8 --design grid:7 --runs 2000\n  entente calibrate --runs 500"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -52,6 +53,7 @@ enum Command {
     Backtest(backtest::Args),
     Score(score::Args),
     Sweep(sweep::Args),
+    Calibrate(calibrate::Args),
 }
 
 /// Run the command line; every error becomes a message on stderr and exit status 2.
@@ -80,6 +82,7 @@ pub fn main() -> ExitCode {
         Command::Backtest(args) => backtest::run(args),
         Command::Score(args) => score::run(args),
         Command::Sweep(args) => sweep::run(args),
+        Command::Calibrate(args) => calibrate::run(args),
     };
     match result {
         Ok(code) => code,

@@ -117,6 +117,50 @@ pub struct Args {
     scoring: ScoringArgs,
 }
 
+impl Args {
+    /// The sweep that starts a calibration: `design` over the free parameters `vary`, every
+    /// point scored by a backtest.
+    #[allow(clippy::too_many_arguments)]
+    pub fn calibration_start(
+        vary: Vec<String>,
+        design: String,
+        runs: u64,
+        seed: u64,
+        theory: Option<String>,
+        set: Vec<String>,
+        out: PathBuf,
+        threads: Option<u32>,
+        shard: Option<ShardSpec>,
+        quiet: bool,
+        scoring: ScoringArgs,
+    ) -> Self {
+        Self {
+            file: None,
+            vary,
+            design: Some(design),
+            runs: Some(runs),
+            seed: Some(seed),
+            theory,
+            set,
+            pairs: Vec::new(),
+            out: Some(out),
+            threads,
+            shard,
+            quiet,
+            evaluate: "backtest".into(),
+            scoring,
+        }
+    }
+}
+
+/// What a sweep of `args` would write in its manifest.json, without times: a folder made by
+/// another sweep differs in one of its fields.
+pub fn planned_manifest(args: &Args) -> anyhow::Result<serde_json::Value> {
+    let plan = plan(args)?;
+    let method = layout_method(&plan.identity.layout);
+    Ok(manifest_of(&plan.identity, &plan.factors, method, &[]))
+}
+
 /// The start years of `sweep --evaluate backtest` without --years: those of `entente backtest`.
 pub const BACKTEST_YEARS: &str = "1880:1975:5";
 

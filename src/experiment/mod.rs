@@ -5,8 +5,11 @@
 //!   Latin hypercube, Saltelli/Sobol, Morris, one at a time) and generates the points;
 //! - [`file`](mod@file) reads experiment files (the same, written down);
 //! - [`sensitivity`] estimates Morris and Sobol indices with bootstrap intervals;
-//! - [`sweep`] evaluates a point (one study) and writes the rows of a sweep folder.
+//! - [`sweep`] evaluates a point (one study, or one backtest) and writes the rows of a sweep
+//!   folder;
+//! - [`calibrate`] refines the best point of a start design by a bounded Nelder–Mead search.
 
+pub mod calibrate;
 pub mod design;
 pub mod file;
 pub mod sensitivity;

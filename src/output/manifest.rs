@@ -30,17 +30,20 @@ pub enum Kind {
     Backtest,
     /// The results of `entente score`.
     Score,
+    /// The results of `entente calibrate`.
+    Calibration,
 }
 
 impl Kind {
     /// Every kind, in the order messages list them.
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::Run,
         Kind::Part,
         Kind::Sweep,
         Kind::SweepPart,
         Kind::Backtest,
         Kind::Score,
+        Kind::Calibration,
     ];
 
     /// The `kind` value in a manifest.
@@ -52,6 +55,7 @@ impl Kind {
             Kind::SweepPart => "sweep-part",
             Kind::Backtest => "backtest",
             Kind::Score => "score",
+            Kind::Calibration => "calibration",
         }
     }
 
@@ -66,7 +70,12 @@ impl Kind {
         match self {
             // `entente-part/2`: parts carry a digest (format 1, entente 0.1, is refused).
             Kind::Part => 2,
-            Kind::Run | Kind::Sweep | Kind::SweepPart | Kind::Backtest | Kind::Score => 1,
+            Kind::Run
+            | Kind::Sweep
+            | Kind::SweepPart
+            | Kind::Backtest
+            | Kind::Score
+            | Kind::Calibration => 1,
         }
     }
 
@@ -79,6 +88,7 @@ impl Kind {
             Kind::SweepPart => "a partial result of `entente sweep --shard`",
             Kind::Backtest => "the results of `entente backtest`",
             Kind::Score => "the results of `entente score`",
+            Kind::Calibration => "the results of `entente calibrate`",
         }
     }
 }

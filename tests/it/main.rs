@@ -10,6 +10,7 @@
 
 mod architecture;
 mod backtest_report;
+mod calibrate;
 mod cluster;
 mod derived;
 mod history;
