@@ -116,21 +116,21 @@ params! {
     lambda = 0.0, [0.0, 1.0], "-", "Liberal dampening of threat by trade dependence.";
     d0 = 1000.0, [1.0, 1.0e5], "km", "Distance at which proximity halves.";
     border_factor = 0.5, [0.0, 1.0], "-", "A shared land border shortens the distance between capitals by this factor (0: a border is contact, model v1's rule).";
-    omega = 4.0, [0.0, 100.0], "-", "Reach: how far offensive capability stretches the distance over which a partner's capability halves (d0·(1 + omega·O)).";
+    omega = 0.00479, [0.0, 100.0], "-", "Reach: how far offensive capability stretches the distance over which a partner's capability halves (d0·(1 + omega·O)).";
     e0 = 0.05, [1.0e-6, 10.0], "-", "Trade/GDP ratio scale of trade dependence.";
     gamma = 0.5, [0.0, 10.0], "-", "Weight of a camp's allies in camp threat.";
-    gamma_e = 0.25, [0.0, 10.0], "-", "Extended deterrence: weight of the threats to a state's allies in its own camp threat.";
+    gamma_e = 0.727, [0.0, 10.0], "-", "Extended deterrence: weight of the threats to a state's allies in its own camp threat.";
     kappa_ref = 1.0, [1.0e-6, 100.0], "-", "Reference threat for need.";
     theta_secure = 0.3, [0.0, 100.0], "-", "Camp threat below which a state is secure.";
-    eta = 0.4, [0.0, 100.0], "1/year", "Rate at which alignment moves toward the pair's common desire.";
-    sigma_d = 0.1, [0.0, 100.0], "1/sqrt(year)", "Noise of alignment: standard deviation of its change over one year.";
-    tau = 0.8, [0.0, 1.0], "-", "Treaty stickiness: the fraction by which a binding treaty slows the fall of alignment.";
-    beta_p = 1.0, [0.0, 100.0], "-", "Partner value: weight of the capability the partner brings against the threat.";
-    beta_e = 0.5, [0.0, 100.0], "-", "Partner value: weight of trade dependence on the partner.";
+    eta = 0.0216, [0.0, 100.0], "1/year", "Rate at which alignment moves toward the pair's common desire.";
+    sigma_d = 0.105, [0.0, 100.0], "1/sqrt(year)", "Noise of alignment: standard deviation of its change over one year.";
+    tau = 0.247, [0.0, 1.0], "-", "Treaty stickiness: the fraction by which a binding treaty slows the fall of alignment.";
+    beta_p = 2.02, [0.0, 100.0], "-", "Partner value: weight of the capability the partner brings against the threat.";
+    beta_e = 2.0, [0.0, 100.0], "-", "Partner value: weight of trade dependence on the partner.";
     beta_f = 0.15, [0.0, 100.0], "-", "Partner value: weight of ideological affinity.";
-    beta_c = 0.5, [0.0, 100.0], "-", "Partner value: weight of a treaty commitment (the cost of breaking it).";
-    beta_t = 0.5, [0.0, 100.0], "-", "Hostility: weight of the threat a state poses to another and its allies in the other's desire toward it.";
-    beta_m = 1.0, [0.0, 100.0], "-", "Partner value: penalty for historical mistrust.";
+    beta_c = 0.156, [0.0, 100.0], "-", "Partner value: weight of a treaty commitment (the cost of breaking it).";
+    beta_t = 0.445, [0.0, 100.0], "-", "Hostility: weight of the threat a state poses to another and its allies in the other's desire toward it.";
+    beta_m = 2.04, [0.0, 100.0], "-", "Partner value: penalty for historical mistrust.";
     beta_b = 0.5, [0.0, 100.0], "-", "Weight of the bandwagon value.";
     beta_self = 1.0, [0.0, 100.0], "-", "Weight of self-help (arming alone), the alternative to bandwagoning when no ally is available.";
     zeta = 0.05, [0.0, 100.0], "1/year", "Gain of the intent spiral (hostility raises perceived intent).";
@@ -139,6 +139,22 @@ params! {
     alignment_threshold = 0.2, [-1.0, 1.0], "-", "Alignment at or above which a pair counts as aligned.";
     rivalry_threshold = -0.2, [-1.0, 1.0], "-", "Alignment at or below which a pair counts as a rivalry.";
 }
+
+/// The values of version 2's ten free parameters as they were set by hand, before the
+/// calibration (docs/validation.md compares the two; hand-computed tests use them). Every
+/// other parameter has its default.
+pub const HAND_SET: [(&str, f64); 10] = [
+    ("eta", 0.4),
+    ("sigma_d", 0.1),
+    ("tau", 0.8),
+    ("beta_p", 1.0),
+    ("beta_t", 0.5),
+    ("beta_m", 1.0),
+    ("beta_c", 0.5),
+    ("beta_e", 0.5),
+    ("gamma_e", 0.25),
+    ("omega", 4.0),
+];
 
 /// The model version these parameters and the step implement (manifests record it).
 pub const MODEL_VERSION: u32 = 2;
@@ -222,7 +238,8 @@ impl Theory {
             Theory::Bandwagon => p.beta_b = 2.0,
             Theory::Liberal => {
                 p.lambda = 0.8;
-                p.beta_e = 1.5;
+                // Twice the calibrated weight of trade ties.
+                p.beta_e *= 2.0;
             }
         }
         p
@@ -249,6 +266,20 @@ impl Params {
                 "expected rivalry_threshold < alignment_threshold <= alliance_threshold, found {rv} / {ag} / {al}"
             )
         })
+    }
+}
+
+impl Params {
+    /// The `walt` defaults with the hand-set values of [`HAND_SET`] instead of the calibrated
+    /// ones.
+    pub fn hand_set() -> Self {
+        let mut p = Self::walt();
+        for (name, v) in HAND_SET {
+            if let Some(x) = p.get_mut(name) {
+                *x = v;
+            }
+        }
+        p
     }
 }
 
@@ -297,9 +328,11 @@ mod tests {
         assert_eq!((z.w_p, z.w_d, z.w_o, z.w_i), (1.0, 0.0, 0.0, 0.0));
         assert_eq!(Theory::Bandwagon.params().beta_b, 2.0);
         let l = Theory::Liberal.params();
-        assert_eq!((l.lambda, l.beta_e), (0.8, 1.5));
+        assert_eq!((l.lambda, l.beta_e), (0.8, 2.0 * w.beta_e));
         assert_eq!(w, Params::walt());
-        assert_eq!(w.get("eta"), Some(0.4));
+        assert_eq!(w.get("eta"), Some(0.0216));
+        let h = Params::hand_set();
+        assert_eq!((h.eta, h.omega, h.w_d), (0.4, 4.0, w.w_d));
         assert!(w.get("nope").is_none());
     }
 

@@ -179,6 +179,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             dropped
         );
         print!("{}", overall_text(&rows));
+        print!("{}", calibration_text(&result.forecasts));
         println!("files in {shown}/: {}", FILES.join(", "));
     }
     Ok(ExitCode::SUCCESS)
@@ -415,6 +416,23 @@ fn start_years_json(result: &backtest::Backtest, horizons: &[u32]) -> Vec<serde_
                 "climatology": { "ally": s.climatology[0], "neutral": s.climatology[1], "rival": s.climatology[2] },
                 "climatology_pair_years": s.climatology_pairs,
             })
+        })
+        .collect()
+}
+
+/// The expected calibration error of each class, one-vs-rest, per horizon, as text.
+pub fn calibration_text(forecasts: &[entente::history::score::Forecast]) -> String {
+    use entente::history::score::{calibration_errors, reliability_table};
+    let f = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.3}"));
+    calibration_errors(&reliability_table(forecasts))
+        .into_iter()
+        .map(|(h, e)| {
+            format!(
+                "\nhorizon {h} years: expected calibration error (ten bins, one class against the rest): ally {}, neutral {}, rival {}\n",
+                f(e[0]),
+                f(e[1]),
+                f(e[2])
+            )
         })
         .collect()
 }

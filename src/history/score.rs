@@ -672,11 +672,11 @@ mod tests {
     #[test]
     fn score_rows_come_in_the_documented_order() {
         let rows = score_table(&fixture());
-        // Groups (2000,5), (2000,10), (2010,5), then (all,5), (all,10); 2 subsets × 3 methods.
-        assert_eq!(rows.len(), 5 * 2 * 3);
+        // Groups (2000,5), (2000,10), (2010,5), then (all,5), (all,10); 5 subsets × 3 methods.
+        assert_eq!(rows.len(), 5 * 5 * 3);
         let keys: Vec<(Option<i64>, u32)> = rows
             .iter()
-            .step_by(6)
+            .step_by(15)
             .map(|r| (r.start_year, r.horizon))
             .collect();
         assert_eq!(
@@ -689,21 +689,30 @@ mod tests {
                 (None, 10)
             ]
         );
-        let order: Vec<(&str, &str)> = rows[..6]
+        let order: Vec<(&str, &str)> = rows[..15]
             .iter()
+            .step_by(3)
+            .chain(&rows[..3])
             .map(|r| (r.subset.name(), r.method.name()))
             .collect();
         assert_eq!(
             order,
             [
                 ("all", "model"),
+                ("changed", "model"),
+                ("from_ally", "model"),
+                ("from_neutral", "model"),
+                ("from_rival", "model"),
+                ("all", "model"),
                 ("all", "persistence"),
                 ("all", "climatology"),
-                ("changed", "model"),
-                ("changed", "persistence"),
-                ("changed", "climatology"),
             ]
         );
+        // The three starting classes split every group's pairs.
+        for g in rows.chunks(15) {
+            let by_start: usize = g[6..].iter().step_by(3).map(|r| r.pairs).sum();
+            assert_eq!(by_start, g[0].pairs, "{:?}", g[0]);
+        }
     }
 
     #[test]
@@ -949,7 +958,7 @@ mod tests {
         scores_csv(&rows, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.len(), 1 + 30);
+        assert_eq!(lines.len(), 1 + 75);
         assert_eq!(
             lines[0],
             "start_year,horizon,subset,method,brier,log_score,skill_vs_persistence,\
@@ -962,14 +971,14 @@ mod tests {
         );
         // (2000,10,all,model): no skill against a perfect persistence.
         assert_eq!(
-            lines[7],
+            lines[16],
             "2000,10,all,model,0.540000,0.916291,,0.382857,1.000000,1"
         );
-        assert_eq!(lines[10], "2000,10,changed,model,,,,,,0");
+        assert_eq!(lines[19], "2000,10,changed,model,,,,,,0");
         assert!(
-            lines[19].starts_with("all,5,all,model,0.870000,"),
+            lines[46].starts_with("all,5,all,model,0.870000,"),
             "{}",
-            lines[19]
+            lines[46]
         );
         let mut out = Vec::new();
         reliability_csv(&reliability_table(&fx), &mut out).unwrap();
@@ -983,5 +992,30 @@ mod tests {
         assert_eq!(lines[7], "5,all,6,0.600000,0.700000,0,,");
         assert_eq!(lines[31], "5,rival,0,0.000000,0.100000,0,,");
         assert_eq!(lines[40], "5,rival,9,0.900000,1.000000,1,1.000000,0.000000");
+    }
+
+    #[test]
+    fn expected_calibration_error_weights_each_bin_by_its_forecasts() {
+        // Ally probabilities 0.05 (twice, never allied), 0.85 (three times, allied twice) and
+        // 0.45 (once, allied): bins 0, 8 and 4 hold 2, 3 and 1 forecasts.
+        let mk =
+            |p: f64, obs: Class| f(1900, 5, ("A", "B"), [p, 1.0 - p, 0.0], obs, Class::Neutral);
+        let fs = vec![
+            mk(0.05, Class::Neutral),
+            mk(0.05, Class::Neutral),
+            mk(0.85, Class::Ally),
+            mk(0.85, Class::Ally),
+            mk(0.85, Class::Neutral),
+            mk(0.45, Class::Ally),
+        ];
+        let table = reliability_table(&fs);
+        let e = calibration_errors(&table);
+        assert_eq!(e.len(), 1);
+        // (2 |0.05 - 0| + 3 |0.85 - 2/3| + 1 |0.45 - 1|) / 6
+        let expected = (2.0 * 0.05 + 3.0 * (0.85 - 2.0 / 3.0) + 0.55) / 6.0;
+        assert!((e[0].1[0].unwrap() - expected).abs() < 1e-12, "{:?}", e[0]);
+        // Rival: every forecast 0 and never observed: perfectly calibrated.
+        assert_eq!(e[0].1[2], Some(0.0));
+        assert_eq!(expected_calibration_error(&[]), None);
     }
 }

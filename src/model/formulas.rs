@@ -489,7 +489,7 @@ mod tests {
 
     #[test]
     fn camp_threat_and_need_by_hand() {
-        let p = p32(&Theory::Walt.params());
+        let p = p32(&Params::hand_set());
         // X = 0.4 + 0.25 · 0.2; K = X + 0.5 · 0.6
         close(extended_threat(0.4, 0.2, &p), 0.45);
         close(camp_threat(0.45, 0.6, &p), 0.75);
@@ -499,7 +499,7 @@ mod tests {
 
     #[test]
     fn partner_value_by_hand() {
-        let p = p32(&Theory::Walt.params());
+        let p = p32(&Params::hand_set());
         let x = PartnerInputs {
             need: 1.0,
             projected: 0.8,
@@ -530,7 +530,7 @@ mod tests {
 
     #[test]
     fn hostility_and_desire_by_hand() {
-        let p = p32(&Theory::Walt.params());
+        let p = p32(&Params::hand_set());
         close(hostility(0.0, &p), 0.0);
         close(hostility(0.8, &p), 0.4); // βt = 0.5
         close(desire(0.4, 0.5, None), -0.1); // ties offset part of a threat

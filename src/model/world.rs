@@ -324,8 +324,18 @@ name = "three"
 start_year = 2000
 horizon = 0.25
 dt = 0.25
+# The hand-set values of version 2 (params::HAND_SET), which the worked examples use.
 [params]
 sigma_d = 0.0
+eta = 0.4
+tau = 0.8
+beta_p = 1.0
+beta_t = 0.5
+beta_m = 1.0
+beta_c = 0.5
+beta_e = 0.5
+gamma_e = 0.25
+omega = 4.0
 [[state]]
 id = "AAA"
 power = 2
@@ -386,7 +396,7 @@ alignment = 0.5
         }
     }
 
-    // By hand (walt defaults): Phat = [1, .5, .5]; prox AB = 1/(1 + .5·500/1000) = .8 (a
+    // By hand (the hand-set parameters of THREE): Phat = [1, .5, .5]; prox AB = 1/(1 + .5·500/1000) = .8 (a
     // border halves the distance), AC = 1/(1+1) = .5, BC = 1/(1+3) = .25; O = I = .5
     // everywhere, so T_ij = Phat_j · prox_ij · .25 / .125 = 2 · Phat_j · prox_ij.
     #[test]
@@ -628,7 +638,14 @@ alignment = 0.5
         let mut z = Normals::new();
         let z: [f64; 3] = [z.next(&mut rng), z.next(&mut rng), z.next(&mut rng)];
         let s = scenario::parse(scenario::FLAGSHIP_TOML, scenario::FLAGSHIP_NAME).unwrap();
-        let out = simulate(&s, &s.params, 0, 2018, &mut NoObserver);
+        // With the hand-set parameters the constants below were recorded with.
+        let out = simulate(
+            &s,
+            &crate::params::Params::hand_set(),
+            0,
+            2018,
+            &mut NoObserver,
+        );
         let n = s.n();
         let (chn, rus) = (s.index("CHN").unwrap(), s.index("RUS").unwrap());
         let end = [out.alignment[chn * n + rus], out.power[chn]];

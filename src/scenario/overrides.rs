@@ -806,7 +806,10 @@ mod tests {
         assert_eq!(s.params.threat_form, crate::params::ThreatForm::Sum);
         // A theory switch keeps file overrides and resets --set parameters to the preset.
         s.set_theory(Theory::Waltz);
-        assert_eq!((s.params.w_d, s.params.eta), (0.0, 0.4));
+        assert_eq!(
+            (s.params.w_d, s.params.eta),
+            (0.0, crate::params::Params::walt().eta)
+        );
     }
 
     #[test]

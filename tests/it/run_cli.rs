@@ -419,6 +419,9 @@ fn mistrust_between_china_and_russia_keeps_them_apart() {
             "--quiet",
             "--set",
             &format!("pair.CHN-RUS.mistrust={m}"),
+            // The tutorials' teaching rate: the move shows within 12 years.
+            "--set",
+            "eta=0.4",
         ]);
         st.summary_value("CHN", "RUS", 5)
     };

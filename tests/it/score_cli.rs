@@ -257,14 +257,20 @@ fn a_study_is_scored_against_a_table_written_by_hand() {
         header,
         "start_year,horizon,subset,method,brier,log_score,skill_vs_persistence,skill_vs_climatology,accuracy,pairs"
     );
-    // 3 horizons × (2000, all) × 2 subsets × 3 methods.
-    assert_eq!(rows.len(), 36);
+    // 3 horizons × (2000, all) × 5 subsets × 3 methods.
+    assert_eq!(rows.len(), 90);
     let ln = |x: f64| -x.ln();
     for year in ["2000", "all"] {
         // Horizon 3: BULLY-FAR (rival; was neutral), BULLY-TINY (neutral; was neutral).
         let p = score_row(&rows, year, 3, "all", "persistence");
         check_row(p, (2.0 + 0.0) / 2.0, (FLOORED + 0.0) / 2.0, 0.5, 2);
         close(&p[6], 0.0, "persistence against itself");
+        // Both pairs were neutral at the start: the from_neutral group is the whole horizon,
+        // and no pair starts allied or rival.
+        let n = score_row(&rows, year, 3, "from_neutral", "persistence");
+        check_row(n, (2.0 + 0.0) / 2.0, (FLOORED + 0.0) / 2.0, 0.5, 2);
+        assert_eq!(&score_row(&rows, year, 3, "from_rival", "model")[9], "0");
+        assert_eq!(&score_row(&rows, year, 3, "from_ally", "model")[9], "0");
         close(&p[7], 1.0 - 1.0 / 0.56, "persistence against climatology"); // −0.785714
         let c = score_row(&rows, year, 3, "all", "climatology");
         check_row(c, (0.56 + 0.56) / 2.0, ln(0.4), 0.5, 2);
@@ -389,7 +395,7 @@ fn a_study_is_scored_against_a_table_written_by_hand() {
         ])
     );
     let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
-    for word in ["model", "persistence", "climatology", "changed class"] {
+    for word in ["model", "persistence", "climatology", "whose class changed"] {
         assert!(stdout.contains(word), "stdout lacks {word}:\n{stdout}");
     }
 

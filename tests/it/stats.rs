@@ -469,9 +469,11 @@ fn statistics_equal_direct_computation_from_the_runs() {
     let tutorial = load("scenarios/tutorial/far-strongest-near-weaker.toml");
     let mut waltz = tutorial.clone();
     waltz.set_theory(Theory::Waltz);
-    // Without their quarrel and under a treaty, NEAR and SMALL ally in some runs.
+    // Without their quarrel, under a treaty and starting close to the alliance threshold,
+    // NEAR and SMALL ally in some runs.
     waltz.apply_set("pair.NEAR-SMALL.mistrust=0").unwrap();
     waltz.apply_set("pair.NEAR-SMALL.treaty=1").unwrap();
+    waltz.apply_set("pair.NEAR-SMALL.alignment=0.5").unwrap();
     let mut cover = Coverage::default();
     for s in [&tutorial, &waltz, &*WITH_EVENTS] {
         let c = check_against_direct(s, 400);
