@@ -676,9 +676,121 @@ pub fn shares_chart(rows: &[ShareRow]) -> Result<String, ChartError> {
     )
 }
 
+/// Bins of a [`distribution_chart`] over `[0, 1]`.
+pub const DISTRIBUTION_BINS: usize = 20;
+
+/// Shares of `values` (probabilities) in [`DISTRIBUTION_BINS`] equal bins of `[0, 1]` (1.0 in
+/// the last bin; values outside go to the nearest end).
+pub fn distribution_shares(values: &[f64]) -> [f64; DISTRIBUTION_BINS] {
+    let mut count = [0usize; DISTRIBUTION_BINS];
+    for &v in values {
+        let k =
+            ((v * DISTRIBUTION_BINS as f64).floor().max(0.0) as usize).min(DISTRIBUTION_BINS - 1);
+        count[k] += 1;
+    }
+    let n = values.len().max(1) as f64;
+    count.map(|c| c as f64 / n)
+}
+
+/// Histograms of a probability over the points of a sweep, one panel per series (a pair's
+/// P(alliance)): the share of points in each twentieth of `[0, 1]`, with the median marked.
+pub fn distribution_chart(series: &[(String, Vec<f64>)], what: &str) -> Result<String, ChartError> {
+    let (left, right, panel_h, gap, top) = (60, 30, 110, 46, 16);
+    let plot_w = 600;
+    let width = left + plot_w + right;
+    let height = top + (panel_h + gap) * series.len().max(1) as i32;
+    svg(
+        "distribution",
+        &format!("Distribution of {what} over the sweep's points"),
+        (width as u32, height as u32),
+        |root| {
+            for (k, (name, values)) in series.iter().enumerate() {
+                let y0 = top + (panel_h + gap) * k as i32;
+                let base = y0 + panel_h;
+                let shares = distribution_shares(values);
+                let peak = shares.iter().copied().fold(0.0, f64::max).max(1e-9);
+                root.draw(&Text::new(
+                    name.clone(),
+                    (left, y0),
+                    text_style(13.0, HPos::Left, VPos::Top),
+                ))
+                .map_err(e)?;
+                let bar_w = plot_w / DISTRIBUTION_BINS as i32;
+                for (b, &sh) in shares.iter().enumerate() {
+                    let h = ((panel_h - 22) as f64 * sh / peak).round() as i32;
+                    if h > 0 {
+                        let x = left + bar_w * b as i32;
+                        root.draw(&Rectangle::new(
+                            [(x + 1, base - h), (x + bar_w - 1, base)],
+                            PALETTE[0].filled(),
+                        ))
+                        .map_err(e)?;
+                    }
+                }
+                root.draw(&PathElement::new(
+                    vec![(left, base), (left + plot_w, base)],
+                    BLACK.stroke_width(1),
+                ))
+                .map_err(e)?;
+                for t in 0..=10 {
+                    let x = left + plot_w * t / 10;
+                    root.draw(&PathElement::new(
+                        vec![(x, base), (x, base + 4)],
+                        BLACK.stroke_width(1),
+                    ))
+                    .map_err(e)?;
+                    root.draw(&Text::new(
+                        format!("{:.1}", t as f64 / 10.0),
+                        (x, base + 6),
+                        text_style(11.0, HPos::Center, VPos::Top),
+                    ))
+                    .map_err(e)?;
+                }
+                root.draw(&Text::new(
+                    format!("{what} (share of points per bar)"),
+                    (left + plot_w / 2, base + 22),
+                    text_style(11.0, HPos::Center, VPos::Top),
+                ))
+                .map_err(e)?;
+                let mut sorted: Vec<f64> =
+                    values.iter().copied().filter(|v| v.is_finite()).collect();
+                sorted.sort_by(f64::total_cmp);
+                if let Some(&m) = sorted.get(sorted.len() / 2) {
+                    let x = left + (m.clamp(0.0, 1.0) * plot_w as f64).round() as i32;
+                    root.draw(&PathElement::new(
+                        vec![(x, y0 + 18), (x, base)],
+                        THREAT.stroke_width(2),
+                    ))
+                    .map_err(e)?;
+                    root.draw(&Text::new(
+                        format!("median {m:.2}"),
+                        (x + 4, y0 + 18),
+                        text_style(11.0, HPos::Left, VPos::Top).color(&THREAT),
+                    ))
+                    .map_err(e)?;
+                }
+            }
+            Ok(())
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn distribution_shares_by_hand() {
+        // Twentieths: 0.0 and 0.04 in bin 0, 0.05 in bin 1, 0.5 in bin 10, 1.0 (and 1.2)
+        // in bin 19, -0.1 in bin 0.
+        let sh = distribution_shares(&[0.0, 0.04, 0.05, 0.5, 1.0, 1.2, -0.1, 0.5]);
+        assert_eq!(sh[0], 3.0 / 8.0);
+        assert_eq!(sh[1], 1.0 / 8.0);
+        assert_eq!(sh[10], 2.0 / 8.0);
+        assert_eq!(sh[19], 2.0 / 8.0);
+        assert!((sh.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert_eq!(distribution_shares(&[]), [0.0; DISTRIBUTION_BINS]);
+    }
 
     fn ids(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()

@@ -3321,11 +3321,59 @@ pub fn drivers(s: &Sweep, study: &Study) -> Result<String, SweepError> {
         }
         View::Scatter => scatter(&mut o, s, &pairs, false)?,
     }
+    distribution(&mut o, s, &pairs)?;
     let _ = writeln!(
         o,
         "<p class=\"meta\"><code>entente report</code> on the sweep folder draws all of it, with the numbers behind each chart.</p>\n</section>"
     );
     Ok(o)
+}
+
+/// The distribution of the report pairs' P(alliance) over the sweep's points: what the
+/// answer is across the ranges of the factors, as a histogram and in words (median and the
+/// middle 90 % of the points).
+fn distribution(o: &mut String, s: &Sweep, pairs: &[usize]) -> Result<(), SweepError> {
+    let mut series = Vec::new();
+    let mut words = Vec::new();
+    for &q in pairs.iter().take(3) {
+        let mut v: Vec<f64> = (0..s.points.len())
+            .filter_map(|p| s.value(q, p, Output::PAllianceEnd))
+            .filter(|x| x.is_finite())
+            .collect();
+        if v.is_empty() {
+            continue;
+        }
+        v.sort_by(f64::total_cmp);
+        let at = |f: f64| v[((f * v.len() as f64) as usize).min(v.len() - 1)];
+        words.push(format!(
+            "{}: median {}, 90 % of the points between {} and {}, highest {}",
+            Output::PAllianceEnd.of_pair(&pair_words(s, q)),
+            fmt_num(at(0.5), 2),
+            fmt_num(at(0.05), 2),
+            fmt_num(at(0.95), 2),
+            fmt_num(v[v.len() - 1], 2)
+        ));
+        series.push((s.pair_name(q), v));
+    }
+    if series.is_empty() {
+        return Ok(());
+    }
+    let _ = writeln!(
+        o,
+        "<h3>The answer across the sweep</h3>\n<p>Over the sweep's {} points (every factor across its range): {}.</p>",
+        s.points.len(),
+        esc(&words.join("; "))
+    );
+    let chart =
+        super::charts::distribution_chart(&series, "P(alliance) at the horizon").map_err(|e| {
+            SweepError::Content {
+                path: "distribution chart".into(),
+                message: e.to_string(),
+            }
+        })?;
+    o.push_str(&chart);
+    o.push('\n');
+    Ok(())
 }
 
 /// The sentence naming the factor that matters most for `pairs`' P(alliance).

@@ -1379,7 +1379,27 @@ fn study_report_gains_what_drives_this_result_from_a_sweep_of_its_scenario() {
     ), "{drivers}");
     assert!(drivers.contains("design <code>morris:2:4</code>, 6 points × 100 runs"));
     let charts = svgs(drivers);
-    assert_eq!(charts.len(), 2, "P(alliance) and P(rivalry)");
+    assert_eq!(
+        charts.len(),
+        3,
+        "P(alliance) and P(rivalry) indices, the distribution"
+    );
+    // The distribution of the answer over the points, in words and as a histogram.
+    assert!(
+        drivers.contains("<h3>The answer across the sweep</h3>\n<p>Over the sweep's 6 points"),
+        "{drivers}"
+    );
+    let d = assert_texts(
+        "drivers' distribution",
+        charts[2],
+        &[
+            "0.0",
+            "0.5",
+            "1.0",
+            "P(alliance) at the horizon (share of points per bar)",
+        ],
+    );
+    assert!(d.iter().any(|t| t.starts_with("median ")), "{d:?}");
     assert_texts(
         "drivers' P(alliance)",
         charts[0],
@@ -1399,7 +1419,7 @@ fn study_report_gains_what_drives_this_result_from_a_sweep_of_its_scenario() {
     // The rest of the report is the report without --sweep.
     assert_eq!(
         html.matches("<svg").count(),
-        plain.matches("<svg").count() + 2
+        plain.matches("<svg").count() + 3
     );
     let removed = html
         .replacen(
@@ -1445,7 +1465,7 @@ fn study_report_gains_what_drives_this_result_from_a_sweep_of_its_scenario() {
     assert!(drivers.contains(
         "The sweep varies one factor, <code>pair.NEAR-SMALL.mistrust</code>: over its range it moves P(NEAR–SMALL alliance) by up to 0.99."
     ), "{drivers}");
-    assert_eq!(svgs(drivers).len(), 1);
+    assert_eq!(svgs(drivers).len(), 2, "lines and the distribution");
     assert_texts(
         "drivers' lines",
         svgs(drivers)[0],
