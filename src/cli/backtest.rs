@@ -31,7 +31,8 @@ then is dropped and counted.
 Files written to --out (default results/backtest/):
   forecasts.csv    one row per start year, horizon and pair: probabilities, observed, persistence
   scores.csv       Brier, log score, skill against persistence and climatology, accuracy:
-                   per start year and overall (`all`), for all pairs and those that changed class
+                   per start year and overall (`all`), for all pairs, those that changed class,
+                   and those allied, neutral or rivals at the start
   reliability.csv  forecast probability in ten bins against the observed frequency
   manifest.json    what produced it (entente report draws the folder)
 
@@ -262,13 +263,15 @@ pub fn check_start_years(
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct ScoringArgs {
     /// Backtest start years: FROM:TO:STEP, FROM:TO or a list, ranges joined by commas
-    /// (1816:1914,1919:1939).
+    /// (default: 1880:1975:5 for sweep, 1816:1914,1919:1939 for calibrate).
     #[arg(long, value_name = "YEARS")]
     pub years: Option<String>,
-    /// Backtest horizons in years, one or several (5,10; default 10).
+    /// Backtest horizons in years, one or several (default: 10 for sweep, 5,10 for calibrate).
     #[arg(long, value_name = "YEARS")]
     pub horizon: Option<String>,
-    /// Which states, resolved again in each start year (default majors; see `entente history --help`).
+    /// Which states, resolved again in each start year (default: `majors+top:12` for sweep, as
+    /// `entente backtest`; `majors` for calibrate, the training split; see `entente history
+    /// --help`).
     #[arg(long, value_name = "SPEC")]
     pub states: Option<String>,
     /// Folder of history CSV files in the format of data/history (default: the built-in copy).

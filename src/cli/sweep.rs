@@ -1214,7 +1214,7 @@ pub fn merge(paths: &[PathBuf], out: Option<&Path>, quiet: bool) -> anyhow::Resu
     let (count, id) = (first.shards, first.identity.clone());
     let sources = sources_of(&parts, parts_dir)?;
     let mut out = OutputDir::prepare(&out_path)?;
-    write_sweep(
+    let (manifest, _) = write_sweep(
         &mut out,
         &id,
         &sources,
@@ -1233,7 +1233,14 @@ pub fn merge(paths: &[PathBuf], out: Option<&Path>, quiet: bool) -> anyhow::Resu
         println!(
             "merged {count} sweep shards: {} points into {shown}/ ({})",
             id.points,
-            FILES.join(", ")
+            manifest["files"]
+                .as_array()
+                .map(|a| a
+                    .iter()
+                    .filter_map(|v| v.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "))
+                .unwrap_or_default()
         );
     }
     Ok(ExitCode::SUCCESS)
