@@ -670,11 +670,7 @@ fn write_folder(
         "threads": threads_or_all(args.threads),
         "files": FILES,
     });
-    if let (Some(m), Some(e)) = (manifest.as_object_mut(), extra.as_object()) {
-        for (k, v) in e {
-            m.insert(k.clone(), v.clone());
-        }
-    }
+    super::study::extend_object(&mut manifest, &extra);
     out.write(FILES[4], |w| {
         serde_json::to_writer_pretty(&mut *w, &manifest)?;
         w.write_all(b"\n")

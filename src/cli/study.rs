@@ -196,6 +196,15 @@ pub fn progress_bar(quiet: bool, len: u64) -> Option<indicatif::ProgressBar> {
     })
 }
 
+/// Add the keys of the JSON object `extra` to the JSON object `manifest` (replacing equal keys).
+pub fn extend_object(manifest: &mut serde_json::Value, extra: &serde_json::Value) {
+    if let (Some(m), Some(e)) = (manifest.as_object_mut(), extra.as_object()) {
+        for (k, v) in e {
+            m.insert(k.clone(), v.clone());
+        }
+    }
+}
+
 /// A time as RFC 3339 UTC, to the second.
 pub fn rfc3339(t: SystemTime) -> String {
     humantime::format_rfc3339_seconds(t).to_string()

@@ -1060,11 +1060,7 @@ fn write_sweep(
     }
     files.push(FILES[3]);
     let mut manifest = manifest_of(id, &factors, method, &files);
-    if let (Some(m), Some(e)) = (manifest.as_object_mut(), extra.as_object()) {
-        for (k, v) in e {
-            m.insert(k.clone(), v.clone());
-        }
-    }
+    super::study::extend_object(&mut manifest, &extra);
     out.write(FILES[3], |w| {
         serde_json::to_writer_pretty(&mut *w, &manifest)?;
         w.write_all(b"\n")
