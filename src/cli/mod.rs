@@ -31,7 +31,8 @@ pub const EXIT_USAGE: u8 = 2;
     long_about = "entente simulates how states ally, bandwagon and drift apart under Stephen Walt's \
 balance-of-threat theory (and, for comparison, Waltz's balance of power, bandwagoning and liberal \
 interdependence). Scenarios are TOML files; with no file, commands use the built-in flagship \
-scenario (Vostok-2018: does U.S. pressure forge a China-Russia alliance?).",
+scenario (Vostok-2018: does U.S. pressure forge a China-Russia alliance?). The words it prints \
+(alignment, threat, balance, bandwagon, camps, the interval) are explained in docs/glossary.md.",
     after_help = "Examples:\n  entente run\n  entente validate scenarios/*.toml\n  entente show\n  entente show scenarios/tutorial/security-dilemma.toml\n  entente history 1913 --states majors\n  entente backtest --years 1880:1975:5 --horizon 10 --states majors --runs 2000\n  entente score results/vostok-2018 data/outcomes/vostok-2018-2024.csv\n  entente sweep --vary pair.CHN-RUS.mistrust=0.2:0.8 --design grid:7 --runs 2000\n  entente calibrate --runs 500"
 )]
 struct Cli {

@@ -348,7 +348,8 @@ pub fn probability_chart(lines: &[Line], y_desc: &str) -> Result<String, ChartEr
             .margin_right(24)
             .x_label_area_size(36)
             .y_label_area_size(52)
-            .build_cartesian_2d(x0..x1, 0.0..1.0)
+            // A little room beyond 0 and 1, so that a line lying on either is seen.
+            .build_cartesian_2d(x0..x1, -0.03..1.03)
             .map_err(e)?;
         chart
             .configure_mesh()

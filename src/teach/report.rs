@@ -89,6 +89,8 @@ pub struct SeriesRow {
     pub q95_alignment: f64,
     /// P(alliance).
     pub p_alliance: f64,
+    /// P(rivalry).
+    pub p_rivalry: f64,
 }
 
 /// A row of `states.csv`.
@@ -285,7 +287,14 @@ pub struct ReportOptions {
 }
 
 /// The charts a report draws, in order, by the `id` of their section.
-pub const CHARTS: [&str; 5] = ["fan", "alliance", "camps", "threats", "strategies"];
+pub const CHARTS: [&str; 6] = [
+    "fan",
+    "alliance",
+    "rivalry",
+    "camps",
+    "threats",
+    "strategies",
+];
 
 /// The style sheet of the report, inlined in its `<style>` element: a plain, printable page
 /// (A4, no navigation when printed). The pages of backtest, score and sweep folders use it
@@ -373,13 +382,65 @@ pub fn html(
     page.outcomes(&mut o);
     page.fan(&mut o)?;
     page.alliance(&mut o)?;
+    page.rivalry(&mut o)?;
     page.camps(&mut o)?;
     page.threats(&mut o)?;
     page.strategies(&mut o)?;
     page.assumptions(&mut o);
     page.reproduce(&mut o);
+    o.push_str(&glossary_section());
     let _ = writeln!(o, "</body>\n</html>");
     Ok(o)
+}
+
+/// The words of a report, for students: a short glossary (docs/glossary.md has the full one).
+pub const GLOSSARY: [(&str, &str); 9] = [
+    (
+        "alignment",
+        "how close two states are, from −1 (open hostility) to +1 (the closest alliance); it moves toward what both states want of each other, with noise",
+    ),
+    (
+        "alliance, rivalry",
+        "a pair whose alignment is at or above the alliance threshold, or at or below the rivalry threshold (the thresholds are in the parameters)",
+    ),
+    (
+        "threat",
+        "how dangerous one state is to another: its power, its proximity, its offensive capability and its perceived intentions (Walt's four sources)",
+    ),
+    (
+        "balance",
+        "ally with others against the principal threat, or arm alone when no partner is available",
+    ),
+    (
+        "bandwagon",
+        "align with the principal threat instead of resisting it",
+    ),
+    (
+        "secure",
+        "a state whose threats are all small seeks no partner",
+    ),
+    (
+        "camps",
+        "the two groups of states that least frustrate each run's final alignments (Axelrod and Bennett's landscape theory)",
+    ),
+    (
+        "P(alliance), P(rivalry)",
+        "the share of the Monte Carlo runs in which a pair is allied (or rivals) at that time",
+    ),
+    (
+        "interval",
+        "the 95 % interval beside a probability is the Monte Carlo sampling error of that share, not the uncertainty of the answer: that comes from the assumptions, which `entente sweep` varies",
+    ),
+];
+
+/// The report's "Words used here" section.
+fn glossary_section() -> String {
+    let mut o = String::from("<section id=\"glossary\">\n<h2>Words used here</h2>\n<dl>");
+    for (term, meaning) in GLOSSARY {
+        let _ = write!(o, "<dt>{}</dt><dd>{}</dd>", esc(term), esc(meaning));
+    }
+    o.push_str("</dl>\n<p class=\"meta\">The full glossary, with the formulas: <code>docs/glossary.md</code> in the entente repository.</p>\n</section>\n");
+    o
 }
 
 /// What the sections of a report share.
@@ -501,7 +562,7 @@ impl<'a> Page<'a> {
         let _ = writeln!(o, "</header>");
         let _ = writeln!(
             o,
-            "<nav><ol><li><a href=\"#outcomes\">Outcomes at the horizon</a></li><li><a href=\"#fan\">Alignment over time</a></li><li><a href=\"#alliance\">Probability of alliance</a></li><li><a href=\"#camps\">Final camps</a></li><li><a href=\"#threats\">Threat at the start</a></li><li><a href=\"#strategies\">Balancing and bandwagoning</a></li><li><a href=\"#assumptions\">Assumptions and sources</a></li><li><a href=\"#reproduce\">Reproduce</a></li></ol></nav>"
+            "<nav><ol><li><a href=\"#outcomes\">Outcomes at the horizon</a></li><li><a href=\"#fan\">Alignment over time</a></li><li><a href=\"#alliance\">Probability of alliance</a></li><li><a href=\"#rivalry\">Probability of rivalry</a></li><li><a href=\"#camps\">Final camps</a></li><li><a href=\"#threats\">Threat at the start</a></li><li><a href=\"#strategies\">Balancing and bandwagoning</a></li><li><a href=\"#assumptions\">Assumptions and sources</a></li><li><a href=\"#reproduce\">Reproduce</a></li><li><a href=\"#glossary\">Words used here</a></li></ol></nav>"
         );
     }
 
@@ -638,6 +699,29 @@ impl<'a> Page<'a> {
             "<section id=\"alliance\">\n<h2>Probability of alliance over time</h2>\n<figure>{}<figcaption>Share of runs in which each key pair is an alliance (alignment ≥ {}) at each time.</figcaption></figure>\n</section>",
             charts::probability_chart(&lines, "P(alliance)")?,
             self.alliance_t
+        );
+        Ok(())
+    }
+
+    /// "Probability of rivalry over time" of the key pairs.
+    fn rivalry(&self, o: &mut String) -> Result<(), ReportError> {
+        let lines: Vec<Line> = self
+            .pairs
+            .iter()
+            .map(|&q| Line {
+                label: self.pair_name(q),
+                points: self
+                    .results
+                    .series(q)
+                    .map(|r| (r.year, r.p_rivalry))
+                    .collect(),
+            })
+            .collect();
+        let _ = writeln!(
+            o,
+            "<section id=\"rivalry\">\n<h2>Probability of rivalry over time</h2>\n<figure>{}<figcaption>Share of runs in which each key pair is a rivalry (alignment ≤ {}) at each time.</figcaption></figure>\n</section>",
+            charts::probability_chart(&lines, "P(rivalry)")?,
+            self.rivalry_t
         );
         Ok(())
     }

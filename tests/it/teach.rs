@@ -479,6 +479,23 @@ fn report_is_self_contained_with_one_svg_per_chart() {
         let end = html[at..].find("</section>").unwrap();
         assert!(svg < end, "the chart of section {id} is inside it");
     }
+    // P(rivalry) beside P(alliance), and the words a student needs.
+    let rivalry = super::section(&html, "rivalry");
+    assert!(rivalry.contains("<h2>Probability of rivalry over time</h2>"));
+    super::assert_texts(
+        "P(rivalry) chart",
+        rivalry,
+        &["P(rivalry)", "year", "NEAR-SMALL"],
+    );
+    let glossary = super::section(&html, "glossary");
+    for (term, _) in entente::teach::report::GLOSSARY {
+        assert!(
+            glossary.contains(&format!("<dt>{term}</dt>")),
+            "the glossary defines {term}"
+        );
+    }
+    assert!(glossary.contains("Monte Carlo sampling error"));
+    assert!(html.contains("<li><a href=\"#rivalry\">Probability of rivalry</a></li>"));
     for text in [
         "@media print",
         "Far strongest, near weaker",
@@ -584,4 +601,23 @@ fn report_renders_in_headless_chromium() {
         "charts with text and bands"
     );
     assert!(dom.contains("Alignment over time"));
+}
+
+/// The glossary students are sent to exists, defines every word of the report's short list,
+/// and `--help` names it.
+#[test]
+fn the_glossary_is_shipped_and_named_by_help() {
+    let text = std::fs::read_to_string(repo("docs/glossary.md")).expect("docs/glossary.md");
+    for (term, _) in entente::teach::report::GLOSSARY {
+        let first = term.split(',').next().unwrap().trim();
+        assert!(
+            text.to_lowercase()
+                .contains(&format!("**{}", first.to_lowercase())),
+            "docs/glossary.md defines {first}"
+        );
+    }
+    let help = ok(&["--help"]);
+    assert!(help.contains("docs/glossary.md"), "{help}");
+    let readme = std::fs::read_to_string(repo("README.md")).unwrap();
+    assert!(readme.contains("(docs/glossary.md)"));
 }
