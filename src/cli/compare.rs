@@ -12,7 +12,7 @@ use entente::study;
 use entente::teach::compare::{self, Comparison};
 use entente::teach::pair_index;
 
-use super::study::{RunArgs, StudyArgs, warn_about_data};
+use super::study::{RunArgs, StudyArgs, progress_bar, warn_about_data};
 use super::table::Table;
 
 /// How many pairs the table on stdout shows.
@@ -59,6 +59,9 @@ pub struct Args {
     /// differs most across theories). compare.csv always has every pair.
     #[arg(long, value_name = "PAIRS", value_delimiter = ',')]
     pairs: Vec<String>,
+    /// No progress bar (the tables are still printed).
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -102,7 +105,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // Check the destination before any work.
     let mut out = OutputDir::prepare(&out_path)?;
     let clock = std::time::Instant::now();
-    let cmp = compare::compare(scenarios, seed, runs, threads, &|_| {})?;
+    let bar = progress_bar(args.quiet, runs * scenarios.len() as u64);
+    let tick = |k: u64| {
+        if let Some(b) = &bar {
+            b.inc(k);
+        }
+    };
+    let cmp = compare::compare(scenarios, seed, runs, threads, &tick)?;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
     out.write("compare.csv", |w| cmp.write_csv(w))?;
     out.write("compare-states.csv", |w| cmp.write_states_csv(w))?;
     let dir = out.path().display().to_string();

@@ -221,21 +221,11 @@ impl Comparison {
     /// `compare.csv`: one row per theory and pair (columns in `docs/output.md`).
     pub fn write_csv(&self, w: impl Write) -> io::Result<()> {
         let mut c = csv_writer(w);
-        c.write_record([
-            "theory",
-            "a",
-            "b",
-            "p_alliance_end",
-            "p_rivalry_end",
-            "mean_alignment_end",
-            "p_alliance_ever",
-            "q05_alignment_end",
-            "q50_alignment_end",
-            "q95_alignment_end",
-            "seed",
-            "runs",
-        ])
-        .map_err(io_err)?;
+        // The statistics in summary.csv's column order (output::PAIR_END_STATS).
+        let mut header = vec!["theory", "a", "b"];
+        header.extend(crate::output::PAIR_END_STATS);
+        header.extend(["seed", "runs"]);
+        c.write_record(&header).map_err(io_err)?;
         for t in &self.studies {
             let s = &t.scenario;
             for (q, (i, k)) in upper(s.n()).enumerate() {
@@ -245,9 +235,9 @@ impl Comparison {
                     s.states[i].id.clone(),
                     s.states[k].id.clone(),
                     num(o.p_alliance_end),
+                    num(o.p_alliance_ever),
                     num(o.p_rivalry_end),
                     num(o.mean_alignment_end),
-                    num(o.p_alliance_ever),
                     num(o.q05_alignment_end),
                     num(o.q50_alignment_end),
                     num(o.q95_alignment_end),
