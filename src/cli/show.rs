@@ -13,13 +13,19 @@ use super::table::Table;
 /// Print a scenario's states, pairs, intents and events as tables.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Without FILE, shows the built-in flagship scenario (Vostok-2018).\n\nExamples:\n  entente show\n  entente show scenarios/tutorial/far-strongest-near-weaker.toml"
+    after_help = "Without FILE, shows the built-in flagship scenario (Vostok-2018).\n\nA scenario of up to six states is shown whole. A larger one is shown in overview: its\nstates, its key pairs, and each state's principal threat at the start; --all adds every\npair, the threat matrix and its components, the intents and the events.\n\nExamples:\n  entente show\n  entente show --all\n  entente show scenarios/tutorial/far-strongest-near-weaker.toml"
 )]
 pub struct Args {
     /// Scenario file (default: the built-in flagship).
     #[arg(value_name = "FILE")]
     file: Option<PathBuf>,
+    /// Every table, whatever the number of states.
+    #[arg(long)]
+    all: bool,
 }
+
+/// The most states a scenario may have to be shown whole without --all.
+pub const WHOLE_UP_TO: usize = 6;
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let s = scenario::load_or_flagship(args.file.as_deref())?;
@@ -27,7 +33,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         &s,
         &entente::study::scenario_file_shown(args.file.as_deref()),
     );
-    print!("{}", render(&s));
+    if args.all || s.n() <= WHOLE_UP_TO {
+        print!("{}", render(&s));
+    } else {
+        print!("{}", overview(&s));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -46,6 +56,49 @@ pub fn render(s: &Scenario) -> String {
     out.push_str(&threats(s));
     intents_table(&mut out, s);
     events_list(&mut out, s);
+    out
+}
+
+/// The overview of a larger scenario: header, states, key pairs, principal threats, and what
+/// `--all` adds.
+pub fn overview(s: &Scenario) -> String {
+    let mut out = String::new();
+    header(&mut out, s);
+    states_table(&mut out, s);
+    let n = s.n();
+    let key: Vec<(usize, usize)> = if s.key_pairs.is_empty() {
+        // Without key pairs: the ten pairs that start furthest from indifference.
+        let mut all: Vec<(usize, usize)> = (0..n)
+            .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
+            .collect();
+        all.sort_by(|a, b| {
+            s.alignment[b.0 * n + b.1]
+                .abs()
+                .total_cmp(&s.alignment[a.0 * n + a.1].abs())
+                .then(a.cmp(b))
+        });
+        all.truncate(10);
+        all
+    } else {
+        s.key_pairs
+            .iter()
+            .map(|&(i, k)| (i.min(k), i.max(k)))
+            .collect()
+    };
+    let title = if s.key_pairs.is_empty() {
+        "Pairs furthest from indifference at the start"
+    } else {
+        "Key pairs (the scenario's key_pairs)"
+    };
+    pairs_rows(&mut out, s, title, &key);
+    out.push_str(&principal_threats(s));
+    let _ = writeln!(
+        out,
+        "\nNot shown: the other {} pairs, the threat matrix and its components, {} listed intents and {} events. `entente show --all` prints them.",
+        n * (n - 1) / 2 - key.len(),
+        s.intent_docs.len(),
+        s.events.len()
+    );
     out
 }
 
@@ -158,6 +211,26 @@ fn pairs_table(out: &mut String, s: &Scenario) {
             unknown.len()
         );
     }
+    let every: Vec<(usize, usize)> = (0..n)
+        .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
+        .collect();
+    pair_table_rows(out, s, &every);
+}
+
+/// `title` and the pair table of the pairs `which`.
+fn pairs_rows(out: &mut String, s: &Scenario, title: &str, which: &[(usize, usize)]) {
+    let _ = writeln!(
+        out,
+        "\n{title} (distance* = from capital coordinates; proximity with d0 = {} km)",
+        s.params.d0
+    );
+    pair_table_rows(out, s, which);
+}
+
+/// The pair table of the pairs `which`, `(i, j)` with `i < j`.
+fn pair_table_rows(out: &mut String, s: &Scenario, which: &[(usize, usize)]) {
+    let n = s.n();
+    let p = &s.params;
     let mut t = Table::new(&[
         "<a",
         "<b",
@@ -172,8 +245,8 @@ fn pairs_table(out: &mut String, s: &Scenario) {
         "alignment",
         "treaty",
     ]);
-    for i in 0..n {
-        for j in i + 1..n {
+    {
+        for &(i, j) in which {
             let k = i * n + j;
             let (a, b) = (&s.states[i], &s.states[j]);
             t.row(vec![
@@ -283,6 +356,18 @@ fn threats(s: &Scenario) -> String {
     }
     out.push_str(&t.render());
 
+    out.push_str(&principal_threats(s));
+    components(&mut out, s, &w);
+    out
+}
+
+/// Each state's principal threat at the start, with the components of that threat.
+fn principal_threats(s: &Scenario) -> String {
+    let p = &entente::params::Params32::from(&s.params);
+    let n = s.n();
+    let w = World::start(s, p);
+    let ids: Vec<&str> = s.states.iter().map(|x| x.id.as_str()).collect();
+    let mut out = String::new();
     let _ = writeln!(
         out,
         "\nPrincipal threats at the start (h = argmax of camp threat K; components of T_ih: Phat = relative power, prox = proximity, O = offence, I = perceived intent)"
@@ -317,7 +402,13 @@ fn threats(s: &Scenario) -> String {
         ]);
     }
     out.push_str(&t.render());
+    out
+}
 
+/// Every ordered pair's threat and its components.
+fn components(out: &mut String, s: &Scenario, w: &World) {
+    let n = s.n();
+    let ids: Vec<&str> = s.states.iter().map(|x| x.id.as_str()).collect();
     let _ = writeln!(
         out,
         "\nThreat components, every ordered pair (T_ij = threat i perceives from j)"
@@ -345,5 +436,4 @@ fn threats(s: &Scenario) -> String {
         }
     }
     out.push_str(&t.render());
-    out
 }

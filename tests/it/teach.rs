@@ -629,3 +629,29 @@ fn the_glossary_is_shipped_and_named_by_help() {
     let readme = std::fs::read_to_string(repo("README.md")).unwrap();
     assert!(readme.contains("(docs/glossary.md)"));
 }
+
+/// `show` gives an overview of a large scenario (its key pairs and principal threats, what
+/// `--all` adds) and every table with `--all` or for a small one.
+#[test]
+fn show_gives_an_overview_first_and_every_table_on_request() {
+    let short = ok(&["show"]);
+    let all = ok(&["show", "--all"]);
+    assert!(short.lines().count() < 80, "{}", short.lines().count());
+    assert!(all.lines().count() > 400);
+    assert!(short.contains("Key pairs (the scenario's key_pairs)"));
+    let key = short
+        .lines()
+        .skip_while(|l| !l.starts_with("Key pairs"))
+        .nth(3)
+        .unwrap();
+    assert!(key.starts_with("CHN  RUS "), "China-Russia first: {key}");
+    assert!(short.contains("Principal threats at the start"));
+    assert!(short.contains("Not shown: the other 129 pairs"));
+    assert!(!short.contains("Threat components, every ordered pair"));
+    assert!(all.contains("Threat components, every ordered pair"));
+    assert!(all.starts_with(&short[..short.find("Key pairs").unwrap()]));
+    // A tutorial of three states is shown whole.
+    let tutorial = ok(&["show", TUTORIAL]);
+    assert_eq!(tutorial, ok(&["show", TUTORIAL, "--all"]));
+    assert!(tutorial.contains("Threat at the start"));
+}
