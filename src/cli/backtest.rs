@@ -12,7 +12,7 @@ use entente::history::select::{DEFAULT_SPEC, Spec};
 use entente::output::{Kind, OutputDir};
 
 use super::history::{CodingArgs, assumptions, check_year, command_line};
-use super::study::{progress_bar, rfc3339, seconds, threads_or_all};
+use super::study::{progress_bar, rfc3339, say_replaced, seconds, threads_or_all};
 
 /// Score the model's forecasts from many start years against what happened.
 #[derive(clap::Args)]
@@ -167,7 +167,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     });
     let rows = write_folder(&mut out, &result.forecasts, &manifest)?;
     let shown = out.path().display().to_string();
-    out.commit()?;
+    say_replaced(&shown, &out.commit()?, args.quiet);
     if !args.quiet {
         println!(
             "backtest: {} start years ({}), horizon {}, states {}, {} runs each, {} pair forecasts ({} dropped: a state left the system)",

@@ -14,7 +14,7 @@ use entente::output::{Kind, OutputDir, num};
 
 use super::backtest::{Scoring, ScoringArgs};
 use super::history::command_line;
-use super::study::{rfc3339, seconds, threads_or_all};
+use super::study::{rfc3339, say_replaced, seconds, threads_or_all};
 use super::sweep;
 
 /// The training start years of the committed split (docs/validation.md, "The calibration
@@ -675,7 +675,8 @@ fn write_folder(
         serde_json::to_writer_pretty(&mut *w, &manifest)?;
         w.write_all(b"\n")
     })?;
-    out.commit()?;
+    let shown = out.path().display().to_string();
+    say_replaced(&shown, &out.commit()?, args.quiet);
     Ok(())
 }
 

@@ -9,6 +9,7 @@ use entente::history::build::{self, Assumptions, BuildOptions};
 use entente::history::coding::{Coding, Precedence};
 use entente::history::data::HistoryData;
 use entente::history::select::{DEFAULT_SPEC, Spec};
+use entente::output::OutputDir;
 
 /// Write a scenario for a year from the historical data sets.
 #[derive(clap::Args)]
@@ -182,11 +183,9 @@ pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_else(|| "scenario.toml".into());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, path));
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        bail!("{shown}: cannot write the scenario: {e}");
-    }
+    // One file into any folder: no lock taken, nothing else touched.
+    let mut out = OutputDir::prepare_shared(&dir)?;
+    out.write(&name, |w| w.write_all(bytes))?;
+    out.commit()?;
     Ok(())
 }

@@ -179,7 +179,7 @@ fn emit(dir: &Path, out: Option<PathBuf>, html: &str) -> anyhow::Result<ExitCode
             .context("writing the report to stdout")?;
         return Ok(ExitCode::SUCCESS);
     }
-    let path = write_html(&out, html)?;
+    let path = write_html(&out, dir, html)?;
     println!("Report: {}", path.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -188,11 +188,13 @@ fn emit(dir: &Path, out: Option<PathBuf>, html: &str) -> anyhow::Result<ExitCode
 pub fn write_for_study(dir: &Path, s: &Scenario) -> anyhow::Result<PathBuf> {
     let results = Results::read(dir)?;
     let html = report::html(&results, Some(s), None, &ReportOptions::default())?;
-    write_html(&dir.join(REPORT_HTML), &html)
+    write_html(&dir.join(REPORT_HTML), dir, &html)
 }
 
-/// Write `html` to `path` atomically (a temporary file renamed into place).
-fn write_html(path: &Path, html: &str) -> anyhow::Result<PathBuf> {
+/// Write `html` to `path` atomically (a temporary file renamed into place). Into the
+/// results folder `dir`, under its lock (refused while a study is being written there);
+/// into another folder, without taking a lock there.
+fn write_html(path: &Path, dir: &Path, html: &str) -> anyhow::Result<PathBuf> {
     let name = path
         .file_name()
         .with_context(|| format!("--out {}: expected a file name", path.display()))?
@@ -202,7 +204,15 @@ fn write_html(path: &Path, html: &str) -> anyhow::Result<PathBuf> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let mut out = OutputDir::prepare(parent)?;
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    };
+    let mut out = if same(parent, dir) {
+        OutputDir::prepare(parent)?
+    } else {
+        OutputDir::prepare_shared(parent)?
+    };
     out.write(&name, |w| w.write_all(html.as_bytes()))?;
     out.commit()?;
     Ok(path.to_path_buf())

@@ -194,7 +194,8 @@ fn run_shard(
     let out_path = args
         .run
         .out_or(|| PathBuf::from("results").join(&s.name).join("parts"));
-    let mut out = OutputDir::prepare(&out_path)?;
+    // Many shards write their parts into one folder at once, each under its own name.
+    let mut out = OutputDir::prepare_shared(&out_path)?;
     let name = output::part_file_name(shard);
 
     let started = SystemTime::now();

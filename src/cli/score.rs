@@ -21,6 +21,7 @@ use entente::teach::report::{self as report, Results};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use super::study::say_replaced;
 use super::table::Table;
 
 /// The columns an outcomes table must have.
@@ -155,7 +156,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     });
     let rows = write_folder(&mut out, &built.forecasts, &manifest)?;
     let shown = out.path().display().to_string();
-    out.commit()?;
+    say_replaced(&shown, &out.commit()?, false);
     print!(
         "{}",
         summary_text(&study, &rows, &outcomes_name, &built, &shown)

@@ -353,7 +353,7 @@ fn write_scripts(mut folder: OutputDir, job: &Job) -> anyhow::Result<()> {
     folder.write(SUBMIT_SCRIPT, |w| {
         w.write_all(job.submit_script().as_bytes())
     })?;
-    for f in folder.commit()? {
+    for f in folder.commit()?.files {
         make_executable(&f)?;
     }
     Ok(())

@@ -20,7 +20,7 @@ use std::time::{Instant, SystemTime};
 use anyhow::bail;
 use entente::engine::{Shard, ShardSpec, shard};
 use entente::model::world::upper;
-use entente::output::{self, Manifest, OutputDir, OutputError, StudyId, format_year};
+use entente::output::{self, Committed, Manifest, OutputDir, OutputError, StudyId, format_year};
 use entente::scenario::Scenario;
 use entente::stats::{StudyStats, wilson95};
 use entente::study;
@@ -251,12 +251,34 @@ pub fn commit_study(
 ) -> anyhow::Result<String> {
     write_manifest(&mut out, manifest)?;
     let dir = out.path().display().to_string();
-    out.commit()?;
+    say_replaced(&dir, &out.commit()?, quiet);
     if !quiet {
         let seconds = clock.elapsed().as_secs_f64();
         print!("{}", summary_text(s, stats, manifest.seed, seconds, &dir));
     }
     Ok(dir)
+}
+
+/// Say on stderr, unless `quiet`, which files of the previous study in `dir` a commit
+/// removed (nothing when it removed none).
+pub fn say_replaced(dir: &str, committed: &Committed, quiet: bool) {
+    if quiet || committed.removed.is_empty() {
+        return;
+    }
+    let names: Vec<String> = committed
+        .removed
+        .iter()
+        .map(|p| {
+            p.file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    eprintln!(
+        "entente: replaced the previous results in {dir} (removed {})",
+        names.join(", ")
+    );
 }
 
 /// Write `manifest.json` (pretty-printed, one key per line).

@@ -17,7 +17,7 @@ use entente::study;
 use sha2::{Digest, Sha256};
 
 use super::backtest::{Scoring, ScoringArgs};
-use super::study::{find_shard, progress_bar, rfc3339, seconds, threads_or_all};
+use super::study::{find_shard, progress_bar, rfc3339, say_replaced, seconds, threads_or_all};
 use entente::experiment::sweep::Evaluator as _;
 use entente::history::backtest::BacktestOptions;
 
@@ -951,7 +951,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }),
     )?;
     let shown = out.path().display().to_string();
-    out.commit()?;
+    say_replaced(&shown, &out.commit()?, args.quiet);
     let _ = std::fs::remove_file(&progress);
     let _ = std::fs::remove_file(out_path.join(IDENTITY));
     if !args.quiet {
@@ -1119,7 +1119,8 @@ fn run_shard(args: &Args, plan: &Plan, shard: Shard, threads: usize) -> anyhow::
             .join(format!("{}-sweep", plan.base.name))
             .join("parts")
     });
-    let mut out = OutputDir::prepare(&out_path)?;
+    // Many shards write into one folder at once, each its own part and progress files.
+    let mut out = OutputDir::prepare_shared(&out_path)?;
     let tag = format!("{}-of-{}", shard.index, shard.count);
     run_points(
         plan,
@@ -1224,7 +1225,7 @@ pub fn merge(paths: &[PathBuf], out: Option<&Path>, quiet: bool) -> anyhow::Resu
         }),
     )?;
     let shown = out.path().display().to_string();
-    out.commit()?;
+    say_replaced(&shown, &out.commit()?, quiet);
     if !quiet {
         println!(
             "merged {count} sweep shards: {} points into {shown}/ ({})",

@@ -1,6 +1,7 @@
 //! Writers of study results: pure functions from statistics to bytes (CSV, JSON), and an
-//! [`OutputDir`] that checks the destination before work starts and makes every file appear
-//! only when complete (written under a temporary name, renamed at the end). A shard of a
+//! [`OutputDir`] that checks and locks the destination before work starts and makes every
+//! file appear only when complete (written under a temporary name, renamed at the end,
+//! `manifest.json` last, the previous study's other files removed). A shard of a
 //! study writes a partial result instead ([`PartManifest`], [`write_part`], [`PartReader`]).
 //! Every manifest has a [`Kind`] and a format version, which readers check ([`Head`]); a
 //! study's manifest and a partial result's share the study's identity ([`StudyId`]).
@@ -15,7 +16,7 @@ pub use csv_files::{
     format_year, io_err, num, pair_end_stats, runs_header, runs_row, states_csv, summary_csv,
     timeseries_csv,
 };
-pub use dir::{OutputDir, OutputError};
+pub use dir::{Committed, LOCK_FILE, OutputDir, OutputError};
 pub use manifest::{Head, Kind, Manifest, ManifestError, StudyId, scenario_sha256};
 pub use part::{
     PART_EXTENSION, PART_FORMAT, PART_MAGIC, PartError, PartManifest, PartReader, part_file_name,

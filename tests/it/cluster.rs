@@ -128,6 +128,7 @@ fn assert_same_results(single: &Path, merged: &Path, per_run: bool) {
     listed.sort();
     let mut expected: Vec<String> = names.iter().map(|n| n.to_string()).collect();
     expected.push("manifest.json".into());
+    expected.push(".entente.lock".into());
     expected.sort();
     assert_eq!(
         listed, expected,

@@ -6,7 +6,9 @@
 //! - [`derived`]: values validation derives (power shares, distances, proximity),
 //!   checked against numbers computed by hand;
 //! - [`manifests`]: manifest kinds and format versions, and how `report` and `merge`
-//!   dispatch on them.
+//!   dispatch on them;
+//! - [`one_study`]: one command at a time writes a results folder, and a new study replaces
+//!   every file of the previous one.
 
 mod architecture;
 mod backtest_report;
@@ -18,6 +20,7 @@ mod lanes;
 mod malformed;
 mod manifests;
 mod model;
+mod one_study;
 mod ranges;
 mod run_cli;
 mod score_cli;

@@ -181,13 +181,14 @@ fn the_default_study_writes_every_documented_file() {
     assert_eq!(
         names,
         [
+            ".entente.lock",
             "camps.csv",
             "manifest.json",
             "states.csv",
             "summary.csv",
             "timeseries.csv"
         ],
-        "runs.csv only with --per-run; no temporary files"
+        "runs.csv only with --per-run; no temporary files; the lock file stays"
     );
     for (name, header) in HEADERS {
         let text = st.text(name);
@@ -804,6 +805,11 @@ fn golden_far_strongest_near_weaker() {
         String::from_utf8_lossy(&o.stderr)
     );
     let mut produced = files_in(&out);
+    assert_eq!(
+        produced.remove(".entente.lock"),
+        Some(Vec::new()),
+        "the folder's lock file, empty, stays"
+    );
     let manifest = String::from_utf8(produced["manifest.json"].clone()).unwrap();
     let m: serde_json::Value = serde_json::from_str(&manifest).unwrap();
     for key in ["started", "finished"] {

@@ -203,7 +203,12 @@ fn a_study_is_scored_against_a_table_written_by_hand() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, FILES, "the four files and no temporary file");
+    let mut expected = vec![".entente.lock"];
+    expected.extend(FILES);
+    assert_eq!(
+        names, expected,
+        "the four files, the lock file and no temporary file"
+    );
 
     // forecasts.csv: sorted by horizon, then pair in the scenario's order, a before b.
     let (header, rows) = csv_rows(&out.join("forecasts.csv"));
