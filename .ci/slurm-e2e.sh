@@ -177,7 +177,7 @@ cmp <(strip_times "$work/single/manifest.json") <(strip_times "$study/results/ma
     || fail "manifest.json differs from the single run beyond times"
 grep -q "^  \"shards\": $tasks,\$" "$study/results/manifest.json" \
     || fail "the merged manifest does not record $tasks shards"
-[ "$(find "$study/results" -type f | wc -l)" = 5 ] || fail "unexpected files in the results"
+[ "$(find "$study/results" -type f ! -name .entente.lock | wc -l)" = 5 ] || fail "unexpected files in the results"
 say "OK: $tasks Slurm array tasks merged equal the single run byte for byte ($runs runs)"
 
 # --- srun as a plain launcher: --shard auto reads SLURM_PROCID / SLURM_NTASKS -----------------

@@ -19,6 +19,7 @@ mod validate;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use entente::engine::interrupt;
 
 /// Exit status for a problem in the user's input (scenario, flags, paths).
 pub const EXIT_USAGE: u8 = 2;
@@ -70,6 +71,7 @@ pub fn main() -> ExitCode {
             };
         }
     };
+    catch_interrupts();
     let result = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Validate(args) => validate::run(args),
@@ -85,11 +87,42 @@ pub fn main() -> ExitCode {
         Command::Sweep(args) => sweep::run(args),
         Command::Calibrate(args) => calibrate::run(args),
     };
+    // A requested stop wins over whatever the interrupted work said about it.
+    if let Some(status) = interrupt::requested() {
+        let signal = if status == 143 { "SIGTERM" } else { "SIGINT" };
+        if result.is_ok() {
+            eprintln!(
+                "entente: interrupted ({signal}) after the work was done: its results are complete"
+            );
+        } else {
+            eprintln!(
+                "entente: interrupted ({signal}): stopped; the results of this command were not written, its temporary files were removed, and earlier results are as they were"
+            );
+        }
+        return ExitCode::from(status);
+    }
     match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {}", error_text(&e));
             ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+/// SIGINT (Ctrl-C) and SIGTERM ask the work to stop (`engine::interrupt`): the engine's
+/// workers stop between groups of runs, the command unwinds and cleans up, and the process
+/// exits 130 or 143. A second signal ends the process at once with that status.
+fn catch_interrupts() {
+    #[cfg(unix)]
+    {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        use signal_hook::flag;
+        for (signal, status) in [(SIGINT, 130usize), (SIGTERM, 143)] {
+            // The shutdown first: it acts only once the flag is already set (a second signal).
+            let _ = flag::register_conditional_shutdown(signal, status as i32, &interrupt::STOP);
+            let _ = flag::register_usize(signal, &interrupt::EXIT_STATUS, status);
+            let _ = flag::register(signal, &interrupt::STOP);
         }
     }
 }

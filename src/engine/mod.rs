@@ -15,6 +15,7 @@ use std::ops::Range;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+pub mod interrupt;
 pub mod shard;
 pub use shard::{Shard, ShardSpec};
 
@@ -53,6 +54,12 @@ pub enum EngineError {
     /// Writing per-run rows failed.
     #[error("cannot write per-run results: {0}")]
     Sink(#[from] std::io::Error),
+    /// A stop was requested (SIGINT, SIGTERM): the study did not finish.
+    #[error("interrupted: the study stopped before its last run")]
+    Interrupted {
+        /// The exit status the request asks for (130 SIGINT, 143 SIGTERM).
+        status: u8,
+    },
     /// The statistics would not fit in memory.
     #[error(
         "this study's statistics need about {gib:.1} GiB ({accumulators} accumulators of {per_gib:.2} GiB: one per worker thread and one for the total), more than the {limit_gib} GiB entente allows: reduce the number of steps (horizon / dt), of states, or --threads"
@@ -171,7 +178,7 @@ pub fn run(
         let mut rec = LaneRecorder::new(&mut stats);
         let mut sim = LaneSimulator::new(s, &study.params);
         let mut rows = Vec::new();
-        loop {
+        'batches: loop {
             let b = next.fetch_add(1, Ordering::Relaxed);
             if b >= batches {
                 break;
@@ -180,6 +187,9 @@ pub fn run(
             let hi = (lo + batch).min(study.runs.end);
             let mut r = lo;
             while r < hi {
+                if interrupt::requested().is_some() {
+                    break 'batches;
+                }
                 let active = (hi - r).min(LANES as u64) as usize;
                 for out in sim.run(r, active, study.seed, &mut rec) {
                     rec.stats().finish_run(&out);
@@ -212,6 +222,9 @@ pub fn run(
             })?;
         pool.broadcast(|_| worker())
     };
+    if let Some(status) = interrupt::requested() {
+        return Err(EngineError::Interrupted { status });
+    }
     // One part is the whole (merging it into empty statistics gives the same values).
     let mut parts = parts.into_iter();
     let mut all = parts.next().unwrap_or_else(empty);

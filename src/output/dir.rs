@@ -123,7 +123,9 @@ enum Lock {
 #[derive(Debug)]
 pub struct OutputDir {
     path: PathBuf,
-    created: bool,
+    /// The folders this command created, the results folder first, then its missing parents
+    /// up the path: removed again, when empty, if the command fails.
+    created: Vec<PathBuf>,
     /// Written by several commands at once, each file under its own name: no lock taken, and
     /// nothing of a previous study removed.
     shared: bool,
@@ -157,7 +159,12 @@ impl OutputDir {
         if path.exists() && !path.is_dir() {
             return Err(OutputError::NotADirectory { path: shown });
         }
-        let created = !path.exists();
+        let mut created = Vec::new();
+        let mut missing = Some(path);
+        while let Some(p) = missing.filter(|p| !p.as_os_str().is_empty() && !p.exists()) {
+            created.push(p.to_path_buf());
+            missing = p.parent();
+        }
         fs::create_dir_all(path).map_err(|source| OutputError::Unwritable {
             path: shown.clone(),
             source,
@@ -335,12 +342,17 @@ impl Drop for OutputDir {
         for (tmp, _) in &self.pending {
             let _ = fs::remove_file(tmp);
         }
-        if self.created {
+        if !self.created.is_empty() {
             // Only a lock file this command took (never one another process holds).
             if !matches!(self.lock, Lock::None) {
                 let _ = fs::remove_file(self.path.join(LOCK_FILE));
             }
-            let _ = fs::remove_dir(&self.path);
+            // The results folder, then the parents created for it, each only when empty.
+            for dir in &self.created {
+                if fs::remove_dir(dir).is_err() {
+                    break;
+                }
+            }
         }
     }
 }

@@ -16,6 +16,8 @@ mod calibrate;
 mod cluster;
 mod derived;
 mod history;
+#[cfg(unix)]
+mod interrupts;
 mod lanes;
 mod malformed;
 mod manifests;
