@@ -145,11 +145,17 @@ fn study_page(args: Args) -> anyhow::Result<ExitCode> {
             let m = &results.manifest;
             s.check_scenario(dir, &m.scenario, &m.scenario_file)?;
             let pairs: Vec<String> = if args.pairs.is_empty() {
-                results
-                    .key_pairs(report::KEY_PAIRS)
-                    .into_iter()
-                    .map(|q| format!("{}-{}", results.summary[q].a, results.summary[q].b))
-                    .collect()
+                let named = scenario.as_ref().map_or(Vec::new(), |sc| {
+                    results.scenario_key_pairs(sc, report::KEY_PAIRS)
+                });
+                if named.is_empty() {
+                    results.key_pairs(report::KEY_PAIRS)
+                } else {
+                    named
+                }
+                .into_iter()
+                .map(|q| format!("{}-{}", results.summary[q].a, results.summary[q].b))
+                .collect()
             } else {
                 args.pairs.clone()
             };

@@ -198,6 +198,20 @@ impl Results {
         })
     }
 
+    /// The scenario's own key pairs (`[scenario] key_pairs`) that the results hold, at most
+    /// `max`, in the scenario's order; empty when it names none.
+    pub fn scenario_key_pairs(&self, scenario: &Scenario, max: usize) -> Vec<usize> {
+        scenario
+            .key_pairs
+            .iter()
+            .filter_map(|&(i, k)| {
+                let (a, b) = (&scenario.states.get(i)?.id, &scenario.states.get(k)?.id);
+                self.find_pair(&format!("{a}-{b}"))
+            })
+            .take(max)
+            .collect()
+    }
+
     /// Up to `max` pairs (indices into `summary`) that tell the most: those whose outcome at
     /// the horizon is most uncertain across runs. The score adds `4p(1 − p)` for P(alliance)
     /// and for P(rivalry) (1 for a coin toss, 0 for a sure outcome), half the width of the
@@ -451,6 +465,8 @@ struct Page<'a> {
     pairs: Vec<usize>,
     /// Whether `--pairs` chose them.
     chosen: bool,
+    /// Whether they are the scenario's own key pairs.
+    named: bool,
     /// First and last year of `timeseries.csv`.
     start_year: f64,
     end_year: f64,
@@ -464,9 +480,8 @@ impl<'a> Page<'a> {
         scenario: Option<&'a Scenario>,
         opts: &ReportOptions,
     ) -> Result<Self, ReportError> {
-        let pairs: Vec<usize> = if opts.pairs.is_empty() {
-            results.key_pairs(KEY_PAIRS)
-        } else {
+        let named = scenario.map_or(Vec::new(), |sc| results.scenario_key_pairs(sc, KEY_PAIRS));
+        let pairs: Vec<usize> = if !opts.pairs.is_empty() {
             opts.pairs
                 .iter()
                 .map(|p| {
@@ -475,6 +490,10 @@ impl<'a> Page<'a> {
                         .ok_or_else(|| ReportError::UnknownPair(p.clone()))
                 })
                 .collect::<Result<_, _>>()?
+        } else if !named.is_empty() {
+            named.clone()
+        } else {
+            results.key_pairs(KEY_PAIRS)
         };
         let end_year = results
             .timeseries
@@ -492,6 +511,7 @@ impl<'a> Page<'a> {
             scenario,
             pairs,
             chosen: !opts.pairs.is_empty(),
+            named: opts.pairs.is_empty() && !named.is_empty(),
             start_year,
             end_year,
             alliance_t: m.param("alliance_threshold", 0.6),
@@ -673,6 +693,8 @@ impl<'a> Page<'a> {
             charts::fan_charts(&panels, alliance_t, rivalry_t)?,
             if self.chosen {
                 "chosen with --pairs"
+            } else if self.named {
+                "the scenario's key pairs, the pairs its question is about (choose others with --pairs)"
             } else {
                 "those whose outcome is most uncertain across runs (choose others with --pairs)"
             }

@@ -655,3 +655,22 @@ fn show_gives_an_overview_first_and_every_table_on_request() {
     assert_eq!(tutorial, ok(&["show", TUTORIAL, "--all"]));
     assert!(tutorial.contains("Threat at the start"));
 }
+
+/// The report of a scenario that names its key pairs draws those, its question first: the
+/// flagship's report opens its charts with China–Russia.
+#[test]
+fn the_report_draws_the_scenarios_key_pairs() {
+    let (_home, out) = study_with_report(&repo("scenarios/vostok-2018.toml"), "100");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let fan = super::section(&html, "fan");
+    assert!(fan.contains("the scenario's key pairs"), "{fan}");
+    let labels = super::texts(fan);
+    let first = labels
+        .iter()
+        .position(|t| t.contains("CHN-RUS"))
+        .expect("CHN-RUS drawn");
+    for other in ["USA-CHN", "USA-RUS"] {
+        let at = labels.iter().position(|t| t.contains(other)).expect(other);
+        assert!(first < at, "CHN-RUS before {other}: {labels:?}");
+    }
+}
