@@ -704,46 +704,40 @@ impl<'a> Page<'a> {
 
     /// "Probability of alliance over time" of the key pairs.
     fn alliance(&self, o: &mut String) -> Result<(), ReportError> {
-        let lines: Vec<Line> = self
-            .pairs
-            .iter()
-            .map(|&q| Line {
-                label: self.pair_name(q),
-                points: self
-                    .results
-                    .series(q)
-                    .map(|r| (r.year, r.p_alliance))
-                    .collect(),
-            })
-            .collect();
-        let _ = writeln!(
+        self.probability_section(
             o,
-            "<section id=\"alliance\">\n<h2>Probability of alliance over time</h2>\n<figure>{}<figcaption>Share of runs in which each key pair is an alliance (alignment ≥ {}) at each time.</figcaption></figure>\n</section>",
-            charts::probability_chart(&lines, "P(alliance)")?,
-            self.alliance_t
-        );
-        Ok(())
+            ("alliance", "an alliance", "≥", self.alliance_t),
+            |r| r.p_alliance,
+        )
     }
 
     /// "Probability of rivalry over time" of the key pairs.
     fn rivalry(&self, o: &mut String) -> Result<(), ReportError> {
+        self.probability_section(o, ("rivalry", "a rivalry", "≤", self.rivalry_t), |r| {
+            r.p_rivalry
+        })
+    }
+
+    /// A section of the key pairs' probability of a class over time: `(class, "a class",
+    /// comparison, threshold)` and the probability of a row of `timeseries.csv`.
+    fn probability_section(
+        &self,
+        o: &mut String,
+        (class, a_class, cmp, threshold): (&str, &str, &str, f64),
+        p: impl Fn(&SeriesRow) -> f64,
+    ) -> Result<(), ReportError> {
         let lines: Vec<Line> = self
             .pairs
             .iter()
             .map(|&q| Line {
                 label: self.pair_name(q),
-                points: self
-                    .results
-                    .series(q)
-                    .map(|r| (r.year, r.p_rivalry))
-                    .collect(),
+                points: self.results.series(q).map(|r| (r.year, p(r))).collect(),
             })
             .collect();
         let _ = writeln!(
             o,
-            "<section id=\"rivalry\">\n<h2>Probability of rivalry over time</h2>\n<figure>{}<figcaption>Share of runs in which each key pair is a rivalry (alignment ≤ {}) at each time.</figcaption></figure>\n</section>",
-            charts::probability_chart(&lines, "P(rivalry)")?,
-            self.rivalry_t
+            "<section id=\"{class}\">\n<h2>Probability of {class} over time</h2>\n<figure>{}<figcaption>Share of runs in which each key pair is {a_class} (alignment {cmp} {threshold}) at each time.</figcaption></figure>\n</section>",
+            charts::probability_chart(&lines, &format!("P({class})"))?,
         );
         Ok(())
     }
