@@ -294,13 +294,46 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     parse(&text, &name)
 }
 
-/// Read a scenario file into text, with the name to use in messages.
+/// The largest scenario (or experiment) file read, in bytes: the flagship is about 100 KB; a
+/// file this large is a mistake or an attack, and is refused before it is read.
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
+/// Read a scenario file into text, with the name to use in messages. Only a regular file of
+/// at most [`MAX_FILE_BYTES`] is read: a folder, a device (`/dev/zero`) or a pipe (which would
+/// block) is refused first.
 pub fn read(path: &Path) -> Result<(String, String), ScenarioError> {
+    use std::io::Read as _;
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| ScenarioError::Io {
+    let io = |source: std::io::Error| ScenarioError::Io {
         path: name.clone(),
         source,
-    })?;
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file (a folder, a device or a pipe): give a scenario file (.toml)",
+        )));
+    }
+    let too_large = || {
+        io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "larger than {} MiB: a scenario file is text of at most that size",
+                MAX_FILE_BYTES >> 20
+            ),
+        ))
+    };
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large());
+    }
     let text = String::from_utf8(bytes).map_err(|e| ScenarioError::Io {
         path: name.clone(),
         source: std::io::Error::new(

@@ -564,3 +564,43 @@ fn every_fixture_is_checked() {
     }
     assert!(unchecked.is_empty(), "fixtures with no test: {unchecked:?}");
 }
+
+/// Only a regular file of at most 16 MiB is read as a scenario: a device, a folder, a pipe
+/// (which would block the reader forever) and a huge file are refused at once, naming the path.
+#[test]
+fn non_files_and_huge_files_are_refused_before_reading() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().display().to_string();
+    super::fails(
+        "a folder",
+        &["validate", &dir],
+        &format!("{dir}: cannot read the scenario file: not a regular file"),
+    );
+    #[cfg(unix)]
+    {
+        super::fails(
+            "a device",
+            &["validate", "/dev/zero"],
+            "/dev/zero: cannot read the scenario file: not a regular file",
+        );
+        let fifo = home.path().join("pipe.toml");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo");
+        assert!(made.success());
+        super::fails(
+            "a pipe",
+            &["run", fifo.to_str().unwrap(), "--runs", "1"],
+            "pipe.toml: cannot read the scenario file: not a regular file",
+        );
+    }
+    let big = home.path().join("big.toml");
+    let f = std::fs::File::create(&big).unwrap();
+    f.set_len(entente::scenario::MAX_FILE_BYTES + 1).unwrap();
+    super::fails(
+        "a huge file",
+        &["validate", big.to_str().unwrap()],
+        "big.toml: cannot read the scenario file: larger than 16 MiB",
+    );
+}
