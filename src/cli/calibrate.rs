@@ -213,6 +213,14 @@ fn objective_of(rows: &[OutputRow], log: bool) -> (f64, Vec<f64>) {
     (f, all.iter().map(|r| r.values[0]).collect())
 }
 
+/// The index of the row with the lowest objective, the earliest among equals.
+fn lowest(rows: &[TraceRow]) -> Option<usize> {
+    (0..rows.len()).fold(None, |b, i| match b {
+        Some(j) if rows[j].objective <= rows[i].objective => Some(j),
+        _ => Some(i),
+    })
+}
+
 /// One line of the trace.
 struct TraceRow {
     stage: &'static str,
@@ -314,15 +322,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let (f, brier) = objective_of(&rows, log);
         Ok((f, brier, rows))
     };
-    let start_best = trace
-        .iter()
-        .enumerate()
-        .fold(None, |b: Option<(usize, f64)>, (i, r)| match b {
-            Some((_, f)) if f <= r.objective => b,
-            _ => Some((i, r.objective)),
-        })
-        .map(|(i, _)| i)
-        .context("the start sweep has no points")?;
+    let start_best = lowest(&trace).context("the start sweep has no points")?;
     let x0: Vec<f64> = free
         .iter()
         .zip(&trace[start_best].values)
@@ -373,13 +373,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     trace.extend(refined);
     // The best of every evaluation, rounded, scored once more.
-    let best_row = trace
-        .iter()
-        .fold(None, |b: Option<&TraceRow>, r| match b {
-            Some(b) if b.objective <= r.objective => Some(b),
-            _ => Some(r),
-        })
-        .context("no evaluation")?;
+    let best_row = &trace[lowest(&trace).context("no evaluation")?];
     let rounded: Vec<f64> = free
         .iter()
         .zip(&best_row.values)

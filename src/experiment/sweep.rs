@@ -147,14 +147,7 @@ impl Evaluator for StudyEvaluator<'_> {
 
 /// The outputs a backtest evaluator reports for each horizon and subset, in column order: the
 /// model's scores of `scores.csv` (all start years pooled).
-pub const BACKTEST_OUTPUTS: [&str; 6] = [
-    "brier",
-    "log_score",
-    "skill_vs_persistence",
-    "skill_vs_climatology",
-    "accuracy",
-    "pairs",
-];
+pub const BACKTEST_OUTPUTS: &[&str] = crate::history::score::SCORES_COLUMNS.split_at(4).1;
 
 /// The point's `--set` assignments: `set`, then the point's values in factor order (a
 /// `theory` factor is returned apart).
