@@ -1142,12 +1142,7 @@ fn run_shard(args: &Args, plan: &Plan, shard: Shard, threads: usize) -> anyhow::
         "identity": plan.identity,
     });
     let progress = out_path.join(format!(".sweep-progress-{tag}.csv"));
-    out.write(&name, |w| {
-        writeln!(w, "{PART_MAGIC}{}", serde_json::to_string(&header)?)?;
-        let mut f = std::fs::File::open(&progress)?;
-        std::io::copy(&mut f, w)?;
-        Ok(())
-    })?;
+    out.write(&name, |w| write_part(w, &header, &progress))?;
     out.commit()?;
     let _ = std::fs::remove_file(out_path.join(format!(".sweep-progress-{tag}.csv")));
     let _ = std::fs::remove_file(out_path.join(format!(".sweep-identity-{tag}.json")));
@@ -1162,6 +1157,102 @@ fn run_shard(args: &Args, plan: &Plan, shard: Shard, threads: usize) -> anyhow::
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How the digest member, always the last of a sweep part's header, begins.
+const PART_DIGEST: &str = ",\"digest\":\"sha256:";
+
+/// Write a sweep part: its header line (`# entente sweep part {…}`, the JSON `header` with
+/// the digest as its last member), then the rows of the file `rows`. The digest is the
+/// SHA-256 of the header's JSON without the digest member, a newline, and the rows: it tells a
+/// damaged part (a flipped bit, an edited value, a truncation) from a whole one.
+fn write_part(w: &mut dyn Write, header: &serde_json::Value, rows: &Path) -> std::io::Result<()> {
+    let json = serde_json::to_string(header)?;
+    let mut hasher = Sha256::new();
+    hasher.update(json.as_bytes());
+    hasher.update(b"\n");
+    hash_all(&mut std::fs::File::open(rows)?, &mut hasher)?;
+    let digest = hex(&hasher.finalize());
+    // The JSON object ends with `}`: the digest goes in before it.
+    let body = &json[..json.len() - 1];
+    writeln!(w, "{PART_MAGIC}{body}{PART_DIGEST}{digest}\"}}")?;
+    std::io::copy(&mut std::fs::File::open(rows)?, w)?;
+    Ok(())
+}
+
+/// Feed everything `r` holds to `hasher`.
+fn hash_all(r: &mut impl std::io::Read, hasher: &mut Sha256) -> std::io::Result<()> {
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(k) => hasher.update(&buf[..k]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Check the digest of the sweep part `shown` whose header line, after [`PART_MAGIC`] and
+/// without its `\n`, is `line`, the rest of the part read from `rest`.
+fn check_digest(line: &str, rest: &mut impl std::io::Read, shown: &str) -> anyhow::Result<()> {
+    let damaged = |what: &str| anyhow::anyhow!("{shown}:1: damaged sweep part: {what}");
+    // `{…,"digest":"sha256:HEX"}`: the JSON is `{…}`, the digest HEX.
+    let Some((json, digest)) = line.rsplit_once(PART_DIGEST) else {
+        return Err(damaged(
+            "its header has no digest (\"digest\":\"sha256:…\")",
+        ));
+    };
+    let Some(digest) = digest.strip_suffix("\"}") else {
+        return Err(damaged("its header does not end with its digest"));
+    };
+    if digest.len() != 64
+        || !digest
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    {
+        return Err(damaged("its digest is not 64 hexadecimal digits"));
+    }
+    let mut hasher = Sha256::new();
+    hasher.update(json.as_bytes());
+    hasher.update(b"}\n");
+    hash_all(rest, &mut hasher).with_context(|| format!("{shown}: cannot read the part"))?;
+    if hex(&hasher.finalize()) != digest {
+        bail!(
+            "{shown}: damaged sweep part: digest mismatch (the file was changed after it was written)"
+        );
+    }
+    Ok(())
+}
+
+/// The header of a sweep part as JSON, its kind and format checked (a newer format says so,
+/// format 1 has no digest), then its digest (see [`check_digest`]): `first` is its first
+/// line without the `\n`, `rest` the rest of the part.
+fn verified_header(
+    first: &str,
+    rest: &mut impl std::io::Read,
+    shown: &str,
+) -> anyhow::Result<serde_json::Map<String, serde_json::Value>> {
+    let Some(line) = first.strip_prefix(PART_MAGIC) else {
+        bail!("{shown}:1: not a sweep part (expected a line starting `{PART_MAGIC}`)");
+    };
+    let h: serde_json::Value =
+        serde_json::from_str(line).with_context(|| format!("{shown}:1: damaged header"))?;
+    let serde_json::Value::Object(m) = h else {
+        bail!("{shown}:1: damaged header (a JSON object expected)");
+    };
+    let head = Head::of_object(&m, shown, Kind::SweepPart, &[Kind::SweepPart])?;
+    if head.format < Kind::SweepPart.format() {
+        bail!(
+            "{shown}:1: a sweep part of format {}, which has no digest to check it by; this \
+             entente reads format {}: rerun the shard with this entente, or merge it with the \
+             entente that wrote it",
+            head.format,
+            Kind::SweepPart.format()
+        );
+    }
+    check_digest(line, rest, shown)?;
+    Ok(m)
 }
 
 /// Whether `name` is a sweep part's file name, `sweep-part-K-of-N.csv`.
@@ -1247,27 +1338,23 @@ pub fn merge(paths: &[PathBuf], out: Option<&Path>, quiet: bool) -> anyhow::Resu
 /// points, the sweep's identity.
 fn read_part_header(path: &Path) -> anyhow::Result<PartHeader> {
     let shown = path.display().to_string();
-    let mut first = String::new();
-    {
-        use std::io::Read as _;
-        let f =
-            std::fs::File::open(path).with_context(|| format!("{shown}: cannot read the part"))?;
-        // The header line only (an identity holds the design: allow a few MiB).
-        let mut r = std::io::BufReader::new(f).take(64 << 20);
-        std::io::BufRead::read_line(&mut r, &mut first)
-            .with_context(|| format!("{shown}:1: cannot read the header"))?;
-    }
-    let Some(first) = first.strip_suffix('\n') else {
+    let f = std::fs::File::open(path).with_context(|| format!("{shown}: cannot read the part"))?;
+    let mut r = std::io::BufReader::new(f);
+    let mut first = Vec::new();
+    // The header line only (an identity holds the design: allow a few MiB).
+    std::io::BufRead::read_until(
+        &mut std::io::Read::take(&mut r, 64 << 20),
+        b'\n',
+        &mut first,
+    )
+    .with_context(|| format!("{shown}:1: cannot read the header"))?;
+    let Some(first) = first.strip_suffix(b"\n") else {
         bail!("{shown}:1: not a sweep part (no header line)");
     };
-    let Some(json) = first.strip_prefix(PART_MAGIC) else {
-        bail!("{shown}:1: not a sweep part (expected a line starting `{PART_MAGIC}`)");
+    let Ok(first) = std::str::from_utf8(first) else {
+        bail!("{shown}:1: not a sweep part (its header is not UTF-8 text)");
     };
-    let h: serde_json::Value =
-        serde_json::from_str(json).with_context(|| format!("{shown}:1: damaged header"))?;
-    if let Some(m) = h.as_object() {
-        Head::of_object(m, &shown, Kind::SweepPart, &[Kind::SweepPart])?;
-    }
+    let h = verified_header(first, &mut r, &shown)?;
     let get = |k: &str| h.get(k).and_then(serde_json::Value::as_u64);
     let (Some(k), Some(n), Some(lo), Some(hi)) = (
         get("shard"),
@@ -1277,7 +1364,7 @@ fn read_part_header(path: &Path) -> anyhow::Result<PartHeader> {
     ) else {
         bail!("{shown}:1: damaged header (shard, shards, first_point, end_point expected)");
     };
-    let identity: Identity = serde_json::from_value(h["identity"].clone())
+    let identity: Identity = serde_json::from_value(h.get("identity").cloned().unwrap_or_default())
         .with_context(|| format!("{shown}:1: damaged header (identity)"))?;
     Ok(PartHeader {
         shard: k,
@@ -1476,4 +1563,74 @@ pub fn check_for_slurm(raw: &[String]) -> anyhow::Result<SweepSummary> {
         seed: plan.seed,
         points: plan.design.points.len(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sweep part's bytes, written by [`write_part`] from `header` and `rows`.
+    fn part(header: &serde_json::Value, rows: &str) -> Vec<u8> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rows.csv");
+        std::fs::write(&path, rows).unwrap();
+        let mut out = Vec::new();
+        write_part(&mut out, header, &path).unwrap();
+        out
+    }
+
+    /// The header's JSON if `bytes` read as a whole sweep part.
+    fn check(bytes: &[u8]) -> anyhow::Result<serde_json::Map<String, serde_json::Value>> {
+        let Some(nl) = bytes.iter().position(|&b| b == b'\n') else {
+            bail!("no header line");
+        };
+        let first = std::str::from_utf8(&bytes[..nl])?;
+        verified_header(first, &mut &bytes[nl + 1..], "p.csv")
+    }
+
+    #[test]
+    fn every_flipped_bit_and_every_truncation_of_a_sweep_part_is_refused() {
+        let header = serde_json::json!({
+            "kind": "sweep-part", "format": 2, "shard": 1, "shards": 2,
+            "first_point": 3, "end_point": 5, "identity": {"seed": 7, "runs": 64},
+        });
+        let rows = "3,CHN,RUS,0.25,0.125,0.5\n4,CHN,RUS,0.375,0,0.75\n";
+        let whole = part(&header, rows);
+        let mut h = check(&whole).unwrap();
+        assert!(
+            h.remove("digest")
+                .is_some_and(|d| d.as_str().unwrap().len() == 71)
+        );
+        assert_eq!(serde_json::Value::Object(h), header);
+        assert!(whole.ends_with(rows.as_bytes()));
+        for at in 0..whole.len() {
+            for bit in 0..8 {
+                let mut bytes = whole.clone();
+                bytes[at] ^= 1 << bit;
+                assert!(check(&bytes).is_err(), "byte {at}, bit {bit} read as whole");
+            }
+        }
+        for len in 0..whole.len() {
+            assert!(check(&whole[..len]).is_err(), "cut at {len} read as whole");
+        }
+        // A row edited and the part resealed passes the digest (it is no signature):
+        // the rows' own checks (`Scanner`) stand behind it.
+        let edited = part(&header, &rows.replace("0.25", "0.75"));
+        assert!(check(&edited).is_ok());
+    }
+
+    #[test]
+    fn parts_without_a_digest_are_refused_by_format() {
+        let old = format!(
+            "{PART_MAGIC}{}\n3,CHN,RUS,0.25,0.125,0.5\n",
+            serde_json::json!({"kind": "sweep-part", "format": 1, "shard": 0, "shards": 1})
+        );
+        let e = check(old.as_bytes()).unwrap_err().to_string();
+        assert!(
+            e.contains("a sweep part of format 1, which has no digest"),
+            "{e}"
+        );
+        let e = check(b"# something else\n").unwrap_err().to_string();
+        assert!(e.contains("not a sweep part"), "{e}");
+    }
 }

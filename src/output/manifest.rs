@@ -70,12 +70,9 @@ impl Kind {
         match self {
             // `entente-part/2`: parts carry a digest (format 1, entente 0.1, is refused).
             Kind::Part => 2,
-            Kind::Run
-            | Kind::Sweep
-            | Kind::SweepPart
-            | Kind::Backtest
-            | Kind::Score
-            | Kind::Calibration => 1,
+            // Format 2: sweep parts carry a digest (format 1 is refused).
+            Kind::SweepPart => 2,
+            Kind::Run | Kind::Sweep | Kind::Backtest | Kind::Score | Kind::Calibration => 1,
         }
     }
 

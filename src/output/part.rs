@@ -228,10 +228,15 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// A reader that hashes every byte it hands on (read or consumed).
-#[derive(Debug)]
 struct Hashed {
-    inner: BufReader<File>,
+    inner: BufReader<Box<dyn Read + Send>>,
     hasher: Sha256,
+}
+
+impl std::fmt::Debug for Hashed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hashed").finish_non_exhaustive()
+    }
 }
 
 impl Read for Hashed {
@@ -271,13 +276,22 @@ impl PartReader {
     /// Open `path` and read its manifest and digest (not yet checked: see
     /// [`verify`](Self::verify)).
     pub fn open(path: &Path) -> Result<Self, PartError> {
+        let file = File::open(path).map_err(|source| PartError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_reader(path, Box::new(file))
+    }
+
+    /// Read a partial result from `source` as [`open`](Self::open) reads a file; `path`
+    /// names it in messages (for tests and fuzzing, which need no file).
+    pub fn from_reader(path: &Path, source: Box<dyn Read + Send>) -> Result<Self, PartError> {
         let shown = path.display().to_string();
         let io_err = |source| PartError::Io {
             path: shown.clone(),
             source,
         };
-        let file = File::open(path).map_err(io_err)?;
-        let mut reader = BufReader::new(file);
+        let mut reader = BufReader::new(source);
         let mut line = Vec::new();
         (&mut reader)
             .take(MAX_MANIFEST_BYTES)

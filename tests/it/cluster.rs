@@ -469,6 +469,51 @@ fn merge_refuses_every_flipped_bit() {
     assert_eq!(refusals, FLIPS);
 }
 
+/// Every single-bit flip of a small part, and every truncation of it, is refused by the
+/// reader `entente merge` uses (`PartReader::open`, then `verify`): 100 %, not a sample.
+#[test]
+fn every_flipped_bit_and_every_truncation_of_a_part_is_refused() {
+    use entente::output::PartReader;
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let part = shard(
+        "scenarios/tutorial/security-dilemma.toml",
+        6,
+        1,
+        2,
+        &["--per-run"],
+        &t.join("parts"),
+    );
+    let original = std::fs::read(&part).unwrap();
+    // In memory: the same reader as `PartReader::open`'s, without a file per case.
+    let check = |bytes: &[u8]| -> bool {
+        PartReader::from_reader(&part, Box::new(std::io::Cursor::new(bytes.to_vec())))
+            .and_then(PartReader::verify)
+            .is_err()
+    };
+    assert!(!check(&original), "the whole part is read");
+    let (mut flips, mut cuts) = (0usize, 0usize);
+    for at in 0..original.len() {
+        for bit in 0..8 {
+            let mut bytes = original.clone();
+            bytes[at] ^= 1 << bit;
+            assert!(
+                check(&bytes),
+                "byte {at}, bit {bit}: a flipped bit read as whole"
+            );
+            flips += 1;
+        }
+    }
+    for len in 0..original.len() {
+        assert!(check(&original[..len]), "cut at {len} bytes: read as whole");
+        cuts += 1;
+    }
+    assert_eq!(flips, 8 * original.len());
+    assert_eq!(cuts, original.len());
+    // The part holds a manifest, the statistics and the rows.
+    assert!(original.len() > 1000, "{} bytes", original.len());
+}
+
 #[test]
 fn merge_refuses_edited_counts_digest_or_not() {
     let tmp = tempfile::tempdir().unwrap();

@@ -265,13 +265,13 @@ fn merge_refuses_a_sweep_part_of_a_newer_format_and_a_mix_of_kinds() {
     let part = home.join("parts/sweep-part-0-of-2.csv");
     let text = std::fs::read_to_string(&part).unwrap();
     let header = text.lines().next().unwrap();
-    assert!(header.contains("\"kind\":\"sweep-part\"") && header.contains("\"format\":1"));
-    std::fs::write(&part, text.replacen("\"format\":1", "\"format\":7", 1)).unwrap();
+    assert!(header.contains("\"kind\":\"sweep-part\"") && header.contains("\"format\":2"));
+    std::fs::write(&part, text.replacen("\"format\":2", "\"format\":7", 1)).unwrap();
     refused(
         entente(home, &["merge", "parts", "--out", "merged"]),
         &[
             "parts/sweep-part-0-of-2.csv: format 7 of kind \"sweep-part\"",
-            "reads format 1 at most",
+            "reads format 2 at most",
         ],
     );
     std::fs::write(&part, &text).unwrap();

@@ -187,16 +187,24 @@ fn threads_shards_and_merge_give_the_same_bytes() {
     let good = fs::read_to_string(&p0).unwrap();
     let (head, rows) = good.split_once('\n').unwrap();
     let last = rows.lines().last().unwrap().to_string();
+    // Resealed (a digest that matches the edit): the rows' own checks refuse them.
     for (bad, expected) in [
         (
-            format!("{head}\n{}", rows.replacen(",0.", ",9.", 1)),
+            format!("{head}\n{}", rows.replacen(",0.", ",1.", 1)),
+            "digest mismatch",
+        ),
+        (
+            reseal_sweep_part(head, &rows.replacen(",0.", ",9.", 1)),
             ":2: expected a row",
         ),
         (
-            format!("{head}\n{}", &rows[..rows.len() - 3]),
+            reseal_sweep_part(head, &rows[..rows.len() - 3]),
             "before point",
         ),
-        (format!("{head}\n{rows}{last}\n"), "more rows"),
+        (
+            reseal_sweep_part(head, &format!("{rows}{last}\n")),
+            "more rows",
+        ),
     ] {
         fs::write(&p0, bad).unwrap();
         let o = entente(home.path(), &["merge", "parts", "--out", "merged3"]);
@@ -204,6 +212,26 @@ fn threads_shards_and_merge_give_the_same_bytes() {
         assert!(stderr(&o).contains(expected), "{expected}: {}", stderr(&o));
         assert!(!home.path().join("merged3").exists());
     }
+}
+
+/// A sweep part of header line `head` (its digest replaced) and `rows`, with the digest
+/// these rows give: what a forger would write.
+fn reseal_sweep_part(head: &str, rows: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let at = head
+        .rfind(",\"digest\":\"sha256:")
+        .expect("a digest member");
+    let magic_end = head.find('{').unwrap();
+    let json = format!("{}}}", &head[magic_end..at]);
+    let digest: String = Sha256::digest(format!("{json}\n{rows}").as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!(
+        "{}{},\"digest\":\"sha256:{digest}\"}}\n{rows}",
+        &head[..magic_end],
+        &json[..json.len() - 1]
+    )
 }
 
 /// Wait until `path` holds at least `lines` lines, at most 60 s.
