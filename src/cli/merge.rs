@@ -333,6 +333,33 @@ fn check_agreement(parts: &[Part]) -> anyhow::Result<()> {
                 format!("entente {}", b.entente_version),
             ));
         }
+        // The options first: they change the resolved scenario too, and are what differs
+        // when the scenario files are the same.
+        if a.theory != b.theory {
+            return Err(differ(
+                "--theory",
+                format!("--theory {}", a.theory),
+                format!("--theory {}", b.theory),
+            ));
+        }
+        if a.set != b.set {
+            let paths = set_paths_differing(&a.set, &b.set);
+            let shown = |set: &[String]| {
+                if set.is_empty() {
+                    "no --set".to_string()
+                } else {
+                    set.iter()
+                        .map(|s| format!("--set {s}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                }
+            };
+            return Err(differ(
+                &format!("--set {}", paths.join(", ")),
+                shown(&a.set),
+                shown(&b.set),
+            ));
+        }
         if a.scenario_sha256 != b.scenario_sha256 {
             let show = |m: &PartManifest| {
                 format!(
@@ -377,6 +404,33 @@ fn check_agreement(parts: &[Part]) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The paths (`eta`, `state.USA.power`) whose `--set` assignments differ between `a` and `b`
+/// (the last assignment of a path wins, as on the command line), in first-seen order; all
+/// of them when the lists differ only in order.
+fn set_paths_differing(a: &[String], b: &[String]) -> Vec<String> {
+    let last = |set: &[String]| -> BTreeMap<String, String> {
+        set.iter()
+            .map(|s| match s.split_once('=') {
+                Some((p, v)) => (p.trim().to_string(), v.trim().to_string()),
+                None => (s.clone(), String::new()),
+            })
+            .collect()
+    };
+    let (la, lb) = (last(a), last(b));
+    let mut paths: Vec<String> = Vec::new();
+    for s in a.iter().chain(b) {
+        let p = s.split_once('=').map_or(s.as_str(), |(p, _)| p.trim());
+        if la.get(p) != lb.get(p) && !paths.iter().any(|q| q == p) {
+            paths.push(p.to_string());
+        }
+    }
+    if paths.is_empty() {
+        // The same values, in another order.
+        paths = la.into_keys().collect();
+    }
+    paths
 }
 
 /// Every shard `0..N` exactly once, each covering the runs it should; the parts in shard
@@ -519,5 +573,28 @@ mod tests {
         assert_eq!(ranges(&[3, 4, 5, 17], ","), "3-5,17");
         assert_eq!(ranges(&[0, 1, 9], ","), "0,1,9");
         assert_eq!(ranges(&[2], ","), "2");
+    }
+
+    #[test]
+    fn the_set_paths_that_differ_are_named() {
+        let v = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            set_paths_differing(&v(&["eta=0.3", "tau=0.5"]), &v(&["eta=0.3", "tau=0.6"])),
+            ["tau"]
+        );
+        assert_eq!(set_paths_differing(&v(&[]), &v(&["eta=0.3"])), ["eta"]);
+        // The last assignment of a path is the one that counts.
+        assert_eq!(
+            set_paths_differing(
+                &v(&["eta=0.1", "eta=0.3", "d0=9"]),
+                &v(&["eta=0.3", "d0=8"])
+            ),
+            ["d0"]
+        );
+        // Same values, another order: every path.
+        assert_eq!(
+            set_paths_differing(&v(&["eta=0.3", "tau=0.5"]), &v(&["tau=0.5", "eta=0.3"])),
+            ["eta", "tau"]
+        );
     }
 }

@@ -1260,6 +1260,54 @@ pub fn is_part_name(name: &str) -> bool {
     name.starts_with("sweep-part-") && name.ends_with(".csv")
 }
 
+/// What differs between the sweeps of two parts (`a` of `na` shards, `b` of `nb`), the
+/// first difference found, as a message names it: `--theory walt vs waltz`.
+fn identity_difference(a: &Identity, na: u64, b: &Identity, nb: u64) -> String {
+    let fields: [(&str, String, String); 14] = [
+        (
+            "the entente version",
+            a.entente_version.clone(),
+            b.entente_version.clone(),
+        ),
+        (
+            "the model version",
+            a.model_version.to_string(),
+            b.model_version.to_string(),
+        ),
+        (
+            "the scenario",
+            format!("{} ({})", a.scenario, a.scenario_file),
+            format!("{} ({})", b.scenario, b.scenario_file),
+        ),
+        ("--theory", json(&a.theory), json(&b.theory)),
+        ("--set", json(&a.set), json(&b.set)),
+        ("--design", a.design.clone(), b.design.clone()),
+        ("the factors (--vary)", json(&a.factors), json(&b.factors)),
+        ("--runs", a.runs.to_string(), b.runs.to_string()),
+        ("--seed", a.seed.to_string(), b.seed.to_string()),
+        ("--pairs", json(&a.pairs), json(&b.pairs)),
+        ("--evaluate", a.evaluate.clone(), b.evaluate.clone()),
+        ("the backtest options", json(&a.backtest), json(&b.backtest)),
+        ("the number of shards N", na.to_string(), nb.to_string()),
+        (
+            "the scenario's resolved values (sha256)",
+            a.scenario_sha256.clone(),
+            b.scenario_sha256.clone(),
+        ),
+    ];
+    for (what, x, y) in fields {
+        if x != y {
+            return format!("{what}: {x} vs {y}");
+        }
+    }
+    "the design points (design.csv)".to_string()
+}
+
+/// A value as compact JSON, for messages.
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
 /// A sweep part's header: its shard, its points and the sweep's identity.
 struct PartHeader {
     shard: u64,
@@ -1386,9 +1434,10 @@ fn sources_of(parts: &[PartHeader], parts_dir: &Path) -> anyhow::Result<Vec<Sour
     for p in parts {
         if p.identity != *id || p.shards != count {
             bail!(
-                "{}: this part is of another sweep than {} (design, factors, runs, seed, scenario or shard count differ)",
+                "{}: this part is of another sweep than {}: they differ in {}",
                 p.path.display(),
-                first.path.display()
+                first.path.display(),
+                identity_difference(id, count, &p.identity, p.shards)
             );
         }
     }

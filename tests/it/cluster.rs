@@ -223,12 +223,18 @@ fn merge_refuses_parts_of_different_studies() {
     let t = tmp.path();
     let base = all_shards(&t.join("base"), 2, &[]);
     let out = t.join("out");
-    let cases: [(&str, &[&str], &str, &[&str]); 4] = [
+    let cases: [(&str, &[&str], &str, &[&str]); 5] = [
         (
             "scenarios/tutorial/security-dilemma.toml",
             &[],
             "scenario",
             &["differ in the scenario", "security-dilemma", "bandwagon"],
+        ),
+        (
+            SCENARIO,
+            &["--theory", "waltz"],
+            "theory",
+            &["differ in --theory", "--theory walt", "--theory waltz"],
         ),
         (
             SCENARIO,
@@ -238,9 +244,13 @@ fn merge_refuses_parts_of_different_studies() {
         ),
         (
             SCENARIO,
-            &["--set", "eta=0.3"],
+            &["--set", "eta=0.3", "--set", "tau=0.5"],
             "set",
-            &["differ in the scenario"],
+            &[
+                "differ in --set eta, tau",
+                "has no --set",
+                "has --set eta=0.3 --set tau=0.5",
+            ],
         ),
         (
             SCENARIO,

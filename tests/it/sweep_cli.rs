@@ -214,6 +214,58 @@ fn threads_shards_and_merge_give_the_same_bytes() {
     }
 }
 
+#[test]
+fn merge_names_what_differs_between_sweep_parts() {
+    let home = TempDir::new().unwrap();
+    let tutorial = repo(TUTORIAL);
+    let shard = |k: u32, out: &str, extra: &[&str]| {
+        let mut a = vec![
+            "sweep",
+            tutorial.to_str().unwrap(),
+            "--vary",
+            "eta=0.1:0.4",
+            "--design",
+            "grid:2",
+            "--runs",
+            "16",
+            "-q",
+        ];
+        let spec = format!("{k}/2");
+        a.extend(["--shard", &spec, "--out", out]);
+        a.extend(extra);
+        ok(&entente(home.path(), &a));
+    };
+    for (label, extra, phrase) in [
+        (
+            "seed",
+            &["--seed", "5"][..],
+            "they differ in --seed: 11 vs 5",
+        ),
+        (
+            "theory",
+            &["--theory", "waltz"][..],
+            "they differ in --theory: null vs \"waltz\"",
+        ),
+        (
+            "set",
+            &["--set", "tau=0.5"][..],
+            "they differ in --set: [] vs [\"tau=0.5\"]",
+        ),
+    ] {
+        let dir = format!("parts-{label}");
+        shard(0, &dir, &[]);
+        shard(1, &dir, extra);
+        let o = entente(home.path(), &["merge", &dir, "--out", "merged"]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains(phrase) && stderr(&o).contains("sweep-part-1-of-2.csv"),
+            "{label}: {}",
+            stderr(&o)
+        );
+        assert!(!home.path().join("merged").exists());
+    }
+}
+
 /// A sweep part of header line `head` (its digest replaced) and `rows`, with the digest
 /// these rows give: what a forger would write.
 fn reseal_sweep_part(head: &str, rows: &str) -> String {
