@@ -17,3 +17,4 @@ pub mod simd;
 pub mod stats;
 pub mod study;
 pub mod teach;
+pub mod text;

@@ -281,7 +281,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let expected = sweep::planned_manifest(&sweep_args(start_dir.clone(), None))?;
     if args.from.is_none() {
         if !args.quiet {
-            eprintln!(
+            say!(
                 "entente calibrate: start: {} points of a Latin hypercube over {} free parameters",
                 args.start,
                 free.len()

@@ -150,7 +150,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(path) => write_atomically(path, built.text.as_bytes())?,
     }
     if args.out.is_some() {
-        eprintln!(
+        say!(
             "wrote {} ({} states, {} in {}; validates)",
             args.out
                 .as_ref()

@@ -1,5 +1,14 @@
 //! Subcommands. Each file holds one command: an args struct and a `run` function.
 
+/// `eprintln!` for every message: user text in it (paths, ids, values, file lines) is made
+/// printable first (`entente::text::printable`: terminal control characters shown as
+/// `\u{1b}`, not obeyed).
+macro_rules! say {
+    ($($arg:tt)*) => {
+        eprintln!("{}", entente::text::printable(&format!($($arg)*)))
+    };
+}
+
 mod backtest;
 mod calibrate;
 mod compare;
@@ -63,10 +72,12 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
             return if e.use_stderr() {
+                // The offending argument is echoed: made printable like every message.
+                eprint!("{}", entente::text::printable(&e.render().to_string()));
                 ExitCode::from(EXIT_USAGE)
             } else {
+                let _ = e.print();
                 ExitCode::SUCCESS
             };
         }
@@ -91,11 +102,11 @@ pub fn main() -> ExitCode {
     if let Some(status) = interrupt::requested() {
         let signal = if status == 143 { "SIGTERM" } else { "SIGINT" };
         if result.is_ok() {
-            eprintln!(
+            say!(
                 "entente: interrupted ({signal}) after the work was done: its results are complete"
             );
         } else {
-            eprintln!(
+            say!(
                 "entente: interrupted ({signal}): stopped; the results of this command were not written, its temporary files were removed, and earlier results are as they were"
             );
         }
@@ -104,7 +115,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", error_text(&e));
+            say!("error: {}", error_text(&e));
             ExitCode::from(EXIT_USAGE)
         }
     }

@@ -128,7 +128,7 @@ fn study_page(args: Args) -> anyhow::Result<ExitCode> {
         ),
     };
     if let Some(w) = &warning {
-        eprintln!("entente report: warning: {w}");
+        say!("entente report: warning: {w}");
     }
     // Read and check the sweep before drawing anything.
     let drivers = match &args.sweep {

@@ -114,7 +114,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         )
     })?;
     if let Some(w) = &warning {
-        eprintln!("entente score: warning: {w}");
+        say!("entente score: warning: {w}");
     }
     let study = Study::new(&scenario)?;
     let outcomes = parse_outcomes(&bytes, &study)

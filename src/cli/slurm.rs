@@ -102,7 +102,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         plan_sweep(&args)?
     };
     if tasks > DEFAULT_MAX_ARRAY_SIZE {
-        eprintln!(
+        say!(
             "warning: --tasks {tasks}: Slurm's default MaxArraySize is {DEFAULT_MAX_ARRAY_SIZE} \
              (indices 0 to 1000) and sites often cap jobs per user; check with `scontrol show \
              config | grep -i MaxArraySize`, or use fewer tasks with more runs each"
@@ -405,7 +405,7 @@ fn print_next_steps(job: &Job, name: &str, old_parts: usize) {
         q(&dir.join(SUBMIT_SCRIPT))
     );
     if old_parts > 0 {
-        eprintln!(
+        say!(
             "note: {} already holds {old_parts} partial result{}; remove them if they belong \
              to another study, or the merge will refuse the mix",
             dir.join("parts").display(),

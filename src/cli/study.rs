@@ -30,7 +30,7 @@ use entente::study;
 /// error: the command goes on.
 pub fn warn_about_data(s: &Scenario, name: &str) {
     if let Some(w) = s.trade_warning(name) {
-        eprintln!("warning: {w}");
+        say!("warning: {w}");
     }
 }
 
@@ -275,7 +275,7 @@ pub fn say_replaced(dir: &str, committed: &Committed, quiet: bool) {
                 .into_owned()
         })
         .collect();
-    eprintln!(
+    say!(
         "entente: replaced the previous results in {dir} (removed {})",
         names.join(", ")
     );
@@ -296,7 +296,7 @@ pub fn find_shard(spec: ShardSpec, runs: u64) -> anyhow::Result<Shard> {
         ShardSpec::Auto { count } => {
             let found = shard::detect(|name| std::env::var(name).ok(), count)?;
             let r = found.shard.runs(runs);
-            eprintln!(
+            say!(
                 "entente: --shard auto: found {}, {}: shard {} of {}, runs {}..{} of {runs}",
                 found.launcher,
                 found.variables,

@@ -818,7 +818,7 @@ fn run_points(
         })
         .with_context(|| format!("{}: cannot write", progress_path.display()))?;
     if resumed > 0 && !quiet {
-        eprintln!(
+        say!(
             "entente sweep: resuming: {resumed} of {} points already done (kept in {})",
             range.len(),
             progress_path.display()

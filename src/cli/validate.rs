@@ -34,9 +34,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
             Err(ScenarioError::Invalid(d)) => {
                 bad += 1;
-                eprintln!("{d}");
+                say!("{d}");
                 let k = d.items.len();
-                eprintln!(
+                say!(
                     "{}: {k} problem{} found",
                     path.display(),
                     if k == 1 { "" } else { "s" }
@@ -44,7 +44,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
             Err(e) => {
                 bad += 1;
-                eprintln!("{e}");
+                say!("{e}");
             }
         }
     }

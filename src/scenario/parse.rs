@@ -65,7 +65,56 @@ pub(super) fn parse_raw(text: &str, c: &mut Collector<'_>) -> Option<RawScenario
             }
         }
     }
+    for (key, value) in doc.get_ref() {
+        hidden_controls(c, value, key.get_ref(), &mut ok);
+    }
     ok.then_some(raw)
+}
+
+/// Refuse text holding control characters (tab and newline aside) or bidirectional
+/// overrides anywhere in `tree` (keys and string values), naming the field: such text
+/// would act on the terminal, or reorder what a reader sees, wherever it is printed.
+fn hidden_controls(c: &mut Collector<'_>, tree: &Tree<'_>, path: &str, ok: &mut bool) {
+    let bad = |s: &str| s.chars().find(|&ch| crate::text::is_hidden_control(ch));
+    let report = |c: &mut Collector<'_>, span: Range<usize>, field: &str, ch: char| {
+        c.error(
+            span,
+            crate::text::printable(field).into_owned(),
+            format!(
+                "text with the control character U+{:04X}: write text without control \
+                 characters (tab and newline aside) or bidirectional overrides",
+                ch as u32
+            ),
+        );
+    };
+    match tree.get_ref() {
+        DeValue::String(s) => {
+            if let Some(ch) = bad(s) {
+                report(c, tree.span(), path, ch);
+                *ok = false;
+            }
+        }
+        DeValue::Table(t) => {
+            for (k, v) in t {
+                let sub = if path.is_empty() {
+                    k.get_ref().to_string()
+                } else {
+                    format!("{path}.{}", k.get_ref())
+                };
+                if let Some(ch) = bad(k.get_ref()) {
+                    report(c, k.span(), &sub, ch);
+                    *ok = false;
+                }
+                hidden_controls(c, v, &sub, ok);
+            }
+        }
+        DeValue::Array(a) => {
+            for (i, v) in a.iter().enumerate() {
+                hidden_controls(c, v, &format!("{path}[{i}]"), ok);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn header(section: &str) -> &'static str {

@@ -604,3 +604,68 @@ fn non_files_and_huge_files_are_refused_before_reading() {
         "big.toml: cannot read the scenario file: larger than 16 MiB",
     );
 }
+
+/// Terminal control characters never reach stderr raw: not from a scenario's text (refused,
+/// naming the field), a path, a flag or a `--set` value (shown as `\u{1b}`).
+#[test]
+fn control_characters_are_refused_or_shown_escaped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let flagship = std::fs::read_to_string(repo("scenarios/tutorial/security-dilemma.toml"))
+        .expect("tutorial scenario");
+    // A TOML escape puts ESC [2J (clear the screen) into the scenario's title.
+    let evil = flagship.replacen(
+        "title = \"Two-state security dilemma\"",
+        "title = \"a\\u001b[2Jb\"",
+        1,
+    );
+    assert_ne!(evil, flagship);
+    let bad = t.join("evil.toml");
+    std::fs::write(&bad, &evil).unwrap();
+    let esc = "\u{1b}";
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec!["validate".into(), bad.display().to_string()],
+            "scenario.title: text with the control character U+001B",
+        ),
+        (
+            vec!["validate".into(), format!("x{esc}[2Jy.toml")],
+            "x\\u{1b}[2Jy.toml",
+        ),
+        (
+            // clap drops escape sequences from what it echoes.
+            vec!["run".into(), "--runs".into(), format!("5{esc}[31m")],
+            "invalid value '5",
+        ),
+        (
+            vec!["explain".into(), "--set".into(), format!("eta=0.{esc}[2J")],
+            "\\u{1b}[2J",
+        ),
+        (
+            vec![
+                "explain".into(),
+                "--set".into(),
+                format!("state.X{esc}]0;pwned\u{7}.power=1"),
+            ],
+            "\\u{1b}]0;pwned\\u{7}",
+        ),
+    ];
+    for (args, expected) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = Command::new(env!("CARGO_BIN_EXE_entente"))
+            .current_dir(t)
+            .args(&args)
+            .output()
+            .unwrap();
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
+        assert!(
+            !e.contains(esc) && !e.contains('\u{7}'),
+            "{args:?}: raw control bytes:\n{e:?}"
+        );
+        assert!(
+            e.contains(expected),
+            "{args:?}: expected {expected:?} in\n{e}"
+        );
+    }
+}
