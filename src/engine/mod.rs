@@ -16,6 +16,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub mod interrupt;
+pub mod memory;
 pub mod shard;
 pub use shard::{Shard, ShardSpec};
 
@@ -62,7 +63,7 @@ pub enum EngineError {
     },
     /// The statistics would not fit in memory.
     #[error(
-        "this study's statistics need about {gib:.1} GiB ({accumulators} accumulators of {per_gib:.2} GiB: one per worker thread and one for the total), more than the {limit_gib} GiB entente allows: reduce the number of steps (horizon / dt), of states, or --threads"
+        "this study's statistics need about {gib:.1} GiB ({accumulators} accumulators of {per_gib:.2} GiB: one per worker thread and one for the total), more than {limit}: reduce the number of steps (horizon / dt), of states, or --threads{threads_hint}"
     )]
     TooLarge {
         /// Estimated total, GiB.
@@ -71,13 +72,62 @@ pub enum EngineError {
         per_gib: f64,
         /// Number of accumulators.
         accumulators: usize,
-        /// The limit, GiB.
-        limit_gib: u64,
+        /// The limit that was passed, in words: `the 16 GiB entente allows`, `the 3.2 GiB
+        /// left by ulimit -v`.
+        limit: String,
+        /// ` (--threads 3 would fit)` where fewer threads fit.
+        threads_hint: String,
     },
 }
 
 /// The most memory the statistics of one study may take, GiB.
 pub const MEMORY_LIMIT_GIB: u64 = 16;
+
+/// Share of the available memory the statistics may take (the rest: the scenario, the
+/// simulators, buffers, and whatever else the machine runs).
+pub const MEMORY_SHARE: f64 = 0.8;
+
+/// Refuse a study whose statistics (`per_gib` GiB per accumulator, one per worker of
+/// `threads` and one for the total) take more than [`MEMORY_LIMIT_GIB`] or more than
+/// [`MEMORY_SHARE`] of the memory `available` to the process; say how many threads would fit.
+pub fn check_memory(
+    per_gib: f64,
+    threads: usize,
+    available: Option<memory::Available>,
+) -> Result<(), EngineError> {
+    let mut limit_gib = MEMORY_LIMIT_GIB as f64;
+    let mut limit = format!("the {MEMORY_LIMIT_GIB} GiB entente allows");
+    if let Some(a) = available {
+        let gib = a.bytes as f64 / (1u64 << 30) as f64 * MEMORY_SHARE;
+        if gib < limit_gib {
+            limit_gib = gib;
+            limit = format!(
+                "the {gib:.1} GiB this process may use ({:.0} % of what {} leaves, {:.1} GiB)",
+                MEMORY_SHARE * 100.0,
+                a.by,
+                a.bytes as f64 / (1u64 << 30) as f64
+            );
+        }
+    }
+    let accumulators = threads + 1;
+    if per_gib * accumulators as f64 <= limit_gib {
+        return Ok(());
+    }
+    // Results never depend on the threads: fewer may fit.
+    let fit = (limit_gib / per_gib).floor() as usize;
+    let threads_hint = if fit >= 2 && fit - 1 < threads {
+        format!(" (--threads {} would fit)", fit - 1)
+    } else {
+        String::new()
+    };
+    Err(EngineError::TooLarge {
+        gib: per_gib * accumulators as f64,
+        per_gib,
+        accumulators,
+        limit,
+        threads_hint,
+    })
+}
 
 /// Runs per batch: small enough to balance load and report progress, large enough to keep
 /// per-batch overhead negligible, and a whole number of lane groups. Results never depend on it.
@@ -161,15 +211,7 @@ pub fn run(
     // More workers than batches would only hold empty accumulators.
     let threads = study.threads.max(1).min(batches.max(1) as usize);
     let per = StudyStats::memory_bytes(s.n(), s.steps) as f64 / (1u64 << 30) as f64;
-    let accumulators = threads + 1;
-    if per * accumulators as f64 > MEMORY_LIMIT_GIB as f64 {
-        return Err(EngineError::TooLarge {
-            gib: per * accumulators as f64,
-            per_gib: per,
-            accumulators,
-            limit_gib: MEMORY_LIMIT_GIB,
-        });
-    }
+    check_memory(per, threads, memory::available())?;
     let next = AtomicU64::new(0);
     let empty = || StudyStats::new(s.n(), s.steps, s.events.len(), &study.params);
 

@@ -885,6 +885,48 @@ fn a_study_too_large_for_memory_is_refused_before_any_work() {
     );
 }
 
+/// A study that fits entente's 16 GiB but not the memory this process may take
+/// (`ulimit -v` of about 3 GB here) is refused before any work, naming the limit and the
+/// threads that would fit, rather than aborting when an allocation fails.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_study_too_large_for_the_memory_left_is_refused_naming_the_limit() {
+    // 20 states over 2 001 observations: about 0.9 GiB per accumulator; 4 with --threads 3.
+    let files = tempfile::tempdir().expect("temporary folder");
+    let mut text =
+        String::from("[scenario]\nname = \"big\"\nstart_year = 0\nhorizon = 20\ndt = 0.01\n");
+    for i in 0..20 {
+        text += &format!(
+            "[[state]]\nid = \"S{i:02}\"\npower = 1\noffense = 0.5\naggression = 0.5\nlat = 0\nlon = {i}\n"
+        );
+    }
+    let path = files.path().join("big.toml");
+    std::fs::write(&path, text).expect("write the scenario");
+    let home = tempfile::tempdir().expect("temporary folder");
+    let o = std::process::Command::new("sh")
+        .current_dir(home.path())
+        .args([
+            "-c",
+            "ulimit -v 3000000 && exec \"$0\" \"$@\"",
+            env!("CARGO_BIN_EXE_entente"),
+            "run",
+        ])
+        .arg(&path)
+        .args(["--runs", "1000", "--threads", "3", "--out", "out"])
+        .output()
+        .expect("run sh");
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    for phrase in [
+        "GiB this process may use",
+        "ulimit -v",
+        "(--threads 1 would fit)",
+    ] {
+        assert!(e.contains(phrase), "lacks {phrase:?}:\n{e}");
+    }
+    assert!(!home.path().join("out").exists());
+}
+
 /// Three states with a GDP each (so interdependence is computed); `AAA`–`BBB` gives its trade,
 /// `AAA`–`CCC` says `trade = 0`, and `BBB`–`CCC` has no entry: its trade is unknown.
 const UNKNOWN_TRADE: &str = r#"
