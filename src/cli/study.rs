@@ -26,10 +26,14 @@ use entente::stats::{StudyStats, wilson95};
 use entente::study;
 
 /// Say on stderr, once per command, what data the scenario `s` (named `name`) lacks: pairs
-/// whose trade matters but has no figure ([`Scenario::trade_warning`]). A warning, not an
-/// error: the command goes on.
+/// whose trade matters but has no figure ([`Scenario::trade_warning`]); and powers the model
+/// cannot tell apart ([`Scenario::precision_warning`]). Warnings, not errors: the command
+/// goes on.
 pub fn warn_about_data(s: &Scenario, name: &str) {
-    if let Some(w) = s.trade_warning(name) {
+    for w in [s.trade_warning(name), s.precision_warning(name)]
+        .into_iter()
+        .flatten()
+    {
         say!("warning: {w}");
     }
 }

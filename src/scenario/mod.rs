@@ -283,6 +283,44 @@ impl Scenario {
     }
 }
 
+impl Scenario {
+    /// The warning to give when the model, which computes in single precision, cannot tell
+    /// apart initial powers that differ: powers below `f32::MIN_POSITIVE` (about 1.2e-38,
+    /// simulated as that value) or distinct powers that round to the same single-precision
+    /// value. `file` names the scenario. `None` when every distinct power stays distinct.
+    pub fn precision_warning(&self, file: &str) -> Option<String> {
+        let narrow = |p: f64| (p as f32).max(f32::MIN_POSITIVE);
+        let mut merged: Vec<String> = Vec::new();
+        for (i, a) in self.states.iter().enumerate() {
+            for b in &self.states[i + 1..] {
+                if a.power != b.power && narrow(a.power) == narrow(b.power) {
+                    merged.push(format!(
+                        "{} ({}) and {} ({})",
+                        a.id,
+                        diag::show(a.power),
+                        b.id,
+                        diag::show(b.power)
+                    ));
+                }
+            }
+        }
+        if merged.is_empty() {
+            return None;
+        }
+        let more = merged.len().saturating_sub(3);
+        merged.truncate(3);
+        Some(format!(
+            "{file}: the model computes in single precision and cannot tell apart the powers of {}{}: they are simulated as equal; scale every power by the same factor (only shares matter), e.g. to 1 for the strongest",
+            merged.join(", "),
+            if more > 0 {
+                format!(" and {more} more pairs")
+            } else {
+                String::new()
+            }
+        ))
+    }
+}
+
 /// Parse and validate scenario text; `file` names it in messages.
 pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
     validate::parse_and_validate(text, file).map_err(ScenarioError::Invalid)

@@ -1287,6 +1287,37 @@ mod tests {
     }
 
     #[test]
+    fn powers_single_precision_cannot_tell_apart_are_named_in_a_warning() {
+        let with = |powers: &[&str]| {
+            let mut t = states(powers.len(), &[], "");
+            for (i, p) in powers.iter().enumerate() {
+                t = t.replacen(
+                    &format!("id = \"S{i}\"\npower = 1\n"),
+                    &format!("id = \"S{i}\"\npower = {p}\n"),
+                    1,
+                );
+            }
+            parse_and_validate(&t, "t.toml").unwrap()
+        };
+        // 1e-39 and 1e-40 are both below f32::MIN_POSITIVE: one value in the model.
+        let w = with(&["1e-39", "1e-40", "1"])
+            .precision_warning("t.toml")
+            .unwrap();
+        assert!(
+            w.starts_with("t.toml: the model computes in single precision and cannot tell apart the powers of S0 (1e-39) and S1 (1e-40)"),
+            "{w}"
+        );
+        // Distinct doubles that round to one single.
+        let w = with(&["1", "1.00000001"])
+            .precision_warning("t.toml")
+            .unwrap();
+        assert!(w.contains("S0 (1) and S1 (1.00000001)"), "{w}");
+        // Equal powers, or powers single precision keeps apart: no warning.
+        assert_eq!(with(&["1", "1", "2e-30"]).precision_warning("t.toml"), None);
+        assert_eq!(with(&["1e-37", "2e-37"]).precision_warning("t.toml"), None);
+    }
+
+    #[test]
     fn pairs_without_trade_are_unknown_and_named_in_the_warning() {
         let s = parse_and_validate(&states(8, &[], ""), "t.toml").unwrap();
         assert_eq!(s.unknown_trade().0.len(), 28);
