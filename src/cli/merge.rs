@@ -109,7 +109,7 @@ fn merge_study(paths: Vec<PathBuf>, out: Option<PathBuf>, quiet: bool) -> anyhow
         finished: times.finished.unwrap_or_default(),
         wall_seconds: (times.wall_seconds * 1000.0).round() / 1000.0,
     };
-    commit_study(out, &manifest, &s, &stats, clock, quiet)?;
+    commit_study(&mut out, &manifest, &s, &stats, clock, quiet)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -12,7 +12,7 @@ use entente::teach::report::{self, ReportOptions, Results};
 use entente::teach::sweep::{self, Study, Sweep, SweepOptions};
 
 /// The report's file name in a results folder.
-pub const REPORT_HTML: &str = "report.html";
+pub const REPORT_HTML: &str = entente::output::REPORT;
 
 /// Write an HTML report of a results folder: charts, threat matrix, assumptions and sources.
 #[derive(clap::Args)]
@@ -190,11 +190,14 @@ fn emit(dir: &Path, out: Option<PathBuf>, html: &str) -> anyhow::Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
-/// `run --report`: the report of the study just written to `dir`, whose scenario is `s`.
-pub fn write_for_study(dir: &Path, s: &Scenario) -> anyhow::Result<PathBuf> {
-    let results = Results::read(dir)?;
+/// `run --report`: the report of the study just committed to `out` (whose lock it still
+/// holds), whose scenario is `s`.
+pub fn write_for_study(out: &mut OutputDir, s: &Scenario) -> anyhow::Result<PathBuf> {
+    let results = Results::read(out.path())?;
     let html = report::html(&results, Some(s), None, &ReportOptions::default())?;
-    write_html(&dir.join(REPORT_HTML), dir, &html)
+    out.write(REPORT_HTML, |w| w.write_all(html.as_bytes()))?;
+    out.commit_and_hold()?;
+    Ok(out.path().join(REPORT_HTML))
 }
 
 /// Write `html` to `path` atomically (a temporary file renamed into place). Into the

@@ -1,7 +1,7 @@
 //! `entente run [SCENARIO]`: the Monte Carlo study, its files and its summary.
 
 use std::io::Seek;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Instant, SystemTime};
 
@@ -169,10 +169,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         finished: rfc3339(SystemTime::now()),
         wall_seconds: seconds(clock),
     };
-    let dir = commit_study(out, &manifest, &shown, &stats, clock, args.quiet)?;
-    // --report (teaching): report.html from the files just committed.
+    commit_study(&mut out, &manifest, &shown, &stats, clock, args.quiet)?;
+    // --report (teaching): report.html from the files just committed, under the same lock.
     if args.report {
-        let html = super::report::write_for_study(Path::new(&dir), &s)?;
+        let html = super::report::write_for_study(&mut out, &s)?;
         if !args.quiet {
             println!("Report: {}", html.display());
         }

@@ -246,16 +246,16 @@ pub fn write_tables(
 /// Write `manifest.json`, rename every file into place, and print the summary unless
 /// `quiet`. Returns the results folder as shown to the user.
 pub fn commit_study(
-    mut out: OutputDir,
+    out: &mut OutputDir,
     manifest: &Manifest,
     s: &Scenario,
     stats: &StudyStats,
     clock: Instant,
     quiet: bool,
 ) -> anyhow::Result<String> {
-    write_manifest(&mut out, manifest)?;
+    write_manifest(out, manifest)?;
     let dir = out.path().display().to_string();
-    say_replaced(&dir, &out.commit()?, quiet);
+    say_replaced(&dir, &out.commit_and_hold()?, quiet);
     if !quiet {
         let seconds = clock.elapsed().as_secs_f64();
         print!("{}", summary_text(s, stats, manifest.seed, seconds, &dir));

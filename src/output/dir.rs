@@ -248,6 +248,14 @@ impl OutputDir {
     /// the new files; and once the new manifest is in place, the files the previous manifest
     /// listed (`files`) that this commit did not write are removed. No other file is touched.
     pub fn commit(mut self) -> Result<Committed, OutputError> {
+        self.commit_and_hold()
+    }
+
+    /// [`commit`](Self::commit), keeping the folder and its lock for more files (a report of
+    /// the results just committed, written before another study can commit there); a later
+    /// commit puts them in place, and removes nothing. Dropped without that commit, the
+    /// files written since are removed.
+    pub fn commit_and_hold(&mut self) -> Result<Committed, OutputError> {
         for f in std::mem::take(&mut self.scratch) {
             let _ = fs::remove_file(f);
         }
@@ -264,7 +272,11 @@ impl OutputDir {
                 .last()
                 .is_some_and(|(_, fin)| fin.file_name().is_some_and(|n| n == MANIFEST));
         let previous = if new_study {
-            let listed = previous_files(&self.path);
+            let mut listed = previous_files(&self.path);
+            // A report entente drew from the previous results is stale with them.
+            if is_entente_report(&self.path.join(REPORT)) {
+                listed.push(REPORT.to_string());
+            }
             let manifest = self.path.join(MANIFEST);
             if let Err(source) = fs::remove_file(&manifest)
                 && source.kind() != std::io::ErrorKind::NotFound
@@ -336,11 +348,12 @@ impl Drop for OutputDir {
         for f in &self.scratch {
             let _ = fs::remove_file(f);
         }
-        if self.committed {
-            return;
-        }
+        // Files written after the last commit (none once committed whole).
         for (tmp, _) in &self.pending {
             let _ = fs::remove_file(tmp);
+        }
+        if self.committed {
+            return;
         }
         if !self.created.is_empty() {
             // Only a lock file this command took (never one another process holds).
@@ -440,6 +453,31 @@ fn write_err(e: TempError) -> OutputError {
         TempError::Taken(p) => taken(&p),
     }
 }
+
+/// The report's default name in a results folder (`entente report`, `run --report`).
+pub const REPORT: &str = "report.html";
+
+/// Whether `path` is a report entente wrote: a regular file whose head names entente as its
+/// generator (a user's own `report.html` is never removed).
+fn is_entente_report(path: &Path) -> bool {
+    let Ok(meta) = fs::symlink_metadata(path) else {
+        return false;
+    };
+    if !meta.is_file() {
+        return false;
+    }
+    let mut head = Vec::new();
+    if File::open(path)
+        .and_then(|f| f.take(1024).read_to_end(&mut head))
+        .is_err()
+    {
+        return false;
+    }
+    head.windows(GENERATOR.len()).any(|w| w == GENERATOR)
+}
+
+/// How a report entente writes names its generator in its head.
+const GENERATOR: &[u8] = b"<meta name=\"generator\" content=\"entente ";
 
 /// The files that the folder's `manifest.json` lists under `files`: plain names of files in
 /// the folder, never `manifest.json` itself, a hidden name or a path that leads elsewhere.

@@ -16,7 +16,7 @@ pub use csv_files::{
     format_year, io_err, num, pair_end_stats, runs_header, runs_row, states_csv, summary_csv,
     timeseries_csv,
 };
-pub use dir::{Committed, LOCK_FILE, OutputDir, OutputError};
+pub use dir::{Committed, LOCK_FILE, OutputDir, OutputError, REPORT};
 pub use manifest::{Head, Kind, Manifest, ManifestError, StudyId, scenario_sha256};
 pub use part::{
     PART_EXTENSION, PART_FORMAT, PART_MAGIC, PartError, PartManifest, PartReader, part_file_name,

@@ -282,3 +282,49 @@ fn a_new_study_removes_the_previous_studys_other_files() {
     let third = run(&["--seed", "3"]);
     assert!(!third.contains("replaced"), "{third}");
 }
+
+/// A report entente drew from the previous results goes with them when a new study is
+/// committed into the folder (and the run says so); a user's own `report.html` stays.
+#[test]
+fn a_stale_report_is_removed_with_the_study_it_showed() {
+    let home = tempfile::tempdir().unwrap();
+    let t = home.path();
+    let tutorial = repo(TUTORIAL);
+    let run = |seed: &str, extra: &[&str]| {
+        let mut a = vec![
+            "run",
+            tutorial.to_str().unwrap(),
+            "--runs",
+            "64",
+            "--seed",
+            seed,
+            "--out",
+            "out",
+        ];
+        a.extend(extra);
+        let o = entente(t, &a);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let report = t.join("out/report.html");
+    run("1", &["--report"]);
+    let first = std::fs::read_to_string(&report).unwrap();
+    assert!(first.contains("<meta name=\"generator\" content=\"entente "));
+    let e = run("2", &[]);
+    assert!(
+        !report.exists(),
+        "the stale report was left beside seed 2's results"
+    );
+    assert!(e.contains("removed report.html"), "{e}");
+    // `run --report` writes the new one under the same lock, after the commit.
+    run("3", &["--report"]);
+    assert!(report.is_file());
+    // A file of that name entente did not write is the user's.
+    std::fs::write(&report, "<html>my notes</html>").unwrap();
+    let e = run("4", &[]);
+    assert_eq!(
+        std::fs::read_to_string(&report).unwrap(),
+        "<html>my notes</html>"
+    );
+    assert!(!e.contains("report.html"), "{e}");
+}
