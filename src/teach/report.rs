@@ -354,6 +354,7 @@ figure { margin: 0; }
 td.doc { min-width: 18rem; }
 #appendix td:first-child, #parameters td:first-child { white-space: nowrap; }
 #parameters td.num .src { white-space: normal; min-width: 7rem; }
+#parameters caption, #sources caption { text-align: left; font-size: 1rem; margin-bottom: 0.4rem; }
 td.effects code { white-space: nowrap; }
 .src { color: #555; font-size: 0.92em; margin-top: 0.15rem; }
 figcaption { font-size: 0.85rem; color: #444; }
@@ -365,6 +366,12 @@ code { font-size: 0.85em; }
   h1 { font-size: 15pt; margin-top: 0; }
   h2 { break-after: avoid; font-size: 12pt; margin-top: 1.1rem; }
   h3 { break-after: avoid; }
+  /* A table's heading and the line that introduces it stay with its first rows. */
+  h2 + p, h3 + p { break-after: avoid; }
+  p { orphans: 3; widows: 3; }
+  #parameters caption, #sources caption { font-size: 9.5pt; }
+  /* The parameters and the source keys fit on one page: they are not split. */
+  #parameters table, #sources table { break-inside: avoid; }
   figcaption { font-size: 8pt; }
   /* Charts at most this tall on paper (their width follows), so that two share a page. */
   svg.chart { width: auto; height: auto; max-height: 52mm; }
@@ -440,10 +447,10 @@ pub fn html(
     page.threats(&mut o)?;
     page.strategies(&mut o)?;
     page.assumptions(&mut o);
+    o.push_str(&glossary_section());
     page.parameters(&mut o);
     page.sources(&mut o);
     page.reproduce(&mut o);
-    o.push_str(&glossary_section());
     if opts.appendix {
         page.appendix(&mut o);
     }
@@ -636,7 +643,7 @@ impl<'a> Page<'a> {
         let _ = writeln!(o, "</header>");
         let _ = writeln!(
             o,
-            "<nav><ol><li><a href=\"#outcomes\">Outcomes at the horizon</a></li><li><a href=\"#fan\">Alignment over time</a></li><li><a href=\"#alliance\">Probability of alliance</a></li><li><a href=\"#rivalry\">Probability of rivalry</a></li><li><a href=\"#camps\">Final camps</a></li><li><a href=\"#threats\">Threat at the start</a></li><li><a href=\"#strategies\">Balancing and bandwagoning</a></li><li><a href=\"#assumptions\">Assumptions</a></li><li><a href=\"#parameters\">Model parameters</a></li><li><a href=\"#sources\">Sources</a></li><li><a href=\"#reproduce\">Reproduce</a></li><li><a href=\"#glossary\">Words used here</a></li>{}</ol></nav>",
+            "<nav><ol><li><a href=\"#outcomes\">Outcomes at the horizon</a></li><li><a href=\"#fan\">Alignment over time</a></li><li><a href=\"#alliance\">Probability of alliance</a></li><li><a href=\"#rivalry\">Probability of rivalry</a></li><li><a href=\"#camps\">Final camps</a></li><li><a href=\"#threats\">Threat at the start</a></li><li><a href=\"#strategies\">Balancing and bandwagoning</a></li><li><a href=\"#assumptions\">Assumptions</a></li><li><a href=\"#glossary\">Words used here</a></li><li><a href=\"#parameters\">Model parameters</a></li><li><a href=\"#sources\">Sources</a></li><li><a href=\"#reproduce\">Reproduce</a></li>{}</ol></nav>",
             if self.appendix {
                 "<li><a href=\"#appendix\">Appendix: every value, its note and source</a></li>"
             } else {
@@ -1006,7 +1013,7 @@ impl<'a> Page<'a> {
         };
         let _ = writeln!(
             o,
-            "<section id=\"parameters\">\n<h2>Model parameters</h2>\n<p>The values this study ran with: those of theory <b>{}</b>, changed where the last column says. <code>docs/model.md</code> gives each formula.</p>\n<table><tr><th>symbol</th><th>parameter</th><th>meaning</th><th>unit</th><th class=\"num\">value</th></tr>",
+            "<section id=\"parameters\">\n<h2>Model parameters</h2>\n<table><caption>The values this study ran with: those of theory <b>{}</b>, changed where the last column says. <code>docs/model.md</code> gives each formula.</caption><tr><th>symbol</th><th>parameter</th><th>meaning</th><th>unit</th><th class=\"num\">value</th></tr>",
             esc(&m.theory)
         );
         for spec in PARAMS {
@@ -1069,13 +1076,12 @@ impl<'a> Page<'a> {
             );
             return;
         };
-        if let Some(src) = &s.doc.source {
-            let _ = writeln!(
-                o,
-                "<p>The scenario: {}.</p>",
+        let whole = s.doc.source.as_ref().map_or(String::new(), |src| {
+            format!(
+                "The scenario as a whole: {}. ",
                 esc(src.trim_end_matches('.'))
-            );
-        }
+            )
+        });
         let cited = if self.docs.all.is_empty() {
             sources::cited_keys(scenario_docs(s).flat_map(|d| {
                 [d.source.as_deref(), d.note.as_deref()]
@@ -1086,6 +1092,9 @@ impl<'a> Page<'a> {
             self.docs.cited_keys()
         };
         if cited.is_empty() {
+            if !whole.is_empty() {
+                let _ = writeln!(o, "<p>{}</p>", whole.trim_end());
+            }
             let mut texts: Vec<&str> = self
                 .docs
                 .all
@@ -1112,7 +1121,7 @@ impl<'a> Page<'a> {
         let keys = sources::source_keys();
         let _ = writeln!(
             o,
-            "<p>The sources of the scenario's entries cite these keys. Their full references are those of <code>data/SOURCES.md</code> in the entente repository, which also gives the coverage and caveats of each; the appendix gives each entry's own source.</p>\n<table><tr><th>key</th><th>what</th><th>where it was read</th></tr>"
+            "<table><caption>{whole}The sources of its entries cite these keys. Their full references are those of <code>data/SOURCES.md</code> in the entente repository, which also gives the coverage and caveats of each; the appendix gives each entry's own source.</caption><tr><th>key</th><th>what</th><th>where it was read</th></tr>"
         );
         for n in cited {
             match keys.iter().find(|k| k.number == n) {
