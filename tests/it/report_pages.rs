@@ -154,6 +154,8 @@ fn the_appendix_holds_the_notes_of_power_params_and_effects() {
             "--quiet",
             "--out",
             &out_s,
+            "--set",
+            "beta_b=1",
             "--report",
             "--appendix",
         ],
@@ -169,12 +171,13 @@ fn the_appendix_holds_the_notes_of_power_params_and_effects() {
     assert_eq!(notes.len(), 17, "{notes:?}");
     let appendix = section(&html, "appendix");
     assert_all_present("the appendix", appendix, &notes);
-    // The parameter the scenario changed says so, with the theory's default.
+    // The parameters the scenario and --set changed say so, with the theory's default.
     let params = section(&html, "parameters");
     assert!(
         params.contains("default 0.0216; set by [params]"),
         "{params}"
     );
+    assert!(params.contains("default 0.5; set by --set"), "{params}");
     // Without --appendix: none of the entries' notes.
     let short = super::report(&out, &[]);
     assert!(!short.contains("Effect note"));
