@@ -47,12 +47,34 @@ pub struct ParamSpec {
     pub max: f64,
     /// Unit, or `-` for a dimensionless number.
     pub unit: &'static str,
+    /// Symbol in `docs/model.md`'s formulas (empty for the thresholds, which have none).
+    pub symbol: &'static str,
+    /// A plain-language name, for readers who do not know the symbol (the report's table).
+    pub label: &'static str,
     /// One-line meaning.
     pub meaning: &'static str,
 }
 
+impl ParamSpec {
+    /// The unit in words: `dimensionless` for a pure number (`-` in the list).
+    pub fn unit_words(&self) -> &'static str {
+        if self.unit == "-" {
+            "dimensionless"
+        } else {
+            self.unit
+        }
+    }
+}
+
+/// The plain-language name of `threat_form`, the one parameter that is not a number (the
+/// report's table; see [`ParamSpec::label`]).
+pub const THREAT_FORM_LABEL: &str = "form of threat";
+/// What `threat_form` means (see [`ParamSpec::meaning`]).
+pub const THREAT_FORM_MEANING: &str = "How the four threat sources combine: product (each source scales the others) or sum (a weighted mean).";
+
 macro_rules! params {
-    ($( $field:ident = $default:expr, [$min:expr, $max:expr], $unit:expr, $meaning:expr; )*) => {
+    ($( $field:ident = $default:expr, [$min:expr, $max:expr], $unit:expr, $symbol:expr, $label:expr,
+       $meaning:expr; )*) => {
         /// All numeric model parameters (see `docs/model.md` for each formula).
         #[derive(Debug, Clone, PartialEq)]
         pub struct Params {
@@ -80,7 +102,7 @@ macro_rules! params {
         /// Every numeric parameter, in documentation order.
         pub const PARAMS: &[ParamSpec] = &[
             $( ParamSpec { name: stringify!($field), default: $default, min: $min, max: $max,
-                           unit: $unit, meaning: $meaning }, )*
+                           unit: $unit, symbol: $symbol, label: $label, meaning: $meaning }, )*
         ];
 
         impl Params {
@@ -109,35 +131,64 @@ macro_rules! params {
 }
 
 params! {
-    w_p = 1.0, [0.0, 10.0], "-", "Threat weight of aggregate (relative) power.";
-    w_d = 1.0, [0.0, 10.0], "-", "Threat weight of geographic proximity.";
-    w_o = 1.0, [0.0, 10.0], "-", "Threat weight of offensive capability.";
-    w_i = 1.0, [0.0, 10.0], "-", "Threat weight of perceived intentions.";
-    lambda = 0.0, [0.0, 1.0], "-", "Liberal dampening of threat by trade dependence.";
-    d0 = 1000.0, [1.0, 1.0e5], "km", "Distance at which proximity halves.";
-    border_factor = 0.5, [0.0, 1.0], "-", "A shared land border shortens the distance between capitals by this factor (0: a border is contact, model v1's rule).";
-    omega = 0.00479, [0.0, 100.0], "-", "Reach: how far offensive capability stretches the distance over which a partner's capability halves (d0·(1 + omega·O)).";
-    e0 = 0.05, [1.0e-6, 10.0], "-", "Trade/GDP ratio scale of trade dependence.";
-    gamma = 0.5, [0.0, 10.0], "-", "Weight of a camp's allies in camp threat.";
-    gamma_e = 0.727, [0.0, 10.0], "-", "Extended deterrence: weight of the threats to a state's allies in its own camp threat.";
-    kappa_ref = 1.0, [1.0e-6, 100.0], "-", "Reference threat for need.";
-    theta_secure = 0.3, [0.0, 100.0], "-", "Camp threat below which a state is secure.";
-    eta = 0.0216, [0.0, 100.0], "1/year", "Rate at which alignment moves toward the pair's common desire.";
-    sigma_d = 0.105, [0.0, 100.0], "1/sqrt(year)", "Noise of alignment: standard deviation of its change over one year.";
-    tau = 0.247, [0.0, 1.0], "-", "Treaty stickiness: the fraction by which a binding treaty slows the fall of alignment.";
-    beta_p = 2.02, [0.0, 100.0], "-", "Partner value: weight of the capability the partner brings against the threat.";
-    beta_e = 2.0, [0.0, 100.0], "-", "Partner value: weight of trade dependence on the partner.";
-    beta_f = 0.15, [0.0, 100.0], "-", "Partner value: weight of ideological affinity.";
-    beta_c = 0.156, [0.0, 100.0], "-", "Partner value: weight of a treaty commitment (the cost of breaking it).";
-    beta_t = 0.445, [0.0, 100.0], "-", "Hostility: weight of the threat a state poses to another and its allies in the other's desire toward it.";
-    beta_m = 2.04, [0.0, 100.0], "-", "Partner value: penalty for historical mistrust.";
-    beta_b = 0.5, [0.0, 100.0], "-", "Weight of the bandwagon value.";
-    beta_self = 1.0, [0.0, 100.0], "-", "Weight of self-help (arming alone), the alternative to bandwagoning when no ally is available.";
-    zeta = 0.05, [0.0, 100.0], "1/year", "Gain of the intent spiral (hostility raises perceived intent).";
-    xi = 0.2, [0.0, 100.0], "1/year", "Relaxation of perceived intent toward its baseline.";
-    alliance_threshold = 0.6, [-1.0, 1.0], "-", "Alignment at or above which a pair counts as an alliance.";
-    alignment_threshold = 0.2, [-1.0, 1.0], "-", "Alignment at or above which a pair counts as aligned.";
-    rivalry_threshold = -0.2, [-1.0, 1.0], "-", "Alignment at or below which a pair counts as a rivalry.";
+    w_p = 1.0, [0.0, 10.0], "-", "wP", "power weight of threat",
+        "Threat weight of aggregate (relative) power.";
+    w_d = 1.0, [0.0, 10.0], "-", "wD", "proximity weight of threat",
+        "Threat weight of geographic proximity.";
+    w_o = 1.0, [0.0, 10.0], "-", "wO", "offence weight of threat",
+        "Threat weight of offensive capability.";
+    w_i = 1.0, [0.0, 10.0], "-", "wI", "intentions weight of threat",
+        "Threat weight of perceived intentions.";
+    lambda = 0.0, [0.0, 1.0], "-", "λ", "trade dampening of threat",
+        "Liberal dampening of threat by trade dependence.";
+    d0 = 1000.0, [1.0, 1.0e5], "km", "d0", "half-proximity distance",
+        "Distance at which proximity halves.";
+    border_factor = 0.5, [0.0, 1.0], "-", "b", "border shortening",
+        "A shared land border shortens the distance between capitals by this factor (0: a border is contact, model v1's rule).";
+    omega = 0.00479, [0.0, 100.0], "-", "ω", "reach of offence",
+        "Reach: how far offensive capability stretches the distance over which a partner's capability halves (d0·(1 + omega·O)).";
+    e0 = 0.05, [1.0e-6, 10.0], "-", "e0", "trade-dependence scale",
+        "Trade/GDP ratio scale of trade dependence.";
+    gamma = 0.5, [0.0, 10.0], "-", "γ", "weight of allies in camp threat",
+        "Weight of a camp's allies in camp threat.";
+    gamma_e = 0.727, [0.0, 10.0], "-", "γe", "extended deterrence",
+        "Extended deterrence: weight of the threats to a state's allies in its own camp threat.";
+    kappa_ref = 1.0, [1.0e-6, 100.0], "-", "κ_ref", "reference threat",
+        "Reference threat for need.";
+    theta_secure = 0.3, [0.0, 100.0], "-", "θ_secure", "security threshold",
+        "Camp threat below which a state is secure.";
+    eta = 0.0216, [0.0, 100.0], "1/year", "η", "speed of alignment",
+        "Rate at which alignment moves toward the pair's common desire.";
+    sigma_d = 0.105, [0.0, 100.0], "1/sqrt(year)", "σd", "noise of alignment",
+        "Noise of alignment: standard deviation of its change over one year.";
+    tau = 0.247, [0.0, 1.0], "-", "τ", "treaty stickiness",
+        "Treaty stickiness: the fraction by which a binding treaty slows the fall of alignment.";
+    beta_p = 2.02, [0.0, 100.0], "-", "βp", "value of a partner's capability",
+        "Partner value: weight of the capability the partner brings against the threat.";
+    beta_e = 2.0, [0.0, 100.0], "-", "βe", "value of trade ties",
+        "Partner value: weight of trade dependence on the partner.";
+    beta_f = 0.15, [0.0, 100.0], "-", "βf", "value of shared ideology",
+        "Partner value: weight of ideological affinity.";
+    beta_c = 0.156, [0.0, 100.0], "-", "βc", "value of a treaty",
+        "Partner value: weight of a treaty commitment (the cost of breaking it).";
+    beta_t = 0.445, [0.0, 100.0], "-", "βt", "hostility toward a threat",
+        "Hostility: weight of the threat a state poses to another and its allies in the other's desire toward it.";
+    beta_m = 2.04, [0.0, 100.0], "-", "βm", "cost of mistrust",
+        "Partner value: penalty for historical mistrust.";
+    beta_b = 0.5, [0.0, 100.0], "-", "βb", "pull of bandwagoning",
+        "Weight of the bandwagon value.";
+    beta_self = 1.0, [0.0, 100.0], "-", "βself", "pull of self-help",
+        "Weight of self-help (arming alone), the alternative to bandwagoning when no ally is available.";
+    zeta = 0.05, [0.0, 100.0], "1/year", "ζ", "gain of the intent spiral",
+        "Gain of the intent spiral (hostility raises perceived intent).";
+    xi = 0.2, [0.0, 100.0], "1/year", "ξ", "relaxation of intent",
+        "Relaxation of perceived intent toward its baseline.";
+    alliance_threshold = 0.6, [-1.0, 1.0], "-", "", "alliance threshold",
+        "Alignment at or above which a pair counts as an alliance.";
+    alignment_threshold = 0.2, [-1.0, 1.0], "-", "", "alignment threshold",
+        "Alignment at or above which a pair counts as aligned.";
+    rivalry_threshold = -0.2, [-1.0, 1.0], "-", "", "rivalry threshold",
+        "Alignment at or below which a pair counts as a rivalry.";
 }
 
 /// The values of version 2's ten free parameters as they were set by hand, before the
@@ -334,6 +385,36 @@ mod tests {
         let h = Params::hand_set();
         assert_eq!((h.eta, h.omega, h.w_d), (0.4, 4.0, w.w_d));
         assert!(w.get("nope").is_none());
+    }
+
+    /// docs/model.md's parameter table copies this list: the same names, in the same order,
+    /// with the same symbol, unit and meaning (the report reads them from here).
+    #[test]
+    fn the_model_documents_every_parameter_as_listed() {
+        let text = include_str!("../docs/model.md");
+        let at = text.find("## 8. Parameters").expect("section 8");
+        let rows: Vec<Vec<&str>> = text[at..]
+            .lines()
+            .skip_while(|l| !l.starts_with("| name | symbol |"))
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .map(|l| l.trim_matches('|').split(" | ").map(str::trim).collect())
+            .filter(|r: &Vec<&str>| r[0] != "`threat_form`")
+            .collect();
+        assert_eq!(rows.len(), PARAMS.len(), "one row per parameter");
+        for (row, spec) in rows.iter().zip(PARAMS) {
+            assert_eq!(row[0], format!("`{}`", spec.name));
+            assert_eq!(row[1], spec.symbol, "{}: symbol", spec.name);
+            assert_eq!(row[4], spec.unit, "{}: unit", spec.name);
+            assert_eq!(row[5], spec.meaning, "{}: meaning", spec.name);
+        }
+        for spec in PARAMS {
+            assert!(
+                !spec.label.is_empty() && !spec.meaning.is_empty(),
+                "{}",
+                spec.name
+            );
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ use entente::teach::sweep::{self, Study, Sweep, SweepOptions};
 /// The report's file name in a results folder.
 pub const REPORT_HTML: &str = entente::output::REPORT;
 
-/// Write an HTML report of a results folder: charts, threat matrix, assumptions and sources.
+/// Write an HTML report of a results folder: charts, threat matrix, parameters and sources.
 #[derive(clap::Args)]
 #[command(
     after_help = "RESULTS_DIR is a folder written by `entente run` (default: results/vostok-2018, the
@@ -23,9 +23,12 @@ no script, no font or file from elsewhere): open it in any browser, offline, or 
 
 It shows: the most likely alliances and rivalries; alignment over time of key pairs as fan
 charts (median and 5-95 % band); the probability of alliance over time; the most frequent final
-camps; the threat matrix at the start as a heat map; balancing and bandwagoning by state; and
-the scenario's assumptions and sources. The scenario is re-read from the file the manifest
-names (scenario_path, else scenario_file), with its theory and --set applied again.
+camps; the threat matrix at the start as a heat map; balancing and bandwagoning by state; a short
+summary of the scenario's assumptions; the model parameters (symbol, name, meaning, unit and
+value); the sources (each source key the scenario cites, with its full reference); and a
+glossary. --appendix adds every value of the scenario with its note and source (a long
+print: the page without it fits in a few A4 pages). The scenario is re-read from the file the
+manifest names (scenario_path, else scenario_file), with its theory and --set applied again.
 
 A folder written by `entente backtest` or `entente score` (its manifest.json has \"kind\":
 \"backtest\" or \"score\") gives another page: the overall scores of the model, persistence and
@@ -49,6 +52,7 @@ Examples:
   entente report results/far-strongest-near-weaker
   entente report results/vostok-2018 --pairs CHN-RUS,USA-CHN,USA-RUS,USA-JPN --out chn-rus.html
   entente run --report          (writes results/vostok-2018/report.html after the study)
+  entente report results/vostok-2018 --appendix --out full.html   (with every note and source)
   entente report results/backtest     (a folder written by `entente backtest`)
   entente report results/sweep-mistrust     (a folder written by `entente sweep`)
   entente report results/vostok-2018 --sweep results/sweep-morris"
@@ -69,6 +73,11 @@ pub struct Args {
     /// result" to the report of a study.
     #[arg(long, value_name = "SWEEP_DIR")]
     sweep: Option<PathBuf>,
+    /// Add the appendix to the report of a study: every value of the scenario (states, pairs,
+    /// intents, events and each effect, [power], [params]) with its note and source. Without
+    /// it the report prints in a few A4 pages.
+    #[arg(long)]
+    appendix: bool,
 }
 
 /// The kinds of folder `entente report` draws.
@@ -82,6 +91,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         anyhow::bail!(
             "--sweep: applies to the results of `entente run`; {} is not such a folder",
             args.dir.display()
+        );
+    }
+    if args.appendix && matches!(kind, Kind::Sweep | Kind::Backtest | Kind::Score) {
+        anyhow::bail!(
+            "--appendix: applies to the results of `entente run`; {} was written by `entente {}`",
+            args.dir.display(),
+            kind.name()
         );
     }
     match kind {
@@ -168,7 +184,10 @@ fn study_page(args: Args) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let opts = ReportOptions { pairs: args.pairs };
+    let opts = ReportOptions {
+        pairs: args.pairs,
+        appendix: args.appendix,
+    };
     let mut html = report::html(&results, scenario.as_ref(), warning.as_deref(), &opts)?;
     if let Some(section) = drivers {
         html = sweep::insert_drivers(&html, &section);
@@ -191,10 +210,18 @@ fn emit(dir: &Path, out: Option<PathBuf>, html: &str) -> anyhow::Result<ExitCode
 }
 
 /// `run --report`: the report of the study just committed to `out` (whose lock it still
-/// holds), whose scenario is `s`.
-pub fn write_for_study(out: &mut OutputDir, s: &Scenario) -> anyhow::Result<PathBuf> {
+/// holds), whose scenario is `s`; `appendix`: with every source and note.
+pub fn write_for_study(
+    out: &mut OutputDir,
+    s: &Scenario,
+    appendix: bool,
+) -> anyhow::Result<PathBuf> {
     let results = Results::read(out.path())?;
-    let html = report::html(&results, Some(s), None, &ReportOptions::default())?;
+    let opts = ReportOptions {
+        appendix,
+        ..ReportOptions::default()
+    };
+    let html = report::html(&results, Some(s), None, &opts)?;
     out.write(REPORT_HTML, |w| w.write_all(html.as_bytes()))?;
     out.commit_and_hold()?;
     Ok(out.path().join(REPORT_HTML))

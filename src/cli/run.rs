@@ -71,6 +71,10 @@ pub struct Args {
     /// `entente report`.
     #[arg(long, conflicts_with = "shard")]
     report: bool,
+    /// With --report: add the appendix of every value with its note and source (see
+    /// `entente report --appendix`).
+    #[arg(long, requires = "report")]
+    appendix: bool,
 }
 
 /// `s` with the key pairs `--pairs` names (`s` itself without `--pairs`), for the summary.
@@ -172,7 +176,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     commit_study(&mut out, &manifest, &shown, &stats, clock, args.quiet)?;
     // --report (teaching): report.html from the files just committed, under the same lock.
     if args.report {
-        let html = super::report::write_for_study(&mut out, &s)?;
+        let html = super::report::write_for_study(&mut out, &s, args.appendix)?;
         if !args.quiet {
             println!("Report: {}", html.display());
         }

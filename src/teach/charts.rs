@@ -475,13 +475,24 @@ pub fn camps_chart(ids: &[String], rows: &[CampRow]) -> Result<String, ChartErro
 }
 
 /// The threat matrix as a heat map: row `i` (the perceiving state), column `j` (the source),
-/// colour and value `T_ij`; the principal threat of each row is framed.
+/// colour and value `T_ij`; the principal threat of each row is framed. Under the grid, the
+/// colour scale (titled, labelled at 0, half and the largest threat) and the key of the
+/// frames; the chart is wide enough for them whatever the number of states (2 or 200).
 pub fn heat_map(ids: &[String], threat: &[f64], principal: &[usize]) -> Result<String, ChartError> {
     let n = ids.len();
     let cell = ((640 / n.max(1)) as i32).clamp(34, 64);
-    let (left, top) = (64, 56);
-    let width = left + cell * n as i32 + 24;
-    let height = top + cell * n as i32 + 70;
+    let longest = ids.iter().map(|x| x.chars().count()).max().unwrap_or(0) as i32;
+    // Room for the row labels (about 7 px a character at 11 px) and the column title.
+    let (left, top) = ((14 + 7 * longest).max(64), 56);
+    let grid = cell * n as i32;
+    // The colour scale under the grid: its title, the bar and its labels, then the key of the
+    // frames. The page is at least as wide as they are, however few the states.
+    let bar = 200;
+    let scale_y = top + grid + 16;
+    let bar_y = scale_y + 18;
+    let key_y = bar_y + 40;
+    let width = (left + grid + 24).max(left + KEY_WIDTH);
+    let height = key_y + 22;
     let max = threat.iter().copied().fold(0.0, f64::max).max(1e-12);
     let size = (cell as f64 * 0.3).clamp(9.0, 13.0);
     svg(
@@ -491,7 +502,7 @@ pub fn heat_map(ids: &[String], threat: &[f64], principal: &[usize]) -> Result<S
         |root| {
             root.draw(&Text::new(
                 "threat from (column)",
-                (left + cell * n as i32 / 2, 14),
+                (left + grid / 2, 14),
                 text_style(13.0, HPos::Center, VPos::Center),
             ))
             .map_err(e)?;
@@ -554,32 +565,46 @@ pub fn heat_map(ids: &[String], threat: &[f64], principal: &[usize]) -> Result<S
                 ))
                 .map_err(e)?;
             }
-            // Colour scale.
-            let y = top + cell * n as i32 + 22;
-            let w = 240;
-            colour_bar(root, (left, y), w, |x| ramp(THREAT, x))?;
+            // Colour scale: title, bar, labels at 0, half and the largest threat.
             root.draw(&Text::new(
-                "0",
-                (left, y + 16),
-                text_style(11.0, HPos::Center, VPos::Top),
+                "colour: threat T (row from column), 0 to the largest",
+                (left, scale_y),
+                text_style(11.0, HPos::Left, VPos::Top),
+            ))
+            .map_err(e)?;
+            colour_bar(root, (left, bar_y), bar, |x| ramp(THREAT, x))?;
+            for (k, v) in [(0, 0.0), (1, max / 2.0), (2, max)] {
+                root.draw(&Text::new(
+                    if k == 0 {
+                        "0".to_string()
+                    } else {
+                        format!("{v:.2}")
+                    },
+                    (left + bar * k / 2, bar_y + 16),
+                    text_style(11.0, HPos::Center, VPos::Top),
+                ))
+                .map_err(e)?;
+            }
+            // Key of the frames.
+            root.draw(&Rectangle::new(
+                [(left + 1, key_y), (left + 13, key_y + 12)],
+                BLACK.stroke_width(2),
             ))
             .map_err(e)?;
             root.draw(&Text::new(
-                format!("{max:.2}"),
-                (left + w, y + 16),
-                text_style(11.0, HPos::Center, VPos::Top),
-            ))
-            .map_err(e)?;
-            root.draw(&Text::new(
-                "framed: each row's principal threat (largest camp threat)",
-                (left + w + 24, y + 6),
-                text_style(12.0, HPos::Left, VPos::Center),
+                "each row's principal threat (largest camp threat)",
+                (left + 20, key_y + 6),
+                text_style(11.0, HPos::Left, VPos::Center),
             ))
             .map_err(e)?;
             Ok(())
         },
     )
 }
+
+/// The width the heat map's scale and key need right of the grid's left edge: the key's text
+/// (about 50 characters at 11 px) after its frame, with a margin.
+const KEY_WIDTH: i32 = 360;
 
 /// A state's decision shares.
 #[derive(Debug, Clone, PartialEq)]

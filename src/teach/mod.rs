@@ -1,8 +1,8 @@
 //! Teaching tools: the story of one run in plain language ([`explain`]), the same runs
 //! under several theories side by side ([`compare`]), and a self-contained HTML report of a
-//! results folder with its charts ([`report`], drawn by [`charts`]; backtest, score and sweep
-//! folders get pages of their own, [`backtest`] and [`sweep`], which read their files with
-//! [`csvread`]).
+//! results folder with its charts ([`report`], drawn by [`charts`], its sources read by
+//! [`sources`]; backtest, score and sweep folders get pages of their own, [`backtest`] and
+//! [`sweep`], which read their files with [`csvread`]).
 //!
 //! Everything here builds text or bytes; the command-line layer prints and writes them.
 
@@ -13,6 +13,7 @@ pub mod csvread;
 pub mod explain;
 pub mod html;
 pub mod report;
+pub mod sources;
 pub mod sweep;
 
 use crate::scenario::{Effect, Scenario, Target};

@@ -14,9 +14,11 @@ use serde::Deserialize;
 
 use super::charts::{self, Band, CampRow, FanPanel, Line, ShareRow};
 pub(crate) use super::html::esc;
+use super::sources::{self, FileDocs};
 use crate::model::World;
 use crate::output::{Manifest, format_year};
-use crate::scenario::{Doc, Scenario, Trigger};
+use crate::params::{PARAMS, Theory};
+use crate::scenario::{Doc, PowerSpec, Scenario, Trigger};
 
 /// How many key pairs the fan and probability charts show by default.
 pub const KEY_PAIRS: usize = 6;
@@ -253,15 +255,16 @@ impl Results {
     }
 }
 
-/// The scenario behind a results folder: re-loaded from the manifest's `scenario_path` (the
-/// file's absolute path when the study ran), else its `scenario_file` (the embedded flagship
-/// for `<built-in>/vostok-2018.toml`; a relative path is tried from the current folder, then
-/// from the results folder and its parents), with the manifest's `theory` and `set` applied.
-/// The second value warns when it is not the scenario of the study (its SHA-256 differs: the
-/// file changed since).
-pub fn scenario_of(results: &Results) -> Result<(Scenario, Option<String>), String> {
+/// The scenario file behind a results folder: the manifest's `scenario_path` (the file's
+/// absolute path when the study ran), else its `scenario_file` (`None` for the embedded
+/// flagship, `<built-in>/vostok-2018.toml`; a relative path is tried from the current folder,
+/// then from the results folder and its parents).
+fn scenario_file(results: &Results) -> Result<Option<PathBuf>, String> {
     let m = &results.manifest;
     let file = &m.scenario_file;
+    if file == crate::scenario::FLAGSHIP_NAME {
+        return Ok(None);
+    }
     let mut candidates: Vec<PathBuf> = m.scenario_path.iter().map(PathBuf::from).collect();
     candidates.push(PathBuf::from(file));
     if Path::new(file).is_relative() {
@@ -271,19 +274,22 @@ pub fn scenario_of(results: &Results) -> Result<(Scenario, Option<String>), Stri
             dir = d.parent().filter(|p| !p.as_os_str().is_empty());
         }
     }
-    let path = if file == crate::scenario::FLAGSHIP_NAME {
-        None
-    } else {
-        Some(
-            candidates
-                .iter()
-                .find(|p| p.is_file())
-                .ok_or_else(|| format!("{file}: scenario file not found"))?
-                .display()
-                .to_string(),
-        )
-    };
-    let s = crate::study::resolve(path.as_deref().map(Path::new), Some(&m.theory), &m.set)
+    candidates
+        .into_iter()
+        .find(|p| p.is_file())
+        .map(Some)
+        .ok_or_else(|| format!("{file}: scenario file not found"))
+}
+
+/// The scenario behind a results folder: re-loaded from the manifest's `scenario_path`, else
+/// its `scenario_file` (as [`scenario_text`] finds it), with the manifest's `theory` and `set`
+/// applied. The second value warns when it is not the scenario of the study (its SHA-256
+/// differs: the file changed since).
+pub fn scenario_of(results: &Results) -> Result<(Scenario, Option<String>), String> {
+    let m = &results.manifest;
+    let file = &m.scenario_file;
+    let path = scenario_file(results)?;
+    let s = crate::study::resolve(path.as_deref(), Some(&m.theory), &m.set)
         .map_err(|e| e.to_string())?;
     let warning = (crate::output::scenario_sha256(&s) != m.scenario_sha256).then(|| {
         format!(
@@ -293,11 +299,26 @@ pub fn scenario_of(results: &Results) -> Result<(Scenario, Option<String>), Stri
     Ok((s, warning))
 }
 
+/// The text of the scenario file behind a results folder (the embedded flagship's for
+/// `<built-in>/vostok-2018.toml`), found as [`scenario_of`] finds it; `None` when it cannot
+/// be read.
+pub fn scenario_text(results: &Results) -> Option<String> {
+    match scenario_file(results).ok()? {
+        None => Some(crate::scenario::FLAGSHIP_TOML.to_string()),
+        Some(p) => crate::scenario::read(&p).ok().map(|(text, _)| text),
+    }
+}
+
 /// Options of the report.
 #[derive(Debug, Clone, Default)]
 pub struct ReportOptions {
     /// Pairs for the fan and probability charts, as `A-B`; empty: [`Results::key_pairs`].
     pub pairs: Vec<String>,
+    /// Add the appendix: every value of the scenario with its note and source (states,
+    /// pairs, intents, events and their effects, `[power]`, `[params]`). Without it the page
+    /// prints in a few pages: a short summary of the assumptions, the parameters and the
+    /// source keys.
+    pub appendix: bool,
 }
 
 /// The charts a report draws, in order, by the `id` of their section.
@@ -329,21 +350,46 @@ th { background: #f4f4f4; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 nav ol { columns: 2; font-size: 0.9rem; }
 figure { margin: 0; }
+.side > table { display: inline-table; vertical-align: top; margin-right: 1.5rem; }
 td.doc { min-width: 18rem; }
-#assumptions td:first-child { white-space: nowrap; }
+#appendix td:first-child, #parameters td:first-child { white-space: nowrap; }
+#parameters td.num .src { white-space: normal; min-width: 7rem; }
+#parameters caption, #sources caption { text-align: left; font-size: 1rem; margin-bottom: 0.4rem; }
+td.effects code { white-space: nowrap; }
 .src { color: #555; font-size: 0.92em; margin-top: 0.15rem; }
 figcaption { font-size: 0.85rem; color: #444; }
 code { font-size: 0.85em; }
 @page { size: A4; margin: 14mm; }
 @media print {
-  body { max-width: none; padding: 0; font-size: 10pt; }
+  body { max-width: none; padding: 0; font-size: 9.5pt; line-height: 1.35; }
   nav { display: none; }
-  h2 { break-after: avoid; }
+  h1 { font-size: 15pt; margin-top: 0; }
+  h2 { break-after: avoid; font-size: 12pt; margin-top: 1.1rem; }
+  h3 { break-after: avoid; }
+  /* A table's heading and the line that introduces it stay with its first rows. */
+  h2 + p, h3 + p { break-after: avoid; }
+  p { orphans: 3; widows: 3; }
+  #parameters caption, #sources caption { font-size: 9.5pt; }
+  /* The parameters and the source keys fit on one page: they are not split. */
+  #parameters table, #sources table { break-inside: avoid; }
+  figcaption { font-size: 8pt; }
+  /* Charts at most this tall on paper (their width follows), so that two share a page. */
+  svg.chart { width: auto; height: auto; max-height: 52mm; }
+  #fan svg.chart { max-height: 84mm; }
+  #threats svg.chart { max-height: 112mm; }
+  #strategies svg.chart { max-height: 72mm; }
+  #camps table, #outcomes table { font-size: 7.5pt; }
+  #glossary dl { columns: 3; column-gap: 1.2rem; font-size: 7.5pt; margin: 0.3rem 0; }
+  #parameters td:nth-child(2) { white-space: nowrap; }
+  #sources table { font-size: 7pt; }
+  #glossary dt { break-after: avoid; }
+  #glossary dd { break-inside: avoid; margin: 0 0 0.25rem 0.8rem; }
   figure, .chart, #outcomes table { break-inside: avoid; }
   table, section { break-inside: auto; }
   tr { break-inside: avoid; }
-  #assumptions table { font-size: 7.5pt; }
-  #assumptions td, #assumptions th { padding: 1px 4px; }
+  #appendix { break-before: page; }
+  #appendix table, #parameters table, #sources table { font-size: 7.5pt; }
+  #appendix td, #appendix th, #parameters td, #parameters th, #sources td, #sources th { padding: 1px 4px; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 "#;
@@ -401,8 +447,13 @@ pub fn html(
     page.threats(&mut o)?;
     page.strategies(&mut o)?;
     page.assumptions(&mut o);
-    page.reproduce(&mut o);
     o.push_str(&glossary_section());
+    page.parameters(&mut o);
+    page.sources(&mut o);
+    page.reproduce(&mut o);
+    if opts.appendix {
+        page.appendix(&mut o);
+    }
     let _ = writeln!(o, "</body>\n</html>");
     Ok(o)
 }
@@ -461,6 +512,10 @@ fn glossary_section() -> String {
 struct Page<'a> {
     results: &'a Results,
     scenario: Option<&'a Scenario>,
+    /// The documentation the scenario file has beyond the validated scenario's.
+    docs: FileDocs,
+    /// Whether the appendix is drawn.
+    appendix: bool,
     /// The key pairs of the time charts (indices into `summary`).
     pairs: Vec<usize>,
     /// Whether `--pairs` chose them.
@@ -506,9 +561,15 @@ impl<'a> Page<'a> {
             .map(|r| r.year)
             .fold(f64::MAX, f64::min);
         let m = &results.manifest;
+        let docs = scenario
+            .and_then(|_| scenario_text(results))
+            .map(|t| FileDocs::of(&t))
+            .unwrap_or_default();
         Ok(Self {
             results,
             scenario,
+            docs,
+            appendix: opts.appendix,
             pairs,
             chosen: !opts.pairs.is_empty(),
             named: opts.pairs.is_empty() && !named.is_empty(),
@@ -582,7 +643,12 @@ impl<'a> Page<'a> {
         let _ = writeln!(o, "</header>");
         let _ = writeln!(
             o,
-            "<nav><ol><li><a href=\"#outcomes\">Outcomes at the horizon</a></li><li><a href=\"#fan\">Alignment over time</a></li><li><a href=\"#alliance\">Probability of alliance</a></li><li><a href=\"#rivalry\">Probability of rivalry</a></li><li><a href=\"#camps\">Final camps</a></li><li><a href=\"#threats\">Threat at the start</a></li><li><a href=\"#strategies\">Balancing and bandwagoning</a></li><li><a href=\"#assumptions\">Assumptions and sources</a></li><li><a href=\"#reproduce\">Reproduce</a></li><li><a href=\"#glossary\">Words used here</a></li></ol></nav>"
+            "<nav><ol><li><a href=\"#outcomes\">Outcomes at the horizon</a></li><li><a href=\"#fan\">Alignment over time</a></li><li><a href=\"#alliance\">Probability of alliance</a></li><li><a href=\"#rivalry\">Probability of rivalry</a></li><li><a href=\"#camps\">Final camps</a></li><li><a href=\"#threats\">Threat at the start</a></li><li><a href=\"#strategies\">Balancing and bandwagoning</a></li><li><a href=\"#assumptions\">Assumptions</a></li><li><a href=\"#glossary\">Words used here</a></li><li><a href=\"#parameters\">Model parameters</a></li><li><a href=\"#sources\">Sources</a></li><li><a href=\"#reproduce\">Reproduce</a></li>{}</ol></nav>",
+            if self.appendix {
+                "<li><a href=\"#appendix\">Appendix: every value, its note and source</a></li>"
+            } else {
+                ""
+            }
         );
     }
 
@@ -608,6 +674,7 @@ impl<'a> Page<'a> {
                 .total_cmp(&summary[a].p_rivalry_end)
                 .then(a.cmp(&b))
         });
+        let _ = writeln!(o, "<div class=\"side\">");
         self.outcome_table(
             o,
             "Most likely alliances",
@@ -620,10 +687,11 @@ impl<'a> Page<'a> {
             &by_rivalry[..by_rivalry.len().min(6)],
             true,
         );
+        let _ = writeln!(o, "</div>");
         let m = &self.results.manifest;
         let _ = writeln!(
             o,
-            "<p>Probabilities are shares of the {} runs (standard error at most {:.3}). An alliance is an alignment of at least {}, a rivalry at most {}. P(alliance) is a threshold statistic and moves steeply: read it with the mean alignment.</p>\n</section>",
+            "<p>Probabilities are shares of the {} runs (standard error at most {:.3}). An alliance is an alignment of at least {}, a rivalry at most {}. P(alliance) is a threshold statistic and moves steeply: read it with the mean alignment (<q>mean</q>) and the range of the middle 90 % of the runs' alignments (<q>5–95 %</q>).</p>\n</section>",
             m.runs,
             0.5 / (m.runs.max(1) as f64).sqrt(),
             self.alliance_t,
@@ -636,7 +704,7 @@ impl<'a> Page<'a> {
     fn outcome_table(&self, o: &mut String, caption: &str, rows: &[usize], rival: bool) {
         let _ = writeln!(
             o,
-            "<table><caption>{}</caption><tr><th>pair</th><th>{}</th><th>mean alignment</th><th>5–95 % of runs</th></tr>",
+            "<table><caption>{}</caption><tr><th>pair</th><th>{}</th><th>mean</th><th>5–95 %</th></tr>",
             esc(caption),
             if rival { "P(rivalry)" } else { "P(alliance)" }
         );
@@ -859,35 +927,236 @@ impl<'a> Page<'a> {
         Ok(())
     }
 
-    /// "Assumptions and sources": the scenario's documented values and the parameters.
+    /// "Assumptions": a short summary of the scenario's assumptions; every value with its note
+    /// and source is in the appendix.
     fn assumptions(&self, o: &mut String) {
+        let _ = writeln!(o, "<section id=\"assumptions\">\n<h2>Assumptions</h2>");
+        let Some(s) = self.scenario else {
+            let _ = writeln!(
+                o,
+                "<p>The scenario file could not be loaded.</p>\n</section>"
+            );
+            return;
+        };
+        if let Some(note) = &s.doc.note {
+            let _ = writeln!(o, "<p>{}</p>", esc(note));
+        }
+        let marked = self
+            .docs
+            .all
+            .iter()
+            .filter(|e| {
+                e.doc
+                    .note
+                    .as_deref()
+                    .is_some_and(|n| n.contains("Assumption"))
+            })
+            .count();
+        let power = match &s.power_spec {
+            PowerSpec::Direct => "as each state gives it".to_string(),
+            PowerSpec::Components { weights, .. } => format!(
+                "a weighted sum of each state's shares of {}",
+                weights
+                    .iter()
+                    .filter(|(_, w)| *w > 0.0)
+                    .map(|(c, w)| format!("{} ({w})", esc(c)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
         let _ = writeln!(
             o,
-            "<section id=\"assumptions\">\n<h2>Assumptions and sources</h2>"
+            "<p>{} states, {} pairs described one by one (the others take the defaults), {} perceived intents set by hand and {} events. Power is {power}. {} of the scenario's notes mark a judgement call (<q>Assumption:</q>, with its reason). {}</p>",
+            s.n(),
+            s.pair_docs.len(),
+            s.intent_docs.len(),
+            s.events.len(),
+            marked,
+            if self.appendix {
+                "The appendix lists every value with its note and source."
+            } else {
+                "Every value with its note and source is in the appendix: <code>entente report RESULTS_DIR --appendix</code>."
+            }
+        );
+        if !s.events.is_empty() {
+            let _ = writeln!(o, "<p>Events:</p>\n<ul>");
+            for ev in &s.events {
+                let _ = writeln!(
+                    o,
+                    "<li><b>{}</b>, {}: {} effect{}</li>",
+                    esc(&ev.name),
+                    esc(&event_when(ev)),
+                    ev.effects.len(),
+                    if ev.effects.len() == 1 { "" } else { "s" }
+                );
+            }
+            let _ = writeln!(o, "</ul>");
+        }
+        let _ = writeln!(o, "</section>");
+    }
+
+    /// "Model parameters": each parameter with its symbol, name, meaning, unit and value, and
+    /// where the value departs from the theory's default, what changed it.
+    fn parameters(&self, o: &mut String) {
+        let m = &self.results.manifest;
+        let theory = Theory::parse(&m.theory);
+        let preset = theory.map(Theory::params);
+        let walt = crate::params::Params::walt();
+        let overridden = |name: &str| {
+            self.scenario
+                .is_some_and(|s| s.overrides.iter().any(|(k, _)| k == name))
+        };
+        let set = |name: &str| {
+            m.set
+                .iter()
+                .any(|x| x.split_once('=').is_some_and(|(k, _)| k.trim() == name))
+        };
+        let _ = writeln!(
+            o,
+            "<section id=\"parameters\">\n<h2>Model parameters</h2>\n<table><caption>The values this study ran with: those of theory <b>{}</b>, changed where the last column says. <code>docs/model.md</code> gives each formula.</caption><tr><th>symbol</th><th>parameter</th><th>meaning</th><th>unit</th><th class=\"num\">value</th></tr>",
+            esc(&m.theory)
+        );
+        for spec in PARAMS {
+            let Some(v) = m.params.get(spec.name).and_then(serde_json::Value::as_f64) else {
+                continue;
+            };
+            let default = preset.as_ref().and_then(|p| p.get(spec.name));
+            let changed = match default {
+                Some(d) if d != v => {
+                    let by = if set(spec.name) {
+                        "--set"
+                    } else if overridden(spec.name) {
+                        "[params]"
+                    } else {
+                        "the study"
+                    };
+                    format!("<div class=\"src\">default {d}; set by {by}</div>")
+                }
+                _ if walt.get(spec.name) != Some(v) => format!(
+                    "<div class=\"src\">theory {}; walt has {}</div>",
+                    esc(&m.theory),
+                    walt.get(spec.name).unwrap_or(f64::NAN)
+                ),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                o,
+                "<tr><td>{}</td><td>{} <code>{}</code></td><td>{}</td><td>{}</td><td class=\"num\">{v}{changed}</td></tr>",
+                esc(spec.symbol),
+                esc(spec.label),
+                esc(spec.name),
+                esc(spec.meaning),
+                esc(spec.unit_words()),
+            );
+        }
+        if let Some(form) = m
+            .params
+            .get("threat_form")
+            .and_then(serde_json::Value::as_str)
+        {
+            let _ = writeln!(
+                o,
+                "<tr><td></td><td>{} <code>threat_form</code></td><td>{}</td><td>a choice</td><td class=\"num\">{}</td></tr>",
+                esc(crate::params::THREAT_FORM_LABEL),
+                esc(crate::params::THREAT_FORM_MEANING),
+                esc(form)
+            );
+        }
+        let _ = writeln!(o, "</table>\n</section>");
+    }
+
+    /// "Sources": the scenario's own source, and every source key its entries cite with its
+    /// full reference (from `data/SOURCES.md`); the sources themselves when they cite no key.
+    fn sources(&self, o: &mut String) {
+        let _ = writeln!(o, "<section id=\"sources\">\n<h2>Sources</h2>");
+        let Some(s) = self.scenario else {
+            let _ = writeln!(
+                o,
+                "<p>The scenario file could not be loaded.</p>\n</section>"
+            );
+            return;
+        };
+        let whole = s.doc.source.as_ref().map_or(String::new(), |src| {
+            format!(
+                "The scenario as a whole: {}. ",
+                esc(src.trim_end_matches('.'))
+            )
+        });
+        let cited = if self.docs.all.is_empty() {
+            sources::cited_keys(scenario_docs(s).flat_map(|d| {
+                [d.source.as_deref(), d.note.as_deref()]
+                    .into_iter()
+                    .flatten()
+            }))
+        } else {
+            self.docs.cited_keys()
+        };
+        if cited.is_empty() {
+            if !whole.is_empty() {
+                let _ = writeln!(o, "<p>{}</p>", whole.trim_end());
+            }
+            let mut texts: Vec<&str> = self
+                .docs
+                .all
+                .iter()
+                .filter_map(|e| e.doc.source.as_deref())
+                .collect();
+            texts.sort_unstable();
+            texts.dedup();
+            if texts.is_empty() {
+                let _ = writeln!(
+                    o,
+                    "<p>The scenario names no source for its values: they are assumptions, explained in its notes.</p>"
+                );
+            } else {
+                let _ = writeln!(o, "<p>The sources its entries name:</p>\n<ul>");
+                for t in texts {
+                    let _ = writeln!(o, "<li>{}</li>", esc(t));
+                }
+                let _ = writeln!(o, "</ul>");
+            }
+            let _ = writeln!(o, "</section>");
+            return;
+        }
+        let keys = sources::source_keys();
+        let _ = writeln!(
+            o,
+            "<table><caption>{whole}The sources of its entries cite these keys. Their full references are those of <code>data/SOURCES.md</code> in the entente repository, which also gives the coverage and caveats of each; the appendix gives each entry's own source.</caption><tr><th>key</th><th>what</th><th>where it was read</th></tr>"
+        );
+        for n in cited {
+            match keys.iter().find(|k| k.number == n) {
+                Some(k) => {
+                    let _ = writeln!(
+                        o,
+                        "<tr><td>S{n}</td><td>{}</td><td>{}</td></tr>",
+                        md_code(&k.what),
+                        md_code(&k.place)
+                    );
+                }
+                None => {
+                    let _ = writeln!(
+                        o,
+                        "<tr><td>S{n}</td><td colspan=\"2\">not a key of data/SOURCES.md: see the scenario file's header</td></tr>"
+                    );
+                }
+            }
+        }
+        let _ = writeln!(o, "</table>\n</section>");
+    }
+
+    /// "Appendix": every value of the scenario with its note and source.
+    fn appendix(&self, o: &mut String) {
+        let _ = writeln!(
+            o,
+            "<section id=\"appendix\">\n<h2>Appendix: every value, its note and source</h2>"
         );
         match self.scenario {
-            Some(s) => assumptions(o, s),
+            Some(s) => appendix(o, s, &self.docs),
             None => {
                 let _ = writeln!(o, "<p>The scenario file could not be loaded.</p>");
             }
         }
-        let _ = writeln!(
-            o,
-            "<h3>Model parameters</h3>\n<table><tr><th>parameter</th><th>value</th></tr>"
-        );
-        for (k, v) in &self.results.manifest.params {
-            let v = match v {
-                serde_json::Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            let _ = writeln!(
-                o,
-                "<tr><td><code>{}</code></td><td class=\"num\">{}</td></tr>",
-                esc(k),
-                esc(&v)
-            );
-        }
-        let _ = writeln!(o, "</table>\n</section>");
+        let _ = writeln!(o, "</section>");
     }
 
     /// "Reproduce": the command that gives the same numbers.
@@ -914,18 +1183,58 @@ impl<'a> Page<'a> {
     }
 }
 
-/// One cell with an entry's note, then its source.
-fn doc_cells(d: &Doc) -> String {
+/// An entry's note, then its source, as HTML.
+fn doc_text(d: &Doc) -> String {
     let note = d.note.as_deref().map_or(String::new(), esc);
     let source = d.source.as_deref().map_or(String::new(), |x| {
         format!("<div class=\"src\">Source: {}</div>", esc(x))
     });
-    format!("<td class=\"doc\">{note}{source}</td>")
+    format!("{note}{source}")
 }
 
-/// The scenario's documented values: its note, then tables of its states, pairs, intents and
-/// events.
-fn assumptions(o: &mut String, s: &Scenario) {
+/// One cell with an entry's note, then its source.
+fn doc_cells(d: &Doc) -> String {
+    format!("<td class=\"doc\">{}</td>", doc_text(d))
+}
+
+/// Every `source` and `note` the validated scenario keeps: `[scenario]`, states, pairs,
+/// intents, events.
+fn scenario_docs(s: &Scenario) -> impl Iterator<Item = &Doc> {
+    std::iter::once(&s.doc)
+        .chain(s.states.iter().map(|x| &x.doc))
+        .chain(s.pair_docs.iter().map(|x| &x.doc))
+        .chain(s.intent_docs.iter().map(|x| &x.2))
+        .chain(s.events.iter().map(|x| &x.doc))
+}
+
+/// Markdown text (of `data/SOURCES.md`) as HTML: escaped, with `code` spans.
+fn md_code(text: &str) -> String {
+    text.split('`')
+        .enumerate()
+        .map(|(k, part)| {
+            if k % 2 == 1 {
+                format!("<code>{}</code>", esc(part))
+            } else {
+                esc(part)
+            }
+        })
+        .collect()
+}
+
+/// When an event fires, in words.
+fn event_when(ev: &crate::scenario::Event) -> String {
+    match ev.trigger {
+        Trigger::At(y) => format!("in {}", format_year(y)),
+        Trigger::Hazard(h) => format!(
+            "at random, {h} per year{}",
+            if ev.once { ", once" } else { ", repeatable" }
+        ),
+    }
+}
+
+/// The appendix: the scenario's note, then tables of its power, states, pairs, intents,
+/// events (each effect with its own note and source) and parameter overrides.
+fn appendix(o: &mut String, s: &Scenario, docs: &FileDocs) {
     if s.doc.note.is_some() || s.doc.source.is_some() {
         let _ = writeln!(
             o,
@@ -934,6 +1243,7 @@ fn assumptions(o: &mut String, s: &Scenario) {
             doc_cells(&s.doc)
         );
     }
+    power_table(o, s, &docs.power);
     states_table(o, s);
     if !s.pair_docs.is_empty() {
         pairs_table(o, s);
@@ -942,8 +1252,68 @@ fn assumptions(o: &mut String, s: &Scenario) {
         intents_table(o, s);
     }
     if !s.events.is_empty() {
-        events_table(o, s);
+        events_table(o, s, docs);
     }
+    params_table(o, s, &docs.params);
+}
+
+/// `[power]`: the weights of the power components, with the table's note and source.
+fn power_table(o: &mut String, s: &Scenario, doc: &Doc) {
+    let PowerSpec::Components {
+        weights,
+        gdp_component,
+    } = &s.power_spec
+    else {
+        return;
+    };
+    let _ = writeln!(
+        o,
+        "<h3>Power ([power])</h3>\n<table><tr><th>component</th><th>weight</th><th>note and source</th></tr>"
+    );
+    for (k, (c, w)) in weights.iter().enumerate() {
+        let gdp = if gdp_component.as_deref() == Some(c) {
+            " (GDP, for trade dependence)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            o,
+            "<tr><td>{}{gdp}</td><td class=\"num\">{w}</td>{}</tr>",
+            esc(c),
+            if k == 0 {
+                doc_cells(doc).replacen("<td", &format!("<td rowspan=\"{}\"", weights.len()), 1)
+            } else {
+                String::new()
+            }
+        );
+    }
+    let _ = writeln!(o, "</table>");
+}
+
+/// `[params]`: the scenario's parameter overrides, with the table's note and source.
+fn params_table(o: &mut String, s: &Scenario, doc: &Doc) {
+    if s.overrides.is_empty() && doc.source.is_none() && doc.note.is_none() {
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "<h3>Parameters set by the scenario ([params])</h3>\n<table><tr><th>parameter</th><th>value</th><th>note and source</th></tr>"
+    );
+    let rows = s.overrides.len().max(1);
+    let cells = doc_cells(doc).replacen("<td", &format!("<td rowspan=\"{rows}\""), 1);
+    if s.overrides.is_empty() {
+        let _ = writeln!(o, "<tr><td colspan=\"2\">(none)</td>{cells}</tr>");
+    }
+    for (k, (name, value)) in s.overrides.iter().enumerate() {
+        let _ = writeln!(
+            o,
+            "<tr><td><code>{}</code></td><td class=\"num\">{}</td>{}</tr>",
+            esc(name),
+            esc(value),
+            if k == 0 { cells.as_str() } else { "" }
+        );
+    }
+    let _ = writeln!(o, "</table>");
 }
 
 /// The scenario's states: power share, offence, aggression, autonomy.
@@ -1017,31 +1387,30 @@ fn intents_table(o: &mut String, s: &Scenario) {
     let _ = writeln!(o, "</table>");
 }
 
-/// The scenario's events: when, and what they do.
-fn events_table(o: &mut String, s: &Scenario) {
+/// The scenario's events: when, and what they do, each effect with its note and source.
+fn events_table(o: &mut String, s: &Scenario, docs: &FileDocs) {
     let _ = writeln!(
         o,
         "<h3>Events</h3>\n<table><tr><th>event</th><th>when</th><th>effects</th><th>note and source</th></tr>"
     );
     for ev in &s.events {
-        let when = match ev.trigger {
-            Trigger::At(y) => format!("in {}", format_year(y)),
-            Trigger::Hazard(h) => format!(
-                "at random, {h} per year{}",
-                if ev.once { ", once" } else { ", repeatable" }
-            ),
-        };
-        let effects: Vec<String> = ev
-            .effects
-            .iter()
-            .map(|x| super::effect_text(s, x))
-            .collect();
+        let mut effects = String::new();
+        for (k, x) in ev.effects.iter().enumerate() {
+            let _ = write!(
+                effects,
+                "<div><code>{}</code>",
+                esc(&super::effect_text(s, x))
+            );
+            if let Some(d) = docs.effects.get(&(ev.name.clone(), k)) {
+                let _ = write!(effects, "<div class=\"src\">{}</div>", doc_text(d));
+            }
+            effects.push_str("</div>");
+        }
         let _ = writeln!(
             o,
-            "<tr><td>{}</td><td>{}</td><td><code>{}</code></td>{}</tr>",
+            "<tr><td>{}</td><td>{}</td><td class=\"effects\">{effects}</td>{}</tr>",
             esc(&ev.name),
-            esc(&when),
-            esc(&effects.join("; ")),
+            esc(&event_when(ev)),
             doc_cells(&ev.doc)
         );
     }

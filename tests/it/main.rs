@@ -24,6 +24,7 @@ mod manifests;
 mod model;
 mod one_study;
 mod ranges;
+mod report_pages;
 mod run_cli;
 mod score_cli;
 mod shipped;

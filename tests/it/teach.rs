@@ -508,12 +508,16 @@ fn report_is_self_contained_with_one_svg_per_chart() {
         "@media print",
         "Far strongest, near weaker",
         "NEAR-SMALL",
-        "Assumptions and sources",
-        "Assumption: a land border and an old border quarrel.",
+        "<h2>Assumptions</h2>",
+        "<h2>Model parameters</h2>",
+        "<h2>Sources</h2>",
         "Fictional states; every value is a teaching assumption.",
     ] {
         assert!(html.contains(text), "the report shows `{text}`");
     }
+    // A pair's note is in the appendix only.
+    assert!(!html.contains("Assumption: a land border and an old border quarrel."));
+    assert!(!html.contains("<section id=\"appendix\">"));
 
     // `entente report` re-loads the scenario from the manifest: the same page.
     let again = out.join("again.html");
@@ -564,7 +568,7 @@ fn report_finds_a_relative_scenario_from_another_folder() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(!html.contains("class=\"warning\""));
     for text in [
-        "Assumptions and sources",
+        "<h2>Assumptions</h2>",
         "NEAR-SMALL",
         "<section id=\"threats\">",
     ] {
