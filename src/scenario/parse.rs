@@ -31,8 +31,23 @@ const TABLES: [(&str, &str); 7] = [
 
 type Tree<'i> = Spanned<DeValue<'i>>;
 
-/// Parse `text` into the raw types; `None` when any shape problem was recorded.
-pub(super) fn parse_raw(text: &str, c: &mut Collector<'_>) -> Option<RawScenario> {
+/// What shape problems dropped from a [`RawScenario`]: the entries that could not be read,
+/// so that checking the rest reports their other problems without inventing follow-on ones
+/// ("unknown state" for a state whose entry was dropped, "missing the [scenario] table").
+#[derive(Debug, Default)]
+pub(super) struct Broken {
+    /// Any shape problem at all (the file is invalid whatever else holds).
+    pub any: bool,
+    /// `[scenario]` could not be read.
+    pub scenario: bool,
+    /// The ids of the `[[state]]` entries that could not be read (`None`: one without a
+    /// readable id).
+    pub states: Vec<Option<String>>,
+}
+
+/// Parse `text` into the raw types: `None` after a syntax error; otherwise the entries that
+/// could be read, and what could not ([`Broken`]; its problems recorded in `c`).
+pub(super) fn parse_raw(text: &str, c: &mut Collector<'_>) -> Option<(RawScenario, Broken)> {
     let (doc, errors) = DeTable::parse_recoverable(text);
     if !errors.is_empty() {
         // Recovery after a syntax error can invent follow-on errors; the first one is real.
@@ -49,16 +64,23 @@ pub(super) fn parse_raw(text: &str, c: &mut Collector<'_>) -> Option<RawScenario
         params: None,
     };
     let mut ok = true;
+    let mut broken = Broken::default();
+    let mut dropped = Vec::new();
     for (key, value) in doc.get_ref() {
         let name: &str = key.get_ref();
         match name {
-            "scenario" => raw.scenario = table(c, value, "scenario", &mut ok),
+            "scenario" => {
+                raw.scenario = table(c, value, "scenario", &mut ok);
+                broken.scenario = raw.scenario.is_none();
+            }
             "power" => raw.power = table(c, value, "power", &mut ok),
             "params" => raw.params = table(c, value, "params", &mut ok),
-            "state" => raw.state = entries(c, value, "state", &["id"], &mut ok),
-            "pair" => raw.pair = entries(c, value, "pair", &["states"], &mut ok),
-            "intent" => raw.intent = entries(c, value, "intent", &["from", "to"], &mut ok),
-            "event" => raw.event = entries(c, value, "event", &["name"], &mut ok),
+            "state" => raw.state = entries(c, value, "state", &["id"], &mut ok, &mut broken.states),
+            "pair" => raw.pair = entries(c, value, "pair", &["states"], &mut ok, &mut dropped),
+            "intent" => {
+                raw.intent = entries(c, value, "intent", &["from", "to"], &mut ok, &mut dropped)
+            }
+            "event" => raw.event = entries(c, value, "event", &["name"], &mut ok, &mut dropped),
             _ => {
                 unknown_table(c, key.span(), name, value);
                 ok = false;
@@ -68,7 +90,8 @@ pub(super) fn parse_raw(text: &str, c: &mut Collector<'_>) -> Option<RawScenario
     for (key, value) in doc.get_ref() {
         hidden_controls(c, value, key.get_ref(), &mut ok);
     }
-    ok.then_some(raw)
+    broken.any = !ok;
+    Some((raw, broken))
 }
 
 /// Refuse text holding control characters (tab and newline aside) or bidirectional
@@ -179,6 +202,7 @@ fn entries<T: DeserializeOwned>(
     section: &str,
     label_keys: &[&str],
     ok: &mut bool,
+    dropped: &mut Vec<Option<String>>,
 ) -> Vec<S<T>> {
     let Some(items) = value.get_ref().as_array() else {
         c.error(
@@ -204,6 +228,7 @@ fn entries<T: DeserializeOwned>(
             Err(e) => {
                 shape_error(c, &e, item, &prefix, header(section));
                 *ok = false;
+                dropped.push(label(item, label_keys));
             }
         }
     }
@@ -413,7 +438,8 @@ effects = [{ target = "pair.USA-CHN.trade", op = "mul", value = 0.85 }]
 eta = 0.3
 "#;
         let mut c = Collector::new(text);
-        let ours = parse_raw(text, &mut c).expect("valid file");
+        let (ours, broken) = parse_raw(text, &mut c).expect("valid file");
+        assert!(!broken.any);
         assert!(c.is_empty());
         let theirs: RawScenario = toml::from_str(text).expect("valid file");
         assert_eq!(format!("{ours:?}"), format!("{theirs:?}"));

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
 use super::diag::{Collector, Diagnostics, range_text, show, suggestion};
-use super::parse::parse_raw;
+use super::parse::{Broken, parse_raw};
 use super::raw::{
     RawEffect, RawEvent, RawIntent, RawMeta, RawPair, RawPower, RawScenario, RawState, S,
 };
@@ -25,11 +25,13 @@ const MAX_STATES: usize = 1000;
 
 pub(super) fn parse_and_validate(text: &str, file: &str) -> Result<Scenario, Diagnostics> {
     let mut c = Collector::new(text);
-    let Some(raw) = parse_raw(text, &mut c) else {
+    let Some((raw, broken)) = parse_raw(text, &mut c) else {
         return Err(c.finish(file));
     };
-    match validate(&raw, &mut c) {
-        Some(s) if c.is_empty() => Ok(s),
+    // The entries that could be read are checked even when others could not: one run of
+    // `validate` reports type and range problems together.
+    match validate(&raw, &broken, &mut c) {
+        Some(s) if c.is_empty() && !broken.any => Ok(s),
         _ => Err(c.finish(file)),
     }
 }
@@ -161,6 +163,9 @@ fn is_valid_name(name: &str) -> bool {
 struct Ids<'r> {
     index: HashMap<&'r str, usize>,
     list: Vec<&'r str>,
+    /// Ids of `[[state]]` entries dropped for shape problems: referring to them is no error
+    /// of its own.
+    dropped: std::collections::HashSet<String>,
 }
 
 impl<'r> Ids<'r> {
@@ -174,6 +179,7 @@ impl<'r> Ids<'r> {
     ) -> Option<usize> {
         match self.index.get(id) {
             Some(&i) => Some(i),
+            None if self.dropped.contains(id) => None,
             None => {
                 let hint = suggestion(id, self.list.iter().copied());
                 c.error(at, field, format!("unknown state `{id}`{hint} (states are declared with [[state]] id = \"...\")"));
@@ -183,9 +189,11 @@ impl<'r> Ids<'r> {
     }
 }
 
-fn validate(raw: &RawScenario, c: &mut Collector<'_>) -> Option<Scenario> {
+fn validate(raw: &RawScenario, broken: &Broken, c: &mut Collector<'_>) -> Option<Scenario> {
     let meta = match &raw.scenario {
         Some(m) => Some(validate_meta(m.get_ref(), c)),
+        // Its shape problem is reported.
+        None if broken.scenario => None,
         None => {
             c.error(
                 0..0,
@@ -202,9 +210,16 @@ fn validate(raw: &RawScenario, c: &mut Collector<'_>) -> Option<Scenario> {
             c,
         )
     });
-    check_state_count(&raw.state, c)?;
+    // Too few states may only be too few read: the count is checked when every entry was.
+    if broken.states.is_empty() || raw.state.len() > MAX_STATES {
+        check_state_count(&raw.state, c)?;
+    }
     // State ids first, so that everything else can refer to them.
-    let ids = state_ids(&raw.state, c);
+    let mut ids = state_ids(&raw.state, c);
+    // A state whose entry could not be read is still declared: no "unknown state" for it.
+    for id in broken.states.iter().flatten() {
+        ids.dropped.insert(id.clone());
+    }
     let power = raw
         .power
         .as_ref()
@@ -225,6 +240,9 @@ fn validate(raw: &RawScenario, c: &mut Collector<'_>) -> Option<Scenario> {
 
     // Everything below needs every state valid; problems in pairs, intents and
     // events have been reported above whatever the states hold.
+    if !broken.states.is_empty() {
+        return None;
+    }
     let mut states: Vec<State> = states.into_iter().collect::<Option<Vec<_>>>()?;
     let power_spec = match power {
         Some(Some(spec @ PowerSpec::Components { .. })) => {
@@ -359,6 +377,7 @@ fn state_ids<'r>(states: &'r [S<RawState>], c: &mut Collector<'_>) -> Ids<'r> {
     let mut ids = Ids {
         index: HashMap::new(),
         list: Vec::new(),
+        dropped: Default::default(),
     };
     for (k, st) in states.iter().enumerate() {
         let id = st.get_ref().id.get_ref().as_str();
@@ -1284,6 +1303,38 @@ mod tests {
             );
         }
         t + pairs
+    }
+
+    #[test]
+    fn type_and_range_problems_are_reported_together() {
+        let text = "[scenario]\nname = \"mixed\"\nstart_year = 2000\nhorizon = 10\ndt = 0.5\n\
+            [[state]]\nid = \"AAA\"\npower = \"strong\"\noffense = 0.5\naggression = 0.3\nlat = 0\nlon = 0\n\
+            [[state]]\nid = \"BBB\"\npower = 1\noffense = 7\naggression = 0.3\nlat = 0\nlon = 10\n\
+            [[intent]]\nfrom = \"AAA\"\nto = \"BBB\"\nvalue = 0.5\n\
+            [[intent]]\nfrom = \"BBB\"\nto = \"AAA\"\nvalue = 9\n";
+        let d = parse_and_validate(text, "t.toml").unwrap_err();
+        let fields: Vec<&str> = d.items.iter().map(|d| d.field.as_str()).collect();
+        // The type error, the range errors of the entries that could be read; no "unknown
+        // state AAA" and no "one state" for the state whose entry could not be read.
+        assert_eq!(
+            fields,
+            [
+                "state.AAA.power",
+                "state.BBB.offense",
+                "intent.BBB-AAA.value"
+            ],
+            "{d}"
+        );
+        // A [scenario] that cannot be read is not also "missing".
+        let text = text.replace("horizon = 10", "horizon = \"ten\"");
+        let d = parse_and_validate(&text, "t.toml").unwrap_err();
+        assert!(
+            d.items
+                .iter()
+                .all(|d| !d.message.contains("missing the [scenario]")),
+            "{d}"
+        );
+        assert_eq!(d.items[0].field, "scenario.horizon", "{d}");
     }
 
     #[test]
