@@ -95,7 +95,28 @@ impl StudyArgs {
         } else {
             format!("scenarios here: {}", shipped.join(", "))
         };
-        anyhow::anyhow!("{e} ({hint}; without a file, the built-in flagship)")
+        let given = self
+            .scenario
+            .as_deref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        // The whole path, else the file name alone (`bandwagn` for the tutorial's).
+        let name_of = |p: &str| {
+            std::path::Path::new(p)
+                .file_stem()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        let did_you_mean = entente::scenario::closest(&given, shipped.iter().map(String::as_str))
+            .map(str::to_string)
+            .or_else(|| {
+                let names: Vec<String> = shipped.iter().map(|p| name_of(p)).collect();
+                entente::scenario::closest(&name_of(&given), names.iter().map(String::as_str))
+                    .and_then(|n| shipped.iter().find(|p| name_of(p) == n).cloned())
+            })
+            .map(|c| format!("; did you mean {c}?"))
+            .unwrap_or_default();
+        anyhow::anyhow!("{e}{did_you_mean} ({hint}; without a file, the built-in flagship)")
     }
 
     /// The scenario with `theory` and `--set` applied, in that order; its data warnings

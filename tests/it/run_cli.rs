@@ -639,6 +639,17 @@ fn a_set_without_equals_and_a_missing_scenario_are_explained() {
     assert_eq!(o.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("scenarios/vostok-2018.toml"), "{stderr}");
     assert!(stderr.contains("the built-in flagship"), "{stderr}");
+    // A typo of a shipped scenario gets "did you mean", by path or by name alone.
+    for typo in ["scenarios/tutorial/bandwagn.toml", "bandwagn.toml"] {
+        let out = home.path().join("o2").display().to_string();
+        let o = entente(&repo(""), &["run", typo, "--out", &out]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("did you mean scenarios/tutorial/bandwagon.toml?"),
+            "{typo}: {stderr}"
+        );
+    }
 }
 
 /// The cause of an I/O failure appears once in the message.
