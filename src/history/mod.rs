@@ -8,11 +8,14 @@
 //! - [`coding`] says what happened: the observed class (ally, neutral, rival) of a pair;
 //! - [`backtest`] runs the model from many start years and sets its forecasts beside what
 //!   happened, persistence and climatology;
+//! - [`outcomes`] reads an outcomes table, what happened to a study's pairs coded by hand
+//!   (`entente score`);
 //! - [`score`] scores probability forecasts of those classes (Brier, log, skill, reliability).
 
 pub mod backtest;
 pub mod build;
 pub mod coding;
 pub mod data;
+pub mod outcomes;
 pub mod score;
 pub mod select;

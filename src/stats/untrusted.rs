@@ -114,7 +114,8 @@ impl StudyStats {
     /// [−1, 1] and in the histogram's first and last bins; the thresholds of the study).
     /// The message says what is wrong, naming pairs and states by their ids.
     ///
-    /// Statistics that pass merge into any others of the same study without overflow.
+    /// Statistics that pass merge into `expected.template` (the statistics of the study merged
+    /// so far) without overflow.
     pub fn from_untrusted_json(json: &[u8], expected: &ExpectedStats<'_>) -> Result<Self, String> {
         let t = expected.template;
         let r = expected.runs;
@@ -304,6 +305,24 @@ impl StudyStats {
                 ));
             }
         }
+        // Merged into the statistics read so far (`template`): every count of runs is at most
+        // the runs, so it fits once the runs do; the two counts that can exceed the runs (the
+        // sum of first-alliance steps, an event's firings) are checked one by one.
+        let fits = |acc: &[u64], part: &[u64]| {
+            acc.iter()
+                .zip(part)
+                .all(|(a, b)| a.checked_add(*b).is_some())
+        };
+        if t.runs.checked_add(r).is_none()
+            || !fits(&t.first_alliance_step_sum, &raw.first_alliance_step_sum)
+            || !fits(&t.event_firings, &raw.event_firings)
+        {
+            return Err(format!(
+                "its {r} runs do not add to the {} runs merged so far: their counts would pass \
+                 2^64",
+                t.runs
+            ));
+        }
         if raw.alliance_threshold.to_bits() != t.alliance_threshold.to_bits()
             || raw.rivalry_threshold.to_bits() != t.rivalry_threshold.to_bits()
         {
@@ -428,6 +447,74 @@ mod tests {
             let e = read(&w.to_string(), &s, 20).unwrap_err();
             assert!(e.contains("alignment histograms"), "{coded}: {e}");
         }
+    }
+
+    /// Found by the fuzz target `part` (fuzz/): an event's firings have no upper bound in a
+    /// part, so two parts each with firings near 2^64 passed, one at a time, and their merge
+    /// overflowed (a panic with overflow checks, a wrapped count without). The part is now read
+    /// against the statistics merged so far, and refused when a count would not fit.
+    #[test]
+    fn counts_that_would_overflow_the_merge_are_refused() {
+        let (s, st) = study();
+        let ids: Vec<String> = s.states.iter().map(|x| x.id.clone()).collect();
+        let mut crafted = st.clone();
+        let e = (0..crafted.event_runs.len())
+            .find(|&e| crafted.event_runs[e] > 0)
+            .expect("an event fired");
+        crafted.event_firings[e] = u64::MAX - 1;
+        let json = serde_json::to_string(&crafted).unwrap();
+        let mut merged = StudyStats::new(s.n(), s.steps, s.events.len(), &s.params);
+        let read_into = |merged: &StudyStats| {
+            StudyStats::from_untrusted_json(
+                json.as_bytes(),
+                &ExpectedStats {
+                    template: merged,
+                    runs: 20,
+                    state_ids: &ids,
+                },
+            )
+        };
+        // One such part merges.
+        let first = read_into(&merged).unwrap();
+        merged.merge(&first);
+        assert_eq!(merged.event_firings[e], u64::MAX - 1);
+        // A second one is refused before the merge.
+        let err = read_into(&merged).unwrap_err();
+        assert!(
+            err.contains("do not add to the 20 runs merged so far"),
+            "{err}"
+        );
+        // So is a part whose first-alliance steps would overflow those merged so far.
+        let mut crafted = st.clone();
+        let q = (0..crafted.ever_allied.len())
+            .find(|&q| crafted.ever_allied[q] > 0)
+            .expect("a pair allied");
+        crafted.first_alliance_step_sum[q] = 1;
+        let mut full = merged.clone();
+        full.first_alliance_step_sum[q] = u64::MAX;
+        let err = StudyStats::from_untrusted_json(
+            serde_json::to_string(&crafted).unwrap().as_bytes(),
+            &ExpectedStats {
+                template: &full,
+                runs: 20,
+                state_ids: &ids,
+            },
+        )
+        .unwrap_err();
+        assert!(err.contains("would pass 2^64"), "{err}");
+        // And the runs themselves.
+        let mut many = merged;
+        many.runs = u64::MAX - 5;
+        let err = StudyStats::from_untrusted_json(
+            serde_json::to_string(&st).unwrap().as_bytes(),
+            &ExpectedStats {
+                template: &many,
+                runs: 20,
+                state_ids: &ids,
+            },
+        )
+        .unwrap_err();
+        assert!(err.contains("would pass 2^64"), "{err}");
     }
 
     #[test]
