@@ -16,7 +16,7 @@
 //! Statistics that pass must also read back the same from their own JSON.
 #![no_main]
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::LazyLock;
 
 use entente::output::PartReader;
@@ -52,12 +52,13 @@ static STUDIES: LazyLock<Vec<(Scenario, Vec<String>)>> = LazyLock::new(|| {
     .collect()
 });
 
-/// One file, reused, in a folder of this process's own.
-static PATH: LazyLock<PathBuf> = LazyLock::new(|| {
-    let dir = std::env::temp_dir().join(format!("entente-fuzz-part-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a temporary folder");
-    dir.join("part-0-of-2.entente")
-});
+/// The name the part is read under (in memory, as `PartReader::open` reads a file).
+const PATH: &str = "part-0-of-2.entente";
+
+/// A reader of `bytes`, as `PartReader::open` reads a file of them.
+fn open(bytes: &[u8]) -> Result<PartReader, entente::output::PartError> {
+    PartReader::from_reader(Path::new(PATH), Box::new(std::io::Cursor::new(bytes.to_vec())))
+}
 
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, file)) = data.split_first() else {
@@ -68,11 +69,8 @@ fuzz_target!(|data: &[u8]| {
     } else {
         file.to_vec()
     };
-    let path = &*PATH;
-    std::fs::write(path, &bytes).expect("writing the temporary part");
-
     // `merge_study`: the manifest, the digest checked before anything else is read.
-    let manifest = match PartReader::open(path).and_then(PartReader::verify) {
+    let manifest = match open(&bytes).and_then(PartReader::verify) {
         Ok(m) => m,
         Err(e) => {
             let _ = e.to_string();
@@ -96,7 +94,7 @@ fuzz_target!(|data: &[u8]| {
     let mut merged = StudyStats::new(s.n(), s.steps, s.events.len(), &s.params);
     let shards = if runs <= u64::MAX / 2 { 2 } else { 1 };
     for _ in 0..shards {
-        let mut reader = PartReader::open(path).expect("the file opened a moment ago opens");
+        let mut reader = open(&bytes).expect("the bytes opened a moment ago open");
         assert!(
             reader.manifest == manifest,
             "the same file, another manifest"
