@@ -871,21 +871,27 @@ fn golden_far_strongest_near_weaker() {
     }
 }
 
+/// `DIR/NAME.toml`: 20 states (190 pairs) over `horizon` years in steps of 0.01.
+fn twenty_states(dir: &Path, name: &str, horizon: u32) -> std::path::PathBuf {
+    let mut text =
+        format!("[scenario]\nname = \"{name}\"\nstart_year = 0\nhorizon = {horizon}\ndt = 0.01\n");
+    for i in 0..20 {
+        text += &format!(
+            "[[state]]\nid = \"S{i:02}\"\npower = 1\noffense = 0.5\naggression = 0.5\nlat = 0\nlon = {i}\n"
+        );
+    }
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, text).expect("write the scenario");
+    path
+}
+
 #[test]
 fn a_study_too_large_for_memory_is_refused_before_any_work() {
     // 20 states (190 pairs) over 100 000 steps: the alignment histograms alone would take
     // about 30 GiB per accumulator. The engine refuses with a clear message instead of
     // failing to allocate.
     let files = tempfile::tempdir().expect("temporary folder");
-    let mut text =
-        String::from("[scenario]\nname = \"huge\"\nstart_year = 0\nhorizon = 1000\ndt = 0.01\n");
-    for i in 0..20 {
-        text += &format!(
-            "[[state]]\nid = \"S{i:02}\"\npower = 1\noffense = 0.5\naggression = 0.5\nlat = 0\nlon = {i}\n"
-        );
-    }
-    let path = files.path().join("huge.toml");
-    std::fs::write(&path, text).expect("write the scenario");
+    let path = twenty_states(files.path(), "huge", 1000);
     let home = tempfile::tempdir().expect("temporary folder");
     let out = home.path().join("out").display().to_string();
     let path = path.display().to_string();
@@ -904,15 +910,7 @@ fn a_study_too_large_for_memory_is_refused_before_any_work() {
 fn a_study_too_large_for_the_memory_left_is_refused_naming_the_limit() {
     // 20 states over 2 001 observations: about 0.9 GiB per accumulator; 4 with --threads 3.
     let files = tempfile::tempdir().expect("temporary folder");
-    let mut text =
-        String::from("[scenario]\nname = \"big\"\nstart_year = 0\nhorizon = 20\ndt = 0.01\n");
-    for i in 0..20 {
-        text += &format!(
-            "[[state]]\nid = \"S{i:02}\"\npower = 1\noffense = 0.5\naggression = 0.5\nlat = 0\nlon = {i}\n"
-        );
-    }
-    let path = files.path().join("big.toml");
-    std::fs::write(&path, text).expect("write the scenario");
+    let path = twenty_states(files.path(), "big", 20);
     let home = tempfile::tempdir().expect("temporary folder");
     let o = std::process::Command::new("sh")
         .current_dir(home.path())
