@@ -407,6 +407,15 @@ mod tests {
             assert_eq!(row[1], spec.symbol, "{}: symbol", spec.name);
             assert_eq!(row[4], spec.unit, "{}: unit", spec.name);
             assert_eq!(row[5], spec.meaning, "{}: meaning", spec.name);
+            let num = |t: &str| -> f64 {
+                t.trim()
+                    .parse()
+                    .unwrap_or_else(|_| panic!("{}: not a number: {t}", spec.name))
+            };
+            assert_eq!(num(row[2]), spec.default, "{}: default", spec.name);
+            let range = row[3].trim_start_matches('[').trim_end_matches(']');
+            let (lo, hi) = range.split_once(',').expect("a range [lo, hi]");
+            assert_eq!((num(lo), num(hi)), (spec.min, spec.max), "{}: range", spec.name);
         }
         for spec in PARAMS {
             assert!(
