@@ -415,7 +415,12 @@ mod tests {
             assert_eq!(num(row[2]), spec.default, "{}: default", spec.name);
             let range = row[3].trim_start_matches('[').trim_end_matches(']');
             let (lo, hi) = range.split_once(',').expect("a range [lo, hi]");
-            assert_eq!((num(lo), num(hi)), (spec.min, spec.max), "{}: range", spec.name);
+            assert_eq!(
+                (num(lo), num(hi)),
+                (spec.min, spec.max),
+                "{}: range",
+                spec.name
+            );
         }
         for spec in PARAMS {
             assert!(
