@@ -310,6 +310,9 @@ fn expand(args: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     Ok(paths)
 }
 
+/// How a message shows a part's value of what differs.
+type Shown = fn(&PartManifest) -> String;
+
 /// Every part must belong to the study of the first one.
 fn check_agreement(parts: &[Part]) -> anyhow::Result<()> {
     let Some(first) = parts.first() else {
@@ -326,81 +329,66 @@ fn check_agreement(parts: &[Part]) -> anyhow::Result<()> {
                 part.path().display()
             )
         };
-        if a.entente_version != b.entente_version {
-            return Err(differ(
-                "the entente version",
-                format!("entente {}", a.entente_version),
-                format!("entente {}", b.entente_version),
-            ));
-        }
-        // The options first: they change the resolved scenario too, and are what differs
-        // when the scenario files are the same.
-        if a.theory != b.theory {
-            return Err(differ(
-                "--theory",
-                format!("--theory {}", a.theory),
-                format!("--theory {}", b.theory),
-            ));
-        }
-        if a.set != b.set {
-            let paths = set_paths_differing(&a.set, &b.set);
-            let shown = |set: &[String]| {
-                if set.is_empty() {
-                    "no --set".to_string()
-                } else {
-                    set.iter()
-                        .map(|s| format!("--set {s}"))
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                }
-            };
-            return Err(differ(
-                &format!("--set {}", paths.join(", ")),
-                shown(&a.set),
-                shown(&b.set),
-            ));
-        }
-        if a.scenario_sha256 != b.scenario_sha256 {
-            let show = |m: &PartManifest| {
-                format!(
-                    "scenario {} ({}, sha256 {}…)",
-                    m.scenario,
-                    m.scenario_file,
-                    &m.scenario_sha256[..m.scenario_sha256.len().min(12)]
-                )
-            };
-            return Err(differ("the scenario", show(a), show(b)));
-        }
-        if a.seed != b.seed {
-            return Err(differ(
-                "the seed",
-                format!("seed {}", a.seed),
-                format!("seed {}", b.seed),
-            ));
-        }
-        if a.runs != b.runs {
-            return Err(differ(
-                "the number of runs",
-                format!("{} runs", a.runs),
-                format!("{} runs", b.runs),
-            ));
-        }
-        if a.shards != b.shards {
-            return Err(differ(
-                "the number of shards N",
-                format!("shard {}/{}", a.shard, a.shards),
-                format!("shard {}/{}", b.shard, b.shards),
-            ));
-        }
-        if a.per_run != b.per_run {
-            let rows = |m: &PartManifest| {
-                if m.per_run {
-                    "per-run rows (--per-run)".to_string()
-                } else {
-                    "no per-run rows".to_string()
-                }
-            };
-            return Err(differ("--per-run", rows(a), rows(b)));
+        let set = |m: &PartManifest| {
+            if m.set.is_empty() {
+                "no --set".to_string()
+            } else {
+                m.set
+                    .iter()
+                    .map(|s| format!("--set {s}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }
+        };
+        let scenario = |m: &PartManifest| {
+            format!(
+                "scenario {} ({}, sha256 {}…)",
+                m.scenario,
+                m.scenario_file,
+                &m.scenario_sha256[..m.scenario_sha256.len().min(12)]
+            )
+        };
+        let rows = |m: &PartManifest| {
+            if m.per_run {
+                "per-run rows (--per-run)".to_string()
+            } else {
+                "no per-run rows".to_string()
+            }
+        };
+        // In this order: the options before the scenario, since they change the resolved
+        // scenario too and are what differs when the scenario files are the same.
+        let checks: [(bool, String, Shown); 8] = [
+            (
+                a.entente_version != b.entente_version,
+                "the entente version".into(),
+                |m| format!("entente {}", m.entente_version),
+            ),
+            (a.theory != b.theory, "--theory".into(), |m| {
+                format!("--theory {}", m.theory)
+            }),
+            (
+                a.set != b.set,
+                format!("--set {}", set_paths_differing(&a.set, &b.set).join(", ")),
+                set,
+            ),
+            (
+                a.scenario_sha256 != b.scenario_sha256,
+                "the scenario".into(),
+                scenario,
+            ),
+            (a.seed != b.seed, "the seed".into(), |m| {
+                format!("seed {}", m.seed)
+            }),
+            (a.runs != b.runs, "the number of runs".into(), |m| {
+                format!("{} runs", m.runs)
+            }),
+            (a.shards != b.shards, "the number of shards N".into(), |m| {
+                format!("shard {}/{}", m.shard, m.shards)
+            }),
+            (a.per_run != b.per_run, "--per-run".into(), rows),
+        ];
+        if let Some((_, what, show)) = checks.into_iter().find(|(differs, ..)| *differs) {
+            return Err(differ(&what, show(a), show(b)));
         }
     }
     Ok(())

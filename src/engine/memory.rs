@@ -59,30 +59,24 @@ fn cgroup_left(read: &dyn Fn(&str) -> Option<String>) -> Option<u64> {
             continue;
         };
         let path = path.trim_end_matches('/');
-        // cgroup v2: `0::/path`.
-        if controllers.is_empty() {
-            for dir in [
-                format!("/sys/fs/cgroup{path}"),
-                "/sys/fs/cgroup".to_string(),
-            ] {
-                if let Some(left) = limit_left(
-                    read(&format!("{dir}/memory.max")),
-                    read(&format!("{dir}/memory.current")),
-                ) {
-                    return Some(left);
-                }
-            }
+        // cgroup v2 (`0::/path`): memory.max; v1 (`N:memory,…:/path`): memory.limit_in_bytes.
+        let (root, limit, usage) = if controllers.is_empty() {
+            ("/sys/fs/cgroup", "memory.max", "memory.current")
         } else if controllers.split(',').any(|c| c == "memory") {
-            for dir in [
-                format!("/sys/fs/cgroup/memory{path}"),
-                "/sys/fs/cgroup/memory".to_string(),
-            ] {
-                if let Some(left) = limit_left(
-                    read(&format!("{dir}/memory.limit_in_bytes")),
-                    read(&format!("{dir}/memory.usage_in_bytes")),
-                ) {
-                    return Some(left);
-                }
+            (
+                "/sys/fs/cgroup/memory",
+                "memory.limit_in_bytes",
+                "memory.usage_in_bytes",
+            )
+        } else {
+            continue;
+        };
+        for dir in [format!("{root}{path}"), root.to_string()] {
+            if let Some(left) = limit_left(
+                read(&format!("{dir}/{limit}")),
+                read(&format!("{dir}/{usage}")),
+            ) {
+                return Some(left);
             }
         }
     }
