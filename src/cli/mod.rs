@@ -18,6 +18,7 @@ mod merge;
 mod report;
 mod run;
 mod score;
+mod serve;
 mod show;
 mod slurm;
 mod study;
@@ -43,7 +44,7 @@ balance-of-threat theory (and, for comparison, Waltz's balance of power, bandwag
 interdependence). Scenarios are TOML files; with no file, commands use the built-in flagship \
 scenario (Vostok-2018: does U.S. pressure forge a China-Russia alliance?). The words it prints \
 (alignment, threat, balance, bandwagon, camps, the interval) are explained in docs/glossary.md.",
-    after_help = "Examples:\n  entente run\n  entente validate scenarios/*.toml\n  entente show\n  entente show scenarios/tutorial/security-dilemma.toml\n  entente history 1913 --states majors\n  entente backtest --years 1880:1975:5 --horizon 10 --states majors --runs 2000\n  entente score results/vostok-2018 data/outcomes/vostok-2018-2024.csv\n  entente sweep --vary pair.CHN-RUS.mistrust=0.2:0.8 --design grid:7 --runs 2000\n  entente calibrate --runs 500"
+    after_help = "Examples:\n  entente run\n  entente validate scenarios/*.toml\n  entente show\n  entente show scenarios/tutorial/security-dilemma.toml\n  entente history 1913 --states majors\n  entente backtest --years 1880:1975:5 --horizon 10 --states majors --runs 2000\n  entente score results/vostok-2018 data/outcomes/vostok-2018-2024.csv\n  entente sweep --vary pair.CHN-RUS.mistrust=0.2:0.8 --design grid:7 --runs 2000\n  entente calibrate --runs 500\n  entente serve --open   (the browser page, after tools/build-web.sh; docs/web.md)"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -65,6 +66,7 @@ enum Command {
     Score(score::Args),
     Sweep(sweep::Args),
     Calibrate(calibrate::Args),
+    Serve(serve::Args),
 }
 
 /// Run the command line; every error becomes a message on stderr and exit status 2.
@@ -83,6 +85,8 @@ pub fn main() -> ExitCode {
         }
     };
     catch_interrupts();
+    // Ctrl-C is how a server ends: no message about interrupted work.
+    let serving = matches!(cli.command, Command::Serve(_));
     let result = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Validate(args) => validate::run(args),
@@ -97,9 +101,10 @@ pub fn main() -> ExitCode {
         Command::Score(args) => score::run(args),
         Command::Sweep(args) => sweep::run(args),
         Command::Calibrate(args) => calibrate::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     // A requested stop wins over whatever the interrupted work said about it.
-    if let Some(status) = interrupt::requested() {
+    if let Some(status) = interrupt::requested().filter(|_| !serving) {
         let signal = if status == 143 { "SIGTERM" } else { "SIGINT" };
         if result.is_ok() {
             say!(

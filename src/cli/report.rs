@@ -187,6 +187,7 @@ fn study_page(args: Args) -> anyhow::Result<ExitCode> {
     let opts = ReportOptions {
         pairs: args.pairs,
         appendix: args.appendix,
+        ..ReportOptions::default()
     };
     let mut html = report::html(&results, scenario.as_ref(), warning.as_deref(), &opts)?;
     if let Some(section) = drivers {

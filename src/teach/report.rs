@@ -140,14 +140,16 @@ pub struct Results {
     pub camps: Vec<CampsRow>,
 }
 
-fn read_csv<T: for<'de> Deserialize<'de>>(dir: &Path, name: &str) -> Result<Vec<T>, ReportError> {
-    let path = dir.join(name);
-    let shown = path.display().to_string();
-    let mut r = csv::Reader::from_path(&path).map_err(|e| ReportError::Read {
-        path: shown.clone(),
-        message: e.to_string(),
-    })?;
-    r.deserialize()
+/// The rows of the CSV file `name` of a results folder, read from `source` (the path shown
+/// in messages is `dir/name`).
+fn read_csv<T: for<'de> Deserialize<'de>>(
+    dir: &Path,
+    name: &str,
+    source: impl std::io::Read,
+) -> Result<Vec<T>, ReportError> {
+    let shown = dir.join(name).display().to_string();
+    csv::Reader::from_reader(source)
+        .deserialize()
         .map(|row| {
             row.map_err(|e| ReportError::Format {
                 path: shown.clone(),
@@ -160,23 +162,36 @@ fn read_csv<T: for<'de> Deserialize<'de>>(dir: &Path, name: &str) -> Result<Vec<
 impl Results {
     /// Read the files of a results folder.
     pub fn read(dir: &Path) -> Result<Self, ReportError> {
-        let path = dir.join("manifest.json");
-        let shown = path.display().to_string();
-        let text = std::fs::read_to_string(&path).map_err(|e| ReportError::Read {
-            path: shown.clone(),
-            message: e.to_string(),
-        })?;
-        let manifest: Manifest = serde_json::from_str(&text).map_err(|e| ReportError::Format {
-            path: shown,
-            message: e.to_string(),
-        })?;
+        let read = |name: &str| {
+            let path = dir.join(name);
+            std::fs::read(&path).map_err(|e| ReportError::Read {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })
+        };
+        Self::from_files(dir, |name| read(name))
+    }
+
+    /// The results of a study held in memory (the browser's, which has no folder): `file`
+    /// gives the bytes of each file by its name (`manifest.json`, `summary.csv`, …); `dir`
+    /// is the folder shown in messages.
+    pub fn from_files(
+        dir: &Path,
+        mut file: impl FnMut(&str) -> Result<Vec<u8>, ReportError>,
+    ) -> Result<Self, ReportError> {
+        let text = file("manifest.json")?;
+        let manifest: Manifest =
+            serde_json::from_slice(&text).map_err(|e| ReportError::Format {
+                path: dir.join("manifest.json").display().to_string(),
+                message: e.to_string(),
+            })?;
         Ok(Self {
             dir: dir.to_path_buf(),
             manifest,
-            summary: read_csv(dir, "summary.csv")?,
-            timeseries: read_csv(dir, "timeseries.csv")?,
-            states: read_csv(dir, "states.csv")?,
-            camps: read_csv(dir, "camps.csv")?,
+            summary: read_csv(dir, "summary.csv", file("summary.csv")?.as_slice())?,
+            timeseries: read_csv(dir, "timeseries.csv", file("timeseries.csv")?.as_slice())?,
+            states: read_csv(dir, "states.csv", file("states.csv")?.as_slice())?,
+            camps: read_csv(dir, "camps.csv", file("camps.csv")?.as_slice())?,
         })
     }
 
@@ -319,6 +334,9 @@ pub struct ReportOptions {
     /// prints in a few pages: a short summary of the assumptions, the parameters and the
     /// source keys.
     pub appendix: bool,
+    /// The scenario file's text when the caller holds it (the browser, which has no files):
+    /// the notes and sources are read from it instead of from the file the manifest names.
+    pub scenario_text: Option<String>,
 }
 
 /// The charts a report draws, in order, by the `id` of their section.
@@ -562,7 +580,11 @@ impl<'a> Page<'a> {
             .fold(f64::MAX, f64::min);
         let m = &results.manifest;
         let docs = scenario
-            .and_then(|_| scenario_text(results))
+            .and_then(|_| {
+                opts.scenario_text
+                    .clone()
+                    .or_else(|| scenario_text(results))
+            })
             .map(|t| FileDocs::of(&t))
             .unwrap_or_default();
         Ok(Self {

@@ -32,6 +32,8 @@ mod stats;
 mod sweep_cli;
 mod sweep_report;
 mod teach;
+#[cfg(unix)]
+mod web;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
