@@ -14,6 +14,7 @@ mod calibrate;
 mod compare;
 mod explain;
 mod history;
+mod landscape;
 mod merge;
 mod report;
 mod run;
@@ -65,6 +66,7 @@ enum Command {
     Score(score::Args),
     Sweep(sweep::Args),
     Calibrate(calibrate::Args),
+    Landscape(landscape::Args),
 }
 
 /// Run the command line; every error becomes a message on stderr and exit status 2.
@@ -97,6 +99,7 @@ pub fn main() -> ExitCode {
         Command::Score(args) => score::run(args),
         Command::Sweep(args) => sweep::run(args),
         Command::Calibrate(args) => calibrate::run(args),
+        Command::Landscape(args) => landscape::run(args),
     };
     // A requested stop wins over whatever the interrupted work said about it.
     if let Some(status) = interrupt::requested() {
