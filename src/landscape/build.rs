@@ -185,10 +185,11 @@ pub fn history_toml(
                 if ob.defense || ob.offense {
                     p += get("alliance_p");
                     why.push("ATOP defence/offence obligation (alliance_p)".into());
-                } else {
+                } else if ob.neutral || ob.nonagg || ob.consult {
                     p += get("pact_p");
                     why.push("ATOP neutrality/non-aggression/consultation pledge (pact_p)".into());
                 }
+                // A spell with none of the five obligations coded adds nothing.
             }
             if let Some(r) = d.rivalry(a, b, year) {
                 p += get("rivalry_p");
