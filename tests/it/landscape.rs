@@ -362,3 +362,24 @@ fn malformed_landscapes_are_refused_with_their_place() {
     );
     assert!(!home.path().join("x").exists());
 }
+
+/// The teaching case: two minima, their energies and exact basins as docs/landscape.md and
+/// docs/teaching.md quote them.
+#[test]
+fn the_teaching_case_has_the_documented_minima() {
+    let home = TempDir::new().unwrap();
+    let file = repo("data/landscape/teaching-swing-state.toml");
+    ok_in(
+        home.path(),
+        &["landscape", file.to_str().unwrap(), "--out", "o"],
+    );
+    assert_eq!(
+        read(&home.path().join("o/minima.csv")),
+        "rank,energy,basin,camp_a,camp_b\n\
+         1,-13,0.75,North NAlly,South SAlly Swing\n\
+         2,-12,0.25,North NAlly SAlly Swing,South\n"
+    );
+    let docs = read(&repo("docs/landscape.md"));
+    assert!(docs.contains("| 1 | −13 | 75 % | North NAlly | South SAlly Swing |"));
+    assert!(docs.contains("| 2 | −12 | 25 % | North NAlly SAlly Swing | South |"));
+}
