@@ -144,6 +144,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let (landscape, origin) = match load(&args) {
         Ok(x) => x,
+        Err(Loaded::Input(e @ InputError::Read { .. })) => return Err(e.into()),
         Err(Loaded::Input(e)) => {
             say!("{e}");
             let k = e.count();

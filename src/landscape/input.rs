@@ -1144,7 +1144,7 @@ fn matrix_csv(
         };
         for (k, col) in cols.iter().enumerate().skip(1) {
             let Some(j) = *col else { continue };
-            let field = format!("{}", ids[j]);
+            let field = ids[j].clone();
             let x = match number(&r[k]) {
                 Some(x) if x.is_finite() && x.abs() <= PROPENSITY_MAX => x,
                 _ => {

@@ -378,7 +378,7 @@ pub fn random_start(seed: u64, start: u64, n: usize) -> Vec<u64> {
     rng.set_stream(start);
     let mut words: Vec<u64> = (0..n.div_ceil(64)).map(|_| rng.next_u64()).collect();
     words[0] &= !1;
-    if n % 64 != 0 {
+    if !n.is_multiple_of(64) {
         let last = words.len() - 1;
         words[last] &= (1u64 << (n % 64)) - 1;
     }
