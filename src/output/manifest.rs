@@ -487,7 +487,9 @@ mod tests {
     fn unknown_kinds_and_newer_formats_are_refused_naming_the_file() {
         let head =
             |text: &str| Head::of_object(&object(text), "x/manifest.json", Kind::Run, &READABLE);
-        let e = head(r#"{"kind": "constellation"}"#).unwrap_err().to_string();
+        let e = head(r#"{"kind": "constellation"}"#)
+            .unwrap_err()
+            .to_string();
         assert!(
             e.starts_with("x/manifest.json: unknown kind \"constellation\""),
             "{e}"
