@@ -9,6 +9,7 @@
 pub mod engine;
 pub mod experiment;
 pub mod history;
+pub mod landscape;
 pub mod model;
 pub mod output;
 pub mod params;

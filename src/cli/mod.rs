@@ -14,6 +14,7 @@ mod calibrate;
 mod compare;
 mod explain;
 mod history;
+mod landscape;
 mod merge;
 mod report;
 mod run;
@@ -67,6 +68,7 @@ enum Command {
     Sweep(sweep::Args),
     Calibrate(calibrate::Args),
     Serve(serve::Args),
+    Landscape(landscape::Args),
 }
 
 /// Run the command line; every error becomes a message on stderr and exit status 2.
@@ -102,6 +104,7 @@ pub fn main() -> ExitCode {
         Command::Sweep(args) => sweep::run(args),
         Command::Calibrate(args) => calibrate::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Landscape(args) => landscape::run(args),
     };
     // A requested stop wins over whatever the interrupted work said about it.
     if let Some(status) = interrupt::requested().filter(|_| !serving) {

@@ -37,6 +37,9 @@ start year, and the pairs that changed class with the model's probability for wh
 Its files are checked as they are read: a malformed row stops the report with the file, line
 and field (--pairs applies to run folders only).
 
+A folder written by `entente landscape` (\"kind\": \"landscape\") gives a page of its local
+minima (each actor's camp, the basins) and each actor's frustration in the lowest minima.
+
 A folder written by `entente sweep` (\"kind\": \"sweep\") gives a page of how the outcomes
 move with the factors: line charts against the factor for one factor, heat maps for two on a
 grid, bar charts of the Morris or Sobol indices with their intervals, or scatters against each
@@ -81,7 +84,13 @@ pub struct Args {
 }
 
 /// The kinds of folder `entente report` draws.
-const REPORTED: [Kind; 4] = [Kind::Run, Kind::Sweep, Kind::Backtest, Kind::Score];
+const REPORTED: [Kind; 5] = [
+    Kind::Run,
+    Kind::Sweep,
+    Kind::Backtest,
+    Kind::Score,
+    Kind::Landscape,
+];
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // The manifest's kind chooses the page. A folder whose manifest.json is missing or not a
@@ -93,7 +102,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             args.dir.display()
         );
     }
-    if args.appendix && matches!(kind, Kind::Sweep | Kind::Backtest | Kind::Score) {
+    if args.appendix
+        && matches!(
+            kind,
+            Kind::Sweep | Kind::Backtest | Kind::Score | Kind::Landscape
+        )
+    {
         anyhow::bail!(
             "--appendix: applies to the results of `entente run`; {} was written by `entente {}`",
             args.dir.display(),
@@ -106,6 +120,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 &Sweep::read(&args.dir)?,
                 &SweepOptions { pairs: args.pairs },
             )?;
+            emit(&args.dir, args.out, &page)
+        }
+        Kind::Landscape => {
+            if !args.pairs.is_empty() {
+                anyhow::bail!(
+                    "--pairs: applies to the results of `entente run`; {} was written by `entente landscape`",
+                    args.dir.display()
+                );
+            }
+            let page = entente::teach::landscape::html(&entente::teach::landscape::Folder::read(
+                &args.dir,
+            )?)?;
             emit(&args.dir, args.out, &page)
         }
         Kind::Backtest | Kind::Score => {

@@ -32,11 +32,13 @@ pub enum Kind {
     Score,
     /// The results of `entente calibrate`.
     Calibration,
+    /// The results of `entente landscape`.
+    Landscape,
 }
 
 impl Kind {
     /// Every kind, in the order messages list them.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Run,
         Kind::Part,
         Kind::Sweep,
@@ -44,6 +46,7 @@ impl Kind {
         Kind::Backtest,
         Kind::Score,
         Kind::Calibration,
+        Kind::Landscape,
     ];
 
     /// The `kind` value in a manifest.
@@ -56,6 +59,7 @@ impl Kind {
             Kind::Backtest => "backtest",
             Kind::Score => "score",
             Kind::Calibration => "calibration",
+            Kind::Landscape => "landscape",
         }
     }
 
@@ -72,7 +76,12 @@ impl Kind {
             Kind::Part => 2,
             // Format 2: sweep parts carry a digest (format 1 is refused).
             Kind::SweepPart => 2,
-            Kind::Run | Kind::Sweep | Kind::Backtest | Kind::Score | Kind::Calibration => 1,
+            Kind::Run
+            | Kind::Sweep
+            | Kind::Backtest
+            | Kind::Score
+            | Kind::Calibration
+            | Kind::Landscape => 1,
         }
     }
 
@@ -86,6 +95,7 @@ impl Kind {
             Kind::Backtest => "the results of `entente backtest`",
             Kind::Score => "the results of `entente score`",
             Kind::Calibration => "the results of `entente calibrate`",
+            Kind::Landscape => "the results of `entente landscape`",
         }
     }
 }
@@ -477,9 +487,11 @@ mod tests {
     fn unknown_kinds_and_newer_formats_are_refused_naming_the_file() {
         let head =
             |text: &str| Head::of_object(&object(text), "x/manifest.json", Kind::Run, &READABLE);
-        let e = head(r#"{"kind": "landscape"}"#).unwrap_err().to_string();
+        let e = head(r#"{"kind": "constellation"}"#)
+            .unwrap_err()
+            .to_string();
         assert!(
-            e.starts_with("x/manifest.json: unknown kind \"landscape\""),
+            e.starts_with("x/manifest.json: unknown kind \"constellation\""),
             "{e}"
         );
         assert!(

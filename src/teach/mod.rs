@@ -2,7 +2,7 @@
 //! under several theories side by side ([`compare`]), and a self-contained HTML report of a
 //! results folder with its charts ([`report`], drawn by [`charts`], its sources read by
 //! [`sources`]; backtest, score and sweep folders get pages of their own, [`backtest`] and
-//! [`sweep`], which read their files with [`csvread`]).
+//! [`sweep`], which read their files with [`csvread`]; so do landscape folders, [`landscape`]).
 //!
 //! Everything here builds text or bytes; the command-line layer prints and writes them.
 
@@ -12,6 +12,7 @@ pub mod compare;
 pub mod csvread;
 pub mod explain;
 pub mod html;
+pub mod landscape;
 pub mod report;
 pub mod sources;
 pub mod sweep;

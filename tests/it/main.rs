@@ -18,6 +18,7 @@ mod derived;
 mod history;
 #[cfg(unix)]
 mod interrupts;
+mod landscape;
 mod lanes;
 mod malformed;
 mod manifests;

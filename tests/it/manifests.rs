@@ -137,13 +137,13 @@ fn report_refuses_an_unknown_kind_or_a_newer_format_naming_the_file() {
     let report = || entente(&repo(""), &["report", s(&dir), "--out", s(&out)]);
 
     edit_manifest(&dir, |m| {
-        m.insert("kind".into(), "landscape".into());
+        m.insert("kind".into(), "constellation".into());
     });
     refused(
         report(),
         &[
-            &format!("{}: unknown kind \"landscape\"", manifest.display()),
-            "expected kind \"run\", \"sweep\", \"backtest\" or \"score\"",
+            &format!("{}: unknown kind \"constellation\"", manifest.display()),
+            "expected kind \"run\", \"sweep\", \"backtest\", \"score\" or \"landscape\"",
         ],
     );
     edit_manifest(&dir, |m| {
