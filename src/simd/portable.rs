@@ -91,7 +91,10 @@ macro_rules! portable_ops {
         lanewise_ops! {
             $w;
             add -> V: |x, y| x + y, sub -> V: |x, y| x - y, mul -> V: |x, y| x * y,
-            div -> V: |x, y| x / y, max -> V: |x, y| x.max(y), min -> V: |x, y| x.min(y),
+            div -> V: |x, y| x / y,
+            // As the x86 instructions: `b` where `a` is not larger (equal zeros of either sign).
+            max -> V: |x, y| if x > y { x } else { y },
+            min -> V: |x, y| if x < y { x } else { y },
             lt -> M: |x, y| x < y, gt -> M: |x, y| x > y, eq -> M: |x, y| x == y,
             ge -> M: |x, y| x >= y, le -> M: |x, y| x <= y,
         }

@@ -132,7 +132,7 @@ pub enum Request {
     },
     /// Merge one worker's statistics (the request's data) of runs `first..end`.
     FinishPart { first: u64, end: u64 },
-    /// Write the study's files and its report from the merged statistics.
+    /// Write the study's files from the merged statistics (its report: [`Request::Report`]).
     FinishEnd {
         /// Workers used (the manifest's `threads`).
         threads: usize,
@@ -140,6 +140,9 @@ pub enum Request {
         started: String,
         finished: String,
         wall_seconds: f64,
+    },
+    /// The report of the study just finished (`entente report`'s page).
+    Report {
         /// Pairs the report draws (`--pairs` of `entente report`).
         #[serde(default)]
         pairs: Vec<String>,
@@ -310,6 +313,8 @@ pub struct Finish {
     stats: StudyStats,
     /// The runs merged so far, as ranges.
     merged: Vec<(u64, u64)>,
+    /// The files written by [`Finish::end`].
+    files: Option<serde_json::Map<String, Value>>,
 }
 
 impl Finish {
@@ -329,6 +334,7 @@ impl Finish {
             seed,
             stats,
             merged: Vec::new(),
+            files: None,
         })
     }
 
@@ -355,8 +361,8 @@ impl Finish {
     }
 
     /// The study's files (`summary.csv`, `timeseries.csv`, `states.csv`, `camps.csv`,
-    /// `manifest.json`) and its report, once every run is merged.
-    pub fn end(&self, meta: &FinishMeta) -> Result<Value, Failure> {
+    /// `manifest.json`), once every run is merged; kept for [`Finish::report`].
+    pub fn end(&mut self, meta: &FinishMeta) -> Result<Value, Failure> {
         let done: u64 = self.merged.iter().map(|&(a, b)| b - a).sum();
         if done != self.runs {
             return Err(Failure::new(format!(
@@ -404,30 +410,35 @@ impl Finish {
         };
         let mut manifest_json = serde_json::to_string_pretty(&manifest).map_err(Failure::new)?;
         manifest_json.push('\n');
-        let file = |name: &str| -> Result<Vec<u8>, report::ReportError> {
-            if name == "manifest.json" {
-                return Ok(manifest_json.as_bytes().to_vec());
-            }
-            Ok(files
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, text)| text.as_bytes().to_vec())
-                .unwrap_or_default())
-        };
-        let results = Results::from_files(Path::new("browser"), file).map_err(Failure::new)?;
-        let opts = ReportOptions {
-            pairs: meta.pairs.clone(),
-            scenario_text: Some(self.settings.scenario.clone()),
-            ..ReportOptions::default()
-        };
-        let html = report::html(&results, Some(s), None, &opts).map_err(Failure::new)?;
         let mut out = serde_json::Map::new();
         for (name, text) in files {
             out.insert(name.into(), text.into());
         }
         out.insert("manifest.json".into(), manifest_json.into());
-        out.insert("report.html".into(), html.into());
+        self.files = Some(out.clone());
         Ok(Value::Object(out))
+    }
+
+    /// The report of the finished study, drawing `pairs` (default: the scenario's key pairs).
+    pub fn report(&self, pairs: Vec<String>) -> Result<String, Failure> {
+        let Some(files) = &self.files else {
+            return Err(Failure::new("report before finish_end"));
+        };
+        let file = |name: &str| -> Result<Vec<u8>, report::ReportError> {
+            Ok(files
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .as_bytes()
+                .to_vec())
+        };
+        let results = Results::from_files(Path::new("browser"), file).map_err(Failure::new)?;
+        let opts = ReportOptions {
+            pairs,
+            scenario_text: Some(self.settings.scenario.clone()),
+            ..ReportOptions::default()
+        };
+        report::html(&results, Some(&self.scenario), None, &opts).map_err(Failure::new)
     }
 }
 
@@ -437,7 +448,6 @@ pub struct FinishMeta {
     pub started: String,
     pub finished: String,
     pub wall_seconds: f64,
-    pub pairs: Vec<String>,
 }
 
 fn explain_text(
@@ -509,21 +519,22 @@ pub fn handle(
             started,
             finished,
             wall_seconds,
-            pairs,
         } => {
             let meta = FinishMeta {
                 threads,
                 started,
                 finished,
                 wall_seconds,
-                pairs,
             };
-            let f = FINISH.with(|x| x.borrow_mut().take());
-            match f {
-                Some(f) => f.end(&meta)?,
-                None => return Err(Failure::new("finish_end before finish_begin")),
-            }
+            FINISH.with(|x| match x.borrow_mut().as_mut() {
+                Some(f) => f.end(&meta),
+                None => Err(Failure::new("finish_end before finish_begin")),
+            })?
         }
+        Request::Report { pairs } => FINISH.with(|x| match x.borrow().as_ref() {
+            Some(f) => f.report(pairs).map(|html| json!({ "report.html": html })),
+            None => Err(Failure::new("report before finish_begin")),
+        })?,
         Request::Explain {
             settings,
             run,
@@ -610,4 +621,153 @@ pub extern "C" fn ew_out_ptr() -> *const u8 {
 #[unsafe(no_mangle)]
 pub extern "C" fn ew_out_len() -> usize {
     OUT.with(|o| o.borrow().len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(text: &str, file: &str, runs: u64) -> Settings {
+        Settings {
+            scenario: text.into(),
+            file: file.into(),
+            theory: None,
+            set: vec!["eta=0.3".into()],
+            runs: Some(runs),
+            seed: Some(11),
+        }
+    }
+
+    fn ask(request: Value, data: &[u8]) -> Result<Value, Failure> {
+        let bytes = handle(&serde_json::to_vec(&request).unwrap(), data, &|_| {})?;
+        Ok(serde_json::from_slice(&bytes).unwrap())
+    }
+
+    /// Every scenario shipped in `scenarios/` (experiment files aside) is offered, with the
+    /// name the command line gives it.
+    #[test]
+    fn every_shipped_scenario_is_offered() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = Vec::new();
+        for dir in ["scenarios", "scenarios/tutorial", "scenarios/history"] {
+            for e in std::fs::read_dir(root.join(dir)).unwrap() {
+                let p = e.unwrap().path();
+                if p.extension().is_some_and(|x| x == "toml") {
+                    files.push(format!(
+                        "{dir}/{}",
+                        p.file_name().unwrap().to_str().unwrap()
+                    ));
+                }
+            }
+        }
+        for f in &files {
+            let offered = SHIPPED.iter().any(|s| {
+                s.file == f || (s.file == FLAGSHIP_NAME && f == "scenarios/vostok-2018.toml")
+            });
+            assert!(
+                offered,
+                "{f} is not offered by the page (web/src/lib.rs SHIPPED)"
+            );
+        }
+        assert_eq!(SHIPPED.len(), files.len());
+        for s in &SHIPPED {
+            let text = std::fs::read_to_string(root.join(if s.file == FLAGSHIP_NAME {
+                "scenarios/vostok-2018.toml"
+            } else {
+                s.file
+            }))
+            .unwrap();
+            assert_eq!(s.text, text, "{}", s.file);
+        }
+    }
+
+    /// A broken scenario is refused with each problem at its line.
+    #[test]
+    fn problems_come_back_at_their_lines() {
+        let text = SHIPPED[2]
+            .text
+            .replacen("horizon = ", "horizon = \"soon\" #", 1);
+        let line = text.lines().position(|l| l.starts_with("horizon")).unwrap() + 1;
+        let req = json!({"op": "check", "scenario": text, "file": "mine.toml"});
+        let f = ask(req, &[]).err().expect("refused");
+        assert_eq!(f.diagnostics.len(), 1, "{}", f.error);
+        assert_eq!(f.diagnostics[0].line, line);
+        assert_eq!(f.diagnostics[0].field, "scenario.horizon");
+        assert!(
+            f.error.starts_with(&format!("mine.toml:{line}:")),
+            "{}",
+            f.error
+        );
+        let f = ask(json!({"op": "nonsense"}), &[]).err().unwrap();
+        assert!(f.error.contains("does not know"), "{}", f.error);
+    }
+
+    /// Statistics simulated in parts and merged give the files of one whole study, and the
+    /// merge refuses overlapping, foreign or missing runs.
+    #[test]
+    fn parts_merged_are_the_whole_study() {
+        let sc = &SHIPPED[3];
+        let s = settings(sc.text, sc.file, 100);
+        let whole = {
+            let (scenario, runs, seed) = resolve(&s).unwrap();
+            let study = Study {
+                scenario: &scenario,
+                params: scenario.params.clone(),
+                seed,
+                runs: 0..runs,
+                threads: 1,
+            };
+            let st = engine::run(&study, &|_| {}, None).unwrap();
+            let mut buf = Vec::new();
+            output::summary_csv(&scenario, &st, &mut buf).unwrap();
+            String::from_utf8(buf).unwrap()
+        };
+        let a = simulate(&s, 0, 37, &|_| {}).unwrap();
+        let b = simulate(&s, 37, 100, &|_| {}).unwrap();
+        let mut f = Finish::begin(s.clone()).unwrap();
+        f.part(37, 100, &b).unwrap();
+        let meta = FinishMeta {
+            threads: 2,
+            started: "2026-12-06T00:00:00Z".into(),
+            finished: "2026-12-06T00:00:01Z".into(),
+            wall_seconds: 1.0,
+        };
+        assert!(f.end(&meta).is_err(), "37 runs missing");
+        assert!(f.part(50, 60, &b).is_err(), "overlaps 37..100");
+        assert!(f.part(0, 37, &b).is_err(), "statistics of 63 runs, not 37");
+        f.part(0, 37, &a).unwrap();
+        let files = f.end(&meta).unwrap();
+        assert_eq!(files["summary.csv"], json!(whole));
+        let m: Value = serde_json::from_str(files["manifest.json"].as_str().unwrap()).unwrap();
+        assert_eq!(m["scenario_file"], json!(sc.file));
+        assert_eq!(m["runs"], json!(100));
+        assert_eq!(m["seed"], json!(11));
+        assert_eq!(m["set"], json!(["eta=0.3"]));
+        assert!(f.report(vec![]).unwrap().contains("<svg"));
+        assert!(simulate(&s, 90, 101, &|_| {}).is_err(), "beyond the study");
+    }
+
+    /// The probes read the values the sliders start from, and only where they exist.
+    #[test]
+    fn probes_read_the_scenario() {
+        let (s, _, _) = resolve(&Settings {
+            scenario: SHIPPED[0].text.into(),
+            file: SHIPPED[0].file.into(),
+            theory: None,
+            set: vec![
+                "intent.USA-CHN=0.85".into(),
+                "pair.CHN-RUS.mistrust=0.4".into(),
+            ],
+            runs: None,
+            seed: None,
+        })
+        .unwrap();
+        assert_eq!(probe(&s, "intent.USA-CHN"), Some((0.85, 0.0, 1.0)));
+        assert_eq!(probe(&s, "pair.CHN-RUS.mistrust"), Some((0.4, 0.0, 1.0)));
+        assert_eq!(probe(&s, "pair.RUS-CHN.mistrust"), Some((0.4, 0.0, 1.0)));
+        assert_eq!(probe(&s, "eta").map(|x| x.0), Some(s.params.eta));
+        assert_eq!(probe(&s, "intent.USA-XXX"), None);
+        assert_eq!(probe(&s, "pair.CHN-CHN.mistrust"), None);
+        assert_eq!(probe(&s, "nonsense"), None);
+    }
 }

@@ -51,7 +51,7 @@ class Pool {
 
   receive(m) {
     if (m.type === "progress") {
-      if (this.onProgress) this.onProgress(m.runs);
+      if (this.onProgress && m.id !== null) this.onProgress(m.runs);
       return;
     }
     const p = this.pending.get(m.id);
@@ -315,13 +315,20 @@ async function runStudy() {
       started: rfc3339(started),
       finished: rfc3339(new Date()),
       wall_seconds: Math.round(seconds * 1000) / 1000,
-      pairs: chosenPairs(),
     });
-    page.result = { files, settings: s, check: c, seconds, label: describe(s, c) };
+    const result = { files, settings: s, check: c, seconds, label: describe(s, c) };
+    page.result = result;
     showResults();
-    status(`${c.runs.toLocaleString("en")} runs in ${seconds.toFixed(2)} s on ${ranges.length} worker(s).`);
+    status(`${c.runs.toLocaleString("en")} runs in ${seconds.toFixed(2)} s on ${ranges.length} worker(s); drawing the charts…`);
     document.body.dataset.status = "done";
     document.body.dataset.seconds = seconds.toFixed(3);
+    // The charts and tables of `entente report`, drawn after the numbers are on screen.
+    const report = await pool.json(0, { op: "report", pairs: chosenPairs() });
+    files["report.html"] = report["report.html"];
+    if (page.result === result) {
+      showReport();
+      status(`${c.runs.toLocaleString("en")} runs in ${seconds.toFixed(2)} s on ${ranges.length} worker(s).`);
+    }
   } catch (err) {
     pool.onProgress = null;
     showErrors(err);
@@ -429,16 +436,27 @@ function showResults() {
     ["dl-states", "states.csv", "text/csv"],
     ["dl-camps", "camps.csv", "text/csv"],
     ["dl-manifest", "manifest.json", "application/json"],
-    ["dl-report", "report.html", "text/html"],
   ]) {
-    const a = $(id);
-    if (a.href) URL.revokeObjectURL(a.href);
-    a.href = URL.createObjectURL(new Blob([f[name]], { type }));
+    download(id, f[name], type);
   }
-  $("report").srcdoc = f["report.html"];
+  $("dl-report").hidden = true;
+  $("report").srcdoc = "<p style='font-family:sans-serif'>Drawing the charts…</p>";
   $("results").hidden = false;
   $("story").hidden = false;
   $("run-index").max = String(r.check.runs - 1);
+}
+
+function download(id, text, type) {
+  const a = $(id);
+  if (a.href) URL.revokeObjectURL(a.href);
+  a.href = URL.createObjectURL(new Blob([text], { type }));
+}
+
+function showReport() {
+  const f = page.result.files;
+  download("dl-report", f["report.html"], "text/html");
+  $("dl-report").hidden = false;
+  $("report").srcdoc = f["report.html"];
   showCompare();
 }
 
@@ -641,6 +659,7 @@ async function start() {
   $("run").addEventListener("click", runStudy);
   $("explain").addEventListener("click", tellStory);
   $("pin").addEventListener("click", () => {
+    if (!page.result || !page.result.files["report.html"]) return;
     page.pinned = page.result;
     showCompare();
     status("Kept as A. Change the assumptions and press Run to compare.");
@@ -660,6 +679,7 @@ async function start() {
     }
   });
 
+  if (!autorun) for (const w of pool.workers) w.postMessage({ type: "warm" });
   if (autorun && $("errors").hidden) {
     await runStudy();
     if (new URLSearchParams(location.search).get("run") !== null) await tellStory();

@@ -117,6 +117,19 @@ onmessage = async (event) => {
     }
     return;
   }
+  if (m.type === "warm") {
+    // Run a few flagship runs so that the browser compiles the step to its fastest code
+    // (it starts with a quick baseline compiler) before the first study is asked for.
+    current = null;
+    try {
+      const list = JSON.parse(new TextDecoder().decode(call({ op: "scenarios" }).out));
+      const f = list[0];
+      call({ op: "simulate", scenario: f.text, file: f.file, runs: 64, first: 0, end: 64 });
+    } catch (_) {
+      /* only a warm-up */
+    }
+    return;
+  }
   current = m.id;
   try {
     const { status, out } = call(m.request, m.data);
