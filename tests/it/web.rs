@@ -122,10 +122,10 @@ impl Browser {
                     Ok(0) | Err(_) => break,
                     Ok(_) => {
                         buf.pop();
-                        if let Ok(v) = serde_json::from_slice::<Value>(&buf) {
-                            if tx.send(v).is_err() {
-                                break;
-                            }
+                        if let Ok(v) = serde_json::from_slice::<Value>(&buf)
+                            && tx.send(v).is_err()
+                        {
+                            break;
                         }
                     }
                 }
