@@ -324,15 +324,28 @@ fn the_page_gives_the_command_lines_numbers_shows_errors_at_their_lines_and_draw
         ],
     );
     assert_eq!(story.as_str().unwrap(), String::from_utf8_lossy(&o.stdout));
-    if let Some(path) = std::env::var_os("ENTENTE_WEB_SCREENSHOT") {
-        let shot = b.send(
-            Some(&b.session.clone()),
-            "Page.captureScreenshot",
-            json!({ "format": "png", "captureBeyondViewport": false }),
-        );
-        let png = base64(shot["data"].as_str().expect("png data"));
-        std::fs::write(&path, png).expect("write the screenshot");
-    }
+    // A screenshot of the results: a PNG of the window, far from blank (a page of text alone
+    // compresses to a few tens of kilobytes; the charts and tables add to it). Kept where
+    // ENTENTE_WEB_SCREENSHOT says (tools/web-screenshot.sh: docs/web-screenshot.png).
+    let shot = b.send(
+        Some(&b.session.clone()),
+        "Page.captureScreenshot",
+        json!({ "format": "png", "captureBeyondViewport": false }),
+    );
+    let png = base64(shot["data"].as_str().expect("png data"));
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
+    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    assert!(width >= 1000 && height >= 1500, "{width} × {height}");
+    assert!(
+        png.len() > 100_000,
+        "a screenshot of {} bytes is nearly blank",
+        png.len()
+    );
+    let path = std::env::var_os("ENTENTE_WEB_SCREENSHOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home.path().join("web-screenshot.png"));
+    std::fs::write(&path, &png).expect("write the screenshot");
 
     // A broken scenario: its problems at their lines, nothing run; then fixed, it runs.
     let shown = b.eval(
