@@ -13,7 +13,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::{ACTORS_MAX, Actor, Landscape, PROPENSITY_MAX, SIZE_MAX, is_valid_id, is_valid_name};
-use crate::scenario::{Collector, Diagnostics, closest};
+use crate::scenario::{Collector, Diagnostics, closest, path_at};
 use crate::text::is_hidden_control;
 
 /// The largest input file read, in bytes.
@@ -633,37 +633,6 @@ fn entries<T: DeserializeOwned>(
         }
     }
     out
-}
-
-/// The path below `tree` to the innermost value holding `offset` (`.size`, `.rows[2][1]`).
-fn path_at(tree: &Tree<'_>, offset: usize) -> String {
-    let mut path = String::new();
-    let mut node = tree;
-    'descend: loop {
-        match node.get_ref() {
-            DeValue::Table(t) => {
-                for (k, v) in t {
-                    if v.span().contains(&offset) {
-                        path.push('.');
-                        path.push_str(k.get_ref());
-                        node = v;
-                        continue 'descend;
-                    }
-                }
-            }
-            DeValue::Array(a) => {
-                for (i, v) in a.iter().enumerate() {
-                    if v.span().contains(&offset) {
-                        path.push_str(&format!("[{i}]"));
-                        node = v;
-                        continue 'descend;
-                    }
-                }
-            }
-            _ => {}
-        }
-        return path;
-    }
 }
 
 /// A serde error in one table, as a diagnostic in the words of the file format.

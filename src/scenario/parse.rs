@@ -262,7 +262,7 @@ fn deserialize<T: DeserializeOwned>(value: &Tree<'_>) -> Result<S<T>, toml::de::
 
 /// The path from `tree` down to the innermost value whose span holds `offset`:
 /// `.components.gdp`, `.effects[1].value`, or empty when no value inside holds it.
-fn path_at(tree: &Tree<'_>, offset: usize) -> String {
+pub fn path_at(tree: &Tree<'_>, offset: usize) -> String {
     let mut path = String::new();
     let mut node = tree;
     'descend: loop {
