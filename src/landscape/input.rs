@@ -13,7 +13,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::{ACTORS_MAX, Actor, Landscape, PROPENSITY_MAX, SIZE_MAX, is_valid_id, is_valid_name};
-use crate::scenario::{Collector, Diagnostics, closest, path_at};
+use crate::scenario::{Collector, Diagnostics, closest, control_error, hidden_controls, path_at};
 use crate::text::is_hidden_control;
 
 /// The largest input file read, in bytes.
@@ -514,45 +514,6 @@ fn check_p(c: &mut Collector<'_>, span: Range<usize>, field: &str, x: f64) -> bo
         ),
     );
     false
-}
-
-fn control_error(c: &mut Collector<'_>, span: Range<usize>, field: &str, ch: char) {
-    c.error(
-        span,
-        crate::text::printable(field).into_owned(),
-        format!(
-            "text with the control character U+{:04X}: write text without control characters (tab and newline aside) or bidirectional overrides",
-            ch as u32
-        ),
-    );
-}
-
-/// Refuse control characters in every string and key below `tree`.
-fn hidden_controls(c: &mut Collector<'_>, tree: &Tree<'_>, path: &str, ok: &mut bool) {
-    match tree.get_ref() {
-        DeValue::String(s) => {
-            if let Some(ch) = s.chars().find(|&ch| is_hidden_control(ch)) {
-                control_error(c, tree.span(), path, ch);
-                *ok = false;
-            }
-        }
-        DeValue::Table(t) => {
-            for (k, v) in t {
-                let sub = format!("{path}.{}", k.get_ref());
-                if let Some(ch) = k.get_ref().chars().find(|&ch| is_hidden_control(ch)) {
-                    control_error(c, k.span(), &sub, ch);
-                    *ok = false;
-                }
-                hidden_controls(c, v, &sub, ok);
-            }
-        }
-        DeValue::Array(a) => {
-            for (i, v) in a.iter().enumerate() {
-                hidden_controls(c, v, &format!("{path}[{i}]"), ok);
-            }
-        }
-        _ => {}
-    }
 }
 
 fn deserialize<T: DeserializeOwned>(value: &Tree<'_>) -> Result<S<T>, toml::de::Error> {

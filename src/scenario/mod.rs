@@ -18,7 +18,7 @@ use std::path::Path;
 
 pub use diag::{Collector, Diagnostic, Diagnostics, SourceMap, closest, range_text};
 pub use overrides::{SetError, SetProblem};
-pub use parse::path_at;
+pub use parse::{control_error, hidden_controls, path_at};
 pub use target::{
     Bounds, INTENT_BOUNDS, Op, PAIR_BOUNDS, PairField, STATE_BOUNDS, StateField, Target,
 };

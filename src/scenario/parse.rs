@@ -94,22 +94,26 @@ pub(super) fn parse_raw(text: &str, c: &mut Collector<'_>) -> Option<(RawScenari
     Some((raw, broken))
 }
 
+/// Report text holding the control character `ch` at `span`, naming `field`.
+pub fn control_error(c: &mut Collector<'_>, span: Range<usize>, field: &str, ch: char) {
+    c.error(
+        span,
+        crate::text::printable(field).into_owned(),
+        format!(
+            "text with the control character U+{:04X}: write text without control \
+             characters (tab and newline aside) or bidirectional overrides",
+            ch as u32
+        ),
+    );
+}
+
 /// Refuse text holding control characters (tab and newline aside) or bidirectional
 /// overrides anywhere in `tree` (keys and string values), naming the field: such text
 /// would act on the terminal, or reorder what a reader sees, wherever it is printed.
-fn hidden_controls(c: &mut Collector<'_>, tree: &Tree<'_>, path: &str, ok: &mut bool) {
+/// Scenario and landscape files share it.
+pub fn hidden_controls(c: &mut Collector<'_>, tree: &Tree<'_>, path: &str, ok: &mut bool) {
     let bad = |s: &str| s.chars().find(|&ch| crate::text::is_hidden_control(ch));
-    let report = |c: &mut Collector<'_>, span: Range<usize>, field: &str, ch: char| {
-        c.error(
-            span,
-            crate::text::printable(field).into_owned(),
-            format!(
-                "text with the control character U+{:04X}: write text without control \
-                 characters (tab and newline aside) or bidirectional overrides",
-                ch as u32
-            ),
-        );
-    };
+    let report = control_error;
     match tree.get_ref() {
         DeValue::String(s) => {
             if let Some(ch) = bad(s) {
