@@ -74,6 +74,8 @@ fn serve(dir: &Path) -> (Killed, String) {
 /// Headless Chromium, driven through the DevTools protocol on a pipe (its fds 3 and 4).
 struct Browser {
     _child: Killed,
+    /// Chromium's standard error, quoted when it stops answering.
+    log: PathBuf,
     to: std::io::PipeWriter,
     from: Receiver<Value>,
     next: u64,
@@ -85,6 +87,7 @@ impl Browser {
         let (their_in, to) = std::io::pipe().expect("pipe");
         let (from_raw, their_out) = std::io::pipe().expect("pipe");
         let (a, b) = (their_in.as_raw_fd(), their_out.as_raw_fd());
+        let log = profile.with_extension("log");
         let mut cmd = Command::new(CHROMIUM);
         cmd.args([
             "--headless",
@@ -101,13 +104,25 @@ impl Browser {
         .arg("about:blank")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null());
-        // SAFETY: only dup2 (async-signal-safe) between fork and exec.
+        .stderr(std::fs::File::create(&log).expect("chromium's log"));
+        // SAFETY: only fcntl, dup2 and close (async-signal-safe) between fork and exec.
+        // Both ends are first lifted above 4: an end already at 3 or 4 would be overwritten
+        // by the other's dup2, or keep its close-on-exec flag (dup2 onto itself does nothing).
         unsafe {
             cmd.pre_exec(move || {
-                if libc::dup2(a, 3) < 0 || libc::dup2(b, 4) < 0 {
+                let (high_a, high_b) = (
+                    libc::fcntl(a, libc::F_DUPFD, 10),
+                    libc::fcntl(b, libc::F_DUPFD, 10),
+                );
+                if high_a < 0
+                    || high_b < 0
+                    || libc::dup2(high_a, 3) < 0
+                    || libc::dup2(high_b, 4) < 0
+                {
                     return Err(std::io::Error::last_os_error());
                 }
+                libc::close(high_a);
+                libc::close(high_b);
                 Ok(())
             });
         }
@@ -133,6 +148,7 @@ impl Browser {
         });
         let mut b = Browser {
             _child: child,
+            log,
             to,
             from: rx,
             next: 0,
@@ -163,19 +179,30 @@ impl Browser {
         }
         let mut bytes = serde_json::to_vec(&msg).unwrap();
         bytes.push(0);
-        self.to.write_all(&bytes).expect("write to chromium");
+        if let Err(e) = self.to.write_all(&bytes) {
+            panic!("write to chromium: {e}; its log:\n{}", self.log_tail());
+        }
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let m = self
-                .from
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("chromium did not answer {method}"));
+            let m = self.from.recv_timeout(left).unwrap_or_else(|_| {
+                panic!(
+                    "chromium did not answer {method}; its log:\n{}",
+                    self.log_tail()
+                )
+            });
             if m["id"].as_u64() == Some(id) {
                 assert!(m.get("error").is_none(), "{method}: {}", m["error"]);
                 return m["result"].clone();
             }
         }
+    }
+
+    /// The last lines of Chromium's standard error.
+    fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(30)..].join("\n")
     }
 
     /// The value of a JavaScript expression in the page (awaited if it is a promise).
