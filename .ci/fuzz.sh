@@ -27,7 +27,10 @@ cargo fuzz --version
 
 # Address sanitizer (cargo-fuzz's default), optimised (-O), with debug assertions and overflow
 # checks (-a: without it, -O builds wrap integer overflow silently and a fuzzer cannot see it).
-cargo +nightly fuzz build -O -a
+# Sixteen codegen units rather than cargo-fuzz's one: the build takes about half the time
+# (3.4 instead of 6 minutes on 2 cores), for a somewhat slower fuzzer in a 20-second smoke run.
+flags=(-O -a --codegen-units 16)
+cargo +nightly fuzz build "${flags[@]}"
 targets="${ENTENTE_FUZZ_TARGETS:-$(cargo +nightly fuzz list)}"
 
 # A fresh working corpus each time, seeded from the committed seeds: CI checks that the
@@ -40,7 +43,7 @@ for t in $targets; do
     log="$work/$t.log"
     echo "== fuzz $t: ${seconds} s"
     # Each target is run once, single process; -print_final_stats gives the count.
-    if cargo +nightly fuzz run -O -a "$t" "$work/$t" "fuzz/seeds/$t" -- \
+    if cargo +nightly fuzz run "${flags[@]}" "$t" "$work/$t" "fuzz/seeds/$t" -- \
         -dict="fuzz/dict/$t.dict" -max_total_time="$seconds" -print_final_stats=1 \
         -artifact_prefix="$work/artifacts/$t/" -rss_limit_mb=2048 -timeout=10 >"$log" 2>&1; then
         runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
@@ -53,7 +56,7 @@ for t in $targets; do
             [ -e "$a" ] || continue
             mkdir -p fuzz/artifacts/"$t"
             cp "$a" fuzz/artifacts/"$t"/
-            echo "crash input kept: fuzz/artifacts/$t/$(basename "$a") (reproduce: cargo +nightly fuzz run -O -a $t fuzz/artifacts/$t/$(basename "$a"))"
+            echo "crash input kept: fuzz/artifacts/$t/$(basename "$a") (reproduce: cargo +nightly fuzz run ${flags[*]} $t fuzz/artifacts/$t/$(basename "$a"))"
         done
     fi
 done
