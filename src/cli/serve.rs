@@ -3,8 +3,12 @@
 //! handful of static files.
 
 use std::borrow::Cow;
+use std::io::ErrorKind;
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -178,27 +182,41 @@ fn content_type(name: &str) -> &'static str {
     }
 }
 
-fn header(name: &str, value: &str) -> tiny_http::Header {
-    tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes())
-        .expect("ASCII header names and values")
-}
+/// The most bytes of a request's head (request line and headers) read.
+const MAX_HEAD_BYTES: usize = 16 * 1024;
+/// Connections served at once; more are closed at once (a classroom needs a few per
+/// student, for a few seconds each).
+const MAX_CONNECTIONS: usize = 512;
+/// How long a connection may take to send its request, and a response to be taken.
+const READ_TIMEOUT: Duration = Duration::from_secs(10);
+const WRITE_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Answer one request.
-fn answer(site: &Site, rq: tiny_http::Request) -> std::io::Result<()> {
-    use tiny_http::{Method, Response};
-    let head = *rq.method() == Method::Head;
-    if *rq.method() != Method::Get && !head {
-        return rq.respond(Response::empty(405).with_header(header("Allow", "GET, HEAD")));
-    }
-    let Some(name) = file_name(rq.url()) else {
-        return rq.respond(Response::from_string("not found\n").with_status_code(404));
+/// The response to a request whose head (request line and headers, without the blank line)
+/// is `head`: the bytes to send. Every response closes its connection, so that no idle
+/// connection holds anything (browsers open a new one per file: a handful per page).
+fn respond(site: &Site, head: &str) -> Vec<u8> {
+    let mut lines = head.split("\r\n").flat_map(|l| l.split('\n'));
+    let request = lines.next().unwrap_or("");
+    let mut words = request.split(' ');
+    let (method, target, version) = (words.next(), words.next(), words.next());
+    let (Some(method), Some(target), Some(version)) = (method, target, version) else {
+        return reply(400, &[], b"bad request\n", false);
     };
-    let gzip_ok = rq.headers().iter().any(|h| {
-        h.field.equiv("Accept-Encoding")
-            && h.value
-                .as_str()
-                .split(',')
-                .any(|x| x.trim().starts_with("gzip"))
+    if words.next().is_some() || !version.starts_with("HTTP/1.") {
+        return reply(400, &[], b"bad request\n", false);
+    }
+    let head_only = method == "HEAD";
+    if method != "GET" && !head_only {
+        return reply(405, &[("Allow", "GET, HEAD")], b"", false);
+    }
+    let Some(name) = file_name(target) else {
+        return reply(404, &[], b"not found\n", head_only);
+    };
+    let gzip_ok = lines.any(|l| {
+        l.split_once(':').is_some_and(|(field, value)| {
+            field.trim().eq_ignore_ascii_case("accept-encoding")
+                && value.split(',').any(|x| x.trim().starts_with("gzip"))
+        })
     });
     let zipped = (gzip_ok && !name.ends_with(".gz"))
         .then(|| site.get(&format!("{name}.gz")))
@@ -207,21 +225,93 @@ fn answer(site: &Site, rq: tiny_http::Request) -> std::io::Result<()> {
         Some(b) => (b, Some("gzip")),
         None => match site.get(name) {
             Some(b) => (b, None),
-            None => {
-                return rq.respond(Response::from_string("not found\n").with_status_code(404));
-            }
+            None => return reply(404, &[], b"not found\n", head_only),
         },
     };
-    let data = if head { Vec::new() } else { body.into_owned() };
-    let mut response = Response::from_data(data)
-        .with_header(header("Content-Type", content_type(name)))
-        .with_header(header("Cache-Control", "no-cache"))
-        .with_header(header("X-Content-Type-Options", "nosniff"))
-        .with_header(header("Vary", "Accept-Encoding"));
+    let mut headers = vec![
+        ("Content-Type", content_type(name)),
+        ("Cache-Control", "no-cache"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Vary", "Accept-Encoding"),
+    ];
     if let Some(e) = encoding {
-        response = response.with_header(header("Content-Encoding", e));
+        headers.push(("Content-Encoding", e));
     }
-    rq.respond(response)
+    reply(200, &headers, &body, head_only)
+}
+
+/// An HTTP/1.1 response that closes its connection (`head_only`: the headers of `body`
+/// without it, for `HEAD`).
+fn reply(status: u16, headers: &[(&str, &str)], body: &[u8], head_only: bool) -> Vec<u8> {
+    let reason = match status {
+        200 => "OK",
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        431 => "Request Header Fields Too Large",
+        _ => "Error",
+    };
+    let mut out = format!("HTTP/1.1 {status} {reason}\r\n");
+    for (k, v) in headers {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    ));
+    let mut bytes = out.into_bytes();
+    if !head_only {
+        bytes.extend_from_slice(body);
+    }
+    bytes
+}
+
+/// Read one request's head from `stream` (up to the blank line; a body is never read: the
+/// page's requests have none), answer it, and close.
+fn serve_connection(site: &Site, mut stream: TcpStream) -> std::io::Result<()> {
+    use std::io::{Read, Write};
+    stream.set_nonblocking(false)?;
+    stream.set_read_timeout(Some(READ_TIMEOUT))?;
+    stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    let end = loop {
+        if let Some(k) = find_blank_line(&head) {
+            break Some(k);
+        }
+        if head.len() > MAX_HEAD_BYTES {
+            break None;
+        }
+        match stream.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                let _ = stream.write_all(&reply(408, &[], b"", false));
+                return Ok(());
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    };
+    let response = match end {
+        Some(k) => respond(site, &String::from_utf8_lossy(&head[..k])),
+        None => reply(431, &[], b"request head too large\n", false),
+    };
+    stream.write_all(&response)?;
+    stream.flush()?;
+    let _ = stream.shutdown(Shutdown::Write);
+    Ok(())
+}
+
+/// Where a request's head ends: the index of its blank line (`\r\n\r\n` or `\n\n`).
+fn find_blank_line(b: &[u8]) -> Option<usize> {
+    let crlf = b.windows(4).position(|w| w == b"\r\n\r\n");
+    let lf = b.windows(2).position(|w| w == b"\n\n");
+    match (crlf, lf) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 /// Open `url` in the default browser; a failure is only a warning.
@@ -241,19 +331,20 @@ fn open_browser(url: &str) {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let site = Site::choose(args.dir)?;
+    let site = Arc::new(Site::choose(args.dir)?);
     let addr = format!("{}:{}", args.host, args.port);
-    let server = tiny_http::Server::http(&addr).map_err(|e| {
+    let listener = TcpListener::bind(&addr).map_err(|e| {
         anyhow::anyhow!(
             "--host {} --port {}: cannot listen there: {e}",
             args.host,
             args.port
         )
     })?;
-    let bound = server
-        .server_addr()
-        .to_ip()
-        .context("the server has no IP address")?;
+    // Not blocking, so that the loop below sees Ctrl-C.
+    listener
+        .set_nonblocking(true)
+        .context("the listening socket")?;
+    let bound = listener.local_addr().context("the listening socket")?;
     let shown_host = if bound.ip().is_unspecified() {
         "127.0.0.1".to_string()
     } else {
@@ -273,19 +364,38 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.open {
         open_browser(&url);
     }
+    // One thread per connection, each closed after one response: a browser that stops
+    // reading (a laptop leaving the classroom's network mid-download) or keeps a connection
+    // open holds up only its own thread, for at most the timeouts.
+    let open = Arc::new(AtomicUsize::new(0));
     loop {
         if interrupt::requested().is_some() {
             // Stopping is how a server ends: not an error.
             return Ok(ExitCode::SUCCESS);
         }
-        match server.recv_timeout(Duration::from_millis(200)) {
-            Ok(Some(rq)) => {
-                if let Err(e) = answer(&site, rq) {
-                    say!("entente serve: a response failed: {e}");
+        match listener.accept() {
+            Ok((stream, _)) => {
+                if open.load(Ordering::Acquire) >= MAX_CONNECTIONS {
+                    drop(stream);
+                    continue;
                 }
+                open.fetch_add(1, Ordering::AcqRel);
+                let (site, open) = (Arc::clone(&site), Arc::clone(&open));
+                std::thread::spawn(move || {
+                    if let Err(e) = serve_connection(&site, stream) {
+                        say!("entente serve: a response failed: {e}");
+                    }
+                    open.fetch_sub(1, Ordering::AcqRel);
+                });
             }
-            Ok(None) => {}
-            Err(e) => say!("entente serve: a request failed: {e}"),
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => {
+                say!("entente serve: a connection failed: {e}");
+                std::thread::sleep(Duration::from_millis(20));
+            }
         }
     }
 }
@@ -340,6 +450,95 @@ mod tests {
             e.contains("no such folder") && e.contains("build-web.sh"),
             "{e}"
         );
+    }
+
+    /// A folder with the page's files, each holding its own name, and a gzip copy of app.js.
+    fn site() -> (tempfile::TempDir, Site) {
+        let dir = tempfile::tempdir().unwrap();
+        for f in PAGE_FILES {
+            std::fs::write(dir.path().join(f), f).unwrap();
+        }
+        std::fs::write(dir.path().join("app.js.gz"), "zipped").unwrap();
+        let site = Site::choose(Some(dir.path().to_path_buf())).unwrap();
+        (dir, site)
+    }
+
+    fn text(b: Vec<u8>) -> String {
+        String::from_utf8(b).unwrap()
+    }
+
+    #[test]
+    fn a_file_is_sent_with_its_type_and_length_and_the_connection_closes() {
+        let (_dir, site) = site();
+        let r = text(respond(&site, "GET /app.js HTTP/1.1\r\nHost: x"));
+        assert_eq!(
+            r,
+            "HTTP/1.1 200 OK\r\nContent-Type: text/javascript; charset=utf-8\r\n\
+             Cache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\n\
+             Vary: Accept-Encoding\r\nContent-Length: 6\r\nConnection: close\r\n\r\napp.js"
+        );
+        let r = text(respond(&site, "GET /?scenario=latest&autorun=1 HTTP/1.0"));
+        assert!(r.ends_with("\r\n\r\nindex.html"), "{r}");
+        // HEAD: the same headers, no body.
+        let r = text(respond(&site, "HEAD /app.js HTTP/1.1"));
+        assert!(r.contains("Content-Length: 6\r\n"), "{r}");
+        assert!(r.ends_with("Connection: close\r\n\r\n"), "{r}");
+    }
+
+    #[test]
+    fn the_gzip_copy_goes_to_browsers_that_accept_it() {
+        let (_dir, site) = site();
+        for accept in [
+            "Accept-Encoding: gzip, br",
+            "accept-encoding: deflate,gzip;q=0.5",
+        ] {
+            let r = text(respond(&site, &format!("GET /app.js HTTP/1.1\r\n{accept}")));
+            assert!(r.contains("Content-Encoding: gzip\r\n"), "{accept}: {r}");
+            assert!(r.ends_with("\r\n\r\nzipped"), "{accept}: {r}");
+        }
+        let r = text(respond(
+            &site,
+            "GET /app.js HTTP/1.1\r\nAccept-Encoding: br",
+        ));
+        assert!(
+            !r.contains("Content-Encoding") && r.ends_with("app.js"),
+            "{r}"
+        );
+    }
+
+    #[test]
+    fn bad_requests_are_refused_with_their_status() {
+        let (_dir, site) = site();
+        let status = |head: &str| text(respond(&site, head))[..12].to_string();
+        assert_eq!(status("POST /app.js HTTP/1.1"), "HTTP/1.1 405");
+        assert!(text(respond(&site, "PUT / HTTP/1.1")).contains("Allow: GET, HEAD\r\n"));
+        for bad in [
+            "",
+            "hello",
+            "GET /",
+            "GET / HTTP/2",
+            "GET / HTTP/1.1 x",
+            "GET  / HTTP/1.1",
+        ] {
+            assert_eq!(status(bad), "HTTP/1.1 400", "{bad:?}");
+        }
+        for missing in ["/../Cargo.toml", "/missing.js", "/a/app.js", "/.app.js"] {
+            assert_eq!(
+                status(&format!("GET {missing} HTTP/1.1")),
+                "HTTP/1.1 404",
+                "{missing}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_requests_head_ends_at_its_blank_line() {
+        assert_eq!(
+            find_blank_line(b"GET / HTTP/1.1\r\nA: b\r\n\r\nrest"),
+            Some(20)
+        );
+        assert_eq!(find_blank_line(b"GET / HTTP/1.1\nA: b\n\nrest"), Some(19));
+        assert_eq!(find_blank_line(b"GET / HTTP/1.1\r\nA: b\r\n"), None);
     }
 
     #[test]

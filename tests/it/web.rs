@@ -232,8 +232,9 @@ impl Browser {
             }
             assert!(
                 start.elapsed() < limit,
-                "the page's status is `{s}` after {limit:?}; expected one of {wanted:?}; its errors: {}",
-                self.eval("document.getElementById('errors').innerText")
+                "the page's status is `{s}` after {limit:?}; expected one of {wanted:?}; it says {}; its errors: {}",
+                self.eval("(document.getElementById('status') || {}).textContent"),
+                self.eval("(document.getElementById('errors') || {}).innerText")
             );
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -327,9 +328,12 @@ fn the_page_gives_the_command_lines_numbers_shows_errors_at_their_lines_and_draw
     for id in ["fan", "threats", "strategies"] {
         assert_eq!(charts[id], json!(true), "{id}: {charts}");
     }
-    // The story of one run is `entente explain`'s.
+    // The story of one run, following three states with a summary every 2 years, is
+    // `entente explain`'s.
     let story = b.eval(
         "(async () => { document.getElementById('run-index').value = '3'; \
+         document.getElementById('story-focus').value = 'USA, CHN,RUS'; \
+         document.getElementById('story-every').value = '2'; \
          document.getElementById('explain').click(); \
          for (let k = 0; k < 300; k++) { const t = document.getElementById('story-text').textContent; \
            if (t && t !== '…') return t; await new Promise(r => setTimeout(r, 100)); } return ''; })()",
@@ -340,6 +344,10 @@ fn the_page_gives_the_command_lines_numbers_shows_errors_at_their_lines_and_draw
             "explain",
             "--run",
             "3",
+            "--focus",
+            "USA,CHN,RUS",
+            "--every",
+            "2",
             "--seed",
             "7",
             "--theory",
@@ -406,6 +414,7 @@ fn the_page_gives_the_command_lines_numbers_shows_errors_at_their_lines_and_draw
     assert_eq!(again, json!("done"), "the page stays usable after an error");
     // The theory chosen stays when the scenario changes; the seed goes back to the file's.
     let page = b.eval("document.getElementById('summary-csv').textContent");
+    let shown_bandwagon = page.as_str().unwrap().to_string();
     let cli = cli_summary(
         home.path(),
         "bandwagon",
@@ -418,6 +427,105 @@ fn the_page_gives_the_command_lines_numbers_shows_errors_at_their_lines_and_draw
         ],
     );
     assert_eq!(page.as_str().unwrap(), cli);
+
+    // Your own scenario travels in the link (after #toml=): the tutorial with another seed,
+    // linked, opened in a fresh browser, gives `entente run`'s numbers for that file.
+    let own = std::fs::read_to_string(repo("scenarios/tutorial/bandwagon.toml"))
+        .unwrap()
+        .replace("\nseed = 12\n", "\nseed = 99\n");
+    assert!(
+        own.contains("\nseed = 99\n"),
+        "the tutorial's seed line moved"
+    );
+    let linked = b.eval(&format!(
+        "(async () => {{ const ed = document.getElementById('editor'); ed.value = {}; \
+         ed.dispatchEvent(new Event('input')); document.getElementById('copy-link').click(); \
+         for (let k = 0; k < 100; k++) {{ if (location.hash.startsWith('#toml=')) break; \
+           await new Promise(r => setTimeout(r, 50)); }} return location.href; }})()",
+        serde_json::to_string(&own).unwrap()
+    ));
+    let linked = linked.as_str().unwrap().to_string();
+    assert!(
+        linked.contains("#toml=")
+            && linked.contains("theory=waltz")
+            && linked.contains("runs=300")
+            && !linked.contains("scenario="),
+        "{linked}"
+    );
+    std::fs::write(home.path().join("own.toml"), &own).unwrap();
+    let mut b2 = Browser::open(&home.path().join("p2"), &linked);
+    let status = b2.wait_for(&["done", "error"], Duration::from_secs(240));
+    assert_eq!(
+        status,
+        "done",
+        "{}",
+        b2.eval("document.getElementById('errors').innerText")
+    );
+    let page = b2.eval("document.getElementById('summary-csv').textContent");
+    let own_path = home.path().join("own.toml").display().to_string();
+    let cli = cli_summary(
+        home.path(),
+        "own",
+        &[&own_path, "--runs", "300", "--theory", "waltz"],
+    );
+    assert_eq!(page.as_str().unwrap(), cli, "the linked scenario's numbers");
+    assert_ne!(
+        page.as_str().unwrap(),
+        shown_bandwagon,
+        "seed 99 is not seed 12"
+    );
+    // A link cut short says so, runs nothing, and the page stays usable.
+    let cut = &linked[..linked.len() - 30];
+    let mut b3 = Browser::open(&home.path().join("p3"), cut);
+    assert_eq!(
+        b3.wait_for(&["ready", "error"], Duration::from_secs(60)),
+        "error"
+    );
+    let errors = b3.eval("document.getElementById('errors').innerText");
+    assert!(
+        errors.as_str().unwrap().contains("#toml="),
+        "the error names the link's scenario: {errors}"
+    );
+    assert_eq!(
+        b3.eval("document.getElementById('summary-csv').textContent"),
+        json!(""),
+        "nothing was run"
+    );
+}
+
+/// A folder with the five files of a built page, each saying which it is.
+fn stand_in_page() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let names = "index.html app.js worker.js style.css entente.wasm";
+    for f in names.split(' ') {
+        std::fs::write(dir.path().join(f), format!("the file {f}")).unwrap();
+    }
+    dir
+}
+
+/// Connections that stay open and send nothing hold up no one else: a request on a new
+/// connection is answered at once (a server that queues new connections behind idle ones
+/// leaves a page half loaded, as tiny_http 0.12's pool did for this test's browsers).
+#[test]
+fn serve_answers_while_other_connections_stay_idle() {
+    let dir = stand_in_page();
+    let (_server, url) = serve(dir.path());
+    let hostport = url.trim_start_matches("http://").trim_end_matches('/');
+    let idle: Vec<std::net::TcpStream> = (0..40)
+        .map(|_| std::net::TcpStream::connect(hostport).expect("connect"))
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    for k in 0..5 {
+        let mut s = std::net::TcpStream::connect(hostport).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        write!(s, "GET /app.js HTTP/1.1\r\nHost: {hostport}\r\n\r\n").unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out)
+            .unwrap_or_else(|e| panic!("request {k} beside 40 idle connections: {e}"));
+        assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+        assert!(out.ends_with("the file app.js"), "{out}");
+    }
+    drop(idle);
 }
 
 /// The classroom default, 2,000 flagship runs, and 10,000, timed in the page (printed for
@@ -503,16 +611,7 @@ fn serve_refuses_a_folder_that_is_not_a_built_page() {
 
 #[test]
 fn serve_sends_the_page_and_nothing_outside_it() {
-    let dir = tempfile::tempdir().unwrap();
-    for f in [
-        "index.html",
-        "app.js",
-        "worker.js",
-        "style.css",
-        "entente.wasm",
-    ] {
-        std::fs::write(dir.path().join(f), format!("the file {f}")).unwrap();
-    }
+    let dir = stand_in_page();
     std::fs::write(dir.path().join("entente.wasm.gz"), b"zipped").unwrap();
     std::fs::write(dir.path().parent().unwrap().join("secret.txt"), b"no").ok();
     let (_server, url) = serve(dir.path());

@@ -500,13 +500,33 @@ function showCompare() {
   );
 }
 
+/** The states the story follows (`--focus`): ids, comma-separated; empty for the default. */
+function storyFocus() {
+  return $("story-focus")
+    .value.split(",")
+    .map((x) => x.trim())
+    .filter((x) => x);
+}
+
+/** Years between the story's summaries (`--every`), or null for explain's default. */
+function storyEvery() {
+  const v = $("story-every").value.trim();
+  if (v === "") return null;
+  const x = Number(v);
+  if (!Number.isFinite(x) || x <= 0) throw new Error(`Summary every: expected a number of years above 0, got "${v}"`);
+  return x;
+}
+
 async function tellStory() {
   const r = page.result;
   if (!r) return;
   const k = Number($("run-index").value);
   $("story-text").textContent = "…";
   try {
-    const story = await pool.json(0, { op: "explain", ...r.settings, run: k });
+    const ask = { op: "explain", ...r.settings, run: k, focus: storyFocus() };
+    const every = storyEvery();
+    if (every !== null) ask.every = every;
+    const story = await pool.json(0, ask);
     $("story-text").textContent = story.text;
   } catch (err) {
     $("story-text").textContent = err.message;
@@ -515,30 +535,86 @@ async function tellStory() {
 
 // ---- Links. ----
 
-function link() {
+// A scenario that is not a shipped one, unchanged, travels in the link itself: its text
+// compressed (deflate) and written in base64url after `#toml=`. The fragment is never sent
+// to the server; the page reads at most MAX_LINKED_BYTES of text from it (the command
+// line's limit for a scenario file).
+const MAX_LINKED_BYTES = 16 * 1024 * 1024;
+
+function toBase64Url(bytes) {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function fromBase64Url(text) {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error("expected base64url letters only");
+  const b = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+  return Uint8Array.from(b, (c) => c.charCodeAt(0));
+}
+
+async function packScenario(text) {
+  const stream = new Blob([new TextEncoder().encode(text)]).stream().pipeThrough(new CompressionStream("deflate-raw"));
+  return toBase64Url(new Uint8Array(await new Response(stream).arrayBuffer()));
+}
+
+async function unpackScenario(packed) {
+  const reader = new Blob([fromBase64Url(packed)]).stream().pipeThrough(new DecompressionStream("deflate-raw")).getReader();
+  const parts = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > MAX_LINKED_BYTES) {
+      await reader.cancel();
+      throw new Error(`the scenario is larger than ${MAX_LINKED_BYTES / 1024 / 1024} MiB`);
+    }
+    parts.push(value);
+  }
+  return new TextDecoder("utf-8", { fatal: true }).decode(await new Blob(parts).arrayBuffer());
+}
+
+async function link() {
   const u = new URL(location.href);
   u.search = "";
+  u.hash = "";
   const q = u.searchParams;
-  if (!page.chosen || scenarioText() !== page.chosen.text) {
-    throw new Error("A link can name only a shipped scenario, unchanged: download your file and share it instead.");
-  }
-  q.set("scenario", page.chosen.id);
+  if (page.chosen && scenarioText() === page.chosen.text) q.set("scenario", page.chosen.id);
   if ($("theory").value) q.set("theory", $("theory").value);
   if ($("runs").value) q.set("runs", $("runs").value);
   if ($("seed").value) q.set("seed", $("seed").value);
   for (const [p, v] of page.sets) q.append("set", `${p}=${v}`);
   if (chosenPairs().length) q.set("pairs", chosenPairs().join(","));
+  if ($("story-text").textContent) q.set("run", $("run-index").value);
+  if (storyFocus().length) q.set("focus", storyFocus().join(","));
+  if (storyEvery() !== null) q.set("every", String(storyEvery()));
   q.set("autorun", "1");
+  if (!q.has("scenario")) u.hash = "toml=" + (await packScenario(scenarioText()));
   return u.toString();
 }
 
-function readLink() {
+async function readLink() {
   const q = new URLSearchParams(location.search);
   const wanted = q.get("scenario");
+  const packed = new URLSearchParams(location.hash.slice(1)).get("toml");
+  if (wanted && packed !== null) throw new Error("A link names its scenario either by scenario= or after #toml=, not both.");
   if (wanted) {
     const hit = page.scenarios.find((x) => x.id === wanted || x.file === wanted);
     if (!hit) throw new Error(`scenario=${wanted}: no such shipped scenario; they are ${page.scenarios.map((x) => x.id).join(", ")}`);
     choose(hit);
+  }
+  if (packed !== null) {
+    let text;
+    try {
+      text = await unpackScenario(packed);
+    } catch (err) {
+      throw new Error(`The link's own scenario (after #toml=) could not be read: ${err.message}. Was the link cut short?`);
+    }
+    page.chosen = null;
+    page.ownName = "linked-scenario.toml";
+    $("scenario").value = "";
+    $("editor").value = text;
   }
   if (q.get("theory")) $("theory").value = q.get("theory");
   if ($("theory").value !== (q.get("theory") || "")) {
@@ -548,6 +624,8 @@ function readLink() {
   if (q.get("seed")) $("seed").value = q.get("seed");
   if (q.get("pairs")) $("pairs").value = q.get("pairs");
   if (q.get("run")) $("run-index").value = q.get("run");
+  if (q.get("focus")) $("story-focus").value = q.get("focus");
+  if (q.get("every")) $("story-every").value = q.get("every");
   for (const x of q.getAll("set")) {
     const eq = x.indexOf("=");
     if (eq < 1) throw new Error(`set=${x}: expected PATH=VALUE, e.g. set=eta=0.3`);
@@ -585,19 +663,26 @@ async function start() {
   choose(page.scenarios[0]);
   $("runs").value = String(CLASSROOM_RUNS);
 
+  // A link's error stays on screen (the check of the scenario would clear it) and stops
+  // its autorun.
   let autorun = false;
+  let linkError = null;
   try {
-    autorun = readLink();
+    autorun = await readLink();
   } catch (err) {
-    showErrors(err);
+    linkError = err;
   }
   try {
     await check();
   } catch (err) {
     showErrors(err);
   }
+  if (linkError) {
+    showErrors(linkError);
+    autorun = false;
+  }
   status("Ready.");
-  document.body.dataset.status = "ready";
+  document.body.dataset.status = $("errors").hidden ? "ready" : "error";
 
   sel.addEventListener("change", async () => {
     const sc = page.scenarios.find((x) => x.id === sel.value);
@@ -670,7 +755,7 @@ async function start() {
   });
   $("copy-link").addEventListener("click", async () => {
     try {
-      const u = link();
+      const u = await link();
       history.replaceState(null, "", u);
       await navigator.clipboard.writeText(u).catch(() => {});
       status("Link copied (it is also in the address bar).");
