@@ -528,6 +528,33 @@ fn serve_answers_while_other_connections_stay_idle() {
     drop(idle);
 }
 
+/// Ctrl-C (SIGINT) stops the server at once, with success, even while a connection is open.
+#[test]
+fn serve_stops_on_ctrl_c() {
+    let dir = stand_in_page();
+    let (mut server, url) = serve(dir.path());
+    let hostport = url.trim_start_matches("http://").trim_end_matches('/');
+    let _open = std::net::TcpStream::connect(hostport).expect("connect");
+    std::thread::sleep(Duration::from_millis(100));
+    let sent = Command::new("kill")
+        .args(["-INT", &server.0.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(sent.success());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = server.0.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "entente serve still runs 5 s after SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0), "{status:?}");
+}
+
 /// The classroom default, 2,000 flagship runs, and 10,000, timed in the page (printed for
 /// docs/web.md, not asserted: performance is measured, not tested).
 #[test]
