@@ -383,3 +383,59 @@ fn the_teaching_case_has_the_documented_minima() {
     assert!(docs.contains("| 1 | −13 | 75 % | North NAlly | South SAlly Swing |"));
     assert!(docs.contains("| 2 | −12 | 25 % | North NAlly SAlly Swing | South |"));
 }
+
+/// SIGINT during an exact search of 31 actors (2^30 configurations): the command stops
+/// between chunks, exits 130, and leaves no results folder.
+#[test]
+fn sigint_stops_a_search_and_writes_nothing() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let home = TempDir::new().unwrap();
+    random_csv(home.path(), 31, 8);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_entente"))
+        .current_dir(home.path())
+        .args([
+            "landscape",
+            "--sizes",
+            "sizes.csv",
+            "--propensities",
+            "p.csv",
+            "--threads",
+            "2",
+            "--out",
+            "new/out",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start entente landscape");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the search of 31 actors ended within 1.5 s: the test needs a longer one"
+    );
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(sent.success());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("entente landscape did not stop within 30 s of SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(130), "{err}");
+    assert!(err.contains("interrupted (SIGINT)"), "{err}");
+    assert!(
+        !home.path().join("new").exists(),
+        "the folders the command created are gone"
+    );
+}
