@@ -195,7 +195,7 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(120);
 /// is `head`: the bytes to send. Every response closes its connection, so that no idle
 /// connection holds anything (browsers open a new one per file: a handful per page).
 fn respond(site: &Site, head: &str) -> Vec<u8> {
-    let mut lines = head.split("\r\n").flat_map(|l| l.split('\n'));
+    let mut lines = head.lines();
     let request = lines.next().unwrap_or("");
     let mut words = request.split(' ');
     let (method, target, version) = (words.next(), words.next(), words.next());

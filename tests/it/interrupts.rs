@@ -44,8 +44,13 @@ fn wait_for_temporary(dir: &Path) {
     panic!("{}: the study never started writing", dir.display());
 }
 
-/// Send `signal` to `child` and wait (at most 30 s) for it: its exit status and stderr.
-fn signal_and_wait(mut child: Child, signal: &str) -> (Option<i32>, String) {
+/// Send `signal` to `child` and wait (at most `limit`) for it: its exit status and stderr
+/// (empty where stderr is not piped). Other test modules send their signals with it too.
+pub(super) fn signal_and_wait(
+    child: &mut Child,
+    signal: &str,
+    limit: Duration,
+) -> (Option<i32>, String) {
     let sent = Command::new("kill")
         .args([signal, &child.id().to_string()])
         .status()
@@ -60,9 +65,9 @@ fn signal_and_wait(mut child: Child, signal: &str) -> (Option<i32>, String) {
             }
             return (status.code(), err);
         }
-        if start.elapsed() > Duration::from_secs(30) {
+        if start.elapsed() > limit {
             let _ = child.kill();
-            panic!("entente did not stop within 30 s of {signal}");
+            panic!("entente did not stop within {limit:?} of {signal}");
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -72,9 +77,9 @@ fn signal_and_wait(mut child: Child, signal: &str) -> (Option<i32>, String) {
 fn sigint_stops_a_study_and_removes_what_it_created() {
     let home = TempDir::new().unwrap();
     let out = home.path().join("new").join("deeper").join("out");
-    let child = start_long_run(&out);
+    let mut child = start_long_run(&out);
     wait_for_temporary(&out);
-    let (code, err) = signal_and_wait(child, "-INT");
+    let (code, err) = signal_and_wait(&mut child, "-INT", Duration::from_secs(30));
     assert_eq!(code, Some(130), "{err}");
     assert!(err.contains("interrupted (SIGINT)"), "{err}");
     assert!(
@@ -100,9 +105,9 @@ fn sigterm_leaves_the_previous_results_as_they_were() {
     );
     assert!(o.status.success());
     let before: Vec<(String, Vec<u8>)> = listing(&out);
-    let child = start_long_run(&out);
+    let mut child = start_long_run(&out);
     wait_for_temporary(&out);
-    let (code, err) = signal_and_wait(child, "-TERM");
+    let (code, err) = signal_and_wait(&mut child, "-TERM", Duration::from_secs(30));
     assert_eq!(code, Some(143), "{err}");
     assert!(err.contains("interrupted (SIGTERM)"), "{err}");
     assert_eq!(

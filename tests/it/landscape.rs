@@ -389,7 +389,7 @@ fn the_teaching_case_has_the_documented_minima() {
 #[test]
 fn sigint_stops_a_search_and_writes_nothing() {
     use std::process::{Command, Stdio};
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
     let home = TempDir::new().unwrap();
     random_csv(home.path(), 31, 8);
     let mut child = Command::new(env!("CARGO_BIN_EXE_entente"))
@@ -414,25 +414,9 @@ fn sigint_stops_a_search_and_writes_nothing() {
         child.try_wait().unwrap().is_none(),
         "the search of 31 actors ended within 1.5 s: the test needs a longer one"
     );
-    let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("run kill");
-    assert!(sent.success());
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > Duration::from_secs(30) {
-            let _ = child.kill();
-            panic!("entente landscape did not stop within 30 s of SIGINT");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let mut err = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
-    assert_eq!(status.code(), Some(130), "{err}");
+    let (code, err) =
+        super::interrupts::signal_and_wait(&mut child, "-INT", Duration::from_secs(30));
+    assert_eq!(code, Some(130), "{err}");
     assert!(err.contains("interrupted (SIGINT)"), "{err}");
     assert!(
         !home.path().join("new").exists(),

@@ -536,23 +536,9 @@ fn serve_stops_on_ctrl_c() {
     let hostport = url.trim_start_matches("http://").trim_end_matches('/');
     let _open = std::net::TcpStream::connect(hostport).expect("connect");
     std::thread::sleep(Duration::from_millis(100));
-    let sent = Command::new("kill")
-        .args(["-INT", &server.0.id().to_string()])
-        .status()
-        .expect("run kill");
-    assert!(sent.success());
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = server.0.try_wait().expect("wait") {
-            break s;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "entente serve still runs 5 s after SIGINT"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert_eq!(status.code(), Some(0), "{status:?}");
+    let (code, _) =
+        super::interrupts::signal_and_wait(&mut server.0, "-INT", Duration::from_secs(5));
+    assert_eq!(code, Some(0), "entente serve ends with success on SIGINT");
 }
 
 /// The classroom default, 2,000 flagship runs, and 10,000, timed in the page (printed for

@@ -126,11 +126,16 @@ function settings() {
   return s;
 }
 
-function chosenPairs() {
-  return $("pairs")
+/** The comma-separated entries of the input `id`, trimmed, empty ones left out. */
+function commaList(id) {
+  return $(id)
     .value.split(",")
     .map((x) => x.trim())
     .filter((x) => x);
+}
+
+function chosenPairs() {
+  return commaList("pairs");
 }
 
 function shellWord(w) {
@@ -502,10 +507,7 @@ function showCompare() {
 
 /** The states the story follows (`--focus`): ids, comma-separated; empty for the default. */
 function storyFocus() {
-  return $("story-focus")
-    .value.split(",")
-    .map((x) => x.trim())
-    .filter((x) => x);
+  return commaList("story-focus");
 }
 
 /** Years between the story's summaries (`--every`), or null for explain's default. */
@@ -585,10 +587,11 @@ async function link() {
   if ($("runs").value) q.set("runs", $("runs").value);
   if ($("seed").value) q.set("seed", $("seed").value);
   for (const [p, v] of page.sets) q.append("set", `${p}=${v}`);
-  if (chosenPairs().length) q.set("pairs", chosenPairs().join(","));
+  const [pairs, focus, every] = [chosenPairs(), storyFocus(), storyEvery()];
+  if (pairs.length) q.set("pairs", pairs.join(","));
   if ($("story-text").textContent) q.set("run", $("run-index").value);
-  if (storyFocus().length) q.set("focus", storyFocus().join(","));
-  if (storyEvery() !== null) q.set("every", String(storyEvery()));
+  if (focus.length) q.set("focus", focus.join(","));
+  if (every !== null) q.set("every", String(every));
   q.set("autorun", "1");
   if (!q.has("scenario")) u.hash = "toml=" + (await packScenario(scenarioText()));
   return u.toString();
