@@ -1104,7 +1104,12 @@ impl<'a> Page<'a> {
                 esc(src.trim_end_matches('.'))
             )
         });
-        let cited = if self.docs.all.is_empty() {
+        // The keys are entente's (`data/SOURCES.md`) only where the scenario says so in its
+        // own source, as the shipped scenarios do; another file's `S1` is its own.
+        let ours = s.doc.source.as_deref().is_some_and(cites_sources_md);
+        let cited = if !ours {
+            Vec::new()
+        } else if self.docs.all.is_empty() {
             sources::cited_keys(scenario_docs(s).flat_map(|d| {
                 [d.source.as_deref(), d.note.as_deref()]
                     .into_iter()
@@ -1227,6 +1232,12 @@ fn scenario_docs(s: &Scenario) -> impl Iterator<Item = &Doc> {
         .chain(s.pair_docs.iter().map(|x| &x.doc))
         .chain(s.intent_docs.iter().map(|x| &x.2))
         .chain(s.events.iter().map(|x| &x.doc))
+}
+
+/// Whether a scenario's own source says that the source keys of its entries are those of
+/// entente's `data/SOURCES.md`.
+fn cites_sources_md(source: &str) -> bool {
+    source.contains("SOURCES.md")
 }
 
 /// Markdown text (of `data/SOURCES.md`) as HTML: escaped, with `code` spans.

@@ -180,6 +180,14 @@ fn the_appendix_holds_the_notes_of_power_params_and_effects() {
     assert!(params.contains("default 0.5; set by --set"), "{params}");
     // Without --appendix: none of the entries' notes.
     let short = super::report(&out, &[]);
+    // Its keys (S1, S3) are its own, not those of data/SOURCES.md: the sources are listed
+    // as it names them, and no reference of entente's is given for them.
+    let src = section(&short, "sources");
+    assert!(src.contains("[power] source (S1, S3)"), "{src}");
+    assert!(
+        !src.contains("<tr><td>S1</td>") && !src.contains("World Bank"),
+        "{src}"
+    );
     assert!(!short.contains("Effect note"));
     assert!(!short.contains("[params] note"));
     // --appendix without --report is refused.
