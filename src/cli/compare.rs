@@ -255,25 +255,14 @@ fn decisions_table(o: &mut String, cmp: &Comparison) {
     o.push_str(&t.render());
 }
 
-/// Ratios past this are printed as "over" it: a share of bandwagoning that small is noise.
-const RATIO_CAP: f64 = 1000.0;
-
-/// `balance:bandwagon` for people: `18:1` where balancing dominates, `1:3` where bandwagoning
-/// does, "over 1000:1" (or "1:over 1000") past [`RATIO_CAP`], and words where either is zero.
+/// The `balance:bandwagon` cell of one theory ([`compare::balance_ratio`], or words where a
+/// share is zero).
 fn ratio(balance: f64, bandwagon: f64) -> String {
-    let side = |r: f64| {
-        if r.round() > RATIO_CAP {
-            format!("over {RATIO_CAP:.0}")
-        } else {
-            format!("{r:.0}")
-        }
-    };
     match (balance > 0.0, bandwagon > 0.0) {
         (false, false) => "neither".into(),
         (true, false) => "no bandwagoning".into(),
         (false, true) => "no balancing".into(),
-        _ if balance >= bandwagon => format!("{}:1", side(balance / bandwagon)),
-        _ => format!("1:{}", side(bandwagon / balance)),
+        _ => compare::balance_ratio(balance, bandwagon, ":").unwrap_or_default(),
     }
 }
 
@@ -282,15 +271,8 @@ mod tests {
     use super::ratio;
 
     #[test]
-    fn ratios_read_either_way_and_stop_at_the_cap() {
-        assert_eq!(ratio(0.946, 0.054), "18:1");
-        assert_eq!(ratio(0.758, 0.242), "3:1");
-        assert_eq!(ratio(0.5, 0.5), "1:1");
-        // Bandwagoning dominant: not "0:1".
+    fn a_zero_share_is_said_in_words() {
         assert_eq!(ratio(0.2, 0.8), "1:4");
-        assert_eq!(ratio(0.999, 0.001), "999:1");
-        assert_eq!(ratio(0.999_999, 0.000_001_2), "over 1000:1");
-        assert_eq!(ratio(0.000_001_2, 0.999_999), "1:over 1000");
         assert_eq!(ratio(1.0, 0.0), "no bandwagoning");
         assert_eq!(ratio(0.0, 1.0), "no balancing");
         assert_eq!(ratio(0.0, 0.0), "neither");

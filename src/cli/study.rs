@@ -336,15 +336,94 @@ pub fn find_shard(spec: ShardSpec, runs: u64) -> anyhow::Result<Shard> {
     Ok(shard)
 }
 
+/// The pairs of a study at its last step, as the summary reads them.
+struct End<'a> {
+    s: &'a Scenario,
+    st: &'a StudyStats,
+    all: Vec<(usize, usize)>,
+    /// Index of the last step's first pair in the per-(step, pair) statistics.
+    at: usize,
+}
+
+impl End<'_> {
+    /// `AAA-BBB`.
+    fn ids(&self, q: usize) -> String {
+        let (i, k) = self.all.get(q).copied().unwrap_or((0, 0));
+        format!("{}-{}", self.s.states[i].id, self.s.states[k].id)
+    }
+    fn p(&self, k: u64) -> f64 {
+        k as f64 / self.st.runs as f64
+    }
+    fn alliance(&self, q: usize) -> u64 {
+        self.st.alliance[self.at + q]
+    }
+    fn rivalry(&self, q: usize) -> u64 {
+        self.st.rivalry[self.at + q]
+    }
+    fn mean(&self, q: usize) -> f64 {
+        self.st.alignment_sum[self.at + q].mean()
+    }
+    /// `P [lo, hi]`: a share of runs and its 95 % Wilson interval.
+    fn interval(&self, k: u64) -> String {
+        let (lo, hi) = wilson95(k, self.st.runs);
+        format!("{:.3} [{lo:.3}, {hi:.3}]", self.p(k))
+    }
+    /// Outcomes (nearly) every run agrees on: listed once, compactly, not as findings.
+    fn agreed(&self, k: u64) -> bool {
+        self.p(k) >= 0.99
+    }
+
+    /// The six likeliest pairs of `rows` by `count` that the runs disagree on, under `title`.
+    fn likeliest(
+        &self,
+        o: &mut String,
+        title: &str,
+        rows: &mut [usize],
+        count: fn(&Self, usize) -> u64,
+    ) {
+        use std::fmt::Write;
+        let _ = writeln!(o, "\n{title}");
+        rows.sort_by(|&a, &b| count(self, b).cmp(&count(self, a)).then(a.cmp(&b)));
+        let shown: Vec<usize> = rows
+            .iter()
+            .copied()
+            .filter(|&q| count(self, q) > 0 && !self.agreed(count(self, q)))
+            .take(6)
+            .collect();
+        if shown.is_empty() {
+            let _ = writeln!(o, "  (none that the runs disagree on)");
+        }
+        for q in shown {
+            let (ids, k) = (self.ids(q), count(self, q));
+            let _ = writeln!(
+                o,
+                "  {ids:<9} {}  mean alignment {:+.2}",
+                self.interval(k),
+                self.mean(q)
+            );
+        }
+    }
+
+    /// The pairs whose `count` nearly every run reaches, or `none`.
+    fn agreed_list(&self, count: fn(&Self, usize) -> u64) -> String {
+        let v: Vec<String> = (0..self.all.len())
+            .filter(|&q| self.agreed(count(self, q)))
+            .map(|q| self.ids(q))
+            .collect();
+        if v.is_empty() {
+            "none".into()
+        } else {
+            v.join(" ")
+        }
+    }
+}
+
 /// The short summary printed after a study: the scenario's key pairs first, then the likeliest
 /// alliances and rivalries that the runs disagree on, the outcomes (nearly) every run agrees
 /// on in one block, the camps and the decisions as shares.
 pub fn summary_text(s: &Scenario, st: &StudyStats, seed: u64, seconds: f64, dir: &str) -> String {
     use std::fmt::Write;
-    let n = s.n();
-    let pairs = st.pairs();
-    let end = st.steps;
-    let year = format_year(s.year(end));
+    let year = format_year(s.year(st.steps));
     let mut o = String::new();
     let _ = writeln!(
         o,
@@ -354,25 +433,16 @@ pub fn summary_text(s: &Scenario, st: &StudyStats, seed: u64, seconds: f64, dir:
         s.theory,
         format_year(s.start_year)
     );
-    let all: Vec<(usize, usize)> = upper(n).collect();
-    let ids = |q: usize| {
-        let (i, k) = all.get(q).copied().unwrap_or((0, 0));
-        format!("{}-{}", s.states[i].id, s.states[k].id)
-    };
-    let p = |k: u64| k as f64 / st.runs as f64;
-    let (alliance, rivalry) = (
-        |q: usize| st.alliance[end * pairs + q],
-        |q: usize| st.rivalry[end * pairs + q],
-    );
-    let mean = |q: usize| st.alignment_sum[end * pairs + q].mean();
-    let interval = |k: u64| {
-        let (lo, hi) = wilson95(k, st.runs);
-        format!("{:.3} [{lo:.3}, {hi:.3}]", p(k))
+    let end = End {
+        s,
+        st,
+        all: upper(s.n()).collect(),
+        at: st.steps * st.pairs(),
     };
     let key: Vec<usize> = s
         .key_pairs
         .iter()
-        .filter_map(|pair| all.iter().position(|x| x == pair))
+        .filter_map(|pair| end.all.iter().position(|x| x == pair))
         .collect();
     if !key.is_empty() {
         let _ = writeln!(o, "\nKey pairs in {year}:");
@@ -380,73 +450,40 @@ pub fn summary_text(s: &Scenario, st: &StudyStats, seed: u64, seconds: f64, dir:
             let _ = writeln!(
                 o,
                 "  {:<9} P(alliance) {}  P(rivalry) {}  mean alignment {:+.2}",
-                ids(q),
-                interval(alliance(q)),
-                interval(rivalry(q)),
-                mean(q)
+                end.ids(q),
+                end.interval(end.alliance(q)),
+                end.interval(end.rivalry(q)),
+                end.mean(q)
             );
         }
     }
-    // Outcomes (nearly) every run agrees on: listed once, compactly, not as findings.
-    let agreed = |k: u64| p(k) >= 0.99;
-    let line = |o: &mut String, q: usize, k: u64| {
-        let _ = writeln!(
-            o,
-            "  {:<9} {}  mean alignment {:+.2}",
-            ids(q),
-            interval(k),
-            mean(q)
-        );
-    };
-    let mut rows: Vec<usize> = (0..pairs).filter(|q| !key.contains(q)).collect();
-    let _ = writeln!(
-        o,
-        "\nMost likely other alliances in {year} (P, 95% interval):"
-    );
-    rows.sort_by(|&a, &b| alliance(b).cmp(&alliance(a)).then(a.cmp(&b)));
-    let shown: Vec<usize> = rows
-        .iter()
-        .copied()
-        .filter(|&q| alliance(q) > 0 && !agreed(alliance(q)))
-        .take(6)
-        .collect();
-    if shown.is_empty() {
-        let _ = writeln!(o, "  (none that the runs disagree on)");
-    }
-    for q in shown {
-        line(&mut o, q, alliance(q));
-    }
-    let _ = writeln!(
-        o,
-        "\nMost likely other rivalries in {year} (P, 95% interval):"
-    );
-    rows.sort_by(|&a, &b| rivalry(b).cmp(&rivalry(a)).then(a.cmp(&b)));
-    let shown: Vec<usize> = rows
-        .iter()
-        .copied()
-        .filter(|&q| rivalry(q) > 0 && !agreed(rivalry(q)))
-        .take(6)
-        .collect();
-    if shown.is_empty() {
-        let _ = writeln!(o, "  (none that the runs disagree on)");
-    }
-    for q in shown {
-        line(&mut o, q, rivalry(q));
-    }
-    let list = |f: &dyn Fn(usize) -> u64| -> String {
-        let v: Vec<String> = (0..pairs).filter(|&q| agreed(f(q))).map(ids).collect();
-        if v.is_empty() {
-            "none".into()
-        } else {
-            v.join(" ")
-        }
-    };
+    let mut rows: Vec<usize> = (0..st.pairs()).filter(|q| !key.contains(q)).collect();
+    let title = format!("Most likely other alliances in {year} (P, 95% interval):");
+    end.likeliest(&mut o, &title, &mut rows, End::alliance);
+    let title = format!("Most likely other rivalries in {year} (P, 95% interval):");
+    end.likeliest(&mut o, &title, &mut rows, End::rivalry);
     let _ = writeln!(
         o,
         "\nIn 99% of runs or more: alliances {}; rivalries {}",
-        list(&alliance),
-        list(&rivalry)
+        end.agreed_list(End::alliance),
+        end.agreed_list(End::rivalry)
     );
+    camps_and_decisions(&mut o, s, st);
+    let _ = writeln!(
+        o,
+        "\nIntervals are the Monte Carlo sampling error of {} runs, not the uncertainty of the\nanswer: `entente sweep` and `--set` show how it moves with the assumptions.",
+        st.runs
+    );
+    let _ = writeln!(
+        o,
+        "\nResults in {dir}/ (summary.csv, timeseries.csv, states.csv, camps.csv, manifest.json)"
+    );
+    o
+}
+
+/// The summary's most frequent final camps (when any splits the states) and its decisions.
+fn camps_and_decisions(o: &mut String, s: &Scenario, st: &StudyStats) {
+    use std::fmt::Write;
     let camps: Vec<_> = st.camps.most_frequent().into_iter().take(3).collect();
     if camps
         .iter()
@@ -467,23 +504,7 @@ pub fn summary_text(s: &Scenario, st: &StudyStats, seed: u64, seconds: f64, dir:
         pct(balance),
         pct(bandwagon),
         pct(secure),
-        if bandwagon > 0 {
-            format!(
-                "; balance : bandwagon = {:.0} : 1",
-                balance as f64 / bandwagon as f64
-            )
-        } else {
-            String::new()
-        }
+        entente::teach::compare::balance_ratio(balance as f64, bandwagon as f64, " : ")
+            .map_or(String::new(), |r| format!("; balance : bandwagon = {r}"))
     );
-    let _ = writeln!(
-        o,
-        "\nIntervals are the Monte Carlo sampling error of {} runs, not the uncertainty of the\nanswer: `entente sweep` and `--set` show how it moves with the assumptions.",
-        st.runs
-    );
-    let _ = writeln!(
-        o,
-        "\nResults in {dir}/ (summary.csv, timeseries.csv, states.csv, camps.csv, manifest.json)"
-    );
-    o
 }

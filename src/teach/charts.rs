@@ -551,55 +551,78 @@ pub fn heat_map(ids: &[String], threat: &[f64], principal: &[usize]) -> Result<S
                     .map_err(e)?;
                 }
             }
-            // Grid lines between cells.
-            for k in 0..=n as i32 {
-                let end = cell * n as i32;
-                root.draw(&PathElement::new(
-                    vec![(left + cell * k, top), (left + cell * k, top + end)],
-                    WHITE.stroke_width(1),
-                ))
-                .map_err(e)?;
-                root.draw(&PathElement::new(
-                    vec![(left, top + cell * k), (left + end, top + cell * k)],
-                    WHITE.stroke_width(1),
-                ))
-                .map_err(e)?;
-            }
-            // Colour scale: title, bar, labels at 0, half and the largest threat.
-            root.draw(&Text::new(
-                "colour: threat T (row from column), 0 to the largest",
-                (left, scale_y),
-                text_style(11.0, HPos::Left, VPos::Top),
-            ))
-            .map_err(e)?;
-            colour_bar(root, (left, bar_y), bar, |x| ramp(THREAT, x))?;
-            for (k, v) in [(0, 0.0), (1, max / 2.0), (2, max)] {
-                root.draw(&Text::new(
-                    if k == 0 {
-                        "0".to_string()
-                    } else {
-                        format!("{v:.2}")
-                    },
-                    (left + bar * k / 2, bar_y + 16),
-                    text_style(11.0, HPos::Center, VPos::Top),
-                ))
-                .map_err(e)?;
-            }
-            // Key of the frames.
-            root.draw(&Rectangle::new(
-                [(left + 1, key_y), (left + 13, key_y + 12)],
-                BLACK.stroke_width(2),
-            ))
-            .map_err(e)?;
-            root.draw(&Text::new(
-                "each row's principal threat (largest camp threat)",
-                (left + 20, key_y + 6),
-                text_style(11.0, HPos::Left, VPos::Center),
-            ))
-            .map_err(e)?;
+            heat_map_lines(root, (left, top), cell, n)?;
+            heat_map_legend(root, left, (scale_y, bar_y, key_y), bar, max)?;
             Ok(())
         },
     )
+}
+
+/// The white lines between the `n × n` cells of the heat map whose grid starts at `(left, top)`.
+fn heat_map_lines(
+    root: &Area<'_>,
+    (left, top): (i32, i32),
+    cell: i32,
+    n: usize,
+) -> Result<(), String> {
+    for k in 0..=n as i32 {
+        let end = cell * n as i32;
+        root.draw(&PathElement::new(
+            vec![(left + cell * k, top), (left + cell * k, top + end)],
+            WHITE.stroke_width(1),
+        ))
+        .map_err(e)?;
+        root.draw(&PathElement::new(
+            vec![(left, top + cell * k), (left + end, top + cell * k)],
+            WHITE.stroke_width(1),
+        ))
+        .map_err(e)?;
+    }
+    Ok(())
+}
+
+/// Under the heat map: the colour scale (title at `scale_y`, a bar `bar` wide at `bar_y`,
+/// labels at 0, half and the largest threat `max`) and the key of the frames at `key_y`.
+fn heat_map_legend(
+    root: &Area<'_>,
+    left: i32,
+    (scale_y, bar_y, key_y): (i32, i32, i32),
+    bar: i32,
+    max: f64,
+) -> Result<(), String> {
+    // Colour scale: title, bar, labels at 0, half and the largest threat.
+    root.draw(&Text::new(
+        "colour: threat T (row from column), 0 to the largest",
+        (left, scale_y),
+        text_style(11.0, HPos::Left, VPos::Top),
+    ))
+    .map_err(e)?;
+    colour_bar(root, (left, bar_y), bar, |x| ramp(THREAT, x))?;
+    for (k, v) in [(0, 0.0), (1, max / 2.0), (2, max)] {
+        root.draw(&Text::new(
+            if k == 0 {
+                "0".to_string()
+            } else {
+                format!("{v:.2}")
+            },
+            (left + bar * k / 2, bar_y + 16),
+            text_style(11.0, HPos::Center, VPos::Top),
+        ))
+        .map_err(e)?;
+    }
+    // Key of the frames.
+    root.draw(&Rectangle::new(
+        [(left + 1, key_y), (left + 13, key_y + 12)],
+        BLACK.stroke_width(2),
+    ))
+    .map_err(e)?;
+    root.draw(&Text::new(
+        "each row's principal threat (largest camp threat)",
+        (left + 20, key_y + 6),
+        text_style(11.0, HPos::Left, VPos::Center),
+    ))
+    .map_err(e)?;
+    Ok(())
 }
 
 /// The width the heat map's scale and key need right of the grid's left edge: the key's text

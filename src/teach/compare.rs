@@ -98,6 +98,30 @@ pub struct Shares {
     pub bandwagon: f64,
 }
 
+/// Ratios past this are written as "over" it: a share that small beside the other is noise.
+const RATIO_CAP: f64 = 1000.0;
+
+/// The ratio of balancing to bandwagoning as people read it, the two sides joined by `sep`:
+/// `18:1` where balancing dominates, `1:4` where bandwagoning does, `over 1000:1` (or
+/// `1:over 1000`) past a thousand; `None` where either share is zero (callers say so in words).
+pub fn balance_ratio(balance: f64, bandwagon: f64, sep: &str) -> Option<String> {
+    if !(balance > 0.0 && bandwagon > 0.0) {
+        return None;
+    }
+    let side = |r: f64| {
+        if r.round() > RATIO_CAP {
+            format!("over {RATIO_CAP:.0}")
+        } else {
+            format!("{r:.0}")
+        }
+    };
+    Some(if balance >= bandwagon {
+        format!("{}{sep}1", side(balance / bandwagon))
+    } else {
+        format!("1{sep}{}", side(bandwagon / balance))
+    })
+}
+
 fn shares(c: [u64; 3]) -> Shares {
     let total = (c[0] + c[1] + c[2]).max(1) as f64;
     Shares {
@@ -280,5 +304,30 @@ impl Comparison {
             }
         }
         c.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::balance_ratio;
+
+    #[test]
+    fn ratios_read_either_way_and_stop_at_the_cap() {
+        let r = |a, b| balance_ratio(a, b, ":");
+        assert_eq!(r(0.946, 0.054).as_deref(), Some("18:1"));
+        assert_eq!(r(0.758, 0.242).as_deref(), Some("3:1"));
+        assert_eq!(r(0.5, 0.5).as_deref(), Some("1:1"));
+        // Bandwagoning dominant: not "0:1".
+        assert_eq!(r(0.2, 0.8).as_deref(), Some("1:4"));
+        assert_eq!(r(0.999, 0.001).as_deref(), Some("999:1"));
+        assert_eq!(r(0.999_999, 0.000_001_2).as_deref(), Some("over 1000:1"));
+        assert_eq!(r(0.000_001_2, 0.999_999).as_deref(), Some("1:over 1000"));
+        assert_eq!(
+            balance_ratio(464_885.0, 95_115.0, " : ").as_deref(),
+            Some("5 : 1")
+        );
+        assert_eq!(r(1.0, 0.0), None);
+        assert_eq!(r(0.0, 1.0), None);
+        assert_eq!(r(0.0, 0.0), None);
     }
 }

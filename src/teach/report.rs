@@ -940,10 +940,10 @@ impl<'a> Page<'a> {
             o,
             "<section id=\"strategies\">\n<h2>Balancing and bandwagoning</h2>\n<figure>{}<figcaption>How often each state balances (allies against its principal threat, or arms alone), bandwagons (aligns with it) or feels secure, as a share of all its decisions over the runs and the years. Walt's first hypothesis: balancing is far more common than bandwagoning; here {}.</figcaption></figure>\n</section>",
             charts::shares_chart(&share_rows)?,
-            if band > 0.0 {
-                format!("balance : bandwagon = {:.0} : 1", bal / band)
-            } else {
-                "no state ever bandwagons".to_string()
+            match super::compare::balance_ratio(bal, band, " : ") {
+                Some(r) => format!("balance : bandwagon = {r}"),
+                None if band > 0.0 => "no state ever balances".to_string(),
+                None => "no state ever bandwagons".to_string(),
             }
         );
         Ok(())
