@@ -11,25 +11,13 @@ use super::{
     W64, ZIGGURAT_TABLE,
 };
 
-/// Two 256-bit registers (x86-64 with AVX2).
-#[derive(Debug, Clone, Copy)]
-pub struct Avx2(());
+x86_token! {
+    /// Two 256-bit registers (x86-64 with AVX2, FMA and POPCNT).
+    Avx2: run_avx2, "avx2,fma,popcnt", ["avx2", "fma", "popcnt"],
+    accumulators: 6, many_registers: false
+}
 
 impl Avx2 {
-    /// The token, if this CPU has AVX2 (and FMA and POPCNT).
-    pub fn detect() -> Option<Self> {
-        (is_x86_feature_detected!("avx2")
-            && is_x86_feature_detected!("fma")
-            && is_x86_feature_detected!("popcnt"))
-        .then_some(Self(()))
-    }
-
-    /// `k` run inside [`run_avx2`].
-    pub(super) fn dispatch<K: Kernel>(self, k: K) -> K::Output {
-        // SAFETY: the token exists, so the CPU has the features.
-        unsafe { run_avx2(self, k) }
-    }
-
     /// Adds to `hist[j]`, for each `j`, how many of the [`COUNT_SLOTS`] × 8 bytes of the
     /// slots `slots[g * stride]` (`g < COUNT_SLOTS`) equal `first + j`. The byte 255 marks
     /// an empty place: it is never counted (`first + hist.len()` must not exceed 255).
@@ -39,17 +27,6 @@ impl Avx2 {
         // SAFETY: the token exists, so the CPU has AVX2.
         unsafe { count_bytes(slots, stride, hist, first) }
     }
-}
-
-impl Backend for Avx2 {
-    const ACCUMULATORS: usize = 6;
-    const MANY_REGISTERS: bool = false;
-}
-
-/// The kernel `k` on AVX2, compiled with these instruction sets (and inlined whole).
-#[target_feature(enable = "avx2,fma,popcnt")]
-fn run_avx2<K: Kernel>(s: Avx2, k: K) -> K::Output {
-    k.run(s)
 }
 
 /// `[f(x[0], y[0], …), f(x[1], y[1], …)]`: the intrinsic `f` on both registers.

@@ -14,35 +14,11 @@ use super::{
     ZIGGURAT_TABLE,
 };
 
-/// One 512-bit register (x86-64 with AVX-512F).
-#[derive(Debug, Clone, Copy)]
-pub struct Avx512(());
-
-impl Avx512 {
-    /// The token, if this CPU has AVX-512F (and FMA and POPCNT).
-    pub fn detect() -> Option<Self> {
-        (is_x86_feature_detected!("avx512f")
-            && is_x86_feature_detected!("fma")
-            && is_x86_feature_detected!("popcnt"))
-        .then_some(Self(()))
-    }
-
-    /// `k` run inside [`run_avx512`].
-    pub(super) fn dispatch<K: Kernel>(self, k: K) -> K::Output {
-        // SAFETY: the token exists, so the CPU has the features.
-        unsafe { run_avx512(self, k) }
-    }
-}
-
-impl Backend for Avx512 {
-    const ACCUMULATORS: usize = 24;
-    const MANY_REGISTERS: bool = true;
-}
-
-/// The kernel `k` on AVX-512, compiled with these instruction sets (and inlined whole).
-#[target_feature(enable = "avx512f,fma,popcnt")]
-fn run_avx512<K: Kernel>(s: Avx512, k: K) -> K::Output {
-    k.run(s)
+x86_token! {
+    /// One 512-bit register (x86-64 with AVX-512F, FMA and POPCNT; every AVX-512 CPU has the
+    /// last two, `detect` checks).
+    Avx512: run_avx512, "avx512f,fma,popcnt", ["avx512f", "fma", "popcnt"],
+    accumulators: 24, many_registers: true
 }
 
 /// `f(x, y, …)`: the intrinsic `f` on the register of each operand.

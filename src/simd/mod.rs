@@ -51,6 +51,46 @@ macro_rules! intrinsic_ops {
     };
 }
 
+/// An x86-64 backend's token `$name` (`$doc`): its `detect` (the CPU has every feature of
+/// `$detect`), its `Backend` constants, and its `dispatch`, which runs a kernel inside the
+/// function `$run`, compiled with the instruction sets `$features` (and the kernel inlined
+/// whole into it).
+#[cfg(target_arch = "x86_64")]
+macro_rules! x86_token {
+    (
+        $(#[$doc:meta])* $name:ident: $run:ident, $features:literal, [$($detect:tt),+],
+        accumulators: $acc:literal, many_registers: $many:literal
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy)]
+        pub struct $name(());
+
+        impl $name {
+            /// The token, if this CPU has the instruction sets.
+            pub fn detect() -> Option<Self> {
+                ($(is_x86_feature_detected!($detect))&&+).then_some(Self(()))
+            }
+
+            /// `k` run inside the function compiled for the instruction sets.
+            pub(super) fn dispatch<K: Kernel>(self, k: K) -> K::Output {
+                // SAFETY: the token exists, so the CPU has the features.
+                unsafe { $run(self, k) }
+            }
+        }
+
+        impl Backend for $name {
+            const ACCUMULATORS: usize = $acc;
+            const MANY_REGISTERS: bool = $many;
+        }
+
+        /// The kernel `k` on this backend, compiled with its instruction sets.
+        #[target_feature(enable = $features)]
+        fn $run<K: Kernel>(s: $name, k: K) -> K::Output {
+            k.run(s)
+        }
+    };
+}
+
 mod portable;
 pub use portable::Portable;
 
