@@ -149,7 +149,165 @@ pub fn parse_toml(text: &str, file: &str, default_p: Option<f64>) -> Result<Land
     }
 }
 
+/// The tables of a landscape file, each deserialized but not yet checked.
+#[derive(Default)]
+struct RawTables {
+    meta: Option<S<RawMeta>>,
+    actors: Vec<S<RawActor>>,
+    pairs: Vec<S<RawPair>>,
+    matrix: Option<S<RawMatrix>>,
+}
+
+/// The `[[actor]]` entries as checked: the actors, each id's index among them, and where
+/// each id is written.
+struct TomlActors {
+    list: Vec<Actor>,
+    seen: HashMap<String, usize>,
+    id_spans: Vec<Range<usize>>,
+}
+
+/// The propensities being filled in: `p` (`n × n`, row-major), and for each pair `i < j`
+/// where it was given (`None` while it was not).
+struct Grid<T> {
+    n: usize,
+    p: Vec<f64>,
+    given: Vec<Option<T>>,
+}
+
+impl<T: Copy> Grid<T> {
+    /// A grid for `n` actors: every propensity 0, none given.
+    fn new(n: usize) -> Self {
+        Self {
+            n,
+            p: vec![0.0; n * n],
+            given: vec![None; n * n],
+        }
+    }
+
+    /// Where the pair `i < j` was given, if it was.
+    fn given(&self, i: usize, j: usize) -> Option<T> {
+        self.given[i * self.n + j]
+    }
+
+    /// The propensity of `i` and `j`.
+    fn value(&self, i: usize, j: usize) -> f64 {
+        self.p[i * self.n + j]
+    }
+
+    /// Give the pair `i < j` the propensity `x` (both ways), given at `at`.
+    fn set(&mut self, i: usize, j: usize, x: f64, at: T) {
+        self.given[i * self.n + j] = Some(at);
+        self.p[i * self.n + j] = x;
+        self.p[j * self.n + i] = x;
+    }
+
+    /// Give every pair not given `default_p`, or without it call `missing` with each such
+    /// pair `i < j` (the first 20 only): how many pairs were defaulted, and how many miss a
+    /// propensity.
+    fn fill(
+        &mut self,
+        default_p: Option<f64>,
+        mut missing: impl FnMut(usize, usize),
+    ) -> (usize, usize) {
+        let n = self.n;
+        let mut defaulted = 0;
+        let mut count = 0;
+        for i in 0..n {
+            for j in i + 1..n {
+                if self.given[i * n + j].is_some() {
+                    continue;
+                }
+                match default_p {
+                    Some(d) => {
+                        self.p[i * n + j] = d;
+                        self.p[j * n + i] = d;
+                        defaulted += 1;
+                    }
+                    None => {
+                        count += 1;
+                        if count <= 20 {
+                            missing(i, j);
+                        }
+                    }
+                }
+            }
+        }
+        (defaulted, count)
+    }
+}
+
+/// Check a landscape file's text, reporting every problem to `c`: the landscape, or `None`
+/// when anything is wrong.
 fn parse_into(text: &str, c: &mut Collector<'_>, default_p: Option<f64>) -> Option<Landscape> {
+    let mut ok = true;
+    let tables = read_tables(text, c, &mut ok)?;
+    let Some(meta) = tables.meta else {
+        if ok {
+            c.error(
+                0..0,
+                "landscape",
+                "missing the [landscape] table (with at least `name = \"...\"`)",
+            );
+        }
+        return None;
+    };
+    let (name, title) = name_and_title(c, meta.get_ref());
+    let actors = toml_actors(c, &tables.actors, &mut ok);
+    let n = actors.list.len();
+    if !actor_count(c, meta.span(), n, ok) {
+        return None;
+    }
+    let ids: Vec<&str> = actors.list.iter().map(|a| a.id.as_str()).collect();
+    let mut grid = Grid::new(n);
+    if let Some(m) = &tables.matrix {
+        if !tables.pairs.is_empty() {
+            c.error(
+                m.span(),
+                "matrix",
+                "found both [[pair]] entries and a [matrix]; expected one way of giving the propensities",
+            );
+            return None;
+        }
+        if !matrix_shape(c, m.get_ref(), &ids, &mut ok) {
+            return None;
+        }
+        matrix_values(c, m.get_ref().rows.get_ref(), &ids, &mut grid);
+    } else {
+        toml_pairs(c, &tables.pairs, &actors.seen, &ids, &mut grid);
+    }
+    // Every pair given, or the default.
+    let (defaulted, missing) = grid.fill(default_p, |i, j| {
+        c.error(
+            actors.id_spans[j].clone(),
+            format!("pair.{}-{}", ids[i], ids[j]),
+            format!(
+                "missing: no propensity for {} and {}; expected a [[pair]] with actors = [\"{}\", \"{}\"] (or --default-p to give every missing pair one value)",
+                ids[i], ids[j], ids[i], ids[j]
+            ),
+        );
+    });
+    if missing > 20 {
+        c.error(
+            meta.span(),
+            "pair",
+            format!(
+                "{missing} pairs have no propensity in all (the first 20 are listed); expected every pair of actors, or --default-p"
+            ),
+        );
+    }
+    (ok && c.is_empty()).then_some(Landscape {
+        name,
+        title,
+        actors: actors.list,
+        p: grid.p,
+        defaulted,
+    })
+}
+
+/// Parse the text and deserialize its tables. A TOML syntax error is reported alone (then
+/// `None`); control characters, unknown tables and tables of the wrong shape are reported and
+/// clear `ok`.
+fn read_tables(text: &str, c: &mut Collector<'_>, ok: &mut bool) -> Option<RawTables> {
     let (doc, errors) = DeTable::parse_recoverable(text);
     if let Some(e) = errors.first() {
         let at = e.span().unwrap_or(0..0);
@@ -160,24 +318,20 @@ fn parse_into(text: &str, c: &mut Collector<'_>, default_p: Option<f64>) -> Opti
         );
         return None;
     }
-    let mut meta: Option<S<RawMeta>> = None;
-    let mut actors: Vec<S<RawActor>> = Vec::new();
-    let mut pairs: Vec<S<RawPair>> = Vec::new();
-    let mut matrix: Option<S<RawMatrix>> = None;
-    let mut ok = true;
+    let mut tables = RawTables::default();
     for (key, value) in doc.get_ref() {
         let name: &str = key.get_ref();
-        hidden_controls(c, value, name, &mut ok);
+        hidden_controls(c, value, name, ok);
         if let Some(ch) = name.chars().find(|&ch| is_hidden_control(ch)) {
             control_error(c, key.span(), name, ch);
-            ok = false;
+            *ok = false;
             continue;
         }
         match name {
-            "landscape" => meta = table(c, value, name, &mut ok),
-            "matrix" => matrix = table(c, value, name, &mut ok),
-            "actor" => actors = entries(c, value, name, "id", &mut ok),
-            "pair" => pairs = entries(c, value, name, "actors", &mut ok),
+            "landscape" => tables.meta = table(c, value, name, ok),
+            "matrix" => tables.matrix = table(c, value, name, ok),
+            "actor" => tables.actors = entries(c, value, name, "id", ok),
+            "pair" => tables.pairs = entries(c, value, name, "actors", ok),
             _ => {
                 let hint = closest(name, TABLES.iter().map(|(k, _)| *k))
                     .map_or(String::new(), |k| format!("; did you mean `{k}`?"));
@@ -190,24 +344,20 @@ fn parse_into(text: &str, c: &mut Collector<'_>, default_p: Option<f64>) -> Opti
                         valid.join(", ")
                     ),
                 );
-                ok = false;
+                *ok = false;
             }
         }
     }
-    let Some(meta) = meta else {
-        if ok {
-            c.error(
-                0..0,
-                "landscape",
-                "missing the [landscape] table (with at least `name = \"...\"`)",
-            );
-        }
-        return None;
-    };
-    let name = meta.get_ref().name.get_ref().clone();
+    Some(tables)
+}
+
+/// The landscape's name (reported when it is not a valid one) and its title (the name when
+/// the file gives none).
+fn name_and_title(c: &mut Collector<'_>, meta: &RawMeta) -> (String, String) {
+    let name = meta.name.get_ref().clone();
     if !is_valid_name(&name) {
         c.error(
-            meta.get_ref().name.span(),
+            meta.name.span(),
             "landscape.name",
             format!(
                 "expected a short name of letters, digits, `-`, `_` or `.` (at most 64, used for the results folder; put free text in `title`), found `{name}`"
@@ -215,20 +365,20 @@ fn parse_into(text: &str, c: &mut Collector<'_>, default_p: Option<f64>) -> Opti
         );
     }
     let title = meta
-        .get_ref()
         .title
         .as_ref()
         .map_or_else(|| name.clone(), |t| t.get_ref().clone());
-    let _ = (
-        &meta.get_ref().description,
-        &meta.get_ref().source,
-        &meta.get_ref().note,
-    );
-    // Actors.
+    let _ = (&meta.description, &meta.source, &meta.note);
+    (name, title)
+}
+
+/// Check the `[[actor]]` entries: a bad id or a duplicate is reported and the entry left out;
+/// a bad size is reported. Each problem clears `ok`.
+fn toml_actors(c: &mut Collector<'_>, actors: &[S<RawActor>], ok: &mut bool) -> TomlActors {
     let mut list: Vec<Actor> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut id_spans: Vec<Range<usize>> = Vec::new();
-    for a in &actors {
+    for a in actors {
         let a = a.get_ref();
         let id = a.id.get_ref().clone();
         if !is_valid_id(&id) {
@@ -239,7 +389,7 @@ fn parse_into(text: &str, c: &mut Collector<'_>, default_p: Option<f64>) -> Opti
                     "expected an id of 1 to 32 letters, digits, `_`, `-` or `.`, starting with a letter, found `{id}`"
                 ),
             );
-            ok = false;
+            *ok = false;
             continue;
         }
         if let Some(&first) = seen.get(&id) {
@@ -249,7 +399,7 @@ fn parse_into(text: &str, c: &mut Collector<'_>, default_p: Option<f64>) -> Opti
                 format!("actor.{id}.id"),
                 format!("duplicate actor id `{id}` (first declared on line {line})"),
             );
-            ok = false;
+            *ok = false;
             continue;
         }
         let size = *a.size.get_ref();
@@ -262,7 +412,7 @@ fn parse_into(text: &str, c: &mut Collector<'_>, default_p: Option<f64>) -> Opti
                     show(size)
                 ),
             );
-            ok = false;
+            *ok = false;
         }
         seen.insert(id.clone(), list.len());
         id_spans.push(a.id.span());
@@ -277,109 +427,129 @@ fn parse_into(text: &str, c: &mut Collector<'_>, default_p: Option<f64>) -> Opti
             note: a.note.as_ref().map(|s| s.get_ref().clone()),
         });
     }
-    let n = list.len();
+    TomlActors {
+        list,
+        seen,
+        id_spans,
+    }
+}
+
+/// Report too few actors (only when nothing else is wrong) or too many, at `at`: whether the
+/// reading goes on.
+fn actor_count(c: &mut Collector<'_>, at: Range<usize>, n: usize, ok: bool) -> bool {
     if ok && n < 2 {
         c.error(
-            meta.span(),
+            at,
             "actor",
             format!("found {n} [[actor]] entries, expected at least 2"),
         );
-        return None;
+        return false;
     }
     if n > ACTORS_MAX {
         c.error(
-            meta.span(),
+            at,
             "actor",
             format!("found {n} [[actor]] entries, expected at most {ACTORS_MAX}"),
         );
-        return None;
+        return false;
     }
-    let ids: Vec<&str> = list.iter().map(|a| a.id.as_str()).collect();
-    let mut p = vec![0.0; n * n];
-    let mut given: Vec<Option<usize>> = vec![None; n * n];
-    if matrix.is_some() && !pairs.is_empty() {
+    true
+}
+
+/// Check that the `[matrix]` has one row per actor, each of one value per actor (a row of the
+/// wrong length clears `ok`): whether the reading goes on (not after any problem so far).
+fn matrix_shape(c: &mut Collector<'_>, m: &RawMatrix, ids: &[&str], ok: &mut bool) -> bool {
+    let n = ids.len();
+    let rows = m.rows.get_ref();
+    if rows.len() != n {
         c.error(
-            matrix.as_ref().map_or(0..0, |m| m.span()),
-            "matrix",
-            "found both [[pair]] entries and a [matrix]; expected one way of giving the propensities",
+            m.rows.span(),
+            "matrix.rows",
+            format!(
+                "found {} rows, expected {n} (one per [[actor]], in their order)",
+                rows.len()
+            ),
         );
-        return None;
+        return false;
     }
-    if let Some(m) = &matrix {
-        let rows = m.get_ref().rows.get_ref();
-        if rows.len() != n {
+    for (i, row) in rows.iter().enumerate() {
+        if row.get_ref().len() != n {
             c.error(
-                m.get_ref().rows.span(),
-                "matrix.rows",
+                row.span(),
+                format!("matrix.rows[{i}]"),
                 format!(
-                    "found {} rows, expected {n} (one per [[actor]], in their order)",
-                    rows.len()
+                    "found {} values, expected {n} (row of `{}`)",
+                    row.get_ref().len(),
+                    ids[i]
                 ),
             );
-            return None;
-        }
-        for (i, row) in rows.iter().enumerate() {
-            if row.get_ref().len() != n {
-                c.error(
-                    row.span(),
-                    format!("matrix.rows[{i}]"),
-                    format!(
-                        "found {} values, expected {n} (row of `{}`)",
-                        row.get_ref().len(),
-                        ids[i]
-                    ),
-                );
-                ok = false;
-            }
-        }
-        if !ok {
-            return None;
-        }
-        for (i, row) in rows.iter().enumerate() {
-            for (j, v) in row.get_ref().iter().enumerate() {
-                let x = *v.get_ref();
-                let field = format!("matrix.{}.{}", ids[i], ids[j]);
-                if i == j {
-                    if x != 0.0 {
-                        c.error(
-                            v.span(),
-                            field,
-                            format!(
-                                "found {}, expected 0 on the diagonal (an actor has no propensity with itself)",
-                                show(x)
-                            ),
-                        );
-                    }
-                    continue;
-                }
-                if !check_p(c, v.span(), &field, x) {
-                    continue;
-                }
-                if j < i {
-                    let other = *rows[j].get_ref()[i].get_ref();
-                    if other.to_bits() != x.to_bits() && other.is_finite() {
-                        c.error(
-                            v.span(),
-                            field,
-                            format!(
-                                "asymmetric matrix: found {} for ({}, {}) but {} for ({}, {}); expected p_ij = p_ji",
-                                show(x),
-                                ids[i],
-                                ids[j],
-                                show(other),
-                                ids[j],
-                                ids[i]
-                            ),
-                        );
-                    }
-                    continue;
-                }
-                p[i * n + j] = x;
-                p[j * n + i] = x;
-                given[i * n + j] = Some(i);
-            }
+            *ok = false;
         }
     }
+    *ok
+}
+
+/// Check the values of a `[matrix]` of the right shape (a zero diagonal, propensities in
+/// range, symmetric) and put those of the upper triangle in `grid`.
+fn matrix_values(
+    c: &mut Collector<'_>,
+    rows: &[S<Vec<S<f64>>>],
+    ids: &[&str],
+    grid: &mut Grid<usize>,
+) {
+    for (i, row) in rows.iter().enumerate() {
+        for (j, v) in row.get_ref().iter().enumerate() {
+            let x = *v.get_ref();
+            let field = format!("matrix.{}.{}", ids[i], ids[j]);
+            if i == j {
+                if x != 0.0 {
+                    c.error(
+                        v.span(),
+                        field,
+                        format!(
+                            "found {}, expected 0 on the diagonal (an actor has no propensity with itself)",
+                            show(x)
+                        ),
+                    );
+                }
+                continue;
+            }
+            if !check_p(c, v.span(), &field, x) {
+                continue;
+            }
+            if j < i {
+                let other = *rows[j].get_ref()[i].get_ref();
+                if other.to_bits() != x.to_bits() && other.is_finite() {
+                    c.error(
+                        v.span(),
+                        field,
+                        format!(
+                            "asymmetric matrix: found {} for ({}, {}) but {} for ({}, {}); expected p_ij = p_ji",
+                            show(x),
+                            ids[i],
+                            ids[j],
+                            show(other),
+                            ids[j],
+                            ids[i]
+                        ),
+                    );
+                }
+                continue;
+            }
+            grid.set(i, j, x, i);
+        }
+    }
+}
+
+/// Check the `[[pair]]` entries (two known, different actors, a propensity in range, each
+/// pair once) and put their propensities in `grid`, each noted with its entry's index.
+fn toml_pairs(
+    c: &mut Collector<'_>,
+    pairs: &[S<RawPair>],
+    seen: &HashMap<String, usize>,
+    ids: &[&str],
+    grid: &mut Grid<usize>,
+) {
     for (k, pair) in pairs.iter().enumerate() {
         let pr = pair.get_ref();
         let names = pr.actors.get_ref();
@@ -400,29 +570,9 @@ fn parse_into(text: &str, c: &mut Collector<'_>, default_p: Option<f64>) -> Opti
             );
             continue;
         }
-        let mut idx = [0usize; 2];
-        let mut known = true;
-        for (slot, name) in idx.iter_mut().zip(names) {
-            match seen.get(name.get_ref()) {
-                Some(&i) => *slot = i,
-                None => {
-                    let hint = closest(name.get_ref(), ids.iter().copied())
-                        .map_or(String::new(), |k| format!("; did you mean `{k}`?"));
-                    c.error(
-                        name.span(),
-                        format!("{field}.actors"),
-                        format!(
-                            "unknown actor `{}`{hint} (actors are declared by [[actor]] id)",
-                            name.get_ref()
-                        ),
-                    );
-                    known = false;
-                }
-            }
-        }
-        if !known {
+        let Some(idx) = pair_actors(c, names, &field, seen, ids) else {
             continue;
-        }
+        };
         let (i, j) = (idx[0].min(idx[1]), idx[0].max(idx[1]));
         if i == j {
             c.error(
@@ -436,7 +586,7 @@ fn parse_into(text: &str, c: &mut Collector<'_>, default_p: Option<f64>) -> Opti
         if !check_p(c, pr.p.span(), &format!("{field}.p"), x) {
             continue;
         }
-        if let Some(first) = given[i * n + j] {
+        if let Some(first) = grid.given(i, j) {
             let (line, _) = c.map.position(pairs[first].get_ref().actors.span().start);
             c.error(
                 pr.actors.span(),
@@ -448,56 +598,39 @@ fn parse_into(text: &str, c: &mut Collector<'_>, default_p: Option<f64>) -> Opti
             );
             continue;
         }
-        given[i * n + j] = Some(k);
-        p[i * n + j] = x;
-        p[j * n + i] = x;
+        grid.set(i, j, x, k);
     }
-    // Every pair given, or the default.
-    let mut defaulted = 0;
-    let mut missing = 0;
-    for i in 0..n {
-        for j in i + 1..n {
-            if given[i * n + j].is_some() {
-                continue;
-            }
-            match default_p {
-                Some(d) => {
-                    p[i * n + j] = d;
-                    p[j * n + i] = d;
-                    defaulted += 1;
-                }
-                None => {
-                    missing += 1;
-                    if missing <= 20 {
-                        c.error(
-                            id_spans[j].clone(),
-                            format!("pair.{}-{}", ids[i], ids[j]),
-                            format!(
-                                "missing: no propensity for {} and {}; expected a [[pair]] with actors = [\"{}\", \"{}\"] (or --default-p to give every missing pair one value)",
-                                ids[i], ids[j], ids[i], ids[j]
-                            ),
-                        );
-                    }
-                }
+}
+
+/// The indices of a pair's two actor ids; each unknown one is reported (then `None`).
+fn pair_actors(
+    c: &mut Collector<'_>,
+    names: &[S<String>],
+    field: &str,
+    seen: &HashMap<String, usize>,
+    ids: &[&str],
+) -> Option<[usize; 2]> {
+    let mut idx = [0usize; 2];
+    let mut known = true;
+    for (slot, name) in idx.iter_mut().zip(names) {
+        match seen.get(name.get_ref()) {
+            Some(&i) => *slot = i,
+            None => {
+                let hint = closest(name.get_ref(), ids.iter().copied())
+                    .map_or(String::new(), |k| format!("; did you mean `{k}`?"));
+                c.error(
+                    name.span(),
+                    format!("{field}.actors"),
+                    format!(
+                        "unknown actor `{}`{hint} (actors are declared by [[actor]] id)",
+                        name.get_ref()
+                    ),
+                );
+                known = false;
             }
         }
     }
-    if missing > 20 {
-        c.error(
-            meta.span(),
-            "pair",
-            format!(
-                "{missing} pairs have no propensity in all (the first 20 are listed); expected every pair of actors, or --default-p"
-            ),
-        );
-    }
-    (ok && c.is_empty()).then_some(Landscape {
-        name,
-        title,
-        actors: list,
-        p,
-        defaulted,
-    })
+    known.then_some(idx)
 }
 
 /// A propensity: finite, at most [`PROPENSITY_MAX`] in absolute value.
@@ -770,66 +903,51 @@ fn number(s: &str) -> Option<f64> {
 /// `actor`, then the actor ids, each row an actor id and its propensities). `name` names the
 /// landscape.
 pub fn parse_csv(
-    (sizes, sizes_file): (&str, &str),
-    (props, props_file): (&str, &str),
+    sizes: (&str, &str),
+    props: (&str, &str),
     name: &str,
     default_p: Option<f64>,
 ) -> Result<Landscape, InputError> {
+    let (list, seen) = read_sizes(sizes)?;
+    let ids: Vec<String> = list.iter().map(|a| a.id.clone()).collect();
+    let (p, defaulted) = read_propensities(props, &seen, &ids, default_p)?;
+    Ok(Landscape {
+        name: name.to_string(),
+        title: name.to_string(),
+        actors: list,
+        p,
+        defaulted,
+    })
+}
+
+/// The columns of a sizes file.
+struct SizeColumns {
+    actor: usize,
+    size: usize,
+    name: Option<usize>,
+    source: Option<usize>,
+    note: Option<usize>,
+}
+
+/// Read and check the sizes file (text, name): its actors and each id's index among them.
+fn read_sizes(
+    (sizes, sizes_file): (&str, &str),
+) -> Result<(Vec<Actor>, HashMap<String, usize>), InputError> {
     let mut st = CsvText::new(sizes);
     let mut list: Vec<Actor> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut lines: Vec<u64> = Vec::new();
     if let Some((header, recs)) = records(&mut st) {
         let col = |n: &str| header.iter().position(|h| h == n);
         match (col("actor"), col("size")) {
-            (Some(ia), Some(is)) => {
-                let (iname, isrc, inote) = (col("name"), col("source"), col("note"));
-                for r in &recs {
-                    let id = r[ia].to_string();
-                    if !is_valid_id(&id) {
-                        st.error(r, ia, "actor", format!("expected an id of 1 to 32 letters, digits, `_`, `-` or `.`, starting with a letter, found `{id}`"));
-                        continue;
-                    }
-                    if let Some(&first) = seen.get(&id) {
-                        st.error(
-                            r,
-                            ia,
-                            "actor",
-                            format!(
-                                "duplicate actor `{id}` (first on line {}); expected each actor once",
-                                lines[first]
-                            ),
-                        );
-                        continue;
-                    }
-                    let size = match number(&r[is]) {
-                        Some(x) if x.is_finite() && x > 0.0 && x <= SIZE_MAX => x,
-                        _ => {
-                            st.error(
-                                r,
-                                is,
-                                "size",
-                                format!(
-                                    "expected a finite number > 0 and at most {SIZE_MAX:e}, found `{}`",
-                                    &r[is]
-                                ),
-                            );
-                            continue;
-                        }
-                    };
-                    let opt = |k: Option<usize>| {
-                        k.map(|k| r[k].to_string()).filter(|s| !s.is_empty())
-                    };
-                    seen.insert(id.clone(), list.len());
-                    lines.push(r.position().map_or(0, |p| p.line()));
-                    list.push(Actor {
-                        name: opt(iname).unwrap_or_else(|| id.clone()),
-                        id,
-                        size,
-                        source: opt(isrc),
-                        note: opt(inote),
-                    });
-                }
+            (Some(actor), Some(size)) => {
+                let cols = SizeColumns {
+                    actor,
+                    size,
+                    name: col("name"),
+                    source: col("source"),
+                    note: col("note"),
+                };
+                (list, seen) = size_rows(&mut st, &recs, &cols);
             }
             _ => st.c.error(
                 0..0,
@@ -859,80 +977,105 @@ pub fn parse_csv(
     if !st.c.is_empty() {
         return Err(InputError::Invalid(vec![st.c.finish(sizes_file)]));
     }
-    let ids: Vec<String> = list.iter().map(|a| a.id.clone()).collect();
-    let mut pt = CsvText::new(props);
-    let mut p = vec![0.0; n * n];
-    let mut given: Vec<Option<u64>> = vec![None; n * n];
-    let mut last_pos = 0..0;
-    let unknown = |id: &str| {
-        let hint = closest(id, ids.iter().map(String::as_str))
+    Ok((list, seen))
+}
+
+/// The actors of the rows of a sizes file, and each id's index among them; a row with a bad
+/// or repeated id or a bad size is reported and left out.
+fn size_rows(
+    st: &mut CsvText<'_>,
+    recs: &[csv::StringRecord],
+    cols: &SizeColumns,
+) -> (Vec<Actor>, HashMap<String, usize>) {
+    let mut list: Vec<Actor> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut lines: Vec<u64> = Vec::new();
+    let (ia, is) = (cols.actor, cols.size);
+    for r in recs {
+        let id = r[ia].to_string();
+        if !is_valid_id(&id) {
+            st.error(r, ia, "actor", format!("expected an id of 1 to 32 letters, digits, `_`, `-` or `.`, starting with a letter, found `{id}`"));
+            continue;
+        }
+        if let Some(&first) = seen.get(&id) {
+            st.error(
+                r,
+                ia,
+                "actor",
+                format!(
+                    "duplicate actor `{id}` (first on line {}); expected each actor once",
+                    lines[first]
+                ),
+            );
+            continue;
+        }
+        let size = match number(&r[is]) {
+            Some(x) if x.is_finite() && x > 0.0 && x <= SIZE_MAX => x,
+            _ => {
+                st.error(
+                    r,
+                    is,
+                    "size",
+                    format!(
+                        "expected a finite number > 0 and at most {SIZE_MAX:e}, found `{}`",
+                        &r[is]
+                    ),
+                );
+                continue;
+            }
+        };
+        let opt = |k: Option<usize>| k.map(|k| r[k].to_string()).filter(|s| !s.is_empty());
+        seen.insert(id.clone(), list.len());
+        lines.push(r.position().map_or(0, |p| p.line()));
+        list.push(Actor {
+            name: opt(cols.name).unwrap_or_else(|| id.clone()),
+            id,
+            size,
+            source: opt(cols.source),
+            note: opt(cols.note),
+        });
+    }
+    (list, seen)
+}
+
+/// The propensities of a CSV file being read: the actors of the sizes file (each id's index,
+/// and the ids in order) and the propensities given so far, each with the line giving it.
+struct CsvProps<'a> {
+    seen: &'a HashMap<String, usize>,
+    ids: &'a [String],
+    grid: Grid<u64>,
+}
+
+impl CsvProps<'_> {
+    /// The message for an actor id that is not one of the sizes file.
+    fn unknown(&self, id: &str) -> String {
+        let hint = closest(id, self.ids.iter().map(String::as_str))
             .map_or(String::new(), |k| format!("; did you mean `{k}`?"));
         format!("unknown actor `{id}`{hint} (the actors are those of the sizes file)")
+    }
+}
+
+/// Read and check the propensities file (text, name), as pairs or as a matrix, for the
+/// actors of the sizes file: the propensities (`n × n`) and how many pairs took `default_p`.
+fn read_propensities(
+    (props, props_file): (&str, &str),
+    seen: &HashMap<String, usize>,
+    ids: &[String],
+    default_p: Option<f64>,
+) -> Result<(Vec<f64>, usize), InputError> {
+    let mut pt = CsvText::new(props);
+    let mut g = CsvProps {
+        seen,
+        ids,
+        grid: Grid::new(ids.len()),
     };
+    let mut last_pos = 0..0;
     if let Some((header, recs)) = records(&mut pt) {
         let col = |n: &str| header.iter().position(|h| h == n);
         if let (Some(ia), Some(ib), Some(ip)) = (col("a"), col("b"), col("p")) {
-            for r in &recs {
-                let line = r.position().map_or(0, |q| q.line());
-                let mut idx = [0usize; 2];
-                let mut known = true;
-                for (slot, (k, colname)) in idx.iter_mut().zip([(ia, "a"), (ib, "b")]) {
-                    match seen.get(&r[k]) {
-                        Some(&i) => *slot = i,
-                        None => {
-                            pt.error(r, k, colname, unknown(&r[k]));
-                            known = false;
-                        }
-                    }
-                }
-                if !known {
-                    continue;
-                }
-                let (i, j) = (idx[0].min(idx[1]), idx[0].max(idx[1]));
-                if i == j {
-                    pt.error(
-                        r,
-                        ib,
-                        "b",
-                        "found the same actor as `a`, expected two different actors",
-                    );
-                    continue;
-                }
-                let x = match number(&r[ip]) {
-                    Some(x) if x.is_finite() && x.abs() <= PROPENSITY_MAX => x,
-                    _ => {
-                        pt.error(
-                            r,
-                            ip,
-                            "p",
-                            format!(
-                                "expected a finite number from -{PROPENSITY_MAX:e} to {PROPENSITY_MAX:e}, found `{}`",
-                                &r[ip]
-                            ),
-                        );
-                        continue;
-                    }
-                };
-                if let Some(first) = given[i * n + j] {
-                    pt.error(
-                        r,
-                        ia,
-                        "a",
-                        format!(
-                            "duplicate pair {}-{} (first on line {first}); expected each pair once, in either order",
-                            ids[i], ids[j]
-                        ),
-                    );
-                    continue;
-                }
-                given[i * n + j] = Some(line);
-                p[i * n + j] = x;
-                p[j * n + i] = x;
-            }
+            pairs_csv(&mut pt, &recs, [ia, ib, ip], &mut g);
         } else if header.get(0).is_some_and(|h| h.is_empty() || h == "actor") {
-            matrix_csv(
-                &mut pt, &header, &recs, &seen, &ids, &mut p, &mut given, unknown,
-            );
+            matrix_csv(&mut pt, &header, &recs, &mut g);
         } else {
             pt.c.error(
                 0..0,
@@ -946,35 +1089,18 @@ pub fn parse_csv(
         last_pos = props.len()..props.len();
     }
     let mut defaulted = 0;
-    let mut missing = 0;
     if pt.c.is_empty() {
-        for i in 0..n {
-            for j in i + 1..n {
-                if given[i * n + j].is_some() {
-                    continue;
-                }
-                match default_p {
-                    Some(d) => {
-                        p[i * n + j] = d;
-                        p[j * n + i] = d;
-                        defaulted += 1;
-                    }
-                    None => {
-                        missing += 1;
-                        if missing <= 20 {
-                            pt.c.error(
-                                last_pos.clone(),
-                                format!("{}-{}", ids[i], ids[j]),
-                                format!(
-                                    "missing: no propensity for {} and {}; expected a row `{},{},P` (or --default-p to give every missing pair one value)",
-                                    ids[i], ids[j], ids[i], ids[j]
-                                ),
-                            );
-                        }
-                    }
-                }
-            }
-        }
+        let (d, missing) = g.grid.fill(default_p, |i, j| {
+            pt.c.error(
+                last_pos.clone(),
+                format!("{}-{}", ids[i], ids[j]),
+                format!(
+                    "missing: no propensity for {} and {}; expected a row `{},{},P` (or --default-p to give every missing pair one value)",
+                    ids[i], ids[j], ids[i], ids[j]
+                ),
+            );
+        });
+        defaulted = d;
         if missing > 20 {
             pt.c.error(
                 last_pos,
@@ -986,32 +1112,115 @@ pub fn parse_csv(
     if !pt.c.is_empty() {
         return Err(InputError::Invalid(vec![pt.c.finish(props_file)]));
     }
-    Ok(Landscape {
-        name: name.to_string(),
-        title: name.to_string(),
-        actors: list,
-        p,
-        defaulted,
-    })
+    Ok((g.grid.p, defaulted))
+}
+
+/// Field `k` of `r` as a propensity (finite, at most [`PROPENSITY_MAX`] in absolute value),
+/// or `None` once reported under `field`.
+fn csv_propensity(
+    pt: &mut CsvText<'_>,
+    r: &csv::StringRecord,
+    k: usize,
+    field: &str,
+) -> Option<f64> {
+    match number(&r[k]) {
+        Some(x) if x.is_finite() && x.abs() <= PROPENSITY_MAX => Some(x),
+        _ => {
+            pt.error(
+                r,
+                k,
+                field,
+                format!(
+                    "expected a finite number from -{PROPENSITY_MAX:e} to {PROPENSITY_MAX:e}, found `{}`",
+                    &r[k]
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// The propensities of a pairs CSV, whose columns `a`, `b` and `p` are at `cols`: two known,
+/// different actors and a propensity in range per row, each pair once.
+fn pairs_csv(
+    pt: &mut CsvText<'_>,
+    recs: &[csv::StringRecord],
+    [ia, ib, ip]: [usize; 3],
+    g: &mut CsvProps<'_>,
+) {
+    for r in recs {
+        let line = r.position().map_or(0, |q| q.line());
+        let mut idx = [0usize; 2];
+        let mut known = true;
+        for (slot, (k, colname)) in idx.iter_mut().zip([(ia, "a"), (ib, "b")]) {
+            match g.seen.get(&r[k]) {
+                Some(&i) => *slot = i,
+                None => {
+                    pt.error(r, k, colname, g.unknown(&r[k]));
+                    known = false;
+                }
+            }
+        }
+        if !known {
+            continue;
+        }
+        let (i, j) = (idx[0].min(idx[1]), idx[0].max(idx[1]));
+        if i == j {
+            pt.error(
+                r,
+                ib,
+                "b",
+                "found the same actor as `a`, expected two different actors",
+            );
+            continue;
+        }
+        let Some(x) = csv_propensity(pt, r, ip, "p") else {
+            continue;
+        };
+        if let Some(first) = g.grid.given(i, j) {
+            pt.error(
+                r,
+                ia,
+                "a",
+                format!(
+                    "duplicate pair {}-{} (first on line {first}); expected each pair once, in either order",
+                    g.ids[i], g.ids[j]
+                ),
+            );
+            continue;
+        }
+        g.grid.set(i, j, x, line);
+    }
 }
 
 /// The propensities of a matrix CSV.
-#[allow(clippy::too_many_arguments)]
 fn matrix_csv(
     pt: &mut CsvText<'_>,
     header: &csv::StringRecord,
     recs: &[csv::StringRecord],
-    seen: &HashMap<String, usize>,
-    ids: &[String],
-    p: &mut [f64],
-    given: &mut [Option<u64>],
-    unknown: impl Fn(&str) -> String,
+    g: &mut CsvProps<'_>,
 ) {
-    let n = ids.len();
-    // Columns: the actor each one holds.
+    let Some(cols) = matrix_columns(pt, header, g) else {
+        return;
+    };
+    let rows = matrix_rows(pt, recs, g);
+    if !pt.c.is_empty() {
+        return;
+    }
+    matrix_cells(pt, &cols, &rows, g);
+}
+
+/// The actor each column of a matrix CSV holds (`None` for the first column and for a
+/// column reported as unknown or repeated); `None` once reported when there is not one
+/// column per actor.
+fn matrix_columns(
+    pt: &mut CsvText<'_>,
+    header: &csv::StringRecord,
+    g: &CsvProps<'_>,
+) -> Option<Vec<Option<usize>>> {
     let mut cols: Vec<Option<usize>> = vec![None];
     for (k, h) in header.iter().enumerate().skip(1) {
-        match seen.get(h) {
+        match g.seen.get(h) {
             Some(&i) if !cols.contains(&Some(i)) => cols.push(Some(i)),
             Some(_) => {
                 let at = pt.field_offset(0, k);
@@ -1024,11 +1233,12 @@ fn matrix_csv(
             }
             None => {
                 let at = pt.field_offset(0, k);
-                pt.c.error(at..at, h, unknown(h));
+                pt.c.error(at..at, h, g.unknown(h));
                 cols.push(None);
             }
         }
     }
+    let n = g.ids.len();
     if cols.len() != n + 1 {
         pt.c.error(
             0..0,
@@ -1038,13 +1248,23 @@ fn matrix_csv(
                 cols.len() - 1
             ),
         );
-        return;
+        return None;
     }
-    let mut rows: Vec<Option<(u64, &csv::StringRecord)>> = vec![None; n];
+    Some(cols)
+}
+
+/// The row of each actor in a matrix CSV, with its line; a row of an unknown actor or a
+/// second row of one is reported.
+fn matrix_rows<'r>(
+    pt: &mut CsvText<'_>,
+    recs: &'r [csv::StringRecord],
+    g: &CsvProps<'_>,
+) -> Vec<Option<(u64, &'r csv::StringRecord)>> {
+    let mut rows: Vec<Option<(u64, &csv::StringRecord)>> = vec![None; g.ids.len()];
     for r in recs {
         let line = r.position().map_or(0, |q| q.line());
         let id = &r[0];
-        match seen.get(id) {
+        match g.seen.get(id) {
             Some(&i) => {
                 if let Some((first, _)) = rows[i] {
                     pt.error(
@@ -1057,14 +1277,23 @@ fn matrix_csv(
                 }
                 rows[i] = Some((line, r));
             }
-            None => pt.error(r, 0, "actor", unknown(id)),
+            None => pt.error(r, 0, "actor", g.unknown(id)),
         }
     }
-    if !pt.c.is_empty() {
-        return;
-    }
-    for i in 0..n {
-        let Some((line, r)) = rows[i] else {
+    rows
+}
+
+/// Check the cells of a matrix CSV (a row per actor, propensities in range, a zero diagonal,
+/// symmetric) and put them in `g`.
+fn matrix_cells(
+    pt: &mut CsvText<'_>,
+    cols: &[Option<usize>],
+    rows: &[Option<(u64, &csv::StringRecord)>],
+    g: &mut CsvProps<'_>,
+) {
+    let ids = g.ids;
+    for (i, row) in rows.iter().enumerate() {
+        let Some((line, r)) = *row else {
             pt.c.error(
                 pt.text.len()..pt.text.len(),
                 "actor",
@@ -1075,20 +1304,8 @@ fn matrix_csv(
         for (k, col) in cols.iter().enumerate().skip(1) {
             let Some(j) = *col else { continue };
             let field = ids[j].clone();
-            let x = match number(&r[k]) {
-                Some(x) if x.is_finite() && x.abs() <= PROPENSITY_MAX => x,
-                _ => {
-                    pt.error(
-                        r,
-                        k,
-                        &field,
-                        format!(
-                            "expected a finite number from -{PROPENSITY_MAX:e} to {PROPENSITY_MAX:e}, found `{}`",
-                            &r[k]
-                        ),
-                    );
-                    continue;
-                }
+            let Some(x) = csv_propensity(pt, r, k, &field) else {
+                continue;
             };
             if i == j {
                 if x != 0.0 {
@@ -1102,14 +1319,10 @@ fn matrix_csv(
                 continue;
             }
             let (a, b) = (i.min(j), i.max(j));
-            match given[a * n + b] {
-                None => {
-                    given[a * n + b] = Some(line);
-                    p[a * n + b] = x;
-                    p[b * n + a] = x;
-                }
+            match g.grid.given(a, b) {
+                None => g.grid.set(a, b, x, line),
                 Some(first) => {
-                    let other = p[a * n + b];
+                    let other = g.grid.value(a, b);
                     if other.to_bits() != x.to_bits() {
                         pt.error(
                             r,
