@@ -229,8 +229,10 @@ struct TraceRow {
     brier: Vec<f64>,
 }
 
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let free = free_of(&args)?;
+/// The free parameters, and the other arguments checked: at least one start point and one
+/// run, and not both --from and --shard.
+fn check_args(args: &Args) -> anyhow::Result<Vec<Free>> {
+    let free = free_of(args)?;
     if args.start == 0 {
         bail!("--start 0: expected at least one start point");
     }
@@ -242,17 +244,81 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "--from and --shard: --shard runs a part of the start, --from refines a start already made; give one"
         );
     }
-    let started = SystemTime::now();
-    let clock = Instant::now();
-    let scoring_args = scoring_args(&args);
-    let vary: Vec<String> = free
-        .iter()
-        .map(|f| format!("{}={}:{}", f.name, f.low, f.high))
-        .collect();
-    let start_dir = args.from.clone().unwrap_or_else(|| args.out.join("start"));
-    let sweep_args = |out: PathBuf, shard: Option<ShardSpec>| {
+    Ok(free)
+}
+
+/// A calibration's arguments, checked, and what its stages share.
+struct Calibration<'a> {
+    /// The arguments as given.
+    args: &'a Args,
+    /// The free parameters.
+    free: Vec<Free>,
+    /// The backtest flags with the training split's defaults.
+    scoring_args: ScoringArgs,
+    /// The free parameters as `--vary` flags of the start sweep.
+    vary: Vec<String>,
+    /// The start sweep's folder: --from, else --out/start.
+    start_dir: PathBuf,
+    /// Whether the objective is the log score (else the Brier score).
+    log: bool,
+}
+
+/// The backtest that scores the refinement's points.
+struct Scorer<'a> {
+    /// The backtest of a point's values.
+    eval: BacktestEvaluator<'a>,
+    /// The objective is the log score (else the Brier score).
+    log: bool,
+}
+
+impl Scorer<'_> {
+    /// The objective at `values` (one per free parameter), the Brier score per horizon, and
+    /// the backtest's rows.
+    fn score(&self, values: &[f64]) -> Result<(f64, Vec<f64>, Vec<OutputRow>), String> {
+        let v: Vec<Value> = values.iter().map(|&x| Value::Number(x)).collect();
+        let rows = self.eval.evaluate(&v, &|_| {})?;
+        let (f, brier) = objective_of(&rows, self.log);
+        Ok((f, brier, rows))
+    }
+}
+
+/// The result: the best evaluation's values rounded, scored once more (the last row of the
+/// trace holds the values).
+struct Best {
+    /// The objective of the values rounded to three significant digits.
+    objective: f64,
+    /// The objective of the best evaluation before rounding.
+    unrounded: f64,
+    /// The rounded values' Brier score per horizon.
+    brier: Vec<f64>,
+    /// The rounded values' backtest rows (scores.csv).
+    rows: Vec<OutputRow>,
+    /// The rounded values as --set flags.
+    set_line: Vec<String>,
+}
+
+impl<'a> Calibration<'a> {
+    /// The calibration of `args`, with its free parameters `free`.
+    fn new(args: &'a Args, free: Vec<Free>) -> Self {
+        let vary: Vec<String> = free
+            .iter()
+            .map(|f| format!("{}={}:{}", f.name, f.low, f.high))
+            .collect();
+        Self {
+            args,
+            free,
+            scoring_args: scoring_args(args),
+            vary,
+            start_dir: args.from.clone().unwrap_or_else(|| args.out.join("start")),
+            log: args.objective == "log",
+        }
+    }
+
+    /// The arguments of the start sweep (or its shard `shard`), written to `out`.
+    fn sweep_args(&self, out: PathBuf, shard: Option<ShardSpec>) -> sweep::Args {
+        let args = self.args;
         sweep::Args::calibration_start(
-            vary.clone(),
+            self.vary.clone(),
             format!("lhs:{}", args.start),
             args.runs,
             args.seed,
@@ -262,157 +328,140 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             args.threads,
             shard,
             args.quiet,
-            scoring_args.clone(),
+            self.scoring_args.clone(),
         )
-    };
-    if let Some(spec) = args.shard {
-        let parts = args.out.join("start-parts");
-        let code = sweep::run(sweep_args(parts.clone(), Some(spec)))?;
-        if !args.quiet {
+    }
+
+    /// Run shard `spec` of the start, into --out/start-parts/, and say what comes next.
+    fn run_shard(&self, spec: ShardSpec) -> anyhow::Result<ExitCode> {
+        let parts = self.args.out.join("start-parts");
+        let code = sweep::run(self.sweep_args(parts.clone(), Some(spec)))?;
+        if !self.args.quiet {
             println!(
                 "when every shard is done: entente merge {}/sweep-part-*.csv --out {}; then the same entente calibrate command with --from {} instead of --shard",
                 parts.display(),
-                start_dir.display(),
-                start_dir.display()
+                self.start_dir.display(),
+                self.start_dir.display()
             );
         }
-        return Ok(code);
+        Ok(code)
     }
-    let expected = sweep::planned_manifest(&sweep_args(start_dir.clone(), None))?;
-    if args.from.is_none() {
-        if !args.quiet {
-            say!(
-                "entente calibrate: start: {} points of a Latin hypercube over {} free parameters",
-                args.start,
-                free.len()
-            );
-        }
-        sweep::run(sweep_args(start_dir.clone(), None))?;
-    }
-    check_start(&start_dir, &expected)?;
-    let log = args.objective == "log";
-    let mut trace = read_start(&start_dir, &free, log)?;
 
-    // The refinement, from the best start point.
-    let scoring: Scoring = scoring_args.load(
-        "",
-        args.runs,
-        args.seed,
-        args.theory.clone(),
-        args.set.clone(),
-    )?;
-    let factors: Vec<Factor> = vary
-        .iter()
-        .map(|v| Factor::parse(v))
-        .collect::<Result<_, _>>()
-        .map_err(anyhow::Error::msg)?;
-    let options = BacktestOptions {
-        threads: threads_or_all(args.threads),
-        ..scoring.options.clone()
-    };
-    let eval = BacktestEvaluator {
-        data: &scoring.data,
-        options: &options,
-        prepared: &scoring.prepared,
-        factors: &factors,
-    };
-    let score_at = |values: &[f64]| -> Result<(f64, Vec<f64>, Vec<OutputRow>), String> {
-        let v: Vec<Value> = values.iter().map(|&x| Value::Number(x)).collect();
-        let rows = eval.evaluate(&v, &|_| {})?;
-        let (f, brier) = objective_of(&rows, log);
-        Ok((f, brier, rows))
-    };
-    let start_best = lowest(&trace).context("the start sweep has no points")?;
-    let x0: Vec<f64> = free
-        .iter()
-        .zip(&trace[start_best].values)
-        .map(|(f, &v)| f.unit(v))
-        .collect();
-    let bar = if args.quiet {
-        None
-    } else {
-        let b = indicatif::ProgressBar::new(args.refine as u64);
-        b.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} refine [{bar:40}] {pos}/{len} evaluations, {msg}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        Some(b)
-    };
-    let mut refined: Vec<TraceRow> = Vec::new();
-    let mut best_so_far = trace[start_best].objective;
-    let mut objective = |x: &[f64]| -> Result<f64, String> {
-        let values: Vec<f64> = free.iter().zip(x).map(|(f, &u)| f.value(u)).collect();
-        let (f, brier, _) = score_at(&values)?;
-        best_so_far = best_so_far.min(f);
-        if let Some(b) = &bar {
-            b.inc(1);
-            b.set_message(format!("best {best_so_far:.5}"));
+    /// The start: the sweep made (unless --from gives it), checked to be this calibration's,
+    /// and its points read as trace rows.
+    fn start(&self) -> anyhow::Result<Vec<TraceRow>> {
+        let args = self.args;
+        let expected = sweep::planned_manifest(&self.sweep_args(self.start_dir.clone(), None))?;
+        if args.from.is_none() {
+            if !args.quiet {
+                say!(
+                    "entente calibrate: start: {} points of a Latin hypercube over {} free parameters",
+                    args.start,
+                    self.free.len()
+                );
+            }
+            sweep::run(self.sweep_args(self.start_dir.clone(), None))?;
         }
-        refined.push(TraceRow {
-            stage: "refine",
-            values,
-            objective: f,
-            brier,
-        });
-        Ok(f)
-    };
-    let (_, stop) = calibrate::nelder_mead(
-        &mut objective,
-        &x0,
-        &Options {
-            max_evals: args.refine,
-            ..Options::default()
-        },
-    )
-    .map_err(anyhow::Error::msg)?;
-    if let Some(b) = &bar {
-        b.finish_and_clear();
+        check_start(&self.start_dir, &expected)?;
+        read_start(&self.start_dir, &self.free, self.log)
     }
-    trace.extend(refined);
-    // The best of every evaluation, rounded, scored once more.
-    let best_row = &trace[lowest(&trace).context("no evaluation")?];
-    let rounded: Vec<f64> = free
-        .iter()
-        .zip(&best_row.values)
-        .map(|(f, &v)| round3(v).clamp(f.low, f.high))
-        .collect();
-    let best_unrounded = best_row.objective;
-    let (f, brier, rows) = score_at(&rounded).map_err(anyhow::Error::msg)?;
-    trace.push(TraceRow {
-        stage: "rounded",
-        values: rounded.clone(),
-        objective: f,
-        brier: brier.clone(),
-    });
-    let set_line: Vec<String> = free
-        .iter()
-        .zip(&rounded)
-        .map(|(p, v)| format!("--set {}={v}", p.name))
-        .collect();
-    write_folder(
-        &args,
-        &free,
-        &scoring,
-        &trace,
-        &rows,
-        &set_line,
-        serde_json::json!({
-            "objective": args.objective,
-            "objective_value": f,
-            "objective_unrounded": best_unrounded,
-            "start_points": args.start,
-            "refine_evaluations": trace.iter().filter(|r| r.stage == "refine").count(),
-            "refine_stop": stop.name(),
-            "start": start_dir.display().to_string(),
-            "started": rfc3339(started),
-            "finished": rfc3339(SystemTime::now()),
-            "wall_seconds": seconds(clock),
-        }),
-    )?;
-    if !args.quiet {
+
+    /// The refinement: a Nelder-Mead search from the best point of `trace` (the start), its
+    /// evaluations added to `trace`, with a progress bar unless --quiet. Returns why it
+    /// stopped.
+    fn refine(
+        &self,
+        scorer: &Scorer<'_>,
+        trace: &mut Vec<TraceRow>,
+    ) -> anyhow::Result<calibrate::Stop> {
+        let free = &self.free;
+        let start_best = lowest(trace).context("the start sweep has no points")?;
+        let x0: Vec<f64> = free
+            .iter()
+            .zip(&trace[start_best].values)
+            .map(|(f, &v)| f.unit(v))
+            .collect();
+        let bar = refine_bar(self.args.quiet, self.args.refine);
+        let mut refined: Vec<TraceRow> = Vec::new();
+        let mut best_so_far = trace[start_best].objective;
+        let mut objective = |x: &[f64]| -> Result<f64, String> {
+            let values: Vec<f64> = free.iter().zip(x).map(|(f, &u)| f.value(u)).collect();
+            let (f, brier, _) = scorer.score(&values)?;
+            best_so_far = best_so_far.min(f);
+            if let Some(b) = &bar {
+                b.inc(1);
+                b.set_message(format!("best {best_so_far:.5}"));
+            }
+            refined.push(TraceRow {
+                stage: "refine",
+                values,
+                objective: f,
+                brier,
+            });
+            Ok(f)
+        };
+        let (_, stop) = calibrate::nelder_mead(
+            &mut objective,
+            &x0,
+            &Options {
+                max_evals: self.args.refine,
+                ..Options::default()
+            },
+        )
+        .map_err(anyhow::Error::msg)?;
+        if let Some(b) = &bar {
+            b.finish_and_clear();
+        }
+        trace.extend(refined);
+        Ok(stop)
+    }
+
+    /// The best of every evaluation in `trace`, rounded, scored once more: its row is added
+    /// to `trace`.
+    fn score_rounded(
+        &self,
+        scorer: &Scorer<'_>,
+        trace: &mut Vec<TraceRow>,
+    ) -> anyhow::Result<Best> {
+        let best_row = &trace[lowest(trace).context("no evaluation")?];
+        let rounded: Vec<f64> = self
+            .free
+            .iter()
+            .zip(&best_row.values)
+            .map(|(f, &v)| round3(v).clamp(f.low, f.high))
+            .collect();
+        let unrounded = best_row.objective;
+        let (f, brier, rows) = scorer.score(&rounded).map_err(anyhow::Error::msg)?;
+        let set_line: Vec<String> = self
+            .free
+            .iter()
+            .zip(&rounded)
+            .map(|(p, v)| format!("--set {}={v}", p.name))
+            .collect();
+        trace.push(TraceRow {
+            stage: "rounded",
+            values: rounded,
+            objective: f,
+            brier: brier.clone(),
+        });
+        Ok(Best {
+            objective: f,
+            unrounded,
+            brier,
+            rows,
+            set_line,
+        })
+    }
+
+    /// The summary on stdout: the split, the evaluations, the best values and the files.
+    fn print_summary(
+        &self,
+        scoring: &Scoring,
+        trace: &[TraceRow],
+        stop: calibrate::Stop,
+        best: &Best,
+    ) {
+        let args = self.args;
         let o = &scoring.options;
         println!(
             "calibration on {} start years ({}–{}), horizons {}, states {}: {} evaluations ({} start, {} refine: {})",
@@ -433,17 +482,97 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!(
             "best {} {:.5} (before rounding {:.5}); Brier per horizon: {}",
             args.objective,
-            f,
-            best_unrounded,
+            best.objective,
+            best.unrounded,
             o.horizons
                 .iter()
-                .zip(&brier)
+                .zip(&best.brier)
                 .map(|(h, b)| format!("{h}y {b:.4}"))
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        println!("{}", set_line.join(" "));
+        println!("{}", best.set_line.join(" "));
         println!("files in {}/: {}", args.out.display(), FILES.join(", "));
+    }
+}
+
+/// The progress bar of the refinement's `refine` evaluations (none with --quiet).
+fn refine_bar(quiet: bool, refine: usize) -> Option<indicatif::ProgressBar> {
+    if quiet {
+        None
+    } else {
+        let b = indicatif::ProgressBar::new(refine as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} refine [{bar:40}] {pos}/{len} evaluations, {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        Some(b)
+    }
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let free = check_args(&args)?;
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let c = Calibration::new(&args, free);
+    if let Some(spec) = args.shard {
+        return c.run_shard(spec);
+    }
+    let mut trace = c.start()?;
+
+    // The refinement, from the best start point.
+    let scoring: Scoring = c.scoring_args.load(
+        "",
+        args.runs,
+        args.seed,
+        args.theory.clone(),
+        args.set.clone(),
+    )?;
+    let factors: Vec<Factor> = c
+        .vary
+        .iter()
+        .map(|v| Factor::parse(v))
+        .collect::<Result<_, _>>()
+        .map_err(anyhow::Error::msg)?;
+    let options = BacktestOptions {
+        threads: threads_or_all(args.threads),
+        ..scoring.options.clone()
+    };
+    let scorer = Scorer {
+        eval: BacktestEvaluator {
+            data: &scoring.data,
+            options: &options,
+            prepared: &scoring.prepared,
+            factors: &factors,
+        },
+        log: c.log,
+    };
+    let stop = c.refine(&scorer, &mut trace)?;
+    // The best of every evaluation, rounded, scored once more.
+    let best = c.score_rounded(&scorer, &mut trace)?;
+    write_folder(
+        &c,
+        &scoring,
+        &trace,
+        &best,
+        serde_json::json!({
+            "objective": args.objective,
+            "objective_value": best.objective,
+            "objective_unrounded": best.unrounded,
+            "start_points": args.start,
+            "refine_evaluations": trace.iter().filter(|r| r.stage == "refine").count(),
+            "refine_stop": stop.name(),
+            "start": c.start_dir.display().to_string(),
+            "started": rfc3339(started),
+            "finished": rfc3339(SystemTime::now()),
+            "wall_seconds": seconds(clock),
+        }),
+    )?;
+    if !args.quiet {
+        c.print_summary(&scoring, &trace, stop, &best);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -554,90 +683,30 @@ fn read_start(dir: &Path, free: &[Free], log: bool) -> anyhow::Result<Vec<TraceR
 }
 
 /// Write the calibration folder.
-#[allow(clippy::too_many_arguments)]
 fn write_folder(
-    args: &Args,
-    free: &[Free],
+    c: &Calibration<'_>,
     scoring: &Scoring,
     trace: &[TraceRow],
-    best_rows: &[OutputRow],
-    set_line: &[String],
+    best: &Best,
     extra: serde_json::Value,
 ) -> anyhow::Result<()> {
     use std::io::Write as _;
-    let horizons = &scoring.options.horizons;
-    let rounded = &trace.last().context("no evaluation")?.values;
+    let (args, free) = (c.args, &c.free);
+    let last = trace.last().context("no evaluation")?;
+    let rounded = &last.values;
     let mut out = OutputDir::prepare(&args.out)?;
     out.write(FILES[0], |w| {
-        write!(w, "evaluation,stage")?;
-        for f in free {
-            write!(w, ",{}", f.name)?;
-        }
-        write!(w, ",objective")?;
-        for h in horizons {
-            write!(w, ",brier_h{h}")?;
-        }
-        writeln!(w)?;
-        for (i, r) in trace.iter().enumerate() {
-            write!(w, "{i},{}", r.stage)?;
-            for v in &r.values {
-                write!(w, ",{v}")?;
-            }
-            write!(w, ",{}", num(r.objective))?;
-            for b in &r.brier {
-                write!(w, ",{}", num(*b))?;
-            }
-            writeln!(w)?;
-        }
-        Ok(())
+        write_trace(w, free, &scoring.options.horizons, trace)
     })?;
-    let o = &scoring.options;
-    let years = o
-        .years
-        .iter()
-        .map(i32::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
-    out.write(FILES[1], |w| {
-        writeln!(
-            w,
-            "# Parameters found by `entente calibrate` (model version {}).",
-            entente::params::MODEL_VERSION
-        )?;
-        writeln!(w, "# Command: {}", command_line())?;
-        writeln!(
-            w,
-            "# Fitted on start years {}–{} ({} years), horizons {}, states {}: mean {} score {}.",
-            o.years.first().copied().unwrap_or_default(),
-            o.years.last().copied().unwrap_or_default(),
-            o.years.len(),
-            horizons
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(","),
-            o.spec,
-            args.objective,
-            num(trace.last().map_or(f64::NAN, |r| r.objective))
-        )?;
-        writeln!(
-            w,
-            "# Use: copy the table into a scenario file, or `entente backtest --params best.toml`."
-        )?;
-        writeln!(w, "[params]")?;
-        for (f, v) in free.iter().zip(rounded) {
-            writeln!(w, "{} = {v}", f.name)?;
-        }
-        Ok(())
-    })?;
-    out.write(FILES[2], |w| writeln!(w, "{}", set_line.join(" ")))?;
+    out.write(FILES[1], |w| write_best_toml(w, c, scoring, last))?;
+    out.write(FILES[2], |w| writeln!(w, "{}", best.set_line.join(" ")))?;
     out.write(FILES[3], |w| {
         writeln!(
             w,
             "horizon,subset,{}",
             entente::experiment::sweep::BACKTEST_OUTPUTS.join(",")
         )?;
-        for r in best_rows {
+        for r in &best.rows {
             write!(w, "{}", r.key.join(","))?;
             for v in &r.values {
                 write!(w, ",{}", num(*v))?;
@@ -646,6 +715,13 @@ fn write_folder(
         }
         Ok(())
     })?;
+    let years = scoring
+        .options
+        .years
+        .iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
     let mut manifest = serde_json::json!({
         "kind": Kind::Calibration,
         "format": Kind::Calibration.format(),
@@ -654,7 +730,7 @@ fn write_folder(
         "command": command_line(),
         "free": free.iter().map(|f| serde_json::json!({"name": f.name, "low": f.low, "high": f.high})).collect::<Vec<_>>(),
         "best": free.iter().zip(rounded).map(|(f, v)| (f.name.clone(), serde_json::json!(v))).collect::<serde_json::Map<_, _>>(),
-        "set": set_line.join(" "),
+        "set": best.set_line.join(" "),
         "runs": args.runs,
         "seed": args.seed,
         "theory": args.theory,
@@ -671,6 +747,78 @@ fn write_folder(
     })?;
     let shown = out.path().display().to_string();
     say_replaced(&shown, &out.commit()?, args.quiet);
+    Ok(())
+}
+
+/// trace.csv: a header (the free parameters, the objective, the Brier score per horizon),
+/// then every evaluation.
+fn write_trace(
+    w: &mut impl std::io::Write,
+    free: &[Free],
+    horizons: &[u32],
+    trace: &[TraceRow],
+) -> std::io::Result<()> {
+    write!(w, "evaluation,stage")?;
+    for f in free {
+        write!(w, ",{}", f.name)?;
+    }
+    write!(w, ",objective")?;
+    for h in horizons {
+        write!(w, ",brier_h{h}")?;
+    }
+    writeln!(w)?;
+    for (i, r) in trace.iter().enumerate() {
+        write!(w, "{i},{}", r.stage)?;
+        for v in &r.values {
+            write!(w, ",{v}")?;
+        }
+        write!(w, ",{}", num(r.objective))?;
+        for b in &r.brier {
+            write!(w, ",{}", num(*b))?;
+        }
+        writeln!(w)?;
+    }
+    Ok(())
+}
+
+/// best.toml: comments saying what produced it and how it scored, then a [params] table of
+/// the rounded values (`last`, the trace's last row).
+fn write_best_toml(
+    w: &mut impl std::io::Write,
+    c: &Calibration<'_>,
+    scoring: &Scoring,
+    last: &TraceRow,
+) -> std::io::Result<()> {
+    let o = &scoring.options;
+    writeln!(
+        w,
+        "# Parameters found by `entente calibrate` (model version {}).",
+        entente::params::MODEL_VERSION
+    )?;
+    writeln!(w, "# Command: {}", command_line())?;
+    writeln!(
+        w,
+        "# Fitted on start years {}–{} ({} years), horizons {}, states {}: mean {} score {}.",
+        o.years.first().copied().unwrap_or_default(),
+        o.years.last().copied().unwrap_or_default(),
+        o.years.len(),
+        o.horizons
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(","),
+        o.spec,
+        c.args.objective,
+        num(last.objective)
+    )?;
+    writeln!(
+        w,
+        "# Use: copy the table into a scenario file, or `entente backtest --params best.toml`."
+    )?;
+    writeln!(w, "[params]")?;
+    for (f, v) in c.free.iter().zip(&last.values) {
+        writeln!(w, "{} = {v}", f.name)?;
+    }
     Ok(())
 }
 

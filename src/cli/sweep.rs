@@ -118,6 +118,11 @@ pub struct Args {
 }
 
 impl Args {
+    /// Whether the points are scored by a backtest (--evaluate backtest).
+    fn is_backtest(&self) -> bool {
+        self.evaluate == "backtest"
+    }
+
     /// The sweep that starts a calibration: `design` over the free parameters `vary`, every
     /// point scored by a backtest.
     #[allow(clippy::too_many_arguments)]
@@ -343,10 +348,84 @@ struct Input {
     name: String,
 }
 
+/// What the flags and the experiment file give before a scenario is read.
+struct Given {
+    /// The experiment, if the file is one.
+    experiment: Option<Experiment>,
+    /// The scenario file (none: the built-in flagship).
+    scenario_file: Option<PathBuf>,
+    /// The name of the file given, for messages.
+    name: String,
+    /// --theory, else the experiment's.
+    theory: Option<String>,
+    /// The experiment's `set`, then --set.
+    set: Vec<String>,
+    /// The factors: the experiment's, else --vary's.
+    factors: Vec<Factor>,
+}
+
+/// The design of a sweep and what each of its points runs.
+struct Designed {
+    /// The design, as parsed.
+    design: Design,
+    /// Its points.
+    points: DesignPoints,
+    /// Runs per point.
+    runs: u64,
+    /// Seed.
+    seed: u64,
+    /// The pairs recorded (none with a backtest).
+    pairs: Vec<(usize, usize)>,
+}
+
 /// Read the inputs, check every factor against the scenario, and generate the design.
 fn plan(args: &Args) -> anyhow::Result<Plan> {
-    let backtest = args.evaluate == "backtest";
-    if !backtest && let Some(flag) = args.scoring.given().first() {
+    let backtest = args.is_backtest();
+    let g = given(args)?;
+    let (base, scoring) = if backtest {
+        let (base, sc) = backtest_base(args, &g)?;
+        (base, Some(sc))
+    } else {
+        let (stext, sname) = study::scenario_text(g.scenario_file.as_deref())?;
+        (scenario::parse(&stext, &sname)?, None)
+    };
+    let mut resolved = base.clone();
+    resolved
+        .apply_choices(g.theory.as_deref(), &g.set)
+        .map_err(anyhow::Error::msg)?;
+    if !backtest {
+        super::study::warn_about_data(&resolved, &g.name);
+    }
+    check_factors(
+        &base,
+        g.theory.as_deref(),
+        &g.set,
+        &g.factors,
+        g.experiment.as_ref(),
+        &g.name,
+    )?;
+    let d = design_of(args, &g, &base, &resolved)?;
+    let identity = identity_of(args, &g, &base, &resolved, scoring.as_ref(), &d);
+    Ok(Plan {
+        base,
+        factors: g.factors,
+        design: d.points,
+        runs: d.runs,
+        seed: d.seed,
+        theory: g.theory,
+        set: g.set,
+        pairs: d.pairs,
+        scoring,
+        identity,
+    })
+}
+
+/// The file given, the theory, the `set` and the factors, from the flags and the experiment
+/// file; backtest options are refused without --evaluate backtest.
+fn given(args: &Args) -> anyhow::Result<Given> {
+    if !args.is_backtest()
+        && let Some(flag) = args.scoring.given().first()
+    {
         bail!("{flag} is a backtest option: give it with --evaluate backtest");
     }
     let Input {
@@ -362,52 +441,62 @@ fn plan(args: &Args) -> anyhow::Result<Plan> {
     let mut set = x.map_or(Vec::new(), |x| x.set.clone());
     set.extend(args.set.iter().cloned());
     let factors = factors_of(args, x)?;
-    let mut scoring = None;
-    let base = if backtest {
-        if scenario_file.is_some() {
-            bail!(
-                "--evaluate backtest builds its scenarios from the history data in every start year: give no scenario (an experiment file without `scenario` is fine)"
-            );
-        }
-        if !args.pairs.is_empty() || x.is_some_and(|x| !x.pairs.is_empty()) {
-            bail!(
-                "--pairs: with --evaluate backtest every pair of --states is scored; the rows are horizons and groups of pairs"
-            );
-        }
-        for f in &factors {
-            if f.path != "theory"
-                && entente::params::spec(&f.path).is_none()
-                && f.path != "threat_form"
-            {
-                bail!(
-                    "factor `{}`: with --evaluate backtest a factor is a model parameter (eta, sigma_d, beta_p, …; `entente show params`) or `theory`: the states differ from one start year to the next",
-                    f.path
-                );
-            }
-        }
-        let runs = args.runs.or_else(|| x.and_then(|x| x.runs)).unwrap_or(1000);
-        let seed = args.seed.or_else(|| x.and_then(|x| x.seed)).unwrap_or(1);
-        let sc = args
-            .scoring
-            .load(BACKTEST_YEARS, runs, seed, theory.clone(), set.clone())?;
-        let mut base = sc.prepared.years[0].built.scenario.clone();
-        base.name = "backtest".into();
-        base.runs = runs;
-        base.seed = seed;
-        scoring = Some(sc);
-        base
-    } else {
-        let (stext, sname) = study::scenario_text(scenario_file.as_deref())?;
-        scenario::parse(&stext, &sname)?
-    };
-    let mut resolved = base.clone();
-    resolved
-        .apply_choices(theory.as_deref(), &set)
-        .map_err(anyhow::Error::msg)?;
-    if !backtest {
-        super::study::warn_about_data(&resolved, &name);
+    Ok(Given {
+        experiment,
+        scenario_file,
+        name,
+        theory,
+        set,
+        factors,
+    })
+}
+
+/// With --evaluate backtest: the scenario of the first start year (named `backtest`, with the
+/// sweep's runs and seed) and the backtest that scores the points. A scenario, pairs, and
+/// factors other than model parameters and `theory` are refused.
+fn backtest_base(args: &Args, g: &Given) -> anyhow::Result<(Scenario, Scoring)> {
+    let x = g.experiment.as_ref();
+    if g.scenario_file.is_some() {
+        bail!(
+            "--evaluate backtest builds its scenarios from the history data in every start year: give no scenario (an experiment file without `scenario` is fine)"
+        );
     }
-    check_factors(&base, theory.as_deref(), &set, &factors, x, &name)?;
+    if !args.pairs.is_empty() || x.is_some_and(|x| !x.pairs.is_empty()) {
+        bail!(
+            "--pairs: with --evaluate backtest every pair of --states is scored; the rows are horizons and groups of pairs"
+        );
+    }
+    for f in &g.factors {
+        if f.path != "theory" && entente::params::spec(&f.path).is_none() && f.path != "threat_form"
+        {
+            bail!(
+                "factor `{}`: with --evaluate backtest a factor is a model parameter (eta, sigma_d, beta_p, …; `entente show params`) or `theory`: the states differ from one start year to the next",
+                f.path
+            );
+        }
+    }
+    let runs = args.runs.or_else(|| x.and_then(|x| x.runs)).unwrap_or(1000);
+    let seed = args.seed.or_else(|| x.and_then(|x| x.seed)).unwrap_or(1);
+    let sc = args
+        .scoring
+        .load(BACKTEST_YEARS, runs, seed, g.theory.clone(), g.set.clone())?;
+    let mut base = sc.prepared.years[0].built.scenario.clone();
+    base.name = "backtest".into();
+    base.runs = runs;
+    base.seed = seed;
+    Ok((base, sc))
+}
+
+/// The design (--design, else the experiment's) generated around the factors' values in
+/// `resolved` (the scenario with the theory and `set`), the runs and seed of every point, and
+/// the pairs recorded.
+fn design_of(
+    args: &Args,
+    g: &Given,
+    base: &Scenario,
+    resolved: &Scenario,
+) -> anyhow::Result<Designed> {
+    let x = g.experiment.as_ref();
     let design_text = match (&args.design, x) {
         (Some(d), _) => d.clone(),
         (None, Some(x)) => x.design_text.clone(),
@@ -427,32 +516,49 @@ fn plan(args: &Args) -> anyhow::Result<Plan> {
         .seed
         .or_else(|| x.and_then(|x| x.seed))
         .unwrap_or(base.seed);
-    let base_values: Vec<Value> = factors
+    let base_values: Vec<Value> = g
+        .factors
         .iter()
         .map(|f| {
             let v = resolved.value_at(&f.path).map_err(anyhow::Error::msg)?;
             Ok(v.parse::<f64>().map_or(Value::Text(v), Value::Number))
         })
         .collect::<anyhow::Result<_>>()?;
-    let points = generate(&design, &factors, &base_values, seed).map_err(anyhow::Error::msg)?;
+    let points = generate(&design, &g.factors, &base_values, seed).map_err(anyhow::Error::msg)?;
     let pair_spec: Vec<String> = if args.pairs.is_empty() {
         x.map_or(Vec::new(), |x| x.pairs.clone())
     } else {
         args.pairs.clone()
     };
-    let pairs = if backtest {
+    let pairs = if args.is_backtest() {
         Vec::new()
     } else {
-        pairs_of(&base, &pair_spec).map_err(anyhow::Error::msg)?
+        pairs_of(base, &pair_spec).map_err(anyhow::Error::msg)?
     };
-    let dcsv = design_csv(&factors, &points.points);
-    let (key_columns, outputs, keys) = match &scoring {
+    Ok(Designed {
+        design,
+        points,
+        runs,
+        seed,
+        pairs,
+    })
+}
+
+/// The key columns, the output columns and the key of every row of a point in sweep.csv: a
+/// backtest's (horizons and groups of pairs), else the pairs recorded and the study's outputs.
+fn row_columns(
+    scoring: Option<&Scoring>,
+    factors: &[Factor],
+    base: &Scenario,
+    pairs: &[(usize, usize)],
+) -> (Vec<String>, Vec<String>, Vec<String>) {
+    match scoring {
         Some(sc) => {
             let e = sweep::BacktestEvaluator {
                 data: &sc.data,
                 options: &sc.options,
                 prepared: &sc.prepared,
-                factors: &factors,
+                factors,
             };
             (
                 e.key_columns(),
@@ -468,54 +574,57 @@ fn plan(args: &Args) -> anyhow::Result<Plan> {
                 .map(|&(i, k)| format!("{},{}", base.states[i].id, base.states[k].id))
                 .collect(),
         ),
-    };
-    let identity = Identity {
+    }
+}
+
+/// The identity of the sweep planned: everything that decides its results.
+fn identity_of(
+    args: &Args,
+    g: &Given,
+    base: &Scenario,
+    resolved: &Scenario,
+    scoring: Option<&Scoring>,
+    d: &Designed,
+) -> Identity {
+    let dcsv = design_csv(&g.factors, &d.points.points);
+    let (key_columns, outputs, keys) = row_columns(scoring, &g.factors, base, &d.pairs);
+    let scenario_file = g.scenario_file.as_deref();
+    Identity {
         entente_version: env!("CARGO_PKG_VERSION").into(),
         model_version: entente::params::MODEL_VERSION,
         scenario: base.name.clone(),
-        scenario_file: if backtest {
+        scenario_file: if args.is_backtest() {
             "history".into()
         } else {
-            study::scenario_file_shown(scenario_file.as_deref())
+            study::scenario_file_shown(scenario_file)
         },
-        scenario_path: study::scenario_path_absolute(scenario_file.as_deref()),
-        scenario_sha256: match &scoring {
+        scenario_path: study::scenario_path_absolute(scenario_file),
+        scenario_sha256: match scoring {
             Some(sc) => sc.scenarios_sha256(),
-            None => output::scenario_sha256(&resolved),
+            None => output::scenario_sha256(resolved),
         },
-        theory: theory.clone(),
-        set: set.clone(),
-        design: design.name(),
-        factors: factors.iter().map(factor_text).collect(),
-        runs,
-        seed,
-        pairs: pairs
+        theory: g.theory.clone(),
+        set: g.set.clone(),
+        design: d.design.name(),
+        factors: g.factors.iter().map(factor_text).collect(),
+        runs: d.runs,
+        seed: d.seed,
+        pairs: d
+            .pairs
             .iter()
             .map(|&(i, k)| format!("{}-{}", base.states[i].id, base.states[k].id))
             .collect(),
-        points: points.points.len(),
+        points: d.points.points.len(),
         design_sha256: hex(&Sha256::digest(dcsv.as_bytes())),
         design_csv: dcsv,
-        unit: points.unit.clone(),
-        layout: layout_text(&points.layout),
+        unit: d.points.unit.clone(),
+        layout: layout_text(&d.points.layout),
         evaluate: args.evaluate.clone(),
         key_columns,
         outputs,
         keys,
-        backtest: scoring.as_ref().map(Scoring::describe),
-    };
-    Ok(Plan {
-        base,
-        factors,
-        design: points,
-        runs,
-        seed,
-        theory,
-        set,
-        pairs,
-        scoring,
-        identity,
-    })
+        backtest: scoring.map(Scoring::describe),
+    }
 }
 
 /// The file given: an experiment file, or a scenario (the built-in flagship without one).
@@ -774,6 +883,85 @@ impl Collected {
     }
 }
 
+/// Resume the points `range` of the plan: when the identity file `id_path` says the progress
+/// file `progress_path` is of the same sweep, the complete points at its start are kept.
+/// Writes the identity file and opens the progress file to append after the points kept
+/// (dropping what an interruption cut short). Returns how many points were kept, and the file.
+fn resume(
+    plan: &Plan,
+    range: &std::ops::Range<usize>,
+    id_path: &Path,
+    progress_path: &Path,
+    quiet: bool,
+) -> anyhow::Result<(usize, std::fs::File)> {
+    let id_json = serde_json::to_string_pretty(&plan.identity)?;
+    let same = std::fs::read_to_string(id_path).is_ok_and(|t| t == id_json);
+    let mut resumed = 0;
+    let mut keep_bytes = 0;
+    if same && let Ok(f) = std::fs::File::open(progress_path) {
+        let s = Scanner::new(&plan.identity).scan(
+            std::io::BufReader::new(f),
+            range.start,
+            range.len(),
+            None,
+            |_, _, _| Ok(()),
+        )?;
+        resumed = s.points;
+        keep_bytes = s.bytes;
+    }
+    std::fs::write(id_path, &id_json)
+        .with_context(|| format!("{}: cannot write", id_path.display()))?;
+    // Keep the complete points, drop what an interruption cut short, then append.
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(false)
+        .open(progress_path)
+        .and_then(|mut f| {
+            f.set_len(keep_bytes)?;
+            std::io::Seek::seek(&mut f, std::io::SeekFrom::End(0))?;
+            Ok(f)
+        })
+        .with_context(|| format!("{}: cannot write", progress_path.display()))?;
+    if resumed > 0 && !quiet {
+        say!(
+            "entente sweep: resuming: {resumed} of {} points already done (kept in {})",
+            range.len(),
+            progress_path.display()
+        );
+    }
+    Ok((resumed, file))
+}
+
+/// The progress bar of the `todo` points left of `total` (`resumed` already done), counting
+/// runs; none with `quiet` or without a terminal.
+fn points_bar(
+    plan: &Plan,
+    quiet: bool,
+    todo: u64,
+    resumed: usize,
+    total: usize,
+) -> Option<indicatif::ProgressBar> {
+    // A backtest point simulates every start year.
+    let runs_per_point = plan.runs
+        * plan
+            .scoring
+            .as_ref()
+            .map_or(1, |sc| sc.prepared.years.len() as u64);
+    let bar = progress_bar(quiet, todo * runs_per_point);
+    if let Some(b) = &bar {
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} points {msg} [{bar:40}] {percent}% eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        b.set_message(format!("{resumed}/{total}"));
+    }
+    bar
+}
+
 /// Run the points `range` of the plan, resuming from the progress file in `dir` when the
 /// identity file there says it is the same sweep. Completed points are appended to the
 /// progress file (nothing is kept in memory); returns how many were resumed.
@@ -788,61 +976,10 @@ fn run_points(
 ) -> anyhow::Result<usize> {
     let id_path = dir.join(identity_name);
     let progress_path = dir.join(progress_name);
-    let id_json = serde_json::to_string_pretty(&plan.identity)?;
-    let same = std::fs::read_to_string(&id_path).is_ok_and(|t| t == id_json);
-    let mut resumed = 0;
-    let mut keep_bytes = 0;
-    if same && let Ok(f) = std::fs::File::open(&progress_path) {
-        let s = Scanner::new(&plan.identity).scan(
-            std::io::BufReader::new(f),
-            range.start,
-            range.len(),
-            None,
-            |_, _, _| Ok(()),
-        )?;
-        resumed = s.points;
-        keep_bytes = s.bytes;
-    }
-    std::fs::write(&id_path, &id_json)
-        .with_context(|| format!("{}: cannot write", id_path.display()))?;
-    // Keep the complete points, drop what an interruption cut short, then append.
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(false)
-        .open(&progress_path)
-        .and_then(|mut f| {
-            f.set_len(keep_bytes)?;
-            std::io::Seek::seek(&mut f, std::io::SeekFrom::End(0))?;
-            Ok(f)
-        })
-        .with_context(|| format!("{}: cannot write", progress_path.display()))?;
-    if resumed > 0 && !quiet {
-        say!(
-            "entente sweep: resuming: {resumed} of {} points already done (kept in {})",
-            range.len(),
-            progress_path.display()
-        );
-    }
+    let (resumed, mut file) = resume(plan, &range, &id_path, &progress_path, quiet)?;
     let todo = (range.len() - resumed) as u64;
-    // A backtest point simulates every start year.
-    let runs_per_point = plan.runs
-        * plan
-            .scoring
-            .as_ref()
-            .map_or(1, |sc| sc.prepared.years.len() as u64);
-    let bar = progress_bar(quiet, todo * runs_per_point);
     let total = range.len();
-    if let Some(b) = &bar {
-        b.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} points {msg} [{bar:40}] {percent}% eta {eta}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        b.set_message(format!("{resumed}/{total}"));
-    }
+    let bar = points_bar(plan, quiet, todo, resumed, total);
     let tick = |k: u64| {
         if let Some(b) = &bar {
             b.inc(k);

@@ -106,115 +106,145 @@ fn checked_sum(xs: impl IntoIterator<Item = u64>) -> Option<u64> {
     xs.into_iter().try_fold(0u64, |a, b| a.checked_add(b))
 }
 
-impl StudyStats {
-    /// Read the statistics of a partial result from its JSON text, checking them against
-    /// `expected`: the shape (states, steps, events, every vector's length), the runs, and
-    /// the invariants of the accumulators (every histogram and count of a step sums to the
-    /// runs; no count exceeds them; sums within what their values allow; exact ranges inside
-    /// [−1, 1] and in the histogram's first and last bins; the thresholds of the study).
-    /// The message says what is wrong, naming pairs and states by their ids.
-    ///
-    /// Statistics that pass merge into `expected.template` (the statistics of the study merged
-    /// so far) without overflow.
-    pub fn from_untrusted_json(json: &[u8], expected: &ExpectedStats<'_>) -> Result<Self, String> {
-        let t = expected.template;
-        let r = expected.runs;
-        let raw: Raw = serde_json::from_slice(json).map_err(|e| e.to_string())?;
-        if raw.n != t.n as u64 || raw.steps != t.steps as u64 {
-            return Err(format!(
-                "statistics of {} states and {} steps, the scenario has {} and {}",
-                raw.n, raw.steps, t.n, t.steps
-            ));
-        }
-        if raw.runs != r {
-            return Err(format!(
-                "the statistics count {} runs, the part holds {r}",
-                raw.runs
-            ));
-        }
-        let (n, steps) = (t.n, t.steps);
-        let pairs = t.pairs();
-        let obs = steps + 1;
-        let ids = expected.state_ids;
-        let id = |i: usize| ids.get(i).map_or_else(|| i.to_string(), Clone::clone);
-        let pair_names: Vec<String> = upper(n)
-            .map(|(i, k)| format!("{}-{}", id(i), id(k)))
+/// A checked sum as messages write it: the number, or "more than 2^64" on overflow.
+fn sum_text(x: Option<u64>) -> String {
+    x.map_or_else(|| "more than 2^64".into(), |x| x.to_string())
+}
+
+/// One unit of a fixed-point sum: a value of 1.
+const ONE: u128 = 1u128 << 32;
+
+/// The statistics' states, steps and runs, checked against the study and the part.
+fn check_header(raw: &Raw, t: &StudyStats, r: u64) -> Result<(), String> {
+    if raw.n != t.n as u64 || raw.steps != t.steps as u64 {
+        return Err(format!(
+            "statistics of {} states and {} steps, the scenario has {} and {}",
+            raw.n, raw.steps, t.n, t.steps
+        ));
+    }
+    if raw.runs != r {
+        return Err(format!(
+            "the statistics count {} runs, the part holds {r}",
+            raw.runs
+        ));
+    }
+    Ok(())
+}
+
+/// The lengths of the vectors written as they are (not coded with runs of zeros), checked
+/// against the study's.
+fn check_lengths(raw: &Raw, t: &StudyStats) -> Result<(), String> {
+    check_len(
+        "alignment sums",
+        raw.alignment_sum.len(),
+        t.alignment_sum.len(),
+    )?;
+    check_len(
+        "alignment ranges",
+        raw.alignment_range.len(),
+        t.alignment_range.len(),
+    )?;
+    check_len(
+        "ever-allied counts",
+        raw.ever_allied.len(),
+        t.ever_allied.len(),
+    )?;
+    check_len(
+        "first-alliance sums",
+        raw.first_alliance_step_sum.len(),
+        t.first_alliance_step_sum.len(),
+    )?;
+    check_len("power shares", raw.power_share.len(), t.power_share.len())?;
+    check_len("principal-threat sizes", raw.kappa.len(), t.kappa.len())?;
+    check_len("strategy counts", raw.strategy.len(), t.strategy.len())?;
+    check_len("event runs", raw.event_runs.len(), t.event_runs.len())?;
+    check_len(
+        "event firings",
+        raw.event_firings.len(),
+        t.event_firings.len(),
+    )
+}
+
+/// The study's shape, the part's runs, and the names of its states and pairs: what the
+/// checks of the statistics' invariants read.
+struct Checker<'a> {
+    /// The runs the part holds.
+    r: u64,
+    /// Number of states.
+    n: usize,
+    /// Number of steps (observations are `0..=steps`).
+    steps: usize,
+    /// Number of pairs.
+    pairs: usize,
+    /// The states' ids.
+    ids: &'a [String],
+    /// The pairs' names, `USA-CHN`, in pair order.
+    pair_names: Vec<String>,
+}
+
+impl<'a> Checker<'a> {
+    /// The checker of the statistics of `r` runs of the study `t` is the empty statistics of.
+    fn new(t: &StudyStats, r: u64, ids: &'a [String]) -> Self {
+        let mut c = Self {
+            r,
+            n: t.n,
+            steps: t.steps,
+            pairs: t.pairs(),
+            ids,
+            pair_names: Vec::new(),
+        };
+        c.pair_names = upper(c.n)
+            .map(|(i, k)| format!("{}-{}", c.id(i), c.id(k)))
             .collect();
-        let pair = |q: usize| pair_names.get(q).cloned().unwrap_or_else(|| q.to_string());
+        c
+    }
 
-        let alignment_hist = expand(
-            &raw.alignment_hist,
-            t.alignment_hist.len(),
-            "alignment histograms",
-        )?;
-        let alliance = expand(&raw.alliance, t.alliance.len(), "alliance counts")?;
-        let rivalry = expand(&raw.rivalry, t.rivalry.len(), "rivalry counts")?;
-        let principal = expand(&raw.principal, t.principal.len(), "principal-threat counts")?;
-        check_len(
-            "alignment sums",
-            raw.alignment_sum.len(),
-            t.alignment_sum.len(),
-        )?;
-        check_len(
-            "alignment ranges",
-            raw.alignment_range.len(),
-            t.alignment_range.len(),
-        )?;
-        check_len(
-            "ever-allied counts",
-            raw.ever_allied.len(),
-            t.ever_allied.len(),
-        )?;
-        check_len(
-            "first-alliance sums",
-            raw.first_alliance_step_sum.len(),
-            t.first_alliance_step_sum.len(),
-        )?;
-        check_len("power shares", raw.power_share.len(), t.power_share.len())?;
-        check_len("principal-threat sizes", raw.kappa.len(), t.kappa.len())?;
-        check_len("strategy counts", raw.strategy.len(), t.strategy.len())?;
-        check_len("event runs", raw.event_runs.len(), t.event_runs.len())?;
-        check_len(
-            "event firings",
-            raw.event_firings.len(),
-            t.event_firings.len(),
-        )?;
+    /// State `i`'s id (its number when the ids do not name it).
+    fn id(&self, i: usize) -> String {
+        self.ids.get(i).map_or_else(|| i.to_string(), Clone::clone)
+    }
 
-        // One unit of a fixed-point sum: a value of 1.
-        let one = 1u128 << 32;
-        for step in 0..obs {
-            for q in 0..pairs {
-                let idx = step * pairs + q;
-                let at = || format!("pair {} at step {step}", pair(q));
+    /// Pair `q`'s name (its number when there is none).
+    fn pair(&self, q: usize) -> String {
+        self.pair_names
+            .get(q)
+            .cloned()
+            .unwrap_or_else(|| q.to_string())
+    }
+
+    /// Every pair at every step: its histogram sums to the runs, its alignment sum is one of
+    /// that many values in [−1, 1], its exact range fits its histogram, and its alliance
+    /// and rivalry counts add to at most the runs.
+    fn check_pair_steps(
+        &self,
+        raw: &Raw,
+        alignment_hist: &[u64],
+        alliance: &[u64],
+        rivalry: &[u64],
+    ) -> Result<(), String> {
+        let r = self.r;
+        for step in 0..self.steps + 1 {
+            for q in 0..self.pairs {
+                let idx = step * self.pairs + q;
+                let at = || format!("pair {} at step {step}", self.pair(q));
                 let h = &alignment_hist[idx * H..(idx + 1) * H];
                 let total = checked_sum(h.iter().copied());
                 if total != Some(r) {
                     return Err(format!(
                         "histogram of {} sums to {} runs, the part holds {r}",
                         at(),
-                        total.map_or_else(|| "more than 2^64".into(), |x| x.to_string())
+                        sum_text(total)
                     ));
                 }
                 let sum = raw.alignment_sum[idx];
-                if sum.count != r || sum.sum.unsigned_abs() > u128::from(r) * one {
+                if sum.count != r || sum.sum.unsigned_abs() > u128::from(r) * ONE {
                     return Err(format!(
                         "alignment sum of {} is not one of {r} values in [-1, 1]",
                         at()
                     ));
                 }
                 let (lo, hi) = raw.alignment_range[idx];
-                let range_ok = if r == 0 {
-                    lo == f64::INFINITY && hi == f64::NEG_INFINITY
-                } else {
-                    let first = h.iter().position(|&c| c > 0);
-                    let last = h.iter().rposition(|&c| c > 0);
-                    (-1.0..=1.0).contains(&lo)
-                        && (-1.0..=1.0).contains(&hi)
-                        && lo <= hi
-                        && first == Some(alignment_bin(lo))
-                        && last == Some(alignment_bin(hi))
-                };
-                if !range_ok {
+                if !range_fits(r, lo, hi, h) {
                     return Err(format!(
                         "alignment range of {} ({lo}, {hi}) does not fit its histogram",
                         at()
@@ -234,26 +264,41 @@ impl StudyStats {
                 }
             }
         }
-        for q in 0..pairs {
+        Ok(())
+    }
+
+    /// Every pair's runs ever allied are at most the runs, and the sum of their first
+    /// alliance steps at most that many times the steps.
+    fn check_first_alliances(&self, raw: &Raw) -> Result<(), String> {
+        let (r, steps) = (self.r, self.steps);
+        for q in 0..self.pairs {
             let (ever, sum) = (raw.ever_allied[q], raw.first_alliance_step_sum[q]);
             if ever > r || u128::from(sum) > u128::from(ever) * steps as u128 {
                 return Err(format!(
                     "pair {}: allied in {ever} runs (first steps summing to {sum}), of {r} runs \
                      and {steps} steps",
-                    pair(q)
+                    self.pair(q)
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// Every state at every step: its power share sum is one of the runs' shares in [0, 1],
+    /// its principal-threat size sum one of the runs' values, and its strategy counts and
+    /// principal-threat counts each sum to the runs.
+    fn check_state_steps(&self, raw: &Raw, principal: &[u64]) -> Result<(), String> {
+        let (r, n) = (self.r, self.n);
         // Every value recorded is below 2^31 in magnitude (`FixedSum::fixed`), so that sums
         // of any number of parts stay inside an i128; power shares lie in [0, 1].
-        for step in 0..obs {
+        for step in 0..self.steps + 1 {
             for i in 0..n {
                 let idx = step * n + i;
-                let at = || format!("state {} at step {step}", id(i));
+                let at = || format!("state {} at step {step}", self.id(i));
                 let share = raw.power_share[idx];
                 if share.count != r
                     || share.sum < 0
-                    || share.sum.unsigned_abs() > u128::from(r) * one
+                    || share.sum.unsigned_abs() > u128::from(r) * ONE
                 {
                     return Err(format!(
                         "power share sum of {} is not one of {r} shares in [0, 1]",
@@ -272,7 +317,7 @@ impl StudyStats {
                     return Err(format!(
                         "strategy counts of {} sum to {}, the part holds {r} runs",
                         at(),
-                        s.map_or_else(|| "more than 2^64".into(), |x| x.to_string())
+                        sum_text(s)
                     ));
                 }
                 let p = checked_sum(principal[idx * n..(idx + 1) * n].iter().copied());
@@ -280,11 +325,18 @@ impl StudyStats {
                     return Err(format!(
                         "principal-threat counts of {} sum to {}, the part holds {r} runs",
                         at(),
-                        p.map_or_else(|| "more than 2^64".into(), |x| x.to_string())
+                        sum_text(p)
                     ));
                 }
             }
         }
+        Ok(())
+    }
+
+    /// The camp partitions are of the study's states and count the runs; every event fired
+    /// in at most the runs, at least once in each run it fired in.
+    fn check_camps_and_events(&self, raw: &Raw) -> Result<(), String> {
+        let (r, n) = (self.r, self.n);
         if let Some(c) = raw.camps.counts.keys().find(|c| c.side.len() != n) {
             return Err(format!(
                 "a camp partition of {} states, the scenario has {n}",
@@ -295,7 +347,7 @@ impl StudyStats {
         if camps_total != Some(r) {
             return Err(format!(
                 "camp partitions count {} runs, the part holds {r}",
-                camps_total.map_or_else(|| "more than 2^64".into(), |x| x.to_string())
+                sum_text(camps_total)
             ));
         }
         for (e, (&runs, &firings)) in raw.event_runs.iter().zip(&raw.event_firings).enumerate() {
@@ -305,32 +357,95 @@ impl StudyStats {
                 ));
             }
         }
-        // Merged into the statistics read so far (`template`): every count of runs is at most
-        // the runs, so it fits once the runs do; the two counts that can exceed the runs (the
-        // sum of first-alliance steps, an event's firings) are checked one by one.
-        let fits = |acc: &[u64], part: &[u64]| {
-            acc.iter()
-                .zip(part)
-                .all(|(a, b)| a.checked_add(*b).is_some())
-        };
-        if t.runs.checked_add(r).is_none()
-            || !fits(&t.first_alliance_step_sum, &raw.first_alliance_step_sum)
-            || !fits(&t.event_firings, &raw.event_firings)
-        {
-            return Err(format!(
-                "its {r} runs do not add to the {} runs merged so far: their counts would pass \
-                 2^64",
-                t.runs
-            ));
-        }
-        if raw.alliance_threshold.to_bits() != t.alliance_threshold.to_bits()
-            || raw.rivalry_threshold.to_bits() != t.rivalry_threshold.to_bits()
-        {
-            return Err("thresholds differ from the scenario's".into());
-        }
+        Ok(())
+    }
+}
+
+/// Whether the exact range `(lo, hi)` of `r` alignments fits their histogram `h`: empty
+/// with no runs, else inside [−1, 1], in order, and in its first and last nonempty bins.
+fn range_fits(r: u64, lo: f64, hi: f64, h: &[u64]) -> bool {
+    if r == 0 {
+        lo == f64::INFINITY && hi == f64::NEG_INFINITY
+    } else {
+        let first = h.iter().position(|&c| c > 0);
+        let last = h.iter().rposition(|&c| c > 0);
+        (-1.0..=1.0).contains(&lo)
+            && (-1.0..=1.0).contains(&hi)
+            && lo <= hi
+            && first == Some(alignment_bin(lo))
+            && last == Some(alignment_bin(hi))
+    }
+}
+
+/// The part's `r` runs merge into the statistics read so far (`t`) without overflow.
+fn check_merge(raw: &Raw, t: &StudyStats, r: u64) -> Result<(), String> {
+    // Merged into the statistics read so far (`template`): every count of runs is at most
+    // the runs, so it fits once the runs do; the two counts that can exceed the runs (the
+    // sum of first-alliance steps, an event's firings) are checked one by one.
+    let fits = |acc: &[u64], part: &[u64]| {
+        acc.iter()
+            .zip(part)
+            .all(|(a, b)| a.checked_add(*b).is_some())
+    };
+    if t.runs.checked_add(r).is_none()
+        || !fits(&t.first_alliance_step_sum, &raw.first_alliance_step_sum)
+        || !fits(&t.event_firings, &raw.event_firings)
+    {
+        return Err(format!(
+            "its {r} runs do not add to the {} runs merged so far: their counts would pass \
+             2^64",
+            t.runs
+        ));
+    }
+    Ok(())
+}
+
+/// The alliance and rivalry thresholds are the study's, bit for bit.
+fn check_thresholds(raw: &Raw, t: &StudyStats) -> Result<(), String> {
+    if raw.alliance_threshold.to_bits() != t.alliance_threshold.to_bits()
+        || raw.rivalry_threshold.to_bits() != t.rivalry_threshold.to_bits()
+    {
+        return Err("thresholds differ from the scenario's".into());
+    }
+    Ok(())
+}
+
+impl StudyStats {
+    /// Read the statistics of a partial result from its JSON text, checking them against
+    /// `expected`: the shape (states, steps, events, every vector's length), the runs, and
+    /// the invariants of the accumulators (every histogram and count of a step sums to the
+    /// runs; no count exceeds them; sums within what their values allow; exact ranges inside
+    /// [−1, 1] and in the histogram's first and last bins; the thresholds of the study).
+    /// The message says what is wrong, naming pairs and states by their ids.
+    ///
+    /// Statistics that pass merge into `expected.template` (the statistics of the study merged
+    /// so far) without overflow.
+    pub fn from_untrusted_json(json: &[u8], expected: &ExpectedStats<'_>) -> Result<Self, String> {
+        let t = expected.template;
+        let r = expected.runs;
+        let raw: Raw = serde_json::from_slice(json).map_err(|e| e.to_string())?;
+        check_header(&raw, t, r)?;
+        let check = Checker::new(t, r, expected.state_ids);
+
+        let alignment_hist = expand(
+            &raw.alignment_hist,
+            t.alignment_hist.len(),
+            "alignment histograms",
+        )?;
+        let alliance = expand(&raw.alliance, t.alliance.len(), "alliance counts")?;
+        let rivalry = expand(&raw.rivalry, t.rivalry.len(), "rivalry counts")?;
+        let principal = expand(&raw.principal, t.principal.len(), "principal-threat counts")?;
+        check_lengths(&raw, t)?;
+
+        check.check_pair_steps(&raw, &alignment_hist, &alliance, &rivalry)?;
+        check.check_first_alliances(&raw)?;
+        check.check_state_steps(&raw, &principal)?;
+        check.check_camps_and_events(&raw)?;
+        check_merge(&raw, t, r)?;
+        check_thresholds(&raw, t)?;
         Ok(Self {
-            n,
-            steps,
+            n: t.n,
+            steps: t.steps,
             runs: r,
             alignment_hist,
             alignment_sum: raw.alignment_sum,
