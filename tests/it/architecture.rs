@@ -1,7 +1,8 @@
 //! The module graph has no cycle: between the library's top-level modules (folders and
 //! files under `src/`), and between the files of one folder. Read from the `use` lines and
 //! paths of the sources (code only: comments and `#[cfg(test)]` modules are left out), so
-//! that ARCHITECTURE.md's layering stays literally true.
+//! that ARCHITECTURE.md's layering stays literally true. And no function outside test
+//! modules is longer than [`LONGEST_FUNCTION`] lines.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -190,5 +191,203 @@ fn the_cycle_check_finds_a_circle() {
             "crate::"
         ),
         BTreeSet::from(["model", "stats"])
+    );
+}
+
+/// The longest a function may be outside test modules, every line from its `fn` to its
+/// closing brace counted: longer ones are split by phase or section.
+const LONGEST_FUNCTION: usize = 120;
+
+/// `text` with the contents of comments, string and character literals blanked (newlines
+/// kept), so that the braces left are the code's.
+fn blank_literals(text: &str) -> String {
+    let c: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    // Copy `c[i..j]` blanked (newlines kept), and continue at `j`.
+    let blank = |out: &mut String, from: usize, to: usize| {
+        out.extend(
+            c[from..to]
+                .iter()
+                .map(|&x| if x == '\n' { '\n' } else { ' ' }),
+        );
+    };
+    while i < c.len() {
+        let rest = |k: usize| c.get(i + k).copied();
+        let end = if c[i] == '/' && rest(1) == Some('/') {
+            (i..c.len()).find(|&k| c[k] == '\n').unwrap_or(c.len())
+        } else if c[i] == '/' && rest(1) == Some('*') {
+            let (mut k, mut depth) = (i + 2, 1);
+            while k < c.len() && depth > 0 {
+                if c[k] == '/' && c.get(k + 1) == Some(&'*') {
+                    depth += 1;
+                    k += 1;
+                } else if c[k] == '*' && c.get(k + 1) == Some(&'/') {
+                    depth -= 1;
+                    k += 1;
+                }
+                k += 1;
+            }
+            k
+        } else if c[i] == 'r'
+            && matches!(rest(1), Some('"' | '#'))
+            && !(i > 0 && (c[i - 1].is_alphanumeric() || c[i - 1] == '_'))
+        {
+            // A raw string: r"…", r#"…"#, …
+            let hashes = (i + 1..c.len()).take_while(|&k| c[k] == '#').count();
+            if c.get(i + 1 + hashes) != Some(&'"') {
+                out.push(c[i]);
+                i += 1;
+                continue;
+            }
+            let close: Vec<char> = std::iter::once('"')
+                .chain((0..hashes).map(|_| '#'))
+                .collect();
+            let start = i + 2 + hashes;
+            (start..c.len())
+                .find(|&k| c[k..].starts_with(&close))
+                .map_or(c.len(), |k| k + close.len())
+        } else if c[i] == '"' {
+            let mut k = i + 1;
+            while k < c.len() && c[k] != '"' {
+                k += if c[k] == '\\' { 2 } else { 1 };
+            }
+            k + 1
+        } else if c[i] == '\'' && (rest(2) == Some('\'') || rest(1) == Some('\\')) {
+            // A character literal ('x' or '\n', '\u{…}'), not a lifetime.
+            let mut k = i + 2;
+            while k < c.len() && c[k] != '\'' {
+                k += 1;
+            }
+            k + 1
+        } else {
+            out.push(c[i]);
+            i += 1;
+            continue;
+        };
+        let end = end.min(c.len());
+        blank(&mut out, i, end);
+        i = end;
+    }
+    out
+}
+
+/// Every function of `text` (its code before `#[cfg(test)]`): name, first line (1-based) and
+/// length in lines, from the `fn` line to the line of its closing brace.
+fn functions(text: &str) -> Vec<(String, usize, usize)> {
+    let text: String = text
+        .lines()
+        .take_while(|l| l.trim() != "#[cfg(test)]")
+        .collect::<Vec<_>>()
+        .join("\n");
+    let code = blank_literals(&text);
+    let lines: Vec<&str> = code.lines().collect();
+    let mut out = Vec::new();
+    for (start, line) in lines.iter().enumerate() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let Some(at) = words.iter().position(|w| *w == "fn") else {
+            continue;
+        };
+        let before_ok = words[..at].iter().all(|w| {
+            w.starts_with("pub")
+                || matches!(*w, "const" | "async" | "unsafe" | "extern" | "\"C\"" | "\"")
+                || w.trim().is_empty()
+        });
+        let Some(name) = words.get(at + 1) else {
+            continue;
+        };
+        if !before_ok {
+            continue;
+        }
+        let name: String = name
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        // From the `fn` on: its body's braces, or a `;` first (a declaration).
+        let (mut depth, mut opened) = (0usize, false);
+        let mut end = None;
+        'scan: for (k, l) in lines.iter().enumerate().skip(start) {
+            let from = if k == start {
+                l.find("fn ").unwrap_or(0)
+            } else {
+                0
+            };
+            for ch in l[from..].chars() {
+                match ch {
+                    ';' if !opened => break 'scan,
+                    '{' => {
+                        depth += 1;
+                        opened = true;
+                    }
+                    '}' if opened => {
+                        depth -= 1;
+                        if depth == 0 {
+                            end = Some(k);
+                            break 'scan;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if let Some(end) = end {
+            out.push((name, start + 1, end - start + 1));
+        }
+    }
+    out
+}
+
+#[test]
+fn no_function_is_longer_than_the_limit() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut long = Vec::new();
+    let mut count = 0;
+    for dir in ["src", "web/src"] {
+        for path in sources(&root.join(dir)) {
+            let text = std::fs::read_to_string(&path).expect("a source file");
+            for (name, line, len) in functions(&text) {
+                count += 1;
+                if len > LONGEST_FUNCTION {
+                    let rel = path.strip_prefix(root).unwrap_or(&path).display();
+                    long.push(format!("  {rel}:{line}: {name}, {len} lines"));
+                }
+            }
+        }
+    }
+    assert!(count > 1000, "found only {count} functions");
+    assert!(
+        long.is_empty(),
+        "functions over {LONGEST_FUNCTION} lines (split them by phase or section):\n{}",
+        long.join("\n")
+    );
+}
+
+/// The function finder measures what it should, braces in literals and comments aside.
+#[test]
+fn functions_are_measured_from_fn_to_their_closing_brace() {
+    let text = r##"
+/// Doc { with a brace.
+pub(crate) fn one(x: u32) -> u32 {
+    let s = "}}} not code"; // nor this }
+    let r = r#"a raw "}" string"#;
+    let c = '}';
+    let _l: &'static str = "{";
+    /* a block { comment */
+    if x > 0 { x } else { 0 }
+}
+
+fn declared(x: u32) -> u32;
+
+pub fn two<'a>(a: &'a str) -> &'a str {
+    a
+}
+
+#[cfg(test)]
+fn in_tests() {
+}
+"##;
+    assert_eq!(
+        functions(text),
+        vec![("one".to_string(), 3, 8), ("two".to_string(), 14, 3)]
     );
 }
