@@ -1164,9 +1164,9 @@ fn write_sweep(
                     let mut more = [0u8; 1];
                     if std::io::Read::read(&mut r, &mut more)? > 0 {
                         bail!(
-                            "{shown}: more rows than its {} points of {} pairs",
+                            "{shown}: more rows than its {} points of {} rows each",
                             s.points,
-                            id.pairs.len()
+                            scanner.keys.len()
                         );
                     }
                     Ok(())

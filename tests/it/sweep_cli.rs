@@ -187,6 +187,9 @@ fn threads_shards_and_merge_give_the_same_bytes() {
     let good = fs::read_to_string(&p0).unwrap();
     let (head, rows) = good.split_once('\n').unwrap();
     let last = rows.lines().last().unwrap().to_string();
+    // The rows of one point: part 0 starts at point 0.
+    let per_point = rows.lines().filter(|l| l.starts_with("0,")).count();
+    let too_many = format!("points of {per_point} rows each");
     // Resealed (a digest that matches the edit): the rows' own checks refuse them.
     for (bad, expected) in [
         (
@@ -203,7 +206,7 @@ fn threads_shards_and_merge_give_the_same_bytes() {
         ),
         (
             reseal_sweep_part(head, &format!("{rows}{last}\n")),
-            "more rows",
+            too_many.as_str(),
         ),
     ] {
         fs::write(&p0, bad).unwrap();
