@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use entente::teach::explain::{self, DEFAULT_EVERY, ExplainOptions};
+use entente::teach::explain::{self, DEFAULT_EVERY, DEFAULT_SETTLE, ExplainOptions};
 
 use super::study::{StudyArgs, TheoryArg};
 
@@ -27,7 +27,8 @@ power, proximity, offensive capability, perceived intentions) with the biggest o
 decision (balance, bandwagon or secure) and why; its best partners and what they offer. Also:
 pairs that become or stop being alliances, alignments or rivalries, and events as they fire.
 Decisions are shown at the start and then only when they change, with a summary every --every
-years and the final state.
+years and the final state. A pair's change of class is told once it has lasted --settle years
+(alignment is noisy near a threshold); --settle 0 tells every crossing.
 
 Run K is run K of `entente run` with the same seed: the same random draws, the same outcome.
 
@@ -56,6 +57,10 @@ pub struct Args {
     /// Years between summary lines.
     #[arg(long, value_name = "YEARS", default_value_t = DEFAULT_EVERY)]
     every: f64,
+    /// Years a pair's new class must last to be told: a crossing reversed sooner is noise
+    /// around a threshold and is left out with its reversal (0: tell every crossing).
+    #[arg(long, value_name = "YEARS", default_value_t = DEFAULT_SETTLE)]
+    settle: f64,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -65,6 +70,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         seed: args.study.seed(&s),
         focus: (!args.focus.is_empty()).then_some(args.focus),
         every: args.every,
+        settle: args.settle,
     };
     let story = explain::explain(&s, &opts)?;
     let text = match args.format {

@@ -282,6 +282,40 @@ fn explain_focus_every_and_errors() {
     let lower = ok(&["explain", BANDWAGON, "--focus", "weak", "--every", "10"]);
     assert!(lower.contains("WEAK bandwagons with BULLY"), "{lower}");
     fails(&["explain", BANDWAGON, "--every", "0"], "--every 0");
+    fails(&["explain", BANDWAGON, "--settle=-1"], "--settle -1");
+    // Crossings reversed within a year are left out (with their reversals); --settle 0 tells
+    // every one. Either way, each followed pair's changes chain from its class at the start.
+    let crossings = |settle: &str| {
+        let json = ok(&[
+            "explain", "--run", "5", "--settle", settle, "--format", "json",
+        ]);
+        let story: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let changes: Vec<serde_json::Value> = story["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "alignment")
+            .cloned()
+            .collect();
+        let mut last = std::collections::BTreeMap::new();
+        for c in &changes {
+            let pair = format!("{}-{}", c["a"], c["b"]);
+            if let Some(to) = last.insert(pair.clone(), c["to"].clone()) {
+                assert_eq!(to, c["from"], "{pair} at {}", c["year"]);
+            }
+        }
+        (changes.len(), story["brief_crossings"].as_u64().unwrap())
+    };
+    let (all, none) = crossings("0");
+    let (told, left_out) = crossings("1");
+    assert_eq!(none, 0);
+    assert!(left_out > 0 && left_out % 2 == 0, "{left_out}");
+    assert_eq!(told + left_out as usize, all);
+    // The text says so (its words joined across the wrapped lines).
+    let text = ok(&["explain", "--run", "5", "--every", "4"]);
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let said = format!("({left_out} crossings of the followed pairs reversed sooner are left out)");
+    assert!(words.contains(&said), "{text}");
     fails(
         &["explain", BANDWAGON, "--theory", "realism"],
         "unknown theory",

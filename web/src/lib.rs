@@ -26,7 +26,7 @@ use entente::output::{self, Kind, Manifest, StudyId};
 use entente::scenario::{FLAGSHIP_NAME, Scenario, ScenarioError};
 use entente::stats::{ExpectedStats, StudyStats};
 use entente::study::{self, StudyError};
-use entente::teach::explain::{self, DEFAULT_EVERY, ExplainOptions};
+use entente::teach::explain::{self, DEFAULT_EVERY, DEFAULT_SETTLE, ExplainOptions};
 use entente::teach::report::{self, ReportOptions, Results};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -467,6 +467,7 @@ fn explain_text(
         seed,
         focus: (!focus.is_empty()).then_some(focus),
         every: every.unwrap_or(DEFAULT_EVERY),
+        settle: DEFAULT_SETTLE,
     };
     let story = explain::explain(&s, &opts).map_err(Failure::new)?;
     Ok(json!({ "text": story.to_text() }))

@@ -37,6 +37,10 @@ pub struct ExplainOptions {
     pub focus: Option<Vec<String>>,
     /// Years between summary lines (> 0).
     pub every: f64,
+    /// Years a pair's new class must last to be told (≥ 0): a crossing the pair reverses
+    /// sooner is noise around a threshold and is left out with its reversal; 0 tells every
+    /// crossing ([`DEFAULT_SETTLE`]).
+    pub settle: f64,
 }
 
 /// Errors in the options of [`explain`].
@@ -56,6 +60,9 @@ pub enum ExplainError {
     /// `--every` is not a positive number of years.
     #[error("--every {0}: expected a positive number of years")]
     Every(f64),
+    /// `--settle` is not a number of years ≥ 0.
+    #[error("--settle {0}: expected a number of years, 0 or more")]
+    Settle(f64),
 }
 
 /// The story of one run.
@@ -99,6 +106,11 @@ pub struct Story {
     pub rivalry_threshold: f64,
     /// Distance (km) at which proximity halves.
     pub d0: f64,
+    /// Years a new class must last to be told (0: every crossing is).
+    pub settle: f64,
+    /// Crossings of focused pairs left out because they were reversed within `settle` years
+    /// (each reversal counted too).
+    pub brief_crossings: usize,
     /// What happened, in order.
     pub entries: Vec<Entry>,
 }
@@ -341,6 +353,40 @@ pub struct FinalEntry {
     pub camps: [Vec<String>; 2],
 }
 
+/// A pair's change of class: (step, i, k, from, to, alignment after).
+type Change = (usize, usize, usize, PairClass, PairClass, f32);
+
+/// The changes worth telling, in order, and how many were left out: a pair's crossing that
+/// it reverses less than `settle` years later (`year` of a step) is noise around a threshold,
+/// and is left out with its reversal. A pair's kept changes still chain (each starts in the
+/// class the previous one ended in).
+fn settled(changes: &[Change], year: impl Fn(usize) -> f64, settle: f64) -> (Vec<Change>, usize) {
+    let mut kept: Vec<Option<Change>> = Vec::with_capacity(changes.len());
+    // Per pair, the indices into `kept` of its changes still kept.
+    let mut open: std::collections::HashMap<(usize, usize), Vec<usize>> = Default::default();
+    let mut left_out = 0;
+    for &c in changes {
+        let (step, i, k, from, to, _) = c;
+        let stack = open.entry((i, k)).or_default();
+        let reverses = stack
+            .last()
+            .and_then(|&t| kept[t])
+            .is_some_and(|(s0, .., f0, t0, _)| {
+                from == t0 && to == f0 && year(step) - year(s0) < settle
+            });
+        if reverses {
+            if let Some(t) = stack.pop() {
+                kept[t] = None;
+            }
+            left_out += 2;
+        } else {
+            stack.push(kept.len());
+            kept.push(Some(c));
+        }
+    }
+    (kept.into_iter().flatten().collect(), left_out)
+}
+
 /// Records what the story needs.
 struct Recorder<'a> {
     focus: &'a [bool],
@@ -349,8 +395,8 @@ struct Recorder<'a> {
     decisions: Vec<Vec<Decision>>,
     /// (step, event index).
     events: Vec<(usize, usize)>,
-    /// (step, i, k, from, to, alignment).
-    changes: Vec<(usize, usize, usize, PairClass, PairClass, f32)>,
+    /// The class changes of focused pairs, in step order.
+    changes: Vec<Change>,
     /// Alignment matrix per step.
     alignment: Vec<Vec<f32>>,
 }
@@ -444,6 +490,9 @@ pub fn explain(s: &Scenario, opts: &ExplainOptions) -> Result<Story, ExplainErro
     if !(opts.every > 0.0 && opts.every.is_finite()) {
         return Err(ExplainError::Every(opts.every));
     }
+    if !(opts.settle >= 0.0 && opts.settle.is_finite()) {
+        return Err(ExplainError::Settle(opts.settle));
+    }
     let (focus, focus_rule) = focus_of(s, opts.focus.as_deref())?;
     let n = s.n();
     let mut rec = Recorder {
@@ -456,6 +505,8 @@ pub fn explain(s: &Scenario, opts: &ExplainOptions) -> Result<Story, ExplainErro
     };
     let mut sim = Simulator::new(s, &s.params);
     let outcome = sim.run(opts.run, opts.seed, &mut rec);
+    let (changes, brief_crossings) = settled(&rec.changes, |step| s.year(step), opts.settle);
+    rec.changes = changes;
     let focused: Vec<usize> = (0..n).filter(|&i| focus[i]).collect();
     let teller = Teller {
         s,
@@ -469,13 +520,15 @@ pub fn explain(s: &Scenario, opts: &ExplainOptions) -> Result<Story, ExplainErro
             .collect(),
     };
     let entries = teller.entries(opts.every);
-    Ok(story(
+    let mut story = story(
         s,
         opts,
         focused.iter().map(|&i| teller.id(i)).collect(),
         focus_rule,
         entries,
-    ))
+    );
+    story.brief_crossings = brief_crossings;
+    Ok(story)
 }
 
 /// What the story of one run is told from: the run's records and outcome.
@@ -682,6 +735,8 @@ fn story(
         alignment_threshold: p.alignment_threshold,
         rivalry_threshold: p.rivalry_threshold,
         d0: p.d0,
+        settle: opts.settle,
+        brief_crossings: 0,
         entries,
     }
 }
@@ -862,6 +917,11 @@ fn decision_entry(
 /// The default summary interval in years.
 pub const DEFAULT_EVERY: f64 = 1.0;
 
+/// Years a pair's new class must last to be told, unless chosen (see
+/// [`ExplainOptions::settle`]): alignment is noisy, and a pair near a threshold crosses it
+/// back and forth.
+pub const DEFAULT_SETTLE: f64 = 1.0;
+
 #[cfg(test)]
 mod tests {
     use super::render::{WIDTH, wrap};
@@ -880,6 +940,47 @@ mod tests {
             offense,
             intent,
         }
+    }
+
+    #[test]
+    fn crossings_reversed_within_the_settling_time_are_left_out() {
+        use PairClass::*;
+        // Steps of a quarter year.
+        let year = |step: usize| 2000.0 + 0.25 * step as f64;
+        let c = |step, i, k, from, to| (step, i, k, from, to, 0.0_f32);
+        let changes = [
+            c(1, 0, 1, Aligned, Alliance),
+            c(2, 0, 2, Neutral, Rivalry),
+            // Pair 0-1 falls back after half a year: noise, both left out.
+            c(3, 0, 1, Alliance, Aligned),
+            // Pair 0-2's rivalry lasts exactly a year before it eases: told.
+            c(6, 0, 2, Rivalry, Neutral),
+            // Pair 0-1 becomes an alliance again, and this one holds.
+            c(7, 0, 1, Aligned, Alliance),
+            // Pair 1-2 goes neutral → aligned → alliance, back to neutral and up again, all
+            // within a year: the first rise was reversed (nested: 9 by 10, then 8 by 11), so
+            // only the last rise is told.
+            c(8, 1, 2, Neutral, Aligned),
+            c(9, 1, 2, Aligned, Alliance),
+            c(10, 1, 2, Alliance, Aligned),
+            c(11, 1, 2, Aligned, Neutral),
+            c(12, 1, 2, Neutral, Aligned),
+            c(13, 1, 2, Aligned, Alliance),
+        ];
+        let (kept, left_out) = settled(&changes, year, 1.0);
+        let steps: Vec<usize> = kept.iter().map(|x| x.0).collect();
+        assert_eq!(steps, [2, 6, 7, 12, 13]);
+        assert_eq!(left_out, 6);
+        // Every pair's kept changes chain.
+        for pair in [(0, 1), (0, 2), (1, 2)] {
+            let mine: Vec<_> = kept.iter().filter(|x| (x.1, x.2) == pair).collect();
+            for w in mine.windows(2) {
+                assert_eq!(w[0].4, w[1].3, "{pair:?}");
+            }
+        }
+        // Settling time 0: every crossing is told.
+        let (all, none) = settled(&changes, year, 0.0);
+        assert_eq!((all.len(), none), (changes.len(), 0));
     }
 
     #[test]

@@ -289,13 +289,30 @@ impl Story {
             ),
             reference,
             format!(
-                "Summaries give each state's strategy, the size κ of its principal threat and that threat's perceived intent. A state is secure when its largest (camp) threat is below θ_secure = {}. Otherwise it balances (courts partners against the threat, or arms alone) or bandwagons (aligns with the threat), whichever is worth more: a partner's value V adds the power it can bring to bear against the threat (less as the coalition grows), trade dependence, affinity and a treaty, minus mistrust and the cost of commitment; every state that threatens it or its allies draws hostility in proportion. Alignment takes two: a pair moves toward what the less willing side wants, a treaty slows its fall, and an ally counts as available only if the wish is mutual. Pairs: alliance when alignment ≥ {}, aligned ≥ {}, rivalry ≤ {}.",
+                "Summaries give each state's strategy, the size κ of its principal threat and that threat's perceived intent. A state is secure when its largest (camp) threat is below θ_secure = {}. Otherwise it balances (courts partners against the threat, or arms alone) or bandwagons (aligns with the threat), whichever is worth more: a partner's value V adds the power it can bring to bear against the threat (less as the coalition grows), trade dependence, affinity and a treaty, minus mistrust and the cost of commitment; every state that threatens it or its allies draws hostility in proportion. Alignment takes two: a pair moves toward what the less willing side wants, a treaty slows its fall, and an ally counts as available only if the wish is mutual. Pairs: alliance when alignment ≥ {}, aligned ≥ {}, rivalry ≤ {}.{}",
                 self.theta_secure,
                 self.alliance_threshold,
                 self.alignment_threshold,
-                self.rivalry_threshold
+                self.rivalry_threshold,
+                self.settle_text()
             ),
         ]
+    }
+
+    /// What the story leaves out of the pairs' changes of class (see [`Story::settle`]).
+    fn settle_text(&self) -> String {
+        if self.settle <= 0.0 {
+            return " Every change of class is told.".into();
+        }
+        let plural = |k: f64| if k == 1.0 { "" } else { "s" };
+        let b = self.brief_crossings;
+        format!(
+            " A change of class is told once it has lasted {} year{}: alignment is noisy, and a pair near a threshold crosses it back and forth ({b} crossing{} of the followed pairs reversed sooner {} left out).",
+            self.settle,
+            plural(self.settle),
+            plural(b as f64),
+            if b == 1 { "is" } else { "are" }
+        )
     }
 
     /// The story as plain text, one entry per paragraph, each headline starting with its
