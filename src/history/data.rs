@@ -464,6 +464,19 @@ fn rows(
 enum Files {
     Embedded,
     Dir(PathBuf),
+    /// Files held in memory, by name (a missing one is not found, as in a folder).
+    Memory(Vec<(String, Vec<u8>)>),
+}
+
+/// `bytes` of the file shown as `shown`, as text.
+fn utf8(shown: &str, bytes: Vec<u8>) -> Result<String, DataError> {
+    String::from_utf8(bytes).map_err(|e| DataError::Io {
+        path: shown.to_string(),
+        source: std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not UTF-8 text: {e}"),
+        ),
+    })
 }
 
 impl Files {
@@ -488,15 +501,17 @@ impl Files {
                     path: shown.clone(),
                     source,
                 })?;
-                let text = String::from_utf8(bytes).map_err(|e| DataError::Io {
-                    path: shown.clone(),
-                    source: std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        format!("not UTF-8 text: {e}"),
-                    ),
-                })?;
+                let text = utf8(&shown, bytes)?;
                 Ok((shown, text))
             }
+            Files::Memory(files) => match files.iter().find(|(n, _)| n == name) {
+                Some((_, bytes)) => Ok((name.to_string(), utf8(name, bytes.clone())?)),
+                None if name == CPI_FILE => Files::Embedded.get(name),
+                None => Err(DataError::Io {
+                    path: name.to_string(),
+                    source: std::io::ErrorKind::NotFound.into(),
+                }),
+            },
         }
     }
 }
@@ -783,6 +798,17 @@ impl HistoryData {
         Self::read(Files::Dir(dir.to_path_buf()), dir.display().to_string())
     }
 
+    /// Files held in memory, `(name, bytes)`, read as a `--data` folder holding them would be
+    /// (the file names of [`HistoryData::file_names`]; messages name the files by name alone).
+    pub fn from_memory(files: Vec<(String, Vec<u8>)>) -> Result<Self, DataError> {
+        Self::read(Files::Memory(files), "<memory>".to_string())
+    }
+
+    /// The names of the data's files, in the order they are read.
+    pub fn file_names() -> [&'static str; 12] {
+        EMBEDDED.map(|(name, _)| name)
+    }
+
     /// The embedded copy, or the folder when given.
     pub fn load(dir: Option<&Path>) -> Result<Self, DataError> {
         match dir {
@@ -981,6 +1007,30 @@ mod tests {
         // France and Germany share a land border in 1913; Britain and France the Channel.
         assert_eq!(d.contiguity(220, 255, 1913), Some(1));
         assert_eq!(d.contiguity(200, 220, 1913), Some(3));
+    }
+
+    #[test]
+    fn files_in_memory_read_as_a_folder_of_them() {
+        let all: Vec<(String, Vec<u8>)> = EMBEDDED
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.as_bytes().to_vec()))
+            .collect();
+        let d = HistoryData::from_memory(all.clone()).unwrap();
+        assert_eq!((d.first_year, d.last_year), (1816, 1989));
+        assert_eq!(d.code_of("UKG", 1913), Some(200));
+        assert_eq!(HistoryData::file_names()[0], "states.csv");
+        // The price index may be left out; any other file may not.
+        let without = |name: &str| all.iter().filter(|f| f.0 != name).cloned().collect();
+        assert!(HistoryData::from_memory(without(CPI_FILE)).is_ok());
+        let e = HistoryData::from_memory(without("nmc.csv"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("nmc.csv"), "{e}");
+        // Bytes that are not UTF-8 are refused, naming the file.
+        let mut bad = all.clone();
+        bad[3].1 = vec![b'c', 0xff, b'\n'];
+        let e = HistoryData::from_memory(bad).unwrap_err().to_string();
+        assert!(e.contains("nmc.csv") && e.contains("UTF-8"), "{e}");
     }
 
     #[test]

@@ -90,6 +90,30 @@ fn history_1913_has_the_alliances_and_rivalry_of_the_data_and_validates() {
     assert_eq!(stderr(&o), "", "no warning about trade");
 }
 
+/// The fuzz target `history` replaces one file of `fuzz/history-base/` at a time: the extract
+/// must read and build 1913 as the whole data does (the same states, pacts and rivalry), or
+/// the fuzzer would stop at errors before the build.
+#[test]
+fn the_fuzz_targets_extract_builds_1913_as_the_whole_data_does() {
+    let home = TempDir::new().unwrap();
+    let base = repo("fuzz/history-base");
+    let args = ["history", "1913", "--states", "majors", "--data"];
+    let o = entente(
+        home.path(),
+        &[&args[..], &[base.to_str().unwrap()]].concat(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = scenario::parse(&stdout(&o), "history-1913.toml").unwrap();
+    let ids: Vec<&str> = s.states.iter().map(|x| x.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["USA", "UKG", "FRN", "GMY", "AUH", "ITA", "RUS", "JPN"]
+    );
+    assert_eq!(alignment(&s, "FRN", "RUS"), 0.8);
+    assert_eq!(alignment(&s, "UKG", "GMY"), -0.5);
+    assert_eq!(treaty(&s, "UKG", "FRN"), 0.5);
+}
+
 #[test]
 fn assumptions_and_precedence_change_what_is_written() {
     let home = TempDir::new().unwrap();
