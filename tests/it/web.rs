@@ -328,12 +328,13 @@ fn the_page_gives_the_command_lines_numbers_shows_errors_at_their_lines_and_draw
     for id in ["fan", "threats", "strategies"] {
         assert_eq!(charts[id], json!(true), "{id}: {charts}");
     }
-    // The story of one run, following three states with a summary every 2 years, is
-    // `entente explain`'s.
+    // The story of one run, following three states with a summary every 2 years and every
+    // change of class told, is `entente explain`'s.
     let story = b.eval(
         "(async () => { document.getElementById('run-index').value = '3'; \
          document.getElementById('story-focus').value = 'USA, CHN,RUS'; \
          document.getElementById('story-every').value = '2'; \
+         document.getElementById('story-settle').value = '0'; \
          document.getElementById('explain').click(); \
          for (let k = 0; k < 300; k++) { const t = document.getElementById('story-text').textContent; \
            if (t && t !== '…') return t; await new Promise(r => setTimeout(r, 100)); } return ''; })()",
@@ -348,6 +349,8 @@ fn the_page_gives_the_command_lines_numbers_shows_errors_at_their_lines_and_draw
             "USA,CHN,RUS",
             "--every",
             "2",
+            "--settle",
+            "0",
             "--seed",
             "7",
             "--theory",
@@ -359,6 +362,13 @@ fn the_page_gives_the_command_lines_numbers_shows_errors_at_their_lines_and_draw
         ],
     );
     assert_eq!(story.as_str().unwrap(), String::from_utf8_lossy(&o.stdout));
+    assert!(
+        story
+            .as_str()
+            .unwrap()
+            .contains("Every change of class is told."),
+        "{story}"
+    );
     // A screenshot of the results: a PNG of the window, far from blank (a page of text alone
     // compresses to a few tens of kilobytes; the charts and tables add to it). Kept where
     // ENTENTE_WEB_SCREENSHOT says (tools/web-screenshot.sh: docs/web-screenshot.png).
@@ -449,6 +459,7 @@ fn the_page_gives_the_command_lines_numbers_shows_errors_at_their_lines_and_draw
         linked.contains("#toml=")
             && linked.contains("theory=waltz")
             && linked.contains("runs=300")
+            && linked.contains("settle=0")
             && !linked.contains("scenario="),
         "{linked}"
     );
@@ -462,6 +473,9 @@ fn the_page_gives_the_command_lines_numbers_shows_errors_at_their_lines_and_draw
         b2.eval("document.getElementById('errors').innerText")
     );
     let page = b2.eval("document.getElementById('summary-csv').textContent");
+    // The story's settings came with the link.
+    let settle = b2.eval("document.getElementById('story-settle').value");
+    assert_eq!(settle.as_str(), Some("0"), "{settle}");
     let own_path = home.path().join("own.toml").display().to_string();
     let cli = cli_summary(
         home.path(),

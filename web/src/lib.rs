@@ -156,6 +156,9 @@ pub enum Request {
         focus: Vec<String>,
         #[serde(default)]
         every: Option<f64>,
+        /// Years a change of class must last to be told (`--settle`).
+        #[serde(default)]
+        settle: Option<f64>,
     },
 }
 
@@ -454,7 +457,7 @@ fn explain_text(
     settings: &Settings,
     run: u64,
     focus: Vec<String>,
-    every: Option<f64>,
+    (every, settle): (Option<f64>, Option<f64>),
 ) -> Result<Value, Failure> {
     let (s, runs, seed) = resolve(settings)?;
     if run >= runs {
@@ -467,7 +470,7 @@ fn explain_text(
         seed,
         focus: (!focus.is_empty()).then_some(focus),
         every: every.unwrap_or(DEFAULT_EVERY),
-        settle: DEFAULT_SETTLE,
+        settle: settle.unwrap_or(DEFAULT_SETTLE),
     };
     let story = explain::explain(&s, &opts).map_err(Failure::new)?;
     Ok(json!({ "text": story.to_text() }))
@@ -541,7 +544,8 @@ pub fn handle(
             run,
             focus,
             every,
-        } => explain_text(&settings, run, focus, every)?,
+            settle,
+        } => explain_text(&settings, run, focus, (every, settle))?,
     };
     serde_json::to_vec(&answer).map_err(Failure::new)
 }

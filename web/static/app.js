@@ -519,6 +519,15 @@ function storyEvery() {
   return x;
 }
 
+/** Years a pair's change of class must last to be told (`--settle`), or null for the default. */
+function storySettle() {
+  const v = $("story-settle").value.trim();
+  if (v === "") return null;
+  const x = Number(v);
+  if (!Number.isFinite(x) || x < 0) throw new Error(`Changes lasting: expected a number of years, 0 or more, got "${v}"`);
+  return x;
+}
+
 async function tellStory() {
   const r = page.result;
   if (!r) return;
@@ -526,8 +535,9 @@ async function tellStory() {
   $("story-text").textContent = "…";
   try {
     const ask = { op: "explain", ...r.settings, run: k, focus: storyFocus() };
-    const every = storyEvery();
+    const [every, settle] = [storyEvery(), storySettle()];
     if (every !== null) ask.every = every;
+    if (settle !== null) ask.settle = settle;
     const story = await pool.json(0, ask);
     $("story-text").textContent = story.text;
   } catch (err) {
@@ -587,11 +597,12 @@ async function link() {
   if ($("runs").value) q.set("runs", $("runs").value);
   if ($("seed").value) q.set("seed", $("seed").value);
   for (const [p, v] of page.sets) q.append("set", `${p}=${v}`);
-  const [pairs, focus, every] = [chosenPairs(), storyFocus(), storyEvery()];
+  const [pairs, focus, every, settle] = [chosenPairs(), storyFocus(), storyEvery(), storySettle()];
   if (pairs.length) q.set("pairs", pairs.join(","));
   if ($("story-text").textContent) q.set("run", $("run-index").value);
   if (focus.length) q.set("focus", focus.join(","));
   if (every !== null) q.set("every", String(every));
+  if (settle !== null) q.set("settle", String(settle));
   q.set("autorun", "1");
   if (!q.has("scenario")) u.hash = "toml=" + (await packScenario(scenarioText()));
   return u.toString();
@@ -629,6 +640,7 @@ async function readLink() {
   if (q.get("run")) $("run-index").value = q.get("run");
   if (q.get("focus")) $("story-focus").value = q.get("focus");
   if (q.get("every")) $("story-every").value = q.get("every");
+  if (q.get("settle")) $("story-settle").value = q.get("settle");
   for (const x of q.getAll("set")) {
     const eq = x.indexOf("=");
     if (eq < 1) throw new Error(`set=${x}: expected PATH=VALUE, e.g. set=eta=0.3`);
