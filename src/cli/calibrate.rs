@@ -468,11 +468,7 @@ impl<'a> Calibration<'a> {
             o.years.len(),
             o.years.first().copied().unwrap_or_default(),
             o.years.last().copied().unwrap_or_default(),
-            o.horizons
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(","),
+            sweep::horizons_text(&o.horizons),
             o.spec,
             trace.len(),
             args.start,
@@ -531,12 +527,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         args.theory.clone(),
         args.set.clone(),
     )?;
-    let factors: Vec<Factor> = c
-        .vary
-        .iter()
-        .map(|v| Factor::parse(v))
-        .collect::<Result<_, _>>()
-        .map_err(anyhow::Error::msg)?;
+    let factors = sweep::parse_factors(&c.vary)?;
     let options = BacktestOptions {
         threads: threads_or_all(args.threads),
         ..scoring.options.clone()
@@ -802,11 +793,7 @@ fn write_best_toml(
         o.years.first().copied().unwrap_or_default(),
         o.years.last().copied().unwrap_or_default(),
         o.years.len(),
-        o.horizons
-            .iter()
-            .map(u32::to_string)
-            .collect::<Vec<_>>()
-            .join(","),
+        sweep::horizons_text(&o.horizons),
         o.spec,
         c.args.objective,
         num(last.objective)

@@ -665,11 +665,7 @@ fn factors_of(args: &Args, experiment: Option<&Experiment>) -> anyhow::Result<Ve
                     "no factor: give at least one --vary PATH=LOW:HIGH (e.g. --vary pair.CHN-RUS.mistrust=0.2:0.8) or an experiment file"
                 );
             }
-            args.vary
-                .iter()
-                .map(|v| Factor::parse(v))
-                .collect::<Result<_, _>>()
-                .map_err(anyhow::Error::msg)?
+            parse_factors(&args.vary)?
         }
     })
 }
@@ -709,6 +705,24 @@ fn check_factors(
         }
     }
     Ok(())
+}
+
+/// The factors `specs` (`PATH=LOW:HIGH` or `PATH=V1,V2,…`), as `--vary` gives them.
+pub fn parse_factors(specs: &[String]) -> anyhow::Result<Vec<Factor>> {
+    specs
+        .iter()
+        .map(|v| Factor::parse(v))
+        .collect::<Result<_, _>>()
+        .map_err(anyhow::Error::msg)
+}
+
+/// Backtest horizons as messages write them: `5,10`.
+pub fn horizons_text(horizons: &[u32]) -> String {
+    horizons
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// A point's rows as read back from `sweep.csv`-style lines (no header).
@@ -1122,12 +1136,7 @@ fn write_sweep(
         id.key_names().join(","),
         id.output_names().join(",")
     );
-    let factors: Vec<Factor> = id
-        .factors
-        .iter()
-        .map(|f| Factor::parse(f))
-        .collect::<Result<_, _>>()
-        .map_err(anyhow::Error::msg)?;
+    let factors = parse_factors(&id.factors)?;
     let outputs = id.output_names();
     let method = layout_method(&id.layout);
     let mut collected = Collected::new(id, method.is_some());
@@ -1637,11 +1646,7 @@ fn summary_text(
             plan.runs,
             plan.seed,
             o.spec,
-            o.horizons
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(",")
+            horizons_text(&o.horizons)
         );
         let _ = writeln!(
             t,
