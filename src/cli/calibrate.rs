@@ -317,19 +317,22 @@ impl<'a> Calibration<'a> {
     /// The arguments of the start sweep (or its shard `shard`), written to `out`.
     fn sweep_args(&self, out: PathBuf, shard: Option<ShardSpec>) -> sweep::Args {
         let args = self.args;
-        sweep::Args::calibration_start(
-            self.vary.clone(),
-            format!("lhs:{}", args.start),
-            args.runs,
-            args.seed,
-            args.theory.clone(),
-            args.set.clone(),
-            out,
-            args.threads,
+        sweep::Args {
+            file: None,
+            vary: self.vary.clone(),
+            design: Some(format!("lhs:{}", args.start)),
+            runs: Some(args.runs),
+            seed: Some(args.seed),
+            theory: args.theory.clone(),
+            set: args.set.clone(),
+            pairs: Vec::new(),
+            out: Some(out),
+            threads: args.threads,
             shard,
-            args.quiet,
-            self.scoring_args.clone(),
-        )
+            quiet: args.quiet,
+            evaluate: "backtest".into(),
+            scoring: self.scoring_args.clone(),
+        }
     }
 
     /// Run shard `spec` of the start, into --out/start-parts/, and say what comes next.

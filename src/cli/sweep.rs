@@ -75,86 +75,52 @@ Examples:
 pub struct Args {
     /// A scenario, or an experiment file (default: the built-in flagship).
     #[arg(value_name = "SCENARIO|EXPERIMENT")]
-    file: Option<PathBuf>,
+    pub(crate) file: Option<PathBuf>,
     /// A factor: PATH=LOW:HIGH or PATH=v1,v2,... (repeatable).
     #[arg(long = "vary", value_name = "PATH=LEVELS")]
-    vary: Vec<String>,
+    pub(crate) vary: Vec<String>,
     /// The design: grid:K, grid, lhs:N, sobol:N, morris:R[:L], oat[:K].
     #[arg(long, value_name = "DESIGN")]
-    design: Option<String>,
+    pub(crate) design: Option<String>,
     /// Runs per point (default: the experiment's, else the scenario's).
     #[arg(long, value_name = "N")]
-    runs: Option<u64>,
+    pub(crate) runs: Option<u64>,
     /// Master seed of every point's runs and of the design's random draws.
     #[arg(long, value_name = "S")]
-    seed: Option<u64>,
+    pub(crate) seed: Option<u64>,
     /// Theory preset applied before the factors.
     #[arg(long, value_name = "NAME")]
-    theory: Option<String>,
+    pub(crate) theory: Option<String>,
     /// PATH=VALUE applied to every point before its factors (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
-    set: Vec<String>,
+    pub(crate) set: Vec<String>,
     /// Pairs recorded, A-B,C-D (default: all).
     #[arg(long, value_name = "PAIRS", value_delimiter = ',')]
-    pairs: Vec<String>,
+    pub(crate) pairs: Vec<String>,
     /// Results folder (default: results/<scenario>-sweep/).
     #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
     /// Worker threads per study (default: all cores). Results do not depend on it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
-    threads: Option<u32>,
+    pub(crate) threads: Option<u32>,
     /// Run only shard K of N of the points and write a part for `entente merge`.
     #[arg(long, value_name = "K/N|auto|auto/N")]
-    shard: Option<ShardSpec>,
+    pub(crate) shard: Option<ShardSpec>,
     /// No progress bar and no summary on stdout.
     #[arg(long, short)]
-    quiet: bool,
+    pub(crate) quiet: bool,
     /// What scores each point: `study` (the pairs' outcomes at the scenario's horizon) or
     /// `backtest` (the model's scores against history, as `entente backtest` computes them).
     #[arg(long, value_name = "WHAT", default_value = "study", value_parser = ["study", "backtest"])]
-    evaluate: String,
+    pub(crate) evaluate: String,
     #[command(flatten)]
-    scoring: ScoringArgs,
+    pub(crate) scoring: ScoringArgs,
 }
 
 impl Args {
     /// Whether the points are scored by a backtest (--evaluate backtest).
     fn is_backtest(&self) -> bool {
         self.evaluate == "backtest"
-    }
-
-    /// The sweep that starts a calibration: `design` over the free parameters `vary`, every
-    /// point scored by a backtest.
-    #[allow(clippy::too_many_arguments)]
-    pub fn calibration_start(
-        vary: Vec<String>,
-        design: String,
-        runs: u64,
-        seed: u64,
-        theory: Option<String>,
-        set: Vec<String>,
-        out: PathBuf,
-        threads: Option<u32>,
-        shard: Option<ShardSpec>,
-        quiet: bool,
-        scoring: ScoringArgs,
-    ) -> Self {
-        Self {
-            file: None,
-            vary,
-            design: Some(design),
-            runs: Some(runs),
-            seed: Some(seed),
-            theory,
-            set,
-            pairs: Vec::new(),
-            out: Some(out),
-            threads,
-            shard,
-            quiet,
-            evaluate: "backtest".into(),
-            scoring,
-        }
     }
 }
 

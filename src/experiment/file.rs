@@ -110,6 +110,17 @@ pub fn parse(text: &str, file: &str, dir: &Path) -> Result<Experiment, Diagnosti
             return Err(c.finish(file));
         }
     };
+    // Text that would act on a terminal or reorder what a reader sees is refused anywhere
+    // in the file, as in scenario files (notes and sources included).
+    if let Ok(doc) = toml::de::DeTable::parse(text) {
+        let mut ok = true;
+        for (key, value) in doc.get_ref() {
+            crate::scenario::hidden_controls(&mut c, value, key.get_ref(), &mut ok);
+        }
+        if !ok {
+            return Err(c.finish(file));
+        }
+    }
     let x_span = raw.experiment.span();
     let x = raw.experiment.into_inner();
     let design_text = x.design.get_ref().trim().to_string();

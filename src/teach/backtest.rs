@@ -480,45 +480,6 @@ fn climatology_words(kind: FolderKind) -> &'static str {
     }
 }
 
-/// A manifest value in a table cell: strings as they are, lists and objects of plain values
-/// joined by commas (`key: value` for objects), larger structures counted; at most 160
-/// characters.
-fn manifest_value(v: &serde_json::Value) -> String {
-    use serde_json::Value;
-    let plain = |v: &Value| match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(_) | Value::Bool(_) | Value::Null => Some(v.to_string()),
-        _ => None,
-    };
-    let text = match v {
-        Value::Array(items) if items.is_empty() => "(none)".to_string(),
-        Value::Array(items) => items
-            .iter()
-            .map(plain)
-            .collect::<Option<Vec<_>>>()
-            .map_or_else(
-                || format!("{} entries (see manifest.json)", items.len()),
-                |x| x.join(", "),
-            ),
-        Value::Object(map) if map.is_empty() => "(none)".to_string(),
-        Value::Object(map) => map
-            .iter()
-            .map(|(k, v)| plain(v).map(|v| format!("{k}: {v}")))
-            .collect::<Option<Vec<_>>>()
-            .map_or_else(
-                || format!("{} keys (see manifest.json)", map.len()),
-                |x| x.join(", "),
-            ),
-        other => plain(other).unwrap_or_default(),
-    };
-    let short: String = text.chars().take(160).collect();
-    if short.len() < text.len() {
-        format!("{short} …")
-    } else {
-        text
-    }
-}
-
 // ------------------------------------------------------------------------------------------
 // Charts
 
@@ -841,7 +802,7 @@ pub fn html(b: &Backtest) -> Result<String, BacktestError> {
     skill(&mut o, b, &horizons)?;
     changed(&mut o, b);
 
-    manifest_section(&mut o, &b.manifest, manifest_value);
+    manifest_section(&mut o, &b.manifest);
     Ok(o)
 }
 
@@ -1199,22 +1160,5 @@ mod tests {
             assert!(!chart.contains("http"));
             assert!(chart.contains(text), "{text}");
         }
-    }
-
-    #[test]
-    fn manifest_values_are_short_and_plain() {
-        assert_eq!(manifest_value(&serde_json::json!([5, 10])), "5, 10");
-        assert_eq!(manifest_value(&serde_json::json!("walt")), "walt");
-        assert_eq!(manifest_value(&serde_json::json!([])), "(none)");
-        assert_eq!(
-            manifest_value(&serde_json::json!({"window": 3, "precedence": "rival"})),
-            "precedence: rival, window: 3"
-        );
-        assert_eq!(
-            manifest_value(&serde_json::json!([{"a": 1}, {"a": 2}])),
-            "2 entries (see manifest.json)"
-        );
-        let long = manifest_value(&serde_json::json!("x".repeat(500)));
-        assert!(long.ends_with(" …") && long.chars().count() == 162);
     }
 }

@@ -253,10 +253,7 @@ pub fn html(f: &Folder) -> Result<String, LandscapeError> {
         o.push_str(&frustration_chart(m.rank, &values)?);
     }
     let _ = writeln!(o, "</section>");
-    manifest_section(&mut o, &f.manifest, |v| match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    });
+    manifest_section(&mut o, &f.manifest);
     Ok(o)
 }
 

@@ -425,11 +425,11 @@ pub(crate) fn page_start(o: &mut String, title: &str, style: &str) {
 }
 
 /// The end of the page of a backtest, score or sweep folder: the section listing the keys of
-/// its `manifest.json` as written, each value as `value` shows it, and the document's end.
+/// its `manifest.json` as written, each value as [`manifest_cell`] shows it, and the
+/// document's end.
 pub(crate) fn manifest_section(
     o: &mut String,
     manifest: &serde_json::Map<String, serde_json::Value>,
-    value: fn(&serde_json::Value) -> String,
 ) {
     let _ = writeln!(
         o,
@@ -440,10 +440,70 @@ pub(crate) fn manifest_section(
             o,
             "<tr><td><code>{}</code></td><td>{}</td></tr>",
             esc(k),
-            esc(&value(v))
+            esc(&manifest_cell(v))
         );
     }
     let _ = writeln!(o, "</table>\n</section>\n</body>\n</html>");
+}
+
+/// A manifest value in a table cell: strings as they are; lists and objects joined by
+/// commas (`key: value` for an object's entries), each item a plain value or a list or
+/// object of plain values (`[a, b]`, `{k: v}`); anything deeper counted; at most 160
+/// characters.
+fn manifest_cell(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    fn plain(v: &Value) -> Option<String> {
+        match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(_) | Value::Bool(_) | Value::Null => Some(v.to_string()),
+            _ => None,
+        }
+    }
+    fn item(v: &Value) -> Option<String> {
+        match v {
+            Value::Object(map) => map
+                .iter()
+                .map(|(k, x)| plain(x).map(|t| format!("{k}: {t}")))
+                .collect::<Option<Vec<_>>>()
+                .map(|p| format!("{{{}}}", p.join(", "))),
+            Value::Array(items) => items
+                .iter()
+                .map(plain)
+                .collect::<Option<Vec<_>>>()
+                .map(|p| format!("[{}]", p.join(", "))),
+            x => plain(x),
+        }
+    }
+    let counted = |n: usize, one: &str, many: &str| {
+        format!(
+            "{n} {} (see manifest.json)",
+            if n == 1 { one } else { many }
+        )
+    };
+    let text = match v {
+        Value::Array(items) if items.is_empty() => "(none)".to_string(),
+        Value::Object(map) if map.is_empty() => "(none)".to_string(),
+        Value::Array(items) => items
+            .iter()
+            .map(item)
+            .collect::<Option<Vec<_>>>()
+            .map_or_else(
+                || counted(items.len(), "entry", "entries"),
+                |x| x.join(", "),
+            ),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| item(v).map(|v| format!("{k}: {v}")))
+            .collect::<Option<Vec<_>>>()
+            .map_or_else(|| counted(map.len(), "key", "keys"), |x| x.join(", ")),
+        other => plain(other).unwrap_or_default(),
+    };
+    let short: String = text.chars().take(160).collect();
+    if short.len() < text.len() {
+        format!("{short} …")
+    } else {
+        text
+    }
 }
 
 /// The report as one HTML document. `scenario` is the study's scenario when known (it gives
@@ -1448,4 +1508,34 @@ fn events_table(o: &mut String, s: &Scenario, docs: &FileDocs) {
         );
     }
     let _ = writeln!(o, "</table>");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_cells_are_short_and_plain() {
+        assert_eq!(manifest_cell(&serde_json::json!([5, 10])), "5, 10");
+        assert_eq!(manifest_cell(&serde_json::json!("walt")), "walt");
+        assert_eq!(manifest_cell(&serde_json::json!([])), "(none)");
+        assert_eq!(
+            manifest_cell(&serde_json::json!({"window": 3, "precedence": "rival"})),
+            "precedence: rival, window: 3"
+        );
+        assert_eq!(
+            manifest_cell(&serde_json::json!([{"a": 1}, {"a": 2}])),
+            "{a: 1}, {a: 2}"
+        );
+        let long = manifest_cell(&serde_json::json!("x".repeat(500)));
+        assert!(long.ends_with(" …") && long.chars().count() == 162);
+        assert_eq!(
+            manifest_cell(&serde_json::json!({"years": [1880, 1885], "h": {"x": 1}})),
+            "h: {x: 1}, years: [1880, 1885]"
+        );
+        assert_eq!(
+            manifest_cell(&serde_json::json!([[[1]]])),
+            "1 entry (see manifest.json)"
+        );
+    }
 }

@@ -1236,57 +1236,6 @@ fn percent(x: f64) -> String {
     format!("{} %", fmt_num(100.0 * x, 0))
 }
 
-/// A manifest value in a table cell: strings as they are, lists and objects of plain values
-/// joined by commas, larger structures counted; at most 160 characters.
-fn manifest_text(v: &serde_json::Value) -> String {
-    use serde_json::Value;
-    fn plain(v: &Value) -> Option<String> {
-        match v {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(_) | Value::Bool(_) | Value::Null => Some(v.to_string()),
-            Value::Object(map) => {
-                let parts: Option<Vec<String>> = map
-                    .iter()
-                    .map(|(k, x)| match x {
-                        Value::Array(_) | Value::Object(_) => None,
-                        x => plain(x).map(|t| format!("{k}: {t}")),
-                    })
-                    .collect();
-                parts.map(|p| format!("{{{}}}", p.join(", ")))
-            }
-            Value::Array(items) => {
-                let parts: Option<Vec<String>> = items
-                    .iter()
-                    .map(|x| match x {
-                        Value::Array(_) | Value::Object(_) => None,
-                        x => plain(x),
-                    })
-                    .collect();
-                parts.map(|p| format!("[{}]", p.join(", ")))
-            }
-        }
-    }
-    let text = match v {
-        Value::Array(items) if items.is_empty() => "(none)".to_string(),
-        Value::Array(items) => items
-            .iter()
-            .map(plain)
-            .collect::<Option<Vec<_>>>()
-            .map_or_else(
-                || format!("{} entries (see manifest.json)", items.len()),
-                |x| x.join(", "),
-            ),
-        Value::Object(map) if map.is_empty() => "(none)".to_string(),
-        other => plain(other).unwrap_or_default(),
-    };
-    let short: String = text.chars().take(160).collect();
-    if short.len() < text.len() {
-        format!("{short} …")
-    } else {
-        text
-    }
-}
-
 // ------------------------------------------------------------------------------------------
 // Charts
 
@@ -3083,7 +3032,7 @@ pub fn html(s: &Sweep, opts: &SweepOptions) -> Result<String, SweepError> {
             let _ = writeln!(o, "</section>");
         }
     }
-    manifest_section(&mut o, &s.manifest, manifest_text);
+    manifest_section(&mut o, &s.manifest);
     Ok(o)
 }
 

@@ -508,6 +508,23 @@ fn experiment_file_errors_are_located() {
         "{}",
         stderr(&o)
     );
+    // Text that would act on a terminal is refused wherever it is, a note included (TOML
+    // refuses a raw escape character; its `\u001b` escape reaches the parsed text).
+    write(
+        "[experiment]\ndesign = \"grid\"\nnote = \"ok\\u001b[2J\"\n\n[[factor]]\npath = \"eta\"\nvalues = [0.1, 0.2]\nsource = \"\u{202e}x\"\n",
+    );
+    let o = run();
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("x.toml:3:8: experiment.note: text with the control character U+001B"),
+        "{e}"
+    );
+    assert!(
+        e.contains("factor[0].source: text with the control character U+202E"),
+        "{e}"
+    );
+    assert!(!e.contains('\u{1b}'), "{e}");
     // Factors in the file and on the command line.
     write("[experiment]\ndesign = \"grid\"\n\n[[factor]]\npath = \"eta\"\nvalues = [0.1, 0.2]\n");
     let o = entente(

@@ -453,11 +453,14 @@ pub struct FinishMeta {
     pub wall_seconds: f64,
 }
 
+/// The story of run `run` of the settings' study (`entente explain`), as text: `focus`,
+/// `every` and `settle` as its options of those names (absent: their defaults).
 fn explain_text(
     settings: &Settings,
     run: u64,
     focus: Vec<String>,
-    (every, settle): (Option<f64>, Option<f64>),
+    every: Option<f64>,
+    settle: Option<f64>,
 ) -> Result<Value, Failure> {
     let (s, runs, seed) = resolve(settings)?;
     if run >= runs {
@@ -545,7 +548,7 @@ pub fn handle(
             focus,
             every,
             settle,
-        } => explain_text(&settings, run, focus, (every, settle))?,
+        } => explain_text(&settings, run, focus, every, settle)?,
     };
     serde_json::to_vec(&answer).map_err(Failure::new)
 }
@@ -694,7 +697,7 @@ mod tests {
             .replacen("horizon = ", "horizon = \"soon\" #", 1);
         let line = text.lines().position(|l| l.starts_with("horizon")).unwrap() + 1;
         let req = json!({"op": "check", "scenario": text, "file": "mine.toml"});
-        let f = ask(req, &[]).err().expect("refused");
+        let f = ask(req, &[]).expect_err("refused");
         assert_eq!(f.diagnostics.len(), 1, "{}", f.error);
         assert_eq!(f.diagnostics[0].line, line);
         assert_eq!(f.diagnostics[0].field, "scenario.horizon");
