@@ -390,88 +390,94 @@ pub fn probability_chart(lines: &[Line], y_desc: &str) -> Result<String, ChartEr
     })
 }
 
-/// One final partition and its frequency.
-#[derive(Debug, Clone, PartialEq)]
+/// One two-camp partition of [`camps_chart`].
+#[derive(Debug, Clone)]
 pub struct CampRow {
-    /// Share of runs.
-    pub frequency: f64,
+    /// The row's label (`#1`).
+    pub label: String,
+    /// The share drawn as the row's bar (of runs, or of configurations), if known.
+    pub share: Option<f64>,
     /// `side[i]`: whether state `i` is in the second camp (not the first state's).
     pub side: Vec<bool>,
 }
 
-/// Final camps: one row per partition, most frequent first, the states coloured by camp, and
-/// a bar for the partition's frequency.
-pub fn camps_chart(ids: &[String], rows: &[CampRow]) -> Result<String, ChartError> {
+/// Two-camp partitions, one row each: the states coloured by camp (A: the first state's, B:
+/// the other), a bar for the row's share, and `key` under the rows, if given. `name` and
+/// `title` as [`svg`]'s.
+pub fn camps_chart(
+    (name, title): (&'static str, &str),
+    ids: &[String],
+    rows: &[CampRow],
+    key: Option<&str>,
+) -> Result<String, ChartError> {
     let n = ids.len();
     let longest = ids.iter().map(|s| s.chars().count()).max().unwrap_or(1);
     let cw = (longest as i32 * 8 + 8).max(30);
     let (label_w, head_h, row_h, bar_w) = (46, 34, 26, 220);
-    let width = label_w + cw * n as i32 + 20 + bar_w + 60;
-    let height = head_h + row_h * rows.len() as i32 + 44;
-    svg(
-        "camps",
-        "Final camps: the most frequent two-camp partitions",
-        (width as u32, height as u32),
-        |root| {
-            for (i, id) in ids.iter().enumerate() {
-                let x = label_w + cw * i as i32 + cw / 2;
-                root.draw(&Text::new(
-                    id.clone(),
-                    (x, head_h - 8),
-                    text_style(12.0, HPos::Center, VPos::Bottom),
-                ))
-                .map_err(e)?;
-            }
-            let bar_x = label_w + cw * n as i32 + 20;
-            for (r, row) in rows.iter().enumerate() {
-                let y = head_h + row_h * r as i32;
-                root.draw(&Text::new(
-                    format!("#{}", r + 1),
-                    (label_w - 8, y + row_h / 2),
-                    text_style(12.0, HPos::Right, VPos::Center),
-                ))
-                .map_err(e)?;
-                for (i, &second) in row.side.iter().enumerate() {
-                    let x = label_w + cw * i as i32;
-                    let colour = if second { CAMP_B } else { CAMP_A };
-                    root.draw(&Rectangle::new(
-                        [(x + 1, y + 2), (x + cw - 1, y + row_h - 2)],
-                        colour.filled(),
-                    ))
-                    .map_err(e)?;
-                    root.draw(&Text::new(
-                        if second { "B" } else { "A" },
-                        (x + cw / 2, y + row_h / 2),
-                        text_style(11.0, HPos::Center, VPos::Center).color(&WHITE),
-                    ))
-                    .map_err(e)?;
-                }
-                let w = (row.frequency.clamp(0.0, 1.0) * bar_w as f64).round() as i32;
-                root.draw(&Rectangle::new(
-                    [(bar_x, y + 5), (bar_x + w.max(1), y + row_h - 5)],
-                    PALETTE[6].filled(),
-                ))
-                .map_err(e)?;
-                root.draw(&Text::new(
-                    format!("{:.1} %", 100.0 * row.frequency),
-                    (bar_x + w + 6, y + row_h / 2),
-                    text_style(12.0, HPos::Left, VPos::Center),
-                ))
-                .map_err(e)?;
-            }
-            let y = head_h + row_h * rows.len() as i32 + 22;
-            let first = ids.first().map_or("", String::as_str);
+    // The key, at 12 px (about 7 px a character), is never cut: a few states and a long key
+    // widen the chart.
+    let key_w = key.map_or(0, |k| label_w + 7 * k.chars().count() as i32 + 10);
+    let width = (label_w + cw * n as i32 + 20 + bar_w + 60).max(key_w);
+    let height = head_h + row_h * rows.len() as i32 + if key.is_some() { 44 } else { 16 };
+    svg(name, title, (width as u32, height as u32), |root| {
+        for (i, id) in ids.iter().enumerate() {
+            let x = label_w + cw * i as i32 + cw / 2;
             root.draw(&Text::new(
-                format!(
-                    "A = the camp of {first}, B = the other camp; bars: share of runs ending in the partition"
-                ),
+                id.clone(),
+                (x, head_h - 8),
+                text_style(12.0, HPos::Center, VPos::Bottom),
+            ))
+            .map_err(e)?;
+        }
+        let bar_x = label_w + cw * n as i32 + 20;
+        for (r, row) in rows.iter().enumerate() {
+            let y = head_h + row_h * r as i32;
+            root.draw(&Text::new(
+                row.label.clone(),
+                (label_w - 8, y + row_h / 2),
+                text_style(12.0, HPos::Right, VPos::Center),
+            ))
+            .map_err(e)?;
+            for (i, &second) in row.side.iter().enumerate() {
+                let x = label_w + cw * i as i32;
+                let colour = if second { CAMP_B } else { CAMP_A };
+                root.draw(&Rectangle::new(
+                    [(x + 1, y + 2), (x + cw - 1, y + row_h - 2)],
+                    colour.filled(),
+                ))
+                .map_err(e)?;
+                root.draw(&Text::new(
+                    if second { "B" } else { "A" },
+                    (x + cw / 2, y + row_h / 2),
+                    text_style(11.0, HPos::Center, VPos::Center).color(&WHITE),
+                ))
+                .map_err(e)?;
+            }
+            let Some(share) = row.share else { continue };
+            let w = (share.clamp(0.0, 1.0) * bar_w as f64).round() as i32;
+            root.draw(&Rectangle::new(
+                [(bar_x, y + 5), (bar_x + w.max(1), y + row_h - 5)],
+                PALETTE[6].filled(),
+            ))
+            .map_err(e)?;
+            root.draw(&Text::new(
+                format!("{:.1} %", 100.0 * share),
+                (bar_x + w + 6, y + row_h / 2),
+                text_style(12.0, HPos::Left, VPos::Center),
+            ))
+            .map_err(e)?;
+        }
+        if let Some(key) = key {
+            let y = head_h + row_h * rows.len() as i32 + 22;
+            root.draw(&Text::new(
+                key.to_string(),
                 (label_w, y),
                 text_style(12.0, HPos::Left, VPos::Center),
             ))
             .map_err(e)?;
-            Ok(())
-        },
-    )
+        }
+        Ok(())
+    })
 }
 
 /// The threat matrix as a heat map: row `i` (the perceiving state), column `j` (the source),
@@ -884,14 +890,31 @@ mod tests {
             &probability_chart(&[line], "P(alliance)").unwrap(),
             &["A-B &lt;&amp;&gt;"],
         );
-        let rows = [CampRow {
-            frequency: 0.625,
-            side: vec![false, true, false],
-        }];
-        check(
-            &camps_chart(&ids(&["A", "B", "C"]), &rows).unwrap(),
-            &["62.5 %", "#1"],
+        let rows = [
+            CampRow {
+                label: "#1".into(),
+                share: Some(0.625),
+                side: vec![false, true, false],
+            },
+            CampRow {
+                label: "#7".into(),
+                share: None,
+                side: vec![false, false, true],
+            },
+        ];
+        let chart = camps_chart(("camps", "t"), &ids(&["A", "B", "C"]), &rows, Some("k <1>"));
+        check(&chart.unwrap(), &["62.5 %", "#1", "#7", "k &lt;1&gt;"]);
+        // Three states and a key of 100 characters: the chart is as wide as the key needs.
+        let long = "k".repeat(100);
+        let chart = camps_chart(("camps", "t"), &ids(&["A", "B", "C"]), &rows, Some(&long));
+        assert!(
+            chart.unwrap().contains("width=\"756\""),
+            "46 + 7 · 100 + 10"
         );
+        let chart = camps_chart(("camps", "t"), &ids(&["A", "B", "C"]), &rows[1..], None);
+        let chart = chart.unwrap();
+        check(&chart, &["#7"]);
+        assert!(!chart.contains('%'), "no share, no bar");
         let t = [0.0, 1.0, 0.5, 2.0, 0.0, 0.25, 1.0, 0.25, 0.0];
         check(
             &heat_map(&ids(&["A", "B", "C"]), &t, &[1, 0, 0]).unwrap(),

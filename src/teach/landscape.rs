@@ -7,7 +7,7 @@ use std::path::Path;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::charts::{ChartError, PALETTE, e, svg, text_style};
+use super::charts::{CampRow, ChartError, PALETTE, camps_chart, e, svg, text_style};
 use super::csvread::{FileError, json_object, read_table};
 use super::html::esc;
 use super::report::{manifest_section, page_start};
@@ -259,69 +259,20 @@ pub fn html(f: &Folder) -> Result<String, LandscapeError> {
 
 /// The minima as rows of actors coloured by camp, with a bar for the basin.
 fn minima_chart(ids: &[String], rows: &[&MinimumRow]) -> Result<String, ChartError> {
-    let n = ids.len();
-    let longest = ids.iter().map(|s| s.chars().count()).max().unwrap_or(1);
-    let cw = (longest as i32 * 8 + 8).max(30);
-    let (label_w, head_h, row_h, bar_w) = (46, 34, 26, 200);
-    let width = label_w + cw * n as i32 + 20 + bar_w + 70;
-    let height = head_h + row_h * rows.len() as i32 + 16;
-    let (camp_a, camp_b) = (PALETTE[0], PALETTE[1]);
-    svg(
-        "minima",
-        "Local minima of the landscape: each actor's camp and the basin",
-        (width as u32, height as u32),
-        |root| {
-            for (i, id) in ids.iter().enumerate() {
-                let x = label_w + cw * i as i32 + cw / 2;
-                root.draw(&Text::new(
-                    id.clone(),
-                    (x, head_h - 8),
-                    text_style(12.0, HPos::Center, VPos::Bottom),
-                ))
-                .map_err(e)?;
-            }
-            let bar_x = label_w + cw * n as i32 + 20;
-            for (r, row) in rows.iter().enumerate() {
-                let y = head_h + row_h * r as i32;
-                root.draw(&Text::new(
-                    format!("#{}", row.rank),
-                    (label_w - 8, y + row_h / 2),
-                    text_style(12.0, HPos::Right, VPos::Center),
-                ))
-                .map_err(e)?;
-                for (i, id) in ids.iter().enumerate() {
-                    let second = row.camp_b.iter().any(|b| b == id);
-                    let x = label_w + cw * i as i32;
-                    root.draw(&Rectangle::new(
-                        [(x + 1, y + 2), (x + cw - 1, y + row_h - 2)],
-                        if second { camp_b } else { camp_a }.filled(),
-                    ))
-                    .map_err(e)?;
-                    root.draw(&Text::new(
-                        if second { "B" } else { "A" },
-                        (x + cw / 2, y + row_h / 2),
-                        text_style(11.0, HPos::Center, VPos::Center).color(&WHITE),
-                    ))
-                    .map_err(e)?;
-                }
-                if let Some(b) = row.basin {
-                    let w = (b.clamp(0.0, 1.0) * bar_w as f64).round() as i32;
-                    root.draw(&Rectangle::new(
-                        [(bar_x, y + 5), (bar_x + w.max(1), y + row_h - 5)],
-                        PALETTE[6].filled(),
-                    ))
-                    .map_err(e)?;
-                    root.draw(&Text::new(
-                        format!("{:.1} %", 100.0 * b),
-                        (bar_x + w + 6, y + row_h / 2),
-                        text_style(12.0, HPos::Left, VPos::Center),
-                    ))
-                    .map_err(e)?;
-                }
-            }
-            Ok(())
-        },
-    )
+    let rows: Vec<CampRow> = rows
+        .iter()
+        .map(|row| CampRow {
+            label: format!("#{}", row.rank),
+            share: row.basin,
+            side: ids.iter().map(|id| row.camp_b.contains(id)).collect(),
+        })
+        .collect();
+    let title = "Local minima of the landscape: each actor's camp and the basin";
+    let first = ids.first().map_or("", String::as_str);
+    let key = rows.iter().any(|r| r.share.is_some()).then(|| {
+        format!("A = the camp of {first}, B = the other camp; bars: the basin, the share of configurations (or of random starts) whose descent ends there")
+    });
+    camps_chart(("minima", title), ids, &rows, key.as_deref())
 }
 
 /// Frustration of each actor as bars either side of zero.

@@ -900,18 +900,25 @@ impl<'a> Page<'a> {
             .camps
             .iter()
             .take(CAMP_ROWS)
-            .map(|r| {
+            .enumerate()
+            .map(|(k, r)| {
                 let b: Vec<&str> = r.camp_b.split_whitespace().collect();
                 CampRow {
-                    frequency: r.frequency,
+                    label: format!("#{}", k + 1),
+                    share: Some(r.frequency),
                     side: ids.iter().map(|id| b.contains(&id.as_str())).collect(),
                 }
             })
             .collect();
+        let first = ids.first().map_or("", String::as_str);
+        let key = format!(
+            "A = the camp of {first}, B = the other camp; bars: share of runs ending in the partition"
+        );
+        let title = "Final camps: the most frequent two-camp partitions";
         let _ = writeln!(
             o,
             "<section id=\"camps\">\n<h2>Final camps</h2>\n<figure>{}<figcaption>Each run's final world split into the two camps of least frustration (Axelrod and Bennett's landscape theory: states weighted by power, pairs by alignment). Rows: the {} most frequent partitions of {} distinct ones, with the share of runs that ended in each.</figcaption></figure>",
-            charts::camps_chart(&ids, &camp_rows)?,
+            charts::camps_chart(("camps", title), &ids, &camp_rows, Some(&key))?,
             camp_rows.len(),
             results.camps.len()
         );
