@@ -230,6 +230,111 @@ impl Identity {
         }
     }
 
+    /// Whether an identity read from a sweep part holds together. A part is a file from a
+    /// stranger: its digest shows that it was not damaged, not that entente wrote it, so what
+    /// merge writes from the identity is checked: a known evaluation; at least one point;
+    /// `design_csv` as its SHA-256 says, a header and one row per point of one field per
+    /// factor after the point's number; a layout and a unit-scaled design of that many points
+    /// and factors; and no text that would act on a terminal.
+    fn check(&self) -> Result<(), String> {
+        if !matches!(self.evaluate.as_str(), "study" | "backtest") {
+            return Err(format!(
+                "evaluate `{}`: expected study or backtest",
+                self.evaluate
+            ));
+        }
+        if self.points == 0 {
+            return Err("points 0: expected at least one design point".into());
+        }
+        if hex(&Sha256::digest(self.design_csv.as_bytes())) != self.design_sha256 {
+            return Err("design_csv does not have the SHA-256 design_sha256 gives".into());
+        }
+        let fields = 1 + self.factors.len();
+        let mut lines = self.design_csv.lines();
+        let header = lines.next().unwrap_or_default();
+        if !header.starts_with("point,") || header.split(',').count() != fields {
+            return Err(format!(
+                "design_csv's header: expected `point` and the {} factors",
+                self.factors.len()
+            ));
+        }
+        let mut rows = 0;
+        for (p, line) in lines.enumerate() {
+            let number = line.split(',').next().and_then(|x| x.parse::<usize>().ok());
+            if number != Some(p) || line.split(',').count() != fields {
+                return Err(format!(
+                    "design_csv's row {}: expected point {p} and a value for each of the {} factors",
+                    p + 1,
+                    self.factors.len()
+                ));
+            }
+            rows += 1;
+        }
+        if rows != self.points {
+            return Err(format!(
+                "design_csv has {rows} points, the identity {}",
+                self.points
+            ));
+        }
+        self.check_layout()?;
+        let (json, mut text) = (serde_json::to_value(self).unwrap_or_default(), Vec::new());
+        strings_of(&json, &mut text);
+        for t in text {
+            let chars: Vec<char> = t.chars().collect();
+            if let Some(at) = chars
+                .iter()
+                .position(|&c| entente::text::is_hidden_control(c))
+            {
+                let near: String = chars[at.saturating_sub(20)..(at + 20).min(chars.len())]
+                    .iter()
+                    .collect();
+                return Err(format!(
+                    "text with the control character U+{:04X} (in `{}`)",
+                    chars[at] as u32,
+                    entente::text::printable(&near).replace('\n', "\\n")
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The layout and the unit-scaled design fit the points and the factors.
+    fn check_layout(&self) -> Result<(), String> {
+        let k = self.factors.len();
+        let expected = match layout_method(&self.layout) {
+            Some(sweep::Method::Sobol { n, k: lk }) => (lk == k).then(|| n.checked_mul(k + 2)),
+            Some(sweep::Method::Morris { r, k: lk, .. }) => (lk == k).then(|| r.checked_mul(k + 1)),
+            None if self.layout == "plain" => Some(Some(self.points)),
+            None => None,
+        };
+        if expected != Some(Some(self.points)) {
+            return Err(format!(
+                "layout `{}` does not fit {} points of {k} factors",
+                self.layout, self.points
+            ));
+        }
+        // Sobol' and Morris designs always carry their unit-scaled points.
+        let estimated = self.layout != "plain";
+        if estimated && self.unit.is_none() {
+            return Err(format!(
+                "layout `{}` without its unit-scaled design",
+                self.layout
+            ));
+        }
+        let unit_ok = self.unit.as_ref().is_none_or(|u| {
+            u.len() == self.points
+                && u.iter()
+                    .all(|row| row.len() == k && row.iter().all(|x| (0.0..=1.0).contains(x)))
+        });
+        if !unit_ok {
+            return Err(format!(
+                "unit: expected {} points of {k} values in [0, 1]",
+                self.points
+            ));
+        }
+        Ok(())
+    }
+
     /// The range of valid values of output `o`.
     fn bounds(&self, o: usize) -> (f64, f64) {
         if self.is_backtest() {
@@ -287,6 +392,21 @@ fn layout_method(l: &str) -> Option<sweep::Method> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Every string of `v` (object keys included) into `out`.
+fn strings_of<'v>(v: &'v serde_json::Value, out: &mut Vec<&'v str>) {
+    match v {
+        serde_json::Value::String(s) => out.push(s),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| strings_of(x, out)),
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                out.push(k);
+                strings_of(x, out);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The sweep as planned: scenario, evaluator inputs, design, identity.
@@ -1526,6 +1646,12 @@ fn read_part_header(path: &Path) -> anyhow::Result<PartHeader> {
     };
     let identity: Identity = serde_json::from_value(h.get("identity").cloned().unwrap_or_default())
         .with_context(|| format!("{shown}:1: damaged header (identity)"))?;
+    if n == 0 || k >= n {
+        bail!("{shown}:1: shard {k} of {n}: expected a shard K of N with K < N");
+    }
+    if let Err(why) = identity.check() {
+        bail!("{shown}:1: not a sweep entente wrote: {why}");
+    }
     Ok(PartHeader {
         shard: k,
         shards: n,

@@ -269,6 +269,129 @@ fn merge_names_what_differs_between_sweep_parts() {
     }
 }
 
+/// `part` (a sweep part's text) with its header's JSON changed by `edit` and a digest that
+/// matches: what a forger would write.
+fn forge(part: &str, edit: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>)) -> String {
+    let (head, rows) = part.split_once('\n').unwrap();
+    let at = head.find('{').unwrap();
+    let mut h: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&head[at..]).unwrap();
+    h.remove("digest");
+    edit(&mut h);
+    let json = serde_json::to_string(&h).unwrap();
+    let head = format!(
+        "{}{},\"digest\":\"sha256:0\"}}",
+        &head[..at],
+        &json[..json.len() - 1]
+    );
+    reseal_sweep_part(&head, rows)
+}
+
+#[test]
+fn merge_refuses_forged_identities() {
+    let home = TempDir::new().unwrap();
+    let tutorial = repo(TUTORIAL);
+    for k in 0..2 {
+        let spec = format!("{k}/2");
+        ok(&entente(
+            home.path(),
+            &[
+                "sweep",
+                tutorial.to_str().unwrap(),
+                "--vary",
+                "eta=0.1:0.4",
+                "--vary",
+                "tau=0.5:1",
+                "--design",
+                "morris:2",
+                "--runs",
+                "16",
+                "-q",
+                "--shard",
+                &spec,
+                "--out",
+                "parts",
+            ],
+        ));
+    }
+    let p0 = home.path().join("parts/sweep-part-0-of-2.csv");
+    let good = fs::read_to_string(&p0).unwrap();
+    // The resealed part itself merges: only the edits make it fail.
+    fs::write(&p0, forge(&good, |_| {})).unwrap();
+    ok(&entente(
+        home.path(),
+        &["merge", "parts", "--out", "merged"],
+    ));
+    let set = |key: &'static str, v: serde_json::Value| {
+        move |h: &mut serde_json::Map<String, serde_json::Value>| {
+            h["identity"][key] = v;
+        }
+    };
+    let design = |h: &serde_json::Map<String, serde_json::Value>, from: &str, to: &str| {
+        let csv = h["identity"]["design_csv"]
+            .as_str()
+            .unwrap()
+            .replacen(from, to, 1);
+        use sha2::{Digest, Sha256};
+        let sha: String = Sha256::digest(csv.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        (csv, sha)
+    };
+    type Edit = Box<dyn FnOnce(&mut serde_json::Map<String, serde_json::Value>)>;
+    let cases: Vec<(Edit, &str)> = vec![
+        (
+            Box::new(set("layout", "morris:5:2:4".into())),
+            "layout `morris:5:2:4` does not fit 6 points of 2 factors",
+        ),
+        (
+            Box::new(set("unit", serde_json::json!([[0.5, 0.5]]))),
+            "unit: expected 6 points of 2 values in [0, 1]",
+        ),
+        (
+            Box::new(set("points", 7.into())),
+            "design_csv has 6 points, the identity 7",
+        ),
+        (
+            Box::new(set("evaluate", "vote".into())),
+            "evaluate `vote`: expected study or backtest",
+        ),
+        (
+            Box::new(set("design_csv", "point,eta,tau\n".into())),
+            "design_csv does not have the SHA-256 design_sha256 gives",
+        ),
+        (
+            Box::new(move |h| {
+                let (csv, sha) = design(h, "\n0,", "\n0,\u{1b}[2J");
+                h["identity"]["design_csv"] = csv.into();
+                h["identity"]["design_sha256"] = sha.into();
+            }),
+            "text with the control character U+001B",
+        ),
+        (
+            Box::new(set("theory", "walt\u{202e}".into())),
+            "text with the control character U+202E",
+        ),
+        (
+            Box::new(|h| {
+                h.insert("shards".into(), 0.into());
+            }),
+            "shard 0 of 0: expected a shard K of N with K < N",
+        ),
+    ];
+    for (edit, expected) in cases {
+        fs::write(&p0, forge(&good, edit)).unwrap();
+        let o = entente(home.path(), &["merge", "parts", "--out", "merged2"]);
+        assert_eq!(o.status.code(), Some(2), "{expected}: {}", stderr(&o));
+        let e = stderr(&o);
+        assert!(e.contains("sweep-part-0-of-2.csv:1: "), "{e}");
+        assert!(e.contains(expected), "{expected}: {e}");
+        assert!(!e.contains('\u{1b}') && !e.contains('\u{202e}'), "{e}");
+        assert!(!home.path().join("merged2").exists());
+    }
+}
+
 /// A sweep part of header line `head` (its digest replaced) and `rows`, with the digest
 /// these rows give: what a forger would write.
 fn reseal_sweep_part(head: &str, rows: &str) -> String {
