@@ -140,23 +140,166 @@ pub struct Results {
     pub camps: Vec<CampsRow>,
 }
 
+/// What a row of a results file holds beyond its types: its values within their ranges.
+trait Ranged {
+    /// The first value out of its range, as its column, the value and what was expected.
+    fn out_of_range(&self) -> Option<(&'static str, f64, &'static str)>;
+}
+
+const PROBABILITY: &str = "a probability in [0, 1]";
+const ALIGNMENT: &str = "an alignment in [-1, 1]";
+const YEAR: &str = "a year (a finite number)";
+const ORDERED: &str = "quantiles in order (5 % ≤ median ≤ 95 %)";
+const EXCLUSIVE: &str = "at most 1 with the P(alliance) of its row (exclusive classes)";
+/// How far a sum of two probabilities printed to 6 decimals may pass 1.
+const ROUNDING: f64 = 2e-6;
+
+/// The first of `values` (`(column, value, low, high, expected)`) out of `low..=high` (NaN
+/// always is).
+fn outside(
+    values: &[(&'static str, f64, f64, f64, &'static str)],
+) -> Option<(&'static str, f64, &'static str)> {
+    values
+        .iter()
+        .find(|(_, x, lo, hi, _)| !(lo..=hi).contains(&x))
+        .map(|&(c, x, _, _, e)| (c, x, e))
+}
+
+impl Ranged for SummaryRow {
+    fn out_of_range(&self) -> Option<(&'static str, f64, &'static str)> {
+        outside(&[
+            ("p_alliance_end", self.p_alliance_end, 0.0, 1.0, PROBABILITY),
+            ("p_rivalry_end", self.p_rivalry_end, 0.0, 1.0, PROBABILITY),
+            (
+                "mean_alignment_end",
+                self.mean_alignment_end,
+                -1.0,
+                1.0,
+                ALIGNMENT,
+            ),
+            (
+                "q05_alignment_end",
+                self.q05_alignment_end,
+                -1.0,
+                1.0,
+                ALIGNMENT,
+            ),
+            (
+                "q95_alignment_end",
+                self.q95_alignment_end,
+                -1.0,
+                1.0,
+                ALIGNMENT,
+            ),
+        ])
+        .or_else(|| {
+            let (q05, q95, p) = (
+                self.q05_alignment_end,
+                self.q95_alignment_end,
+                self.p_alliance_end,
+            );
+            outside(&[
+                ("q95_alignment_end", q95, q05, 1.0, ORDERED),
+                (
+                    "p_rivalry_end",
+                    self.p_rivalry_end,
+                    0.0,
+                    1.0 - p + ROUNDING,
+                    EXCLUSIVE,
+                ),
+            ])
+        })
+    }
+}
+
+impl Ranged for SeriesRow {
+    fn out_of_range(&self) -> Option<(&'static str, f64, &'static str)> {
+        let (q05, q50) = (self.q05_alignment, self.q50_alignment);
+        outside(&[
+            ("year", self.year, -1e6, 1e6, YEAR),
+            ("mean_alignment", self.mean_alignment, -1.0, 1.0, ALIGNMENT),
+            ("q05_alignment", q05, -1.0, 1.0, ALIGNMENT),
+            ("q50_alignment", q50, -1.0, 1.0, ALIGNMENT),
+            ("q95_alignment", self.q95_alignment, -1.0, 1.0, ALIGNMENT),
+            ("q50_alignment", q50, q05, 1.0, ORDERED),
+            ("q95_alignment", self.q95_alignment, q50, 1.0, ORDERED),
+            ("p_alliance", self.p_alliance, 0.0, 1.0, PROBABILITY),
+            ("p_rivalry", self.p_rivalry, 0.0, 1.0, PROBABILITY),
+            (
+                "p_rivalry",
+                self.p_rivalry,
+                0.0,
+                1.0 - self.p_alliance + ROUNDING,
+                EXCLUSIVE,
+            ),
+        ])
+    }
+}
+
+impl Ranged for StateRow {
+    fn out_of_range(&self) -> Option<(&'static str, f64, &'static str)> {
+        outside(&[
+            ("year", self.year, -1e6, 1e6, YEAR),
+            ("p_secure", self.p_secure, 0.0, 1.0, PROBABILITY),
+            ("p_balance", self.p_balance, 0.0, 1.0, PROBABILITY),
+            ("p_bandwagon", self.p_bandwagon, 0.0, 1.0, PROBABILITY),
+        ])
+    }
+}
+
+impl Ranged for CampsRow {
+    fn out_of_range(&self) -> Option<(&'static str, f64, &'static str)> {
+        outside(&[(
+            "frequency",
+            self.frequency,
+            0.0,
+            1.0,
+            "a share of runs in [0, 1]",
+        )])
+    }
+}
+
 /// The rows of the CSV file `name` of a results folder, read from `source` (the path shown
-/// in messages is `dir/name`).
-fn read_csv<T: for<'de> Deserialize<'de>>(
+/// in messages is `dir/name`), each checked for its ranges ([`Ranged`]), with the line of
+/// each row.
+fn read_csv<T: for<'de> Deserialize<'de> + Ranged>(
     dir: &Path,
     name: &str,
     source: impl std::io::Read,
-) -> Result<Vec<T>, ReportError> {
+) -> Result<(Vec<T>, Vec<u64>), ReportError> {
     let shown = dir.join(name).display().to_string();
-    csv::Reader::from_reader(source)
-        .deserialize()
-        .map(|row| {
-            row.map_err(|e| ReportError::Format {
-                path: shown.clone(),
-                message: e.to_string(),
-            })
-        })
-        .collect()
+    let format = |path: String, message: String| ReportError::Format { path, message };
+    let mut reader = csv::Reader::from_reader(source);
+    let header = reader
+        .headers()
+        .map_err(|e| format(shown.clone(), e.to_string()))?
+        .clone();
+    let (mut rows, mut lines) = (Vec::new(), Vec::new());
+    for record in reader.records() {
+        let record = record.map_err(|e| format(shown.clone(), e.to_string()))?;
+        let line = record.position().map_or(0, csv::Position::line);
+        let at = format!("{shown}:{line}");
+        let row: T = record
+            .deserialize(Some(&header))
+            .map_err(|e| format(at.clone(), e.to_string()))?;
+        if let Some((column, x, expected)) = row.out_of_range() {
+            return Err(format(
+                at,
+                format!("{column}: found {x}, expected {expected}"),
+            ));
+        }
+        rows.push(row);
+        lines.push(line);
+    }
+    Ok((rows, lines))
+}
+
+/// The line of each row of the four CSV files of a results folder, for messages.
+struct Lines {
+    summary: Vec<u64>,
+    timeseries: Vec<u64>,
+    states: Vec<u64>,
+    camps: Vec<u64>,
 }
 
 impl Results {
@@ -185,14 +328,139 @@ impl Results {
                 path: dir.join("manifest.json").display().to_string(),
                 message: e.to_string(),
             })?;
-        Ok(Self {
+        let (summary, summary_lines) =
+            read_csv(dir, "summary.csv", file("summary.csv")?.as_slice())?;
+        let (timeseries, timeseries_lines) =
+            read_csv(dir, "timeseries.csv", file("timeseries.csv")?.as_slice())?;
+        let (states, states_lines) = read_csv(dir, "states.csv", file("states.csv")?.as_slice())?;
+        let (camps, camps_lines) = read_csv(dir, "camps.csv", file("camps.csv")?.as_slice())?;
+        let results = Self {
             dir: dir.to_path_buf(),
             manifest,
-            summary: read_csv(dir, "summary.csv", file("summary.csv")?.as_slice())?,
-            timeseries: read_csv(dir, "timeseries.csv", file("timeseries.csv")?.as_slice())?,
-            states: read_csv(dir, "states.csv", file("states.csv")?.as_slice())?,
-            camps: read_csv(dir, "camps.csv", file("camps.csv")?.as_slice())?,
-        })
+            summary,
+            timeseries,
+            states,
+            camps,
+        };
+        let lines = Lines {
+            summary: summary_lines,
+            timeseries: timeseries_lines,
+            states: states_lines,
+            camps: camps_lines,
+        };
+        results.check_together(&lines)?;
+        Ok(results)
+    }
+
+    /// The manifest's parameters are numbers in their ranges, and the files agree with each
+    /// other and with the manifest: state ids without spaces or control characters, each
+    /// state once a year; every pair of `summary.csv` two different states, once; every row
+    /// of `timeseries.csv` a pair of `summary.csv`, once a year; the camps of `camps.csv` made
+    /// of those states, their runs at most the study's.
+    fn check_together(&self, lines: &Lines) -> Result<(), ReportError> {
+        use std::collections::HashSet;
+        let bad = |name: &str, line: u64, message: String| ReportError::Format {
+            path: format!("{}:{line}", self.dir.join(name).display()),
+            message,
+        };
+        for spec in PARAMS {
+            let Some(v) = self.manifest.params.get(spec.name) else {
+                continue;
+            };
+            if !v
+                .as_f64()
+                .is_some_and(|x| (spec.min..=spec.max).contains(&x))
+            {
+                return Err(ReportError::Format {
+                    path: self.dir.join("manifest.json").display().to_string(),
+                    message: format!(
+                        "params.{}: found {}, expected a number in [{}, {}]",
+                        spec.name,
+                        crate::text::printable(&v.to_string()),
+                        spec.min,
+                        spec.max
+                    ),
+                });
+            }
+        }
+        let id_ok = |id: &str| {
+            !id.is_empty()
+                && !id
+                    .chars()
+                    .any(|c| c.is_whitespace() || crate::text::is_hidden_control(c))
+        };
+        let mut ids = HashSet::new();
+        let mut state_years = HashSet::new();
+        for (r, &line) in self.states.iter().zip(&lines.states) {
+            if !id_ok(&r.state) {
+                let found = crate::text::printable(&r.state).into_owned();
+                let message = format!(
+                    "state: found `{found}`, expected a state id (no spaces or control characters)"
+                );
+                return Err(bad("states.csv", line, message));
+            }
+            if !state_years.insert((r.year.to_bits(), r.state.as_str())) {
+                let message = format!("{} in {} is on an earlier line too", r.state, r.year);
+                return Err(bad("states.csv", line, message));
+            }
+            ids.insert(r.state.as_str());
+        }
+        let known = |id: &str| ids.contains(id);
+        let mut pairs = HashSet::new();
+        for (r, &line) in self.summary.iter().zip(&lines.summary) {
+            let what = format!(
+                "pair {}-{}",
+                crate::text::printable(&r.a),
+                crate::text::printable(&r.b)
+            );
+            if !known(&r.a) || !known(&r.b) || r.a == r.b {
+                let message = format!("{what}: expected two different states of states.csv");
+                return Err(bad("summary.csv", line, message));
+            }
+            if !pairs.insert((r.a.as_str(), r.b.as_str())) {
+                return Err(bad(
+                    "summary.csv",
+                    line,
+                    format!("{what} is on an earlier line too"),
+                ));
+            }
+        }
+        let mut pair_years = HashSet::new();
+        for (r, &line) in self.timeseries.iter().zip(&lines.timeseries) {
+            let what = format!(
+                "pair {}-{}",
+                crate::text::printable(&r.a),
+                crate::text::printable(&r.b)
+            );
+            if !pairs.contains(&(r.a.as_str(), r.b.as_str())) {
+                let message = format!("{what}: expected a pair of summary.csv");
+                return Err(bad("timeseries.csv", line, message));
+            }
+            if !pair_years.insert((r.year.to_bits(), r.a.as_str(), r.b.as_str())) {
+                let message = format!("{what} in {} is on an earlier line too", r.year);
+                return Err(bad("timeseries.csv", line, message));
+            }
+        }
+        for (r, &line) in self.camps.iter().zip(&lines.camps) {
+            if r.runs > self.manifest.runs {
+                let message = format!(
+                    "runs: found {}, expected at most the study's {} runs",
+                    r.runs, self.manifest.runs
+                );
+                return Err(bad("camps.csv", line, message));
+            }
+            if let Some(id) = r
+                .camp_a
+                .split_whitespace()
+                .chain(r.camp_b.split_whitespace())
+                .find(|id| !known(id))
+            {
+                let id = crate::text::printable(id);
+                let message = format!("camps: found `{id}`, expected states of states.csv");
+                return Err(bad("camps.csv", line, message));
+            }
+        }
+        Ok(())
     }
 
     /// State ids in file order.

@@ -399,3 +399,140 @@ fn pages_are_counted_without_the_page_tree() {
     let pdf = b"1 0 obj << /Type /Pages /Count 2 >> 2 0 obj << /Type /Page /Parent 1 0 R >> 3 0 obj <</Type /Page>>";
     assert_eq!(pdf_pages(pdf), 2);
 }
+
+/// A results folder is a file from a stranger: a value out of its range, a pair or state that
+/// the other files do not know, a row given twice, or a parameter out of its range in the
+/// manifest is refused naming the file, the line and the column, exit status 2, no report
+/// written.
+#[test]
+fn a_damaged_results_folder_is_refused_naming_file_line_and_column() {
+    let home = tempfile::TempDir::new().unwrap();
+    let good = home.path().join("good");
+    let o = entente(
+        &repo(""),
+        &[
+            "run",
+            TUTORIALS[1],
+            "--runs",
+            "50",
+            "--quiet",
+            "--out",
+            &good.display().to_string(),
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let read = |name: &str| std::fs::read_to_string(good.join(name)).unwrap();
+    // The second line of a CSV file with its fields `k` replaced by `to`.
+    let fields = |name: &str, edits: &[(usize, &str)]| {
+        let text = read(name);
+        let mut lines: Vec<String> = text.lines().map(String::from).collect();
+        let mut fields: Vec<&str> = lines[1].split(',').collect();
+        for &(k, to) in edits {
+            fields[k] = to;
+        }
+        lines[1] = fields.join(",");
+        (name.to_string(), lines.join("\n") + "\n")
+    };
+    let field = |name: &str, k: usize, to: &str| fields(name, &[(k, to)]);
+    let again = |name: &str| {
+        let text = read(name);
+        let second = text.lines().nth(1).unwrap().to_string();
+        (name.to_string(), format!("{text}{second}\n"))
+    };
+    let cases = [
+        (
+            field("summary.csv", 4, "-5"),
+            "summary.csv:2: ",
+            "p_rivalry_end: found -5, expected a probability in [0, 1]",
+        ),
+        (
+            field("summary.csv", 2, "NaN"),
+            "summary.csv:2: ",
+            "p_alliance_end: found NaN",
+        ),
+        (
+            field("timeseries.csv", 3, "1.5"),
+            "timeseries.csv:2: ",
+            "mean_alignment: found 1.5, expected an alignment in [-1, 1]",
+        ),
+        (
+            field("timeseries.csv", 0, "inf"),
+            "timeseries.csv:2: ",
+            "year: found inf",
+        ),
+        (
+            fields("timeseries.csv", &[(7, "0.5"), (8, "0.6")]),
+            "timeseries.csv:2: ",
+            "p_rivalry: found 0.6, expected at most 1 with the P(alliance)",
+        ),
+        (
+            field("states.csv", 5, "2"),
+            "states.csv:2: ",
+            "p_secure: found 2",
+        ),
+        (
+            field("camps.csv", 2, "7"),
+            "camps.csv:2: ",
+            "frequency: found 7",
+        ),
+        (
+            field("summary.csv", 0, "XYZ"),
+            "summary.csv:2: ",
+            "expected two different states of states.csv",
+        ),
+        (
+            field("camps.csv", 1, "999999"),
+            "camps.csv:2: ",
+            "runs: found 999999, expected at most the study's 50 runs",
+        ),
+        (
+            field("states.csv", 1, "A B"),
+            "states.csv:2: ",
+            "expected a state id (no spaces or control characters)",
+        ),
+        (
+            again("summary.csv"),
+            "summary.csv:",
+            "is on an earlier line too",
+        ),
+        (
+            again("timeseries.csv"),
+            "timeseries.csv:",
+            "is on an earlier line too",
+        ),
+        (
+            ("manifest.json".to_string(), {
+                let mut m: serde_json::Value =
+                    serde_json::from_str(&read("manifest.json")).unwrap();
+                m["params"]["eta"] = (-3.0).into();
+                m.to_string()
+            }),
+            "manifest.json: ",
+            "params.eta: found -3.0, expected a number in [0, 100]",
+        ),
+    ];
+    for (k, ((name, text), at, expected)) in cases.into_iter().enumerate() {
+        let dir = home.path().join(format!("bad{k}"));
+        std::fs::create_dir(&dir).unwrap();
+        for f in [
+            "manifest.json",
+            "summary.csv",
+            "timeseries.csv",
+            "states.csv",
+            "camps.csv",
+        ] {
+            std::fs::copy(good.join(f), dir.join(f)).unwrap();
+        }
+        std::fs::write(dir.join(&name), text).unwrap();
+        let o = entente(&repo(""), &["report", &dir.display().to_string()]);
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{expected}: {e}");
+        assert!(e.contains(at) && e.contains(expected), "{expected}: {e}");
+        assert!(!dir.join("report.html").exists(), "{expected}");
+    }
+}
