@@ -1916,4 +1916,131 @@ mod tests {
         let e = check(b"# something else\n").unwrap_err().to_string();
         assert!(e.contains("not a sweep part"), "{e}");
     }
+
+    /// Every pointer to a value of `v` (its leaves, arrays and objects included).
+    fn pointers(v: &serde_json::Value, at: String, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    pointers(x, format!("{at}/{k}"), out);
+                }
+            }
+            serde_json::Value::Array(a) => {
+                for (k, x) in a.iter().enumerate() {
+                    pointers(x, format!("{at}/{k}"), out);
+                }
+            }
+            _ => {}
+        }
+        out.push(at);
+    }
+
+    /// Parts a forger could write: a real sweep's parts with a value of the header (its
+    /// identity included) replaced by a hostile one, or a row edited, cut or repeated, each
+    /// resealed with a matching digest. Merging them never panics, and refuses most.
+    #[test]
+    fn forged_sweep_parts_never_panic_the_merge() {
+        use rand::{RngExt, SeedableRng};
+        let home = tempfile::tempdir().unwrap();
+        let parts = home.path().join("parts");
+        for k in 0..2 {
+            let args = Args {
+                file: None,
+                vary: vec!["eta=0.01:0.05".into(), "tau=0.1:0.5".into()],
+                design: Some("morris:2".into()),
+                runs: Some(8),
+                seed: Some(3),
+                theory: None,
+                set: Vec::new(),
+                pairs: vec!["CHN-RUS".into(), "USA-CHN".into()],
+                out: Some(parts.clone()),
+                threads: Some(1),
+                shard: Some(format!("{k}/2").parse().unwrap()),
+                quiet: true,
+                evaluate: "study".into(),
+                scoring: ScoringArgs::default(),
+            };
+            assert_eq!(run(args).unwrap(), ExitCode::SUCCESS);
+        }
+        let paths = [0, 1].map(|k| parts.join(format!("sweep-part-{k}-of-2.csv")));
+        let whole = paths.clone().map(|p| std::fs::read_to_string(p).unwrap());
+        let hostile = [
+            serde_json::json!(0),
+            serde_json::json!(1),
+            serde_json::json!(-1),
+            serde_json::json!(7),
+            serde_json::json!(u64::MAX),
+            serde_json::json!(1e300),
+            serde_json::json!(0.5),
+            serde_json::json!(""),
+            serde_json::json!("plain"),
+            serde_json::json!("morris:2:2:4"),
+            serde_json::json!("saltelli:1:2"),
+            serde_json::json!("backtest"),
+            serde_json::json!("a\u{1b}b"),
+            serde_json::json!([]),
+            serde_json::json!([[0.5, 0.5]]),
+            serde_json::json!(null),
+            serde_json::json!({}),
+        ];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2018);
+        let (mut merged, mut refused) = (0, 0);
+        for round in 0..300 {
+            let k = rng.random_range(0..2);
+            let (head, rows) = whole[k].split_once('\n').unwrap();
+            let mut h: serde_json::Value = serde_json::from_str(&head[PART_MAGIC.len()..]).unwrap();
+            h.as_object_mut().unwrap().remove("digest");
+            let mut rows = rows.to_string();
+            if rng.random_bool(0.6) {
+                let mut all = Vec::new();
+                pointers(&h, String::new(), &mut all);
+                let at = &all[rng.random_range(0..all.len())];
+                let value = hostile[rng.random_range(0..hostile.len())].clone();
+                match h.pointer_mut(at) {
+                    Some(x) if !at.is_empty() => *x = value,
+                    _ => {}
+                }
+            } else {
+                let at = rng.random_range(0..rows.len());
+                let at = (0..=at)
+                    .rev()
+                    .find(|&i| rows.is_char_boundary(i))
+                    .unwrap_or(0);
+                match rng.random_range(0..3) {
+                    0 => {
+                        let c = [b'0', b'9', b',', b'\n', b'-', b'.', b'e', b'x']
+                            [rng.random_range(0..8)];
+                        rows.replace_range(at..at + 1, &(c as char).to_string());
+                    }
+                    1 => rows.truncate(at),
+                    _ => {
+                        let line = rows[at..].lines().next().unwrap_or("").to_string();
+                        rows.insert_str(at, &format!("{line}\n"));
+                    }
+                }
+            }
+            let dir = home.path().join(format!("forged{round}"));
+            std::fs::create_dir(&dir).unwrap();
+            let header = h.as_object().unwrap().clone();
+            let forged = part(&serde_json::Value::Object(header), &rows);
+            let mine = dir.join(format!("sweep-part-{k}-of-2.csv"));
+            std::fs::write(&mine, forged).unwrap();
+            let other = dir.join(format!("sweep-part-{}-of-2.csv", 1 - k));
+            std::fs::copy(&paths[1 - k], &other).unwrap();
+            let mut both = [mine, other];
+            both.sort();
+            let out = dir.join("out");
+            let outcome = std::panic::catch_unwind(|| merge(&both, Some(&out), true));
+            match outcome {
+                Ok(Ok(_)) => merged += 1,
+                Ok(Err(_)) => refused += 1,
+                Err(_) => panic!("round {round}: the merge panicked"),
+            }
+        }
+        eprintln!("forged sweep parts: {merged} merged, {refused} refused");
+        assert!(
+            refused > 150 && merged > 0,
+            "{merged} merged, {refused} refused"
+        );
+    }
 }
