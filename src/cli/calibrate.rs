@@ -354,7 +354,7 @@ impl<'a> Calibration<'a> {
     /// and its points read as trace rows.
     fn start(&self) -> anyhow::Result<Vec<TraceRow>> {
         let args = self.args;
-        let expected = sweep::planned_manifest(&self.sweep_args(self.start_dir.clone(), None))?;
+        let expected = sweep::planned(&self.sweep_args(self.start_dir.clone(), None))?;
         if args.from.is_none() {
             if !args.quiet {
                 say!(
@@ -365,8 +365,8 @@ impl<'a> Calibration<'a> {
             }
             sweep::run(self.sweep_args(self.start_dir.clone(), None))?;
         }
-        check_start(&self.start_dir, &expected)?;
-        read_start(&self.start_dir, &self.free, self.log)
+        check_start(&self.start_dir, &expected.manifest)?;
+        read_start(&self.start_dir, &self.free, self.log, &expected)
     }
 
     /// The refinement: a Nelder-Mead search from the best point of `trace` (the start), its
@@ -605,28 +605,32 @@ fn check_start(dir: &Path, expected: &serde_json::Value) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The start sweep's points as trace rows, in point order.
-fn read_start(dir: &Path, free: &[Free], log: bool) -> anyhow::Result<Vec<TraceRow>> {
+/// The start sweep's points as trace rows, in point order. The folder is checked against
+/// the sweep this calibration plans (`planned`): its design.csv byte for byte, and in its
+/// sweep.csv every point's rows, each once and in order, with every value in its range.
+fn read_start(
+    dir: &Path,
+    free: &[Free],
+    log: bool,
+    planned: &sweep::Planned,
+) -> anyhow::Result<Vec<TraceRow>> {
     let design_path = dir.join("design.csv");
-    let mut design = csv::Reader::from_path(&design_path)
+    let design = std::fs::read_to_string(&design_path)
         .with_context(|| format!("{}: cannot read", design_path.display()))?;
+    if design != planned.design_csv {
+        bail!(
+            "{}: not the design of this calibration's start (its points differ from those its options give): make the start again (without --from) or give the options it was made with",
+            design_path.display()
+        );
+    }
     let mut rows: Vec<TraceRow> = Vec::new();
-    for (i, rec) in design.records().enumerate() {
-        let rec = rec.with_context(|| format!("{}:{}", design_path.display(), i + 2))?;
-        let values: Vec<f64> = (0..free.len())
-            .map(|k| {
-                rec.get(k + 1)
-                    .and_then(|s| s.parse::<f64>().ok())
-                    .with_context(|| {
-                        format!(
-                            "{}:{}: field {}: expected a number",
-                            design_path.display(),
-                            i + 2,
-                            free[k].name
-                        )
-                    })
-            })
-            .collect::<anyhow::Result<_>>()?;
+    for line in planned.design_csv.lines().skip(1) {
+        let values: Vec<f64> = line
+            .split(',')
+            .skip(1)
+            .take(free.len())
+            .map(|x| x.parse::<f64>().unwrap_or(f64::NAN))
+            .collect();
         rows.push(TraceRow {
             stage: "start",
             values,
@@ -634,46 +638,82 @@ fn read_start(dir: &Path, free: &[Free], log: bool) -> anyhow::Result<Vec<TraceR
             brier: Vec::new(),
         });
     }
-    let sweep_path = dir.join("sweep.csv");
-    let mut sweep = csv::Reader::from_path(&sweep_path)
-        .with_context(|| format!("{}: cannot read", sweep_path.display()))?;
-    let mut per_point: Vec<Vec<OutputRow>> = (0..rows.len()).map(|_| Vec::new()).collect();
-    for (i, rec) in sweep.records().enumerate() {
-        let line = i + 2;
-        let rec = rec.with_context(|| format!("{}:{line}", sweep_path.display()))?;
-        let bad = || {
-            anyhow::anyhow!(
-                "{}:{line}: expected point,horizon,subset and numbers",
-                sweep_path.display()
-            )
-        };
-        let p: usize = rec.get(0).and_then(|s| s.parse().ok()).ok_or_else(bad)?;
-        let values: Vec<f64> = rec
-            .iter()
-            .skip(3)
-            .map(|s| {
-                if s.is_empty() {
-                    Ok(f64::NAN)
-                } else {
-                    s.parse::<f64>().map_err(|_| bad())
-                }
-            })
-            .collect::<anyhow::Result<_>>()?;
-        let key = vec![
-            rec.get(1).unwrap_or_default().to_string(),
-            rec.get(2).unwrap_or_default().to_string(),
-        ];
-        per_point
-            .get_mut(p)
-            .ok_or_else(bad)?
-            .push(OutputRow { key, values });
-    }
+    let per_point = read_start_rows(dir, rows.len(), planned)?;
     for (r, p) in rows.iter_mut().zip(&per_point) {
         let (f, brier) = objective_of(p, log);
         r.objective = if f.is_nan() { f64::INFINITY } else { f };
         r.brier = brier;
     }
     Ok(rows)
+}
+
+/// The rows of the start's sweep.csv, per point: each of its `points` with one row per key
+/// of `planned`, in order, every value a number in its output's range or empty.
+fn read_start_rows(
+    dir: &Path,
+    points: usize,
+    planned: &sweep::Planned,
+) -> anyhow::Result<Vec<Vec<OutputRow>>> {
+    let sweep_path = dir.join("sweep.csv");
+    let mut sweep = csv::Reader::from_path(&sweep_path)
+        .with_context(|| format!("{}: cannot read", sweep_path.display()))?;
+    let mut per_point: Vec<Vec<OutputRow>> = (0..points).map(|_| Vec::new()).collect();
+    let keys = &planned.keys;
+    for (i, rec) in sweep.records().enumerate() {
+        let line = i + 2;
+        let rec = rec.with_context(|| format!("{}:{line}", sweep_path.display()))?;
+        let at = format!("{}:{line}", sweep_path.display());
+        let p: Option<usize> = rec.get(0).and_then(|s| s.parse().ok());
+        let Some(rows) = p.and_then(|p| per_point.get_mut(p)) else {
+            bail!("{at}: point: expected a point number below {points}");
+        };
+        let key = format!(
+            "{},{}",
+            rec.get(1).unwrap_or_default(),
+            rec.get(2).unwrap_or_default()
+        );
+        if keys.get(rows.len()) != Some(&key) {
+            bail!(
+                "{at}: expected the row {} of point {}, found `{key}` (each point has the rows {} once, in that order)",
+                keys.get(rows.len())
+                    .map_or("(none: the point is complete)", String::as_str),
+                p.unwrap_or_default(),
+                keys.join("; ")
+            );
+        }
+        let outputs = &planned.outputs;
+        if rec.len() != 3 + outputs.len() {
+            bail!("{at}: {} fields, expected {}", rec.len(), 3 + outputs.len());
+        }
+        let mut values = Vec::with_capacity(outputs.len());
+        for (x, (name, (lo, hi))) in rec.iter().skip(3).zip(outputs) {
+            let (lo, hi) = (*lo, *hi);
+            let v = if x.is_empty() {
+                f64::NAN
+            } else {
+                x.parse::<f64>()
+                    .ok()
+                    .filter(|v| (lo..=hi).contains(v))
+                    .with_context(|| {
+                        format!(
+                            "{at}: {name}: found `{x}`, expected a number from {lo} to {hi} or an empty field"
+                        )
+                    })?
+            };
+            values.push(v);
+        }
+        let key = key.split(',').map(String::from).collect();
+        rows.push(OutputRow { key, values });
+    }
+    if let Some(p) = per_point.iter().position(|r| r.len() != keys.len()) {
+        bail!(
+            "{}: point {p} has {} of its {} rows: the start sweep is incomplete; make it again (without --from)",
+            sweep_path.display(),
+            per_point[p].len(),
+            keys.len()
+        );
+    }
+    Ok(per_point)
 }
 
 /// Write the calibration folder.

@@ -124,12 +124,32 @@ impl Args {
     }
 }
 
-/// What a sweep of `args` would write in its manifest.json, without times: a folder made by
-/// another sweep differs in one of its fields.
-pub fn planned_manifest(args: &Args) -> anyhow::Result<serde_json::Value> {
+/// What a sweep of `args` would write, for a folder said to be that sweep to be checked
+/// against: a folder made by another sweep differs in a field of `manifest`.
+pub struct Planned {
+    /// Its manifest.json, without times.
+    pub manifest: serde_json::Value,
+    /// Its design.csv, byte for byte.
+    pub design_csv: String,
+    /// The key of every row of a point of sweep.csv (`a,b`; `horizon,subset`), in order.
+    pub keys: Vec<String>,
+    /// The output columns of sweep.csv, each with the range of its values.
+    pub outputs: Vec<(String, (f64, f64))>,
+}
+
+/// The sweep `args` would make ([`Planned`]).
+pub fn planned(args: &Args) -> anyhow::Result<Planned> {
     let plan = plan(args)?;
-    let method = layout_method(&plan.identity.layout);
-    Ok(manifest_of(&plan.identity, &plan.factors, method, &[]))
+    let id = &plan.identity;
+    let method = layout_method(&id.layout);
+    Ok(Planned {
+        manifest: manifest_of(id, &plan.factors, method, &[]),
+        design_csv: id.design_csv.clone(),
+        keys: id.row_keys(),
+        outputs: (id.output_names().into_iter().enumerate())
+            .map(|(o, name)| (name, id.bounds(o)))
+            .collect(),
+    })
 }
 
 /// The start years of `sweep --evaluate backtest` without --years: those of `entente backtest`.

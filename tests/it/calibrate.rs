@@ -311,6 +311,52 @@ fn a_calibration_writes_its_trace_and_best_point_the_same_on_any_threads_and_sha
     assert_eq!(o.status.code(), Some(2));
     let e = String::from_utf8_lossy(&o.stderr);
     assert!(e.contains("one/start/manifest.json: `runs` is 30"), "{e}");
+    // A start of the right manifest whose design or scores were changed is refused: a
+    // point moved, a Brier score out of its range, a row given twice, rows missing.
+    let start = h.join("one/start");
+    let (design, sweep) = (read(&start, "design.csv"), read(&start, "sweep.csv"));
+    let second = |text: &str| text.lines().nth(1).unwrap().to_string();
+    let brier_neg = {
+        let row = second(&sweep);
+        let mut f: Vec<&str> = row.split(',').collect();
+        f[3] = "-100";
+        sweep.replacen(&row, &f.join(","), 1)
+    };
+    let header_only = format!("{}\n", sweep.lines().next().unwrap());
+    for (k, (file, text, expected)) in [
+        (
+            "design.csv",
+            design.replacen(",0.", ",0.0", 1),
+            "design.csv: not the design of this calibration's start",
+        ),
+        (
+            "sweep.csv",
+            brier_neg,
+            "sweep.csv:2: brier: found `-100`, expected a number from 0 to 2",
+        ),
+        (
+            "sweep.csv",
+            format!("{sweep}{}\n", second(&sweep)),
+            "expected the row (none: the point is complete)",
+        ),
+        ("sweep.csv", header_only, "point 0 has 0 of its"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let damaged = h.join(format!("damaged{k}"));
+        std::fs::create_dir(&damaged).unwrap();
+        for f in ["manifest.json", "design.csv", "sweep.csv"] {
+            std::fs::copy(start.join(f), damaged.join(f)).unwrap();
+        }
+        std::fs::write(damaged.join(file), text).unwrap();
+        let from = damaged.display().to_string();
+        let o = run_args(h, &small_calibration("y"), &["--from", &from]);
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{expected}: {e}");
+        assert!(e.contains(expected), "{expected}: {e}");
+        assert!(!h.join("y").exists(), "{expected}");
+    }
 }
 
 #[test]
