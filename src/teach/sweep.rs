@@ -558,7 +558,17 @@ impl Sweep {
                 ),
             });
         }
-        let (pairs, rows) = read_rows(dir, &points)?;
+        let listed: Vec<String> = head
+            .manifest
+            .get("pairs")
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let (pairs, rows) = read_rows(dir, &points, &listed)?;
         let mut cell = vec![vec![None; points.len()]; pairs.len()];
         for (k, r) in rows.iter().enumerate() {
             cell[r.pair][r.point] = Some(k);
@@ -935,8 +945,13 @@ fn design_level(table: &CsvFile, line: u64, f: &Factor, s: &str) -> Result<Level
 type PairList = Vec<(String, String)>;
 
 /// `sweep.csv`: the pairs in order of first appearance and the rows (one per point of
-/// `points` and pair, at least one).
-fn read_rows(dir: &Path, points: &[u64]) -> Result<(PairList, Vec<SweepRow>), SweepError> {
+/// `points` and pair, at least one), each pair one of `listed` (`A-B`, the manifest's
+/// `pairs`) when it lists any.
+fn read_rows(
+    dir: &Path,
+    points: &[u64],
+    listed: &[String],
+) -> Result<(PairList, Vec<SweepRow>), SweepError> {
     let (table, records) = CsvFile::read_all(dir, "sweep.csv")?;
     let mut columns = vec!["point", "a", "b"];
     columns.extend(Output::ALL.iter().map(|o| o.column()));
@@ -951,9 +966,16 @@ fn read_rows(dir: &Path, points: &[u64]) -> Result<(PairList, Vec<SweepRow>), Sw
         })?;
         let (a, b) = (r.text("a"), r.text("b"));
         for column in ["a", "b"] {
-            if r.text(column).is_empty() {
-                return Err(r.fail(column, "a state id").into());
+            let id = r.text(column);
+            let hidden = |c: char| c.is_whitespace() || crate::text::is_hidden_control(c);
+            if id.is_empty() || id.chars().any(hidden) {
+                let expected = "a state id (no spaces or control characters)";
+                return Err(r.fail(column, expected).into());
             }
+        }
+        if !listed.is_empty() && !listed.iter().any(|p| *p == format!("{a}-{b}")) {
+            let expected = "a pair of the manifest's `pairs` (with the state of column a)";
+            return Err(r.fail("b", expected).into());
         }
         if a == b {
             return Err(r.fail("b", "a state other than a").into());

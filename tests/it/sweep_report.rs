@@ -1038,6 +1038,20 @@ fn malformed_sweep_files_exit_2_naming_file_line_and_column() {
             false,
         ),
         (
+            "pair not of the manifest",
+            "sweep.csv",
+            one.replacen("0,CHN,RUS,", "0,CHN,JPN,", 1),
+            "sweep.csv:2: b: found `JPN`, expected a pair of the manifest's `pairs`",
+            false,
+        ),
+        (
+            "control character in a state id",
+            "sweep.csv",
+            one.replacen("0,CHN,RUS,", "0,C\u{1b}[2JN,RUS,", 1),
+            "sweep.csv:2: a: found `C\\u{1b}[2JN`, expected a state id (no spaces or control characters)",
+            false,
+        ),
+        (
             "short row",
             "sweep.csv",
             one.replacen("0,USA,CHN,0.000000,0.000000,", "0,USA,CHN,", 1),
@@ -1438,7 +1452,11 @@ fn study_report_gains_what_drives_this_result_from_a_sweep_of_its_scenario() {
     let one = home.path().join("one");
     let manifest = ONE_MANIFEST
         .replace("vostok-2018", "far-strongest-near-weaker")
-        .replace("pair.CHN-RUS.mistrust", "pair.NEAR-SMALL.mistrust");
+        .replace("pair.CHN-RUS.mistrust", "pair.NEAR-SMALL.mistrust")
+        .replace(
+            r#"["CHN-RUS", "USA-CHN", "USA-RUS"]"#,
+            r#"["NEAR-SMALL", "GIANT-NEAR", "GIANT-SMALL"]"#,
+        );
     let design = ONE_DESIGN.replace("pair.CHN-RUS.mistrust", "pair.NEAR-SMALL.mistrust");
     let rows = one_sweep()
         .replace("CHN,RUS", "NEAR,SMALL")
