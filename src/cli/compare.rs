@@ -6,14 +6,17 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use entente::model::Theory;
 use entente::model::world::upper;
-use entente::output::{OutputDir, camps_text, format_year};
+use entente::output::{Kind, OutputDir, camps_text, format_year};
 use entente::scenario::Scenario;
 use entente::study;
 use entente::teach::compare::{self, Comparison};
 use entente::teach::pair_index;
 
-use super::study::{RunArgs, StudyArgs, progress_bar, warn_about_data};
+use super::study::{RunArgs, StudyArgs, progress_bar, rfc3339, seconds, warn_about_data};
 use super::table::Table;
+
+/// The files a comparison writes, the manifest last.
+const FILES: [&str; 3] = ["compare.csv", "compare-states.csv", "manifest.json"];
 
 /// How many pairs the table on stdout shows.
 const TABLE_PAIRS: usize = 10;
@@ -31,6 +34,8 @@ theories, balancing and bandwagoning, the most frequent final camps) and writes 
 (default results/<scenario name>-compare/):
   compare.csv         one row per theory and pair: P(alliance), P(rivalry), mean alignment, ...
   compare-states.csv  one row per theory and state: shares of balance, bandwagon, secure, ...
+  manifest.json       kind (compare), versions, scenario and its SHA-256 under each theory,
+                      seed, runs, theories, --set, times
 
 Examples:
   entente compare scenarios/tutorial/far-strongest-near-weaker.toml
@@ -104,7 +109,26 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .out_or(|| PathBuf::from("results").join(format!("{}-compare", first.name)));
     // Check the destination before any work.
     let mut out = OutputDir::prepare(&out_path)?;
-    let clock = std::time::Instant::now();
+    let (started, clock) = (std::time::SystemTime::now(), std::time::Instant::now());
+    let identity = serde_json::json!({
+        "kind": Kind::Compare,
+        "format": Kind::Compare.format(),
+        "entente_version": env!("CARGO_PKG_VERSION"),
+        "model_version": entente::params::MODEL_VERSION,
+        "scenario": first.name,
+        "scenario_file": study::scenario_file_shown(args.study.scenario.as_deref()),
+        "scenario_path": study::scenario_path_absolute(args.study.scenario.as_deref()),
+        "theories": scenarios.iter().map(|(t, _)| t.clone()).collect::<Vec<_>>(),
+        "scenario_sha256": scenarios
+            .iter()
+            .map(|(t, s)| (t.clone(), serde_json::json!(entente::output::scenario_sha256(s))))
+            .collect::<serde_json::Map<_, _>>(),
+        "seed": seed,
+        "runs": runs,
+        "set": args.study.set,
+        "common_random_numbers": true,
+        "files": FILES,
+    });
     let bar = progress_bar(args.quiet, runs * scenarios.len() as u64);
     let tick = |k: u64| {
         if let Some(b) = &bar {
@@ -115,8 +139,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    out.write("compare.csv", |w| cmp.write_csv(w))?;
-    out.write("compare-states.csv", |w| cmp.write_states_csv(w))?;
+    out.write(FILES[0], |w| cmp.write_csv(w))?;
+    out.write(FILES[1], |w| cmp.write_states_csv(w))?;
+    let mut manifest = identity;
+    manifest["threads"] = threads.into();
+    manifest["started"] = rfc3339(started).into();
+    manifest["finished"] = rfc3339(std::time::SystemTime::now()).into();
+    manifest["wall_seconds"] = seconds(clock).into();
+    out.write(FILES[2], |w| {
+        serde_json::to_writer_pretty(&mut *w, &manifest)?;
+        std::io::Write::write_all(w, b"\n")
+    })?;
     let dir = out.path().display().to_string();
     out.commit()?;
     print!(
@@ -148,7 +181,7 @@ fn table_text(cmp: &Comparison, chosen: &[usize], seconds: f64, dir: &str) -> St
             );
         }
     }
-    let _ = writeln!(o, "\nResults in {dir}/ (compare.csv, compare-states.csv)");
+    let _ = writeln!(o, "\nResults in {dir}/ ({})", FILES.join(", "));
     o
 }
 

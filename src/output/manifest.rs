@@ -34,11 +34,13 @@ pub enum Kind {
     Calibration,
     /// The results of `entente landscape`.
     Landscape,
+    /// The results of `entente compare`.
+    Compare,
 }
 
 impl Kind {
     /// Every kind, in the order messages list them.
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Run,
         Kind::Part,
         Kind::Sweep,
@@ -47,6 +49,7 @@ impl Kind {
         Kind::Score,
         Kind::Calibration,
         Kind::Landscape,
+        Kind::Compare,
     ];
 
     /// The `kind` value in a manifest.
@@ -60,6 +63,7 @@ impl Kind {
             Kind::Score => "score",
             Kind::Calibration => "calibration",
             Kind::Landscape => "landscape",
+            Kind::Compare => "compare",
         }
     }
 
@@ -81,7 +85,8 @@ impl Kind {
             | Kind::Backtest
             | Kind::Score
             | Kind::Calibration
-            | Kind::Landscape => 1,
+            | Kind::Landscape
+            | Kind::Compare => 1,
         }
     }
 
@@ -96,6 +101,7 @@ impl Kind {
             Kind::Score => "the results of `entente score`",
             Kind::Calibration => "the results of `entente calibrate`",
             Kind::Landscape => "the results of `entente landscape`",
+            Kind::Compare => "the results of `entente compare`",
         }
     }
 }

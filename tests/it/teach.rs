@@ -377,6 +377,24 @@ fn compare_identical_theories_give_identical_results() {
         }
     }
     assert!(stdout.contains("P(alliance) in 2020"), "{stdout}");
+    // The manifest says what made the folder: kind, versions, theories, seed, runs, files,
+    // and each theory's resolved scenario (the hash `entente run` records for it).
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["kind"], "compare");
+    assert_eq!(m["theories"], serde_json::json!(["walt", "walt"]));
+    assert_eq!(
+        (m["seed"].as_u64(), m["runs"].as_u64()),
+        (Some(3), Some(200))
+    );
+    assert_eq!(
+        m["files"],
+        serde_json::json!(["compare.csv", "compare-states.csv", "manifest.json"])
+    );
+    assert!(
+        stdout.contains("(compare.csv, compare-states.csv, manifest.json)"),
+        "{stdout}"
+    );
     // The same runs as `entente run`: compare.csv's numbers are summary.csv's.
     let home = tempfile::tempdir().unwrap();
     let run_out = home.path().join("run");
@@ -384,6 +402,21 @@ fn compare_identical_theories_give_identical_results() {
     ok(&[
         "run", TUTORIAL, "--runs", "200", "--seed", "3", "--quiet", "--out", &run_s,
     ]);
+    let run_manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run_out.join("manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        m["scenario_sha256"]["walt"],
+        run_manifest["scenario_sha256"]
+    );
+    // A comparison is not a study: `report` says what the folder is.
+    let o = entente(&["report", &out.display().to_string()]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("kind \"compare\" (the results of `entente compare`)"),
+        "{e}"
+    );
     let (sh, srows) = csv_rows(&run_out.join("summary.csv"));
     let (ch, crows) = csv_rows(&out.join("compare.csv"));
     for r in &srows {
