@@ -14,6 +14,7 @@ pub mod explain;
 pub mod html;
 pub mod landscape;
 pub mod report;
+pub mod results;
 pub mod sources;
 pub mod sweep;
 
