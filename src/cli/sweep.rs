@@ -344,11 +344,11 @@ impl Identity {
         let unit_ok = self.unit.as_ref().is_none_or(|u| {
             u.len() == self.points
                 && u.iter()
-                    .all(|row| row.len() == k && row.iter().all(|x| (0.0..=1.0).contains(x)))
+                    .all(|row| row.len() == k && row.iter().all(|x| x.is_finite()))
         });
         if !unit_ok {
             return Err(format!(
-                "unit: expected {} points of {k} values in [0, 1]",
+                "unit: expected {} points of {k} finite values",
                 self.points
             ));
         }

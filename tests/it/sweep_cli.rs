@@ -314,6 +314,34 @@ fn merge_refuses_forged_identities() {
             ],
         ));
     }
+    // A one-at-a-time design around a base outside a factor's range (the flagship's eta,
+    // 0.0216, below 0.1): its unit coordinates leave [0, 1], and its parts merge.
+    for k in 0..2 {
+        let spec = format!("{k}/2");
+        ok(&entente(
+            home.path(),
+            &[
+                "sweep",
+                "--vary",
+                "eta=0.1:0.4",
+                "--design",
+                "oat:3",
+                "--runs",
+                "4",
+                "--pairs",
+                "CHN-RUS",
+                "-q",
+                "--shard",
+                &spec,
+                "--out",
+                "oat",
+            ],
+        ));
+    }
+    ok(&entente(
+        home.path(),
+        &["merge", "oat", "--out", "oat-merged", "-q"],
+    ));
     let p0 = home.path().join("parts/sweep-part-0-of-2.csv");
     let good = fs::read_to_string(&p0).unwrap();
     // The resealed part itself merges: only the edits make it fail.
@@ -347,7 +375,7 @@ fn merge_refuses_forged_identities() {
         ),
         (
             Box::new(set("unit", serde_json::json!([[0.5, 0.5]]))),
-            "unit: expected 6 points of 2 values in [0, 1]",
+            "unit: expected 6 points of 2 finite values",
         ),
         (
             Box::new(set("points", 7.into())),
