@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use entente::history::outcomes::{self, Outcome, Study, problems_text};
 use entente::history::score::{FILES, Forecast, LOG_FLOOR, Probs, ScoreRow, write_folder};
-use entente::output::{Head, Kind, OutputDir};
+use entente::output::{Head, Kind, OutputDir, hex};
 use entente::teach::report::{self as report, Results};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -250,10 +250,6 @@ fn forecasts(
         pairs: pairs.len(),
         persistence_from_outcomes: pairs.iter().filter(|&&q| from_outcomes[q]).count(),
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn summary_text(

@@ -11,7 +11,7 @@ use entente::engine::{Shard, ShardSpec};
 use entente::experiment::design::{Design, DesignPoints, Factor, Layout, Levels, Value, generate};
 use entente::experiment::file::{self, Experiment};
 use entente::experiment::sweep::{self, StudyEvaluator, design_csv, pairs_of, sensitivity_csv};
-use entente::output::{self, Head, Kind, OutputDir};
+use entente::output::{self, Head, Kind, OutputDir, hex};
 use entente::scenario::{self, Scenario};
 use entente::study;
 use sha2::{Digest, Sha256};
@@ -321,7 +321,8 @@ impl Identity {
     /// The layout and the unit-scaled design fit the points and the factors.
     fn check_layout(&self) -> Result<(), String> {
         let k = self.factors.len();
-        let expected = match layout_method(&self.layout) {
+        let method = layout_method(&self.layout);
+        let expected = match method {
             Some(sweep::Method::Sobol { n, k: lk }) => (lk == k).then(|| n.checked_mul(k + 2)),
             Some(sweep::Method::Morris { r, k: lk, .. }) => (lk == k).then(|| r.checked_mul(k + 1)),
             None if self.layout == "plain" => Some(Some(self.points)),
@@ -334,8 +335,7 @@ impl Identity {
             ));
         }
         // Sobol' and Morris designs always carry their unit-scaled points.
-        let estimated = self.layout != "plain";
-        if estimated && self.unit.is_none() {
+        if method.is_some() && self.unit.is_none() {
             return Err(format!(
                 "layout `{}` without its unit-scaled design",
                 self.layout
@@ -408,10 +408,6 @@ fn layout_method(l: &str) -> Option<sweep::Method> {
         }),
         _ => None,
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Every string of `v` (object keys included) into `out`.

@@ -19,6 +19,6 @@ pub use csv_files::{
 pub use dir::{Committed, LOCK_FILE, OutputDir, OutputError, REPORT};
 pub use manifest::{Head, Kind, Manifest, ManifestError, StudyId, scenario_sha256};
 pub use part::{
-    PART_EXTENSION, PART_FORMAT, PART_MAGIC, PartError, PartManifest, PartReader, part_file_name,
-    write_part,
+    PART_EXTENSION, PART_FORMAT, PART_MAGIC, PartError, PartManifest, PartReader, hex,
+    part_file_name, write_part,
 };

@@ -222,8 +222,8 @@ pub fn write_part<R: Read + Seek>(
     Ok(())
 }
 
-/// Lowercase hexadecimal.
-fn hex(bytes: &[u8]) -> String {
+/// Lowercase hexadecimal, two digits a byte (how digests are written).
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
